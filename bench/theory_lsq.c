@@ -1,0 +1,148 @@
+/* theory_lsq.c — benchmark (not a test) of the CVODE driver on LS-3, the streaming
+ * least-squares limit with one equation per eigenvalue:
+ *   nu_i' = -2 g lam_i nu_i + g^2 lam_i (<lam, nu>/d + s^2),   risk = (<lam, nu>/d + s^2)/2,
+ * whose Jacobian is diagonal plus rank one.  Spectrum lam_i = 2.5 (i/d)^1.5 (power law,
+ * exponent 1.5, mean 1 up to O(1/d)), g = 0.5 (g * mean(lam) / 2 < 1: the fixed point is
+ * stable), s^2 = 0.25, nu(0) = 1.  BDF, rtol 1e-8, atol 1e-10, outputs on a log grid
+ * 1e-3 .. 1e5 with 6 points per decade (CVODE's cost is set by steps, not outputs).
+ *
+ * d = 1e3 runs dense, gmres and structured (the ratios are what matters: notes 7.3
+ * measured dense 326x slower than Jacobi-preconditioned GMRES); d = 1e4 .. max_d runs
+ * structured only.  Targets: d = 1e5 under 1 s, d = 1e6 under 10 s.
+ *
+ *   theory_lsq [--max-d N] [--skip-dense]
+ */
+#include "integrate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct ls3 {
+  size_t d;
+  double g, s2;
+  double *lam;
+};
+
+static int ls3_rhs(double t, const double *nu, double *f, void *p)
+{
+  (void)t;
+  const struct ls3 *q = p;
+  const size_t d = q->d;
+  const double *lam = q->lam;
+  double R = 0;
+  for (size_t i = 0; i < d; i++) R += lam[i] * nu[i];
+  const double c = q->g * q->g * (R / (double)d + q->s2), a = -2 * q->g;
+  for (size_t i = 0; i < d; i++) f[i] = lam[i] * (a * nu[i] + c);
+  return 0;
+}
+
+static int ls3_jac(double t, const double *nu, struct hd_sjac *J, void *p)
+{
+  (void)t;
+  (void)nu;
+  const struct ls3 *q = p;
+  const size_t d = q->d;
+  const double g2 = q->g * q->g, invd = 1.0 / (double)d;
+  for (size_t i = 0; i < d; i++) {
+    J->blocks[i] = -2 * q->g * q->lam[i];
+    J->U[i] = g2 * q->lam[i];
+    J->V[i] = q->lam[i] * invd;
+  }
+  return 0;
+}
+
+struct final {
+  const struct ls3 *q;
+  double risk;
+};
+
+static int on_output(size_t k, double t, const double *nu, void *ctx)
+{
+  (void)k;
+  (void)t;
+  struct final *f = ctx;
+  double R = 0;
+  for (size_t i = 0; i < f->q->d; i++) R += f->q->lam[i] * nu[i];
+  f->risk = 0.5 * (R / (double)f->q->d + f->q->s2);
+  return 0;
+}
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Runs one case; returns seconds, or -1 on failure. */
+static double bench(size_t d, enum hd_linsol ls, const double *tout, size_t nout)
+{
+  struct ls3 q = {.d = d, .g = 0.5, .s2 = 0.25, .lam = malloc(d * sizeof(double))};
+  double *nu0 = malloc(d * sizeof(double));
+  if (!q.lam || !nu0) {
+    fprintf(stderr, "out of memory at d = %zu\n", d);
+    exit(1);
+  }
+  for (size_t i = 0; i < d; i++) {
+    q.lam[i] = 2.5 * pow((double)(i + 1) / (double)d, 1.5);
+    nu0[i] = 1.0;
+  }
+  struct hd_ode_system sys = {.dimension = d, .rhs = ls3_rhs, .jac_structured = ls3_jac,
+                              .block = 1, .rank = 1, .params = &q};
+  struct hd_integrate_opts o = {.rtol = 1e-8, .atol = 1e-10, .max_steps = 1000000, .linsol = ls};
+  struct hd_integrate_stats st;
+  struct final fin = {.q = &q, .risk = NAN};
+  double t0 = now();
+  int rc = hd_integrate(&sys, nu0, tout, nout, &o, on_output, &fin, &st);
+  double sec = now() - t0;
+  if (rc != 0) {
+    printf("%9zu  %-10s  FAILED: %s\n", d, st.linsol, st.message);
+    sec = -1;
+  } else {
+    printf("%9zu  %-10s  %9.3f  %6ld  %8ld  %8ld  %6ld  %.10f  %7.1f\n", d, st.linsol, sec,
+           st.steps, st.lin_iters, st.rhs_evals, st.prec_setups, fin.risk,
+           1e9 * sec / ((double)d * (double)st.steps));
+  }
+  fflush(stdout);
+  free(q.lam);
+  free(nu0);
+  return sec;
+}
+
+int main(int argc, char **argv)
+{
+  size_t max_d = 1000000;
+  int skip_dense = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--max-d") == 0 && i + 1 < argc) {
+      max_d = (size_t)strtod(argv[++i], NULL);
+    } else if (strcmp(argv[i], "--skip-dense") == 0) {
+      skip_dense = 1;
+    } else {
+      fprintf(stderr, "usage: %s [--max-d N] [--skip-dense]\n", argv[0]);
+      return 2;
+    }
+  }
+
+  double tout[64];
+  size_t nout = 0;
+  tout[nout++] = 0;
+  for (int k = 0; k <= 8 * 6; k++) tout[nout++] = pow(10.0, -3.0 + k / 6.0);
+
+  printf("LS-3 (streaming least squares), lam_i = 2.5 (i/d)^1.5, g = 0.5, s^2 = 0.25; BDF rtol "
+         "1e-8 atol 1e-10; t = 1e-3..1e5, 6 outputs/decade\n");
+  printf("%9s  %-10s  %9s  %6s  %8s  %8s  %6s  %-12s  %7s\n", "d", "linsol", "seconds", "steps",
+         "lin_it", "rhs", "psetup", "risk(1e5)", "ns/d/st");
+  double ts = bench(1000, HD_LINSOL_STRUCTURED, tout, nout);
+  double tg = bench(1000, HD_LINSOL_GMRES, tout, nout);
+  double td = skip_dense ? -1 : bench(1000, HD_LINSOL_DENSE, tout, nout);
+  for (size_t d = 10000; d <= max_d; d *= 10) bench(d, HD_LINSOL_STRUCTURED, tout, nout);
+  if (ts > 0) {
+    if (td > 0) printf("d = 1000: dense / structured = %.1f\n", td / ts);
+    if (tg > 0) printf("d = 1000: gmres / structured = %.1f\n", tg / ts);
+  }
+  return 0;
+}

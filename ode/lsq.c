@@ -1,0 +1,108 @@
+/* lsq.c — the d -> infinity limit of streaming least squares, (LS-2)-(LS-4), per
+ * eigen-group (see lsq.h for the grouping).  With mu_i = sqrt(d) E e_i,
+ * nu_i = d E e_i^2, p_i = sqrt(d) theta*_i and group means a = <nu>, b = <p mu>, c = <p^2>:
+ *
+ *   db_g/dt = -gamma(t) [ (lambda_g + delta) b_g + delta c_g ]                  from (LS-2)
+ *   da_g/dt = -2 gamma(t) [ (lambda_g + delta) a_g + delta b_g ]
+ *             + 2 gamma(t)^2 lambda_g R(t)                                      (LS-3)
+ *   R(t)    = 1/2 ( sum_g w_g lambda_g a_g + sigma^2 ),  w_g = n_g / d           (LS-4)
+ */
+#include <math.h>
+
+#include "lsq.h"
+
+static double risk_of(const struct lsq_plan *P, const double *y)
+{
+  double s = 0;
+  for (size_t g = 0; g < P->n_groups; g++) s += P->g_weight[g] * P->g_lambda[g] * y[2 * g + 1];
+  return 0.5 * (s + P->p.label_noise * P->p.label_noise);
+}
+
+static int lsq_rhs(double t, const double *y, double *dydt, void *params)
+{
+  const struct lsq_plan *P = params;
+  double gamma = hd_schedule_lr(t, &P->schedule);
+  double delta = P->p.ridge;
+  double R = risk_of(P, y);
+  for (size_t g = 0; g < P->n_groups; g++) {
+    double lam = P->g_lambda[g], b = y[2 * g], a = y[2 * g + 1];
+    dydt[2 * g] = -gamma * ((lam + delta) * b + delta * P->g_c[g]);
+    dydt[2 * g + 1] = -2 * gamma * ((lam + delta) * a + delta * b) + 2 * gamma * gamma * lam * R;
+  }
+  return 0;
+}
+
+/* J = blockdiag(B_g) + u v^T with B_g = [[-gamma(lam+delta), 0], [-2 gamma delta,
+ * -2 gamma (lam+delta)]], u_{a_g} = 2 gamma^2 lam_g, v_{a_h} = w_h lam_h / 2: the
+ * "diagonal plus rank one" structure of the spec, solved in O(d) by the driver. */
+static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
+{
+  (void)y;
+  const struct lsq_plan *P = params;
+  double gamma = hd_schedule_lr(t, &P->schedule);
+  double delta = P->p.ridge;
+  for (size_t g = 0; g < P->n_groups; g++) {
+    double lam = P->g_lambda[g];
+    double *B = J->blocks + 4 * g;
+    B[0] = -gamma * (lam + delta);
+    B[1] = 0;
+    B[2] = -2 * gamma * delta;
+    B[3] = -2 * gamma * (lam + delta);
+    J->U[2 * g] = 0;
+    J->U[2 * g + 1] = 2 * gamma * gamma * lam;
+    J->V[2 * g] = 0;
+    J->V[2 * g + 1] = 0.5 * P->g_weight[g] * lam;
+  }
+  return 0;
+}
+
+size_t lsq_ode_dimension(const void *plan)
+{
+  const struct lsq_plan *P = plan;
+  return 2 * P->n_groups;
+}
+
+/* Initial values: theta_0 = 0 gives mu_i(0) = -p_i, nu_i(0) = p_i^2, so b = -c, a = c;
+ * a random start adds sigma_0^2 to nu_i(0). */
+static void lsq_initial(const struct lsq_plan *P, double *y0)
+{
+  double s0 = P->p.init == LSQ_INIT_RANDOM ? P->p.init_scale * P->p.init_scale : 0.0;
+  for (size_t g = 0; g < P->n_groups; g++) {
+    y0[2 * g] = -P->g_c[g];
+    y0[2 * g + 1] = P->g_c[g] + s0;
+  }
+}
+
+int lsq_ode(void *plan, struct hd_ode_system *sys, double *y0)
+{
+  struct lsq_plan *P = plan;
+  sys->dimension = 2 * P->n_groups;
+  sys->rhs = lsq_rhs;
+  sys->jac_structured = lsq_jac;
+  sys->block = 2;
+  sys->rank = 1;
+  sys->breakpoints = P->n_breakpoints ? P->breakpoints : NULL;
+  sys->n_breakpoints = P->n_breakpoints;
+  sys->params = P;
+  lsq_initial(P, y0);
+  return 0;
+}
+
+/* risk, distance D = (1/d) sum nu_i, and the share of D in each spectral band. */
+void lsq_observe_groups(const void *plan, double t, const double *y, double *out)
+{
+  (void)t;
+  const struct lsq_plan *P = plan;
+  out[0] = risk_of(P, y);
+  double D = 0;
+  for (size_t b = 0; b < P->n_bands && P->n_bands > 1; b++) out[2 + b] = 0;
+  for (size_t g = 0; g < P->n_groups; g++) {
+    double share = P->g_weight[g] * y[2 * g + 1];
+    D += share;
+    if (P->n_bands > 1) out[2 + P->g_band[g]] += share;
+  }
+  out[1] = D;
+}
+
+/* The recursion's state has the ODE's layout, so it shares initial values. */
+void lsq_recursion_init(const void *plan, double *state) { lsq_initial(plan, state); }

@@ -1,0 +1,89 @@
+/* lsq.h — streaming least squares (shared/specs/streaming_least_squares.md): the plan
+ * shared by its ODE limit (lsq.c), its exact finite-d recursion (lsq_recursion.c), its
+ * simulation (src/sim/lsq_sgd.c) and its registry entry (lsq_problem.c).
+ *
+ * Theory state, grouped by equal eigenvalues.  The limit (LS-2/LS-3) is linear in
+ * (mu_i, nu_i) with coefficients that depend on lambda_i only, and every observable
+ * reads nu through sums over modes, so modes with the same lambda collapse exactly into
+ *     a_g = mean_{i in g} nu_i,   b_g = mean_{i in g} p_i mu_i,   c_g = mean_{i in g} p_i^2
+ * (isotropic: 1 group, zero-one: 2, power law: d).  State y = (b_0, a_0, b_1, a_1, ...),
+ * so the Jacobian is block-diagonal (2x2) plus rank one. */
+#ifndef HDSIM_ODE_LSQ_H
+#define HDSIM_ODE_LSQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "params.h"
+#include "problem.h"
+#include "schedule.h"
+#include "sim/lsq_kernel.h"
+
+enum lsq_target { LSQ_TARGET_RANDOM, LSQ_TARGET_ALIGNED, LSQ_TARGET_SOURCE, LSQ_TARGET_ZERO };
+enum lsq_init { LSQ_INIT_ZERO, LSQ_INIT_RANDOM };
+
+struct lsq_params {
+  /* [data] */
+  long d;
+  int spectrum;               /* enum hd_spectrum_kind */
+  double alpha;
+  double zero_fraction;
+  char spectrum_file[HD_STR_MAX];
+  bool normalise;
+  int target;                 /* enum lsq_target */
+  double source_beta;
+  double label_noise;         /* sigma: standard deviation of the label noise */
+  int distribution;           /* enum hd_feature_law */
+  long bands;
+  /* [optimizer] */
+  double lr;
+  double ridge;
+  int schedule;               /* enum hd_schedule_kind */
+  double lr_every, lr_factor, lr_t0, lr_power;
+  int init;                   /* enum lsq_init */
+  double init_scale;          /* sigma_0 */
+};
+
+struct lsq_plan {
+  struct lsq_params p;
+  size_t d;
+  uint64_t seed;
+  double *lambda;      /* d eigenvalues */
+  double *sqrt_lambda; /* d values, or NULL when isotropic */
+  double *theta_star;  /* d values: theta*_i = p_i / sqrt(d) */
+  struct hd_schedule schedule;
+  struct hd_lsq_kernel kernel;
+  double m4;           /* E z^4 of the feature law: 3 Gaussian, 1 Rademacher */
+  /* eigen-groups */
+  size_t n_groups;
+  double *g_lambda, *g_weight; /* lambda_g and n_g / d */
+  double *g_c;                 /* c_g = mean p_i^2 over the group */
+  size_t *g_band;              /* band of each group */
+  size_t *mode_band;           /* band of each mode (simulation) */
+  /* observables: risk, distance, then one per band (when there are >= 2 bands) */
+  size_t n_bands;
+  struct hd_observable *obs;
+  size_t n_obs;
+  double breakpoints[256];
+  size_t n_breakpoints;
+  char note[256];
+};
+
+/* ode/lsq.c */
+size_t lsq_ode_dimension(const void *plan);
+int lsq_ode(void *plan, struct hd_ode_system *sys, double *y0);
+void lsq_observe_groups(const void *plan, double t, const double *y, double *out);
+/* ode/lsq_recursion.c */
+size_t lsq_recursion_dimension(const void *plan);
+void lsq_recursion_init(const void *plan, double *state);
+void lsq_recursion_step(const void *plan, uint64_t k, double *state);
+void lsq_recursion_observe(const void *plan, const double *state, double *out);
+/* src/sim/lsq_sgd.c */
+size_t lsq_sim_state_size(const void *plan);
+void lsq_sim_start(const void *plan, uint64_t run, void *state);
+int lsq_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
+                    uint64_t *bad_step);
+void lsq_sim_observe(const void *plan, const void *state, double *out);
+
+#endif

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Theory vs simulation for every observable in an hdsim output file.
+
+usage: python3 plots/compare.py OUT.h5 [-o FIGURE.png] [--no-runs]
+
+One panel per observable: the deterministic theory (line), the Monte Carlo mean with a
+band of +-1 standard error, and the individual runs drawn faint.  Axes are logarithmic
+where the observable's attributes (log_x, log_y, set from the spec) say so.  A last
+panel shows the relative error of the mean against the theory.
+"""
+import os
+import sys
+
+try:
+    import h5py
+    import numpy as np
+    import matplotlib
+except ImportError:
+    # A python3 earlier on PATH (pyenv, venv) may lack Debian's h5py/matplotlib: retry
+    # once with Debian's interpreter.
+    debian = "/usr/bin/python3"
+    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
+            and not os.environ.get("HDSIM_PLOT_REEXEC"):
+        os.environ["HDSIM_PLOT_REEXEC"] = "1"
+        os.execv(debian, [debian] + sys.argv)
+    sys.exit("compare.py needs numpy, h5py and matplotlib "
+             "(apt-get install python3-h5py python3-matplotlib)")
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def as_str(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def observables(f):
+    names = []
+    if "theory" in f:
+        names = [k for k in f["theory"] if k != "t"]
+    if "simulation" in f:
+        for k in f["simulation"]:
+            if isinstance(f["simulation"][k], h5py.Group) and k not in names:
+                names.append(k)
+    return names
+
+
+def main(argv):
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    show_runs = "--no-runs" not in argv
+    out = None
+    if "-o" in args:
+        i = args.index("-o")
+        out = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 1:
+        sys.exit(__doc__)
+    path = args[0]
+    out = out or os.path.splitext(path)[0] + ".png"
+    with h5py.File(path, "r") as f:
+        names = observables(f)
+        if not names:
+            sys.exit(f"{path}: no observables found")
+        n = len(names) + (1 if "compare" in f else 0)
+        cols = min(3, n)
+        rows = (n + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.8 * rows), squeeze=False)
+        axes = axes.ravel()
+        title = f"{as_str(f.attrs['problem'])}: {os.path.basename(path)}"
+        status = as_str(f.attrs.get("status", "complete"))
+        if status != "complete":
+            title += f"  [{status}]"
+        fig.suptitle(title)
+        for ax, name in zip(axes, names):
+            meta = f["theory"][name] if "theory" in f else f["simulation"][name]
+            logx, logy = int(meta.attrs.get("log_x", 0)), int(meta.attrs.get("log_y", 0))
+            if "simulation" in f:
+                t = f["simulation/t"][()]
+                g = f["simulation"][name]
+                keep = t > 0 if logx else np.ones_like(t, bool)
+                if show_runs and "runs" in g:
+                    runs = g["runs"][()]
+                    for r in runs[: min(len(runs), 50)]:
+                        ax.plot(t[keep], r[keep], color="tab:blue", alpha=0.12, lw=0.6)
+                m, s = g["mean"][()], g["stderr"][()]
+                ax.fill_between(t[keep], (m - s)[keep], (m + s)[keep], color="tab:blue", alpha=0.35,
+                                lw=0, label="simulation mean ± s.e.")
+                ax.plot(t[keep], m[keep], color="tab:blue", lw=1.2)
+            if "theory" in f:
+                t = f["theory/t"][()]
+                keep = t > 0 if logx else np.ones_like(t, bool)
+                method = as_str(f["theory"].attrs.get("method", "theory"))
+                ax.plot(t[keep], f["theory"][name][()][keep], color="black", lw=1.4, ls="--",
+                        label=f"theory ({method})")
+            if logx:
+                ax.set_xscale("log")
+            if logy:
+                ax.set_yscale("log")
+            ax.set_title(name, fontsize=10)
+            ax.set_xlabel("t = steps / d")
+            desc = as_str(meta.attrs.get("description", ""))
+            ax.set_ylabel(desc[:40] + ("…" if len(desc) > 40 else ""), fontsize=7)
+            ax.legend(fontsize=7)
+        if "compare" in f:
+            ax = axes[len(names)]
+            t = f["simulation/t"][()]
+            keep = t > 0
+            for name in names:
+                rel = f["compare"][name]["rel"][()]
+                ax.plot(t[keep], np.abs(rel[keep]), label=name, lw=1)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title("|mean − theory| / theory", fontsize=10)
+            ax.set_xlabel("t = steps / d")
+            ax.legend(fontsize=7)
+        for ax in axes[n:]:
+            ax.axis("off")
+        fig.tight_layout()
+        fig.savefig(out, dpi=110)
+    print(out)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,34 @@
+/* compare.c — theory vs simulation errors. */
+#include "compare.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void hd_compare_compute(const double *theory, const double *mean, const double *stderr_,
+                        size_t n, struct hd_compare *c)
+{
+  c->n_times = n;
+  c->abs_err = malloc(n * sizeof(double));
+  c->rel_err = malloc(n * sizeof(double));
+  c->z = malloc(n * sizeof(double));
+  c->sup_abs = c->sup_rel = c->sup_z = 0;
+  for (size_t j = 0; j < n; j++) {
+    double a = mean[j] - theory[j];
+    c->abs_err[j] = a;
+    c->rel_err[j] = theory[j] != 0 ? a / fabs(theory[j]) : NAN;
+    /* At t = 0 every run starts from the same law; a zero standard error there (a
+     * deterministic start) makes z undefined, not infinite. */
+    c->z[j] = stderr_[j] > 0 ? a / stderr_[j] : NAN;
+    if (isfinite(a)) c->sup_abs = fmax(c->sup_abs, fabs(a));
+    if (isfinite(c->rel_err[j])) c->sup_rel = fmax(c->sup_rel, fabs(c->rel_err[j]));
+    if (isfinite(c->z[j])) c->sup_z = fmax(c->sup_z, fabs(c->z[j]));
+  }
+}
+
+void hd_compare_free(struct hd_compare *c)
+{
+  free(c->abs_err);
+  free(c->rel_err);
+  free(c->z);
+  c->abs_err = c->rel_err = c->z = NULL;
+}

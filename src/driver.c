@@ -1,0 +1,214 @@
+/* driver.c — model file → validated parameters → plan → theory + simulation → HDF5. */
+#include "driver.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "grid.h"
+#include "h5out.h"
+#include "mc.h"
+#include "registry.h"
+#include "run_params.h"
+#include "theory.h"
+
+void hd_session_free(struct hd_session *s)
+{
+  if (s->plan) s->pb->plan_destroy(s->plan);
+  free(s->params);
+  hd_config_free(s->cfg);
+  hd_errors_free(&s->err);
+}
+
+static void list_problems(char *buf, size_t len)
+{
+  buf[0] = '\0';
+  for (size_t i = 0; i < hd_registry_count(); i++) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s", i ? ", " : "", hd_registry_at(i)->name);
+  }
+}
+
+int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct hd_cli *cli)
+{
+  memset(s, 0, sizeof *s);
+  hd_errors_init(&s->err);
+  s->cfg = cfg ? cfg : hd_config_load(cli->model, &s->err);
+  if (!s->cfg) return HD_EXIT_BAD_INPUT;
+  hd_config_bind(s->cfg, hd_run_param_table, hd_run_param_count, &s->run, &s->err);
+  s->pb = hd_registry_find(s->run.problem);
+  if (!s->pb) {
+    if (s->run.problem[0] != '\0' || hd_config_has(s->cfg, "model", "problem")) {
+      char known[512];
+      list_problems(known, sizeof known);
+      hd_config_error(s->cfg, &s->err, "model", "problem", "unknown problem '%s' (known: %s)",
+                      s->run.problem, known);
+    }
+    /* Unknown keys would be noise when the problem table is not known. */
+    return HD_EXIT_BAD_INPUT;
+  }
+  s->params = calloc(1, s->pb->params_size);
+  hd_config_bind(s->cfg, s->pb->params, s->pb->n_params, s->params, &s->err);
+  hd_config_check_unused(s->cfg, &s->err);
+  if (cli->seed_set) s->run.seed = cli->seed;
+  if (cli->threads_set) s->run.threads = cli->threads;
+  if (s->err.count) return HD_EXIT_BAD_INPUT;
+
+  /* cross-field checks of the engine's own keys */
+  const struct hd_grid *tg = &s->run.times;
+  if (tg->kind != HD_GRID_AUTO && tg->b > s->run.horizon * (1 + 1e-12))
+    hd_config_error(s->cfg, &s->err, "output", "times",
+                    "last output time %g is beyond [simulation] horizon %g", tg->b,
+                    s->run.horizon);
+  if (s->run.method == HD_THEORY_ODE && !s->pb->ode)
+    hd_config_error(s->cfg, &s->err, "theory", "method", "problem '%s' has no ODE limit",
+                    s->pb->name);
+  if (s->run.method == HD_THEORY_RECURSION && !s->pb->recursion_step)
+    hd_config_error(s->cfg, &s->err, "theory", "method",
+                    "problem '%s' has no exact recursion", s->pb->name);
+  if (s->run.method == HD_THEORY_NONE && !s->run.simulate)
+    hd_config_error(s->cfg, &s->err, "theory", "method",
+                    "method = none with [simulation] enabled = false leaves nothing to do");
+  s->pb->validate(s->params, &s->run, s->cfg, &s->err);
+  if (s->err.count) return HD_EXIT_BAD_INPUT;
+
+  s->plan = s->pb->plan_create(s->params, &s->run, s->cfg, &s->err);
+  if (!s->plan || s->err.count) return HD_EXIT_BAD_INPUT;
+  return 0;
+}
+
+int hd_driver_check(const struct hd_cli *cli)
+{
+  struct hd_session s;
+  int rc = hd_session_prepare(&s, NULL, cli);
+  if (rc) {
+    hd_errors_print(&s.err, stderr);
+  } else if (!cli->quiet) {
+    const struct hd_observable *obs;
+    size_t n = s.pb->observables(s.plan, &obs);
+    printf("%s: ok (problem %s, %zu observables", cli->model, s.pb->name, n);
+    for (size_t k = 0; k < n; k++) printf("%s%s", k ? ", " : ": ", obs[k].name);
+    printf(")\n");
+    const char *note = s.pb->theory_note ? s.pb->theory_note(s.plan) : NULL;
+    if (note) printf("note: %s\n", note);
+  }
+  hd_session_free(&s);
+  return rc;
+}
+
+/* out/<stem>.h5 for a model file dir/stem.ini. */
+static void default_output(const char *model, char *out, size_t len)
+{
+  const char *base = strrchr(model, '/');
+  base = base ? base + 1 : model;
+  const char *dot = strrchr(base, '.');
+  int n = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+  snprintf(out, len, "out/%.*s.h5", n, base);
+}
+
+int hd_driver_run(const struct hd_cli *cli)
+{
+  struct hd_session s;
+  int rc = hd_session_prepare(&s, NULL, cli);
+  if (rc) {
+    hd_errors_print(&s.err, stderr);
+    hd_session_free(&s);
+    return rc;
+  }
+  char path[HD_STR_MAX * 2], msg[1024];
+  if (cli->output) snprintf(path, sizeof path, "%s", cli->output);
+  else if (s.run.file[0]) snprintf(path, sizeof path, "%s", s.run.file);
+  else {
+    default_output(cli->model, path, sizeof path);
+    if (mkdir("out", 0777) != 0 && errno != EEXIST) {
+      fprintf(stderr, "hdsim: cannot create directory 'out': %s\n", strerror(errno));
+      hd_session_free(&s);
+      return HD_EXIT_BAD_INPUT;
+    }
+  }
+  if (hd_h5_check_writable(path, msg, sizeof msg) != 0) {
+    if (cli->output) fprintf(stderr, "hdsim: -o: %s\n", msg);
+    else {
+      hd_config_error(s.cfg, &s.err, "output", "file", "%s", msg);
+      hd_errors_print(&s.err, stderr);
+    }
+    hd_session_free(&s);
+    return HD_EXIT_BAD_INPUT;
+  }
+
+  struct hd_output_grid grid;
+  if (hd_output_grid_build(&s.run.times, s.run.horizon, s.pb->steps_per_time(s.plan), &grid,
+                           msg, sizeof msg) != 0) {
+    hd_config_error(s.cfg, &s.err, "output", "times", "%s", msg);
+    hd_errors_print(&s.err, stderr);
+    hd_session_free(&s);
+    return HD_EXIT_BAD_INPUT;
+  }
+
+  const char *note = s.pb->theory_note ? s.pb->theory_note(s.plan) : NULL;
+  if (note && !cli->quiet) fprintf(stderr, "hdsim: note: %s\n", note);
+  const struct hd_observable *obs;
+  size_t n_obs = s.pb->observables(s.plan, &obs);
+
+  struct hd_theory_result th = {0};
+  int have_theory = s.run.method != HD_THEORY_NONE;
+  int theory_failed = 0;
+  if (have_theory) {
+    theory_failed = hd_theory_run(s.pb, s.plan, &grid, &s.run, &th) != 0;
+    if (theory_failed)
+      fprintf(stderr, "hdsim: theory failed (problem %s, d = %g): %s\n", s.pb->name,
+              s.pb->steps_per_time(s.plan), th.message);
+  }
+  struct hd_mc_result mc = {0};
+  if (s.run.simulate)
+    hd_mc_run(s.pb, s.plan, &grid, s.run.runs, s.run.threads, s.run.divergence, cli->quiet, &mc);
+  if (s.run.simulate && mc.n_diverged) {
+    size_t first = 0;
+    while (!mc.diverged[first]) first++;
+    fprintf(stderr,
+            "hdsim: %zu of %zu runs diverged (first: run %zu at t = %g; [simulation] "
+            "divergence = %g)\n",
+            mc.n_diverged, mc.runs, first, mc.diverged_t[first], s.run.divergence);
+  }
+
+  const char *status = theory_failed ? "theory_failed"
+                       : (s.run.simulate && mc.n_diverged) ? "diverged" : "complete";
+  const char *warnings[3] = {NULL, NULL, NULL};
+  size_t nw = 0;
+  if (note) warnings[nw++] = note;
+  struct hd_output out = {.path = path, .status = status, .command_line = cli->command_line,
+                          .model_path = cli->model, .model_text = s.cfg->text,
+                          .problem = s.pb, .problem_params = s.params, .run = &s.run,
+                          .grid = &grid, .obs = obs, .n_obs = n_obs,
+                          .theory = have_theory ? &th : NULL,
+                          .mc = s.run.simulate ? &mc : NULL, .theory_note = note,
+                          .warnings = warnings};
+  int wrc = hd_h5_write(&out, msg, sizeof msg);
+  if (wrc != 0) fprintf(stderr, "hdsim: %s\n", msg);
+  else if (!cli->quiet) {
+    printf("%s: %s", path, status);
+    if (have_theory) printf(", theory %.3g s", th.seconds);
+    if (s.run.simulate) printf(", simulation %ld runs in %.3g s (%ld threads)", s.run.runs,
+                               mc.seconds, mc.threads);
+    if (have_theory && s.run.simulate) {
+      double sup = 0;
+      size_t T = grid.n;
+      for (size_t j = 0; j < T; j++) {
+        double r = fabs(mc.mean[j] - th.values[j]) / fabs(th.values[j]);
+        if (isfinite(r)) sup = fmax(sup, r);
+      }
+      printf(", sup rel. error of %s %.3g", obs[0].name, sup);
+    }
+    printf("\n");
+  }
+  if (have_theory) hd_theory_result_free(&th);
+  if (s.run.simulate) hd_mc_result_free(&mc);
+  hd_output_grid_free(&grid);
+  hd_session_free(&s);
+  if (wrc != 0) return HD_EXIT_USAGE;
+  return strcmp(status, "complete") == 0 ? HD_EXIT_OK : HD_EXIT_NUMERICAL;
+}

@@ -1,0 +1,47 @@
+/* driver.h — what `hdsim check` and `hdsim run` do with a model file.
+ *
+ * Exit codes (also in README):
+ *   0  success
+ *   1  usage error or an I/O failure writing the output
+ *   2  bad input: the model file or the command line (nothing is written)
+ *   3  ran, but the result has numerical trouble: some runs diverged or the theory
+ *      failed part-way (the file is written, with status and /diagnostics saying what) */
+#ifndef HDSIM_DRIVER_H
+#define HDSIM_DRIVER_H
+
+#include "config.h"
+#include "problem.h"
+#include "run_params.h"
+
+enum { HD_EXIT_OK = 0, HD_EXIT_USAGE = 1, HD_EXIT_BAD_INPUT = 2, HD_EXIT_NUMERICAL = 3 };
+
+struct hd_cli {
+  const char *model;        /* model file path */
+  const char *output;       /* -o, or NULL */
+  long threads;             /* --threads, if threads_set */
+  int threads_set;
+  long seed;                /* --seed, if seed_set */
+  int seed_set;
+  int quiet;
+  const char *command_line; /* stored in the output */
+};
+
+/* A model file taken as far as a plan: what `check` validates and what tests build on. */
+struct hd_session {
+  struct hd_config *cfg;
+  struct hd_run_params run;
+  const struct hd_problem *pb;
+  void *params;
+  void *plan;
+  struct hd_errors err;
+};
+
+/* Takes ownership of cfg (NULL: load cli->model).  Returns 0, or HD_EXIT_BAD_INPUT
+ * with every error found in s->err.  Always call hd_session_free afterwards. */
+int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct hd_cli *cli);
+void hd_session_free(struct hd_session *s);
+
+int hd_driver_check(const struct hd_cli *cli);
+int hd_driver_run(const struct hd_cli *cli);
+
+#endif

@@ -1,0 +1,51 @@
+/* grid.c — output time grid. */
+#include "grid.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int hd_output_grid_build(const struct hd_grid *spec, double horizon, double steps_per_time,
+                         struct hd_output_grid *g, char *msg, size_t msglen)
+{
+  struct hd_grid s = *spec;
+  if (s.kind == HD_GRID_AUTO) {
+    /* 8 points per decade from 1e-3 of the horizon (at least one step) to the horizon. */
+    double a = fmax(horizon * 1e-3, 1.0 / steps_per_time);
+    s.kind = HD_GRID_LOG;
+    s.a = a;
+    s.b = horizon;
+    s.n = a < horizon ? 1 + (long)ceil(8 * log10(horizon / a)) : 2;
+  }
+  size_t cap = (size_t)s.n + 1;
+  g->t = malloc(cap * sizeof *g->t);
+  g->steps = malloc(cap * sizeof *g->steps);
+  g->n = 0;
+  g->steps[g->n++] = 0;
+  double max_steps = floor(horizon * steps_per_time + 0.5);
+  for (long i = 0; i < s.n; i++) {
+    double u = s.n > 1 ? (double)i / (double)(s.n - 1) : 1.0;
+    double t = s.kind == HD_GRID_LOG ? s.a * pow(s.b / s.a, u) : s.a + (s.b - s.a) * u;
+    double k = floor(t * steps_per_time + 0.5);
+    if (k > max_steps) k = max_steps;
+    uint64_t step = (uint64_t)k;
+    if (step > g->steps[g->n - 1]) g->steps[g->n++] = step;
+  }
+  for (size_t i = 0; i < g->n; i++) g->t[i] = (double)g->steps[i] / steps_per_time;
+  if (g->n < 2) {
+    snprintf(msg, msglen, "the output grid has no time after t = 0 at this d (a step is "
+             "t = %g)", 1.0 / steps_per_time);
+    hd_output_grid_free(g);
+    return -1;
+  }
+  return 0;
+}
+
+void hd_output_grid_free(struct hd_output_grid *g)
+{
+  free(g->t);
+  free(g->steps);
+  g->t = NULL;
+  g->steps = NULL;
+  g->n = 0;
+}

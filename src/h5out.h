@@ -1,0 +1,47 @@
+/* h5out.h — the HDF5 schema (design.md), written to a temporary name and renamed on
+ * success, so a crash or Ctrl-C never leaves a half file under the requested name.
+ *
+ *   /                 attrs: hdsim_version, problem, spec, command_line, model_file,
+ *                            model_text (the whole file), created, seed, status, rng_kernel
+ *   /parameters       attrs: every resolved parameter as "section.key", typed
+ *   /theory/t, /theory/<obs>                        (attrs: description, unit, plot hints)
+ *   /simulation/t, /simulation/steps, /simulation/<obs>/{runs, mean, stderr}
+ *   /simulation/count, /simulation/diverged, /simulation/diverged_t
+ *   /compare/<obs>/{abs, rel, z}                    (attrs: sup_abs, sup_rel, sup_z)
+ *   /diagnostics      attrs: CVODE statistics, failures; datasets of divergence events
+ */
+#ifndef HDSIM_H5OUT_H
+#define HDSIM_H5OUT_H
+
+#include "grid.h"
+#include "mc.h"
+#include "problem.h"
+#include "run_params.h"
+#include "theory.h"
+
+struct hd_output {
+  const char *path;          /* final file name */
+  const char *status;        /* "complete", "diverged", "theory_failed", ... */
+  const char *command_line;
+  const char *model_path;
+  const char *model_text;
+  const struct hd_problem *problem;
+  const void *problem_params;
+  const struct hd_run_params *run;
+  const struct hd_output_grid *grid;
+  const struct hd_observable *obs;
+  size_t n_obs;
+  const struct hd_theory_result *theory; /* NULL: method = none */
+  const struct hd_mc_result *mc;         /* NULL: simulation disabled */
+  const char *theory_note;               /* or NULL */
+  const char *const *warnings;           /* NULL-terminated, or NULL */
+};
+
+/* Returns 0, or -1 with a message (nothing is left under path or the temporary name). */
+int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen);
+
+/* Checks that a file can be created next to path (the directory exists and is writable)
+ * before any work is done.  Returns 0 or -1 with a message. */
+int hd_h5_check_writable(const char *path, char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,927 @@
+/* integrate.c — the CVODE (SUNDIALS 6) driver behind integrate.h.
+ *
+ * BDF with CVODE's default Newton iteration.  The interval [tout[0], tout[nout-1]] is cut
+ * at the system's breakpoints: CVODE gets each breakpoint as a stop time and is
+ * re-initialised there, so no BDF step and no interpolating polynomial ever spans a jump
+ * of the right-hand side (a learning-rate step).  CVODE's counters restart at every
+ * CVodeReInit, so the driver adds them up segment by segment.
+ *
+ * The "structured" linear solver is SPGMR left-preconditioned by the exact inverse of the
+ * Newton matrix M = I - gamma J for J = blockdiag(B_k) + U V^T (see build_precond), so
+ * GMRES converges in one iteration whenever the preconditioner is current. */
+#include "integrate.h"
+
+#include <cvode/cvode.h>
+#include <lapacke.h>
+#include <math.h>
+#include <nvector/nvector_serial.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sundials/sundials_context.h>
+#include <sundials/sundials_iterative.h>
+#include <sundials/sundials_linearsolver.h>
+#include <sundials/sundials_types.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_spgmr.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+/* A right-hand side that returns NaN/Inf is first reported to CVODE as a *recoverable*
+ * failure: the usual cause is a trial step that overshot into a region where the model
+ * blows up, and a smaller step cures it.  If it persists (NONFINITE_MAX non-finite
+ * evaluations within NONFINITE_WINDOW steps) it is reported as unrecoverable.  Without
+ * that escalation CVODE would creep towards the first bad time with ever smaller steps
+ * and end, much later, with a misleading CV_TOO_MUCH_WORK. */
+enum { NONFINITE_MAX = 10, NONFINITE_WINDOW = 50 };
+
+/* SPGMR Krylov dimensions.  With the exact Woodbury preconditioner one iteration suffices
+ * unless the Jacobian has drifted since the last preconditioner setup; 5 leaves room for
+ * that.  Unpreconditioned GMRES on a stiff spectrum needs a large space. */
+enum { MAXL_STRUCTURED = 5, MAXL_GMRES = 50 };
+
+struct counters {
+  long steps, rhs_evals, lin_iters, lin_conv_fails, prec_setups, prec_solves;
+  long err_test_fails, nonlin_iters, nonlin_conv_fails;
+};
+
+struct driver {
+  const struct hd_ode_system *sys;
+  void *cvode_mem;
+  struct counters base;   /* totals of the finished CVODE segments */
+
+  /* non-finite right-hand-side guard */
+  long nonfinite_count, nonfinite_step0;
+  bool nonfinite_seen;
+  double t_nonfinite;
+
+  /* structured preconditioner */
+  struct hd_sjac J;       /* last Jacobian from sys->jac_structured */
+  double *ainv;           /* n_blocks * b * b: (I - gamma B_k)^{-1}, row-major */
+  double *W;              /* dim * rank: A^{-1} U, column j at W[j*dim] */
+  double *S;              /* rank * rank: capacitance I - gamma V^T W (factored) */
+  lapack_int *ipiv;       /* pivots of S when rank > 2 */
+  double *cvec;           /* rank */
+  double *work;           /* 2 * b * b + b scratch for block inversion / aliasing */
+  double gamma_built;
+  bool have_J, built;
+
+  /* CVODE's last error message, captured by err_handler */
+  char cvmsg[160];
+};
+
+/* ---------------------------------------------------------------------------------- */
+/* statistics */
+
+static void read_counters(void *mem, struct counters *c)
+{
+  memset(c, 0, sizeof *c);
+  long v;
+  if (CVodeGetNumSteps(mem, &v) == CV_SUCCESS) c->steps = v;
+  if (CVodeGetNumRhsEvals(mem, &v) == CV_SUCCESS) c->rhs_evals = v;
+  if (CVodeGetNumErrTestFails(mem, &v) == CV_SUCCESS) c->err_test_fails = v;
+  if (CVodeGetNumNonlinSolvIters(mem, &v) == CV_SUCCESS) c->nonlin_iters = v;
+  if (CVodeGetNumNonlinSolvConvFails(mem, &v) == CV_SUCCESS) c->nonlin_conv_fails = v;
+  if (CVodeGetNumLinIters(mem, &v) == CV_SUCCESS) c->lin_iters = v;
+  if (CVodeGetNumLinConvFails(mem, &v) == CV_SUCCESS) c->lin_conv_fails = v;
+  if (CVodeGetNumPrecEvals(mem, &v) == CV_SUCCESS) c->prec_setups = v;
+  if (CVodeGetNumPrecSolves(mem, &v) == CV_SUCCESS) c->prec_solves = v;
+}
+
+static void add_counters(struct counters *a, const struct counters *b)
+{
+  a->steps += b->steps;
+  a->rhs_evals += b->rhs_evals;
+  a->lin_iters += b->lin_iters;
+  a->lin_conv_fails += b->lin_conv_fails;
+  a->prec_setups += b->prec_setups;
+  a->prec_solves += b->prec_solves;
+  a->err_test_fails += b->err_test_fails;
+  a->nonlin_iters += b->nonlin_iters;
+  a->nonlin_conv_fails += b->nonlin_conv_fails;
+}
+
+static void store_counters(struct hd_integrate_stats *s, const struct counters *c)
+{
+  s->steps = c->steps;
+  s->rhs_evals = c->rhs_evals;
+  s->lin_iters = c->lin_iters;
+  s->lin_conv_fails = c->lin_conv_fails;
+  s->prec_setups = c->prec_setups;
+  s->prec_solves = c->prec_solves;
+  s->err_test_fails = c->err_test_fails;
+  s->nonlin_iters = c->nonlin_iters;
+  s->nonlin_conv_fails = c->nonlin_conv_fails;
+}
+
+const char *hd_linsol_name(enum hd_linsol ls)
+{
+  switch (ls) {
+  case HD_LINSOL_AUTO: return "auto";
+  case HD_LINSOL_DENSE: return "dense";
+  case HD_LINSOL_GMRES: return "gmres";
+  case HD_LINSOL_STRUCTURED: return "structured";
+  }
+  return "unknown";
+}
+
+static const char *flag_description(int flag)
+{
+  switch (flag) {
+  case CV_TOO_MUCH_WORK: return "max_steps internal steps taken before reaching the output time";
+  case CV_TOO_MUCH_ACC: return "tolerances too small for the machine precision";
+  case CV_ERR_FAILURE: return "error test failed repeatedly";
+  case CV_CONV_FAILURE: return "convergence test failed repeatedly";
+  case CV_LINIT_FAIL: return "linear solver initialisation failed";
+  case CV_LSETUP_FAIL: return "linear solver setup failed unrecoverably";
+  case CV_LSOLVE_FAIL: return "linear solve failed unrecoverably";
+  case CV_RHSFUNC_FAIL: return "right-hand side failed unrecoverably";
+  case CV_FIRST_RHSFUNC_ERR: return "right-hand side failed at the first call";
+  case CV_REPTD_RHSFUNC_ERR: return "right-hand side failed recoverably too many times";
+  case CV_UNREC_RHSFUNC_ERR: return "right-hand side failed where no recovery is possible";
+  case CV_NLS_INIT_FAIL: return "nonlinear solver initialisation failed";
+  case CV_NLS_SETUP_FAIL: return "nonlinear solver setup failed";
+  case CV_NLS_FAIL: return "nonlinear solver failed";
+  case CV_MEM_FAIL: return "memory allocation failed";
+  case CV_MEM_NULL: return "no CVODE memory";
+  case CV_ILL_INPUT: return "illegal input";
+  case CV_TOO_CLOSE: return "output time too close to the start";
+  case CV_VECTOROP_ERR: return "vector operation failed";
+  default: return "CVODE error";
+  }
+}
+
+/* "CV_CONV_FAILURE".  CVodeGetReturnFlagName returns a malloc'ed string in SUNDIALS 6. */
+static void flag_name(int flag, char *buf, size_t n)
+{
+  char *name = CVodeGetReturnFlagName(flag);
+  snprintf(buf, n, "%s", name ? name : "CV_UNKNOWN");
+  free(name);
+}
+
+static void fail(struct hd_integrate_stats *st, const struct driver *D, int flag, double t)
+{
+  char name[48];
+  flag_name(flag, name, sizeof name);
+  st->flag = flag;
+  st->t_fail = t;
+  int len = snprintf(st->message, sizeof st->message, "CVODE failed at t = %.10g: %s (%s)", t,
+                     name, flag_description(flag));
+  size_t used = len < 0 ? 0 : (size_t)len;
+  if (D->nonfinite_seen && used < sizeof st->message) {
+    len = snprintf(st->message + used, sizeof st->message - used,
+                   "; the right-hand side returned non-finite values at t = %.10g",
+                   D->t_nonfinite);
+    used += len < 0 ? 0 : (size_t)len;
+  }
+  if (D->cvmsg[0] && used < sizeof st->message)
+    snprintf(st->message + used, sizeof st->message - used, "; CVODE: %s", D->cvmsg);
+}
+
+static void fail_input(struct hd_integrate_stats *st, int flag, const char *msg)
+{
+  st->flag = flag;
+  snprintf(st->message, sizeof st->message, "hd_integrate: %s", msg);
+}
+
+/* CVODE reports through this instead of printing to stderr.  Warnings (such as
+ * "t + h = t") are dropped: a run that goes wrong ends in an error flag, which the
+ * driver reports with the last captured error message. */
+static void err_handler(int code, const char *module, const char *function, char *msg,
+                        void *user)
+{
+  (void)module;
+  struct driver *D = user;
+  if (code == CV_WARNING) return;
+  snprintf(D->cvmsg, sizeof D->cvmsg, "%s: %s", function ? function : "", msg ? msg : "");
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* right-hand side */
+
+static int rhs_wrap(sunrealtype t, N_Vector y, N_Vector ydot, void *user)
+{
+  struct driver *D = user;
+  const struct hd_ode_system *sys = D->sys;
+  int rc = sys->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot), sys->params);
+  if (rc != 0) return rc;
+
+  /* One vectorisable pass: !(|f| <= DBL_MAX) is true for NaN and +-Inf alike. */
+  const double *f = N_VGetArrayPointer(ydot);
+  size_t n = sys->dimension;
+  int bad = 0;
+  for (size_t i = 0; i < n; i++) bad |= !(fabs(f[i]) <= 1.7976931348623157e308);
+  if (!bad) return 0;
+
+  long nst = 0;
+  CVodeGetNumSteps(D->cvode_mem, &nst);
+  nst += D->base.steps;
+  if (D->nonfinite_count == 0 || nst - D->nonfinite_step0 > NONFINITE_WINDOW) {
+    D->nonfinite_count = 0;
+    D->nonfinite_step0 = nst;
+  }
+  D->nonfinite_count++;
+  if (!D->nonfinite_seen || t < D->t_nonfinite) D->t_nonfinite = t;
+  D->nonfinite_seen = true;
+  return D->nonfinite_count >= NONFINITE_MAX ? -1 : 1;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* structured preconditioner: exact inverse of M = I - gamma J by Woodbury
+ *
+ * With A = blockdiag(I - gamma B_k),  M = A - gamma U V^T.  Woodbury with C = -gamma I_r:
+ *   M^{-1} = A^{-1} - A^{-1} U (C^{-1} + V^T A^{-1} U)^{-1} V^T A^{-1}
+ *          = A^{-1} + gamma W S^{-1} V^T A^{-1},   W = A^{-1} U,  S = I_r - gamma V^T W.
+ * (-1/gamma I + V^T W)^{-1} = -gamma S^{-1}.)  Writing it with S rather than with
+ * I/gamma - V^T W keeps it finite as gamma -> 0.  Given A nonsingular, M is singular
+ * exactly when S is (matrix determinant lemma: det M = det A det S), so a singular S is a
+ * genuinely singular Newton matrix, reported to CVODE as recoverable (it retries with a
+ * smaller step, which moves M towards I). */
+
+/* (I - gamma B)^{-1} for one b x b row-major block into inv.  Returns 0, or 1 if the
+ * block is singular to working precision. */
+static int invert_block(const double *B, double gamma, size_t b, double *inv, double *work)
+{
+  /* A pivot below tol * (scale of the entries that formed it) is cancellation noise. */
+  const double tol = 16 * 2.220446049250313e-16;
+  if (b == 1) {
+    double a = 1.0 - gamma * B[0];
+    if (!(fabs(a) > tol * (1.0 + fabs(gamma * B[0])))) return 1;
+    inv[0] = 1.0 / a;
+    return 0;
+  }
+  if (b == 2) {
+    double a = 1.0 - gamma * B[0], bb = -gamma * B[1];
+    double c = -gamma * B[2], d = 1.0 - gamma * B[3];
+    double det = a * d - bb * c;
+    if (!(fabs(det) > tol * (fabs(a * d) + fabs(bb * c)))) return 1;
+    inv[0] = d / det;
+    inv[1] = -bb / det;
+    inv[2] = -c / det;
+    inv[3] = a / det;
+    return 0;
+  }
+  /* Gauss-Jordan with partial pivoting on [A | I]. */
+  double *A = work;
+  double scale = 0;
+  for (size_t i = 0; i < b; i++)
+    for (size_t j = 0; j < b; j++) {
+      double v = -gamma * B[i * b + j] + (i == j ? 1.0 : 0.0);
+      A[i * b + j] = v;
+      inv[i * b + j] = i == j ? 1.0 : 0.0;
+      double s = fabs(gamma * B[i * b + j]) + (i == j ? 1.0 : 0.0);
+      if (s > scale) scale = s;
+    }
+  for (size_t k = 0; k < b; k++) {
+    size_t p = k;
+    for (size_t i = k + 1; i < b; i++)
+      if (fabs(A[i * b + k]) > fabs(A[p * b + k])) p = i;
+    if (!(fabs(A[p * b + k]) > tol * scale)) return 1;
+    if (p != k)
+      for (size_t j = 0; j < b; j++) {
+        double t = A[k * b + j];
+        A[k * b + j] = A[p * b + j];
+        A[p * b + j] = t;
+        t = inv[k * b + j];
+        inv[k * b + j] = inv[p * b + j];
+        inv[p * b + j] = t;
+      }
+    double piv = 1.0 / A[k * b + k];
+    for (size_t j = 0; j < b; j++) {
+      A[k * b + j] *= piv;
+      inv[k * b + j] *= piv;
+    }
+    for (size_t i = 0; i < b; i++) {
+      if (i == k) continue;
+      double m = A[i * b + k];
+      if (m == 0) continue;
+      for (size_t j = 0; j < b; j++) {
+        A[i * b + j] -= m * A[k * b + j];
+        inv[i * b + j] -= m * inv[k * b + j];
+      }
+    }
+  }
+  for (size_t i = 0; i < b * b; i++)
+    if (!isfinite(inv[i])) return 1;
+  return 0;
+}
+
+/* out = A^{-1} in, block by block.  in and out may alias. */
+static void apply_ainv(const struct driver *D, const double *in, double *out)
+{
+  const size_t b = D->J.block, nb = D->J.n_blocks;
+  const double *ai = D->ainv;
+  if (b == 1) {
+    for (size_t i = 0; i < nb; i++) out[i] = ai[i] * in[i];
+  } else if (b == 2) {
+    for (size_t k = 0; k < nb; k++) {
+      const double *m = ai + 4 * k;
+      double x0 = in[2 * k], x1 = in[2 * k + 1];
+      out[2 * k] = m[0] * x0 + m[1] * x1;
+      out[2 * k + 1] = m[2] * x0 + m[3] * x1;
+    }
+  } else {
+    double *tmp = D->work + 2 * b * b;
+    for (size_t k = 0; k < nb; k++) {
+      const double *m = ai + k * b * b;
+      const double *x = in + k * b;
+      memcpy(tmp, x, b * sizeof *tmp);
+      for (size_t i = 0; i < b; i++) {
+        double s = 0;
+        for (size_t j = 0; j < b; j++) s += m[i * b + j] * tmp[j];
+        out[k * b + i] = s;
+      }
+    }
+  }
+}
+
+/* Builds A^{-1}, W and the factored S for the stored J and this gamma.  O(dim (b^3 +
+ * b^2 r + r^2) + r^3). */
+static int build_precond(struct driver *D, double gamma)
+{
+  const size_t n = D->J.dim, b = D->J.block, nb = D->J.n_blocks, r = D->J.rank;
+  const double tol = 16 * 2.220446049250313e-16;
+  D->built = false;
+  for (size_t k = 0; k < nb; k++)
+    if (invert_block(D->J.blocks + k * b * b, gamma, b, D->ainv + k * b * b, D->work))
+      return 1;
+  if (r == 0) {
+    D->gamma_built = gamma;
+    D->built = true;
+    return 0;
+  }
+  for (size_t j = 0; j < r; j++) apply_ainv(D, D->J.U + j * n, D->W + j * n);
+  /* S = I - gamma V^T W, and a magnitude for each entry to judge cancellation by. */
+  double mag = 0;
+  for (size_t i = 0; i < r; i++)
+    for (size_t j = 0; j < r; j++) {
+      const double *v = D->J.V + i * n, *w = D->W + j * n;
+      double s = 0;
+      for (size_t l = 0; l < n; l++) s += v[l] * w[l];
+      double e = (i == j ? 1.0 : 0.0) - gamma * s;
+      if (!isfinite(e)) return 1;
+      D->S[i * r + j] = e;
+      double m = (i == j ? 1.0 : 0.0) + fabs(gamma * s);
+      if (m > mag) mag = m;
+    }
+  double *S = D->S;
+  if (r == 1) {
+    if (!(fabs(S[0]) > tol * mag)) return 1;
+    S[0] = 1.0 / S[0];
+  } else if (r == 2) {
+    double a = S[0], bb = S[1], c = S[2], d = S[3];
+    double det = a * d - bb * c;
+    if (!(fabs(det) > tol * (fabs(a * d) + fabs(bb * c)))) return 1;
+    S[0] = d / det;
+    S[1] = -bb / det;
+    S[2] = -c / det;
+    S[3] = a / det;
+  } else {
+    lapack_int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, (lapack_int)r, (lapack_int)r, S,
+                                     (lapack_int)r, D->ipiv);
+    if (info != 0) return info < 0 ? -1 : 1;
+    for (size_t i = 0; i < r; i++)
+      if (!(fabs(S[i * r + i]) > tol * mag)) return 1;
+  }
+  D->gamma_built = gamma;
+  D->built = true;
+  return 0;
+}
+
+static int psetup(sunrealtype t, N_Vector y, N_Vector fy, sunbooleantype jok,
+                  sunbooleantype *jcurPtr, sunrealtype gamma, void *user)
+{
+  (void)fy;
+  (void)jok; /* J is O(dim) to rebuild, so a saved one is never worth reusing */
+  struct driver *D = user;
+  *jcurPtr = SUNTRUE;
+  D->have_J = false;
+  D->built = false;
+  int rc = D->sys->jac_structured(t, N_VGetArrayPointer(y), &D->J, D->sys->params);
+  if (rc != 0) return rc > 0 ? 1 : -1;
+  D->have_J = true;
+  return build_precond(D, gamma);
+}
+
+static int psolve(sunrealtype t, N_Vector y, N_Vector fy, N_Vector rv, N_Vector zv,
+                  sunrealtype gamma, sunrealtype delta, int lr, void *user)
+{
+  (void)t;
+  (void)y;
+  (void)fy;
+  (void)delta;
+  (void)lr;
+  struct driver *D = user;
+  if (!D->have_J) return 1;
+  /* CVODE keeps a preconditioner across steps while gamma = h*beta drifts (up to 30%).
+   * J is stored, so re-forming the inverse for the current gamma costs O(dim) and keeps
+   * GMRES at one iteration instead of spending extra iterations (each with an RHS
+   * evaluation for the difference-quotient J v) on the gamma mismatch. */
+  if (!D->built || gamma != D->gamma_built) {
+    int rc = build_precond(D, gamma);
+    if (rc != 0) return rc;
+  }
+  const size_t n = D->J.dim, r = D->J.rank;
+  const double *in = N_VGetArrayPointer(rv);
+  double *z = N_VGetArrayPointer(zv);
+  apply_ainv(D, in, z);
+  if (r == 0) return 0;
+  double *c = D->cvec;
+  for (size_t j = 0; j < r; j++) {
+    const double *v = D->J.V + j * n;
+    double s = 0;
+    for (size_t l = 0; l < n; l++) s += v[l] * z[l];
+    c[j] = s;
+  }
+  if (r == 1) {
+    c[0] *= D->S[0];
+  } else if (r == 2) {
+    double c0 = D->S[0] * c[0] + D->S[1] * c[1];
+    double c1 = D->S[2] * c[0] + D->S[3] * c[1];
+    c[0] = c0;
+    c[1] = c1;
+  } else {
+    lapack_int info = LAPACKE_dgetrs(LAPACK_ROW_MAJOR, 'N', (lapack_int)r, 1, D->S,
+                                     (lapack_int)r, D->ipiv, c, 1);
+    if (info != 0) return -1;
+  }
+  for (size_t j = 0; j < r; j++) {
+    const double *w = D->W + j * n;
+    double a = gamma * c[j];
+    for (size_t l = 0; l < n; l++) z[l] += a * w[l];
+  }
+  return 0;
+}
+
+static void free_precond(struct driver *D)
+{
+  free(D->J.blocks);
+  free(D->J.U);
+  free(D->J.V);
+  free(D->ainv);
+  free(D->W);
+  free(D->S);
+  free(D->ipiv);
+  free(D->cvec);
+  free(D->work);
+}
+
+static int alloc_precond(struct driver *D)
+{
+  const struct hd_ode_system *sys = D->sys;
+  size_t n = sys->dimension, b = sys->block, r = sys->rank;
+  D->J.dim = n;
+  D->J.block = b;
+  D->J.n_blocks = n / b;
+  D->J.rank = r;
+  D->J.blocks = calloc(n * b, sizeof(double));
+  D->ainv = calloc(n * b, sizeof(double));
+  D->work = calloc(2 * b * b + b, sizeof(double));
+  if (r > 0) {
+    D->J.U = calloc(n * r, sizeof(double));
+    D->J.V = calloc(n * r, sizeof(double));
+    D->W = calloc(n * r, sizeof(double));
+    D->S = calloc(r * r, sizeof(double));
+    D->ipiv = calloc(r, sizeof(lapack_int));
+    D->cvec = calloc(r, sizeof(double));
+    if (!D->J.U || !D->J.V || !D->W || !D->S || !D->ipiv || !D->cvec) return -1;
+  }
+  if (!D->J.blocks || !D->ainv || !D->work) return -1;
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* vector kernels
+ *
+ * A BDF step at large d is a few dozen streaming passes over the state (the Nordsieck
+ * prediction alone is q(q+1)/2 N_VLinearSum calls), so the per-element cost of the
+ * N_Vector kernels sets the speed.  The distribution's libsundials builds them as scalar
+ * loops (about 20 instructions per element, measured with callgrind); these replacements
+ * are plain loops the compiler vectorises, with four partial sums in the reductions (so
+ * the last bits of a norm differ from SUNDIALS' sequential sum).  They are installed in
+ * the ops table of the state vector, which every CVODE/SPGMR work vector is cloned from.
+ * Elementwise loops are alias-safe: each z[i] depends only on the inputs' element i. */
+
+#define NV_LEN(v) ((size_t)N_VGetLength(v))
+#define NV_PTR(v) N_VGetArrayPointer(v)
+
+static void k_linearsum(sunrealtype a, N_Vector x, sunrealtype b, N_Vector y, N_Vector z)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x), *yd = NV_PTR(y);
+  double *zd = NV_PTR(z);
+  if (a == 1.0 && b == 1.0)
+    for (size_t i = 0; i < n; i++) zd[i] = xd[i] + yd[i];
+  else if (a == 1.0 && b == -1.0)
+    for (size_t i = 0; i < n; i++) zd[i] = xd[i] - yd[i];
+  else if (a == 1.0)
+    for (size_t i = 0; i < n; i++) zd[i] = xd[i] + b * yd[i];
+  else if (b == 1.0)
+    for (size_t i = 0; i < n; i++) zd[i] = a * xd[i] + yd[i];
+  else
+    for (size_t i = 0; i < n; i++) zd[i] = a * xd[i] + b * yd[i];
+}
+
+static void k_const(sunrealtype c, N_Vector z)
+{
+  const size_t n = NV_LEN(z);
+  double *zd = NV_PTR(z);
+  for (size_t i = 0; i < n; i++) zd[i] = c;
+}
+
+static void k_prod(N_Vector x, N_Vector y, N_Vector z)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x), *yd = NV_PTR(y);
+  double *zd = NV_PTR(z);
+  for (size_t i = 0; i < n; i++) zd[i] = xd[i] * yd[i];
+}
+
+static void k_div(N_Vector x, N_Vector y, N_Vector z)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x), *yd = NV_PTR(y);
+  double *zd = NV_PTR(z);
+  for (size_t i = 0; i < n; i++) zd[i] = xd[i] / yd[i];
+}
+
+static void k_scale(sunrealtype c, N_Vector x, N_Vector z)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x);
+  double *zd = NV_PTR(z);
+  if (c == 1.0) {
+    if (zd != xd) memcpy(zd, xd, n * sizeof *zd);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) zd[i] = c * xd[i];
+}
+
+static void k_abs(N_Vector x, N_Vector z)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x);
+  double *zd = NV_PTR(z);
+  for (size_t i = 0; i < n; i++) zd[i] = fabs(xd[i]);
+}
+
+static void k_inv(N_Vector x, N_Vector z)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x);
+  double *zd = NV_PTR(z);
+  for (size_t i = 0; i < n; i++) zd[i] = 1.0 / xd[i];
+}
+
+static void k_addconst(N_Vector x, sunrealtype b, N_Vector z)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x);
+  double *zd = NV_PTR(z);
+  for (size_t i = 0; i < n; i++) zd[i] = xd[i] + b;
+}
+
+static sunrealtype k_dotprod(N_Vector x, N_Vector y)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x), *yd = NV_PTR(y);
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += xd[i] * yd[i];
+    s1 += xd[i + 1] * yd[i + 1];
+    s2 += xd[i + 2] * yd[i + 2];
+    s3 += xd[i + 3] * yd[i + 3];
+  }
+  for (; i < n; i++) s0 += xd[i] * yd[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+static sunrealtype k_wsqrsum(N_Vector x, N_Vector w)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x), *wd = NV_PTR(w);
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    double a = xd[i] * wd[i], b = xd[i + 1] * wd[i + 1];
+    double c = xd[i + 2] * wd[i + 2], d = xd[i + 3] * wd[i + 3];
+    s0 += a * a;
+    s1 += b * b;
+    s2 += c * c;
+    s3 += d * d;
+  }
+  for (; i < n; i++) {
+    double a = xd[i] * wd[i];
+    s0 += a * a;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+static sunrealtype k_wrmsnorm(N_Vector x, N_Vector w)
+{
+  return sqrt(k_wsqrsum(x, w) / (double)NV_LEN(x));
+}
+
+static sunrealtype k_min(N_Vector x)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x);
+  double m = n ? xd[0] : 1.7976931348623157e308;
+  for (size_t i = 1; i < n; i++) m = xd[i] < m ? xd[i] : m;
+  return m;
+}
+
+static int k_linearcombination(int nvec, sunrealtype *c, N_Vector *X, N_Vector z)
+{
+  const size_t n = NV_LEN(z);
+  double *zd = NV_PTR(z);
+  if (nvec < 1) return -1;
+  if (nvec == 1) {
+    k_scale(c[0], X[0], z);
+    return 0;
+  }
+  if (nvec == 2) {
+    k_linearsum(c[0], X[0], c[1], X[1], z);
+    return 0;
+  }
+  /* z may be X[0]: each z[i] is written after every X[j][i] is read */
+  enum { MAXV = 16 };
+  if (nvec > MAXV) return N_VLinearCombination_Serial(nvec, c, X, z);
+  const double *xp[MAXV];
+  for (int j = 0; j < nvec; j++) xp[j] = NV_PTR(X[j]);
+  for (size_t i = 0; i < n; i++) {
+    double s = 0.0;
+    for (int j = 0; j < nvec; j++) s += c[j] * xp[j][i];
+    zd[i] = s;
+  }
+  return 0;
+}
+
+static int k_scaleaddmulti(int nvec, sunrealtype *a, N_Vector x, N_Vector *Y, N_Vector *Z)
+{
+  const size_t n = NV_LEN(x);
+  const double *xd = NV_PTR(x);
+  for (int j = 0; j < nvec; j++) {
+    const double *yd = NV_PTR(Y[j]);
+    double *zd = NV_PTR(Z[j]);
+    const double aj = a[j];
+    for (size_t i = 0; i < n; i++) zd[i] = aj * xd[i] + yd[i];
+  }
+  return 0;
+}
+
+static void install_kernels(N_Vector v)
+{
+  struct _generic_N_Vector_Ops *o = v->ops;
+  o->nvlinearsum = k_linearsum;
+  o->nvconst = k_const;
+  o->nvprod = k_prod;
+  o->nvdiv = k_div;
+  o->nvscale = k_scale;
+  o->nvabs = k_abs;
+  o->nvinv = k_inv;
+  o->nvaddconst = k_addconst;
+  o->nvdotprod = k_dotprod;
+  o->nvdotprodlocal = k_dotprod;
+  o->nvwrmsnorm = k_wrmsnorm;
+  o->nvwsqrsumlocal = k_wsqrsum;
+  o->nvmin = k_min;
+  o->nvminlocal = k_min;
+  o->nvlinearcombination = k_linearcombination;
+  o->nvscaleaddmulti = k_scaleaddmulti;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* the driver */
+
+int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double *tout,
+                 size_t nout, const struct hd_integrate_opts *opts, hd_output_fn out, void *ctx,
+                 struct hd_integrate_stats *stats)
+{
+  struct hd_integrate_stats local;
+  struct hd_integrate_stats *st = stats ? stats : &local;
+  memset(st, 0, sizeof *st);
+  st->t_fail = NAN;
+  st->linsol = "none";
+
+  if (!sys || !sys->rhs || sys->dimension == 0 || !y0 || !tout || !opts) {
+    fail_input(st, CV_ILL_INPUT, "missing system, right-hand side, y0, tout or options");
+    return st->flag;
+  }
+  if (nout == 0) {
+    fail_input(st, CV_ILL_INPUT, "no output times");
+    return st->flag;
+  }
+  for (size_t k = 0; k < nout; k++)
+    if (!isfinite(tout[k]) || (k > 0 && !(tout[k] > tout[k - 1]))) {
+      fail_input(st, CV_ILL_INPUT, "output times must be finite and strictly increasing");
+      return st->flag;
+    }
+  if (!(opts->rtol >= 0) || !(opts->atol >= 0) || (opts->rtol == 0 && opts->atol == 0)) {
+    fail_input(st, CV_ILL_INPUT, "tolerances must be >= 0 and not both 0");
+    return st->flag;
+  }
+  for (size_t i = 1; i < sys->n_breakpoints; i++)
+    if (!(sys->breakpoints[i] >= sys->breakpoints[i - 1])) {
+      fail_input(st, CV_ILL_INPUT, "breakpoints must be sorted ascending");
+      return st->flag;
+    }
+
+  const size_t n = sys->dimension;
+  enum hd_linsol ls = opts->linsol;
+  if (ls == HD_LINSOL_AUTO)
+    ls = sys->jac_structured ? HD_LINSOL_STRUCTURED
+         : n <= 64           ? HD_LINSOL_DENSE
+                             : HD_LINSOL_GMRES;
+  if (ls != HD_LINSOL_DENSE && ls != HD_LINSOL_GMRES && ls != HD_LINSOL_STRUCTURED) {
+    fail_input(st, CV_ILL_INPUT, "unknown linear solver");
+    return st->flag;
+  }
+  st->linsol = hd_linsol_name(ls);
+  if (ls == HD_LINSOL_STRUCTURED &&
+      (!sys->jac_structured || sys->block == 0 || n % sys->block != 0 || sys->rank > n)) {
+    fail_input(st, CV_ILL_INPUT,
+               "structured linear solver needs jac_structured, block >= 1 dividing the "
+               "dimension, and rank <= dimension");
+    return st->flag;
+  }
+
+  struct driver D;
+  memset(&D, 0, sizeof D);
+  D.sys = sys;
+
+  SUNContext sunctx = NULL;
+  N_Vector y = NULL;
+  SUNMatrix A = NULL;
+  SUNLinearSolver LS = NULL;
+  void *mem = NULL;
+  int ret = 0;
+  bool seg_started = false; /* current CVODE segment has counters to add */
+  double last_step = 0;
+
+  if (SUNContext_Create(NULL, &sunctx) != 0) {
+    fail_input(st, CV_MEM_FAIL, "SUNContext_Create failed");
+    return st->flag;
+  }
+  y = N_VNew_Serial((sunindextype)n, sunctx);
+  if (!y) {
+    fail_input(st, CV_MEM_FAIL, "out of memory (state vector)");
+    ret = st->flag;
+    goto done;
+  }
+  /* Fused vector operations let CVODE's Nordsieck updates touch each vector once
+   * (N_VLinearCombination etc.) rather than once per term: most of a step's cost at
+   * large d is memory traffic.  Clones (all of CVODE's work vectors) inherit this. */
+  N_VEnableFusedOps_Serial(y, SUNTRUE);
+  install_kernels(y);
+  memcpy(N_VGetArrayPointer(y), y0, n * sizeof(double));
+
+  mem = CVodeCreate(CV_BDF, sunctx);
+  if (!mem) {
+    fail_input(st, CV_MEM_FAIL, "CVodeCreate failed");
+    ret = st->flag;
+    goto done;
+  }
+  D.cvode_mem = mem;
+  CVodeSetErrHandlerFn(mem, err_handler, &D);
+
+  const double t0 = tout[0], tend = tout[nout - 1];
+  int flag = CVodeInit(mem, rhs_wrap, t0, y);
+  if (flag == CV_SUCCESS) flag = CVodeSStolerances(mem, opts->rtol, opts->atol);
+  if (flag == CV_SUCCESS) flag = CVodeSetUserData(mem, &D);
+  if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(mem, opts->max_steps);
+  if (flag != CV_SUCCESS) {
+    fail(st, &D, flag, t0);
+    ret = flag;
+    goto done;
+  }
+
+  switch (ls) {
+  case HD_LINSOL_DENSE:
+    A = SUNDenseMatrix((sunindextype)n, (sunindextype)n, sunctx);
+    if (A) LS = SUNLinSol_Dense(y, A, sunctx);
+    break;
+  case HD_LINSOL_GMRES:
+    LS = SUNLinSol_SPGMR(y, SUN_PREC_NONE, MAXL_GMRES, sunctx);
+    break;
+  default:
+    if (alloc_precond(&D) != 0) {
+      fail_input(st, CV_MEM_FAIL, "out of memory (structured Jacobian)");
+      ret = st->flag;
+      goto done;
+    }
+    LS = SUNLinSol_SPGMR(y, SUN_PREC_LEFT, MAXL_STRUCTURED, sunctx);
+    break;
+  }
+  if (!LS) {
+    fail_input(st, CV_MEM_FAIL, "could not create the linear solver");
+    ret = st->flag;
+    goto done;
+  }
+  flag = CVodeSetLinearSolver(mem, LS, A);
+  if (flag == CV_SUCCESS && ls == HD_LINSOL_STRUCTURED)
+    flag = CVodeSetPreconditioner(mem, psetup, psolve);
+  if (flag != CV_SUCCESS) {
+    fail(st, &D, flag, t0);
+    ret = flag;
+    goto done;
+  }
+
+  /* Breakpoints that matter lie strictly inside (t0, tend]; one at tend needs no
+   * restart. */
+  size_t ib = 0;
+  const size_t nbp = sys->breakpoints ? sys->n_breakpoints : 0;
+  while (ib < nbp && !(sys->breakpoints[ib] > t0)) ib++;
+  /* The stop time is the next breakpoint, or tend: CVODE may then overshoot an output
+   * time and interpolate (cheap), but never a breakpoint, and never evaluates the RHS
+   * beyond the last output. */
+#define NEXT_STOP() (ib < nbp && sys->breakpoints[ib] < tend ? sys->breakpoints[ib] : tend)
+  flag = CVodeSetStopTime(mem, NEXT_STOP());
+  if (flag != CV_SUCCESS) {
+    fail(st, &D, flag, t0);
+    ret = flag;
+    goto done;
+  }
+
+  if (out) {
+    int rc = out(0, t0, y0, ctx);
+    if (rc != 0) {
+      st->flag = rc;
+      snprintf(st->message, sizeof st->message,
+               "output callback stopped the integration at t = %.10g (code %d)", t0, rc);
+      ret = rc;
+      goto done;
+    }
+  }
+
+  double tcur = t0;
+  for (size_t k = 1; k < nout; k++) {
+    const double target = tout[k];
+    for (;;) {
+      double tstop = NEXT_STOP();
+      bool at_break = ib < nbp && sys->breakpoints[ib] < tend && tstop <= target;
+      double goal = at_break ? tstop : target;
+      sunrealtype tret = tcur;
+      flag = CVode(mem, goal, y, &tret, CV_NORMAL);
+      seg_started = true;
+      if (flag < 0) {
+        double tf = tcur;
+        CVodeGetCurrentTime(mem, &tf);
+        fail(st, &D, flag, tf);
+        ret = flag;
+        goto done;
+      }
+      double h = 0;
+      if (CVodeGetLastStep(mem, &h) == CV_SUCCESS && h != 0) last_step = h;
+      tcur = goal;
+      if (!at_break) break;
+      /* At a breakpoint: drop the BDF history and restart on the new right-hand side.
+       * Skip duplicates of this breakpoint. */
+      struct counters c;
+      read_counters(mem, &c);
+      add_counters(&D.base, &c);
+      seg_started = false;
+      while (ib < nbp && !(sys->breakpoints[ib] > tcur)) ib++;
+      flag = CVodeReInit(mem, tcur, y);
+      if (flag == CV_SUCCESS) flag = CVodeSetStopTime(mem, NEXT_STOP());
+      if (flag != CV_SUCCESS) {
+        fail(st, &D, flag, tcur);
+        ret = flag;
+        goto done;
+      }
+      if (tcur == target) break;
+    }
+    if (out) {
+      int rc = out(k, target, N_VGetArrayPointer(y), ctx);
+      if (rc != 0) {
+        st->flag = rc;
+        snprintf(st->message, sizeof st->message,
+                 "output callback stopped the integration at t = %.10g (code %d)", target, rc);
+        ret = rc;
+        goto done;
+      }
+    }
+  }
+#undef NEXT_STOP
+
+done:
+  if (mem) {
+    struct counters c = D.base;
+    if (seg_started) {
+      struct counters cur;
+      read_counters(mem, &cur);
+      add_counters(&c, &cur);
+      double h = 0;
+      if (CVodeGetLastStep(mem, &h) == CV_SUCCESS && h != 0) last_step = h;
+    }
+    store_counters(st, &c);
+    st->last_step = last_step;
+  }
+  if (mem) CVodeFree(&mem);
+  if (LS) SUNLinSolFree(LS);
+  if (A) SUNMatDestroy(A);
+  if (y) N_VDestroy(y);
+  free_precond(&D);
+  if (sunctx) SUNContext_Free(&sunctx);
+  return ret;
+}

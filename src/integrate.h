@@ -1,0 +1,83 @@
+/* integrate.h — the CVODE driver.  It integrates any hd_ode_system and never learns
+ * which problem it runs (cf. GSL's gsl_odeiv2_system).
+ *
+ * Linear solvers for the BDF Newton iteration:
+ *   dense       SUNDIALS dense LU with a difference-quotient Jacobian: small systems only
+ *               (O(n^3); never above a few hundred states).
+ *   gmres       SPGMR without preconditioner (a baseline; slow on stiff spectra).
+ *   structured  SPGMR preconditioned by the *exact* inverse of M = I - gamma*J, where the
+ *               system supplies J = blockdiag(B_1..B_nb) + U V^T (small blocks plus low
+ *               rank).  The inverse is applied by Woodbury: O(n (b^2 + r) + r^3) per solve,
+ *               so a Newton step on a one-equation-per-eigenvalue system costs O(d), and
+ *               GMRES converges in one iteration while the preconditioner is fresh.
+ *   auto        structured when the system has jac_structured, dense when n <= 64,
+ *               gmres otherwise.
+ */
+#ifndef HDSIM_INTEGRATE_H
+#define HDSIM_INTEGRATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* J = blockdiag(blocks) + U V^T.  dim = n_blocks * block. */
+struct hd_sjac {
+  size_t dim;      /* system dimension */
+  size_t block;    /* block size b (1 = diagonal) */
+  size_t n_blocks; /* dim / block */
+  size_t rank;     /* r, number of columns of U and V (may be 0) */
+  double *blocks;  /* n_blocks * b * b, block k row-major at blocks[k*b*b] */
+  double *U;       /* dim * rank, column j at U[j*dim] */
+  double *V;       /* dim * rank, column j at V[j*dim] */
+};
+
+/* A deterministic limit, as a plain struct (GSL style). */
+struct hd_ode_system {
+  size_t dimension;
+  /* required: dydt = f(t, y).  Returns 0, >0 for a recoverable error (CVODE retries
+   * with a smaller step), <0 for an unrecoverable one. */
+  int (*rhs)(double t, const double *y, double *dydt, void *params);
+  /* optional: fill J (arrays preallocated by the driver with the sizes below). */
+  int (*jac_structured)(double t, const double *y, struct hd_sjac *J, void *params);
+  size_t block; /* block size of the structured Jacobian (ignored if jac_structured NULL) */
+  size_t rank;  /* rank of its low-rank part */
+  /* optional: times where the right-hand side is discontinuous (learning-rate steps);
+   * the integrator stops and restarts there.  Sorted ascending. */
+  const double *breakpoints;
+  size_t n_breakpoints;
+  void *params;
+};
+
+enum hd_linsol { HD_LINSOL_AUTO, HD_LINSOL_DENSE, HD_LINSOL_GMRES, HD_LINSOL_STRUCTURED };
+
+struct hd_integrate_opts {
+  double rtol;         /* relative tolerance */
+  double atol;         /* absolute tolerance (scalar) */
+  long max_steps;      /* CVODE mxstep per output interval */
+  enum hd_linsol linsol;
+};
+
+struct hd_integrate_stats {
+  const char *linsol;  /* name of the linear solver actually used */
+  long steps, rhs_evals, lin_iters, lin_conv_fails, prec_setups, prec_solves;
+  long err_test_fails, nonlin_iters, nonlin_conv_fails;
+  double last_step;    /* last step size */
+  int flag;            /* 0, or the CVODE return flag of a failure */
+  double t_fail;       /* time reached when it failed (NaN if no failure) */
+  char message[256];   /* "" or a description of the failure */
+};
+
+/* Called at each requested output time with the state there.  Return non-zero to stop
+ * the integration (treated as a failure with that code). */
+typedef int (*hd_output_fn)(size_t k, double t, const double *y, void *ctx);
+
+/* Integrates from (tout[0], y0) and calls out(k, tout[k], y(tout[k]), ctx) for every
+ * k = 0..nout-1 (k = 0 with y0 itself).  tout must be strictly increasing.
+ * Returns 0 on success; on failure returns the CVODE flag (< 0), fills stats->flag,
+ * t_fail and message, and stops: outputs after the failure are not called. */
+int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double *tout,
+                 size_t nout, const struct hd_integrate_opts *opts, hd_output_fn out, void *ctx,
+                 struct hd_integrate_stats *stats);
+
+const char *hd_linsol_name(enum hd_linsol ls);
+
+#endif

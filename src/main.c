@@ -1,0 +1,137 @@
+/* main.c — the hdsim command line. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "hdsim_version.h"
+#include "registry.h"
+#include "rng.h"
+#include "run_params.h"
+
+static const char usage[] =
+    "usage:\n"
+    "  hdsim run MODEL.ini [-o OUT.h5] [--threads N] [--seed S] [--quiet]\n"
+    "                         theory (CVODE) and Monte Carlo side by side, one HDF5 file\n"
+    "  hdsim check MODEL.ini  validate a model file without running it\n"
+    "  hdsim list             the problems hdsim knows\n"
+    "  hdsim describe PROBLEM every model-file key of a problem: meaning, type, default, range\n"
+    "  hdsim --version\n"
+    "  hdsim help\n"
+    "\n"
+    "exit status: 0 success, 1 usage or I/O error, 2 bad input (nothing written),\n"
+    "             3 written, but some runs diverged or the theory failed (see /diagnostics)\n";
+
+static int parse_long(const char *opt, const char *text, long min, long *out)
+{
+  char *end;
+  errno = 0;
+  long v = strtol(text ? text : "", &end, 10);
+  if (!text || end == text || *end != '\0' || errno == ERANGE || v < min) {
+    fprintf(stderr, "hdsim: %s expects an integer >= %ld, got '%s'\n", opt, min,
+            text ? text : "");
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static char *join_args(int argc, char **argv)
+{
+  size_t n = 1;
+  for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+  char *s = malloc(n);
+  s[0] = '\0';
+  for (int i = 0; i < argc; i++) {
+    strcat(s, argv[i]);
+    if (i + 1 < argc) strcat(s, " ");
+  }
+  return s;
+}
+
+static int cmd_run_or_check(int argc, char **argv, int check_only)
+{
+  struct hd_cli cli = {0};
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+      if (++i >= argc) return fprintf(stderr, "hdsim: %s needs a file name\n", a), HD_EXIT_BAD_INPUT;
+      cli.output = argv[i];
+    } else if (strcmp(a, "--threads") == 0) {
+      if (parse_long(a, i + 1 < argc ? argv[++i] : NULL, 0, &cli.threads)) return HD_EXIT_BAD_INPUT;
+      cli.threads_set = 1;
+    } else if (strcmp(a, "--seed") == 0) {
+      if (parse_long(a, i + 1 < argc ? argv[++i] : NULL, 0, &cli.seed)) return HD_EXIT_BAD_INPUT;
+      cli.seed_set = 1;
+    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+      cli.quiet = 1;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      fprintf(stderr, "hdsim: unknown option '%s'\n%s", a, usage);
+      return HD_EXIT_BAD_INPUT;
+    } else if (!cli.model) {
+      cli.model = a;
+    } else {
+      fprintf(stderr, "hdsim: unexpected argument '%s' (one model file per call)\n", a);
+      return HD_EXIT_BAD_INPUT;
+    }
+  }
+  if (!cli.model) {
+    fprintf(stderr, "hdsim: %s needs a model file\n%s", argv[1], usage);
+    return HD_EXIT_BAD_INPUT;
+  }
+  char *cmdline = join_args(argc, argv);
+  cli.command_line = cmdline;
+  int rc = check_only ? hd_driver_check(&cli) : hd_driver_run(&cli);
+  free(cmdline);
+  return rc;
+}
+
+static int cmd_describe(int argc, char **argv)
+{
+  if (argc != 3) {
+    fprintf(stderr, "hdsim: describe needs one problem name (see `hdsim list`)\n");
+    return HD_EXIT_BAD_INPUT;
+  }
+  const struct hd_problem *p = hd_registry_find(argv[2]);
+  if (!p) {
+    fprintf(stderr, "hdsim: unknown problem '%s'; known problems:\n", argv[2]);
+    for (size_t i = 0; i < hd_registry_count(); i++)
+      fprintf(stderr, "  %s\n", hd_registry_at(i)->name);
+    return HD_EXIT_BAD_INPUT;
+  }
+  printf("%s — %s\nmathematics: shared/%s\n\n", p->name, p->summary, p->spec);
+  printf("Problem keys:\n\n");
+  hd_params_describe(p->params, p->n_params, stdout);
+  printf("\nEngine keys (every problem):\n\n");
+  hd_params_describe(hd_run_param_table, hd_run_param_count, stdout);
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  if (hd_registry_check(stderr) != 0) return HD_EXIT_USAGE;
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return HD_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "run") == 0) return cmd_run_or_check(argc, argv, 0);
+  if (strcmp(cmd, "check") == 0) return cmd_run_or_check(argc, argv, 1);
+  if (strcmp(cmd, "list") == 0) {
+    for (size_t i = 0; i < hd_registry_count(); i++)
+      printf("%-16s %s\n", hd_registry_at(i)->name, hd_registry_at(i)->summary);
+    return 0;
+  }
+  if (strcmp(cmd, "describe") == 0) return cmd_describe(argc, argv);
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("hdsim %s (random streams: %s)\n", HDSIM_VERSION, hd_rng_kernel_name());
+    return 0;
+  }
+  if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  fprintf(stderr, "hdsim: unknown command '%s'\n%s", cmd, usage);
+  return HD_EXIT_USAGE;
+}

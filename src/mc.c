@@ -1,0 +1,160 @@
+/* mc.c — ensemble runner (pthreads over runs). */
+#include "mc.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct mc_job {
+  const struct hd_problem *pb;
+  const void *plan;
+  const struct hd_output_grid *g;
+  double divergence;
+  double steps_per_time;
+  struct hd_mc_result *res;
+  atomic_long next_run;
+  atomic_long done;
+  int quiet;
+};
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* One run: start, then advance to each output step and observe.  A non-finite value or
+ * a primary observable beyond `divergence` stops the run; the rest stays NaN. */
+static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
+{
+  struct hd_mc_result *res = job->res;
+  const struct hd_output_grid *g = job->g;
+  size_t R = res->runs, T = res->n_times, O = res->n_obs;
+  job->pb->sim_start(job->plan, run, state);
+  uint64_t k = 0;
+  for (size_t j = 0; j < T; j++) {
+    uint64_t bad = 0;
+    int rc = job->pb->sim_advance(job->plan, run, state, k, g->steps[j], &bad);
+    k = g->steps[j];
+    if (rc == 0) job->pb->sim_observe(job->plan, state, obs);
+    int finite = rc == 0;
+    for (size_t o = 0; o < O && finite; o++) finite = isfinite(obs[o]);
+    if (!finite || obs[0] > job->divergence) {
+      res->diverged[run] = 1;
+      res->diverged_t[run] = rc != 0 ? (double)bad / job->steps_per_time : g->t[j];
+      for (size_t jj = j; jj < T; jj++)
+        for (size_t o = 0; o < O; o++) res->values[(o * R + run) * T + jj] = NAN;
+      return;
+    }
+    for (size_t o = 0; o < O; o++) res->values[(o * R + run) * T + j] = obs[o];
+  }
+}
+
+static void *worker(void *arg)
+{
+  struct mc_job *job = arg;
+  void *state = malloc(job->pb->sim_state_size(job->plan));
+  double *obs = malloc(job->res->n_obs * sizeof *obs);
+  for (;;) {
+    long r = atomic_fetch_add(&job->next_run, 1);
+    if (r >= (long)job->res->runs) break;
+    run_one(job, (size_t)r, state, obs);
+    long done = atomic_fetch_add(&job->done, 1) + 1;
+    if (!job->quiet && isatty(STDERR_FILENO))
+      fprintf(stderr, "\rsimulation: %ld/%zu runs", done, job->res->runs);
+  }
+  free(obs);
+  free(state);
+  return NULL;
+}
+
+void hd_mc_summarise(struct hd_mc_result *res)
+{
+  size_t R = res->runs, T = res->n_times, O = res->n_obs;
+  for (size_t j = 0; j < T; j++) {
+    long n = 0;
+    for (size_t r = 0; r < R; r++) n += isfinite(res->values[(0 * R + r) * T + j]) ? 1 : 0;
+    res->count[j] = n;
+  }
+  for (size_t o = 0; o < O; o++) {
+    for (size_t j = 0; j < T; j++) {
+      /* two-pass mean and variance, in run order: deterministic */
+      double s = 0;
+      long n = 0;
+      for (size_t r = 0; r < R; r++) {
+        double v = res->values[(o * R + r) * T + j];
+        if (isfinite(v)) s += v, n++;
+      }
+      double mean = n ? s / (double)n : NAN, ss = 0;
+      for (size_t r = 0; r < R; r++) {
+        double v = res->values[(o * R + r) * T + j];
+        if (isfinite(v)) ss += (v - mean) * (v - mean);
+      }
+      res->mean[o * T + j] = mean;
+      res->stderr_[o * T + j] = n > 1 ? sqrt(ss / (double)(n - 1) / (double)n) : NAN;
+    }
+  }
+}
+
+int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_output_grid *g,
+              long runs, long threads, double divergence, int quiet,
+              struct hd_mc_result *res)
+{
+  const struct hd_observable *obs;
+  memset(res, 0, sizeof *res);
+  res->runs = (size_t)runs;
+  res->n_times = g->n;
+  res->n_obs = pb->observables(plan, &obs);
+  size_t R = res->runs, T = res->n_times, O = res->n_obs;
+  res->values = malloc(O * R * T * sizeof(double));
+  res->mean = malloc(O * T * sizeof(double));
+  res->stderr_ = malloc(O * T * sizeof(double));
+  res->count = malloc(T * sizeof(long));
+  res->diverged = calloc(R, sizeof(int));
+  res->diverged_t = malloc(R * sizeof(double));
+  for (size_t r = 0; r < R; r++) res->diverged_t[r] = NAN;
+
+  if (threads <= 0) {
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = ncpu > 0 ? ncpu : 1;
+  }
+  if (threads > runs) threads = runs;
+  res->threads = threads;
+
+  struct mc_job job = {.pb = pb, .plan = plan, .g = g, .divergence = divergence,
+                       .steps_per_time = pb->steps_per_time(plan), .res = res, .quiet = quiet};
+  atomic_init(&job.next_run, 0);
+  atomic_init(&job.done, 0);
+  double t0 = now();
+  pthread_t *tid = malloc((size_t)threads * sizeof *tid);
+  long started = 0;
+  for (long i = 1; i < threads; i++)
+    if (pthread_create(&tid[i], NULL, worker, &job) == 0) started = i;
+    else break;
+  worker(&job); /* the calling thread works too */
+  for (long i = 1; i <= started; i++) pthread_join(tid[i], NULL);
+  free(tid);
+  res->seconds = now() - t0;
+  if (!quiet && isatty(STDERR_FILENO)) fputc('\n', stderr);
+
+  for (size_t r = 0; r < R; r++) res->n_diverged += (size_t)res->diverged[r];
+  hd_mc_summarise(res);
+  return 0;
+}
+
+void hd_mc_result_free(struct hd_mc_result *res)
+{
+  free(res->values);
+  free(res->mean);
+  free(res->stderr_);
+  free(res->count);
+  free(res->diverged);
+  free(res->diverged_t);
+  memset(res, 0, sizeof *res);
+}

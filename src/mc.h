@@ -1,0 +1,34 @@
+/* mc.h — the ensemble runner: R independent runs of a problem's simulation, threads
+ * over runs.  Run r draws only from streams keyed by (seed, r), and writes only its own
+ * slot, so the result is bit-identical for any thread count or scheduling. */
+#ifndef HDSIM_MC_H
+#define HDSIM_MC_H
+
+#include <stddef.h>
+
+#include "grid.h"
+#include "problem.h"
+
+struct hd_mc_result {
+  size_t runs, n_times, n_obs;
+  double *values;     /* [obs][run][time]; NaN after a run diverged */
+  double *mean;       /* [obs][time] over the runs still finite at that time */
+  double *stderr_;    /* [obs][time] sample standard deviation / sqrt(count) */
+  long *count;        /* [time] runs contributing */
+  int *diverged;      /* [run] 1 if the run was stopped */
+  double *diverged_t; /* [run] time it was stopped (NaN if not) */
+  size_t n_diverged;
+  double seconds;     /* wall time */
+  long threads;       /* threads actually used */
+};
+
+/* Runs the ensemble; returns 0 (diverged runs are results, not errors). */
+int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_output_grid *g,
+              long runs, long threads, double divergence, int quiet,
+              struct hd_mc_result *res);
+void hd_mc_result_free(struct hd_mc_result *res);
+
+/* Mean and standard error per (obs, time) from values (also used after merging). */
+void hd_mc_summarise(struct hd_mc_result *res);
+
+#endif

@@ -1,0 +1,366 @@
+/* params.c — strict parsing, formatting and documentation of parameter-table rows.
+ *
+ * Parsing is deliberately unforgiving: a number must be consumed entirely (trailing
+ * blanks aside), reals must be finite, booleans are exactly true/false and enumerations
+ * match a listed word exactly.  A silently misread model file is far more expensive
+ * than an error message. */
+#include "params.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- small helpers */
+
+static const char *skip_blanks(const char *s) {
+  while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
+  return s;
+}
+
+static bool only_blanks(const char *s) { return *skip_blanks(s) == '\0'; }
+
+/* Shortest %.Ng (N = 15..17) that reads back as the same double, so ranges print as
+ * "0.1" rather than "0.10000000000000001" yet never lie about a bound. */
+static void fmt_real_short(double x, char *buf, size_t len) {
+  if (isinf(x)) {
+    snprintf(buf, len, "%s", x > 0 ? "inf" : "-inf");
+    return;
+  }
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf(buf, len, "%.*g", prec, x);
+    if (strtod(buf, NULL) == x) return;
+  }
+}
+
+/* Bounds of an HD_INT row are integers stored as doubles: print them without an
+ * exponent while that is exact. */
+static void fmt_bound(const struct hd_param *row, double x, char *buf, size_t len) {
+  if (row->type == HD_INT && x == floor(x) && fabs(x) < 1e19)
+    snprintf(buf, len, "%.0f", x);
+  else
+    fmt_real_short(x, buf, len);
+}
+
+/* Reads one finite double at *s (leading blanks allowed); advances *s past it.
+ * Returns 0, or -1 with *why set to a reason. */
+static int read_real(const char **s, double *x, const char **why) {
+  char *end;
+  errno = 0;
+  double v = strtod(*s, &end);
+  if (end == *s) {
+    *why = "not a number";
+    return -1;
+  }
+  if (!isfinite(v)) {
+    *why = "not finite";
+    return -1;
+  }
+  if (errno == ERANGE && v == 0.0) {
+    *why = "underflows to zero";
+    return -1;
+  }
+  *x = v;
+  *s = end;
+  return 0;
+}
+
+/* Reads one long at *s (leading blanks allowed); advances *s past it. */
+static int read_long(const char **s, long *x, const char **why) {
+  char *end;
+  errno = 0;
+  long v = strtol(*s, &end, 10);
+  if (end == *s) {
+    *why = "not an integer";
+    return -1;
+  }
+  if (errno == ERANGE) {
+    *why = "does not fit in a 64-bit integer";
+    return -1;
+  }
+  *x = v;
+  *s = end;
+  return 0;
+}
+
+/* Range check shared by HD_INT and HD_REAL; `text` is echoed in the message. */
+static int check_range(const struct hd_param *row, double v, const char *text, char *msg,
+                       size_t msglen) {
+  bool low_ok = (row->flags & HD_NO_MIN) ||
+                ((row->flags & HD_MIN_EXCL) ? v > row->min : v >= row->min);
+  bool high_ok = (row->flags & HD_NO_MAX) ||
+                 ((row->flags & HD_MAX_EXCL) ? v < row->max : v <= row->max);
+  if (low_ok && high_ok) return 0;
+  char range[128];
+  hd_param_range(row, range, sizeof range);
+  snprintf(msg, msglen, "value %s out of range %s", text, range);
+  return -1;
+}
+
+/* ---------------------------------------------------------------- per-type parsers */
+
+static int parse_int(const struct hd_param *row, const char *text, long *out, char *msg,
+                     size_t msglen) {
+  const char *s = text, *why;
+  long v;
+  if (read_long(&s, &v, &why) < 0) {
+    if (strcmp(why, "not an integer") == 0)
+      snprintf(msg, msglen, "expected an integer, got \"%s\"", text);
+    else
+      snprintf(msg, msglen, "integer \"%s\" %s", text, why);
+    return -1;
+  }
+  if (!only_blanks(s)) {
+    snprintf(msg, msglen, "expected an integer, got \"%s\"", text);
+    return -1;
+  }
+  if (check_range(row, (double)v, text, msg, msglen) < 0) return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_real(const struct hd_param *row, const char *text, double *out, char *msg,
+                      size_t msglen) {
+  const char *s = text, *why;
+  double v;
+  if (read_real(&s, &v, &why) < 0) {
+    if (strcmp(why, "not a number") == 0)
+      snprintf(msg, msglen, "expected a real number, got \"%s\"", text);
+    else if (strcmp(why, "not finite") == 0)
+      snprintf(msg, msglen, "expected a finite real number, got \"%s\"", text);
+    else
+      snprintf(msg, msglen, "real number \"%s\" %s", text, why);
+    return -1;
+  }
+  if (!only_blanks(s)) {
+    snprintf(msg, msglen, "expected a real number, got \"%s\"", text);
+    return -1;
+  }
+  if (check_range(row, v, text, msg, msglen) < 0) return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_bool(const char *text, bool *out, char *msg, size_t msglen) {
+  if (strcmp(text, "true") == 0) {
+    *out = true;
+    return 0;
+  }
+  if (strcmp(text, "false") == 0) {
+    *out = false;
+    return 0;
+  }
+  snprintf(msg, msglen, "expected true or false, got \"%s\"", text);
+  return -1;
+}
+
+static int parse_enum(const struct hd_param *row, const char *text, int *out, char *msg,
+                      size_t msglen) {
+  for (int i = 0; row->choices && row->choices[i]; i++) {
+    if (strcmp(text, row->choices[i]) == 0) {
+      *out = i;
+      return 0;
+    }
+  }
+  char list[512];
+  hd_param_range(row, list, sizeof list);
+  snprintf(msg, msglen, "expected one of: %s; got \"%s\"", list, text);
+  return -1;
+}
+
+static int parse_string(const char *text, char *out, char *msg, size_t msglen) {
+  size_t n = strlen(text);
+  if (n > HD_STR_MAX - 1) {
+    snprintf(msg, msglen, "text longer than %d characters", HD_STR_MAX - 1);
+    return -1;
+  }
+  memcpy(out, text, n + 1);
+  return 0;
+}
+
+/* Expects blanks then character c at *s; advances past it. */
+static bool expect_char(const char **s, char c) {
+  const char *p = skip_blanks(*s);
+  if (*p != c) return false;
+  *s = p + 1;
+  return true;
+}
+
+/* auto | log(a, b, n) | linear(a, b, n), blanks allowed around every token. */
+static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t msglen) {
+  const char *s = skip_blanks(text), *word = s, *why;
+  while (isalpha((unsigned char)*s)) s++;
+  size_t wlen = (size_t)(s - word);
+  struct hd_grid g = {HD_GRID_AUTO, 0.0, 0.0, 0};
+
+  if (wlen == 4 && strncmp(word, "auto", 4) == 0 && only_blanks(s)) {
+    *out = g;
+    return 0;
+  }
+  if (wlen == 3 && strncmp(word, "log", 3) == 0)
+    g.kind = HD_GRID_LOG;
+  else if (wlen == 6 && strncmp(word, "linear", 6) == 0)
+    g.kind = HD_GRID_LINEAR;
+  else
+    goto syntax;
+
+  if (!expect_char(&s, '(') || read_real(&s, &g.a, &why) < 0 || !expect_char(&s, ',') ||
+      read_real(&s, &g.b, &why) < 0 || !expect_char(&s, ',') ||
+      read_long(&s, &g.n, &why) < 0 || !expect_char(&s, ')') || !only_blanks(s))
+    goto syntax;
+
+  if (g.kind == HD_GRID_LOG && !(0.0 < g.a && g.a < g.b)) {
+    snprintf(msg, msglen, "log grid needs 0 < a < b, got a = %.17g, b = %.17g", g.a, g.b);
+    return -1;
+  }
+  if (g.kind == HD_GRID_LINEAR && !(0.0 <= g.a && g.a < g.b)) {
+    snprintf(msg, msglen, "linear grid needs 0 <= a < b, got a = %.17g, b = %.17g", g.a,
+             g.b);
+    return -1;
+  }
+  if (g.n < 2) {
+    snprintf(msg, msglen, "grid needs n >= 2 points, got n = %ld", g.n);
+    return -1;
+  }
+  *out = g;
+  return 0;
+
+syntax:
+  snprintf(msg, msglen,
+           "expected auto, log(a, b, n) or linear(a, b, n) with finite a, b and an "
+           "integer n, got \"%s\"",
+           text);
+  return -1;
+}
+
+/* ---------------------------------------------------------------- public API */
+
+int hd_param_parse(const struct hd_param *row, const char *text, void *dst, char *msg,
+                   size_t msglen) {
+  char *p = (char *)dst + row->offset;
+  switch (row->type) {
+  case HD_INT: return parse_int(row, text, (long *)(void *)p, msg, msglen);
+  case HD_REAL: return parse_real(row, text, (double *)(void *)p, msg, msglen);
+  case HD_BOOL: return parse_bool(text, (bool *)(void *)p, msg, msglen);
+  case HD_ENUM: return parse_enum(row, text, (int *)(void *)p, msg, msglen);
+  case HD_STRING:
+  case HD_PATH: return parse_string(text, p, msg, msglen);
+  case HD_GRID: return parse_grid(text, (struct hd_grid *)(void *)p, msg, msglen);
+  }
+  snprintf(msg, msglen, "internal error: unknown parameter type %d", (int)row->type);
+  return -1;
+}
+
+void hd_param_format(const struct hd_param *row, const void *src, char *buf, size_t len) {
+  const char *p = (const char *)src + row->offset;
+  if (len == 0) return;
+  switch (row->type) {
+  case HD_INT: snprintf(buf, len, "%ld", *(const long *)(const void *)p); return;
+  case HD_REAL: snprintf(buf, len, "%.17g", *(const double *)(const void *)p); return;
+  case HD_BOOL: snprintf(buf, len, "%s", *(const bool *)(const void *)p ? "true" : "false"); return;
+  case HD_ENUM: {
+    int idx = *(const int *)(const void *)p, n = 0;
+    while (row->choices && row->choices[n]) n++;
+    snprintf(buf, len, "%s", (idx >= 0 && idx < n) ? row->choices[idx] : "?");
+    return;
+  }
+  case HD_STRING:
+  case HD_PATH: snprintf(buf, len, "%s", p); return;
+  case HD_GRID: {
+    const struct hd_grid *g = (const struct hd_grid *)(const void *)p;
+    if (g->kind == HD_GRID_AUTO)
+      snprintf(buf, len, "auto");
+    else
+      snprintf(buf, len, "%s(%.17g, %.17g, %ld)", g->kind == HD_GRID_LOG ? "log" : "linear",
+               g->a, g->b, g->n);
+    return;
+  }
+  }
+  buf[0] = '\0';
+}
+
+const char *hd_type_name(enum hd_type t) {
+  switch (t) {
+  case HD_INT: return "int";
+  case HD_REAL: return "real";
+  case HD_BOOL: return "bool";
+  case HD_ENUM: return "enum";
+  case HD_STRING: return "string";
+  case HD_PATH: return "path";
+  case HD_GRID: return "grid";
+  }
+  return "?";
+}
+
+void hd_param_range(const struct hd_param *row, char *buf, size_t len) {
+  if (len == 0) return;
+  buf[0] = '\0';
+  switch (row->type) {
+  case HD_INT:
+  case HD_REAL: {
+    char lo[40], hi[40];
+    if (row->flags & HD_NO_MIN)
+      snprintf(lo, sizeof lo, "-inf");
+    else
+      fmt_bound(row, row->min, lo, sizeof lo);
+    if (row->flags & HD_NO_MAX)
+      snprintf(hi, sizeof hi, "inf");
+    else
+      fmt_bound(row, row->max, hi, sizeof hi);
+    char open = (row->flags & (HD_NO_MIN | HD_MIN_EXCL)) ? '(' : '[';
+    char close = (row->flags & (HD_NO_MAX | HD_MAX_EXCL)) ? ')' : ']';
+    snprintf(buf, len, "%c%s, %s%c", open, lo, hi, close);
+    return;
+  }
+  case HD_BOOL: snprintf(buf, len, "true | false"); return;
+  case HD_ENUM: {
+    size_t used = 0;
+    for (int i = 0; row->choices && row->choices[i]; i++) {
+      int w = snprintf(buf + used, len - used, "%s%s", i ? " | " : "", row->choices[i]);
+      if (w < 0 || (size_t)w >= len - used) return; /* truncated, still terminated */
+      used += (size_t)w;
+    }
+    return;
+  }
+  case HD_GRID: snprintf(buf, len, "auto | log(a, b, n) | linear(a, b, n)"); return;
+  case HD_STRING:
+  case HD_PATH: return;
+  }
+}
+
+/* One block per key:
+ *   [section] key  (type, default X | required)  range  unit: U
+ *       doc
+ *       spec: LABEL
+ * with a blank line between sections (rows grouped in order of first appearance). */
+void hd_params_describe(const struct hd_param *rows, size_t n, FILE *out) {
+  bool *done = calloc(n ? n : 1, sizeof *done);
+  if (!done) return;
+  bool first_section = true;
+  for (size_t i = 0; i < n; i++) {
+    if (done[i]) continue;
+    if (!first_section) fputc('\n', out);
+    first_section = false;
+    for (size_t j = i; j < n; j++) {
+      if (done[j] || strcmp(rows[j].section, rows[i].section) != 0) continue;
+      const struct hd_param *r = &rows[j];
+      done[j] = true;
+      fprintf(out, "[%s] %s  (%s, ", r->section, r->key, hd_type_name(r->type));
+      if (!r->def)
+        fprintf(out, "required)");
+      else if (r->def[0] == '\0')
+        fprintf(out, "default \"\")");
+      else
+        fprintf(out, "default %s)", r->def);
+      char range[512];
+      hd_param_range(r, range, sizeof range);
+      if (range[0]) fprintf(out, "  %s", range);
+      if (r->unit && r->unit[0]) fprintf(out, "  unit: %s", r->unit);
+      fputc('\n', out);
+      if (r->doc && r->doc[0]) fprintf(out, "    %s\n", r->doc);
+      if (r->spec && r->spec[0]) fprintf(out, "    spec: %s\n", r->spec);
+    }
+  }
+  free(done);
+}

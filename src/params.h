@@ -1,0 +1,74 @@
+/* params.h — the parameter table: one row per model-file key.
+ *
+ * A row is the single source of truth for a key: the parser reads and range-checks
+ * it, `hdsim describe` prints it, and the HDF5 writer stores the resolved value as a
+ * typed attribute.  Values land in a plain C struct at `offset` (offsetof), so theory
+ * and simulation read typed fields and nothing re-parses text. */
+#ifndef HDSIM_PARAMS_H
+#define HDSIM_PARAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define HD_STR_MAX 256
+
+enum hd_type {
+  HD_INT,    /* stored as long */
+  HD_REAL,   /* stored as double; must be finite */
+  HD_BOOL,   /* stored as bool; text true/false only */
+  HD_ENUM,   /* stored as int: index into choices */
+  HD_STRING, /* stored as char[HD_STR_MAX] */
+  HD_PATH,   /* stored as char[HD_STR_MAX]; a file path, relative to the model file's directory for inputs */
+  HD_GRID    /* stored as struct hd_grid: auto | log(a, b, n) | linear(a, b, n) */
+};
+
+enum hd_grid_kind { HD_GRID_AUTO, HD_GRID_LOG, HD_GRID_LINEAR };
+
+struct hd_grid {
+  enum hd_grid_kind kind;
+  double a, b; /* first and last time (log: 0 < a < b; linear: 0 <= a < b) */
+  long n;      /* number of points, >= 2 */
+};
+
+/* Range flags */
+#define HD_MIN_EXCL 1u /* value must be > min instead of >= */
+#define HD_MAX_EXCL 2u /* value must be < max instead of <= */
+#define HD_NO_MAX   4u /* no upper bound */
+#define HD_NO_MIN   8u /* no lower bound */
+
+struct hd_param {
+  const char *section;          /* "data", "optimizer", ... */
+  const char *key;
+  enum hd_type type;
+  size_t offset;                /* offsetof(struct ..., field) */
+  const char *def;              /* default as model-file text; NULL: the key is required */
+  double min, max;              /* range for HD_INT / HD_REAL */
+  unsigned flags;               /* HD_MIN_EXCL | HD_MAX_EXCL | HD_NO_MAX | HD_NO_MIN */
+  const char *const *choices;   /* HD_ENUM: NULL-terminated list of accepted words */
+  const char *unit;             /* "" when dimensionless */
+  const char *doc;              /* one line: what it means */
+  const char *spec;             /* spec equation label(s), e.g. "LS-1", or NULL */
+};
+
+/* Parses `text` per `row` into dst + row->offset.  On failure returns -1 and writes a
+ * message (without file/line/key prefix) into msg. */
+int hd_param_parse(const struct hd_param *row, const char *text, void *dst, char *msg,
+                   size_t msglen);
+
+/* Writes the value at src + row->offset as model-file text (round-trips through
+ * hd_param_parse; reals with %.17g). */
+void hd_param_format(const struct hd_param *row, const void *src, char *buf, size_t len);
+
+/* "int", "real", "bool", "enum", "string", "path", "grid" */
+const char *hd_type_name(enum hd_type t);
+
+/* Human-readable range / choices of a row, e.g. "[0, inf)", "(0, 2)",
+ * "isotropic | zero_one | power_law | file". */
+void hd_param_range(const struct hd_param *row, char *buf, size_t len);
+
+/* Prints the table grouped by section: key, type, default (or "required"), range,
+ * unit, doc, spec label.  Used by `hdsim describe`. */
+void hd_params_describe(const struct hd_param *rows, size_t n, FILE *out);
+
+#endif

@@ -1,0 +1,96 @@
+/* problem.h — the one interface every problem family implements.
+ *
+ * A problem is an ops table (cf. SUNDIALS' N_Vector ops): required entries first, then
+ * optional ones; hd_registry_check() verifies at start-up that every registered problem
+ * has the required ones.  The engine (CVODE driver, ensemble runner, HDF5 writer,
+ * comparison) only talks to problems through this table.
+ *
+ * Life cycle, FFTW style — plan once, execute many:
+ *   params   ← model file, through the problem's parameter table (one source of truth)
+ *   validate(params)                    cross-field checks, errors name file/line/key
+ *   plan = plan_create(params, run)     spectra, targets, quadrature: everything shared
+ *   theory:     ode() → hd_ode_system, integrated by CVODE on the output grid
+ *               or recursion_* (an exact discrete-time theory), stepped to each output
+ *   simulation: sim_* per run, advanced step by step, observed at the output grid
+ *   plan_destroy(plan)
+ */
+#ifndef HDSIM_PROBLEM_H
+#define HDSIM_PROBLEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "integrate.h"
+#include "params.h"
+#include "run_params.h"
+
+#define HD_NAME_MAX 64
+#define HD_DESC_MAX 160
+
+struct hd_observable {
+  char name[HD_NAME_MAX];        /* e.g. "risk"; the HDF5 dataset name */
+  char description[HD_DESC_MAX]; /* one line */
+  char unit[32];                 /* "" when dimensionless */
+  int log_x, log_y;              /* plot hints from the spec */
+};
+
+/* A finished simulation step-count map: output k is taken after steps[k] SGD steps. */
+struct hd_problem {
+  /* ---- required ---- */
+  const char *name;    /* registry key, e.g. "streaming_lsq" */
+  const char *summary; /* one line for `hdsim list` */
+  const char *spec;    /* the spec file it implements */
+  const struct hd_param *params;
+  size_t n_params;
+  size_t params_size;  /* sizeof the problem's parameter struct */
+
+  /* Cross-field validation after binding.  Adds errors through hd_config_error. */
+  void (*validate)(const void *params, const struct hd_run_params *run,
+                   const struct hd_config *cfg, struct hd_errors *err);
+
+  /* Builds the shared plan; returns NULL with a message in err on failure (e.g. an
+   * unreadable spectrum file). */
+  void *(*plan_create)(const void *params, const struct hd_run_params *run,
+                       const struct hd_config *cfg, struct hd_errors *err);
+  void (*plan_destroy)(void *plan);
+
+  /* Observables (fixed after plan_create).  The first one is the primary observable,
+   * watched for divergence. */
+  size_t (*observables)(const void *plan, const struct hd_observable **obs);
+
+  /* SGD steps per unit of time t (t = steps / steps_per_time; d for one-pass SGD). */
+  double (*steps_per_time)(const void *plan);
+
+  /* ---- optional: theory (at least one of ode / recursion) ---- */
+
+  /* Fills sys and y0 (sys->dimension values, allocated by the engine after asking
+   * ode_dimension) for the deterministic limit. */
+  size_t (*ode_dimension)(const void *plan);
+  int (*ode)(void *plan, struct hd_ode_system *sys, double *y0);
+  /* Observables read off the ODE state at time t. */
+  void (*ode_observe)(const void *plan, double t, const double *y, double *out);
+
+  /* Exact discrete-time theory (e.g. the finite-d moment recursion NS-2): state size,
+   * initial state, one step k → k+1, observables. */
+  size_t (*recursion_dimension)(const void *plan);
+  void (*recursion_init)(const void *plan, double *state);
+  void (*recursion_step)(const void *plan, uint64_t k, double *state);
+  void (*recursion_observe)(const void *plan, const double *state, double *out);
+
+  /* Why the limit may not apply (e.g. the decaying power law is outside the ODE
+   * regime): a note written to the output, or NULL. */
+  const char *(*theory_note)(const void *plan);
+
+  /* ---- optional: simulation ---- */
+  size_t (*sim_state_size)(const void *plan);      /* bytes of per-run state */
+  /* Sets the run's initial state (its own random streams are keyed by (seed, run)). */
+  void (*sim_start)(const void *plan, uint64_t run, void *state);
+  /* Advances steps [k0, k1).  Returns 0, or non-zero if the run produced a non-finite
+   * value (then *bad_step tells where). */
+  int (*sim_advance)(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
+                     uint64_t *bad_step);
+  void (*sim_observe)(const void *plan, const void *state, double *out);
+};
+
+#endif

@@ -1,0 +1,17 @@
+/* registry.h — the table of problems.  Adding a problem = one line in registry.c. */
+#ifndef HDSIM_REGISTRY_H
+#define HDSIM_REGISTRY_H
+
+#include <stddef.h>
+
+#include "problem.h"
+
+size_t hd_registry_count(void);
+const struct hd_problem *hd_registry_at(size_t i);
+const struct hd_problem *hd_registry_find(const char *name);
+
+/* Verifies that every registered problem fills the required ops and at least one theory
+ * (ode or recursion).  Returns the number of defects, described on f. */
+int hd_registry_check(FILE *f);
+
+#endif

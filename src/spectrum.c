@@ -1,0 +1,163 @@
+/* spectrum.c — covariance spectra (streaming_least_squares.md, "Spectra"). */
+#include "spectrum.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void normalise_mean(double *lambda, size_t d)
+{
+  double s = 0;
+  for (size_t i = 0; i < d; i++) s += lambda[i];
+  double c = (double)d / s;
+  for (size_t i = 0; i < d; i++) lambda[i] *= c;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static long read_h5(const char *path, double **values, char *msg, size_t msglen)
+{
+  H5E_auto2_t fn;
+  void *fd;
+  H5Eget_auto2(H5E_DEFAULT, &fn, &fd);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* our message, not HDF5's stack dump */
+  long n = -1;
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) {
+    snprintf(msg, msglen, "cannot open HDF5 spectrum file '%s'", path);
+    goto out;
+  }
+  hid_t ds = H5Dopen2(f, "/lambda", H5P_DEFAULT);
+  if (ds < 0) {
+    snprintf(msg, msglen, "spectrum file '%s' has no dataset /lambda", path);
+    H5Fclose(f);
+    goto out;
+  }
+  hid_t sp = H5Dget_space(ds);
+  hsize_t dims[2] = {0, 0};
+  if (H5Sget_simple_extent_ndims(sp) != 1) {
+    snprintf(msg, msglen, "spectrum file '%s': /lambda must be one-dimensional", path);
+  } else {
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    *values = malloc((dims[0] ? dims[0] : 1) * sizeof(double));
+    if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *values) < 0) {
+      snprintf(msg, msglen, "spectrum file '%s': cannot read /lambda as numbers", path);
+      free(*values);
+      *values = NULL;
+    } else {
+      n = (long)dims[0];
+    }
+  }
+  H5Sclose(sp);
+  H5Dclose(ds);
+  H5Fclose(f);
+out:
+  H5Eset_auto2(H5E_DEFAULT, fn, fd);
+  return n;
+}
+
+long hd_spectrum_read(const char *path, double **values, char *msg, size_t msglen)
+{
+  *values = NULL;
+  if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return read_h5(path, values, msg, msglen);
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    snprintf(msg, msglen, "cannot open spectrum file '%s': %s", path, strerror(errno));
+    return -1;
+  }
+  size_t n = 0, cap = 1024;
+  double *v = malloc(cap * sizeof *v);
+  char line[512];
+  int lineno = 0;
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    char *p = line;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0') continue;
+    char *end;
+    errno = 0;
+    double x = strtod(p, &end);
+    while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n') end++;
+    if (end == p || *end != '\0' || errno == ERANGE) {
+      snprintf(msg, msglen, "spectrum file '%s' line %d: not a number", path, lineno);
+      free(v);
+      fclose(f);
+      return -1;
+    }
+    if (n == cap) v = realloc(v, (cap *= 2) * sizeof *v);
+    v[n++] = x;
+  }
+  fclose(f);
+  *values = v;
+  return (long)n;
+}
+
+int hd_spectrum_fill(enum hd_spectrum_kind kind, size_t d, double alpha, double zero_fraction,
+                     const char *path, int normalise_file, double *lambda, char *msg,
+                     size_t msglen)
+{
+  switch (kind) {
+  case HD_SPECTRUM_ISOTROPIC:
+    for (size_t i = 0; i < d; i++) lambda[i] = 1.0;
+    return 0;
+  case HD_SPECTRUM_ZERO_ONE: {
+    /* The zero eigenvalues are the last n0 indices; order is immaterial to the limit. */
+    size_t n0 = (size_t)llround(zero_fraction * (double)d);
+    if (n0 >= d) {
+      snprintf(msg, msglen, "zero_fraction %g leaves no non-zero eigenvalue at d = %zu",
+               zero_fraction, d);
+      return -1;
+    }
+    double v = (double)d / (double)(d - n0);
+    for (size_t i = 0; i < d; i++) lambda[i] = i < d - n0 ? v : 0.0;
+    return 0;
+  }
+  case HD_SPECTRUM_POWER_LAW:
+    /* lambda_i = c (i/d)^alpha, i = 1..d, c from the exact finite-d mean (not the
+     * continuum 1 + alpha), so (1/d) sum lambda = 1 to rounding.  Listed largest first. */
+    for (size_t i = 0; i < d; i++) lambda[i] = pow((double)(d - i) / (double)d, alpha);
+    normalise_mean(lambda, d);
+    return 0;
+  case HD_SPECTRUM_POWER_LAW_DECAY:
+    for (size_t i = 0; i < d; i++) lambda[i] = pow((double)(i + 1), -alpha);
+    normalise_mean(lambda, d);
+    return 0;
+  case HD_SPECTRUM_FILE: {
+    double *v;
+    long n = hd_spectrum_read(path, &v, msg, msglen);
+    if (n < 0) return -1;
+    if ((size_t)n != d) {
+      snprintf(msg, msglen, "spectrum file '%s' has %ld eigenvalues but d = %zu", path, n, d);
+      free(v);
+      return -1;
+    }
+    for (size_t i = 0; i < d; i++) {
+      if (!isfinite(v[i]) || v[i] < 0) {
+        snprintf(msg, msglen, "spectrum file '%s': eigenvalue %zu is %g (must be finite and >= 0)",
+                 path, i + 1, v[i]);
+        free(v);
+        return -1;
+      }
+      lambda[i] = v[i];
+    }
+    free(v);
+    double s = 0;
+    for (size_t i = 0; i < d; i++) s += lambda[i];
+    if (!(s > 0)) {
+      snprintf(msg, msglen, "spectrum file '%s': all eigenvalues are zero", path);
+      return -1;
+    }
+    if (normalise_file) normalise_mean(lambda, d);
+    return 0;
+  }
+  }
+  snprintf(msg, msglen, "unknown spectrum kind");
+  return -1;
+}

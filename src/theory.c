@@ -1,0 +1,128 @@
+/* theory.c — the deterministic side of every output file. */
+#include "theory.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+struct observe_ctx {
+  const struct hd_problem *pb;
+  const void *plan;
+  struct hd_theory_result *res;
+  double *buf;
+};
+
+static int store(struct hd_theory_result *res, size_t k, const double *v)
+{
+  int finite = 1;
+  for (size_t o = 0; o < res->n_obs; o++) {
+    res->values[o * res->n_times + k] = v[o];
+    finite = finite && isfinite(v[o]);
+  }
+  return finite ? 0 : 1;
+}
+
+static int on_output(size_t k, double t, const double *y, void *vctx)
+{
+  struct observe_ctx *c = vctx;
+  c->pb->ode_observe(c->plan, t, y, c->buf);
+  if (store(c->res, k, c->buf) != 0) {
+    c->res->t_fail = t;
+    snprintf(c->res->message, sizeof c->res->message,
+             "theory observable not finite at t = %g", t);
+    return 1;
+  }
+  return 0;
+}
+
+static int run_ode(const struct hd_problem *pb, void *plan, const struct hd_output_grid *g,
+                   const struct hd_run_params *run, struct hd_theory_result *res, double *buf)
+{
+  size_t n = pb->ode_dimension(plan);
+  res->dimension = n;
+  double *y0 = calloc(n, sizeof *y0);
+  struct hd_ode_system sys = {0};
+  pb->ode(plan, &sys, y0);
+  struct hd_integrate_opts opts = {.rtol = run->rtol, .atol = run->atol,
+                                   .max_steps = run->max_steps,
+                                   .linsol = (enum hd_linsol)run->linear_solver};
+  struct observe_ctx ctx = {.pb = pb, .plan = plan, .res = res, .buf = buf};
+  int rc = hd_integrate(&sys, y0, g->t, g->n, &opts, on_output, &ctx, &res->stats);
+  free(y0);
+  if (rc != 0) {
+    res->failed = 1;
+    if (res->message[0] == '\0') {
+      res->t_fail = res->stats.t_fail;
+      snprintf(res->message, sizeof res->message, "%s", res->stats.message);
+    }
+    return 1;
+  }
+  return 0;
+}
+
+static int run_recursion(const struct hd_problem *pb, void *plan,
+                         const struct hd_output_grid *g, struct hd_theory_result *res,
+                         double *buf)
+{
+  size_t n = pb->recursion_dimension(plan);
+  res->dimension = n;
+  double *s = calloc(n, sizeof *s);
+  pb->recursion_init(plan, s);
+  uint64_t k = 0;
+  int rc = 0;
+  for (size_t j = 0; j < g->n && rc == 0; j++) {
+    for (; k < g->steps[j]; k++) pb->recursion_step(plan, k, s);
+    pb->recursion_observe(plan, s, buf);
+    if (store(res, j, buf) != 0) {
+      res->failed = 1;
+      res->t_fail = g->t[j];
+      snprintf(res->message, sizeof res->message,
+               "recursion produced a non-finite observable at t = %g (step %llu)", g->t[j],
+               (unsigned long long)k);
+      rc = 1;
+    }
+  }
+  free(s);
+  return rc;
+}
+
+int hd_theory_run(const struct hd_problem *pb, void *plan, const struct hd_output_grid *g,
+                  const struct hd_run_params *run, struct hd_theory_result *res)
+{
+  const struct hd_observable *obs;
+  memset(res, 0, sizeof *res);
+  res->n_obs = pb->observables(plan, &obs);
+  res->n_times = g->n;
+  res->method = run->method;
+  res->t_fail = NAN;
+  res->values = malloc(res->n_obs * g->n * sizeof(double));
+  for (size_t i = 0; i < res->n_obs * g->n; i++) res->values[i] = NAN;
+  double *buf = malloc(res->n_obs * sizeof *buf);
+  double t0 = now();
+  int rc = 0;
+  if (run->method == HD_THEORY_ODE) rc = run_ode(pb, plan, g, run, res, buf);
+  else if (run->method == HD_THEORY_RECURSION) rc = run_recursion(pb, plan, g, res, buf);
+  res->seconds = now() - t0;
+  /* values after a failure are NaN, never stale */
+  if (rc != 0)
+    for (size_t o = 0; o < res->n_obs; o++)
+      for (size_t j = 0; j < g->n; j++)
+        if (g->t[j] >= res->t_fail) res->values[o * g->n + j] = NAN;
+  free(buf);
+  return rc;
+}
+
+void hd_theory_result_free(struct hd_theory_result *res)
+{
+  free(res->values);
+  res->values = NULL;
+}

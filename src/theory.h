@@ -1,0 +1,29 @@
+/* theory.h — evaluate a problem's deterministic theory on the output grid: the ODE limit
+ * through the CVODE driver, or an exact discrete recursion stepped to each output. */
+#ifndef HDSIM_THEORY_H
+#define HDSIM_THEORY_H
+
+#include "grid.h"
+#include "integrate.h"
+#include "problem.h"
+#include "run_params.h"
+
+struct hd_theory_result {
+  size_t n_obs, n_times;
+  double *values;        /* [obs][time]; NaN where the theory failed */
+  int method;            /* enum hd_theory_method */
+  size_t dimension;      /* state size */
+  int failed;            /* 1 if it stopped early */
+  double t_fail;         /* time it failed at (NaN if not) */
+  char message[512];     /* failure description, "" if none */
+  struct hd_integrate_stats stats; /* ODE only */
+  double seconds;
+};
+
+/* Returns 0, or 1 if the theory failed part-way (values after the failure are NaN and
+ * message says where and why). */
+int hd_theory_run(const struct hd_problem *pb, void *plan, const struct hd_output_grid *g,
+                  const struct hd_run_params *run, struct hd_theory_result *res);
+void hd_theory_result_free(struct hd_theory_result *res);
+
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds hdsim and runs every test (meson test).  With --sanitize, the same suite in a
+# separate AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/).
+# Ends with one line "tests: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+dir=build
+opts=(--buildtype=release)
+if [ "${1:-}" = "--sanitize" ]; then
+  dir=build-asan
+  opts=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true)
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+fi
+if [ ! -f "$dir/build.ninja" ]; then
+  meson setup "$dir" "${opts[@]}" || exit 1
+fi
+ninja -C "$dir" || exit 1
+meson test -C "$dir" --print-errorlogs --num-processes 2
+rc=$?
+# meson's own summary is not a format CI reads: restate it in the plain one.
+log="$dir/meson-logs/testlog.json"
+if [ -f "$log" ]; then
+  pass=$(grep -c '"result": "OK"' "$log" || true)
+  fail=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  echo "tests: $pass passed, $fail failed"
+fi
+exit $rc

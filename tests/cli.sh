@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# End-to-end checks of the hdsim command line: commands, exit codes, output paths,
+# bit-identical results for 1 and 2 threads, divergence recorded in the file.
+set -u
+: "${HDSIM:?}" "${HDSIM_SOURCE_ROOT:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+check() { # check NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi
+}
+exit_is() { local want=$1; shift; "$@" >"$tmp/stdout" 2>"$tmp/stderr"; local rc=$?; [ "$rc" -eq "$want" ] || { echo "  exit $rc, wanted $want: $*"; cat "$tmp/stderr"; return 1; }; }
+attr() { h5dump -a "$2" "$1" 2>/dev/null | grep -o '"[^"]*"' | tail -1 | tr -d '"'; }
+
+check "--version"        exit_is 0 "$HDSIM" --version
+check "version text"     grep -q '^hdsim [0-9]' "$tmp/stdout"
+check "help"             exit_is 0 "$HDSIM" help
+check "help text"        grep -q 'hdsim run MODEL.ini' "$tmp/stdout"
+check "list"             exit_is 0 "$HDSIM" list
+check "list has lsq"     grep -q '^streaming_lsq' "$tmp/stdout"
+check "describe"         exit_is 0 "$HDSIM" describe streaming_lsq
+check "describe keys"    grep -q 'lr' "$tmp/stdout"
+check "describe ranges"  grep -q 'required' "$tmp/stdout"
+check "describe engine"  grep -q 'horizon' "$tmp/stdout"
+check "describe unknown" exit_is 2 "$HDSIM" describe nope
+check "unknown command"  exit_is 1 "$HDSIM" frobnicate
+check "run without file" exit_is 2 "$HDSIM" run
+check "bad --threads"    exit_is 2 "$HDSIM" run "$HDSIM_SOURCE_ROOT/models/default.ini" --threads x
+for m in "$HDSIM_SOURCE_ROOT"/models/*.ini; do
+  check "check $(basename "$m")" exit_is 0 "$HDSIM" check "$m"
+done
+
+cat >"$tmp/small.ini" <<'INI'
+[model]
+problem = streaming_lsq
+seed = 9
+[data]
+d = 300
+spectrum = power_law
+alpha = 1.5
+label_noise = 0.5
+[optimizer]
+lr = 0.8
+[simulation]
+runs = 6
+horizon = 3
+[output]
+times = log(0.01, 3, 12)
+INI
+cd "$tmp" || exit 1
+check "run, default path" exit_is 0 "$HDSIM" run small.ini --quiet
+check "default path is out/small.h5" test -f out/small.h5
+check "no temporary left" bash -c '! ls out | grep -q tmp'
+check "threads 1"  exit_is 0 "$HDSIM" run small.ini -o t1.h5 --threads 1 --quiet
+check "threads 2"  exit_is 0 "$HDSIM" run small.ini -o t2.h5 --threads 2 --quiet
+check "same seed, 1 vs 2 threads: /simulation identical" h5diff -q t1.h5 t2.h5 /simulation /simulation
+check "same seed, 1 vs 2 threads: /theory identical" h5diff -q t1.h5 t2.h5 /theory /theory
+check "seed override" exit_is 0 "$HDSIM" run small.ini -o s2.h5 --seed 10 --quiet
+check "another seed differs" bash -c '! h5diff -q t1.h5 s2.h5 /simulation/risk/runs /simulation/risk/runs'
+check "layout" bash -c 'h5ls -r t1.h5 | grep -q "^/simulation/risk/stderr" && h5ls -r t1.h5 | grep -q "^/compare/risk/rel" && h5ls -r t1.h5 | grep -q "^/theory/risk" && h5ls -r t1.h5 | grep -q "^/diagnostics"'
+check "model text stored" bash -c 'h5dump -a /model_text t1.h5 | grep -q "lr = 0.8"'
+check "resolved default stored" bash -c 'h5dump -a "/parameters/data.target" t1.h5 | grep -q random'
+check "status complete" test "$(attr t1.h5 /status)" = complete
+check "CVODE used the structured solver" bash -c 'h5dump -a /diagnostics/cvode_linear_solver t1.h5 | grep -q structured'
+
+sed -e 's/lr = 0.8/lr = 5/' -e 's/spectrum = power_law/spectrum = isotropic/' small.ini >div.ini
+check "diverging SGD exits 3" exit_is 3 "$HDSIM" run div.ini -o div.h5 --quiet
+check "divergence reported with time" grep -q 'runs diverged (first: run [0-9]* at t = ' "$tmp/stderr"
+check "divergence file written" test -f div.h5
+check "status diverged" test "$(attr div.h5 /status)" = diverged
+check "divergence events stored" bash -c 'h5dump -d /diagnostics/diverged_runs div.h5 | grep -q "DATASPACE  SIMPLE { ( 6 )"'
+check "output dir missing: exit 2" exit_is 2 "$HDSIM" run small.ini -o nodir/x.h5 --quiet
+check "output dir missing: nothing written" test ! -e nodir
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,681 @@
+/* test_integrate.c — the CVODE driver (src/integrate.c) on systems with known answers.
+ *
+ * Every system is integrated with rtol 1e-11 and compared with an exact solution, a
+ * closed-form fixed point, or the dense direct solver, to relative 1e-8 or better.  The
+ * structured (Woodbury-preconditioned) solver is checked on block sizes 1, 2, 3 and
+ * ranks 0..3, so every branch of the block inversion and of the capacitance solve runs. */
+#include "integrate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int n_pass, n_fail;
+
+#define CHECK(cond, ...)                                                                  \
+  do {                                                                                    \
+    if (cond) {                                                                           \
+      n_pass++;                                                                           \
+    } else {                                                                              \
+      n_fail++;                                                                           \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                         \
+      printf(__VA_ARGS__);                                                                \
+      printf("\n");                                                                       \
+    }                                                                                     \
+  } while (0)
+
+static double relerr(double a, double b)
+{
+  double s = fmax(fabs(a), fabs(b));
+  return s == 0 ? 0 : fabs(a - b) / s;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* output recorder */
+
+struct rec {
+  size_t dim, nout, calls, last_k;
+  double *y; /* nout * dim */
+  int stop_at_k, stop_code; /* stop_code returned at k == stop_at_k (if stop_code != 0) */
+};
+
+static void rec_init(struct rec *r, size_t dim, size_t nout)
+{
+  memset(r, 0, sizeof *r);
+  r->dim = dim;
+  r->nout = nout;
+  r->y = calloc(dim * nout, sizeof(double));
+  r->last_k = (size_t)-1;
+}
+
+static int rec_out(size_t k, double t, const double *y, void *ctx)
+{
+  (void)t;
+  struct rec *r = ctx;
+  r->calls++;
+  r->last_k = k;
+  if (k < r->nout) memcpy(r->y + k * r->dim, y, r->dim * sizeof(double));
+  if (r->stop_code != 0 && (int)k == r->stop_at_k) return r->stop_code;
+  return 0;
+}
+
+/* Exact-solution checks run at rtol 1e-11.  Cross-solver comparisons run at 1e-12: two
+ * solvers take different (equally valid) Newton paths, so their answers differ by the
+ * global error, which at rtol 1e-11 reaches ~1e-9 on components passing near zero; at
+ * 1e-12 the differences are ~3e-11, well under the 1e-9 the comparisons demand. */
+#define RTOL_EXACT 1e-11
+#define RTOL_CMP 1e-12
+
+static struct hd_integrate_opts tight_rtol(enum hd_linsol ls, double rtol)
+{
+  struct hd_integrate_opts o = {.rtol = rtol, .atol = 1e-14, .max_steps = 100000, .linsol = ls};
+  return o;
+}
+
+static struct hd_integrate_opts tight(enum hd_linsol ls) { return tight_rtol(ls, RTOL_EXACT); }
+
+/* Max over outputs and components of |a - b| / max(|a|, |b|, floor): relative for
+ * components above floor, absolute (in units of floor) below it.  Components that have
+ * decayed to ~0 are resolved only to atol and carry no information about the linear
+ * algebra; floor = 1e-3 of the O(1) state scale keeps them from dominating. */
+static double maxrel(const struct rec *a, const struct rec *b, double floor)
+{
+  double m = 0;
+  for (size_t i = 0; i < a->dim * a->nout; i++) {
+    double s = fmax(fmax(fabs(a->y[i]), fabs(b->y[i])), floor);
+    double e = fabs(a->y[i] - b->y[i]) / s;
+    if (!(e <= m)) m = e; /* NaN propagates as a failure */
+  }
+  return m;
+}
+
+/* log grid: 0, then 10^lo .. 10^hi with per_decade points per decade */
+static size_t log_grid(double *t, double lo, double hi, int per_decade)
+{
+  size_t n = 0;
+  t[n++] = 0;
+  int m = (int)lround((hi - lo) * per_decade);
+  for (int i = 0; i <= m; i++) t[n++] = pow(10.0, lo + (double)i / per_decade);
+  return n;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* (1) y' = -a y + b, exact y = b/a + (y0 - b/a) e^{-a t} */
+
+struct lin1 {
+  double a, b;
+};
+
+static int lin1_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)t;
+  const struct lin1 *q = p;
+  f[0] = -q->a * y[0] + q->b;
+  return 0;
+}
+
+static int lin1_jac(double t, const double *y, struct hd_sjac *J, void *p)
+{
+  (void)t;
+  (void)y;
+  const struct lin1 *q = p;
+  J->blocks[0] = -q->a;
+  return 0;
+}
+
+static void test_scalar_linear(void)
+{
+  struct lin1 q = {.a = 2.0, .b = 0.7};
+  struct hd_ode_system sys = {.dimension = 1, .rhs = lin1_rhs, .params = &q};
+  const double tout[] = {0, 0.1, 0.5, 1, 2, 5, 10, 30};
+  const size_t nout = sizeof tout / sizeof tout[0];
+  const double y0 = 3.0;
+  const enum hd_linsol lss[] = {HD_LINSOL_AUTO, HD_LINSOL_GMRES, HD_LINSOL_STRUCTURED};
+  for (size_t s = 0; s < 3; s++) {
+    /* structured here runs with rank 0: a pure block-diagonal (Jacobi) inverse */
+    sys.jac_structured = lss[s] == HD_LINSOL_STRUCTURED ? lin1_jac : NULL;
+    sys.block = 1;
+    sys.rank = 0;
+    struct rec r;
+    rec_init(&r, 1, nout);
+    struct hd_integrate_opts o = tight(lss[s]);
+    struct hd_integrate_stats st;
+    int rc = hd_integrate(&sys, &y0, tout, nout, &o, rec_out, &r, &st);
+    CHECK(rc == 0, "scalar %s: rc %d (%s)", hd_linsol_name(lss[s]), rc, st.message);
+    CHECK(r.calls == nout, "scalar: %zu output calls", r.calls);
+    CHECK(strcmp(st.linsol, s == 0 ? "dense" : hd_linsol_name(lss[s])) == 0,
+          "scalar: linsol %s", st.linsol);
+    double worst = 0;
+    for (size_t k = 0; k < nout; k++) {
+      double ex = q.b / q.a + (y0 - q.b / q.a) * exp(-q.a * tout[k]);
+      worst = fmax(worst, relerr(r.y[k], ex));
+    }
+    CHECK(worst < 1e-9, "scalar %s: max relative error %.3g", st.linsol, worst);
+    CHECK(st.steps > 0 && st.rhs_evals > st.steps && st.nonlin_iters > 0 && st.last_step > 0 &&
+              st.flag == 0 && isnan(st.t_fail) && st.message[0] == 0,
+          "scalar %s: stats steps %ld rhs %ld nni %ld h %g flag %d", st.linsol, st.steps,
+          st.rhs_evals, st.nonlin_iters, st.last_step, st.flag);
+    if (lss[s] == HD_LINSOL_STRUCTURED)
+      CHECK(st.prec_setups > 0 && st.prec_solves > 0, "scalar structured: psetup %ld psolve %ld",
+            st.prec_setups, st.prec_solves);
+    free(r.y);
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* (2) LS-3: the streaming least-squares limit, one equation per eigenvalue,
+ *   nu_i' = -2 g lam_i nu_i + g^2 lam_i (<lam, nu>/d + s^2),
+ * with J = diag(-2 g lam) + (g^2 lam)(lam/d)^T: diagonal plus rank one.  Optional extras:
+ * a second rank-one term kappa w (w.nu)/d (rank 2), used by test (4). */
+
+struct ls3 {
+  size_t d;
+  double g, s2, kappa;
+  double *lam, *w; /* w NULL: rank 1 */
+};
+
+static int ls3_rhs(double t, const double *nu, double *f, void *p)
+{
+  (void)t;
+  const struct ls3 *q = p;
+  const size_t d = q->d;
+  double R = 0, Q = 0;
+  for (size_t i = 0; i < d; i++) R += q->lam[i] * nu[i];
+  R /= (double)d;
+  if (q->w) {
+    for (size_t i = 0; i < d; i++) Q += q->w[i] * nu[i];
+    Q /= (double)d;
+  }
+  const double g = q->g, c = g * g * (R + q->s2);
+  for (size_t i = 0; i < d; i++) f[i] = -2 * g * q->lam[i] * nu[i] + c * q->lam[i];
+  if (q->w)
+    for (size_t i = 0; i < d; i++) f[i] += q->kappa * q->w[i] * Q;
+  return 0;
+}
+
+static int ls3_jac(double t, const double *nu, struct hd_sjac *J, void *p)
+{
+  (void)t;
+  (void)nu;
+  const struct ls3 *q = p;
+  const size_t d = q->d;
+  for (size_t i = 0; i < d; i++) {
+    J->blocks[i] = -2 * q->g * q->lam[i];
+    J->U[i] = q->g * q->g * q->lam[i];
+    J->V[i] = q->lam[i] / (double)d;
+  }
+  if (q->w)
+    for (size_t i = 0; i < d; i++) {
+      J->U[d + i] = q->kappa * q->w[i];
+      J->V[d + i] = q->w[i] / (double)d;
+    }
+  return 0;
+}
+
+static double *power_law(size_t d)
+{
+  double *lam = malloc(d * sizeof *lam);
+  for (size_t i = 0; i < d; i++) lam[i] = 2.5 * pow((double)(i + 1) / (double)d, 1.5);
+  return lam;
+}
+
+static struct hd_ode_system ls3_system(struct ls3 *q)
+{
+  struct hd_ode_system s = {.dimension = q->d, .rhs = ls3_rhs, .jac_structured = ls3_jac,
+                            .block = 1, .rank = q->w ? 2 : 1, .params = q};
+  return s;
+}
+
+/* one run at the comparison tolerance */
+static int run(const struct hd_ode_system *sys, const double *y0, const double *tout,
+               size_t nout, enum hd_linsol ls, struct rec *r, struct hd_integrate_stats *st)
+{
+  rec_init(r, sys->dimension, nout);
+  struct hd_integrate_opts o = tight_rtol(ls, RTOL_CMP);
+  int rc = hd_integrate(sys, y0, tout, nout, &o, rec_out, r, st);
+  if (rc != 0) printf("  %s: %s\n", hd_linsol_name(ls), st->message);
+  return rc;
+}
+
+static void test_ls3_small(void)
+{
+  /* LS-3 at d = 50: structured against dense over 1e-3..1e5. */
+  const size_t d = 50;
+  struct ls3 q = {.d = d, .g = 0.5, .s2 = 0.25, .lam = power_law(d)};
+  struct hd_ode_system sys = ls3_system(&q);
+  double nu0[50];
+  for (size_t i = 0; i < d; i++) nu0[i] = 1.0;
+  double tout[64];
+  size_t nout = log_grid(tout, -3, 5, 2);
+  struct rec rs, rd, rg;
+  struct hd_integrate_stats ss, sd, sg;
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_STRUCTURED, &rs, &ss) == 0, "LS-3 d=50 structured");
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_DENSE, &rd, &sd) == 0, "LS-3 d=50 dense");
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_GMRES, &rg, &sg) == 0, "LS-3 d=50 gmres");
+  double e = maxrel(&rs, &rd, 1e-3);
+  CHECK(e < 1e-9, "LS-3 d=50: structured vs dense %.3g", e);
+  e = maxrel(&rg, &rd, 1e-3);
+  CHECK(e < 1e-9, "LS-3 d=50: gmres vs dense %.3g", e);
+  /* The preconditioner is the exact inverse of the Newton matrix (J is constant here), so
+   * each Newton iteration costs at most one GMRES iteration and GMRES never fails. */
+  CHECK(ss.lin_iters <= ss.nonlin_iters && ss.lin_conv_fails == 0,
+        "LS-3 d=50 structured: %ld linear iterations for %ld Newton iterations, %ld fails",
+        ss.lin_iters, ss.nonlin_iters, ss.lin_conv_fails);
+  printf("  LS-3 d=50: structured %ld steps %ld lin iters; dense %ld steps; gmres %ld steps "
+         "%ld lin iters\n",
+         ss.steps, ss.lin_iters, sd.steps, sg.steps, sg.lin_iters);
+  free(rs.y);
+  free(rd.y);
+  free(rg.y);
+  free(q.lam);
+}
+
+static void test_ls3_large(void)
+{
+  /* LS-3 at d = 2000.  The fixed point of nu' = M nu + g^2 s^2 lam with
+   * M = -2 g Lam + (g^2/d) lam lam^T is, by Sherman-Morrison (the rank-one term only
+   * shifts the scalar R = <lam, nu>/d):  nu_i* = g (R* + s^2)/2 for every i, so
+   * R* = m g (R* + s^2)/2 with m = mean(lam), i.e. R* = m g s^2 / (2 - m g), and
+   * nu_i* = g s^2 / (2 - m g).  The slowest mode decays at 2 g lam_min ~ 3e-5, so by
+   * t = 1e10 the transient is below e^{-3e5}. */
+  const size_t d = 2000;
+  struct ls3 q = {.d = d, .g = 0.5, .s2 = 0.25, .lam = power_law(d)};
+  struct hd_ode_system sys = ls3_system(&q);
+  double *nu0 = malloc(d * sizeof *nu0);
+  for (size_t i = 0; i < d; i++) nu0[i] = 1.0 + 0.5 * sin((double)i);
+  double m = 0;
+  for (size_t i = 0; i < d; i++) m += q.lam[i];
+  m /= (double)d;
+  const double nustar = q.g * q.s2 / (2 - m * q.g);
+
+  double tout[80];
+  size_t nout = log_grid(tout, -3, 10, 2);
+  struct rec rs;
+  struct hd_integrate_stats ss;
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_STRUCTURED, &rs, &ss) == 0, "LS-3 d=2000 structured");
+  double e = 0;
+  const double *last = rs.y + (nout - 1) * d;
+  for (size_t i = 0; i < d; i++) e = fmax(e, relerr(last[i], nustar));
+  CHECK(e < 1e-9, "LS-3 d=2000: steady state error %.3g (nu* = %.12g)", e, nustar);
+  CHECK(ss.lin_iters <= ss.nonlin_iters && ss.lin_conv_fails == 0,
+        "LS-3 d=2000 structured: %ld linear iterations for %ld Newton iterations, %ld fails",
+        ss.lin_iters, ss.nonlin_iters, ss.lin_conv_fails);
+  free(rs.y);
+
+  /* Linear-iteration counts (not times) against unpreconditioned GMRES on 1e-3..1e5: the
+   * exact preconditioner needs one iteration per Newton iteration, GMRES alone needs
+   * more and more as h grows and gamma J spreads over ~2.5 h .. 3e-5 h. */
+  nout = log_grid(tout, -3, 5, 2);
+  struct rec r1, r2;
+  struct hd_integrate_stats s1, s2;
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_STRUCTURED, &r1, &s1) == 0, "LS-3 structured");
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_GMRES, &r2, &s2) == 0, "LS-3 gmres");
+  e = maxrel(&r1, &r2, 1e-3);
+  CHECK(e < 1e-8, "LS-3 d=2000: structured vs gmres %.3g", e);
+  CHECK(4 * s1.lin_iters < s2.lin_iters,
+        "LS-3 d=2000: structured %ld linear iterations, gmres %ld", s1.lin_iters, s2.lin_iters);
+  printf("  LS-3 d=2000 to 1e5: structured %ld steps %ld lin iters, gmres %ld steps %ld lin "
+         "iters (%ld conv fails)\n",
+         s1.steps, s1.lin_iters, s2.steps, s2.lin_iters, s2.lin_conv_fails);
+  free(r1.y);
+  free(r2.y);
+  free(nu0);
+  free(q.lam);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* (3) block size 2: pairs (mu_i, nu_i) stored interleaved,
+ *   mu_i' = -g lam_i mu_i + om nu_i
+ *   nu_i' = -2 g lam_i nu_i - 2 g c lam_i mu_i + g^2 lam_i (<lam, nu>/d + s^2),
+ * a full 2x2 block per mode plus rank one acting on the nu's only. */
+
+struct pair2 {
+  size_t d;
+  double g, s2, c, om;
+  double *lam;
+};
+
+static int pair2_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)t;
+  const struct pair2 *q = p;
+  double R = 0;
+  for (size_t i = 0; i < q->d; i++) R += q->lam[i] * y[2 * i + 1];
+  R /= (double)q->d;
+  for (size_t i = 0; i < q->d; i++) {
+    double l = q->lam[i], mu = y[2 * i], nu = y[2 * i + 1];
+    f[2 * i] = -q->g * l * mu + q->om * nu;
+    f[2 * i + 1] = -2 * q->g * l * nu - 2 * q->g * q->c * l * mu + q->g * q->g * l * (R + q->s2);
+  }
+  return 0;
+}
+
+static int pair2_jac(double t, const double *y, struct hd_sjac *J, void *p)
+{
+  (void)t;
+  (void)y;
+  const struct pair2 *q = p;
+  const size_t n = 2 * q->d;
+  for (size_t i = 0; i < q->d; i++) {
+    double l = q->lam[i], *B = J->blocks + 4 * i;
+    B[0] = -q->g * l;
+    B[1] = q->om;
+    B[2] = -2 * q->g * q->c * l;
+    B[3] = -2 * q->g * l;
+    J->U[2 * i] = 0;
+    J->U[2 * i + 1] = q->g * q->g * l;
+    J->V[2 * i] = 0;
+    J->V[2 * i + 1] = l / (double)q->d;
+  }
+  (void)n;
+  return 0;
+}
+
+static void test_block2(void)
+{
+  const size_t d = 40;
+  struct pair2 q = {.d = d, .g = 0.5, .s2 = 0.25, .c = 0.3, .om = 0.05, .lam = power_law(d)};
+  struct hd_ode_system sys = {.dimension = 2 * d, .rhs = pair2_rhs, .jac_structured = pair2_jac,
+                              .block = 2, .rank = 1, .params = &q};
+  double y0[80];
+  for (size_t i = 0; i < d; i++) {
+    y0[2 * i] = cos((double)i);
+    y0[2 * i + 1] = 1.0;
+  }
+  double tout[64];
+  size_t nout = log_grid(tout, -3, 5, 2);
+  struct rec rs, rd;
+  struct hd_integrate_stats ss, sd;
+  CHECK(run(&sys, y0, tout, nout, HD_LINSOL_STRUCTURED, &rs, &ss) == 0, "block2 structured");
+  CHECK(run(&sys, y0, tout, nout, HD_LINSOL_DENSE, &rd, &sd) == 0, "block2 dense");
+  double e = maxrel(&rs, &rd, 1e-3);
+  CHECK(e < 1e-9, "block2 d=40: structured vs dense %.3g", e);
+  CHECK(ss.lin_iters <= ss.nonlin_iters && ss.lin_conv_fails == 0,
+        "block2 structured: %ld linear iterations for %ld Newton iterations", ss.lin_iters,
+        ss.nonlin_iters);
+  free(rs.y);
+  free(rd.y);
+  free(q.lam);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* (4) rank 2 (LS-3 plus kappa w (w.nu)/d), and block size 3 with rank 3 (general block
+ * inversion and the LAPACK capacitance path). */
+
+static void test_rank2(void)
+{
+  const size_t d = 50;
+  struct ls3 q = {.d = d, .g = 0.5, .s2 = 0.25, .kappa = -0.3, .lam = power_law(d)};
+  q.w = malloc(d * sizeof *q.w);
+  for (size_t i = 0; i < d; i++) q.w[i] = cos(0.7 * (double)i);
+  struct hd_ode_system sys = ls3_system(&q);
+  CHECK(sys.rank == 2, "rank2 system");
+  double nu0[50];
+  for (size_t i = 0; i < d; i++) nu0[i] = 1.0;
+  double tout[64];
+  size_t nout = log_grid(tout, -3, 5, 2);
+  struct rec rs, rd;
+  struct hd_integrate_stats ss, sd;
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_STRUCTURED, &rs, &ss) == 0, "rank2 structured");
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_DENSE, &rd, &sd) == 0, "rank2 dense");
+  double e = maxrel(&rs, &rd, 1e-3);
+  CHECK(e < 1e-9, "rank2 d=50: structured vs dense %.3g", e);
+  CHECK(ss.lin_iters <= ss.nonlin_iters && ss.lin_conv_fails == 0,
+        "rank2 structured: %ld linear iterations for %ld Newton iterations", ss.lin_iters,
+        ss.nonlin_iters);
+  free(rs.y);
+  free(rd.y);
+  free(q.lam);
+  free(q.w);
+}
+
+/* triples x_i = (a, b, c): x_i' = B_i x_i + sum_j u_j (v_j . x)/n + src, B_i a damped
+ * rotation with mode-dependent rates, u_j, v_j three fixed smooth vectors; the constant
+ * source keeps the state O(1) instead of decaying into atol territory. */
+struct trip {
+  size_t m; /* number of triples */
+  double *lam, *u, *v; /* u, v: 3 columns of length 3m */
+};
+
+static void trip_block(const struct trip *q, size_t i, double *B)
+{
+  double l = q->lam[i];
+  double M[9] = {-l, 0.4, 0.1, -0.4, -2 * l, 0.2, 0.05, -0.3, -0.5 - l};
+  memcpy(B, M, sizeof M);
+}
+
+static int trip_rhs(double t, const double *x, double *f, void *p)
+{
+  (void)t;
+  const struct trip *q = p;
+  const size_t n = 3 * q->m;
+  double c[3] = {0, 0, 0};
+  for (size_t j = 0; j < 3; j++) {
+    for (size_t l = 0; l < n; l++) c[j] += q->v[j * n + l] * x[l];
+    c[j] /= (double)n;
+  }
+  for (size_t i = 0; i < q->m; i++) {
+    double B[9];
+    trip_block(q, i, B);
+    for (size_t a = 0; a < 3; a++) {
+      double s = 0;
+      for (size_t b = 0; b < 3; b++) s += B[3 * a + b] * x[3 * i + b];
+      f[3 * i + a] = s;
+    }
+  }
+  for (size_t j = 0; j < 3; j++)
+    for (size_t l = 0; l < n; l++) f[l] += q->u[j * n + l] * c[j];
+  for (size_t l = 0; l < n; l++) f[l] += 0.1 * (double)(1 + l % 3);
+  return 0;
+}
+
+static int trip_jac(double t, const double *x, struct hd_sjac *J, void *p)
+{
+  (void)t;
+  (void)x;
+  const struct trip *q = p;
+  const size_t n = 3 * q->m;
+  for (size_t i = 0; i < q->m; i++) trip_block(q, i, J->blocks + 9 * i);
+  for (size_t l = 0; l < 3 * n; l++) {
+    J->U[l] = q->u[l];
+    J->V[l] = q->v[l] / (double)n;
+  }
+  return 0;
+}
+
+static void test_block3_rank3(void)
+{
+  const size_t m = 20, n = 3 * m;
+  struct trip q = {.m = m, .lam = power_law(m)};
+  q.u = malloc(3 * n * sizeof(double));
+  q.v = malloc(3 * n * sizeof(double));
+  for (size_t j = 0; j < 3; j++)
+    for (size_t l = 0; l < n; l++) {
+      q.u[j * n + l] = 0.3 * sin(0.37 * (double)(l + 1) * (double)(j + 1));
+      q.v[j * n + l] = cos(0.11 * (double)l + (double)j);
+    }
+  struct hd_ode_system sys = {.dimension = n, .rhs = trip_rhs, .jac_structured = trip_jac,
+                              .block = 3, .rank = 3, .params = &q};
+  double x0[60];
+  for (size_t l = 0; l < n; l++) x0[l] = 1.0 + 0.1 * (double)(l % 7);
+  double tout[64];
+  size_t nout = log_grid(tout, -3, 3, 2);
+  struct rec rs, rd;
+  struct hd_integrate_stats ss, sd;
+  CHECK(run(&sys, x0, tout, nout, HD_LINSOL_STRUCTURED, &rs, &ss) == 0, "block3 structured");
+  CHECK(run(&sys, x0, tout, nout, HD_LINSOL_DENSE, &rd, &sd) == 0, "block3 dense");
+  double e = maxrel(&rs, &rd, 1e-3);
+  CHECK(e < 1e-9, "block3 rank3: structured vs dense %.3g", e);
+  CHECK(ss.lin_iters <= ss.nonlin_iters && ss.lin_conv_fails == 0,
+        "block3 structured: %ld linear iterations for %ld Newton iterations", ss.lin_iters,
+        ss.nonlin_iters);
+  free(rs.y);
+  free(rd.y);
+  free(q.lam);
+  free(q.u);
+  free(q.v);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* (5) breakpoints: y' = -g(t) y with g = 1 before t = 1 and 3 from t = 1 on (a
+ * learning-rate step), y = exp(-int_0^t g).  The RHS also records whether CVODE ever
+ * evaluated it beyond the breakpoint and then came back before it: that is what
+ * stepping over a discontinuity looks like. */
+
+struct brk {
+  double tb, g1, g2;
+  double tmax;
+  int went_back;
+};
+
+static int brk_rhs(double t, const double *y, double *f, void *p)
+{
+  struct brk *q = p;
+  if (t < q->tb && q->tmax > q->tb) q->went_back = 1;
+  if (t > q->tmax) q->tmax = t;
+  f[0] = -(t < q->tb ? q->g1 : q->g2) * y[0];
+  return 0;
+}
+
+static double brk_exact(const struct brk *q, double t)
+{
+  return t <= q->tb ? exp(-q->g1 * t) : exp(-q->g1 * q->tb - q->g2 * (t - q->tb));
+}
+
+static void test_breakpoints(void)
+{
+  struct brk q = {.tb = 1.0, .g1 = 1.0, .g2 = 3.0, .tmax = -1};
+  /* the breakpoint list also holds one before the start and one after the end; both
+   * must be ignored */
+  const double bps[] = {-1.0, 1.0, 10.0};
+  struct hd_ode_system sys = {.dimension = 1, .rhs = brk_rhs, .breakpoints = bps,
+                              .n_breakpoints = 3, .params = &q};
+  const double y0 = 1.0;
+  /* (a) the breakpoint coincides with an output time; (b) it falls between two */
+  const double ta[] = {0, 0.5, 1.0, 1.5, 2.0, 3.0};
+  const double tb[] = {0, 0.3, 0.9, 1.2, 2.0, 3.0};
+  const double *ts[2] = {ta, tb};
+  for (int c = 0; c < 2; c++) {
+    q.tmax = -1;
+    q.went_back = 0;
+    struct rec r;
+    struct hd_integrate_stats st;
+    int rc = run(&sys, &y0, ts[c], 6, HD_LINSOL_DENSE, &r, &st);
+    CHECK(rc == 0 && r.calls == 6, "breakpoints case %d: rc %d calls %zu", c, rc, r.calls);
+    double worst = 0;
+    for (size_t k = 0; k < 6; k++) worst = fmax(worst, relerr(r.y[k], brk_exact(&q, ts[c][k])));
+    CHECK(worst < 1e-8, "breakpoints case %d: max relative error %.3g", c, worst);
+    CHECK(!q.went_back, "breakpoints case %d: the RHS was evaluated past t = 1 and then before",
+          c);
+    CHECK(q.tmax <= 3.0, "breakpoints case %d: RHS evaluated at t = %g beyond the last output", c,
+          q.tmax);
+    free(r.y);
+  }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* (6) a RHS that produces NaN for t > 1 */
+
+static int nan_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)p;
+  f[0] = t > 1.0 ? NAN : -y[0];
+  return 0;
+}
+
+static void test_nan(void)
+{
+  struct hd_ode_system sys = {.dimension = 1, .rhs = nan_rhs};
+  const double tout[] = {0, 0.5, 1.5, 2.0, 3.0};
+  const double y0 = 1.0;
+  const enum hd_linsol lss[] = {HD_LINSOL_DENSE, HD_LINSOL_GMRES};
+  for (int s = 0; s < 2; s++) {
+    struct rec r;
+    rec_init(&r, 1, 5);
+    struct hd_integrate_opts o = tight(lss[s]);
+    struct hd_integrate_stats st;
+    int rc = hd_integrate(&sys, &y0, tout, 5, &o, rec_out, &r, &st);
+    printf("  NaN RHS (%s): rc %d, t_fail %.9g, message: %s\n", st.linsol, rc, st.t_fail,
+           st.message);
+    CHECK(rc < 0 && st.flag == rc, "NaN: rc %d flag %d", rc, st.flag);
+    CHECK(st.t_fail <= 1.0 && st.t_fail > 0.9, "NaN: t_fail %.9g", st.t_fail);
+    CHECK(st.message[0] != 0 && strstr(st.message, "non-finite"), "NaN: message '%s'",
+          st.message);
+    CHECK(r.calls == 2 && r.last_k == 1, "NaN: %zu output calls, last k %zu", r.calls, r.last_k);
+    CHECK(st.steps > 0, "NaN: stats filled on failure (steps %ld)", st.steps);
+    free(r.y);
+  }
+}
+
+/* (7) max_steps exhausted */
+static void test_max_steps(void)
+{
+  struct lin1 q = {.a = 1.0, .b = 0.0};
+  struct hd_ode_system sys = {.dimension = 1, .rhs = lin1_rhs, .params = &q};
+  const double tout[] = {0, 1e-3, 1e3};
+  const double y0 = 1.0;
+  struct rec r;
+  rec_init(&r, 1, 3);
+  struct hd_integrate_opts o = tight(HD_LINSOL_DENSE);
+  o.max_steps = 60; /* enough for the first output interval, not for the second */
+  struct hd_integrate_stats st;
+  int rc = hd_integrate(&sys, &y0, tout, 3, &o, rec_out, &r, &st);
+  printf("  max_steps: rc %d, message: %s\n", rc, st.message);
+  CHECK(rc < 0 && st.flag < 0 && strstr(st.message, "CV_TOO_MUCH_WORK"),
+        "max_steps: rc %d flag %d message '%s'", rc, st.flag, st.message);
+  CHECK(st.t_fail > 1e-3 && st.t_fail < 1e3, "max_steps: t_fail %g", st.t_fail);
+  CHECK(r.calls == 2, "max_steps: %zu output calls", r.calls);
+  free(r.y);
+}
+
+/* (8) the output callback stops the run; bad input; names */
+static void test_misc(void)
+{
+  struct lin1 q = {.a = 1.0, .b = 0.0};
+  struct hd_ode_system sys = {.dimension = 1, .rhs = lin1_rhs, .params = &q};
+  const double tout[] = {0, 1, 2, 3};
+  const double y0 = 1.0;
+  struct rec r;
+  rec_init(&r, 1, 4);
+  r.stop_at_k = 2;
+  r.stop_code = 7;
+  struct hd_integrate_opts o = tight(HD_LINSOL_AUTO);
+  struct hd_integrate_stats st;
+  int rc = hd_integrate(&sys, &y0, tout, 4, &o, rec_out, &r, &st);
+  CHECK(rc == 7 && st.flag == 7 && r.calls == 3 && st.message[0],
+        "callback stop: rc %d flag %d calls %zu", rc, st.flag, r.calls);
+  free(r.y);
+
+  const double bad[] = {0, 1, 1, 2};
+  rc = hd_integrate(&sys, &y0, bad, 4, &o, NULL, NULL, &st);
+  CHECK(rc < 0 && st.message[0], "non-increasing tout: rc %d", rc);
+  o.linsol = HD_LINSOL_STRUCTURED;
+  rc = hd_integrate(&sys, &y0, tout, 4, &o, NULL, NULL, &st);
+  CHECK(rc < 0 && st.message[0], "structured without a Jacobian: rc %d", rc);
+  o.linsol = HD_LINSOL_AUTO;
+  rc = hd_integrate(&sys, &y0, tout, 1, &o, NULL, NULL, &st);
+  CHECK(rc == 0, "single output time: rc %d", rc);
+
+  CHECK(strcmp(hd_linsol_name(HD_LINSOL_AUTO), "auto") == 0 &&
+            strcmp(hd_linsol_name(HD_LINSOL_DENSE), "dense") == 0 &&
+            strcmp(hd_linsol_name(HD_LINSOL_GMRES), "gmres") == 0 &&
+            strcmp(hd_linsol_name(HD_LINSOL_STRUCTURED), "structured") == 0,
+        "linsol names");
+}
+
+int main(void)
+{
+  test_scalar_linear();
+  test_ls3_small();
+  test_ls3_large();
+  test_block2();
+  test_rank2();
+  test_block3_rank3();
+  test_breakpoints();
+  test_nan();
+  test_max_steps();
+  test_misc();
+  printf("%d passed, %d failed\n", n_pass, n_fail);
+  return n_fail ? 1 : 0;
+}

@@ -1,0 +1,61 @@
+/* test_lsq_theory_vs_sim.c — the ODE limit (LS-2..LS-4) against Monte Carlo of the real
+ * algorithm at d = 500, 2000, 8000 (power-law spectrum, label noise, random target).
+ *
+ * The Monte Carlo mean differs from the ODE by (i) its sampling error, measured by the
+ * run-to-run standard error s.e.(t), and (ii) the finite-d bias E_d - ODE, which the
+ * exact recursion NS-2 gives exactly (it is O(1/d)).  The bound at every output time is
+ *     |mean - ODE| <= 4 s.e.(t) + |NS-2 - ODE|(t),
+ * 4 s.e. because the maximum runs over ~20 correlated times and the s.e. of 8 runs is
+ * itself uncertain by ~25%.  With a fixed number of runs, the s.e. of the mean scales
+ * like (R d)^-1/2 (spec, "Scale of fluctuations"), so the sup relative error must shrink
+ * as d grows: we require it to fall from d = 500 to d = 8000 by more than 2x (the
+ * expected factor is 4). */
+#include "testlib.h"
+
+static double one_d(int d)
+{
+  const long runs = 8;
+  struct hd_session *s = tl_session(
+      "[model]\nproblem = streaming_lsq\nseed = 5\n"
+      "[data]\nd = %d\nspectrum = power_law\nalpha = 1.5\nlabel_noise = 0.5\ntarget = random\n"
+      "[optimizer]\nlr = 0.7\n"
+      "[simulation]\nruns = %ld\nhorizon = 2\n"
+      "[theory]\nmethod = ode\nrtol = 1e-10\n"
+      "[output]\ntimes = log(0.05, 2, 20)\n",
+      d, runs);
+  struct hd_output_grid g;
+  tl_grid(s, &g);
+  struct hd_theory_result ode, rec;
+  tl_theory(s, &g, HD_THEORY_ODE, &ode);
+  tl_theory(s, &g, HD_THEORY_RECURSION, &rec);
+  struct hd_mc_result mc;
+  hd_mc_run(s->pb, s->plan, &g, runs, 0, s->run.divergence, 1, &mc);
+  double sup_rel = 0, worst_ratio = 0;
+  int ok = mc.n_diverged == 0;
+  for (size_t o = 0; o < 2; o++) {
+    for (size_t j = 1; j < g.n; j++) {
+      size_t i = o * g.n + j;
+      double err = fabs(mc.mean[i] - ode.values[i]);
+      double bound = 4 * mc.stderr_[i] + fabs(rec.values[i] - ode.values[i]);
+      worst_ratio = fmax(worst_ratio, err / bound);
+      if (o == 0) sup_rel = fmax(sup_rel, err / ode.values[i]);
+      ok = ok && err <= bound;
+    }
+  }
+  tl_check(ok, "d = %5d: |mean - ODE| <= 4 s.e. + |NS-2 - ODE| at every time (worst at %.2f of the "
+           "bound); sup rel. risk error %.2e", d, worst_ratio, sup_rel);
+  hd_mc_result_free(&mc);
+  hd_theory_result_free(&ode);
+  hd_theory_result_free(&rec);
+  hd_output_grid_free(&g);
+  tl_session_free(s);
+  return sup_rel;
+}
+
+int main(void)
+{
+  double e1 = one_d(500), e2 = one_d(2000), e3 = one_d(8000);
+  tl_check(e3 < e1 / 2, "sup rel. error shrinks with d: %.2e (500) -> %.2e (2000) -> %.2e (8000)",
+           e1, e2, e3);
+  return tl_finish();
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The Debian 12 packages hdsim builds, tests and plots with (nothing else is fetched).
+set -euo pipefail
+pkgs=(gcc pkg-config meson ninja-build
+      libsundials-dev libinih-dev libhdf5-dev hdf5-tools liblapacke-dev libopenblas-dev
+      librandom123-dev python3 python3-numpy python3-h5py python3-matplotlib)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
