@@ -129,7 +129,7 @@ static int build_bands(struct lsq_plan *P)
   struct hd_observable *o = P->obs;
   snprintf(o[0].name, HD_NAME_MAX, "risk");
   snprintf(o[0].description, HD_DESC_MAX,
-           "population risk R = 1/2 (sum_i lambda_i e_i^2 + sigma^2) (LS-4)");
+           "population risk 1/2 (sum_i lambda_i e_i^2 + sigma^2) (LS-4)");
   o[0].log_x = o[0].log_y = 1;
   snprintf(o[1].name, HD_NAME_MAX, "distance");
   snprintf(o[1].description, HD_DESC_MAX, "distance to the target ||theta - theta*||^2");
@@ -141,7 +141,7 @@ static int build_bands(struct lsq_plan *P)
       double hi = lam_max * pow(10, -(double)b), lo = b + 1 < nb ? hi / 10 : 0;
       snprintf(ob->name, HD_NAME_MAX, "band_%zu", map[b]);
       snprintf(ob->description, HD_DESC_MAX,
-               "sum of e_i^2 over the %zu eigenvalues in %s%.3g, %.3g]", count[b],
+               "e_i^2 summed over the %zu eigenvalues in %s%.3g, %.3g]", count[b],
                b + 1 < nb ? "(" : "[", lo, hi);
       ob->log_x = ob->log_y = 1;
     }

@@ -35,6 +35,8 @@ def as_str(v):
 
 
 def observables(f):
+    if "observables" in f.attrs:
+        return [n for n in as_str(f.attrs["observables"]).split(",") if n]
     names = []
     if "theory" in f:
         names = [k for k in f["theory"] if k != "t"]
@@ -96,10 +98,11 @@ def main(argv):
                 ax.set_xscale("log")
             if logy:
                 ax.set_yscale("log")
-            ax.set_title(name, fontsize=10)
-            ax.set_xlabel("t = steps / d")
             desc = as_str(meta.attrs.get("description", ""))
-            ax.set_ylabel(desc[:40] + ("…" if len(desc) > 40 else ""), fontsize=7)
+            ax.set_title(f"{name}\n{desc}" if len(desc) < 70 else name, fontsize=8)
+            ax.set_xlabel("t = steps / d")
+            unit = as_str(meta.attrs.get("unit", ""))
+            ax.set_ylabel(name + (f" [{unit}]" if unit else ""))
             ax.legend(fontsize=7)
         if "compare" in f:
             ax = axes[len(names)]

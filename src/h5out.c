@@ -115,6 +115,14 @@ static int write_root(hid_t f, const struct hd_output *o)
   rc |= attr_str(f, "status", o->status);
   rc |= attr_str(f, "rng_kernel", hd_rng_kernel_name());
   rc |= attr_str(f, "time_unit", "t = SGD steps / d");
+  /* observable names in the problem's order (HDF5 groups list them alphabetically) */
+  char *names = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&names, &len);
+  for (size_t k = 0; k < o->n_obs; k++) fprintf(m, "%s%s", k ? "," : "", o->obs[k].name);
+  fclose(m);
+  rc |= attr_str(f, "observables", names);
+  free(names);
   hid_t g = H5Gcreate2(f, "parameters", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   rc |= write_table(g, hd_run_param_table, hd_run_param_count, o->run);
   rc |= write_table(g, o->problem->params, o->problem->n_params, o->problem_params);

@@ -11,7 +11,7 @@
  *   bits 9..10  unused,
  *   bits 11..63 j, a 53-bit uniform integer: |z| = j * X[i] / 2^53 (exact product of two
  *               doubles, one rounding), accepted at once when j < K[i] = 2^53 X[i+1]/X[i].
- * Otherwise the slow path: layer 0 samples the tail beyond R (Marsaglia's exponential
+ * Otherwise (1.5% of words: mostly the top layers) the slow path: layer 0 samples the tail beyond R (Marsaglia's exponential
  * method, two uniforms per try), other layers do the wedge test (one uniform, one exp);
  * a wedge rejection starts over with the next word.  Uniforms for the slow path are
  * hd_rng_uniform values taken from the same word sequence, so the numbers consumed are
@@ -19,7 +19,15 @@
  *
  * Tables are computed once (pthread_once) from R = 3.6541528853610088 with libm
  * exp/log/sqrt/erfc, i.e. bit-identical for a given libm.  IEEE-strict: no -ffast-math,
- * no contraction assumed. */
+ * no contraction assumed; results do not depend on the optimisation level or compiler.
+ * (Caveat: glibc itself picks FMA or SSE2 variants of exp/log by CPU; they agree to the
+ * last bit on almost all arguments, so a rare tail/wedge draw could in principle differ
+ * between CPUs.)
+ *
+ * Speed: hd_rng_normal_array draws the Philox words for up to 1024 deviates in their own
+ * pass (cloned for BMI2 `mulx` where the compiler supports target_clones: integer code,
+ * same bits), then transforms the buffer with one counter in a register.  About 2.8 ns
+ * per deviate on the 2-core dev machine, of which Philox is ~60%. */
 #include "rng.h"
 
 #include <math.h>
