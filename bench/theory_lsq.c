@@ -95,15 +95,30 @@ static double bench(size_t d, enum hd_linsol ls, const double *tout, size_t nout
   struct hd_integrate_opts o = {.rtol = 1e-8, .atol = 1e-10, .max_steps = 1000000, .linsol = ls};
   struct hd_integrate_stats st;
   struct final fin = {.q = &q, .risk = NAN};
-  double t0 = now();
-  int rc = hd_integrate(&sys, nu0, tout, nout, &o, on_output, &fin, &st);
-  double sec = now() - t0;
+  /* Short runs are repeated (best of up to 5, within about half a second) so that the
+   * d = 1e3 ratios are not dominated by first-touch page faults and timer noise. */
+  double sec = INFINITY, spent = 0;
+  int rc = 0;
+  for (int rep = 0; rep < 5 && spent < 0.5 && rc == 0; rep++) {
+    double t0 = now();
+    rc = hd_integrate(&sys, nu0, tout, nout, &o, on_output, &fin, &st);
+    double dt = now() - t0;
+    spent += dt;
+    if (dt < sec) sec = dt;
+  }
   if (rc != 0) {
     printf("%9zu  %-10s  FAILED: %s\n", d, st.linsol, st.message);
     sec = -1;
   } else {
-    printf("%9zu  %-10s  %9.3f  %6ld  %8ld  %8ld  %6ld  %.10f  %7.1f\n", d, st.linsol, sec,
-           st.steps, st.lin_iters, st.rhs_evals, st.prec_setups, fin.risk,
+    /* fixed point (Sherman-Morrison on the rank-one term): nu_i* = g s^2 / (2 - g m),
+     * risk* = s^2 / (2 - g m) with m = mean(lam); the slowest modes (rate 2 g lam_1 ~
+     * 2.5 d^-1.5) are still relaxing at t = 1e5, so risk(1e5) sits slightly above it */
+    double m = 0;
+    for (size_t i = 0; i < d; i++) m += q.lam[i];
+    m /= (double)d;
+    double risk_inf = q.s2 / (2 - q.g * m);
+    printf("%9zu  %-10s  %9.3f  %6ld  %8ld  %8ld  %6ld  %.10f  %.10f  %7.1f\n", d, st.linsol,
+           sec, st.steps, st.lin_iters, st.rhs_evals, st.prec_setups, fin.risk, risk_inf,
            1e9 * sec / ((double)d * (double)st.steps));
   }
   fflush(stdout);
@@ -134,8 +149,8 @@ int main(int argc, char **argv)
 
   printf("LS-3 (streaming least squares), lam_i = 2.5 (i/d)^1.5, g = 0.5, s^2 = 0.25; BDF rtol "
          "1e-8 atol 1e-10; t = 1e-3..1e5, 6 outputs/decade\n");
-  printf("%9s  %-10s  %9s  %6s  %8s  %8s  %6s  %-12s  %7s\n", "d", "linsol", "seconds", "steps",
-         "lin_it", "rhs", "psetup", "risk(1e5)", "ns/d/st");
+  printf("%9s  %-10s  %9s  %6s  %8s  %8s  %6s  %-12s  %-12s  %7s\n", "d", "linsol", "seconds",
+         "steps", "lin_it", "rhs", "psetup", "risk(1e5)", "risk(inf)", "ns/d/st");
   double ts = bench(1000, HD_LINSOL_STRUCTURED, tout, nout);
   double tg = bench(1000, HD_LINSOL_GMRES, tout, nout);
   double td = skip_dense ? -1 : bench(1000, HD_LINSOL_DENSE, tout, nout);

@@ -12,6 +12,7 @@
 #include "integrate.h"
 
 #include <cvode/cvode.h>
+#include <cvode/cvode_ls.h>
 #include <lapacke.h>
 #include <math.h>
 #include <nvector/nvector_serial.h>
@@ -721,7 +722,7 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
     fail_input(st, CV_ILL_INPUT, "tolerances must be >= 0 and not both 0");
     return st->flag;
   }
-  for (size_t i = 1; i < sys->n_breakpoints; i++)
+  for (size_t i = 1; sys->breakpoints && i < sys->n_breakpoints; i++)
     if (!(sys->breakpoints[i] >= sys->breakpoints[i - 1])) {
       fail_input(st, CV_ILL_INPUT, "breakpoints must be sorted ascending");
       return st->flag;
@@ -771,7 +772,8 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
   }
   /* Fused vector operations let CVODE's Nordsieck updates touch each vector once
    * (N_VLinearCombination etc.) rather than once per term: most of a step's cost at
-   * large d is memory traffic.  Clones (all of CVODE's work vectors) inherit this. */
+   * large d is memory traffic.  Then the vectorisable kernels replace the library's.
+   * Clones (all of CVODE's and SPGMR's work vectors) inherit the ops table. */
   N_VEnableFusedOps_Serial(y, SUNTRUE);
   install_kernels(y);
   memcpy(N_VGetArrayPointer(y), y0, n * sizeof(double));
@@ -819,11 +821,17 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
     goto done;
   }
   flag = CVodeSetLinearSolver(mem, LS, A);
-  if (flag == CV_SUCCESS && ls == HD_LINSOL_STRUCTURED)
+  if (flag == CVLS_SUCCESS && ls == HD_LINSOL_STRUCTURED)
     flag = CVodeSetPreconditioner(mem, psetup, psolve);
-  if (flag != CV_SUCCESS) {
-    fail(st, &D, flag, t0);
-    ret = flag;
+  if (flag != CVLS_SUCCESS) {
+    /* CVLS flags are their own enumeration: name them with the CVLS table */
+    char *name = CVodeGetLinReturnFlagName(flag);
+    char msg[128];
+    snprintf(msg, sizeof msg, "attaching the %s linear solver failed: %s", st->linsol,
+             name ? name : "CVLS_UNKNOWN");
+    free(name);
+    fail_input(st, CV_LINIT_FAIL, msg);
+    ret = st->flag;
     goto done;
   }
 
@@ -849,6 +857,7 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
       st->flag = rc;
       snprintf(st->message, sizeof st->message,
                "output callback stopped the integration at t = %.10g (code %d)", t0, rc);
+      st->t_fail = t0;
       ret = rc;
       goto done;
     }
@@ -897,6 +906,7 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
         st->flag = rc;
         snprintf(st->message, sizeof st->message,
                  "output callback stopped the integration at t = %.10g (code %d)", target, rc);
+        st->t_fail = target;
         ret = rc;
         goto done;
       }
