@@ -10,10 +10,14 @@
  * and the ratios hdsim/scalar-C and hdsim/numpy, all measured in this run.
  * Model: lambda_i = 2.5 (i/d)^1.5, learning rate 0.5, label noise 0.5, Gaussian features.
  *
- * Usage: mc_lsq [--numpy SCRIPT] [--python PYTHON] [--quick]
- *   PYTHON empty or missing: the numpy columns are skipped. */
+ * Usage: mc_lsq [--numpy SCRIPT] [--python PYTHON] [--quick] [--no-pin]
+ *   PYTHON empty or missing: the numpy columns are skipped.  The two threads are pinned to
+ *   CPUs 0 and 1 (one run per core) unless --no-pin.  Each rate is the best of 3 timings
+ *   of ~0.25 s (--quick: one of 0.1 s), so load from other processes shows less. */
+#define _GNU_SOURCE /* pthread_setaffinity_np */
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +124,7 @@ struct job {
   int diverged;
   /* for threads */
   uint64_t steps;
+  int cpu;
   pthread_barrier_t *bar;
   char pad[64]; /* the two threads' jobs never share a cache line */
 };
@@ -188,19 +193,29 @@ static double rate_one(struct job *J, uint64_t steps, int reps) {
   return best;
 }
 
+static int pin_threads = 1;
+
 static void *thread_main(void *p) {
   struct job *J = p;
+  if (pin_threads) { /* one run per core, as with one process per core */
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(J->cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  }
   pthread_barrier_wait(J->bar);
   job_steps(J, J->steps);
   return NULL;
 }
 
 static double rate_threads_once(struct job *J, int nt, uint64_t steps) {
+  const long ncpu = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
   pthread_barrier_t bar;
   pthread_t th[8];
   pthread_barrier_init(&bar, NULL, (unsigned)nt + 1);
   for (int t = 0; t < nt; t++) {
     J[t].steps = steps;
+    J[t].cpu = t % (int)ncpu;
     J[t].bar = &bar;
     pthread_create(&th[t], NULL, thread_main, &J[t]);
   }
@@ -286,8 +301,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--numpy") == 0 && i + 1 < argc) script = argv[++i];
     else if (strcmp(argv[i], "--python") == 0 && i + 1 < argc) python = argv[++i];
     else if (strcmp(argv[i], "--quick") == 0) quick = 1;
+    else if (strcmp(argv[i], "--no-pin") == 0) pin_threads = 0;
     else {
-      fprintf(stderr, "usage: %s [--numpy SCRIPT] [--python PYTHON] [--quick]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--numpy SCRIPT] [--python PYTHON] [--quick] [--no-pin]\n", argv[0]);
       return 2;
     }
   }
@@ -355,8 +371,8 @@ int main(int argc, char **argv) {
     }
     printf("\n");
   }
-  printf("\n1T/2T: hdsim kernel, one run per thread (2T aggregate).  scalar C: Philox + polar, "
-         "plain loops.\n");
+  printf("\n1T/2T: hdsim kernel, one run per thread (2T aggregate, threads %s).  scalar C: "
+         "Philox + polar, plain loops.\n", pin_threads ? "pinned to CPUs 0,1" : "not pinned");
   if (have_np)
     printf("numpy %s: per-step loop (one run); np batch: R runs as an R x d array.  hd/np, hd/npB: "
            "hdsim 1T over numpy.\n", npver);

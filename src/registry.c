@@ -4,9 +4,19 @@
 #include <string.h>
 
 extern const struct hd_problem hd_problem_streaming_lsq;
+/* --- family problems: declarations (one block per family) --- */
+/* multiclass (issue 3) */
+/* noisy_sgd (issue 4) */
+/* sam (issue 5) */
+/* grokking (issue 6) */
+/* --- end --- */
 
 static const struct hd_problem *const problems[] = {
   &hd_problem_streaming_lsq,
+  /* multiclass (issue 3) */
+  /* noisy_sgd (issue 4) */
+  /* sam (issue 5) */
+  /* grokking (issue 6) */
 };
 
 size_t hd_registry_count(void) { return sizeof problems / sizeof problems[0]; }
