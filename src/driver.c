@@ -182,7 +182,8 @@ int hd_driver_run(const struct hd_cli *cli)
   if (note) warnings[nw++] = note;
   struct hd_output out = {.path = path, .status = status, .command_line = cli->command_line,
                           .model_path = cli->model, .model_text = s.cfg->text,
-                          .problem = s.pb, .problem_params = s.params, .run = &s.run,
+                          .problem = s.pb, .problem_params = s.params, .plan = s.plan,
+                          .run = &s.run,
                           .grid = &grid, .obs = obs, .n_obs = n_obs,
                           .theory = have_theory ? &th : NULL,
                           .mc = s.run.simulate ? &mc : NULL, .theory_note = note,

@@ -300,7 +300,18 @@ int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen)
   if (o->mc) rc |= write_simulation(f, o);
   if (o->theory && o->mc) rc |= write_compare(f, o);
   rc |= write_diagnostics(f, o);
+  char extra_msg[512] = "";
+  if (rc == 0 && o->plan && o->problem->write_extra &&
+      o->problem->write_extra(o->plan, o->run, o->grid->t, o->grid->n, (int64_t)f, extra_msg,
+                              sizeof extra_msg) != 0)
+    rc = -2;
   if (H5Fclose(f) < 0) rc = -1;
+  if (rc == -2) {
+    snprintf(msg, msglen, "%s", extra_msg);
+    unlink(tmp);
+    rc = -1;
+    goto out;
+  }
   if (rc != 0) {
     snprintf(msg, msglen, "writing '%s' failed (disk full?)", tmp);
     unlink(tmp);

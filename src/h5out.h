@@ -27,6 +27,7 @@ struct hd_output {
   const char *model_text;
   const struct hd_problem *problem;
   const void *problem_params;
+  void *plan;                /* for problem->write_extra (NULL: not called) */
   const struct hd_run_params *run;
   const struct hd_output_grid *grid;
   const struct hd_observable *obs;
