@@ -199,15 +199,20 @@ done:
 
 /* ---- D_alpha(s, t) of a pair ------------------------------------------------------ */
 
+/* r_j(s) = x_j^T (m(s) - theta*) - eps_j with the HSGD mean mu_i(s) = phi_g mu_i(0) +
+ * psi_g p_i (phi, psi per eigen-group: one exp per group, not per mode) */
 static double residual(const struct lsq_plan *P, const double *x, double eps, double s)
 {
-  double Gs = hd_schedule_integral(s, &P->schedule), acc = 0;
+  double Gs = hd_schedule_integral(s, &P->schedule), acc = 0, sd = sqrt((double)P->d);
+  double *fp = malloc(2 * P->n_groups * sizeof *fp);
+  for (size_t g = 0; g < P->n_groups; g++)
+    noisy_mean_factors(P, Gs, P->g_lambda[g], &fp[2 * g], &fp[2 * g + 1]);
   for (size_t i = 0; i < P->d; i++) {
-    double phi, psi;
-    noisy_mean_factors(P, Gs, P->lambda[i], &phi, &psi);
-    acc += x[i] * (phi * noisy_mu0(P, i) + psi * sqrt((double)P->d) * P->theta_star[i]);
+    const double *f = fp + 2 * P->mode_group[i];
+    acc += x[i] * (f[0] * noisy_mu0(P, i) + f[1] * sd * P->theta_star[i]);
   }
-  return acc / sqrt((double)P->d) - eps;
+  free(fp);
+  return acc / sd - eps;
 }
 
 /* (NS-11) pieces at (s, t): Lambda(phi) and gamma^2 A.  Returns the spectral D_alpha
@@ -251,9 +256,11 @@ static double exact_D(const struct lsq_plan *P, const struct noisy_pair *pr, dou
   double eta = hd_schedule_lr(s, &P->schedule) / dd;
   double dG = hd_schedule_integral(t, &P->schedule) - hd_schedule_integral(s, &P->schedule);
   double G[16] = {0}, a11 = 0, a22 = 0, sh = (1 - eta * delta) * (1 - eta * delta) - 1;
+  double *eg = malloc(P->n_groups * sizeof *eg);
+  for (size_t g = 0; g < P->n_groups; g++) eg[g] = exp(-(P->g_lambda[g] + delta) * dG);
   for (size_t i = 0; i < d; i++) {
     size_t g = P->mode_group[i];
-    double e = exp(-(P->lambda[i] + delta) * dG);
+    double e = eg[g];
     double Vs = c_s[g] / dd, Vt = c_t[g] / dd;
     double D = Vt + e * e * (sh * Vs + eta * eta * sig * sig);
     double w[4] = {e * pr->x1[i], e * Vs * pr->x1[i], e * pr->x2[i], e * Vs * pr->x2[i]};
@@ -262,6 +269,7 @@ static double exact_D(const struct lsq_plan *P, const struct noisy_pair *pr, dou
     a11 += pr->x1[i] * Vs * pr->x1[i];
     a22 += pr->x2[i] * Vs * pr->x2[i];
   }
+  free(eg);
   for (int a = 0; a < 4; a++)
     for (int b = 0; b < a; b++) G[4 * a + b] = G[4 * b + a];
   double h[4], q;
@@ -364,6 +372,7 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
   }
   double *nodes = malloc((N + 1) * sizeof *nodes), *c = malloc((N + 1) * G * sizeof *c);
   double *Dx = malloc((N + 1) * sizeof *Dx), *Ds = malloc((N + 1) * sizeof *Ds);
+  double *R1 = malloc((N + 1) * sizeof *R1), *R2 = malloc((N + 1) * sizeof *R2);
   int rc = 0;
   for (size_t m = 0; m < nt && rc == 0; m++) {
     double tm = res->t[m];
@@ -373,11 +382,14 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
       break;
     }
     const double *c_t = c + N * G;
+    for (size_t k = 0; k <= N; k++) {
+      R1[k] = residual(P, pair->x1, pair->eps1, nodes[k]);
+      R2[k] = residual(P, pair->x2, pair->eps2, nodes[k]);
+    }
     for (size_t o = 0; o < no; o++) {
       double a = orders[o];
       for (size_t k = 0; k <= N; k++) {
-        double s = nodes[k];
-        double r1 = residual(P, pair->x1, pair->eps1, s), r2 = residual(P, pair->x2, pair->eps2, s);
+        double s = nodes[k], r1 = R1[k], r2 = R2[k];
         Dx[k] = formula != 1 ? exact_D(P, pair, a, s, tm, c + k * G, c_t, r1, r2) : NAN;
         Ds[k] = formula != 0 ? spectral_D(P, a, s, tm, c + k * G, c_t, r1, r2) : NAN;
         if (res->reason[0] == '\0' && (isinf(Dx[k]) || isinf(Ds[k])))
@@ -395,7 +407,7 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
       e[o] = formula != 1 ? res->eps_exact[o * nt + m] : res->eps_spectral[o * nt + m];
     res->eps_dp[m] = noisy_rdp_to_dp(orders, e, no, P->p.dp_delta);
   }
-  free(nodes), free(c), free(Dx), free(Ds);
+  free(nodes), free(c), free(Dx), free(Ds), free(R1), free(R2);
   return rc;
 }
 
@@ -419,7 +431,11 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
   size_t n = P->records, d = P->d, N = (size_t)P->p.privacy_nodes, G = P->n_groups, K = N + 1;
   double T = (double)n / (double)d, sd = sqrt((double)d);
   if (top > n) top = n;
-  double *nodes = malloc(K * sizeof *nodes), *c = malloc(K * G * sizeof *c);
+  if (N < 2 || n < 2) {
+    snprintf(msg, msglen, "worst-pair search needs >= 2 records and >= 2 nodes");
+    return -1;
+  }
+  double *nodes = calloc(K, sizeof *nodes), *c = malloc(K * G * sizeof *c);
   for (size_t k = 0; k < K; k++) nodes[k] = t0 * (double)k / (double)N;
   if (noisy_variance_path(P, run, nodes, K, c, NULL, NULL, msg, msglen) != 0) {
     free(nodes), free(c);
