@@ -332,6 +332,17 @@ double noisy_rdp_to_dp(const double *orders, const double *eps, size_t n, double
   return best;
 }
 
+struct node_ref {
+  double s;
+  size_t slot;
+};
+
+static int by_time(const void *a, const void *b)
+{
+  double x = ((const struct node_ref *)a)->s, y = ((const struct node_ref *)b)->s;
+  return (x > y) - (x < y);
+}
+
 void noisy_privacy_result_free(struct noisy_privacy_result *res)
 {
   free(res->t), free(res->eps_exact), free(res->eps_spectral), free(res->eps_dp);
@@ -370,16 +381,42 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
     res->r1[k] = residual(P, pair->x1, pair->eps1, res->s[k]);
     res->r2[k] = residual(P, pair->x2, pair->eps2, res->s[k]);
   }
+  /* c(s) at the Simpson nodes of every release time: one CVODE pass per batch of times
+   * (the union of their nodes, sorted), the batch sized to keep c under ~160 MB */
+  size_t per = (size_t)(2e7 / ((double)(N + 1) * (double)G));
+  if (per < 1) per = 1;
+  if (per > nt) per = nt ? nt : 1;
+  struct node_ref *ref = malloc(per * (N + 1) * sizeof *ref);
+  double *uni = malloc(per * (N + 1) * sizeof *uni), *cu = malloc(per * (N + 1) * G * sizeof *cu);
+  size_t *where = malloc(per * (N + 1) * sizeof *where);
   double *nodes = malloc((N + 1) * sizeof *nodes), *c = malloc((N + 1) * G * sizeof *c);
   double *Dx = malloc((N + 1) * sizeof *Dx), *Ds = malloc((N + 1) * sizeof *Ds);
   double *R1 = malloc((N + 1) * sizeof *R1), *R2 = malloc((N + 1) * sizeof *R2);
   int rc = 0;
+  size_t batch_start = 0, batch_end = 0;
   for (size_t m = 0; m < nt && rc == 0; m++) {
     double tm = res->t[m];
-    for (size_t k = 0; k <= N; k++) nodes[k] = tm * (double)k / (double)N;
-    if (noisy_variance_path(P, run, nodes, N + 1, c, NULL, NULL, msg, msglen) != 0) {
-      rc = -1;
-      break;
+    if (m == batch_end) { /* integrate the next batch of times */
+      size_t m1 = m + per < nt ? m + per : nt, nr = 0;
+      for (size_t q = m; q < m1; q++)
+        for (size_t k = 0; k <= N; k++)
+          ref[nr] = (struct node_ref){res->t[q] * (double)k / (double)N, nr}, nr++;
+      qsort(ref, nr, sizeof *ref, by_time);
+      size_t nu = 0;
+      for (size_t r = 0; r < nr; r++) {
+        if (nu == 0 || ref[r].s != uni[nu - 1]) uni[nu++] = ref[r].s;
+        where[ref[r].slot] = nu - 1;
+      }
+      if (noisy_variance_path(P, run, uni, nu, cu, NULL, NULL, msg, msglen) != 0) {
+        rc = -1;
+        break;
+      }
+      batch_start = m, batch_end = m1;
+    }
+    for (size_t k = 0; k <= N; k++) {
+      nodes[k] = tm * (double)k / (double)N;
+      size_t slot = (m - batch_start) * (N + 1) + k;
+      memcpy(c + k * G, cu + where[slot] * G, G * sizeof *c);
     }
     const double *c_t = c + N * G;
     for (size_t k = 0; k <= N; k++) {
@@ -408,6 +445,7 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
     res->eps_dp[m] = noisy_rdp_to_dp(orders, e, no, P->p.dp_delta);
   }
   free(nodes), free(c), free(Dx), free(Ds), free(R1), free(R2);
+  free(ref), free(uni), free(cu), free(where);
   return rc;
 }
 
