@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "grid.h"
 #include "h5out.h"
+#include "interrupt.h"
 #include "mc.h"
 #include "registry.h"
 #include "run_params.h"
@@ -154,6 +156,24 @@ int hd_driver_run(const struct hd_cli *cli)
   const struct hd_observable *obs;
   size_t n_obs = s.pb->observables(s.plan, &obs);
 
+  hd_interrupt_install();
+  /* An interrupted run is written to OUT.partial unless the user asked to keep it under
+   * the final name: a file under the final name is always a finished result otherwise. */
+  char partial[sizeof path + 16];
+  snprintf(partial, sizeof partial, cli->keep_partial ? "%s" : "%s.partial", path);
+  const char *resume_from = NULL;
+  if (cli->resume) {
+    if (access(partial, R_OK) == 0) resume_from = partial;
+    else if (access(path, R_OK) == 0) resume_from = path; /* written with --keep-partial */
+    else {
+      fprintf(stderr, "hdsim: --resume: no interrupted run to continue (neither %s.partial "
+              "nor %s exists)\n", path, path);
+      hd_output_grid_free(&grid);
+      hd_session_free(&s);
+      return HD_EXIT_BAD_INPUT;
+    }
+  }
+
   struct hd_theory_result th = {0};
   int have_theory = s.run.method != HD_THEORY_NONE;
   int theory_failed = 0;
@@ -164,8 +184,28 @@ int hd_driver_run(const struct hd_cli *cli)
               s.pb->steps_per_time(s.plan), th.message);
   }
   struct hd_mc_result mc = {0};
-  if (s.run.simulate)
-    hd_mc_run(s.pb, s.plan, &grid, s.run.runs, s.run.threads, s.run.divergence, cli->quiet, &mc);
+  int interrupted = hd_interrupted();
+  if (s.run.simulate) {
+    hd_mc_alloc(&mc, s.pb, s.plan, &grid, s.run.runs);
+    if (resume_from) {
+      struct hd_output expect = {.model_text = s.cfg->text, .run = &s.run, .grid = &grid,
+                                 .obs = obs, .n_obs = n_obs};
+      long loaded = hd_h5_read_partial(resume_from, &expect, &mc, msg, sizeof msg);
+      if (loaded < 0) {
+        fprintf(stderr, "hdsim: --resume: %s\n", msg);
+        if (have_theory) hd_theory_result_free(&th);
+        hd_mc_result_free(&mc);
+        hd_output_grid_free(&grid);
+        hd_session_free(&s);
+        return HD_EXIT_BAD_INPUT;
+      }
+      if (!cli->quiet)
+        fprintf(stderr, "hdsim: resuming from %s: %ld of %ld runs already done\n", resume_from,
+                loaded, s.run.runs);
+    }
+    interrupted = hd_mc_execute(&mc, s.pb, s.plan, &grid, s.run.threads, s.run.divergence,
+                                cli->quiet) != 0 || hd_interrupted();
+  }
   if (s.run.simulate && mc.n_diverged) {
     size_t first = 0;
     while (!mc.diverged[first]) first++;
@@ -175,12 +215,13 @@ int hd_driver_run(const struct hd_cli *cli)
             mc.n_diverged, mc.runs, first, mc.diverged_t[first], s.run.divergence);
   }
 
-  const char *status = theory_failed ? "theory_failed"
+  const char *status = interrupted ? "interrupted"
+                       : theory_failed ? "theory_failed"
                        : (s.run.simulate && mc.n_diverged) ? "diverged" : "complete";
   const char *warnings[3] = {NULL, NULL, NULL};
   size_t nw = 0;
   if (note) warnings[nw++] = note;
-  struct hd_output out = {.path = path, .status = status, .command_line = cli->command_line,
+  struct hd_output out = {.path = interrupted ? partial : path, .status = status, .command_line = cli->command_line,
                           .model_path = cli->model, .model_text = s.cfg->text,
                           .problem = s.pb, .problem_params = s.params, .run = &s.run,
                           .grid = &grid, .obs = obs, .n_obs = n_obs,
@@ -189,7 +230,15 @@ int hd_driver_run(const struct hd_cli *cli)
                           .warnings = warnings};
   int wrc = hd_h5_write(&out, msg, sizeof msg);
   if (wrc != 0) fprintf(stderr, "hdsim: %s\n", msg);
-  else if (!cli->quiet) {
+  else if (interrupted) {
+    fprintf(stderr, "hdsim: interrupted by signal %d: %zu of %ld runs completed, written to %s; "
+            "continue with: hdsim run %s --resume%s%s\n", (int)hd_interrupt_signal,
+            mc.n_completed, s.run.runs, partial, cli->model, cli->output ? " -o " : "",
+            cli->output ? cli->output : "");
+  } else {
+    if (resume_from && strcmp(resume_from, path) != 0) unlink(resume_from);
+  }
+  if (wrc == 0 && !interrupted && !cli->quiet) {
     printf("%s: %s", path, status);
     if (have_theory) printf(", theory %.3g s", th.seconds);
     if (s.run.simulate) printf(", simulation %ld runs in %.3g s (%ld threads)", s.run.runs,
@@ -210,5 +259,6 @@ int hd_driver_run(const struct hd_cli *cli)
   hd_output_grid_free(&grid);
   hd_session_free(&s);
   if (wrc != 0) return HD_EXIT_USAGE;
+  if (interrupted) return HD_EXIT_INTERRUPTED;
   return strcmp(status, "complete") == 0 ? HD_EXIT_OK : HD_EXIT_NUMERICAL;
 }

@@ -164,15 +164,18 @@ static int write_simulation(hid_t f, const struct hd_output *o)
     rc |= attr_str(d, "description", "runs still finite (not diverged) at each time");
     H5Dclose(d);
   } else rc = -1;
+  d = dset(g, "completed", H5T_NATIVE_INT, 1, dR, mc->completed);
+  if (d >= 0) H5Dclose(d); else rc = -1;
   d = dset(g, "diverged", H5T_NATIVE_INT, 1, dR, mc->diverged);
   if (d >= 0) H5Dclose(d); else rc = -1;
   rc |= dset1(g, "diverged_t", mc->diverged_t, R);
   rc |= attr_i64(g, "runs", (long long)R);
   rc |= attr_i64(g, "diverged_runs", (long long)mc->n_diverged);
+  rc |= attr_i64(g, "completed_runs", (long long)mc->n_completed);
   for (size_t k = 0; k < o->n_obs; k++) {
     hid_t go = H5Gcreate2(g, o->obs[k].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     rc |= describe_obs(go, &o->obs[k]);
-    if (o->run->store_runs) {
+    if (o->run->store_runs || strcmp(o->status, "interrupted") == 0) {
       hsize_t dims[2] = {R, T};
       d = dset(go, "runs", H5T_NATIVE_DOUBLE, 2, dims, mc->values + k * R * T);
       if (d >= 0) H5Dclose(d); else rc = -1;

@@ -37,8 +37,16 @@ struct hd_output {
   const char *const *warnings;           /* NULL-terminated, or NULL */
 };
 
-/* Returns 0, or -1 with a message (nothing is left under path or the temporary name). */
+/* Returns 0, or -1 with a message (nothing is left under path or the temporary name).
+ * With status "interrupted" every run is stored (whatever store_runs says), with
+ * /simulation/completed, so that `hdsim run --resume` can continue from the file. */
 int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen);
+
+/* Loads the completed runs of an interrupted file into res (allocated by hd_mc_alloc for
+ * the same model): checks that the file was written by the same model text, seed, runs,
+ * observables and output steps.  Returns the number of runs loaded, or -1 with a message. */
+long hd_h5_read_partial(const char *path, const struct hd_output *expect,
+                        struct hd_mc_result *res, char *msg, size_t msglen);
 
 /* Checks that a file can be created next to path (the directory exists and is writable)
  * before any work is done.  Returns 0 or -1 with a message. */

@@ -13,7 +13,10 @@
 static const char usage[] =
     "usage:\n"
     "  hdsim run MODEL.ini [-o OUT.h5] [--threads N] [--seed S] [--quiet]\n"
-    "                         theory (CVODE) and Monte Carlo side by side, one HDF5 file\n"
+    "            [--resume] [--keep-partial]\n"
+    "                         theory (CVODE) and Monte Carlo side by side, one HDF5 file;\n"
+    "                         Ctrl-C keeps the finished runs in OUT.h5.partial (or OUT.h5\n"
+    "                         with --keep-partial), --resume continues them\n"
     "  hdsim check MODEL.ini  validate a model file without running it\n"
     "  hdsim list             the problems hdsim knows\n"
     "  hdsim describe PROBLEM every model-file key of a problem: meaning, type, default, range\n"
@@ -21,7 +24,8 @@ static const char usage[] =
     "  hdsim help\n"
     "\n"
     "exit status: 0 success, 1 usage or I/O error, 2 bad input (nothing written),\n"
-    "             3 written, but some runs diverged or the theory failed (see /diagnostics)\n";
+    "             3 written, but some runs diverged or the theory failed (see /diagnostics),\n"
+    "             4 interrupted (finished runs kept for --resume)\n";
 
 static int parse_long(const char *opt, const char *text, long min, long *out)
 {
@@ -66,6 +70,10 @@ static int cmd_run_or_check(int argc, char **argv, int check_only)
       cli.seed_set = 1;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       cli.quiet = 1;
+    } else if (strcmp(a, "--resume") == 0 && !check_only) {
+      cli.resume = 1;
+    } else if (strcmp(a, "--keep-partial") == 0 && !check_only) {
+      cli.keep_partial = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
       fprintf(stderr, "hdsim: unknown option '%s'\n%s", a, usage);
       return HD_EXIT_BAD_INPUT;

@@ -1,6 +1,8 @@
 /* mc.c — ensemble runner (pthreads over runs). */
 #include "mc.h"
 
+#include "interrupt.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,7 +32,9 @@ static double now(void)
 }
 
 /* One run: start, then advance to each output step and observe.  A non-finite value or
- * a primary observable beyond `divergence` stops the run; the rest stays NaN. */
+ * a primary observable beyond `divergence` stops the run; the rest stays NaN.  A signal
+ * abandons the run between output times (it is redone in full on resume: its stream is
+ * a pure function of (seed, run, step), so the result is the same). */
 static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
 {
   struct hd_mc_result *res = job->res;
@@ -39,6 +43,7 @@ static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
   job->pb->sim_start(job->plan, run, state);
   uint64_t k = 0;
   for (size_t j = 0; j < T; j++) {
+    if (hd_interrupted()) return;
     uint64_t bad = 0;
     int rc = job->pb->sim_advance(job->plan, run, state, k, g->steps[j], &bad);
     k = g->steps[j];
@@ -50,20 +55,28 @@ static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
       res->diverged_t[run] = rc != 0 ? (double)bad / job->steps_per_time : g->t[j];
       for (size_t jj = j; jj < T; jj++)
         for (size_t o = 0; o < O; o++) res->values[(o * R + run) * T + jj] = NAN;
+      res->completed[run] = 1;
       return;
     }
     for (size_t o = 0; o < O; o++) res->values[(o * R + run) * T + j] = obs[o];
   }
+  res->completed[run] = 1;
 }
 
 static void *worker(void *arg)
 {
   struct mc_job *job = arg;
-  void *state = malloc(job->pb->sim_state_size(job->plan));
+  /* Each thread's run state on pages of its own: with small d, states packed into one
+   * page let the prefetcher pull the other thread's freshly written lines (measured:
+   * 1.6x instead of 2x on two threads at d = 100). */
+  void *state = NULL;
+  size_t bytes = job->pb->sim_state_size(job->plan);
+  if (posix_memalign(&state, 4096, (bytes + 4095) / 4096 * 4096) != 0) return NULL;
   double *obs = malloc(job->res->n_obs * sizeof *obs);
   for (;;) {
     long r = atomic_fetch_add(&job->next_run, 1);
-    if (r >= (long)job->res->runs) break;
+    if (r >= (long)job->res->runs || hd_interrupted()) break;
+    if (job->res->completed[r]) continue; /* loaded from a partial file */
     run_one(job, (size_t)r, state, obs);
     long done = atomic_fetch_add(&job->done, 1) + 1;
     if (!job->quiet && isatty(STDERR_FILENO))
@@ -79,7 +92,8 @@ void hd_mc_summarise(struct hd_mc_result *res)
   size_t R = res->runs, T = res->n_times, O = res->n_obs;
   for (size_t j = 0; j < T; j++) {
     long n = 0;
-    for (size_t r = 0; r < R; r++) n += isfinite(res->values[(0 * R + r) * T + j]) ? 1 : 0;
+    for (size_t r = 0; r < R; r++)
+      n += res->completed[r] && isfinite(res->values[(0 * R + r) * T + j]) ? 1 : 0;
     res->count[j] = n;
   }
   for (size_t o = 0; o < O; o++) {
@@ -89,12 +103,12 @@ void hd_mc_summarise(struct hd_mc_result *res)
       long n = 0;
       for (size_t r = 0; r < R; r++) {
         double v = res->values[(o * R + r) * T + j];
-        if (isfinite(v)) s += v, n++;
+        if (res->completed[r] && isfinite(v)) s += v, n++;
       }
       double mean = n ? s / (double)n : NAN, ss = 0;
       for (size_t r = 0; r < R; r++) {
         double v = res->values[(o * R + r) * T + j];
-        if (isfinite(v)) ss += (v - mean) * (v - mean);
+        if (res->completed[r] && isfinite(v)) ss += (v - mean) * (v - mean);
       }
       res->mean[o * T + j] = mean;
       res->stderr_[o * T + j] = n > 1 ? sqrt(ss / (double)(n - 1) / (double)n) : NAN;
@@ -102,9 +116,8 @@ void hd_mc_summarise(struct hd_mc_result *res)
   }
 }
 
-int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_output_grid *g,
-              long runs, long threads, double divergence, int quiet,
-              struct hd_mc_result *res)
+void hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
+                 const struct hd_output_grid *g, long runs)
 {
   const struct hd_observable *obs;
   memset(res, 0, sizeof *res);
@@ -113,13 +126,20 @@ int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_out
   res->n_obs = pb->observables(plan, &obs);
   size_t R = res->runs, T = res->n_times, O = res->n_obs;
   res->values = malloc(O * R * T * sizeof(double));
+  for (size_t i = 0; i < O * R * T; i++) res->values[i] = NAN;
   res->mean = malloc(O * T * sizeof(double));
   res->stderr_ = malloc(O * T * sizeof(double));
   res->count = malloc(T * sizeof(long));
+  res->completed = calloc(R, sizeof(int));
   res->diverged = calloc(R, sizeof(int));
   res->diverged_t = malloc(R * sizeof(double));
   for (size_t r = 0; r < R; r++) res->diverged_t[r] = NAN;
+}
 
+int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
+                  const struct hd_output_grid *g, long threads, double divergence, int quiet)
+{
+  long runs = (long)res->runs;
   if (threads <= 0) {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     threads = ncpu > 0 ? ncpu : 1;
@@ -140,12 +160,24 @@ int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_out
   worker(&job); /* the calling thread works too */
   for (long i = 1; i <= started; i++) pthread_join(tid[i], NULL);
   free(tid);
-  res->seconds = now() - t0;
+  res->seconds += now() - t0;
   if (!quiet && isatty(STDERR_FILENO)) fputc('\n', stderr);
 
-  for (size_t r = 0; r < R; r++) res->n_diverged += (size_t)res->diverged[r];
+  res->n_diverged = res->n_completed = 0;
+  for (size_t r = 0; r < res->runs; r++) {
+    res->n_diverged += (size_t)res->diverged[r];
+    res->n_completed += (size_t)res->completed[r];
+  }
   hd_mc_summarise(res);
-  return 0;
+  return res->n_completed < res->runs ? 1 : 0;
+}
+
+int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_output_grid *g,
+              long runs, long threads, double divergence, int quiet,
+              struct hd_mc_result *res)
+{
+  hd_mc_alloc(res, pb, plan, g, runs);
+  return hd_mc_execute(res, pb, plan, g, threads, divergence, quiet);
 }
 
 void hd_mc_result_free(struct hd_mc_result *res)
@@ -154,6 +186,7 @@ void hd_mc_result_free(struct hd_mc_result *res)
   free(res->mean);
   free(res->stderr_);
   free(res->count);
+  free(res->completed);
   free(res->diverged);
   free(res->diverged_t);
   memset(res, 0, sizeof *res);
