@@ -78,6 +78,7 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   s->pb->validate(s->params, &s->run, s->cfg, &s->err);
   if (s->err.count) return HD_EXIT_BAD_INPUT;
 
+  if (cli->validate_only) return 0;
   s->plan = s->pb->plan_create(s->params, &s->run, s->cfg, &s->err);
   if (!s->plan || s->err.count) return HD_EXIT_BAD_INPUT;
   return 0;

@@ -28,6 +28,7 @@ struct hd_cli {
   int quiet;
   int resume;               /* --resume: continue an interrupted run */
   int keep_partial;         /* --keep-partial: an interrupted run keeps the final name */
+  int validate_only;        /* stop before plan_create (fuzzing the model-file layer) */
   const char *command_line; /* stored in the output */
 };
 
