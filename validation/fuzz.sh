@@ -31,4 +31,5 @@ if [ "$rc" -ne 0 ]; then
   echo "fuzz: FAILED: a crash was found; its input is in tests/fuzz/regressions/"
   exit 1
 fi
-echo "fuzz: 1 passed, 0 failed (no crash)"
+echo "fuzz: no crash"
+echo "fuzz: 1 passed, 0 failed"
