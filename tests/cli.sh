@@ -72,5 +72,9 @@ check "status diverged" test "$(attr div.h5 /status)" = diverged
 check "divergence events stored" bash -c 'h5dump -d /diagnostics/diverged_runs div.h5 | grep -q "DATASPACE  SIMPLE { ( 6 )"'
 check "output dir missing: exit 2" exit_is 2 "$HDSIM" run small.ini -o nodir/x.h5 --quiet
 check "output dir missing: nothing written" test ! -e nodir
+sed 's/^times = .*/times = log(0.01, 3, 12)\nfile = \/nonexistent-dir\/x.h5/' small.ini >unwritable.ini
+check "unwritable [output] file: exit 2" exit_is 2 "$HDSIM" run unwritable.ini --quiet
+check "unwritable [output] file: names file, line and key" grep -q 'unwritable.ini:[0-9]*: \[output\] file: cannot write output file' "$tmp/stderr"
+check "--resume is not a check option" exit_is 2 "$HDSIM" check small.ini --resume
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
