@@ -72,6 +72,12 @@ check "status diverged" test "$(attr div.h5 /status)" = diverged
 check "divergence events stored" bash -c 'h5dump -d /diagnostics/diverged_runs div.h5 | grep -q "DATASPACE  SIMPLE { ( 6 )"'
 check "output dir missing: exit 2" exit_is 2 "$HDSIM" run small.ini -o nodir/x.h5 --quiet
 check "output dir missing: nothing written" test ! -e nodir
+printf '[theory]\nmax_steps = 3\n' | cat small.ini - >cvfail.ini
+check "CVODE failure exits 3" exit_is 3 "$HDSIM" run cvfail.ini -o cvfail.h5 --quiet
+check "CVODE failure reported with time and problem" grep -q 'theory failed (problem streaming_lsq, d = 300): CVODE failed at t = ' "$tmp/stderr"
+check "CVODE failure: status theory_failed" test "$(attr cvfail.h5 /status)" = theory_failed
+check "CVODE failure stored in /diagnostics" bash -c 'h5dump -a /diagnostics/theory_message cvfail.h5 | grep -q CV_TOO_MUCH_WORK'
+check "CVODE failure: simulation still complete" bash -c 'h5dump -a /simulation/completed_runs cvfail.h5 | grep -q "(0): 6"'
 sed 's/^times = .*/times = log(0.01, 3, 12)\nfile = \/nonexistent-dir\/x.h5/' small.ini >unwritable.ini
 check "unwritable [output] file: exit 2" exit_is 2 "$HDSIM" run unwritable.ini --quiet
 check "unwritable [output] file: names file, line and key" grep -q 'unwritable.ini:[0-9]*: \[output\] file: cannot write output file' "$tmp/stderr"
