@@ -1,5 +1,6 @@
 /* main.c — the hdsim command line. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "hdsim_version.h"
 #include "registry.h"
 #include "rng.h"
+#include "validate.h"
 #include "run_params.h"
 
 static const char usage[] =
@@ -18,6 +20,10 @@ static const char usage[] =
     "                         Ctrl-C keeps the finished runs in OUT.h5.partial (or OUT.h5\n"
     "                         with --keep-partial), --resume continues them\n"
     "  hdsim check MODEL.ini  validate a model file without running it\n"
+    "  hdsim validate MODEL.ini --dims D1,D2,... [--runs R1,R2,...] [--observable NAME]\n"
+    "                 [--fit fluctuation|mean] [-o LADDER.h5] [--threads N] [--seed S]\n"
+    "                         the model over a ladder of sizes (d, or the width N) and the\n"
+    "                         fitted slope of the theory-vs-simulation error against size\n"
     "  hdsim list             the problems hdsim knows\n"
     "  hdsim describe PROBLEM every model-file key of a problem: meaning, type, default, range\n"
     "  hdsim --version\n"
@@ -54,9 +60,36 @@ static char *join_args(int argc, char **argv)
   return s;
 }
 
+/* "1000,4000,16000" → values; returns the count or -1. */
+static long parse_list(const char *opt, const char *text, double *out, long max, int integer)
+{
+  long n = 0;
+  const char *p = text ? text : "";
+  while (*p) {
+    char *end;
+    errno = 0;
+    double v = strtod(p, &end);
+    if (end == p || errno == ERANGE || !(v > 0) || (integer && v != floor(v)) || n == max ||
+        (*end != ',' && *end != '\0')) {
+      fprintf(stderr, "hdsim: %s expects a comma-separated list of positive %s, got '%s'\n", opt,
+              integer ? "integers" : "numbers", text ? text : "");
+      return -1;
+    }
+    out[n++] = v;
+    p = *end == ',' ? end + 1 : end;
+  }
+  if (n == 0) fprintf(stderr, "hdsim: %s needs values\n", opt);
+  return n ? n : -1;
+}
+
 static int cmd_run_or_check(int argc, char **argv, int check_only)
 {
   struct hd_cli cli = {0};
+  int validate = strcmp(argv[1], "validate") == 0;
+  double sizes[64], runs_d[64];
+  long runs[64];
+  long n_sizes = 0, n_runs = 0;
+  struct hd_validate_opts vo = {0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
@@ -70,9 +103,22 @@ static int cmd_run_or_check(int argc, char **argv, int check_only)
       cli.seed_set = 1;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       cli.quiet = 1;
-    } else if (strcmp(a, "--resume") == 0 && !check_only) {
+    } else if (validate && strcmp(a, "--dims") == 0) {
+      if ((n_sizes = parse_list(a, i + 1 < argc ? argv[++i] : NULL, sizes, 64, 0)) < 0) return HD_EXIT_BAD_INPUT;
+    } else if (validate && strcmp(a, "--runs") == 0) {
+      if ((n_runs = parse_list(a, i + 1 < argc ? argv[++i] : NULL, runs_d, 64, 1)) < 0) return HD_EXIT_BAD_INPUT;
+    } else if (validate && strcmp(a, "--observable") == 0 && i + 1 < argc) {
+      vo.observable = argv[++i];
+    } else if (validate && strcmp(a, "--fit") == 0 && i + 1 < argc) {
+      const char *f = argv[++i];
+      if (strcmp(f, "mean") == 0) vo.fit_mean = 1;
+      else if (strcmp(f, "fluctuation") != 0) {
+        fprintf(stderr, "hdsim: --fit expects fluctuation or mean, got '%s'\n", f);
+        return HD_EXIT_BAD_INPUT;
+      }
+    } else if (strcmp(a, "--resume") == 0 && !check_only && !validate) {
       cli.resume = 1;
-    } else if (strcmp(a, "--keep-partial") == 0 && !check_only) {
+    } else if (strcmp(a, "--keep-partial") == 0 && !check_only && !validate) {
       cli.keep_partial = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
       fprintf(stderr, "hdsim: unknown option '%s'\n%s", a, usage);
@@ -88,9 +134,22 @@ static int cmd_run_or_check(int argc, char **argv, int check_only)
     fprintf(stderr, "hdsim: %s needs a model file\n%s", argv[1], usage);
     return HD_EXIT_BAD_INPUT;
   }
+  if (validate && n_sizes < 2) {
+    fprintf(stderr, "hdsim: validate needs --dims with at least two sizes\n");
+    return HD_EXIT_BAD_INPUT;
+  }
+  if (validate && n_runs && n_runs != n_sizes) {
+    fprintf(stderr, "hdsim: --runs needs one value per size (%ld sizes, %ld runs)\n", n_sizes, n_runs);
+    return HD_EXIT_BAD_INPUT;
+  }
+  for (long k = 0; k < n_runs; k++) runs[k] = (long)runs_d[k];
+  vo.sizes = sizes;
+  vo.n_sizes = (size_t)n_sizes;
+  vo.runs = n_runs ? runs : NULL;
   char *cmdline = join_args(argc, argv);
   cli.command_line = cmdline;
-  int rc = check_only ? hd_driver_check(&cli) : hd_driver_run(&cli);
+  int rc = validate ? hd_driver_validate(&cli, &vo)
+           : check_only ? hd_driver_check(&cli) : hd_driver_run(&cli);
   free(cmdline);
   return rc;
 }
@@ -126,6 +185,7 @@ int main(int argc, char **argv)
   const char *cmd = argv[1];
   if (strcmp(cmd, "run") == 0) return cmd_run_or_check(argc, argv, 0);
   if (strcmp(cmd, "check") == 0) return cmd_run_or_check(argc, argv, 1);
+  if (strcmp(cmd, "validate") == 0) return cmd_run_or_check(argc, argv, 0);
   if (strcmp(cmd, "list") == 0) {
     for (size_t i = 0; i < hd_registry_count(); i++)
       printf("%-16s %s\n", hd_registry_at(i)->name, hd_registry_at(i)->summary);
