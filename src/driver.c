@@ -35,6 +35,25 @@ static void list_problems(char *buf, size_t len)
   }
 }
 
+/* Cross-field checks of the engine's own keys, then the problem's. */
+static void validate_point(struct hd_session *s, const struct hd_run_params *run,
+                           const void *params, struct hd_errors *err)
+{
+  const struct hd_grid *tg = &run->times;
+  if (tg->kind != HD_GRID_AUTO && tg->b > run->horizon * (1 + 1e-12))
+    hd_config_error(s->cfg, err, "output", "times",
+                    "last output time %g is beyond [simulation] horizon %g", tg->b, run->horizon);
+  if (run->method == HD_THEORY_ODE && !s->pb->ode)
+    hd_config_error(s->cfg, err, "theory", "method", "problem '%s' has no ODE limit", s->pb->name);
+  if (run->method == HD_THEORY_RECURSION && !s->pb->recursion_step)
+    hd_config_error(s->cfg, err, "theory", "method", "problem '%s' has no exact recursion",
+                    s->pb->name);
+  if (run->method == HD_THEORY_NONE && !run->simulate)
+    hd_config_error(s->cfg, err, "theory", "method",
+                    "method = none with [simulation] enabled = false leaves nothing to do");
+  s->pb->validate(params, run, s->cfg, err);
+}
+
 int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct hd_cli *cli)
 {
   memset(s, 0, sizeof *s);
@@ -55,27 +74,42 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   }
   s->params = calloc(1, s->pb->params_size);
   hd_config_bind(s->cfg, s->pb->params, s->pb->n_params, s->params, &s->err);
+  hd_sweep_parse(s->cfg, s->pb, &s->sweep, &s->err);
   hd_config_check_unused(s->cfg, &s->err);
   if (cli->seed_set) s->run.seed = cli->seed;
   if (cli->threads_set) s->run.threads = cli->threads;
   if (s->err.count) return HD_EXIT_BAD_INPUT;
 
-  /* cross-field checks of the engine's own keys */
-  const struct hd_grid *tg = &s->run.times;
-  if (tg->kind != HD_GRID_AUTO && tg->b > s->run.horizon * (1 + 1e-12))
-    hd_config_error(s->cfg, &s->err, "output", "times",
-                    "last output time %g is beyond [simulation] horizon %g", tg->b,
-                    s->run.horizon);
-  if (s->run.method == HD_THEORY_ODE && !s->pb->ode)
-    hd_config_error(s->cfg, &s->err, "theory", "method", "problem '%s' has no ODE limit",
-                    s->pb->name);
-  if (s->run.method == HD_THEORY_RECURSION && !s->pb->recursion_step)
-    hd_config_error(s->cfg, &s->err, "theory", "method",
-                    "problem '%s' has no exact recursion", s->pb->name);
-  if (s->run.method == HD_THEORY_NONE && !s->run.simulate)
-    hd_config_error(s->cfg, &s->err, "theory", "method",
-                    "method = none with [simulation] enabled = false leaves nothing to do");
-  s->pb->validate(s->params, &s->run, s->cfg, &s->err);
+  if (cli->sweep_point_set) {
+    hd_sweep_apply(&s->sweep, cli->sweep_point, &s->run, s->params);
+    validate_point(s, &s->run, s->params, &s->err);
+  } else if (s->sweep.n_keys) {
+    /* every point must be valid before the first one runs */
+    struct hd_run_params run;
+    void *params = malloc(s->pb->params_size);
+    for (size_t p = 0; p < s->sweep.n_points; p++) {
+      struct hd_errors perr;
+      hd_errors_init(&perr);
+      run = s->run;
+      memcpy(params, s->params, s->pb->params_size);
+      hd_sweep_apply(&s->sweep, p, &run, params);
+      validate_point(s, &run, params, &perr);
+      for (size_t k = 0; k < perr.count; k++) {
+        char where[512] = "";
+        for (size_t j = 0; j < s->sweep.n_keys; j++) {
+          size_t n = strlen(where);
+          const struct hd_sweep_key *key = &s->sweep.keys[j];
+          snprintf(where + n, sizeof where - n, "%s%s.%s = %s", j ? ", " : "", key->section,
+                   key->key, key->values[hd_sweep_value_index(&s->sweep, p, j)]);
+        }
+        hd_errors_addf(&s->err, "%s (at sweep point %zu: %s)", perr.msg[k], p, where);
+      }
+      hd_errors_free(&perr);
+    }
+    free(params);
+  } else {
+    validate_point(s, &s->run, s->params, &s->err);
+  }
   if (s->err.count) return HD_EXIT_BAD_INPUT;
 
   if (cli->validate_only) return 0;
@@ -113,6 +147,8 @@ static void default_output(const char *model, char *out, size_t len)
   snprintf(out, len, "out/%.*s.h5", n, base);
 }
 
+static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char *path);
+
 int hd_driver_run(const struct hd_cli *cli)
 {
   struct hd_session s;
@@ -141,6 +177,12 @@ int hd_driver_run(const struct hd_cli *cli)
     }
     hd_session_free(&s);
     return HD_EXIT_BAD_INPUT;
+  }
+
+  if (s.sweep.n_keys && !cli->sweep_point_set) {
+    rc = run_sweep(cli, &s, path);
+    hd_session_free(&s);
+    return rc;
   }
 
   struct hd_output_grid grid;
@@ -231,7 +273,7 @@ int hd_driver_run(const struct hd_cli *cli)
                           .warnings = warnings};
   int wrc = hd_h5_write(&out, msg, sizeof msg);
   if (wrc != 0) fprintf(stderr, "hdsim: %s\n", msg);
-  else if (interrupted) {
+  else if (interrupted && !cli->sweep_point_set) {
     fprintf(stderr, "hdsim: interrupted by signal %d: %zu of %ld runs completed, written to %s; "
             "continue with: hdsim run %s --resume%s%s\n", (int)hd_interrupt_signal,
             mc.n_completed, s.run.runs, partial, cli->model, cli->output ? " -o " : "",
@@ -262,4 +304,74 @@ int hd_driver_run(const struct hd_cli *cli)
   if (wrc != 0) return HD_EXIT_USAGE;
   if (interrupted) return HD_EXIT_INTERRUPTED;
   return strcmp(status, "complete") == 0 ? HD_EXIT_OK : HD_EXIT_NUMERICAL;
+}
+
+/* A sweep runs each point as an ordinary run into PATH.points/point_K.h5 (so an
+ * interrupted sweep resumes point by point), then gathers the points into one file. */
+static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char *path)
+{
+  char dir[HD_STR_MAX * 2 + 16], msg[1024];
+  snprintf(dir, sizeof dir, "%s.points", path);
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "hdsim: cannot create '%s': %s\n", dir, strerror(errno));
+    return HD_EXIT_USAGE;
+  }
+  size_t n = s->sweep.n_points;
+  char **files = calloc(n, sizeof *files);
+  int worst = HD_EXIT_OK, rc = HD_EXIT_OK;
+  for (size_t p = 0; p < n && rc == HD_EXIT_OK; p++) {
+    files[p] = malloc(sizeof dir + 32);
+    snprintf(files[p], sizeof dir + 32, "%s/point_%zu.h5", dir, p);
+    char part[sizeof dir + 48];
+    snprintf(part, sizeof part, "%s.partial", files[p]);
+    if (cli->resume && access(files[p], R_OK) == 0 && access(part, F_OK) != 0) continue;
+    struct hd_cli c = *cli;
+    c.output = files[p];
+    c.sweep_point_set = 1;
+    c.sweep_point = p;
+    c.keep_partial = 0;
+    c.resume = cli->resume && access(part, R_OK) == 0;
+    if (!cli->quiet) {
+      printf("sweep point %zu/%zu:", p + 1, n);
+      for (size_t k = 0; k < s->sweep.n_keys; k++) {
+        const struct hd_sweep_key *key = &s->sweep.keys[k];
+        printf(" %s.%s = %s", key->section, key->key, key->values[hd_sweep_value_index(&s->sweep, p, k)]);
+      }
+      printf("\n");
+      fflush(stdout);
+    }
+    int prc = hd_driver_run(&c);
+    if (prc == HD_EXIT_INTERRUPTED) {
+      fprintf(stderr, "hdsim: sweep interrupted at point %zu of %zu; finished points are kept in "
+              "%s/; continue with: hdsim run %s --resume%s%s\n", p + 1, n, dir, cli->model,
+              cli->output ? " -o " : "", cli->output ? cli->output : "");
+      rc = HD_EXIT_INTERRUPTED;
+    } else if (prc == HD_EXIT_NUMERICAL) {
+      worst = HD_EXIT_NUMERICAL;
+    } else if (prc != HD_EXIT_OK) {
+      rc = prc;
+    }
+  }
+  if (rc == HD_EXIT_OK) {
+    const struct hd_observable *obs;
+    size_t n_obs = s->pb->observables(s->plan, &obs);
+    struct hd_output base = {.path = path, .status = worst == HD_EXIT_OK ? "complete" : "numerical_trouble",
+                             .command_line = cli->command_line, .model_path = cli->model,
+                             .model_text = s->cfg->text, .problem = s->pb,
+                             .problem_params = s->params, .run = &s->run, .obs = obs,
+                             .n_obs = n_obs};
+    if (hd_h5_write_sweep(&base, &s->sweep, (const char *const *)files, msg, sizeof msg) != 0) {
+      fprintf(stderr, "hdsim: %s\n", msg);
+      rc = HD_EXIT_USAGE;
+    } else {
+      for (size_t p = 0; p < n; p++) unlink(files[p]);
+      rmdir(dir);
+      if (!cli->quiet) printf("%s: sweep of %zu points%s\n", path, n,
+                              worst == HD_EXIT_OK ? "" : " (some diverged or failed: see /points/K)");
+      rc = worst;
+    }
+  }
+  for (size_t p = 0; p < n; p++) free(files[p]);
+  free(files);
+  return rc;
 }

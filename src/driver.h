@@ -14,6 +14,7 @@
 #include "config.h"
 #include "problem.h"
 #include "run_params.h"
+#include "sweep.h"
 
 enum { HD_EXIT_OK = 0, HD_EXIT_USAGE = 1, HD_EXIT_BAD_INPUT = 2, HD_EXIT_NUMERICAL = 3,
        HD_EXIT_INTERRUPTED = 4 };
@@ -29,12 +30,15 @@ struct hd_cli {
   int resume;               /* --resume: continue an interrupted run */
   int keep_partial;         /* --keep-partial: an interrupted run keeps the final name */
   int validate_only;        /* stop before plan_create (fuzzing the model-file layer) */
+  int sweep_point_set;      /* run only this point of the model's [sweep] */
+  size_t sweep_point;
   const char *command_line; /* stored in the output */
 };
 
 /* A model file taken as far as a plan: what `check` validates and what tests build on. */
 struct hd_session {
   struct hd_config *cfg;
+  struct hd_sweep sweep;    /* the [sweep] section (n_keys = 0 when absent) */
   struct hd_run_params run;
   const struct hd_problem *pb;
   void *params;

@@ -14,6 +14,7 @@
 #include "registry.h"
 #include "hdsim_version.h"
 #include "rng.h"
+#include "sweep.h"
 
 /* ---- small typed helpers; each returns <0 on failure ---- */
 
@@ -347,4 +348,102 @@ out:
   H5Eset_auto2(H5E_DEFAULT, fn, fd);
   free(tmp);
   return rc;
+}
+
+struct sweep_ctx {
+  const struct hd_output *base;
+  const struct hd_sweep *sw;
+  const char *const *files;
+};
+
+static int write_sweep_table(hid_t f, const struct hd_sweep *sw)
+{
+  hid_t g = H5Gcreate2(f, "sweep", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  char *keys = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&keys, &len);
+  for (size_t k = 0; k < sw->n_keys; k++) fprintf(m, "%s%s.%s", k ? "," : "", sw->keys[k].section, sw->keys[k].key);
+  fclose(m);
+  int rc = hd_h5_attr_str(g, "keys", keys);
+  rc |= hd_h5_attr_i64(g, "n_points", (long long)sw->n_points);
+  rc |= hd_h5_attr_str(g, "description", "one dataset per swept key: its value at each point "
+                                         "(/points/K); the first key varies slowest");
+  free(keys);
+  size_t n = sw->n_points;
+  for (size_t k = 0; k < sw->n_keys; k++) {
+    const struct hd_sweep_key *key = &sw->keys[k];
+    char name[160];
+    snprintf(name, sizeof name, "%s.%s", key->section, key->key);
+    int numeric = key->row->type == HD_INT || key->row->type == HD_REAL;
+    if (numeric) {
+      double *v = malloc(n * sizeof *v);
+      for (size_t p = 0; p < n; p++) v[p] = strtod(key->values[hd_sweep_value_index(sw, p, k)], NULL);
+      rc |= hd_h5_dset1(g, name, v, n);
+      free(v);
+    } else {
+      const char **v = malloc(n * sizeof *v);
+      for (size_t p = 0; p < n; p++) v[p] = key->values[hd_sweep_value_index(sw, p, k)];
+      hid_t t = H5Tcopy(H5T_C_S1);
+      H5Tset_size(t, H5T_VARIABLE);
+      H5Tset_cset(t, H5T_CSET_UTF8);
+      hsize_t dims[1] = {n};
+      hid_t d = dset(g, name, t, 1, dims, v);
+      if (d >= 0) H5Dclose(d); else rc = -1;
+      H5Tclose(t);
+      free(v);
+    }
+  }
+  H5Gclose(g);
+  return rc;
+}
+
+static int fill_sweep(long long f, const void *vctx)
+{
+  const struct sweep_ctx *c = vctx;
+  int rc = write_root(f, c->base);
+  rc |= write_sweep_table(f, c->sw);
+  hid_t points = H5Gcreate2(f, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  static const char *const parts[] = {"parameters", "theory", "simulation", "compare", "diagnostics"};
+  for (size_t p = 0; p < c->sw->n_points; p++) {
+    char name[32];
+    snprintf(name, sizeof name, "%zu", p);
+    hid_t src = H5Fopen(c->files[p], H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (src < 0) { rc = -1; break; }
+    hid_t gp = H5Gcreate2(points, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+      if (H5Lexists(src, parts[k], H5P_DEFAULT) > 0 &&
+          H5Ocopy(src, parts[k], gp, parts[k], H5P_DEFAULT, H5P_DEFAULT) < 0)
+        rc = -1;
+    /* the point's status and swept values, next to its data */
+    hid_t a = H5Aopen(src, "status", H5P_DEFAULT);
+    if (a >= 0) {
+      hid_t t = H5Tcopy(H5T_C_S1);
+      H5Tset_size(t, H5T_VARIABLE);
+      H5Tset_cset(t, H5T_CSET_UTF8);
+      char *st = NULL;
+      if (H5Aread(a, t, &st) >= 0 && st) {
+        rc |= hd_h5_attr_str(gp, "status", st);
+        H5free_memory(st);
+      }
+      H5Tclose(t);
+      H5Aclose(a);
+    }
+    for (size_t k = 0; k < c->sw->n_keys; k++) {
+      const struct hd_sweep_key *key = &c->sw->keys[k];
+      char attr[160];
+      snprintf(attr, sizeof attr, "%s.%s", key->section, key->key);
+      rc |= hd_h5_attr_str(gp, attr, key->values[hd_sweep_value_index(c->sw, p, k)]);
+    }
+    H5Gclose(gp);
+    H5Fclose(src);
+  }
+  H5Gclose(points);
+  return rc;
+}
+
+int hd_h5_write_sweep(const struct hd_output *base, const struct hd_sweep *sw,
+                      const char *const *point_files, char *msg, size_t msglen)
+{
+  struct sweep_ctx c = {.base = base, .sw = sw, .files = point_files};
+  return hd_h5_write_atomic(base->path, fill_sweep, &c, msg, msglen);
 }

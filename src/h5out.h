@@ -48,6 +48,12 @@ int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen);
 long hd_h5_read_partial(const char *path, const struct hd_output *expect,
                         struct hd_mc_result *res, char *msg, size_t msglen);
 
+/* A sweep: root attributes and /parameters from base (status included), /sweep with the
+ * table of swept values, and /points/K copied from each point's own output file. */
+struct hd_sweep;
+int hd_h5_write_sweep(const struct hd_output *base, const struct hd_sweep *sw,
+                      const char *const *point_files, char *msg, size_t msglen);
+
 /* Creates a temporary file next to path, lets fill() write it (an HDF5 file id), and
  * renames it to path only if fill returned 0 and the file closed cleanly. */
 int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void *ctx),
