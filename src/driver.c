@@ -13,6 +13,7 @@
 #include "grid.h"
 #include "h5out.h"
 #include "interrupt.h"
+#include "ranks.h"
 #include "mc.h"
 #include "registry.h"
 #include "run_params.h"
@@ -279,7 +280,7 @@ int hd_driver_run(const struct hd_cli *cli)
             mc.n_completed, s.run.runs, partial, cli->model, cli->output ? " -o " : "",
             cli->output ? cli->output : "");
   } else {
-    if (resume_from && strcmp(resume_from, path) != 0) unlink(resume_from);
+    if (resume_from && strcmp(resume_from, path) != 0 && hd_is_root()) unlink(resume_from);
   }
   if (wrc == 0 && !interrupted && !cli->quiet) {
     printf("%s: %s", path, status);
@@ -364,8 +365,10 @@ static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char 
       fprintf(stderr, "hdsim: %s\n", msg);
       rc = HD_EXIT_USAGE;
     } else {
-      for (size_t p = 0; p < n; p++) unlink(files[p]);
-      rmdir(dir);
+      if (hd_is_root()) {
+        for (size_t p = 0; p < n; p++) unlink(files[p]);
+        rmdir(dir);
+      }
       if (!cli->quiet) printf("%s: sweep of %zu points%s\n", path, n,
                               worst == HD_EXIT_OK ? "" : " (some diverged or failed: see /points/K)");
       rc = worst;

@@ -15,6 +15,7 @@
 #include "hdsim_version.h"
 #include "rng.h"
 #include "sweep.h"
+#include "ranks.h"
 
 /* ---- small typed helpers; each returns <0 on failure ---- */
 
@@ -319,6 +320,7 @@ int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen)
 int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void *ctx),
                        const void *ctx, char *msg, size_t msglen)
 {
+  if (!hd_is_root()) return 0; /* under MPI only rank 0 writes */
   size_t n = strlen(path) + 32;
   char *tmp = malloc(n);
   snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());

@@ -175,7 +175,9 @@ static int cmd_describe(int argc, char **argv)
   return 0;
 }
 
-int main(int argc, char **argv)
+int hd_cli_main(int argc, char **argv);
+
+int hd_cli_main(int argc, char **argv)
 {
   if (hd_registry_check(stderr) != 0) return HD_EXIT_USAGE;
   if (argc < 2) {
@@ -203,3 +205,7 @@ int main(int argc, char **argv)
   fprintf(stderr, "hdsim: unknown command '%s'\n%s", cmd, usage);
   return HD_EXIT_USAGE;
 }
+
+#ifndef HDSIM_MAIN_ELSEWHERE
+int main(int argc, char **argv) { return hd_cli_main(argc, argv); }
+#endif

@@ -2,6 +2,7 @@
 #include "mc.h"
 
 #include "interrupt.h"
+#include "ranks.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+struct hd_ranks hd_ranks = {0, 1, NULL, NULL};
 
 struct mc_job {
   const struct hd_problem *pb;
@@ -96,6 +99,7 @@ static void *worker(void *arg)
     long r = atomic_fetch_add(&job->next_run, 1);
     if (r >= (long)job->res->runs || hd_interrupted()) break;
     if (job->res->completed[r]) continue; /* loaded from a partial file */
+    if (r % hd_ranks.size != hd_ranks.rank) continue; /* another rank's run */
     run_one(job, (size_t)r, state, obs);
     long done = atomic_fetch_add(&job->done, 1) + 1;
     if (job->progress) report_progress(job, done);
@@ -103,6 +107,33 @@ static void *worker(void *arg)
   free(obs);
   free(state);
   return NULL;
+}
+
+/* Every run computed here is summed into every rank's arrays: a run has exactly one
+ * owner, the others contribute zeros (and runs loaded from a partial file are counted
+ * once, by rank 0), so the sums reproduce the owner's bits. */
+static void gather_runs(struct hd_mc_result *res, const int *already)
+{
+  size_t R = res->runs, T = res->n_times, O = res->n_obs;
+  for (size_t r = 0; r < R; r++) {
+    int mine = already[r] ? hd_ranks.rank == 0 : (long)r % hd_ranks.size == hd_ranks.rank;
+    if (mine) continue;
+    res->completed[r] = 0;
+    res->diverged[r] = 0;
+    res->diverged_t[r] = 0;
+    for (size_t o = 0; o < O; o++)
+      for (size_t j = 0; j < T; j++) res->values[(o * R + r) * T + j] = 0;
+  }
+  /* NaN marks "not a number" in both directions; send it as a flag-free zero-sum:
+   * diverged_t is NaN for runs that did not diverge, restored below. */
+  for (size_t r = 0; r < R; r++)
+    if (isnan(res->diverged_t[r])) res->diverged_t[r] = 0;
+  hd_ranks.sum_doubles(res->values, O * R * T);
+  hd_ranks.sum_doubles(res->diverged_t, R);
+  hd_ranks.sum_ints(res->completed, R);
+  hd_ranks.sum_ints(res->diverged, R);
+  for (size_t r = 0; r < R; r++)
+    if (!res->diverged[r]) res->diverged_t[r] = NAN;
 }
 
 void hd_mc_summarise(struct hd_mc_result *res)
@@ -165,7 +196,9 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
   if (threads > runs) threads = runs;
   res->threads = threads;
 
-  /* runs already loaded from a partial file are not redone */
+  /* runs already loaded from a partial file are not redone (and not summed again) */
+  int *already = malloc(res->runs * sizeof *already);
+  memcpy(already, res->completed, res->runs * sizeof *already);
   res->n_completed = 0;
   for (size_t r = 0; r < res->runs; r++) res->n_completed += (size_t)res->completed[r];
   struct mc_job job = {.pb = pb, .plan = plan, .g = g, .divergence = divergence,
@@ -187,6 +220,8 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
   pthread_mutex_destroy(&job.print_lock);
   if (job.progress) fputc('\n', stderr);
 
+  if (hd_ranks.size > 1) gather_runs(res, already);
+  free(already);
   res->n_diverged = res->n_completed = 0;
   for (size_t r = 0; r < res->runs; r++) {
     res->n_diverged += (size_t)res->diverged[r];
