@@ -60,6 +60,8 @@ def main(argv):
     path = args[0]
     out = out or os.path.splitext(path)[0] + ".png"
     with h5py.File(path, "r") as f:
+        if "sweep" in f:
+            sys.exit(f"{path} is a sweep: draw it with plots/sweep.py")
         names = observables(f)
         if not names:
             sys.exit(f"{path}: no observables found")

@@ -70,10 +70,18 @@ for model in "${models[@]}"; do
   rc=$?
   set -e
   [ $rc -le 3 ] || { echo "run of $model failed ($rc)" >&2; fails=$((fails+1)); continue; }
-  "$py" "$root/plots/compare.py" "$out/$name.h5" -o "$out/$name.png" >/dev/null
+  if grep -q '^\[sweep\]' "$model"; then
+    "$py" "$root/plots/sweep.py" "$out/$name.h5" -o "$out/$name.png" >/dev/null
+  else
+    "$py" "$root/plots/compare.py" "$out/$name.h5" -o "$out/$name.png" >/dev/null
+  fi
   summary=$("$py" - "$out/$name.h5" <<'PY'
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
+if "sweep" in f:
+    worst = max(f["points"][p]["compare"][k].attrs["sup_rel"] for p in f["points"] for k in f["points"][p]["compare"])
+    print(f"sweep of {len(f['points'])} points; worst sup relative error over all observables {worst:.3g}")
+    sys.exit(0)
 obs = f.attrs["observables"]
 obs = (obs.decode() if isinstance(obs, bytes) else obs).split(",")[0]
 c = f["compare"][obs].attrs
