@@ -10,33 +10,15 @@ simulation mean (± s.e.) at every rung, for the observable the ladder was built
 import os
 import sys
 
-try:
-    import h5py
-    import numpy as np
-    import matplotlib
-except ImportError:
-    debian = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
-            and not os.environ.get("HDSIM_PLOT_REEXEC"):
-        os.environ["HDSIM_PLOT_REEXEC"] = "1"
-        os.execv(debian, [debian] + sys.argv)
-    sys.exit("ladder.py needs numpy, h5py and matplotlib")
-
-matplotlib.use("Agg")
+from hdsim_plot import option, text as s  # re-executes with Debian's python3 if needed
+import h5py
+import numpy as np
 import matplotlib.pyplot as plt  # noqa: E402
-
-
-def s(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
 
 
 def main(argv):
     args = argv[1:]
-    out = None
-    if "-o" in args:
-        i = args.index("-o")
-        out = args[i + 1]
-        del args[i:i + 2]
+    out = option(args, "-o")
     if len(args) != 1:
         sys.exit(__doc__)
     path = args[0]

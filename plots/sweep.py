@@ -11,25 +11,11 @@ in each cell); with one key, the final value against it.
 import os
 import sys
 
-try:
-    import h5py
-    import numpy as np
-    import matplotlib
-except ImportError:
-    debian = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
-            and not os.environ.get("HDSIM_PLOT_REEXEC"):
-        os.environ["HDSIM_PLOT_REEXEC"] = "1"
-        os.execv(debian, [debian] + sys.argv)
-    sys.exit("sweep.py needs numpy, h5py and matplotlib")
-
-matplotlib.use("Agg")
+from hdsim_plot import option, text as s  # re-executes with Debian's python3 if needed
+import h5py
+import numpy as np
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
-
-
-def s(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
 
 
 def column(f, key):
@@ -39,15 +25,8 @@ def column(f, key):
 
 def main(argv):
     args = argv[1:]
-    out, obs = None, None
-    for flag in ("-o", "--observable"):
-        if flag in args:
-            i = args.index(flag)
-            if flag == "-o":
-                out = args[i + 1]
-            else:
-                obs = args[i + 1]
-            del args[i:i + 2]
+    out = option(args, "-o")
+    obs = option(args, "--observable")
     if len(args) != 1:
         sys.exit(__doc__)
     path = args[0]

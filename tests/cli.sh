@@ -3,15 +3,7 @@
 # bit-identical results for 1 and 2 threads, divergence recorded in the file.
 set -u
 : "${HDSIM:?}" "${HDSIM_SOURCE_ROOT:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() { # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi
-}
-exit_is() { local want=$1; shift; "$@" >"$tmp/stdout" 2>"$tmp/stderr"; local rc=$?; [ "$rc" -eq "$want" ] || { echo "  exit $rc, wanted $want: $*"; cat "$tmp/stderr"; return 1; }; }
-attr() { h5dump -a "$2" "$1" 2>/dev/null | grep -o '"[^"]*"' | tail -1 | tr -d '"'; }
+. "$(dirname "$0")/lib.sh"
 
 check "--version"        exit_is 0 "$HDSIM" --version
 check "version text"     grep -q '^hdsim [0-9]' "$tmp/stdout"
@@ -89,5 +81,4 @@ check "validate: unknown observable" exit_is 2 "$HDSIM" validate small.ini --dim
 check "validate: names the observables" grep -q 'risk, distance' "$tmp/stderr"
 check "validate: small ladder runs" exit_is 0 "$HDSIM" validate small.ini --dims 100,200,400 --runs 8,8,8 -o lad.h5 --quiet
 check "validate: ladder layout" bash -c 'h5ls -r lad.h5 | grep -q "^/ladder/statistic" && h5dump -a /fit/slope lad.h5 >/dev/null && h5ls -r lad.h5 | grep -q "^/rungs/2/theory"'
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

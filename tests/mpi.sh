@@ -3,11 +3,8 @@
 # process (a plain run, and a sweep).
 set -u
 : "${HDSIM:?}" "${HDSIM_MPI:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 cd "$tmp" || exit 1
-pass=0 fail=0
-check() { local name=$1; shift; if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi; }
 mpi=(mpirun --oversubscribe -np 2)
 [ "$(id -u)" -eq 0 ] && mpi=(mpirun --allow-run-as-root --oversubscribe -np 2)
 export OMPI_MCA_btl=self,vader OMPI_MCA_plm_rsh_agent=false
@@ -40,5 +37,4 @@ printf '[sweep]\noptimizer.lr = 0.4, 0.8\n' >>m.ini
 "${mpi[@]}" "$HDSIM_MPI" run m.ini -o sw2.h5 --quiet --threads 2 >out.txt 2>&1; rc=$?
 check "sweep under mpirun: exit 0" test "$rc" -eq 0
 check "sweep: every point bit-identical" bash -c 'for p in 0 1; do h5diff -q sw1.h5 sw2.h5 /points/$p/simulation /points/$p/simulation || exit 1; done'
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

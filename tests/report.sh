@@ -3,10 +3,7 @@
 # image it references exists and opens as a non-empty picture, and every ladder passed.
 set -u
 : "${HDSIM:?}" "${HDSIM_SOURCE_ROOT:?}" "${HDSIM_PYTHON:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() { local name=$1; shift; if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi; }
+. "$(dirname "$0")/lib.sh"
 HDSIM=$HDSIM bash "$HDSIM_SOURCE_ROOT/validation/run_all.sh" --short --out "$tmp" >"$tmp/log" 2>&1
 rc=$?
 cat "$tmp/log"
@@ -27,5 +24,4 @@ for name in images:
     assert img[..., :3].std() > 0.01, f"{name}: blank image"
 print(f"{len(images)} images open")
 PY
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -4,12 +4,8 @@
 # `--resume` continues to a result bit-identical to an uninterrupted run.
 set -u
 : "${HDSIM:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 cd "$tmp" || exit 1
-pass=0 fail=0
-check() { local name=$1; shift; if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi; }
-attr() { h5dump -a "$2" "$1" 2>/dev/null | grep -o '"[^"]*"' | tail -1 | tr -d '"'; }
 cat >long.ini <<'INI'
 [model]
 problem = streaming_lsq
@@ -64,5 +60,4 @@ check "resume with another model text: exit 2" test "$rc" -eq 2
 check "resume with another model text: says why" grep -q 'different model file text' err.txt
 "$HDSIM" run long.ini -o none.h5 --quiet --resume 2>err.txt; rc=$?
 check "resume with nothing to resume: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'no interrupted run' err.txt"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -5,11 +5,8 @@
 # script draws it.
 set -u
 : "${HDSIM:?}" "${HDSIM_SOURCE_ROOT:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 cd "$tmp" || exit 1
-pass=0 fail=0
-check() { local name=$1; shift; if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi; }
 body='[model]
 problem = streaming_lsq
 seed = 4
@@ -57,5 +54,4 @@ if [ -n "${HDSIM_PYTHON:-}" ]; then
   check "sweep plot" "$HDSIM_PYTHON" "$HDSIM_SOURCE_ROOT/plots/sweep.py" sw.h5 -o sw.png
   check "sweep plot written" test -s sw.png
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
