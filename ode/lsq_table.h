@@ -14,7 +14,7 @@
 extern const char *const lsq_spectra[], *const lsq_targets[], *const lsq_schedules[];
 
 #define LSQ_PARAM_ROWS(LAWS, LSQ_INITS) \
-  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, 0, NULL, "", \
+  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", \
    "dimension of the data and of theta", "LS-1"}, \
   {"data", "spectrum", HD_ENUM, F(spectrum), "isotropic", 0, 0, 0, lsq_spectra, "", \
    "covariance eigenvalues: isotropic (all 1), zero_one (a fraction zero, the rest equal), " \
