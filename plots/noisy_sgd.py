@@ -2,6 +2,7 @@
 """Figures for the noisy_sgd family (noisy_sgd_privacy.md).
 
 usage: python3 plots/noisy_sgd.py risk     OUT.h5 [OUT2.h5 ...] [-o FIG.png] [--log]
+(risk and frontier also read a sweep file: one curve / point per /points/K)
        python3 plots/noisy_sgd.py privacy  OUT.h5 [-o FIG.png]
        python3 plots/noisy_sgd.py frontier OUT.h5 OUT2.h5 ... [-o FIG.png] [--order A]
 
@@ -18,20 +19,9 @@ frontier: the privacy-utility curve: final risk R(T) against eps_alpha(T) over f
 import os
 import sys
 
-try:
-    import h5py
-    import numpy as np
-    import matplotlib
-except ImportError:
-    debian = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
-            and not os.environ.get("HDSIM_PLOT_REEXEC"):
-        os.environ["HDSIM_PLOT_REEXEC"] = "1"
-        os.execv(debian, [debian] + sys.argv)
-    sys.exit("noisy_sgd.py needs numpy, h5py and matplotlib "
-             "(apt-get install python3-h5py python3-matplotlib)")
-
-matplotlib.use("Agg")
+from hdsim_plot import option, text  # re-executes with Debian's python3 if needed
+import h5py
+import numpy as np
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -40,11 +30,23 @@ def param(f, key, default=float("nan")):
     return a[key] if key in a else default
 
 
+def results(paths):
+    """(label, group) for every result: a plain output file, or each point of a sweep."""
+    for path in paths:
+        f = h5py.File(path, "r")
+        if "points" in f:
+            for k in sorted(f["points"], key=int):
+                yield f"{os.path.basename(path)}[{k}]", f["points"][k]
+        else:
+            yield os.path.basename(path), f
+
+
 def risk(paths, out, logscale):
-    single = len(paths) == 1
+    items = list(results(paths))
+    single = len(items) == 1
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    for k, path in enumerate(paths):
-        with h5py.File(path, "r") as f:
+    for k, (_, f) in enumerate(items):
+        if True:
             sig = float(param(f, "noise.sigma"))
             col = f"C{k}"
             lab = f"sigma = {sig:g}"
@@ -105,8 +107,7 @@ def privacy(path, out):
         ax.set_yscale("log")
         ax.set_xlabel("release time t")
         ax.set_ylabel("eps_alpha(t)  (NS-9 bound)")
-        r = g.attrs.get("reason", b"")
-        r = r.decode() if isinstance(r, bytes) else str(r)
+        r = text(g.attrs.get("reason", b""))
         ax.set_title(f"pair ({int(g.attrs['record_1'])}, {int(g.attrs['record_2'])}), "
                      f"alpha_max = {g.attrs.get('alpha_max', np.nan):.3g}", fontsize=9)
         if r:
@@ -132,8 +133,8 @@ def privacy(path, out):
 
 def frontier(paths, out, order):
     pts = []
-    for path in paths:
-        with h5py.File(path, "r") as f:
+    for path, f in results(paths):
+        if True:
             if "privacy" not in f:
                 sys.exit(f"{path}: no /privacy group")
             g = f["privacy"]
@@ -164,23 +165,11 @@ def frontier(paths, out, order):
 def main(argv):
     if len(argv) < 3 or argv[1] not in ("risk", "privacy", "frontier"):
         sys.exit(__doc__)
-    mode, args = argv[1], argv[2:]
-    out, order, logscale = None, 2.0, False
-    rest = []
-    i = 0
-    while i < len(args):
-        if args[i] == "-o":
-            out = args[i + 1]
-            i += 2
-        elif args[i] == "--order":
-            order = float(args[i + 1])
-            i += 2
-        elif args[i] == "--log":
-            logscale = True
-            i += 1
-        else:
-            rest.append(args[i])
-            i += 1
+    mode, rest = argv[1], list(argv[2:])
+    out = option(rest, "-o")
+    order = float(option(rest, "--order", "2"))
+    logscale = "--log" in rest
+    rest = [a for a in rest if a != "--log"]
     if not rest:
         sys.exit(__doc__)
     out = out or os.path.splitext(rest[0])[0] + f"_{mode}.png"

@@ -5,11 +5,7 @@
 # +inf stored (not clamped) beyond alpha_max, and the family's plot script.
 set -u
 : "${HDSIM:?}" "${HDSIM_SOURCE_ROOT:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() { local name=$1; shift; if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi; }
-exit_is() { local want=$1; shift; "$@" >"$tmp/stdout" 2>"$tmp/stderr"; local rc=$?; [ "$rc" -eq "$want" ] || { echo "  exit $rc, wanted $want: $*"; cat "$tmp/stderr"; return 1; }; }
+. "$HDSIM_SOURCE_ROOT/tests/lib.sh"
 
 check "list has noisy_sgd"   bash -c "'$HDSIM' list | grep -q '^noisy_sgd'"
 check "describe noisy_sgd"   exit_is 0 "$HDSIM" describe noisy_sgd
@@ -51,6 +47,8 @@ check "reason stored" bash -c 'h5dump -a /privacy/reason a.h5 | grep -q "not pos
 check "2 threads" exit_is 0 "$HDSIM" run m.ini -o b.h5 --threads 2 --quiet
 check "1 vs 2 threads: /simulation and /privacy identical" bash -c 'h5diff -q a.h5 b.h5 /simulation /simulation && h5diff -q a.h5 b.h5 /privacy /privacy'
 
+check "sigma sweep: one file, /privacy per point" bash -c "'$HDSIM' run '$HDSIM_SOURCE_ROOT/models/noisy_sigma_sweep.ini' -o sw.h5 --quiet && h5ls -r sw.h5 | grep -q '^/points/4/privacy/eps_exact'"
+
 bad() { # bad EXPECTED-SUBSTRING MODEL-TEXT
   printf "%s\n" "$2" >"$tmp/bad.ini"
   rm -f "$tmp/bad.h5"
@@ -70,7 +68,7 @@ if [ -n "${HDSIM_PYTHON:-}" ]; then
   check "plot risk"     "$HDSIM_PYTHON" "$HDSIM_SOURCE_ROOT/plots/noisy_sgd.py" risk a.h5 -o r.png
   check "plot privacy"  "$HDSIM_PYTHON" "$HDSIM_SOURCE_ROOT/plots/noisy_sgd.py" privacy a.h5 -o p.png
   check "plot frontier" "$HDSIM_PYTHON" "$HDSIM_SOURCE_ROOT/plots/noisy_sgd.py" frontier a.h5 b.h5 --order 2 -o f.png
-  check "pngs written"  bash -c 'test -s r.png && test -s p.png && test -s f.png'
+  check "plot frontier of a sweep" "$HDSIM_PYTHON" "$HDSIM_SOURCE_ROOT/plots/noisy_sgd.py" frontier sw.h5 -o fs.png
+  check "pngs written"  bash -c 'test -s r.png && test -s p.png && test -s f.png && test -s fs.png'
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
