@@ -121,6 +121,16 @@ const char *lsq_theory_note(const void *plan);
  * z = c / (2 sqrt R), and their R-derivatives (dS_c/dR = 2 erf z). */
 void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu_c,
                       double *dS_c);
+/* The ops streaming_lsq and noisy_sgd share (one implementation for both registry
+ * entries): observables, time scale, ODE, recursion, note, simulation. */
+#define LSQ_SHARED_OPS                                                                    \
+  .observables = lsq_observables, .steps_per_time = lsq_steps_per_time,                   \
+  .ode_dimension = lsq_ode_dimension, .ode = lsq_ode, .ode_observe = lsq_observe_groups,  \
+  .recursion_dimension = lsq_recursion_dimension, .recursion_init = lsq_recursion_init,   \
+  .recursion_step = lsq_recursion_step, .recursion_observe = lsq_recursion_observe,       \
+  .theory_note = lsq_theory_note, .sim_state_size = lsq_sim_state_size,                   \
+  .sim_start = lsq_sim_start, .sim_advance = lsq_sim_advance, .sim_observe = lsq_sim_observe
+
 /* ode/lsq.c */
 size_t lsq_ode_dimension(const void *plan);
 int lsq_ode(void *plan, struct hd_ode_system *sys, double *y0);

@@ -215,6 +215,35 @@ static double residual(const struct lsq_plan *P, const double *x, double eps, do
   return acc / sd - eps;
 }
 
+/* A record's per-group sums A_g = sum_{i in g} x_i mu_i(0), B_g = sum_{i in g} x_i p_i, so
+ * that r(s) = (sum_g phi_g(s) A_g + psi_g(s) B_g) / sqrt(d) - eps costs O(groups). */
+static void record_sums(const struct lsq_plan *P, const double *x, double *AB)
+{
+  double sd = sqrt((double)P->d);
+  memset(AB, 0, 2 * P->n_groups * sizeof *AB);
+  for (size_t i = 0; i < P->d; i++) {
+    size_t g = P->mode_group[i];
+    AB[2 * g] += x[i] * noisy_mu0(P, i);
+    AB[2 * g + 1] += x[i] * sd * P->theta_star[i];
+  }
+}
+
+/* residuals of both records at s from their sums */
+static void residuals_from_sums(const struct lsq_plan *P, const double *AB1, const double *AB2,
+                                double eps1, double eps2, double s, double *r1, double *r2)
+{
+  double Gs = hd_schedule_integral(s, &P->schedule), a = 0, b = 0;
+  for (size_t g = 0; g < P->n_groups; g++) {
+    double phi, psi;
+    noisy_mean_factors(P, Gs, P->g_lambda[g], &phi, &psi);
+    a += phi * AB1[2 * g] + psi * AB1[2 * g + 1];
+    b += phi * AB2[2 * g] + psi * AB2[2 * g + 1];
+  }
+  double sd = sqrt((double)P->d);
+  *r1 = a / sd - eps1;
+  *r2 = b / sd - eps2;
+}
+
 /* (NS-11) pieces at (s, t): Lambda(phi) and gamma^2 A.  Returns the spectral D_alpha
  * given the residuals. */
 static double spectral_D(const struct lsq_plan *P, double alpha, double s, double t,
@@ -376,10 +405,12 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
     double gl = P->p.lr * P->g_lambda[0]; /* gamma lambda (the record step eta lambda d) */
     res->alpha_max = 1 / (gl * (2 - gl));
   }
+  double *AB1 = malloc(2 * G * sizeof *AB1), *AB2 = malloc(2 * G * sizeof *AB2);
+  record_sums(P, pair->x1, AB1);
+  record_sums(P, pair->x2, AB2);
   for (size_t k = 0; k <= N; k++) { /* residual profiles on [0, T] */
     res->s[k] = res->T * (double)k / (double)N;
-    res->r1[k] = residual(P, pair->x1, pair->eps1, res->s[k]);
-    res->r2[k] = residual(P, pair->x2, pair->eps2, res->s[k]);
+    residuals_from_sums(P, AB1, AB2, pair->eps1, pair->eps2, res->s[k], &res->r1[k], &res->r2[k]);
   }
   /* c(s) at the Simpson nodes of every release time: one CVODE pass per batch of times
    * (the union of their nodes, sorted), the batch sized to keep c under ~160 MB */
@@ -419,10 +450,8 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
       memcpy(c + k * G, cu + where[slot] * G, G * sizeof *c);
     }
     const double *c_t = c + N * G;
-    for (size_t k = 0; k <= N; k++) {
-      R1[k] = residual(P, pair->x1, pair->eps1, nodes[k]);
-      R2[k] = residual(P, pair->x2, pair->eps2, nodes[k]);
-    }
+    for (size_t k = 0; k <= N; k++)
+      residuals_from_sums(P, AB1, AB2, pair->eps1, pair->eps2, nodes[k], &R1[k], &R2[k]);
     for (size_t o = 0; o < no; o++) {
       double a = orders[o];
       for (size_t k = 0; k <= N; k++) {
@@ -445,7 +474,7 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
     res->eps_dp[m] = noisy_rdp_to_dp(orders, e, no, P->p.dp_delta);
   }
   free(nodes), free(c), free(Dx), free(Ds), free(R1), free(R2);
-  free(ref), free(uni), free(cu), free(where);
+  free(ref), free(uni), free(cu), free(where), free(AB1), free(AB2);
   return rc;
 }
 
