@@ -105,8 +105,8 @@ int main(int argc, char **argv)
     S1[i * dm + i] = S2[i * dm + i] = c[G + P->mode_group[i]] / 1000.0;
     m1[i] = 1e-3 * x1[i];
     for (size_t j = 0; j < dm; j++) {
-      S1[i * dm + j] += 1e-6 * x1[i] * x1[j];
-      S2[i * dm + j] += 1e-6 * x2[i] * x2[j];
+      S1[i * dm + j] += 1e-8 * x1[i] * x1[j]; /* small: Sigma_alpha stays PD */
+      S2[i * dm + j] += 1e-8 * x2[i] * x2[j];
     }
   }
   int dreps = 5;
