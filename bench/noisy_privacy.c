@@ -126,7 +126,7 @@ int main(int argc, char **argv)
   long b1, b2;
   double best;
   t0 = now();
-  noisy_worst_pair(P, &S->run, 2, 1.5, 40, &b1, &b2, &best, msg, sizeof msg);
+  noisy_worst_pair(P, &S->run, 2, 1.5, 40, &b1, &b2, &best, 0, NULL, msg, sizeof msg);
   double t_search = now() - t0;
   printf("(3) worst pair over n = %zu records, d = %d (101 nodes, top 40 x 40): %.2f s, "
          "pair (%ld, %ld), eps_2(T) = %.6g\n", P->records, d, t_search, b1, b2, best);

@@ -70,6 +70,8 @@ struct lsq_params {
   long search_top;            /* candidates per slot in the worst-pair search */
   bool accountant;            /* clipped-variant accountants next to the exact curve */
   double accountant_clip;     /* c of the accountant (C = c sqrt(tr K)) */
+  double budget;              /* eps_0 of the optimal stopping time (0: none) */
+  long random_pairs;          /* eps over this many random pairs (its distribution) */
 };
 
 struct lsq_plan {

@@ -101,10 +101,16 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
   double search_eps = NAN, T = (double)P->records / (double)P->d, search_alpha = orders[0];
   for (int o = 0; o < no; o++)
     if (orders[o] > 1) { search_alpha = orders[o]; break; }
-  if (r1 < 0 &&
-      noisy_worst_pair(P, run, search_alpha, T, (size_t)P->p.search_top, &r1, &r2, &search_eps,
-                       msg, msglen) != 0)
+  size_t n_rand = (size_t)P->p.random_pairs;
+  double *rand_eps = n_rand ? malloc(n_rand * sizeof *rand_eps) : NULL;
+  long s1 = -1, s2 = -1;
+  if ((r1 < 0 || n_rand) &&
+      noisy_worst_pair(P, run, search_alpha, T, (size_t)P->p.search_top, &s1, &s2, &search_eps,
+                       n_rand, rand_eps, msg, msglen) != 0) {
+    free(rand_eps);
     return -2;
+  }
+  if (r1 < 0) r1 = s1, r2 = s2;
   size_t d = P->d;
   double *x1 = malloc(d * sizeof *x1), *x2 = malloc(d * sizeof *x2), e1, e2;
   hd_noisy_record(P->noisy, P->seed, (uint64_t)r1, x1, &e1);
@@ -116,6 +122,7 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
   free(x1), free(x2);
   if (rc != 0) {
     noisy_privacy_result_free(&res);
+    free(rand_eps);
     return -2;
   }
   res.record_1 = r1, res.record_2 = r2;
@@ -140,10 +147,38 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
   rc |= attr_d(g, "delta", P->p.dp_delta);
   rc |= attr_s(g, "reason", res.reason);
   rc |= attr_s(g, "pair", P->p.record_1 < 0 ? "worst pair search" : "given");
-  if (P->p.record_1 < 0) {
+  if (P->p.record_1 < 0 || n_rand) {
     rc |= attr_d(g, "search_alpha", search_alpha);
     rc |= attr_d(g, "search_eps_at_T", search_eps);
+    rc |= attr_d(g, "search_record_1", (double)s1);
+    rc |= attr_d(g, "search_record_2", (double)s2);
     rc |= attr_d(g, "search_top", (double)P->p.search_top);
+  }
+  if (n_rand)
+    rc |= put(g, "random_pair_eps", rand_eps, n_rand, 0,
+              "eps_alpha(T) (NS-11 + NS-9, alpha = search_alpha) of random pairs of the dataset");
+  free(rand_eps);
+  if (P->p.budget > 0) { /* optimal stopping: t* = argmin R(t) s.t. eps_alpha(t) <= budget */
+    size_t G = P->n_groups;
+    double *c = malloc((nt + 1) * G * sizeof *c), *R = malloc((nt + 1) * sizeof *R);
+    double ts[NOISY_MAX_ORDERS], rs[NOISY_MAX_ORDERS];
+    if (nt && noisy_variance_path(P, run, res.t, nt, c, R, NULL, msg, msglen) != 0) rc = -2;
+    for (size_t o = 0; o < res.n_orders && rc == 0; o++) {
+      ts[o] = rs[o] = NAN;
+      for (size_t m = 0; m < nt; m++) {
+        double e = isnan(res.eps_exact[o * nt + m]) ? res.eps_spectral[o * nt + m]
+                                                      : res.eps_exact[o * nt + m];
+        if (e <= P->p.budget && !(R[m] >= rs[o])) ts[o] = res.t[m], rs[o] = R[m];
+      }
+    }
+    if (rc == 0) {
+      rc |= put(g, "t_star", ts, res.n_orders, 0,
+                "optimal stopping time per order: argmin R(t) over output times with "
+                "eps_alpha(t) <= budget (NaN: never within budget)");
+      rc |= put(g, "risk_at_t_star", rs, res.n_orders, 0, "R(t*)");
+      rc |= attr_d(g, "budget", P->p.budget);
+    }
+    free(c), free(R);
   }
   if (P->p.accountant) {
     double *comp = malloc((res.n_orders * nt + 1) * sizeof *comp);

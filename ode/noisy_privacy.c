@@ -23,6 +23,7 @@
 #include <lapacke.h>
 
 #include "noisy_privacy.h"
+#include "rng.h"
 #include "spectrum.h"
 
 /* ---- 4x4 algebra ------------------------------------------------------------------ */
@@ -493,7 +494,7 @@ static int by_score_desc(const void *a, const void *b)
 
 int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, double alpha,
                      double t0, size_t top, long *best_1, long *best_2, double *best_eps,
-                     char *msg, size_t msglen)
+                     size_t n_random, double *random_eps, char *msg, size_t msglen)
 {
   size_t n = P->records, d = P->d, N = (size_t)P->p.privacy_nodes, G = P->n_groups, K = N + 1;
   double T = (double)n / (double)d, sd = sqrt((double)d);
@@ -568,6 +569,20 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
       if (e > best || *best_1 < 0) best = e, *best_1 = i, *best_2 = j;
     }
   *best_eps = best;
+  if (random_eps) { /* the distribution over random pairs (i != j) */
+    struct hd_rng rr;
+    hd_rng_init(&rr, P->seed, UINT64_MAX, HD_STREAM_ORDER, 1);
+    for (size_t q = 0; q < n_random; q++) {
+      size_t i = (size_t)(hd_rng_uniform(&rr) * (double)n), j;
+      do j = (size_t)(hd_rng_uniform(&rr) * (double)n); while (j == i || j >= n);
+      if (i >= n) i = n - 1;
+      for (size_t k = 0; k < K; k++) {
+        double r1 = Rp[i * K + k], r2 = Rp[j * K + k];
+        D[k] = isinf(ck[k]) ? INFINITY : ak[k] * r1 * r1 + bk[k] * r2 * r2 + ck[k];
+      }
+      random_eps[q] = position_average(alpha, D, N, t0, T);
+    }
+  }
   free(nodes), free(c), free(ak), free(bk), free(ck), free(M), free(X), free(eps), free(Rp);
   free(s1), free(s2), free(D);
   return 0;

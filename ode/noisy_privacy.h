@@ -95,10 +95,11 @@ double noisy_divergence(const struct lsq_plan *P, const struct noisy_pair *pair,
 
 /* Worst-pair search at time t0 (spectral formula, order alpha): records by residual
  * profile (one GEMM), top `top` per slot, every candidate pair ranked by eps.  Writes the
- * best pair and its eps; returns 0 or -1. */
+ * best pair and its eps, and (if random_eps) the eps of n_random random pairs (drawn from
+ * the dataset's HD_STREAM_ORDER stream, run UINT64_MAX); returns 0 or -1. */
 int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, double alpha,
                      double t0, size_t top, long *best_1, long *best_2, double *best_eps,
-                     char *msg, size_t msglen);
+                     size_t n_random, double *random_eps, char *msg, size_t msglen);
 
 /* (eps, delta)-DP from RDP curves: min over orders > 1 of eps_a + log(1/delta)/(a - 1). */
 double noisy_rdp_to_dp(const double *orders, const double *eps, size_t n, double delta);

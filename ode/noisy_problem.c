@@ -72,6 +72,12 @@ static const struct hd_param noisy_table[] = {
   {"privacy", "accountant", HD_BOOL, F(accountant), "true", 0, 0, 0, NULL, "",
    "also write the known-sensitivity accountants of the clipped variant (composition and "
    "Ye-Shokri) for clip C = accountant_clip sqrt(tr K)", NULL},
+  {"privacy", "budget", HD_REAL, F(budget), "0", 0, 1e6, 0, NULL, "",
+   "privacy budget eps_0: report the optimal stopping time t* = argmin R(t) subject to "
+   "eps_alpha(t) <= eps_0 (0: not computed)", NULL},
+  {"privacy", "random_pairs", HD_INT, F(random_pairs), "200", 0, 1e7, 0, NULL, "",
+   "eps_alpha(T) (spectral) of this many random pairs of the dataset: the distribution "
+   "the worst pair is the tail of", NULL},
   {"privacy", "accountant_clip", HD_REAL, F(accountant_clip), "1", 0, 1e6, HD_MIN_EXCL, NULL,
    "", "c of the accountants' clipping norm", NULL},
 };

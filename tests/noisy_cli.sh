@@ -33,6 +33,8 @@ sigma = 1
 enabled = true
 orders = 1, 2, 3
 nodes = 40
+budget = 2
+random_pairs = 30
 [simulation]
 runs = 4
 horizon = 1.5
@@ -42,6 +44,7 @@ INI
 cd "$tmp" || exit 1
 check "run with privacy (worst pair)" exit_is 0 "$HDSIM" run m.ini -o a.h5 --threads 1 --quiet
 check "layout: /privacy and /risk_parts" bash -c 'h5ls -r a.h5 | grep -q "^/privacy/eps_exact" && h5ls -r a.h5 | grep -q "^/privacy/accountant_ye_shokri" && h5ls -r a.h5 | grep -q "^/risk_parts/closed_form"'
+check "t_star and random_pair_eps written" bash -c 'h5ls -r a.h5 | grep -q "^/privacy/t_star" && h5ls -r a.h5 | grep -q "^/privacy/random_pair_eps"'
 check "eps_3 = +inf stored (alpha_max 2.29)" bash -c 'h5dump -d /privacy/eps_exact a.h5 | grep -q "inf"'
 check "reason stored" bash -c 'h5dump -a /privacy/reason a.h5 | grep -q "not positive definite"'
 check "2 threads" exit_is 0 "$HDSIM" run m.ini -o b.h5 --threads 2 --quiet
