@@ -226,6 +226,13 @@ int hd_driver_run(const struct hd_cli *cli)
     if (theory_failed)
       fprintf(stderr, "hdsim: theory failed (problem %s, d = %g): %s\n", s.pb->name,
               s.pb->steps_per_time(s.plan), th.message);
+    else if (s.run.bins > 0 && !hd_interrupted()) {
+      hd_theory_binning_error(s.pb, s.params, &s.run, s.cfg, &grid, &th);
+      if (th.binning_note[0] && !cli->quiet) fprintf(stderr, "hdsim: note: %s\n", th.binning_note);
+      else if (th.binning_error && !cli->quiet)
+        fprintf(stderr, "hdsim: %ld bins: estimated binning error of %s %.2g (from %ld bins)\n",
+                s.run.bins, obs[0].name, th.binning_error[0], 2 * s.run.bins);
+    }
   }
   struct hd_mc_result mc = {0};
   int interrupted = hd_interrupted();

@@ -36,6 +36,10 @@ const struct hd_param hd_run_param_table[] = {
   {"theory", "linear_solver", HD_ENUM, F(linear_solver), "auto", 0, 0, 0, linear_solvers, "",
    "Newton linear solver: structured (Woodbury-preconditioned GMRES, O(d)), dense, "
    "gmres; auto picks structured when the problem provides it", NULL},
+  {"theory", "bins", HD_INT, F(bins), "0", 0, 1e8, 0, NULL, "",
+   "0: one equation per distinct eigenvalue (exact); N > 0: the spectrum in at most N "
+   "quantile/log bins, so the theory's cost no longer grows with d; the binning error is "
+   "estimated by doubling N and stored (/theory/<obs> attribute binning_error)", NULL},
   {"theory", "max_steps", HD_INT, F(max_steps), "500000", 1, 1e12, 0, NULL, "",
    "CVODE step limit per output interval", NULL},
 
