@@ -8,6 +8,7 @@ extern const struct hd_problem hd_problem_streaming_lsq;
 /* multiclass (issue 3) */
 /* noisy_sgd (issue 4) */
 /* sam (issue 5) */
+extern const struct hd_problem hd_problem_sam_quadratic;
 /* grokking (issue 6) */
 /* --- end --- */
 
@@ -16,6 +17,7 @@ static const struct hd_problem *const problems[] = {
   /* multiclass (issue 3) */
   /* noisy_sgd (issue 4) */
   /* sam (issue 5) */
+  &hd_problem_sam_quadratic,
   /* grokking (issue 6) */
 };
 
