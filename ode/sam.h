@@ -119,3 +119,51 @@ size_t samq_sde_work_size(const struct samq_plan *P);
 void samq_apply_S(const struct samq_plan *P, const double *xi, double *out); /* S xi */
 
 #endif
+
+/* ---------------------------------------------------------------------------------- */
+/* (2) streaming least squares (spec §1.4, §4) */
+
+#include "sim/sam_lsq_kernel.h"
+
+enum sam_form { SAM_FORM_EXACT, SAM_FORM_TRUNCATED };
+enum sams_target { SAMS_TARGET_RANDOM, SAMS_TARGET_ALIGNED };
+
+struct sams_params {
+  /* [data] (same keys and meaning as streaming_lsq) */
+  long d;
+  int spectrum;
+  double alpha, zero_fraction;
+  char spectrum_file[HD_STR_MAX];
+  bool normalise;
+  int target;
+  double label_noise;
+  /* [optimizer] */
+  int algorithm;
+  double lr;       /* gamma: eta = gamma / d */
+  double rho_bar;  /* rho = rho_bar / d (usam, dnsam), rho_bar / sqrt(d) (sam) */
+  long batch;
+  double norm_eps;
+  /* [sde] */
+  int form;        /* one-step moments of the theory: exact, or truncated at first order (§4.5) */
+};
+
+struct sams_plan {
+  struct sams_params p;
+  size_t d;
+  uint64_t seed;
+  double *lambda, *sqrt_lambda, *theta_star;
+  double tau, kappa2; /* tr K / d, tr K^2 / d */
+  size_t n_groups;
+  double *g_lambda, *g_weight, *g_c; /* eigen-groups: lambda_g, n_g / d, mean p_i^2 */
+  struct sam_lsq_kernel kernel;
+  struct hd_observable obs[4];
+  char note[256];
+};
+
+/* Drift and noise coefficients of (H4)-(H8) as functions of v = 2 R and G^2 = ||grad R||^2:
+ *   d a_g/dt = -2 gamma lambda_g a_g A(v, G^2) + gamma^2 lambda_g Q(v, G^2),  a_g = d D_g,
+ * with partial derivatives (for the Jacobian).  gamma A is the effective step. */
+struct sams_coef { double A, A_v, A_G2, Q, Q_v, Q_G2; };
+void sams_coefficients(const struct sams_plan *P, double v, double G2, struct sams_coef *c);
+/* §4.4 stationary risk R_inf (NaN when the closed form does not cover the case). */
+double sams_stationary_risk(const struct sams_plan *P);

@@ -9,6 +9,7 @@ extern const struct hd_problem hd_problem_streaming_lsq;
 /* noisy_sgd (issue 4) */
 /* sam (issue 5) */
 extern const struct hd_problem hd_problem_sam_quadratic;
+extern const struct hd_problem hd_problem_sam_streaming;
 /* grokking (issue 6) */
 /* --- end --- */
 
@@ -18,6 +19,7 @@ static const struct hd_problem *const problems[] = {
   /* noisy_sgd (issue 4) */
   /* sam (issue 5) */
   &hd_problem_sam_quadratic,
+  &hd_problem_sam_streaming,
   /* grokking (issue 6) */
 };
 
