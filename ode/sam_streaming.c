@@ -170,11 +170,18 @@ static int sams_jac(double t, const double *a, struct hd_sjac *J, void *params)
   size_t n = P->n_groups;
   for (size_t g = 0; g < n; g++) {
     double l = P->g_lambda[g];
+    double u1 = l * (-2 * gam * a[g] * c.A_v + gam * gam * c.Q_v);
+    double u2 = l * (-2 * gam * a[g] * c.A_G2 + gam * gam * c.Q_G2);
+    double v1 = P->g_weight[g] * l, v2 = P->g_weight[g] * l * l;
     J->blocks[g] = -2 * gam * l * c.A;
-    J->U[g] = l * (-2 * gam * a[g] * c.A_v + gam * gam * c.Q_v);
-    J->U[n + g] = l * (-2 * gam * a[g] * c.A_G2 + gam * gam * c.Q_G2);
-    J->V[g] = P->g_weight[g] * l;
-    J->V[n + g] = P->g_weight[g] * l * l;
+    if (J->rank == 0) { /* a single group (isotropic): the 1 x 1 Jacobian in full */
+      J->blocks[g] += u1 * v1 + u2 * v2;
+      continue;
+    }
+    J->U[g] = u1;
+    J->U[n + g] = u2;
+    J->V[g] = v1;
+    J->V[n + g] = v2;
   }
   return 0;
 }
@@ -194,7 +201,7 @@ static int sams_ode(void *plan, struct hd_ode_system *sys, double *y0)
   sys->rhs = sams_rhs;
   sys->jac_structured = sams_jac;
   sys->block = 1;
-  sys->rank = 2;
+  sys->rank = P->n_groups >= 2 ? 2 : 0;
   sys->params = P;
   sams_initial(P, y0);
   return 0;
