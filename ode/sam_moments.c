@@ -37,15 +37,18 @@ void samq_moment_init(const struct samq_plan *P, double *y)
     for (size_t i = 0; i < d; i++) y[IDX(d, i, i)] = P->p.init_scale * P->p.init_scale;
 }
 
-static void observe_second_moments(const struct samq_plan *P, const double *s, double *out)
+/* Observables from E x_i^2 = s_i: a moment state (s_i = C_ii + m_i^2) or a point x
+ * (moments = false, s_i = x_i^2). */
+static void observe(const struct samq_plan *P, const double *y, bool moments, double *out)
 {
+  size_t d = P->d;
   double f = 0, n2 = 0, g2 = 0;
-  for (size_t i = 0; i < P->d; i++) {
-    double l = P->lambda[i];
-    f += l * s[i];
-    n2 += s[i];
-    g2 += l * l * s[i];
-    if (P->p.per_direction) out[3 + i] = s[i];
+  for (size_t i = 0; i < d; i++) {
+    double l = P->lambda[i], si = moments ? y[IDX(d, i, i)] + y[i] * y[i] : y[i] * y[i];
+    f += l * si;
+    n2 += si;
+    g2 += l * l * si;
+    if (P->p.per_direction) out[3 + i] = si;
   }
   out[0] = 0.5 * f;
   out[1] = n2;
@@ -54,11 +57,7 @@ static void observe_second_moments(const struct samq_plan *P, const double *s, d
 
 void samq_moment_observe(const struct samq_plan *P, const double *y, double *out)
 {
-  size_t d = P->d;
-  double s[64], *sp = d <= 64 ? s : malloc(d * sizeof *sp);
-  for (size_t i = 0; i < d; i++) sp[i] = y[IDX(d, i, i)] + y[i] * y[i];
-  observe_second_moments(P, sp, out);
-  if (sp != s) free(sp);
+  observe(P, y, true, out);
 }
 
 /* ---- SDE moments (O1-O2) -------------------------------------------------------- */
@@ -158,10 +157,7 @@ void samq_ode_observe(const void *plan, double t, const double *y, double *out)
     samq_moment_observe(P, y, out);
     return;
   }
-  double s[64], *sp = P->d <= 64 ? s : malloc(P->d * sizeof *sp);
-  for (size_t i = 0; i < P->d; i++) sp[i] = y[i] * y[i];
-  observe_second_moments(P, sp, out);
-  if (sp != s) free(sp);
+  observe(P, y, false, out);
 }
 
 /* ---- exact discrete recursion (U1-U2) ------------------------------------------- */
