@@ -282,6 +282,7 @@ double sams_stationary_risk(const struct sams_plan *P)
   }
   case SAM_ALG_SAM: { /* v - sigma^2 = kappa N(v) / M(v): bisection (monotone for kappa < 1) */
     if (P->p.batch != 1 || !(kap < 1)) return NAN;
+    if (s2 == 0 && P->p.form == SAM_FORM_TRUNCATED) return 0.0; /* §4.5: no c^2 floor */
     double lo = s2 > 0 ? s2 : 1e-300, hi = fmax(1.0, 4 * s2);
     for (int it = 0; it < 200; it++) {
       sams_coefficients(P, hi, 1.0, &c);
