@@ -89,6 +89,9 @@ bool samq_closed_moments(const struct samq_plan *P);        /* sgd/usam, or nois
 size_t samq_moment_dimension(const struct samq_plan *P);
 void samq_moment_init(const struct samq_plan *P, double *y);
 void samq_moment_observe(const struct samq_plan *P, const double *y, double *out);
+void samq_point_observe(const struct samq_plan *P, const double *x, double *out); /* one run */
+/* least-squares slope of log y against log x (weak-error orders) */
+double sam_loglog_slope(const double *x, const double *y, int n);
 int samq_ode(void *plan, struct hd_ode_system *sys, double *y0);
 size_t samq_ode_dimension(const void *plan);
 void samq_ode_observe(const void *plan, double t, const double *y, double *out);

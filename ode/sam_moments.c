@@ -60,6 +60,25 @@ void samq_moment_observe(const struct samq_plan *P, const double *y, double *out
   observe(P, y, true, out);
 }
 
+void samq_point_observe(const struct samq_plan *P, const double *x, double *out)
+{
+  observe(P, x, false, out);
+}
+
+double sam_loglog_slope(const double *x, const double *y, int n)
+{
+  double mx = 0, my = 0, sxx = 0, sxy = 0;
+  for (int i = 0; i < n; i++) {
+    mx += log(x[i]) / n;
+    my += log(y[i]) / n;
+  }
+  for (int i = 0; i < n; i++) {
+    sxx += (log(x[i]) - mx) * (log(x[i]) - mx);
+    sxy += (log(x[i]) - mx) * (log(y[i]) - my);
+  }
+  return sxy / sxx;
+}
+
 /* ---- SDE moments (O1-O2) -------------------------------------------------------- */
 
 static int moment_rhs(double t, const double *y, double *dy, void *params)

@@ -71,20 +71,6 @@ static void paired(const struct hd_mc_result *a, const struct hd_mc_result *b, d
   }
 }
 
-static double fit_slope(const double *x, const double *y, int n)
-{
-  double mx = 0, my = 0, sxx = 0, sxy = 0;
-  for (int i = 0; i < n; i++) {
-    mx += log(x[i]) / n;
-    my += log(y[i]) / n;
-  }
-  for (int i = 0; i < n; i++) {
-    sxx += (log(x[i]) - mx) * (log(x[i]) - mx);
-    sxy += (log(x[i]) - mx) * (log(y[i]) - my);
-  }
-  return sxy / sxx;
-}
-
 static int weak_error(FILE *csv, double *slopes)
 {
   static const double eta[5] = {0.04, 0.02, 0.01, 0.005, 0.0025};
@@ -136,7 +122,7 @@ static int weak_error(FILE *csv, double *slopes)
     tl_session_free(ds);
     tl_session_free(gs);
   }
-  for (int c = 0; c < 5; c++) slopes[c] = fit_slope(eta, e[c], 5);
+  for (int c = 0; c < 5; c++) slopes[c] = sam_loglog_slope(eta, e[c], 5);
   printf("fitted slopes: USAM-S1b %.3f, USAM-S1a %.3f, USAM-SGD SDE %.3f, DNSAM-S2 %.3f, "
          "DNSAM-SGD SDE %.3f\n", slopes[0], slopes[1], slopes[2], slopes[3], slopes[4]);
   return 0;

@@ -101,17 +101,5 @@ int samq_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, u
 
 void samq_sim_observe(const void *plan, const void *state, double *out)
 {
-  const struct samq_plan *P = plan;
-  const double *x = state;
-  double f = 0, n2 = 0, g2 = 0;
-  for (size_t i = 0; i < P->d; i++) {
-    double l = P->lambda[i], x2 = x[i] * x[i];
-    f += l * x2;
-    n2 += x2;
-    g2 += l * l * x2;
-    if (P->p.per_direction) out[3 + i] = x2;
-  }
-  out[0] = 0.5 * f;
-  out[1] = n2;
-  out[2] = g2;
+  samq_point_observe(plan, state, out); /* the state starts with x */
 }
