@@ -76,6 +76,10 @@ struct samq_plan {
   double *x0;       /* d: fixed start, or NULL (gaussian start) */
   double *G_trunc;  /* d*d constant square root of the (S1a) covariance (USAM), or NULL */
   long clipped;     /* negative eigenvalues clipped in G_trunc */
+  /* SAM SDE (S3): quadrature for the conditional moments of spec §3.5 */
+#define SAMQ_NQ 32
+  double gh_x[SAMQ_NQ], gh_w[SAMQ_NQ]; /* z ~ N(0, 1) */
+  double gl_x[SAMQ_NQ], gl_w[SAMQ_NQ]; /* w ~ chi^2_{d-1} */
   struct hd_observable *obs;
   size_t n_obs;
   char note[512];
@@ -120,6 +124,14 @@ void samq_sim_observe(const void *plan, const void *state, double *out);
 void samq_sde_step(const struct samq_plan *P, double *x, const double *xi, double *work);
 size_t samq_sde_work_size(const struct samq_plan *P);
 void samq_apply_S(const struct samq_plan *P, const double *xi, double *out); /* S xi */
+/* R = M^1/2 (symmetric, negative eigenvalues clipped; returns how many); V, w scratch */
+long samq_sym_sqrt(size_t d, const double *M, double *R, double *V, double *w);
+/* SAM (spec §3.5), isotropic noise: moments of u = g / ||g||, g = a e + Z, at a = ||H x|| */
+struct samq_sam_mom { double phi1, alpha, beta, gamma1, gamma2; };
+int samq_sam_quadrature(struct samq_plan *P);
+void samq_sam_moments(const struct samq_plan *P, double a, struct samq_sam_mom *m);
+/* M (d x d): s^2 I + rho (P H + H P) [+ rho^2 H Q H for diffusion = factor]; e: d scratch */
+void samq_sam_covariance(const struct samq_plan *P, const double *x, double *M, double *e);
 
 #endif
 

@@ -62,7 +62,7 @@ static const struct hd_param samq_table[] = {
    "S1a S1b S2"},
   {"sde", "path", HD_ENUM, F(path), "algorithm", 0, 0, 0, paths, "",
    "what the Monte Carlo simulates: the discrete algorithm, or Euler-Maruyama paths of "
-   "its SDE (sgd, usam, dnsam)", "§2.8"},
+   "its SDE (S0, S1a/S1b, S2, S3; sam needs isotropic noise)", "§2.8"},
   {"sde", "substeps", HD_INT, F(substeps), "1", 1, 1e6, 0, NULL, "",
    "m Euler-Maruyama substeps per algorithm step (h = eta / m); with coupling = sync the "
    "algorithm uses Z = S (sum of the m increments) / sqrt(m), so the same seed couples "
@@ -136,10 +136,10 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
   if (!closed && run->method == HD_THEORY_RECURSION)
     hd_config_error(cfg, err, "theory", "method",
                     "the exact recursion (U1-U2) exists for sgd and usam only");
-  if (p->path == SAM_PATH_SDE && p->algorithm == SAM_ALG_SAM)
+  if (p->path == SAM_PATH_SDE && p->algorithm == SAM_ALG_SAM && p->noise_file[0])
     hd_config_error(cfg, err, "sde", "path",
-                    "Euler-Maruyama paths of the SAM SDE (S3) need the quadrature of spec "
-                    "§3.5, which hdsim does not implement; use algorithm = dnsam or usam");
+                    "the SAM SDE (S3) is implemented for isotropic noise (noise_std) only: "
+                    "its coefficients use the reduction of spec §3.5");
   if (p->path == SAM_PATH_SDE && p->diffusion == SAM_DIFF_TRUNCATED && p->noise_file[0] &&
       p->algorithm == SAM_ALG_DNSAM)
     hd_config_error(cfg, err, "sde", "diffusion",
@@ -184,30 +184,6 @@ static int wishart_eigenvalues(size_t d, size_t n, uint64_t seed, double *lambda
   free(A);
   free(W);
   return info;
-}
-
-/* Symmetric square root by eigen-decomposition, negative eigenvalues clipped to 0 (spec
- * §2.7 item 4); returns the number clipped. */
-static long sym_sqrt(size_t d, const double *M, double *R)
-{
-  double *V = malloc(d * d * sizeof *V), *w = malloc(d * sizeof *w);
-  memcpy(V, M, d * d * sizeof *V);
-  LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)d, V, (lapack_int)d, w);
-  long clipped = 0;
-  for (size_t k = 0; k < d; k++)
-    if (w[k] < 0) {
-      clipped++;
-      w[k] = 0;
-    }
-  for (size_t i = 0; i < d; i++)
-    for (size_t j = 0; j < d; j++) {
-      double s = 0;
-      for (size_t k = 0; k < d; k++) s += V[i * d + k] * sqrt(w[k]) * V[j * d + k];
-      R[i * d + j] = s;
-    }
-  free(V);
-  free(w);
-  return clipped;
 }
 
 static void add_obs(struct samq_plan *P, const char *name, const char *desc)
@@ -320,8 +296,16 @@ static void *samq_plan_create(const void *params, const struct hd_run_params *ru
     P->G_trunc = malloc(d * d * sizeof(double));
     for (size_t i = 0; i < d; i++)
       for (size_t j = 0; j < d; j++) M[i * d + j] = samq_noise_factor(P, i, j) * P->Sigma[i * d + j];
-    P->clipped = sym_sqrt(d, M, P->G_trunc);
+    double *V = malloc(d * d * sizeof *V), *w = malloc(d * sizeof *w);
+    P->clipped = samq_sym_sqrt(d, M, P->G_trunc, V, w);
     free(M);
+    free(V);
+    free(w);
+  }
+
+  if (p->algorithm == SAM_ALG_SAM && samq_sam_quadrature(P) != 0) {
+    hd_config_error(cfg, err, "optimizer", "algorithm", "quadrature rule failed");
+    goto fail;
   }
 
   /* observables */
