@@ -270,7 +270,7 @@ static void sams_recursion_observe(const void *plan, const double *a, double *ou
 
 double sams_stationary_risk(const struct sams_plan *P)
 {
-  const double B = (double)P->p.batch, s2 = P->p.label_noise * P->p.label_noise;
+  const double s2 = P->p.label_noise * P->p.label_noise;
   const double gam = P->p.lr, tau = P->tau, kap = gam * tau / 2;
   struct sams_coef c;
   switch (P->p.algorithm) {
@@ -297,12 +297,24 @@ double sams_stationary_risk(const struct sams_plan *P)
     }
     return 0.25 * (lo + hi);
   }
-  case SAM_ALG_DNSAM: /* sigma = 0, B = 1: edge-of-stability lock */
-    if (s2 != 0 || P->p.batch != 1 || !(gam * tau < 2) || P->p.form != SAM_FORM_EXACT) return NAN;
-    {
+  case SAM_ALG_DNSAM:
+    if (P->p.batch != 1 || !(gam * tau < 2) || P->p.form != SAM_FORM_EXACT) return NAN;
+    if (s2 == 0) { /* edge-of-stability lock: gamma_D -> 2/tau */
       double Ginf = P->p.rho_bar * tau / (2 / (gam * tau) - 1);
-      (void)B;
       return 0.5 * tau * Ginf * Ginf / P->kappa2;
+    }
+    { /* sigma > 0: gamma_D = gamma (1 + rho_bar tau / G), G^2 = gamma_D v kappa_2 / 2,
+       * v = sigma^2 / (1 - gamma_D tau / 2): the residual below increases from < 0 at
+       * gamma_D = gamma to +infinity at 2/tau, so bisection finds the unique root. */
+      double lo = gam, hi = 2 / tau;
+      for (int it = 0; it < 200; it++) {
+        double gd = 0.5 * (lo + hi), v = s2 / (1 - gd * tau / 2);
+        double G = sqrt(gd * v * P->kappa2 / 2);
+        if (gd - gam * (1 + P->p.rho_bar * tau / G) > 0) hi = gd;
+        else lo = gd;
+      }
+      double gd = 0.5 * (lo + hi);
+      return 0.5 * s2 / (1 - gd * tau / 2);
     }
   }
   return NAN;

@@ -58,6 +58,13 @@ def main(argv):
             lab = f"{s(p['optimizer.algorithm'])} ρ = {float(p['optimizer.rho']):g}"
             t = f["simulation/t"][()]
             runs = f["simulation"][name]["runs"][()]
+            hit = runs > 1.0  # escape: |x_-| > 1
+            esc = hit.any(axis=1)
+            if esc.any():
+                steps = f["simulation/steps"][()][np.argmax(hit[esc], axis=1)]
+                lab += f" [escaped {esc.sum()}/{len(runs)}, median step {np.median(steps):.0f}]"
+            else:
+                lab += f" [escaped 0/{len(runs)}]"
             for r in runs[:30]:
                 ax.plot(t[1:], np.sqrt(r[1:]), color=color, alpha=0.15, lw=0.6)
             ax.plot(t[1:], np.sqrt(np.nanmean(runs, axis=0))[1:], color=color, lw=1.6,

@@ -358,8 +358,71 @@ static void sam_sde_paths(void)
   tl_session_free(g);
 }
 
+/* §3.7 stochastic table (2-D, lambda = (1, -1), eta = sigma = .01, x0 = (.5, 1e-3),
+ * 20000 steps, escape = |x_-| > 1).  Escape steps are read on a grid of 5 steps.  The
+ * linear prediction is k = ln(1/|Y|) / ln(1 + eta |mu|) with Y = x0_- plus the accumulated
+ * noise, N(0, eta^2 beta^2 sigma^2 / ((1 + eta |mu|)^2 - 1)); its median is 693.7 (SGD) and
+ * 1384.9 (USAM rho = .5) (numerically, 2e6 draws; a 4000-run numpy simulation gives 693).
+ * The sample median must be within 4 s.e. of it, s.e.(median) = 1.2533 IQR / (1.349 sqrt n),
+ * plus 5 steps of grid.  SAM (rho = .5) never escapes; DNSAM (rho = .5) escapes in 62% of
+ * the spec's 2000 runs: within 4 binomial s.e. of that. */
+static void saddle_escape(const char *alg, double rho, double want_frac, double want_median)
+{
+  const long runs = 500;
+  double horizon = want_median > 0 ? 30 : 200;
+  struct hd_session *s = tl_session(
+      "[model]\nproblem = sam_quadratic\nseed = 8\n"
+      "[quadratic]\neigenvalues = 1, -1\nnoise_std = 0.01\nx0 = 0.5, 1e-3\n"
+      "[optimizer]\nalgorithm = %s\nlr = 0.01\nrho = %g\n"
+      "[sde]\nper_direction = true\n[simulation]\nruns = %ld\nhorizon = %g\n"
+      "divergence = 1e300\n[theory]\nmethod = none\n[output]\ntimes = linear(0, %g, %ld)\n",
+      alg, rho, runs, horizon, horizon, (long)(horizon * 20) + 1);
+  struct hd_output_grid g;
+  tl_grid(s, &g);
+  struct hd_mc_result mc;
+  hd_mc_run(s->pb, s->plan, &g, runs, 0, 1e300, 1, &mc);
+  double *steps = malloc(runs * sizeof *steps);
+  long esc = 0;
+  for (long r = 0; r < runs; r++)
+    for (size_t k = 0; k < g.n; k++)
+      if (mc.values[(4 * runs + r) * g.n + k] > 1.0) {
+        steps[esc++] = (double)g.steps[k];
+        break;
+      }
+  for (long i = 1; i < esc; i++) /* insertion sort for the median */
+    for (long j = i; j > 0 && steps[j] < steps[j - 1]; j--) {
+      double t = steps[j];
+      steps[j] = steps[j - 1];
+      steps[j - 1] = t;
+    }
+  double frac = (double)esc / (double)runs, med = esc ? steps[esc / 2] : NAN;
+  double iqr = esc > 4 ? steps[3 * esc / 4] - steps[esc / 4] : 0;
+  double se_med = 1.2533 * iqr / (1.349 * sqrt((double)(esc ? esc : 1)));
+  int ok;
+  if (want_median > 0)
+    ok = esc == runs && fabs(med - want_median) < 4 * se_med + 5;
+  else if (want_frac == 0)
+    ok = esc == 0;
+  else
+    ok = fabs(frac - want_frac) < 4 * sqrt(want_frac * (1 - want_frac) / (double)runs);
+  if (want_median > 0)
+    tl_check(ok, "saddle escape, %s rho = %g: %.0f%% of %ld runs escaped, median step %.0f +- %.1f "
+             "(prediction %.1f)", alg, rho, 100 * frac, runs, med, se_med, want_median);
+  else
+    tl_check(ok, "saddle escape, %s rho = %g: %.1f%% of %ld runs escaped in 20000 steps (spec "
+             "§3.7: %.0f%%)", alg, rho, 100 * frac, runs, 100 * want_frac);
+  free(steps);
+  hd_mc_result_free(&mc);
+  hd_output_grid_free(&g);
+  tl_session_free(s);
+}
+
 int main(void)
 {
+  saddle_escape("sgd", 0, 1, 693.7);
+  saddle_escape("usam", 0.5, 1, 1384.9);
+  saddle_escape("sam", 0.5, 0, 0);
+  saddle_escape("dnsam", 0.5, 0.62, 0);
   sam_sde_paths();
   sam_conditional_moments();
   stationary_reference();

@@ -8,8 +8,8 @@
  *  3. The analytic structured Jacobian (spec §4.7) against finite differences of the
  *     right-hand side, for the four algorithms (relative 1e-6).
  *  4. §4.4 closed forms: the ODE at t = 4000 against the stationary risk of SGD/USAM
- *     (label noise), SAM (sigma = 0, plateau) and DNSAM (sigma = 0, edge-of-stability lock),
- *     to 1e-6 (SAM, SGD, USAM) and 1e-3 (DNSAM: algebraic approach).
+ *     (label noise), SAM (sigma = 0, plateau; sigma > 0) and DNSAM (sigma = 0, edge-of-
+ *     stability lock, to 1e-3: algebraic approach; sigma > 0, the 1-D root), else to 1e-6.
  *  5. §4.5: the first-order (truncated) SAM theory sends the risk to 0 where the exact one
  *     plateaus. */
 #include <string.h>
@@ -204,6 +204,7 @@ int main(void)
   stationary("sam", 0.5, 0.0, 1e-6);
   stationary("sam", 0.5, 0.3, 1e-6);
   stationary("dnsam", 0.5, 0.0, 1e-3);
+  stationary("dnsam", 0.5, 0.3, 1e-6);
   truncated_collapses();
   return tl_finish();
 }
