@@ -108,7 +108,8 @@ int main(int argc, char **argv)
     }
     printf("%8zu %11.3g %11.3g %11.3g %11.3g %11.3g %11.3g %11.3g\n", d, base, r[0], r[1], r[2],
            r[3], r[4], np);
-    printf("%8s %11s %10.2fx %10.2fx %10.2fx %10.2fx %10.2fx %10.1fx  (ratio to lsq; last: sam/numpy)\n",
+    printf("%8s %11s %10.2fx %10.2fx %10.2fx %10.2fx %10.2fx %10.1fx  (ratio to lsq; last: "
+           "sam/numpy)\n",
            "", "1", r[0] / base, r[1] / base, r[2] / base, r[3] / base, r[4] / base, r[3] / np);
     free(lam);
     free(sl);

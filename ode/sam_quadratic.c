@@ -295,7 +295,8 @@ static void *samq_plan_create(const void *params, const struct hd_run_params *ru
     double *M = malloc(d * d * sizeof *M);
     P->G_trunc = malloc(d * d * sizeof(double));
     for (size_t i = 0; i < d; i++)
-      for (size_t j = 0; j < d; j++) M[i * d + j] = samq_noise_factor(P, i, j) * P->Sigma[i * d + j];
+      for (size_t j = 0; j < d; j++)
+        M[i * d + j] = samq_noise_factor(P, i, j) * P->Sigma[i * d + j];
     double *V = malloc(d * d * sizeof *V), *w = malloc(d * sizeof *w);
     P->clipped = samq_sym_sqrt(d, M, P->G_trunc, V, w);
     free(M);

@@ -28,7 +28,8 @@ static const struct hd_param sams_table[] = {
   {"data", "d", HD_INT, F(d), NULL, 1, 1e8, 0, NULL, "", "dimension", "§1.4"},
   {"data", "spectrum", HD_ENUM, F(spectrum), "isotropic", 0, 0, 0, spectra, "",
    "covariance eigenvalues, as in streaming_lsq (mean 1 when generated)", NULL},
-  {"data", "alpha", HD_REAL, F(alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "", "power-law exponent", NULL},
+  {"data", "alpha", HD_REAL, F(alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "",
+   "power-law exponent", NULL},
   {"data", "zero_fraction", HD_REAL, F(zero_fraction), "0.5", 0, 1, HD_MAX_EXCL, NULL, "",
    "fraction of zero eigenvalues (zero_one)", NULL},
   {"data", "spectrum_file", HD_PATH, F(spectrum_file), "", 0, 0, 0, NULL, "",
@@ -72,7 +73,8 @@ static void sams_validate(const void *params, const struct hd_run_params *run,
                     "the exact finite-d recursion (H1, H2) exists for sgd and usam with batch = 1; "
                     "SAM and DNSAM have none (spec §4.2): use method = ode");
   if (run->method == HD_THEORY_RECURSION && p->form == SAM_FORM_TRUNCATED)
-    hd_config_error(cfg, err, "sde", "form", "the recursion is exact; form = truncated is for the ODE");
+    hd_config_error(cfg, err, "sde", "form",
+                    "the recursion is exact; form = truncated is for the ODE");
 }
 
 /* ---- coefficients of H4-H8 ---------------------------------------------------- */
@@ -88,7 +90,8 @@ void sams_coefficients(const struct sams_plan *P, double v, double G2, struct sa
     c->Q = v / B;
     c->Q_v = 1 / B;
     break;
-  case SAM_ALG_USAM: { /* (H5): gamma -> gamma (1 + rho_bar tau / B); truncated noise 1 + 2 rho_bar tau / B */
+  case SAM_ALG_USAM: { /* (H5): gamma -> gamma (1 + rho_bar tau / B); truncated: the noise
+                        * factor is 1 + 2 rho_bar tau / B instead of its square (§4.5) */
     double u = 1 + rb * tau / B, q = exact ? u * u : 2 * u - 1;
     c->A = u;
     c->Q = q * v / B;
@@ -186,7 +189,10 @@ static int sams_jac(double t, const double *a, struct hd_sjac *J, void *params)
   return 0;
 }
 
-static size_t sams_ode_dimension(const void *plan) { return ((const struct sams_plan *)plan)->n_groups; }
+static size_t sams_ode_dimension(const void *plan)
+{
+  return ((const struct sams_plan *)plan)->n_groups;
+}
 
 static void sams_initial(const struct sams_plan *P, double *a)
 {
@@ -252,7 +258,8 @@ static void sams_recursion_step(const void *plan, uint64_t k, double *a)
     double V = 1 + 2 * rho * (L1 + 2 * l) + r2 * (L1 * L1 + 2 * L2 + 4 * L1 * l + 8 * l * l);
     double lin = 4 * rho + 4 * r2 * L1 + 8 * r2 * l;
     double Woff = V + lin * l + 8 * r2 * l * l;
-    double Wii = 3 + 2 * rho * (3 * L1 + 12 * l) + r2 * (3 * L1 * L1 + 6 * L2 + 24 * L1 * l + 72 * l * l);
+    double Wii = 3 + 2 * rho * (3 * L1 + 12 * l) +
+                 r2 * (3 * L1 * L1 + 6 * L2 + 24 * L1 * l + 72 * l * l);
     double sumW = V * S1 + lin * S2 + 8 * r2 * S3 + (Wii - Woff) * l * D;
     double Dn = D - 2 * eta * l * D * (1 + rho * (L1 + 2 * l)) + eta * eta * l * (sumW + s2n * V);
     a[g] = Dn * d;
@@ -426,7 +433,8 @@ static void *sams_plan_create(const void *params, const struct hd_run_params *ru
                                       .label_noise = P->p.label_noise, .lr = P->p.lr,
                                       .rho = rho, .norm_eps = P->p.norm_eps,
                                       .algorithm = P->p.algorithm};
-  set_obs(&P->obs[0], "risk", "population risk R = v/2 = 1/2 (sum_i lambda_i D_i + sigma^2) (H0)", 1);
+  set_obs(&P->obs[0], "risk", "population risk R = v/2 = 1/2 (sum_i lambda_i D_i + sigma^2) (H0)",
+          1);
   set_obs(&P->obs[1], "distance", "||theta - theta*||^2 = sum_i D_i (H0)", 1);
   set_obs(&P->obs[2], "grad_sq", "||grad R||^2 = G^2 = sum_i lambda_i^2 D_i (H0)", 1);
   set_obs(&P->obs[3], "effective_lr",
@@ -444,7 +452,10 @@ static size_t sams_observables(const void *plan, const struct hd_observable **ob
   return 4;
 }
 
-static double sams_steps_per_time(const void *plan) { return (double)((const struct sams_plan *)plan)->d; }
+static double sams_steps_per_time(const void *plan)
+{
+  return (double)((const struct sams_plan *)plan)->d;
+}
 
 static const char *sams_theory_note(const void *plan)
 {

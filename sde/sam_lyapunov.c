@@ -22,7 +22,8 @@ static void congruence(size_t n, const double *X, const double *Y, double *out, 
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < n; k++) {
       double t = tmp[i * n + k];
-      for (size_t j = 0; j < n; j++) out[i * n + j] += t * (transpose_first ? X[k * n + j] : X[j * n + k]);
+      for (size_t j = 0; j < n; j++)
+        out[i * n + j] += t * (transpose_first ? X[k * n + j] : X[j * n + k]);
     }
   free(tmp);
 }

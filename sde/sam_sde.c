@@ -7,8 +7,8 @@
  *                 square root precomputed with clipping in the plan)
  *   (S2)  DNSAM : dX = -(I + rho H / n(x)) H X dt + sqrt(eta) (I + rho H / n(x)) S dW  (factor)
  *                 or  sqrt(eta) [Sigma + (rho / n(x)) (H Sigma + Sigma H)]^1/2 dW  (truncated;
- *                 isotropic Sigma = s^2 I only, where it is diagonal: s sqrt(1 + 2 rho lambda_i / n),
- *                 negative entries clipped to 0, spec §2.7 item 4)
+ *                 isotropic Sigma = s^2 I only, where it is diagonal:
+ *                 s sqrt(1 + 2 rho lambda_i / n), negative entries clipped to 0, spec §2.7 item 4)
  *   (S3)  SAM   : isotropic Sigma = s^2 I, spec §3.5: with v = H x, a = ||v||, e = v / a,
  *                 dX = -(H X + rho phi_1 H e) dt + sqrt(eta) M(x)^1/2 dW,
  *                 M = s^2 I + rho (P H + H P)  (truncated, the paper's S3, clipped if indefinite)

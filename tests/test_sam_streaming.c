@@ -57,9 +57,12 @@ static void bit_identity(void)
     double worst = 0;
     for (size_t k = 0; k < g.n; k++)
       for (size_t o = 0; o < 2; o++)
-        worst = fmax(worst, fabs(th.values[o * g.n + k] - tr.values[o * g.n + k]) / tr.values[o * g.n + k]);
-    tl_check(same && worst < 1e-8, "%s, rho_bar = 0: Monte Carlo bit-identical to streaming_lsq "
-             "(%s); ODE = streaming_lsq's ODE (max rel. %.1e)", algs[a], same ? "yes" : "NO", worst);
+        worst = fmax(worst, fabs(th.values[o * g.n + k] - tr.values[o * g.n + k]) /
+                                tr.values[o * g.n + k]);
+    tl_check(same && worst < 1e-8,
+             "%s, rho_bar = 0: Monte Carlo bit-identical to streaming_lsq "
+             "(%s); ODE = streaming_lsq's ODE (max rel. %.1e)",
+             algs[a], same ? "yes" : "NO", worst);
     hd_theory_result_free(&th);
     hd_mc_result_free(&m);
     tl_session_free(s);

@@ -8,11 +8,12 @@
  * SAM and DNSAM have no finite-d recursion; there the bias allowance is 15/d relative.
  * Why 15: the largest O(1/d) bias we measured is SAM's at its plateau (isotropic, gamma
  * = .6, rho_bar = .5, sigma_eps = 0): +1.1% +- 0.4% at d = 1000 (96 runs) and +0.35% +- 0.25%
- * at d = 4000 (48 runs), i.e. about 11/d, shrinking like 1/d as it must.  5 s.e.: the s.e. of 16 runs is itself estimated
- * (Student t with 15 degrees of freedom: P(|t| > 5) = 1.6e-4), and the maximum runs over
- * ~45 correlated comparisons per check, so a correct theory fails a check with probability
- * below 1%.  With 16 runs the s.e. of the mean scales as (R d)^-1/2, so the relative risk
- * error, r.m.s. over the output times (a less noisy statistic than the sup), must fall from d = 1000 to d = 4000, by more than 1.3x (expected 2x).
+ * at d = 4000 (48 runs), i.e. about 11/d, shrinking like 1/d as it must.  5 s.e.: the s.e. of 16
+ * runs is itself estimated (Student t with 15 degrees of freedom: P(|t| > 5) = 1.6e-4), and the
+ * maximum runs over ~45 correlated comparisons per check, so a correct theory fails a check with
+ * probability below 1%.  With 16 runs the s.e. of the mean scales as (R d)^-1/2, so the relative
+ * risk error, r.m.s. over the output times (a less noisy statistic than the sup), must fall from d
+ * = 1000 to d = 4000, by more than 1.3x (expected 2x).
  *
  * Mini-batches B = 4 (H8 for SAM; gamma_e and noise / B for USAM and DNSAM) at d = 2000,
  * with the 15/d allowance (no finite-d recursion for B > 1).
@@ -31,12 +32,14 @@ static double one(const char *alg, double rho_bar, int d, double noise, double h
 {
   double lr = batch > 1 ? 1.5 : 0.6;
   const long runs = 16;
-  struct hd_session *s = tl_session(
-      "[model]\nproblem = sam_streaming\nseed = 21\n"
-      "[data]\nd = %d\nspectrum = %s\nalpha = 1\nlabel_noise = %g\ntarget = random\n"
-      "[optimizer]\nalgorithm = %s\nlr = %g\nrho_bar = %g\nbatch = %ld\n"
-      "[simulation]\nruns = %ld\nhorizon = %g\n[theory]\nrtol = 1e-10\n"
-      "[output]\ntimes = log(0.05, %g, 15)\n", d, plateau ? "isotropic" : "power_law", noise, alg, lr, rho_bar, batch, runs, horizon, horizon);
+  struct hd_session *s =
+      tl_session("[model]\nproblem = sam_streaming\nseed = 21\n"
+                 "[data]\nd = %d\nspectrum = %s\nalpha = 1\nlabel_noise = %g\ntarget = random\n"
+                 "[optimizer]\nalgorithm = %s\nlr = %g\nrho_bar = %g\nbatch = %ld\n"
+                 "[simulation]\nruns = %ld\nhorizon = %g\n[theory]\nrtol = 1e-10\n"
+                 "[output]\ntimes = log(0.05, %g, 15)\n",
+                 d, plateau ? "isotropic" : "power_law", noise, alg, lr, rho_bar, batch, runs,
+                 horizon, horizon);
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result ode, rec;
@@ -53,7 +56,8 @@ static double one(const char *alg, double rho_bar, int d, double noise, double h
       size_t i = o * g.n + k;
       if (o == 3 && mc.stderr_[i] == 0) continue; /* constant effective step (sgd, usam) */
       double err = fabs(mc.mean[i] - ode.values[i]);
-      double bias = exact_bias ? fabs(rec.values[i] - ode.values[i]) : 15.0 / d * fabs(ode.values[i]);
+      double bias =
+          exact_bias ? fabs(rec.values[i] - ode.values[i]) : 15.0 / d * fabs(ode.values[i]);
       double bound = 5 * mc.stderr_[i] + bias;
       worst = fmax(worst, err / bound);
       if (err > bound)
@@ -79,10 +83,11 @@ static double one(const char *alg, double rho_bar, int d, double noise, double h
     double tlow = INFINITY;
     for (size_t k = 0; k < g.n; k++)
       if (isfinite(tr.values[k])) tlow = fmin(tlow, tr.values[k]);
-    tl_check(R > 0 && fabs(m - R) <= 5 * se + 15.0 / d * R && (tr.failed || tlow < 0.01 * R) && tlow < 0.05 * R,
+    tl_check(R > 0 && fabs(m - R) <= 5 * se + 15.0 / d * R && (tr.failed || tlow < 0.01 * R) &&
+                 tlow < 0.05 * R,
              "SAM plateau d = %d (sigma_eps = 0): Monte Carlo risk %.5f +- %.5f at t = %g, "
-             "§4.4 plateau %.5f; truncated first-order theory falls to %.1e%s", d, m, se,
-             g.t[g.n - 1], R, tlow, tr.failed ? " (singular at v = 0)" : "");
+             "§4.4 plateau %.5f; truncated first-order theory falls to %.1e%s",
+             d, m, se, g.t[g.n - 1], R, tlow, tr.failed ? " (singular at v = 0)" : "");
     hd_theory_result_free(&tr);
   }
   hd_mc_result_free(&mc);
@@ -100,7 +105,8 @@ int main(void)
   for (int a = 0; a < 4; a++) {
     double e1 = one(algs[a], rb[a], 1000, 0.3, 3, 0, 1);
     double e4 = one(algs[a], rb[a], 4000, 0.3, 3, 0, 1);
-    tl_check(e4 < e1 / 1.3, "%s: r.m.s. (over times) rel. risk error shrinks with d: %.2e (1000) -> %.2e (4000)",
+    tl_check(e4 < e1 / 1.3,
+             "%s: r.m.s. (over times) rel. risk error shrinks with d: %.2e (1000) -> %.2e (4000)",
              algs[a], e1, e4);
   }
   one("sam", 0.5, 1000, 0.0, 12, 1, 1);

@@ -7,7 +7,8 @@
  * files of one seed are coupled path by path (§2.8).  Same gradient noise Z_k inside and
  * outside the perturbed gradient (§1.2):
  *   g = H x + Z,   x <- x - eta (H (x + c g) + Z) = x - eta (I + c H) g,
- *   c = 0 (Q1 SGD), rho (Q2 USAM), rho / (||H x|| + eps) (Q3 DNSAM), rho / (||g|| + eps) (Q4 SAM). */
+ *   c = 0 (Q1 SGD), rho (Q2 USAM), rho / (||H x|| + eps) (Q3 DNSAM), rho / (||g|| + eps) (Q4 SAM).
+ */
 #include <math.h>
 #include <string.h>
 
