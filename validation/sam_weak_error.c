@@ -75,6 +75,25 @@ static void paired(const struct hd_mc_result *a, const struct hd_mc_result *b, d
   }
 }
 
+/* Coupled Monte Carlo at one eta: the algorithm alg, its SDE, and the SGD SDE (same seed:
+ * synchronous coupling).  err/se[0]: against its SDE, [1]: against the SGD SDE. */
+static void coupled(const char *alg, double eta, double rho, long m, double T, long runs,
+                    double err[2], double se[2])
+{
+  struct hd_session *s[3] = {quad3(alg, eta, rho, "algorithm", m, T),
+                             quad3(alg, eta, rho, "sde", m, T), quad3("sgd", eta, 0, "sde", m, T)};
+  struct hd_output_grid g[3];
+  struct hd_mc_result r[3];
+  for (int i = 0; i < 3; i++) mc(s[i], runs, &g[i], &r[i]);
+  paired(&r[0], &r[1], &err[0], &se[0]);
+  paired(&r[0], &r[2], &err[1], &se[1]);
+  for (int i = 0; i < 3; i++) {
+    hd_mc_result_free(&r[i]);
+    hd_output_grid_free(&g[i]);
+    tl_session_free(s[i]);
+  }
+}
+
 static int weak_error(FILE *csv, double *slopes)
 {
   static const double eta[5] = {0.04, 0.02, 0.01, 0.005, 0.0025};
@@ -98,33 +117,17 @@ static int weak_error(FILE *csv, double *slopes)
     tl_session_free(s0);
 
     /* DNSAM: coupled Monte Carlo (algorithm, its SDE, the SGD SDE) */
-    struct hd_session *da = quad3("dnsam", eta[k], rho, "algorithm", m, T);
-    struct hd_session *ds = quad3("dnsam", eta[k], rho, "sde", m, T);
-    struct hd_session *gs = quad3("sgd", eta[k], 0, "sde", m, T);
-    struct hd_output_grid g1, g2, g3;
-    struct hd_mc_result ra, rs, rg;
-    mc(da, runs_mc, &g1, &ra);
-    mc(ds, runs_mc, &g2, &rs);
-    mc(gs, runs_mc, &g3, &rg);
-    double se3, se4;
-    paired(&ra, &rs, &e[3][k], &se3);
-    paired(&ra, &rg, &e[4][k], &se4);
+    double ee[2], se2[2];
+    coupled("dnsam", eta[k], rho, m, T, runs_mc, ee, se2);
+    e[3][k] = ee[0];
+    e[4][k] = ee[1];
     static const char *names[5] = {"usam_vs_usam_sde_S1b", "usam_vs_usam_sde_S1a",
                                    "usam_vs_sgd_sde", "dnsam_vs_dnsam_sde", "dnsam_vs_sgd_sde"};
-    double ses[5] = {0, 0, 0, se3, se4};
+    double ses[5] = {0, 0, 0, se2[0], se2[1]};
     for (int c = 0; c < 5; c++) {
       fprintf(csv, "%s,%.17g,%.17g,%.10e,%.4e\n", names[c], eta[k], rho, e[c][k], ses[c]);
       printf("%-28s %8.4g %8.4g %12.5e %10.2e\n", names[c], eta[k], rho, e[c][k], ses[c]);
     }
-    hd_mc_result_free(&ra);
-    hd_mc_result_free(&rs);
-    hd_mc_result_free(&rg);
-    hd_output_grid_free(&g1);
-    hd_output_grid_free(&g2);
-    hd_output_grid_free(&g3);
-    tl_session_free(da);
-    tl_session_free(ds);
-    tl_session_free(gs);
   }
   for (int c = 0; c < 5; c++) slopes[c] = sam_loglog_slope(eta, e[c], 5);
   printf("fitted slopes: USAM-S1b %.3f, USAM-S1a %.3f, USAM-SGD SDE %.3f, DNSAM-S2 %.3f, "
@@ -143,31 +146,15 @@ static void sam_study(FILE *csv, double *slopes)
   double e[2][4];
   for (int k = 0; k < 4; k++) {
     double rho = sqrt(eta[k]);
-    struct hd_session *a = quad3("sam", eta[k], rho, "algorithm", m, T);
-    struct hd_session *s = quad3("sam", eta[k], rho, "sde", m, T);
-    struct hd_session *g = quad3("sgd", eta[k], 0, "sde", m, T);
-    struct hd_output_grid g1, g2, g3;
-    struct hd_mc_result ra, rs, rg;
-    mc(a, runs, &g1, &ra);
-    mc(s, runs, &g2, &rs);
-    mc(g, runs, &g3, &rg);
-    double se[2];
-    paired(&ra, &rs, &e[0][k], &se[0]);
-    paired(&ra, &rg, &e[1][k], &se[1]);
+    double se[2], ek[2];
+    coupled("sam", eta[k], rho, m, T, runs, ek, se);
+    e[0][k] = ek[0];
+    e[1][k] = ek[1];
     static const char *names[2] = {"sam_vs_sam_sde", "sam_vs_sgd_sde"};
     for (int c = 0; c < 2; c++) {
       fprintf(csv, "%s,%.17g,%.17g,%.10e,%.4e\n", names[c], eta[k], rho, e[c][k], se[c]);
       printf("%-28s %8.4g %8.4g %12.5e %10.2e\n", names[c], eta[k], rho, e[c][k], se[c]);
     }
-    hd_mc_result_free(&ra);
-    hd_mc_result_free(&rs);
-    hd_mc_result_free(&rg);
-    hd_output_grid_free(&g1);
-    hd_output_grid_free(&g2);
-    hd_output_grid_free(&g3);
-    tl_session_free(a);
-    tl_session_free(s);
-    tl_session_free(g);
   }
   for (int c = 0; c < 2; c++) slopes[c] = sam_loglog_slope(eta, e[c], 4);
   printf("fitted slopes: SAM-S3 %.3f, SAM-SGD SDE %.3f\n", slopes[0], slopes[1]);
