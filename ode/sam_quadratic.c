@@ -147,9 +147,6 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
                     "(noise_std) only");
   if (p->init == SAM_INIT_GAUSSIAN && hd_config_has(cfg, "quadratic", "x0"))
     hd_config_error(cfg, err, "quadratic", "x0", "x0 is only read with init = fixed");
-  if (!closed && p->per_direction && run->method != HD_THEORY_NONE)
-    hd_config_error(cfg, err, "sde", "per_direction",
-                    "per-direction moments need the moment theory of sgd or usam");
 }
 
 /* ---- plan ---------------------------------------------------------------------- */
@@ -334,11 +331,19 @@ static void *samq_plan_create(const void *params, const struct hd_run_params *ru
                               "unstable there (spec §3.6); ", i, m);
   }
   if (off == 0 && samq_closed_moments(P)) {
-    double ld = samq_stationary_loss_discrete(P), ls = samq_stationary_loss_sde(P);
+    double ld = samq_stationary_loss_discrete(P), ls = samq_stationary_loss_sde(P), ll = NAN;
+    if (isfinite(ls) && d <= 512) { /* the same from the Lyapunov solve (O3): tr(H C) / 2 */
+      double *C = malloc(d * d * sizeof *C);
+      if (samq_stationary_covariance(P, C) == 0) {
+        ll = 0;
+        for (size_t i = 0; i < d; i++) ll += 0.5 * P->lambda[i] * C[i * d + i];
+      }
+      free(C);
+    }
     if (isfinite(ld))
       snprintf(P->note, sizeof P->note,
-               "stationary E f (spec §3.3): discrete %.6e, SDE %.6e%s", ld, ls,
-               P->clipped ? "; truncated diffusion clipped (indefinite)" : "");
+               "stationary E f (spec §3.3): discrete %.6e, SDE %.6e (Lyapunov O3: %.6e)%s", ld,
+               ls, ll, P->clipped ? "; truncated diffusion clipped (indefinite)" : "");
   }
   return P;
 fail:
