@@ -25,7 +25,7 @@ static const char *const targets[] = {"random", "aligned", NULL};
 static const char *const forms[] = {"exact", "truncated", NULL};
 
 static const struct hd_param sams_table[] = {
-  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, 0, NULL, "", "dimension", "§1.4"},
+  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", "dimension", "§1.4"},
   {"data", "spectrum", HD_ENUM, F(spectrum), "isotropic", 0, 0, 0, spectra, "",
    "covariance eigenvalues, as in streaming_lsq (mean 1 when generated)", NULL},
   {"data", "alpha", HD_REAL, F(alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "",

@@ -224,8 +224,14 @@ int hd_driver_run(const struct hd_cli *cli)
   if (have_theory) {
     theory_failed = hd_theory_run(s.pb, s.plan, &grid, &s.run, &th) != 0;
     if (theory_failed)
-      fprintf(stderr, "hdsim: theory failed (problem %s, d = %g): %s\n", s.pb->name,
-              s.pb->steps_per_time(s.plan), th.message);
+    {
+      const struct hd_param *sp = hd_problem_size_param(s.pb);
+      if (sp)
+        fprintf(stderr, "hdsim: theory failed (problem %s, %s = %g): %s\n", s.pb->name, sp->key,
+                hd_problem_size(s.pb, s.params), th.message);
+      else
+        fprintf(stderr, "hdsim: theory failed (problem %s): %s\n", s.pb->name, th.message);
+    }
     else if (s.run.bins > 0 && !hd_interrupted()) {
       hd_theory_binning_error(s.pb, s.params, &s.run, s.cfg, &grid, &th);
       if (th.binning_note[0] && !cli->quiet) fprintf(stderr, "hdsim: note: %s\n", th.binning_note);
