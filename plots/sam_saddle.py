@@ -11,24 +11,13 @@ drawn; USAM is trapped iff rho > 1/|lambda_-|.  I defaults to the most negative 
 import os
 import sys
 
-try:
-    import h5py
-    import numpy as np
-    import matplotlib
-except ImportError:
-    debian = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
-            and not os.environ.get("HDSIM_PLOT_REEXEC"):
-        os.environ["HDSIM_PLOT_REEXEC"] = "1"
-        os.execv(debian, [debian] + sys.argv)
-    sys.exit("sam_saddle.py needs numpy, h5py and matplotlib")
-
-matplotlib.use("Agg")
+import hdsim_plot  # noqa: F401  (re-executes with Debian's python3 if needed)
+import numpy as np
+import h5py
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def s(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
+s = hdsim_plot.text
 
 
 def main(argv):

@@ -14,18 +14,8 @@ import csv
 import os
 import sys
 
-try:
-    import numpy as np
-    import matplotlib
-except ImportError:
-    debian = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
-            and not os.environ.get("HDSIM_PLOT_REEXEC"):
-        os.environ["HDSIM_PLOT_REEXEC"] = "1"
-        os.execv(debian, [debian] + sys.argv)
-    sys.exit("sam_weak_error.py needs numpy and matplotlib (apt-get install python3-matplotlib)")
-
-matplotlib.use("Agg")
+import hdsim_plot  # noqa: F401  (re-executes with Debian's python3 if needed)
+import numpy as np
 import matplotlib.pyplot as plt  # noqa: E402
 
 
