@@ -239,34 +239,8 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
     for (size_t i = 0; i < d; i++) P->sqrt_lambda[i] = sqrt(P->lambda[i]);
   }
 
-  /* Target theta* = p / sqrt(d); a random target is drawn once per seed from the
-   * problem-level TARGET stream, so every run shares it and the theory sees it too. */
-  double sd = sqrt((double)d);
-  switch (P->p.target) {
-  case LSQ_TARGET_RANDOM: {
-    struct hd_rng r;
-    hd_rng_init(&r, P->seed, UINT64_MAX, HD_STREAM_TARGET, 0);
-    hd_rng_normal_array(&r, P->theta_star, d);
-    for (size_t i = 0; i < d; i++) P->theta_star[i] /= sd;
-    break;
-  }
-  case LSQ_TARGET_ALIGNED:
-    for (size_t i = 0; i < d; i++) P->theta_star[i] = 1.0 / sd;
-    break;
-  case LSQ_TARGET_SOURCE: {
-    double s = 0;
-    for (size_t i = 0; i < d; i++) {
-      double v = P->lambda[i] > 0 ? pow(P->lambda[i], P->p.source_beta) : 0.0;
-      P->theta_star[i] = v;
-      s += v;
-    }
-    for (size_t i = 0; i < d; i++) P->theta_star[i] = sqrt(P->theta_star[i] * (double)d / s) / sd;
-    break;
-  }
-  case LSQ_TARGET_ZERO:
-    for (size_t i = 0; i < d; i++) P->theta_star[i] = 0.0;
-    break;
-  }
+  hd_target_fill((enum hd_target_kind)P->p.target, d, P->lambda, P->p.source_beta, P->seed,
+                 P->theta_star);
 
   P->schedule = (struct hd_schedule){.kind = P->p.schedule, .lr = P->p.lr,
                                      .every = P->p.lr_every, .factor = P->p.lr_factor,
@@ -288,7 +262,7 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
     P->theta_0 = malloc(d * sizeof(double));
     hd_rng_init(&r, P->seed, UINT64_MAX, HD_STREAM_INIT, 0);
     hd_rng_normal_array(&r, P->theta_0, d);
-    for (size_t i = 0; i < d; i++) P->theta_0[i] *= P->p.init_scale / sd;
+    for (size_t i = 0; i < d; i++) P->theta_0[i] *= P->p.init_scale / sqrt((double)d);
   }
   P->kernel = (struct hd_lsq_kernel){.d = d, .sqrt_lambda = P->sqrt_lambda,
                                      .theta_star = P->theta_star, .ridge = P->p.ridge,

@@ -415,16 +415,10 @@ static void *sams_plan_create(const void *params, const struct hd_run_params *ru
     P->tau += P->lambda[i] / (double)d;
     P->kappa2 += P->lambda[i] * P->lambda[i] / (double)d;
   }
-  /* theta* exactly as streaming_lsq draws it (problem-level TARGET stream, run = UINT64_MAX) */
+  /* theta* exactly as streaming_lsq draws it (shared with it: same seed, same target) */
+  hd_target_fill(P->p.target == SAMS_TARGET_RANDOM ? HD_TARGET_RANDOM : HD_TARGET_ALIGNED, d,
+                 P->lambda, 0.0, P->seed, P->theta_star);
   double sd = sqrt((double)d);
-  if (P->p.target == SAMS_TARGET_RANDOM) {
-    struct hd_rng r;
-    hd_rng_init(&r, P->seed, UINT64_MAX, HD_STREAM_TARGET, 0);
-    hd_rng_normal_array(&r, P->theta_star, d);
-    for (size_t i = 0; i < d; i++) P->theta_star[i] /= sd;
-  } else {
-    for (size_t i = 0; i < d; i++) P->theta_star[i] = 1.0 / sd;
-  }
   build_groups(P);
 
   double rho = P->p.algorithm == SAM_ALG_SAM ? P->p.rho_bar / sd : P->p.rho_bar / (double)d;

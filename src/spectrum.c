@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
+
 static void normalise_mean(double *lambda, size_t d)
 {
   double s = 0;
@@ -160,4 +162,35 @@ int hd_spectrum_fill(enum hd_spectrum_kind kind, size_t d, double alpha, double 
   }
   snprintf(msg, msglen, "unknown spectrum kind");
   return -1;
+}
+
+void hd_target_fill(enum hd_target_kind kind, size_t d, const double *lambda, double beta,
+                    uint64_t seed, double *theta_star)
+{
+  double sd = sqrt((double)d);
+  switch (kind) {
+  case HD_TARGET_RANDOM: {
+    struct hd_rng r;
+    hd_rng_init(&r, seed, UINT64_MAX, HD_STREAM_TARGET, 0);
+    hd_rng_normal_array(&r, theta_star, d);
+    for (size_t i = 0; i < d; i++) theta_star[i] /= sd;
+    return;
+  }
+  case HD_TARGET_ALIGNED:
+    for (size_t i = 0; i < d; i++) theta_star[i] = 1.0 / sd;
+    return;
+  case HD_TARGET_SOURCE: {
+    double s = 0;
+    for (size_t i = 0; i < d; i++) {
+      double v = lambda[i] > 0 ? pow(lambda[i], beta) : 0.0;
+      theta_star[i] = v;
+      s += v;
+    }
+    for (size_t i = 0; i < d; i++) theta_star[i] = sqrt(theta_star[i] * (double)d / s) / sd;
+    return;
+  }
+  case HD_TARGET_ZERO:
+    for (size_t i = 0; i < d; i++) theta_star[i] = 0.0;
+    return;
+  }
 }
