@@ -19,6 +19,7 @@
 #include "problem.h"
 #include "schedule.h"
 #include "sim/lsq_kernel.h"
+#include "sim/lsq_stationary.h"
 #include "sim/noisy_kernel.h"
 
 enum lsq_target { LSQ_TARGET_RANDOM, LSQ_TARGET_ALIGNED, LSQ_TARGET_SOURCE, LSQ_TARGET_ZERO };
@@ -45,6 +46,9 @@ struct lsq_params {
   double label_noise;         /* sigma: standard deviation of the label noise */
   int distribution;           /* enum hd_feature_law */
   long bands;
+  long signal_dims;           /* spectrum = stationary: 1 (signal) or 2 (sqrt d x sqrt d image) */
+  double spectral_exponent;   /* a of S(f) = (1 + |f|^2/f0^2)^(-a/2) */
+  double corner_frequency;    /* f0, cycles per sample */
   /* [optimizer] */
   double lr;
   double ridge;
@@ -80,7 +84,12 @@ struct lsq_plan {
   uint64_t seed;
   double *lambda;      /* d eigenvalues */
   double *sqrt_lambda; /* d values, or NULL when isotropic */
-  double *theta_star;  /* d values: theta*_i = p_i / sqrt(d) */
+  double *theta_star;  /* d values: theta*_i = p_i / sqrt(d) (eigen-coordinates) */
+  /* spectrum = stationary: the simulation runs in the pixel basis (FFTW); theta_pix is
+   * theta* there (the inverse orthonormal real DFT of theta_star), lambda and theta_star
+   * stay in eigen-coordinates for the theory (LS-2..LS-4 unchanged). */
+  struct hd_stationary *stationary;
+  double *theta_pix;
   struct hd_schedule schedule;
   struct hd_lsq_kernel kernel;
   double m4;           /* E z^4 of the feature law: 3 Gaussian, 1 Rademacher */
@@ -131,7 +140,8 @@ void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu
   .recursion_dimension = lsq_recursion_dimension, .recursion_init = lsq_recursion_init,   \
   .recursion_step = lsq_recursion_step, .recursion_observe = lsq_recursion_observe,       \
   .theory_note = lsq_theory_note, .sim_state_size = lsq_sim_state_size,                   \
-  .sim_start = lsq_sim_start, .sim_advance = lsq_sim_advance, .sim_observe = lsq_sim_observe
+  .sim_start = lsq_sim_start, .sim_advance = lsq_sim_advance, .sim_observe = lsq_sim_observe, \
+  .volterra = lsq_volterra
 
 /* ode/lsq.c */
 size_t lsq_ode_dimension(const void *plan);
@@ -142,6 +152,9 @@ size_t lsq_recursion_dimension(const void *plan);
 void lsq_recursion_init(const void *plan, double *state);
 void lsq_recursion_step(const void *plan, uint64_t k, double *state);
 void lsq_recursion_observe(const void *plan, const double *state, double *out);
+/* ode/lsq_volterra.c (the renewal form, [theory] method = volterra; see lsq_volterra.h) */
+int lsq_volterra(void *plan, const struct hd_run_params *run, const struct hd_output_grid *g,
+                 double *values, char *msg, size_t msglen);
 /* src/sim/lsq_sgd.c */
 size_t lsq_sim_state_size(const void *plan);
 void lsq_sim_start(const void *plan, uint64_t run, void *state);

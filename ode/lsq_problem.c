@@ -12,7 +12,7 @@
 #include "spectrum.h"
 
 const char *const lsq_spectra[] = {"isotropic", "zero_one", "power_law", "power_law_decay",
-                                   "file", NULL};
+                                   "file", "stationary", NULL};
 const char *const lsq_targets[] = {"random", "aligned", "source", "zero", NULL};
 const char *const lsq_schedules[] = {"constant", "step", "inverse_power", NULL};
 static const char *const laws[] = {"gaussian", "rademacher", NULL};
@@ -21,6 +21,57 @@ static const char *const inits[] = {"zero", "random", NULL};
 static const struct hd_param lsq_table[] = {
   LSQ_PARAM_ROWS(laws, inits)
 };
+
+/* spectrum = stationary (src/sim/lsq_stationary.c): the pixel-basis simulation draws
+ * Gaussian x = C^{1/2} z, whose eigen-coordinates are again iid N(0, lambda) — the law the
+ * theory (LS-2..LS-4, NS-2) assumes.  Rademacher z coloured by C^{1/2} is not that law, and
+ * the noisy kernel (noise, batches, clipping, fixed datasets, a fixed theta_0, privacy)
+ * works in the eigenbasis only: those combinations are refused here. */
+static void validate_stationary(const struct lsq_params *p, const struct hd_config *cfg,
+                                struct hd_errors *err)
+{
+  static const char *const keys[] = {"signal_dims", "spectral_exponent", "corner_frequency"};
+  if (p->spectrum != HD_SPECTRUM_STATIONARY) {
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+      if (hd_config_has(cfg, "data", keys[i]))
+        hd_config_error(cfg, err, "data", keys[i], "%s is only read with spectrum = stationary",
+                        keys[i]);
+    return;
+  }
+  if (p->signal_dims == 2) {
+    long n = (long)llround(sqrt((double)p->d));
+    if (n * n != p->d || n < 2)
+      hd_config_error(cfg, err, "data", "d",
+                      "signal_dims = 2 makes a sqrt(d) x sqrt(d) image: d = %ld is not a perfect "
+                      "square >= 4", p->d);
+  } else if (p->d < 2) {
+    hd_config_error(cfg, err, "data", "d", "a stationary signal needs d >= 2");
+  }
+  const char *why = " (the pixel-basis FFT simulation covers plain streaming SGD with "
+                    "Gaussian features)";
+  if (p->distribution != HD_FEATURES_GAUSSIAN)
+    hd_config_error(cfg, err, "data", "distribution",
+                    "spectrum = stationary needs distribution = gaussian: coloured non-Gaussian "
+                    "z does not have independent eigen-coordinates%s", why);
+  if (p->noise != 0)
+    hd_config_error(cfg, err, "noise", "sigma", "injected noise is not supported with spectrum = "
+                    "stationary%s", why);
+  if (p->batch > 1)
+    hd_config_error(cfg, err, "noise", "batch", "mini-batches are not supported with spectrum = "
+                    "stationary%s", why);
+  if (p->clip > 0)
+    hd_config_error(cfg, err, "noise", "clip", "clipping is not supported with spectrum = "
+                    "stationary%s", why);
+  if (p->dataset == LSQ_DATA_FIXED)
+    hd_config_error(cfg, err, "noise", "dataset", "a fixed dataset is not supported with "
+                    "spectrum = stationary%s", why);
+  if (p->init == LSQ_INIT_FIXED)
+    hd_config_error(cfg, err, "optimizer", "init", "init = fixed is not supported with "
+                    "spectrum = stationary%s", why);
+  if (p->privacy)
+    hd_config_error(cfg, err, "privacy", "enabled", "the privacy theory is not supported with "
+                    "spectrum = stationary%s", why);
+}
 
 void lsq_validate(const void *params, const struct hd_run_params *run,
                          const struct hd_config *cfg, struct hd_errors *err)
@@ -40,9 +91,24 @@ void lsq_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "data", "zero_fraction",
                     "zero_fraction %g leaves no non-zero eigenvalue at d = %ld", p->zero_fraction,
                     p->d);
+  if (run->method == HD_THEORY_VOLTERRA) { /* renewal form: constant gamma, linear (§2.3) */
+    if (p->schedule != HD_SCHEDULE_CONSTANT)
+      hd_config_error(cfg, err, "optimizer", "schedule", "[theory] method = volterra needs a "
+                      "constant learning rate (schedule = constant); use method = ode");
+    if (p->clip > 0)
+      hd_config_error(cfg, err, "noise", "clip", "[theory] method = volterra has no clipping "
+                      "(NS-12 is not linear in R); use method = ode");
+    if (p->spectrum == HD_SPECTRUM_POWER_LAW_DECAY)
+      hd_config_error(cfg, err, "theory", "method", "spectrum = power_law_decay is outside the "
+                      "d -> infinity limit; use method = recursion");
+    if (p->batch > 1 && (double)p->batch > 0.1 * (double)p->d)
+      hd_config_error(cfg, err, "noise", "batch", "batch %ld is not << d = %ld: the limit "
+                      "needs B << d (use method = recursion)", p->batch, p->d);
+  }
   if (p->target == LSQ_TARGET_SOURCE && p->source_beta < 0 && p->spectrum == HD_SPECTRUM_ZERO_ONE)
     hd_config_error(cfg, err, "data", "source_beta",
                     "a negative source exponent is undefined on zero eigenvalues");
+  validate_stationary(p, cfg, err);
 }
 
 /* ---- plan ------------------------------------------------------------------------ */
@@ -206,6 +272,8 @@ void lsq_plan_destroy(void *plan)
   free(P->g_m00);
   free(P->g_m0p);
   free(P->noisy);
+  free(P->theta_pix);
+  hd_stationary_destroy(P->stationary);
   free(P);
 }
 
@@ -227,8 +295,17 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
     lsq_plan_destroy(P);
     return NULL;
   }
-  if (hd_spectrum_fill(P->p.spectrum, d, P->p.alpha, P->p.zero_fraction, path, P->p.normalise,
-                       P->lambda, msg, sizeof msg) != 0) {
+  if (P->p.spectrum == HD_SPECTRUM_STATIONARY) {
+    P->stationary = hd_stationary_create((int)P->p.signal_dims, d, P->p.spectral_exponent,
+                                         P->p.corner_frequency, msg, sizeof msg);
+    if (!P->stationary) {
+      hd_config_error(cfg, err, "data", "signal_dims", "%s", msg);
+      lsq_plan_destroy(P);
+      return NULL;
+    }
+    hd_stationary_lambda(P->stationary, P->lambda); /* eigen order */
+  } else if (hd_spectrum_fill(P->p.spectrum, d, P->p.alpha, P->p.zero_fraction, path,
+                              P->p.normalise, P->lambda, msg, sizeof msg) != 0) {
     hd_config_error(cfg, err, "data", P->p.spectrum == HD_SPECTRUM_FILE ? "spectrum_file" : "spectrum",
                     "%s", msg);
     lsq_plan_destroy(P);
@@ -241,6 +318,10 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
 
   hd_target_fill((enum hd_target_kind)P->p.target, d, P->lambda, P->p.source_beta, P->seed,
                  P->theta_star);
+  if (P->stationary) { /* the same p in eigen-coordinates, mapped to the pixel basis */
+    P->theta_pix = malloc(d * sizeof(double));
+    hd_stationary_from_eigen(P->stationary, P->theta_star, P->theta_pix);
+  }
 
   P->schedule = (struct hd_schedule){.kind = P->p.schedule, .lr = P->p.lr,
                                      .every = P->p.lr_every, .factor = P->p.lr_factor,
@@ -265,7 +346,8 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
     for (size_t i = 0; i < d; i++) P->theta_0[i] *= P->p.init_scale / sqrt((double)d);
   }
   P->kernel = (struct hd_lsq_kernel){.d = d, .sqrt_lambda = P->sqrt_lambda,
-                                     .theta_star = P->theta_star, .ridge = P->p.ridge,
+                                     .theta_star = P->theta_pix ? P->theta_pix : P->theta_star,
+                                     .ridge = P->p.ridge,
                                      .label_noise = P->p.label_noise,
                                      .law = (enum hd_feature_law)P->p.distribution,
                                      .lr = hd_schedule_lr, .lr_ctx = &P->schedule};

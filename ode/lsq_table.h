@@ -19,11 +19,22 @@ extern const char *const lsq_spectra[], *const lsq_targets[], *const lsq_schedul
   {"data", "spectrum", HD_ENUM, F(spectrum), "isotropic", 0, 0, 0, lsq_spectra, "", \
    "covariance eigenvalues: isotropic (all 1), zero_one (a fraction zero, the rest equal), " \
    "power_law (c (i/d)^alpha, bounded), power_law_decay (c i^-alpha: only with " \
-   "[theory] method = recursion), file", NULL}, \
+   "[theory] method = recursion), file, stationary (power spectrum of a stationary 1-D " \
+   "signal or 2-D image, simulated in the pixel basis with FFTW)", NULL}, \
   {"data", "alpha", HD_REAL, F(alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "", \
    "power-law exponent", NULL}, \
   {"data", "zero_fraction", HD_REAL, F(zero_fraction), "0.5", 0, 1, HD_MAX_EXCL, NULL, "", \
    "fraction of zero eigenvalues (zero_one spectrum)", NULL}, \
+  {"data", "signal_dims", HD_INT, F(signal_dims), "1", 1, 2, 0, NULL, "", \
+   "spectrum = stationary: 1 (a signal of d samples) or 2 (a sqrt(d) x sqrt(d) image, d a " \
+   "perfect square); covariance circulant, eigenvalues its DFT", "LS-1"}, \
+  {"data", "spectral_exponent", HD_REAL, F(spectral_exponent), "2", 0, 20, 0, NULL, "", \
+   "spectrum = stationary: a in S(f) = (1 + |f|^2 / f0^2)^(-a/2), f = k / n the wrapped " \
+   "frequency in cycles per sample, normalised to mean eigenvalue 1 (a = 2, 2-D: natural " \
+   "images)", NULL}, \
+  {"data", "corner_frequency", HD_REAL, F(corner_frequency), "0.05", 0, 0.5, HD_MIN_EXCL, \
+   NULL, "", "spectrum = stationary: f0 in cycles per sample (flat below, power law " \
+   "|f|^-a above; lambda_max stays O(1) as d grows)", NULL}, \
   {"data", "spectrum_file", HD_PATH, F(spectrum_file), "", 0, 0, 0, NULL, "", \
    "eigenvalues, one per line (text) or dataset /lambda (*.h5), relative to the model " \
    "file; needs spectrum = file", NULL}, \

@@ -49,6 +49,9 @@ static void validate_point(struct hd_session *s, const struct hd_run_params *run
   if (run->method == HD_THEORY_RECURSION && !s->pb->recursion_step)
     hd_config_error(s->cfg, err, "theory", "method", "problem '%s' has no exact recursion",
                     s->pb->name);
+  if (run->method == HD_THEORY_VOLTERRA && !s->pb->volterra)
+    hd_config_error(s->cfg, err, "theory", "method", "problem '%s' has no Volterra (renewal) form",
+                    s->pb->name);
   if (run->method == HD_THEORY_NONE && !run->simulate)
     hd_config_error(s->cfg, err, "theory", "method",
                     "method = none with [simulation] enabled = false leaves nothing to do");

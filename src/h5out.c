@@ -136,7 +136,7 @@ static int write_root(hid_t f, const struct hd_output *o)
 static int write_theory(hid_t f, const struct hd_output *o)
 {
   const struct hd_theory_result *th = o->theory;
-  static const char *const methods[] = {"ode", "recursion", "none"};
+  static const char *const methods[] = {"ode", "recursion", "none", "volterra"};
   hid_t g = H5Gcreate2(f, "theory", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   int rc = hd_h5_dset1(g, "t", o->grid->t, o->grid->n);
   rc |= hd_h5_attr_str(g, "method", methods[th->method]);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "grid.h"
 #include "integrate.h"
 #include "params.h"
 #include "run_params.h"
@@ -99,6 +100,14 @@ struct hd_problem {
    * Returns 0, or -1 with a message (the output is then not written). */
   int (*write_extra)(void *plan, const struct hd_run_params *run, const double *grid_t,
                      size_t n_times, int64_t h5file, char *msg, size_t msglen);
+
+  /* ---- optional: renewal-equation theory ([theory] method = volterra) ---- */
+  /* The d -> infinity limit solved as a Volterra convolution equation instead of an
+   * ODE (streaming_lsq / noisy_sgd with a constant learning rate: noisy_sgd_privacy.md
+   * §2.3).  Fills values[obs * g->n + time] on the output grid; returns 0, or -1 with a
+   * message. */
+  int (*volterra)(void *plan, const struct hd_run_params *run,
+                  const struct hd_output_grid *g, double *values, char *msg, size_t msglen);
 };
 
 #endif

@@ -5,7 +5,7 @@
 
 #define F(field) offsetof(struct hd_run_params, field)
 
-static const char *const theory_methods[] = {"ode", "recursion", "none", NULL};
+static const char *const theory_methods[] = {"ode", "recursion", "none", "volterra", NULL};
 static const char *const linear_solvers[] = {"auto", "dense", "gmres", "structured", "woodbury", NULL};
 
 const struct hd_param hd_run_param_table[] = {
@@ -28,9 +28,10 @@ const struct hd_param hd_run_param_table[] = {
 
   {"theory", "method", HD_ENUM, F(method), "ode", 0, 0, 0, theory_methods, "",
    "deterministic theory: ode (d -> infinity limit, CVODE), recursion (exact finite-d "
-   "moments), none", NULL},
+   "moments), none, volterra (the same limit as a renewal equation, FFT convolution "
+   "quadrature; constant learning rate only)", NULL},
   {"theory", "rtol", HD_REAL, F(rtol), "1e-8", 1e-14, 1e-2, 0, NULL, "",
-   "CVODE relative tolerance", NULL},
+   "CVODE relative tolerance; method = volterra: sets its time step", NULL},
   {"theory", "atol", HD_REAL, F(atol), "1e-12", 0, 1, HD_MIN_EXCL, NULL, "",
    "CVODE absolute tolerance", NULL},
   {"theory", "linear_solver", HD_ENUM, F(linear_solver), "auto", 0, 0, 0, linear_solvers, "",

@@ -8,7 +8,7 @@
 
 #include "params.h"
 
-enum hd_theory_method { HD_THEORY_ODE, HD_THEORY_RECURSION, HD_THEORY_NONE };
+enum hd_theory_method { HD_THEORY_ODE, HD_THEORY_RECURSION, HD_THEORY_NONE, HD_THEORY_VOLTERRA };
 
 struct hd_run_params {
   /* [model] */

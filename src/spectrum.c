@@ -159,6 +159,9 @@ int hd_spectrum_fill(enum hd_spectrum_kind kind, size_t d, double alpha, double 
     if (normalise_file) normalise_mean(lambda, d);
     return 0;
   }
+  case HD_SPECTRUM_STATIONARY:
+    snprintf(msg, msglen, "a stationary spectrum is built by hd_stationary_create");
+    return -1;
   }
   snprintf(msg, msglen, "unknown spectrum kind");
   return -1;

@@ -11,7 +11,10 @@ enum hd_spectrum_kind {
   HD_SPECTRUM_ZERO_ONE,        /* a fraction f are 0, the rest equal */
   HD_SPECTRUM_POWER_LAW,       /* lambda_i = c (i/d)^alpha: bounded, lambda_max ~ 1 + alpha */
   HD_SPECTRUM_POWER_LAW_DECAY, /* lambda_i = c i^-alpha: top modes NOT in the ODE regime */
-  HD_SPECTRUM_FILE             /* one value per line (text), or an HDF5 file's /lambda */
+  HD_SPECTRUM_FILE,            /* one value per line (text), or an HDF5 file's /lambda */
+  HD_SPECTRUM_STATIONARY       /* power spectrum of a stationary 1-D / 2-D signal: built by
+                                  src/sim/lsq_stationary.c (hd_stationary_create), which
+                                  also simulates it in the pixel basis with FFTW */
 };
 
 /* Fills lambda[0..d).  Returns 0, or -1 with a message (file errors, wrong count,

@@ -102,6 +102,26 @@ static int run_recursion(const struct hd_problem *pb, void *plan,
   return rc;
 }
 
+static int run_volterra(const struct hd_problem *pb, void *plan, const struct hd_output_grid *g,
+                        const struct hd_run_params *run, struct hd_theory_result *res)
+{
+  if (pb->volterra(plan, run, g, res->values, res->message, sizeof res->message) != 0) {
+    res->failed = 1;
+    res->t_fail = 0;
+    return 1;
+  }
+  for (size_t j = 0; j < g->n; j++)
+    for (size_t o = 0; o < res->n_obs; o++)
+      if (!isfinite(res->values[o * g->n + j])) {
+        res->failed = 1;
+        res->t_fail = g->t[j];
+        snprintf(res->message, sizeof res->message,
+                 "Volterra theory: observable not finite at t = %g", g->t[j]);
+        return 1;
+      }
+  return 0;
+}
+
 int hd_theory_run(const struct hd_problem *pb, void *plan, const struct hd_output_grid *g,
                   const struct hd_run_params *run, struct hd_theory_result *res)
 {
@@ -118,6 +138,7 @@ int hd_theory_run(const struct hd_problem *pb, void *plan, const struct hd_outpu
   int rc = 0;
   if (run->method == HD_THEORY_ODE) rc = run_ode(pb, plan, g, run, res, buf);
   else if (run->method == HD_THEORY_RECURSION) rc = run_recursion(pb, plan, g, res, buf);
+  else if (run->method == HD_THEORY_VOLTERRA) rc = run_volterra(pb, plan, g, run, res);
   res->seconds = now() - t0;
   /* values after a failure are NaN, never stale */
   if (rc != 0)
@@ -158,7 +179,7 @@ void hd_theory_binning_error(const struct hd_problem *pb, const void *params,
       }
       res->binning_error[o] = e;
     }
-    if (th2.dimension == res->dimension)
+    if (th2.dimension == res->dimension && res->dimension > 0) /* 0: no state (volterra) */
       snprintf(res->binning_note, sizeof res->binning_note,
                "bins = %ld changed nothing: the problem does not bin its spectrum, or it has "
                "at most %ld distinct eigenvalues", run->bins, run->bins);

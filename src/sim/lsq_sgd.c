@@ -4,6 +4,7 @@
  * file sets a run's initial point and reads its observables off e = theta - theta*. */
 #include <math.h>
 #include <string.h>
+#include <stdlib.h>
 
 #include "../../ode/lsq.h"
 #include "rng.h"
@@ -12,6 +13,7 @@ size_t lsq_sim_state_size(const void *plan)
 {
   const struct lsq_plan *P = plan;
   if (P->noisy_kernel) return P->d * sizeof(double) + hd_noisy_kernel_work_bytes(P->noisy);
+  if (P->stationary) return (P->d + hd_stationary_work_size(P->stationary)) * sizeof(double);
   return (P->d + hd_lsq_kernel_work_size(&P->kernel)) * sizeof(double);
 }
 
@@ -22,6 +24,7 @@ void lsq_sim_start(const void *plan, uint64_t run, void *state)
   const struct lsq_plan *P = plan;
   double *e = state;
   size_t d = P->d;
+  const double *ts = P->theta_pix ? P->theta_pix : P->theta_star; /* pixel basis if stationary */
   if (P->noisy_kernel) hd_noisy_kernel_start(P->noisy, e + d);
   if (P->p.init == LSQ_INIT_FIXED) {
     for (size_t i = 0; i < d; i++) e[i] = P->theta_0[i] - P->theta_star[i];
@@ -30,9 +33,9 @@ void lsq_sim_start(const void *plan, uint64_t run, void *state)
     hd_rng_init(&r, P->seed, run, HD_STREAM_INIT, 0);
     hd_rng_normal_array(&r, e, d);
     double s = P->p.init_scale / sqrt((double)d);
-    for (size_t i = 0; i < d; i++) e[i] = s * e[i] - P->theta_star[i];
+    for (size_t i = 0; i < d; i++) e[i] = s * e[i] - ts[i];
   } else {
-    for (size_t i = 0; i < d; i++) e[i] = -P->theta_star[i];
+    for (size_t i = 0; i < d; i++) e[i] = -ts[i];
   }
 }
 
@@ -43,15 +46,26 @@ int lsq_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, ui
   double *e = state;
   if (P->noisy_kernel)
     return hd_noisy_kernel_advance(P->noisy, P->seed, run, e, e + P->d, k0, k1, bad_step);
+  if (P->stationary) /* pixel basis, x = C^{1/2} z by FFT (LS-1) */
+    return hd_stationary_advance(P->stationary, &P->kernel, P->seed, run, e, e + P->d, k0, k1,
+                                 bad_step);
   return hd_lsq_kernel_advance(&P->kernel, P->seed, run, e, e + P->d, k0, k1, bad_step);
 }
 
-/* risk = 1/2 (sum lambda_i e_i^2 + sigma^2) (the exact population risk of theta),
- * distance = ||e||^2, band shares of the distance. */
+/* risk = 1/2 (sum lambda_i e_i^2 + sigma^2) (the exact population risk of theta, LS-4),
+ * distance = ||e||^2, band shares of the distance.  spectrum = stationary: e is in the
+ * pixel basis and is first taken to eigen-coordinates (orthonormal real DFT), so
+ * sum lambda_i e_i^2 = e^T C e. */
 void lsq_sim_observe(const void *plan, const void *state, double *out)
 {
   const struct lsq_plan *P = plan;
   const double *e = state;
+  double *eig = NULL;
+  if (P->stationary) { /* one FFT per observation: e in eigen-coordinates */
+    eig = malloc(P->d * sizeof *eig);
+    hd_stationary_to_eigen(P->stationary, e, eig);
+    e = eig;
+  }
   double r = 0, D = 0;
   if (P->n_bands > 1) memset(out + 2, 0, P->n_bands * sizeof(double));
   for (size_t i = 0; i < P->d; i++) {
@@ -62,4 +76,5 @@ void lsq_sim_observe(const void *plan, const void *state, double *out)
   }
   out[0] = 0.5 * (r + P->p.label_noise * P->p.label_noise);
   out[1] = D;
+  free(eig);
 }
