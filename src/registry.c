@@ -6,6 +6,7 @@
 extern const struct hd_problem hd_problem_streaming_lsq;
 /* --- family problems: declarations (one block per family) --- */
 /* multiclass (issue 3) */
+extern const struct hd_problem hd_problem_gmm_multiclass;
 /* noisy_sgd (issue 4) */
 /* sam (issue 5) */
 /* grokking (issue 6) */
@@ -14,6 +15,7 @@ extern const struct hd_problem hd_problem_streaming_lsq;
 static const struct hd_problem *const problems[] = {
   &hd_problem_streaming_lsq,
   /* multiclass (issue 3) */
+  &hd_problem_gmm_multiclass,
   /* noisy_sgd (issue 4) */
   /* sam (issue 5) */
   /* grokking (issue 6) */
