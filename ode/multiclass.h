@@ -96,8 +96,8 @@ struct mc_expect {
 /* Precomputed quadrature rules (plan once). */
 struct mc_quad {
   int auto_rule;          /* quadrature = 0: rule picked by the variance (spec §2.3) */
-  size_t n_gh[3];         /* 1-D Gauss-Hermite rules: small, medium, multi-D per dimension */
-  double *gh_x[3], *gh_w[3]; /* nodes and weights for weight exp(-x^2)/sqrt(pi) (sum 1) */
+  size_t n_gh[2];         /* Gauss-Hermite rules: 1-D, and per dimension of the multi-D one */
+  double *gh_x[2], *gh_w[2]; /* nodes and weights for weight exp(-x^2)/sqrt(pi) (sum 1) */
   size_t n_gl;            /* Gauss-Legendre panel rule on [-1, 1] (wide 1-D Gaussians) */
   double *gl_x, *gl_w;
   double *qmc;            /* MC_ERROR_POINTS * q standard normal points (multi-class error) */

@@ -348,8 +348,9 @@ void mc_observe_state(const struct mc_plan *P, const struct mc_groups *G, const 
   if (P->o_clean) { /* band 0 is the clean band */
     double mtot = 0, *nb = out + P->o_band, *mb = nb + P->n_bands;
     for (size_t k = 0; k < P->n_bands; k++) mtot += mb[k];
-    out[P->o_clean] = mtot != 0 ? mb[0] / mtot : NAN;
-    out[P->o_clean + 1] = trV > 0 ? nb[0] / trV : NAN;
+    /* 0 while the total is 0 (X_0 = 0): the engine treats NaN as a failure */
+    out[P->o_clean] = mtot != 0 ? mb[0] / mtot : 0.0;
+    out[P->o_clean + 1] = trV > 0 ? nb[0] / trV : 0.0;
   }
   free(m);
   free(S);
