@@ -79,8 +79,8 @@ static const struct hd_param mc_table[] = {
    "§1.1"},
   {"loss", "quadrature", HD_INT, F(quadrature), "0", 0, 512, 0, NULL, "",
    "Gauss-Hermite nodes (per dimension); 0 = auto: logistic 64 nodes while s <= 2, "
-   "Gauss-Legendre panels with exact tails beyond (error < 1e-12); softmax 24/12/8 per "
-   "dimension in 2/3/4-D",
+   "Gauss-Legendre panels with exact tails beyond (error < 1e-12); softmax 64/40/16/10 per "
+   "dimension for 2/3/4/5 classes",
    "§2.3"},
   {"optimizer", "lr", HD_REAL, F(lr), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
    "learning rate gamma; the SGD step is gamma/d", "§1.3"},
