@@ -149,6 +149,7 @@ size_t mc_ode_dimension(const void *plan);
 int mc_ode(void *plan, struct hd_ode_system *sys, double *y0);
 void mc_ode_observe(const void *plan, double t, const double *y, double *out);
 void mc_ode_ctx_free(void *ctx);
+double mc_finite_d_scale(const struct mc_plan *P);
 /* Observables of any state in the layout of groups G (used by the Monte Carlo too). */
 void mc_observe_state(const struct mc_plan *P, const struct mc_groups *G, const double *y,
                       double *out);

@@ -193,22 +193,64 @@ static void logistic_expect(const struct mc_quad *Q, double m, double s, double 
 
 /* ---- softmax cross-entropy (tensor Gauss-Hermite on the reduced covariance) ---------- */
 
+/* Symmetric eigen-decomposition by cyclic Jacobi rotations: A (q x q, row-major, destroyed)
+ * -> eigenvalues ev, eigenvectors in the columns of Z.  Small q only; used instead of
+ * LAPACK's dsyev because it is called per class per right-hand side, where OpenBLAS's
+ * threading costs more than the work (and it keeps the bits independent of BLAS). */
+static void jacobi_eigen(double *A, size_t q, double *ev, double *Z)
+{
+  for (size_t i = 0; i < q; i++)
+    for (size_t j = 0; j < q; j++) Z[i * q + j] = i == j ? 1.0 : 0.0;
+  for (int sweep = 0; sweep < 60; sweep++) {
+    double off = 0, tot = 0;
+    for (size_t i = 0; i < q; i++)
+      for (size_t j = 0; j < q; j++) {
+        tot += A[i * q + j] * A[i * q + j];
+        if (i != j) off += A[i * q + j] * A[i * q + j];
+      }
+    if (off <= 1e-30 * tot || off == 0) break;
+    for (size_t p = 0; p < q; p++)
+      for (size_t r = p + 1; r < q; r++) {
+        double apr = A[p * q + r];
+        if (apr == 0) continue;
+        double theta = (A[r * q + r] - A[p * q + p]) / (2 * apr);
+        double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
+        double c = 1 / sqrt(t * t + 1), s = t * c;
+        for (size_t k = 0; k < q; k++) { /* A <- A G (columns p, r) */
+          double akp = A[k * q + p], akr = A[k * q + r];
+          A[k * q + p] = c * akp - s * akr;
+          A[k * q + r] = s * akp + c * akr;
+        }
+        for (size_t k = 0; k < q; k++) { /* A <- G^T A (rows p, r) */
+          double apk = A[p * q + k], ark = A[r * q + k];
+          A[p * q + k] = c * apk - s * ark;
+          A[r * q + k] = s * apk + c * ark;
+        }
+        for (size_t k = 0; k < q; k++) {
+          double zkp = Z[k * q + p], zkr = Z[k * q + r];
+          Z[k * q + p] = c * zkp - s * zkr;
+          Z[k * q + r] = s * zkp + c * zkr;
+        }
+      }
+  }
+  for (size_t i = 0; i < q; i++) ev[i] = A[i * q + i];
+}
+
 /* Directions of N(m, S) that carry variance: S = sum_j ev_j v_j v_j^T with ev_j > tiny.
- * Writes L[j*q + i] = sqrt(2 ev_j) v_j[i] (scaled for Gauss-Hermite when gh_scale = 2, or
- * sqrt(ev_j) v_j for standard normals when gh_scale = 1); returns the count k. */
+ * Writes L[j*q + i] = sqrt(gh_scale ev_j) v_j[i] (gh_scale = 2 for Gauss-Hermite nodes,
+ * 1 for standard normals); returns the count k. */
 static size_t factor_cov(const double *S, size_t q, double gh_scale, double *L)
 {
-  double A[MC_MAX_Q * MC_MAX_Q], ev[MC_MAX_Q];
+  double A[MC_MAX_Q * MC_MAX_Q], Z[MC_MAX_Q * MC_MAX_Q], ev[MC_MAX_Q];
   memcpy(A, S, q * q * sizeof(double));
-  if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)q, A, (lapack_int)q, ev) != 0)
-    return 0;
+  jacobi_eigen(A, q, ev, Z);
   double top = 0;
   for (size_t j = 0; j < q; j++) top = fmax(top, ev[j]);
   size_t k = 0;
   for (size_t j = 0; j < q; j++) {
-    if (!(ev[j] > 1e-13 * fmax(top, 1e-300)) || !(ev[j] > 1e-300)) continue;
+    if (!(ev[j] > 1e-13 * top) || !(ev[j] > 1e-300)) continue;
     double sc = sqrt(gh_scale * ev[j]);
-    for (size_t i = 0; i < q; i++) L[k * q + i] = sc * A[i * q + j];
+    for (size_t i = 0; i < q; i++) L[k * q + i] = sc * Z[i * q + j];
     k++;
   }
   return k;

@@ -362,3 +362,22 @@ void mc_ode_observe(const void *plan, double t, const double *y, double *out)
   const struct mc_plan *P = plan;
   mc_observe_state(P, P->th, y, out);
 }
+
+/* Size of the terms the limit drops (spec §2.2, "dropped terms"), relative: the mean's
+ * share of the quadratic variation, (gamma^2/d) sum_i mu_i^2 E f'^2 against
+ * gamma^2 w lambda E f'^2, and the O(1/d) corrections of the noise:
+ * (1 + max_c ||mu_c||^2 / mean_c Tr K_c/d) / d.  Tests scale their bias allowance by it. */
+double mc_finite_d_scale(const struct mc_plan *P)
+{
+  double kappa = 0, lbar = 0;
+  for (size_t c = 0; c < P->l; c++) {
+    double k = 0, tr = 0;
+    for (size_t i = 0; i < P->d; i++) {
+      k += P->u[c * P->d + i] * P->u[c * P->d + i];
+      tr += P->lambda[c * P->d + i];
+    }
+    kappa = fmax(kappa, k);
+    lbar += tr / (double)P->d / (double)P->l;
+  }
+  return (1 + (lbar > 0 ? kappa / lbar : 0)) / (double)P->d;
+}
