@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""The beta phase transition (gmm_multiclass, spec multiclass_sgd.md §3.2).
+
+usage: python3 plots/multiclass_beta.py DIR [-o FIGURE.png]
+
+DIR holds beta_<beta>.h5 (d -> infinity theory, validation/multiclass_beta_sweep.sh) and
+optionally plateau_mc.h5 (finite-d Monte Carlo at beta = 0.5).  Draws R(t) per beta, the
+local exponent dlog R / dlog t, and the finite-d plateau with its Monte Carlo; prints a
+table and checks the sweep's assertions (exit status 1 if one fails).
+"""
+import glob
+import os
+import re
+import sys
+
+try:
+    import h5py
+    import numpy as np
+    import matplotlib
+except ImportError:
+    debian = "/usr/bin/python3"
+    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
+            and not os.environ.get("HDSIM_PLOT_REEXEC"):
+        os.environ["HDSIM_PLOT_REEXEC"] = "1"
+        os.execv(debian, [debian] + sys.argv)
+    sys.exit("multiclass_beta.py needs numpy, h5py and matplotlib")
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ALPHA_MIN = 1.1
+
+
+def slope(t, R, t0, t1):
+    i, j = np.argmin(abs(np.log(t / t0))), np.argmin(abs(np.log(t / t1)))
+    return (np.log(R[j]) - np.log(R[i])) / (np.log(t[j]) - np.log(t[i]))
+
+
+def main(argv):
+    args = argv[1:]
+    out = None
+    if "-o" in args:
+        i = args.index("-o")
+        out = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 1:
+        sys.exit(__doc__)
+    d = args[0]
+    out = out or os.path.join(d, "beta_sweep.png")
+    runs = []
+    for path in glob.glob(os.path.join(d, "beta_*.h5")):
+        m = re.search(r"beta_([0-9.]+)\.h5$", path)
+        if m:
+            runs.append((float(m.group(1)), path))
+    runs.sort()
+    if not runs:
+        sys.exit(f"{d}: no beta_<beta>.h5 files")
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
+    cols = plt.cm.plasma(np.linspace(0, 0.85, len(runs)))
+    failures = []
+    print(f"{'beta':>6} {'a_min-2b':>9} {'R(1e4)':>10} {'R(1e6)':>10} {'R(end)':>10} {'slope 1e4-1e6':>14} {'slope at end':>13}  phase")
+    for (beta, path), col in zip(runs, cols):
+        with h5py.File(path, "r") as f:
+            t, R = f["theory/t"][()], f["theory/risk"][()]
+        keep = t > 0
+        t, R = t[keep], R[keep]
+        s_long, s_end = slope(t, R, 1e4, 1e6), slope(t, R, t[-1] / 3, t[-1])
+        crit = ALPHA_MIN - 2 * beta
+        phase = "falling" if s_end < -0.1 else "plateau" if abs(s_end) < 0.01 else "slow"
+        print(f"{beta:6.3f} {crit:9.3f} {np.interp(1e4, t, R):10.5f} {np.interp(1e6, t, R):10.6f} "
+              f"{R[-1]:10.6f} {s_long:14.4f} {s_end:13.5f}  {phase}")
+        axes[0].plot(t, R, color=col, label=rf"$\beta$ = {beta:g} ($\alpha_{{min}}-2\beta$ = {crit:.2f})")
+        lt, lr = np.log(t), np.log(R)
+        axes[1].plot(t[1:], np.diff(lr) / np.diff(lt), color=col)
+        if beta == 0 and not (-0.55 < s_long < -0.40):
+            failures.append(f"beta = 0: exponent {s_long:.3f} over 1e4..1e6, expected about -0.48")
+        if beta >= 0.2 and not (abs(s_end) < 0.01 and R[-1] > 0.05):
+            failures.append(f"beta = {beta}: no plateau by t = {t[-1]:g} (exponent {s_end:.4f}, R {R[-1]:.4g})")
+    for ax in axes[:2]:
+        ax.set_xscale("log")
+        ax.set_xlabel("t = steps / d")
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("population risk (d -> infinity ODE)")
+    axes[0].legend(fontsize=7)
+    axes[0].set_title("loss -> 0 iff alpha_min - 2 beta >= 1 (spec §3.2)", fontsize=10)
+    axes[1].set_ylabel("local exponent dlog R / dlog t")
+    axes[1].axhline(-0.48, color="grey", ls=":", lw=1)
+    axes[1].set_title("beta = 0 decays like t^-0.48; beta > 0.05 flattens", fontsize=10)
+    mc = os.path.join(d, "plateau_mc.h5")
+    if os.path.exists(mc):
+        with h5py.File(mc, "r") as f:
+            t = f["simulation/t"][()]
+            m, se = f["simulation/risk/mean"][()], f["simulation/risk/stderr"][()]
+            th = f["theory/risk"][()]
+            dd = int(f.attrs.get("steps_per_time", 0)) if "steps_per_time" in f.attrs else None
+        keep = t > 0
+        axes[2].fill_between(t[keep], (m - 2 * se)[keep], (m + 2 * se)[keep], alpha=0.4,
+                             label="Monte Carlo mean +- 2 s.e.")
+        axes[2].plot(t[keep], th[keep], "k--", label="per-mode ODE")
+        axes[2].set_xscale("log")
+        axes[2].set_title("beta = 0.5 plateau at d = 500", fontsize=10)
+        axes[2].set_xlabel("t = steps / d")
+        axes[2].legend(fontsize=8)
+        bad = np.abs(m - th)[keep] > (4 * se + 0.02 * th)[keep]
+        print(f"finite-d plateau: ODE R({t[-1]:g}) = {th[-1]:.5f}, Monte Carlo {m[-1]:.5f} +- {se[-1]:.5f}")
+        if bad.any():
+            failures.append("beta = 0.5 finite-d plateau: Monte Carlo off the ODE by more than 4 s.e. + 2%")
+    else:
+        axes[2].axis("off")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    print(out)
+    for msg in failures:
+        print("FAIL:", msg)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
