@@ -13,19 +13,11 @@ import os
 import re
 import sys
 
-try:
-    import h5py
-    import numpy as np
-    import matplotlib
-except ImportError:
-    debian = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
-            and not os.environ.get("HDSIM_PLOT_REEXEC"):
-        os.environ["HDSIM_PLOT_REEXEC"] = "1"
-        os.execv(debian, [debian] + sys.argv)
-    sys.exit("multiclass_beta.py needs numpy, h5py and matplotlib")
+from multiclass_common import parse_dir_args, require_modules
 
-matplotlib.use("Agg")
+require_modules("multiclass_beta.py")
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 ALPHA_MIN = 1.1
@@ -37,16 +29,7 @@ def slope(t, R, t0, t1):
 
 
 def main(argv):
-    args = argv[1:]
-    out = None
-    if "-o" in args:
-        i = args.index("-o")
-        out = args[i + 1]
-        del args[i:i + 2]
-    if len(args) != 1:
-        sys.exit(__doc__)
-    d = args[0]
-    out = out or os.path.join(d, "beta_sweep.png")
+    d, out = parse_dir_args(argv, __doc__, "beta_sweep.png")
     runs = []
     for path in glob.glob(os.path.join(d, "beta_*.h5")):
         m = re.search(r"beta_([0-9.]+)\.h5$", path)
@@ -92,7 +75,6 @@ def main(argv):
             t = f["simulation/t"][()]
             m, se = f["simulation/risk/mean"][()], f["simulation/risk/stderr"][()]
             th = f["theory/risk"][()]
-            dd = int(f.attrs.get("steps_per_time", 0)) if "steps_per_time" in f.attrs else None
         keep = t > 0
         axes[2].fill_between(t[keep], (m - 2 * se)[keep], (m + 2 * se)[keep], alpha=0.4,
                              label="Monte Carlo mean +- 2 s.e.")

@@ -14,20 +14,11 @@ import os
 import re
 import sys
 
-try:
-    import h5py
-    import numpy as np
-    import matplotlib
-except ImportError:
-    debian = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
-            and not os.environ.get("HDSIM_PLOT_REEXEC"):
-        os.environ["HDSIM_PLOT_REEXEC"] = "1"
-        os.execv(debian, [debian] + sys.argv)
-    sys.exit("multiclass_figure1.py needs numpy, h5py and matplotlib "
-             "(apt-get install python3-h5py python3-matplotlib)")
+from multiclass_common import parse_dir_args, require_modules
 
-matplotlib.use("Agg")
+require_modules("multiclass_figure1.py")
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 PANELS = {
@@ -40,22 +31,14 @@ NAME = re.compile(r"fig1([abcd])_lr([0-9.]+)_d([0-9]+)\.h5$")
 
 
 def main(argv):
-    args = argv[1:]
-    out = None
-    if "-o" in args:
-        i = args.index("-o")
-        out = args[i + 1]
-        del args[i:i + 2]
-    if len(args) != 1:
-        sys.exit(__doc__)
+    directory, out = parse_dir_args(argv, __doc__, "figure1.png")
     files = {}
-    for path in glob.glob(os.path.join(args[0], "fig1*_lr*_d*.h5")):
+    for path in glob.glob(os.path.join(directory, "fig1*_lr*_d*.h5")):
         m = NAME.search(os.path.basename(path))
         if m:
             files[(m.group(1), float(m.group(2)), int(m.group(3)))] = path
     if not files:
-        sys.exit(f"{args[0]}: no fig1<panel>_lr<lr>_d<d>.h5 files")
-    out = out or os.path.join(args[0], "figure1.png")
+        sys.exit(f"{directory}: no fig1<panel>_lr<lr>_d<d>.h5 files")
     lrs = sorted({k[1] for k in files})
     dims = sorted({k[2] for k in files})
     colours = plt.cm.viridis(np.linspace(0, 0.85, len(lrs)))

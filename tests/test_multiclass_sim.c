@@ -1,15 +1,10 @@
 /* test_multiclass_sim.c — the gmm_multiclass Monte Carlo: reproducibility (same seed ->
  * bit-identical for any thread count and any split of a run into advance() calls) and the
  * options of spec §2.8 (mini-batch, ridge, schedule, random start, teacher with label
- * noise) against the ODE at small d.  Bound as in test_multiclass_vs_mc.c:
- * |mean - ODE| <= 4 s.e. + 2|ODE| b_d [+ 2e-3 for the multi-class error] at every output
- * time, b_d = (1 + max_c ||mu_c||^2 / mean Tr K_c/d) / d the relative size of the terms
- * the limit drops (mc_finite_d_scale). */
+ * noise) against the ODE at small d, with the bound of multiclass_check.h. */
 #include <string.h>
 
-#include "testlib.h"
-
-#include "../ode/multiclass.h"
+#include "multiclass_check.h"
 
 static const char *model =
     "[model]\nproblem = gmm_multiclass\nseed = 21\n"
@@ -55,29 +50,10 @@ static void versus(const char *label, int d, int runs, const char *data, const c
                    double lr, const char *opt)
 {
   struct hd_session *s = tl_session(model, d, data, loss, lr, opt, runs);
-  struct hd_output_grid g;
-  tl_grid(s, &g);
-  struct hd_theory_result th;
-  tl_theory(s, &g, -1, &th);
-  struct hd_mc_result mc;
-  hd_mc_run(s->pb, s->plan, &g, runs, 0, s->run.divergence, 1, &mc);
-  const double bias = mc_finite_d_scale(s->plan);
-  int ok = mc.n_diverged == 0;
-  double worst = 0;
-  for (size_t o = 0; o < 3; o++) /* risk, error, norm */
-    for (size_t j = 1; j < g.n; j++) {
-      size_t i = o * g.n + j;
-      double err = fabs(mc.mean[i] - th.values[i]);
-      double bound = 4 * mc.stderr_[i] + 2 * fabs(th.values[i]) * bias +
-                     (o == 1 && ((const struct mc_plan *)s->plan)->q > 1 ? 2e-3 : 0);
-      worst = fmax(worst, err / bound);
-      ok = ok && err <= bound;
-    }
-  tl_check(ok, "%s (d = %d): risk, error, ||X||^2 within 4 s.e. + 2|ODE| b_d (worst at %.2f)",
-           label, d, worst);
-  hd_mc_result_free(&mc);
-  hd_theory_result_free(&th);
-  hd_output_grid_free(&g);
+  const char *const names[3] = {"risk", "error", "norm"};
+  struct mc_verdict v = mc_theory_vs_sim(s, runs, names, 3, 0);
+  tl_check(v.ok, "%s (d = %d): risk, error, ||X||^2 within 4 s.e. + 2|ODE| b_d (worst at %.2f)",
+           label, d, v.worst);
   tl_session_free(s);
 }
 

@@ -8,18 +8,15 @@
  *     b_d = (1 + max_c ||mu_c||^2 / mean_c Tr K_c/d) / d   (mc_finite_d_scale)
  * 4 s.e.: the maximum runs over ~8 correlated times and the s.e. of 8 runs is itself
  * uncertain by ~25%.  2|ODE| b_d: the limit drops terms that are O(b_d) relative (spec §2.2,
- * "dropped terms": the mean's share of the quadratic variation), a finite-d bias with no exact finite-d theory to subtract here.  The
+ * "dropped terms": the mean's share of the quadratic variation), a finite-d bias with no
+ * exact finite-d theory to subtract here.  The
  * multi-class error is read through a fixed 4096-point QMC rule, a step function of
  * (m, S) whose resolution (~1e-3) separates the run average from its value at the mean.
  *
  * Error shrinking with d: with 8 runs at both sizes the sampling error of the mean scales
  * like d^-1/2, so the summed sup relative errors (risk and overlap, all cases) must drop
  * from d = 1000 to 4000 by more than 1/0.75 (the expected factor is 2). */
-#include <string.h>
-
-#include "testlib.h"
-
-#include "../ode/multiclass.h"
+#include "multiclass_check.h"
 
 struct mcase {
   const char *name, *data, *loss;
@@ -43,16 +40,6 @@ static const struct mcase cases[] = {
      "onehot_ls", 1.0},
 };
 
-static size_t obs_index(struct hd_session *s, const char *name)
-{
-  const struct hd_observable *obs;
-  size_t n = s->pb->observables(s->plan, &obs);
-  for (size_t o = 0; o < n; o++)
-    if (strcmp(obs[o].name, name) == 0) return o;
-  fprintf(stderr, "no observable %s\n", name);
-  exit(1);
-}
-
 /* Returns the summed sup relative error of risk and overlap_1. */
 static double one(const struct mcase *c, int d)
 {
@@ -62,35 +49,11 @@ static double one(const struct mcase *c, int d)
       "[optimizer]\nlr = %g\n[simulation]\nruns = %ld\nhorizon = 4\n[theory]\nrtol = 1e-9\n"
       "[output]\ntimes = log(0.05, 4, 8)\n",
       d, c->data, c->loss, c->lr, runs);
-  struct hd_output_grid g;
-  tl_grid(s, &g);
-  struct hd_theory_result th;
-  tl_theory(s, &g, -1, &th);
-  struct hd_mc_result mc;
-  hd_mc_run(s->pb, s->plan, &g, runs, 0, s->run.divergence, 1, &mc);
-  const char *names[3] = {"risk", "overlap_1", "error"};
-  int multi = strcmp(c->loss, "softmax") == 0 || strcmp(c->loss, "onehot_ls") == 0;
-  const double bias = mc_finite_d_scale(s->plan);
-  int ok = mc.n_diverged == 0;
-  double worst = 0, sum_rel = 0;
-  for (int k = 0; k < 3; k++) {
-    size_t o = obs_index(s, names[k]);
-    double sup = 0;
-    for (size_t j = 1; j < g.n; j++) {
-      size_t i = o * g.n + j;
-      double err = fabs(mc.mean[i] - th.values[i]);
-      double bound = 4 * mc.stderr_[i] + 2 * fabs(th.values[i]) * bias + (k == 2 && multi ? 2e-3 : 0);
-      worst = fmax(worst, err / bound);
-      ok = ok && err <= bound;
-      sup = fmax(sup, err / fabs(th.values[i]));
-    }
-    if (k < 2) sum_rel += sup;
-  }
-  tl_check(ok, "%-30s d = %4d: risk, overlap, error within 4 s.e. + 2|ODE| b_d (worst at %.2f of "
-           "the bound)", c->name, d, worst);
-  hd_mc_result_free(&mc);
-  hd_theory_result_free(&th);
-  hd_output_grid_free(&g);
+  const char *const names[3] = {"risk", "overlap_1", "error"};
+  struct mc_verdict v = mc_theory_vs_sim(s, runs, names, 3, 2); /* error not in the sum */
+  tl_check(v.ok, "%-30s d = %4d: risk, overlap, error within 4 s.e. + 2|ODE| b_d (worst at %.2f "
+           "of the bound)", c->name, d, v.worst);
+  double sum_rel = v.sup_rel;
   tl_session_free(s);
   return sum_rel;
 }
