@@ -129,6 +129,7 @@ struct mc_plan {
   /* observables */
   struct hd_observable *obs;
   size_t n_obs, n_overlap;
+  size_t o_cosine;     /* first cosine observable */
   size_t o_distance, o_band, o_clean; /* first index of each optional block (0 if absent) */
   char note[512];
   void *ode_ctx;       /* scratch of the ODE right-hand side (multiclass_ode.c) */

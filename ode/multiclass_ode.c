@@ -330,8 +330,16 @@ void mc_observe_state(const struct mc_plan *P, const struct mc_groups *G, const 
   out[0] = risk;
   out[1] = err;
   out[2] = teacher ? trV + 2 * cross + P->teacher_sq : trV; /* ||X||^2, X = e + theta* */
-  for (size_t c = 0; c < P->n_overlap; c++) /* <X, mu_c> (own output for q > 1) */
-    out[3 + c] = m[c * q + (q > 1 ? c : 0)] + (teacher ? P->mean_dot_teacher[c] : 0.0);
+  for (size_t c = 0; c < P->n_overlap; c++) { /* <X, mu_c> (own output for q > 1), cosine */
+    double ov = m[c * q + (q > 1 ? c : 0)] + (teacher ? P->mean_dot_teacher[c] : 0.0);
+    double xx = q == 1 ? out[2] : 0, mm = 0;
+    for (size_t g = 0; g < G->n; g++) {
+      if (q > 1) xx += y[g * b + mc_sym(q, c, c)];
+      mm += G->P[(g * A + c) * A + c];
+    }
+    out[3 + c] = ov;
+    out[P->o_cosine + c] = xx > 0 && mm > 0 ? ov / sqrt(xx * mm) : 0.0;
+  }
   if (P->o_distance) out[P->o_distance] = trV;
   if (P->o_band) {
     double *nb = out + P->o_band, *mb = nb + P->n_bands;

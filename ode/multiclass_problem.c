@@ -588,7 +588,7 @@ static void build_observables(struct mc_plan *P)
   const size_t l = P->l;
   int teacher = P->p.teacher != MC_TEACHER_NONE;
   P->n_overlap = l <= 16 ? l : 16;
-  P->obs = calloc(4 + P->n_overlap + 2 * P->n_bands + 2, sizeof *P->obs);
+  P->obs = calloc(4 + 2 * P->n_overlap + 2 * P->n_bands + 2, sizeof *P->obs);
   add_obs(P, "risk", 1, "population risk sum_c p_c E f(r; c), r ~ N(m_c, S_c) (E3)");
   add_obs(P, "error", 0, P->q == 1 ? "classification error sum_c p_c Phi(-side_c m_c / sqrt(s_c))"
                                    : "classification error sum_c p_c P(argmax r != c) (QMC, "
@@ -598,6 +598,13 @@ static void build_observables(struct mc_plan *P)
     char name[HD_NAME_MAX - 8];
     snprintf(name, sizeof name, "overlap_%zu", c + 1);
     add_obs(P, name, 0, "mean overlap <X%s, mu_%zu> (spec m_c)", P->q > 1 ? "_c" : "", c + 1);
+  }
+  P->o_cosine = P->n_obs;
+  for (size_t c = 0; c < P->n_overlap; c++) {
+    char name[HD_NAME_MAX - 8];
+    snprintf(name, sizeof name, "cosine_%zu", c + 1);
+    add_obs(P, name, 0, "cosine <X%s, mu_%zu> / (||X%s|| ||mu_%zu||) (0 while X = 0)",
+            P->q > 1 ? "_c" : "", c + 1, P->q > 1 ? "_c" : "", c + 1);
   }
   if (teacher) {
     P->o_distance = P->n_obs;

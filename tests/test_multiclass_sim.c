@@ -50,9 +50,9 @@ static void versus(const char *label, int d, int runs, const char *data, const c
                    double lr, const char *opt)
 {
   struct hd_session *s = tl_session(model, d, data, loss, lr, opt, runs);
-  const char *const names[3] = {"risk", "error", "norm"};
-  struct mc_verdict v = mc_theory_vs_sim(s, runs, names, 3, 0);
-  tl_check(v.ok, "%s (d = %d): risk, error, ||X||^2 within 4 s.e. + 2|ODE| b_d (worst at %.2f)",
+  const char *const names[4] = {"risk", "error", "norm", "cosine_1"};
+  struct mc_verdict v = mc_theory_vs_sim(s, runs, names, 4, 0);
+  tl_check(v.ok, "%s (d = %d): risk, error, ||X||^2, cosine within 4 s.e. + 2|ODE| b_d (worst at %.2f)",
            label, d, v.worst);
   tl_session_free(s);
 }
