@@ -60,6 +60,16 @@ static void globals(const struct mc_plan *P, const struct mc_groups *G, const do
   const size_t q = P->q, l = P->l, nv = P->nv, b = P->block;
   memset(m, 0, l * q * sizeof(double));
   memset(S, 0, l * q * q * sizeof(double));
+  if (q == 1) { /* scalars: the hot path of the per-mode theory */
+    for (size_t g = 0; g < G->n; g++) {
+      const double *yg = y + g * b, *lam = G->lam + g * l;
+      for (size_t c = 0; c < l; c++) {
+        m[c] += yg[1 + c];
+        S[c] += lam[c] * yg[0];
+      }
+    }
+    return;
+  }
   double Vf[MC_MAX_Q * MC_MAX_Q];
   for (size_t g = 0; g < G->n; g++) {
     const double *yg = y + g * b;
@@ -77,11 +87,53 @@ static void globals(const struct mc_plan *P, const struct mc_groups *G, const do
 /* The right-hand side for given class expectations E.  only_class >= 0 keeps only that
  * class's terms and with_const = 0 drops the terms that do not depend on E (ridge): then
  * it is the linear response used for the Jacobian's low-rank columns. */
+/* q = 1 (least squares, binary logistic): the same equations with scalars, block
+ * [V_g, M_{1,g} .. M_{A,g}] — the hot loop of the per-mode theory. */
+static void rhs_core_scalar(const struct mc_plan *P, const struct mc_groups *G, const double *y,
+                            double gamma, const struct mc_expect *E, size_t c0, size_t c1,
+                            double delta, double *dy)
+{
+  const size_t l = P->l, A = P->A, b = P->block;
+  const double noise = gamma * gamma / (double)P->p.batch;
+  const int teacher = P->p.teacher != MC_TEACHER_NONE;
+  double pa[MC_MAX_CLASSES], pb[MC_MAX_CLASSES], pe[MC_MAX_CLASSES];
+  for (size_t c = c0; c < c1; c++) {
+    pa[c] = P->prob[c] * E[c].a[0];
+    pb[c] = P->prob[c] * E[c].H[0];
+    pe[c] = P->prob[c] * E[c].G2[0];
+  }
+  for (size_t g = 0; g < G->n; g++) {
+    const double *yg = y + g * b, *lam = G->lam + g * l, *Pg = G->P + g * A * A;
+    double *dg = dy + g * b;
+    double hb = 0, ib = 0, ma = 0;
+    for (size_t c = c0; c < c1; c++) {
+      hb += pb[c] * lam[c];
+      ib += pe[c] * lam[c];
+      ma += pa[c] * yg[1 + c];
+    }
+    for (size_t a = 0; a < A; a++) { /* (E1) */
+      double s = hb * yg[1 + a];
+      for (size_t c = c0; c < c1; c++) s += Pg[a * A + c] * pa[c];
+      dg[1 + a] = -gamma * s;
+      if (delta != 0) dg[1 + a] -= gamma * delta * (yg[1 + a] + (teacher ? Pg[a * A + A - 1] : 0.0));
+    }
+    double v = -2 * gamma * (ma + hb * yg[0]) + noise * G->w[g] * ib; /* (E2) */
+    if (delta != 0) v -= 2 * gamma * delta * (yg[0] + (teacher ? yg[A] : 0.0));
+    dg[0] = v;
+  }
+}
+
 static void rhs_core(const struct mc_plan *P, const struct mc_groups *G, const double *y,
                      double gamma, const struct mc_expect *E, long only_class, int with_const,
                      double *dy)
 {
   const size_t q = P->q, l = P->l, A = P->A, nv = P->nv, b = P->block;
+  if (q == 1) {
+    rhs_core_scalar(P, G, y, gamma, E, only_class >= 0 ? (size_t)only_class : 0,
+                    only_class >= 0 ? (size_t)only_class + 1 : l, with_const ? P->p.ridge : 0.0,
+                    dy);
+    return;
+  }
   const double delta = with_const ? P->p.ridge : 0.0, noise = gamma * gamma / (double)P->p.batch;
   const int teacher = P->p.teacher != MC_TEACHER_NONE;
   const size_t c0 = only_class >= 0 ? (size_t)only_class : 0,
