@@ -59,6 +59,8 @@ if [ -n "${HDSIM_PYTHON:-}" ]; then
   for p in a b c d; do cp "$tmp/ok.h5" "$tmp/fig/fig1${p}_lr1_d100.h5"; done
   check "figure-1 plot"  exit_is 0 "$HDSIM_PYTHON" "$HDSIM_SOURCE_ROOT/plots/multiclass_figure1.py" "$tmp/fig" -o "$tmp/f1.png"
   check "figure-1 png"   test -s "$tmp/f1.png"
+  check "bands plot"     exit_is 0 "$HDSIM_PYTHON" "$HDSIM_SOURCE_ROOT/plots/multiclass_bands.py" "$tmp/ok.h5" -o "$tmp/bands.png"
+  check "bands png"      test -s "$tmp/bands.png"
   base 'covariance = power_law\nalpha = 1.1, 1.5\nmean_profile = power_law\nmean_beta = 0.5\nlimit_nodes = 50' logistic \
     | sed -e 's/^horizon = 1$/horizon = 1e9\nenabled = false/' -e '$a [output]\ntimes = log(0.01, 1e9, 50)' >"$tmp/lim.ini"
   mkdir "$tmp/beta"
