@@ -27,7 +27,7 @@
 
 #define MC_MAX_CLASSES 64
 #define MC_MAX_Q 64          /* outputs */
-#define MC_MAX_QUAD_DIM 4    /* tensor Gauss-Hermite up to 4 effective dimensions */
+#define MC_MAX_QUAD_DIM 4    /* tensor Gauss-Hermite up to 4 effective dimensions, QMC beyond */
 #define MC_ERROR_POINTS 4096 /* quasi-Monte Carlo points of the multi-class error */
 
 enum mc_covariance { MC_COV_ISOTROPIC, MC_COV_ZERO_ONE, MC_COV_POWER_LAW, MC_COV_FILE };
@@ -96,6 +96,7 @@ struct mc_expect {
 /* Precomputed quadrature rules (plan once). */
 struct mc_quad {
   int auto_rule;          /* quadrature = 0: rule picked by the variance (spec §2.3) */
+  size_t tensor_max_dim;  /* softmax: tensor Gauss-Hermite up to this dimension, QMC beyond */
   size_t n_gh[2];         /* Gauss-Hermite rules: 1-D, and per dimension of the multi-D one */
   double *gh_x[2], *gh_w[2]; /* nodes and weights for weight exp(-x^2)/sqrt(pi) (sum 1) */
   size_t n_gl;            /* Gauss-Legendre panel rule on [-1, 1] (wide 1-D Gaussians) */

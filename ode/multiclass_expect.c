@@ -10,7 +10,8 @@
  *   binary logistic         1-D: Gauss-Hermite while s <= 2, composite Gauss-Legendre
  *                           on [-40, 40] with closed-form tails beyond (row 3)
  *   softmax cross-entropy   tensor Gauss-Hermite on the shift-reduced covariance
- *                           P S P, P = I - 11^T/q: at most q - 1 <= 4 dimensions (row 4)
+ *                           P S P, P = I - 11^T/q, for q - 1 <= 4 dimensions; beyond, a
+ *                           fixed 4096-point QMC set on a Helmert-Cholesky factor (row 4)
  *
  * Quadrature rules come from Golub-Welsch (LAPACKE_dstev on the Jacobi matrix), computed
  * once per plan, rather than from tables. */
@@ -93,6 +94,7 @@ int mc_quad_init(struct mc_quad *Q, const struct mc_params *p, size_t q, char *m
 {
   memset(Q, 0, sizeof *Q);
   Q->auto_rule = p->quadrature == 0;
+  Q->tensor_max_dim = MC_MAX_QUAD_DIM;
   size_t n_multi = p->quadrature > 0 ? (size_t)p->quadrature : auto_dim_nodes(q > 1 ? q - 1 : 1);
   size_t n_rule[2] = {p->quadrature > 0 ? (size_t)p->quadrature : 64, n_multi};
   for (int r = 0; r < 2; r++) {
@@ -256,62 +258,132 @@ static size_t factor_cov(const double *S, size_t q, double gh_scale, double *L)
   return k;
 }
 
+/* Moments of the softmax over a weighted point set: sum_n w_n pi(r_n), pi pi^T, and
+ * lse(r_n) - r_c, folded into the class expectations at the end. */
+struct softmax_acc {
+  double pi[MC_MAX_Q], pp[MC_MAX_Q * MC_MAX_Q], R;
+};
+
+static void softmax_point(const double *r, size_t q, size_t c, double wt, struct softmax_acc *S)
+{
+  double pi[MC_MAX_Q], mx = r[0], z = 0;
+  for (size_t i = 1; i < q; i++) mx = fmax(mx, r[i]);
+  for (size_t i = 0; i < q; i++) z += (pi[i] = exp(r[i] - mx));
+  for (size_t i = 0; i < q; i++) pi[i] /= z;
+  S->R += wt * (mx + log(z) - r[c]);
+  for (size_t i = 0; i < q; i++) {
+    S->pi[i] += wt * pi[i];
+    for (size_t j = 0; j < q; j++) S->pp[i * q + j] += wt * pi[i] * pi[j];
+  }
+}
+
+/* Cholesky factor of B^T S B, B the Helmert basis of the complement of 1 (q x (q-1)),
+ * returned as M = B L (q x (q-1), row-major): continuous in S (pivots clamped at 0), so a
+ * fixed point set gives a smooth right-hand side, unlike eigenvectors, which may rotate. */
+static void helmert_cholesky(const double *S, size_t q, double *M)
+{
+  const size_t k = q - 1;
+  double B[MC_MAX_Q * MC_MAX_Q], T[MC_MAX_Q * MC_MAX_Q], Sr[MC_MAX_Q * MC_MAX_Q],
+      L[MC_MAX_Q * MC_MAX_Q];
+  for (size_t i = 0; i < q; i++)
+    for (size_t j = 0; j < k; j++) {
+      double jj = (double)(j + 1), nrm = 1 / sqrt(jj * (jj + 1));
+      B[i * k + j] = i <= j ? nrm : i == j + 1 ? -jj * nrm : 0.0;
+    }
+  for (size_t i = 0; i < q; i++) /* T = S B */
+    for (size_t j = 0; j < k; j++) {
+      double v = 0;
+      for (size_t h = 0; h < q; h++) v += S[i * q + h] * B[h * k + j];
+      T[i * k + j] = v;
+    }
+  for (size_t i = 0; i < k; i++) /* Sr = B^T S B */
+    for (size_t j = 0; j < k; j++) {
+      double v = 0;
+      for (size_t h = 0; h < q; h++) v += B[h * k + i] * T[h * k + j];
+      Sr[i * k + j] = v;
+    }
+  memset(L, 0, k * k * sizeof(double));
+  for (size_t j = 0; j < k; j++) {
+    double dg = Sr[j * k + j];
+    for (size_t h = 0; h < j; h++) dg -= L[j * k + h] * L[j * k + h];
+    if (!(dg > 1e-14 * (fabs(Sr[j * k + j]) + 1e-300))) continue; /* a null direction */
+    L[j * k + j] = sqrt(dg);
+    for (size_t i = j + 1; i < k; i++) {
+      double v = Sr[i * k + j];
+      for (size_t h = 0; h < j; h++) v -= L[i * k + h] * L[j * k + h];
+      L[i * k + j] = v / L[j * k + j];
+    }
+  }
+  for (size_t i = 0; i < q; i++)
+    for (size_t j = 0; j < k; j++) {
+      double v = 0;
+      for (size_t h = j; h < k; h++) v += B[i * k + h] * L[h * k + j];
+      M[i * k + j] = v;
+    }
+}
+
 static void softmax_expect(const struct mc_plan *P, size_t c, const double *m, const double *S,
                            struct mc_expect *E)
 {
   const size_t q = P->q;
   const struct mc_quad *Q = &P->quad;
   /* shift reduction: f, grad f and Hess f are invariant under r -> r + t 1 */
-  double mbar = 0, Sp[MC_MAX_Q * MC_MAX_Q], rowm[MC_MAX_Q], allm = 0, mp[MC_MAX_Q];
+  double mbar = 0, mp[MC_MAX_Q], r[MC_MAX_Q];
   for (size_t i = 0; i < q; i++) mbar += m[i] / (double)q;
-  for (size_t i = 0; i < q; i++) {
-    mp[i] = m[i] - mbar;
-    rowm[i] = 0;
-    for (size_t j = 0; j < q; j++) rowm[i] += S[i * q + j] / (double)q;
-    allm += rowm[i] / (double)q;
-  }
-  for (size_t i = 0; i < q; i++)
-    for (size_t j = 0; j < q; j++) Sp[i * q + j] = S[i * q + j] - rowm[i] - rowm[j] + allm;
-  double L[MC_MAX_Q * MC_MAX_Q];
-  size_t k = factor_cov(Sp, q, 2.0, L);
-  if (k > MC_MAX_QUAD_DIM) k = MC_MAX_QUAD_DIM; /* validate keeps q - 1 <= 4 */
-  const size_t n = Q->n_gh[1];
-  size_t total = 1;
-  for (size_t j = 0; j < k; j++) total *= n;
-
-  double pi_acc[MC_MAX_Q] = {0}, pp[MC_MAX_Q * MC_MAX_Q] = {0}, R = 0;
-  double r[MC_MAX_Q], pi[MC_MAX_Q];
-  for (size_t idx = 0; idx < total; idx++) {
-    double wt = 1;
-    size_t rem = idx;
-    memcpy(r, mp, q * sizeof(double));
-    for (size_t j = 0; j < k; j++) {
-      size_t node = rem % n;
-      rem /= n;
-      wt *= Q->gh_w[1][node];
-      for (size_t i = 0; i < q; i++) r[i] += L[j * q + i] * Q->gh_x[1][node];
-    }
-    double mx = r[0];
-    for (size_t i = 1; i < q; i++) mx = fmax(mx, r[i]);
-    double z = 0;
-    for (size_t i = 0; i < q; i++) z += (pi[i] = exp(r[i] - mx));
-    for (size_t i = 0; i < q; i++) pi[i] /= z;
-    R += wt * (mx + log(z) - r[c]);
+  for (size_t i = 0; i < q; i++) mp[i] = m[i] - mbar;
+  struct softmax_acc acc;
+  memset(&acc, 0, sizeof acc);
+  if (q - 1 <= Q->tensor_max_dim) {
+    /* tensor Gauss-Hermite over the variance-carrying directions of P S P */
+    double Sp[MC_MAX_Q * MC_MAX_Q], rowm[MC_MAX_Q], allm = 0, L[MC_MAX_Q * MC_MAX_Q];
     for (size_t i = 0; i < q; i++) {
-      pi_acc[i] += wt * pi[i];
-      for (size_t j = 0; j < q; j++) pp[i * q + j] += wt * pi[i] * pi[j];
+      rowm[i] = 0;
+      for (size_t j = 0; j < q; j++) rowm[i] += S[i * q + j] / (double)q;
+      allm += rowm[i] / (double)q;
+    }
+    for (size_t i = 0; i < q; i++)
+      for (size_t j = 0; j < q; j++) Sp[i * q + j] = S[i * q + j] - rowm[i] - rowm[j] + allm;
+    size_t k = factor_cov(Sp, q, 2.0, L), n = Q->n_gh[1], total = 1;
+    if (k > q - 1) k = q - 1; /* rounding: P S P has rank <= q - 1 */
+    for (size_t j = 0; j < k; j++) total *= n;
+    for (size_t idx = 0; idx < total; idx++) {
+      double wt = 1;
+      size_t rem = idx;
+      memcpy(r, mp, q * sizeof(double));
+      for (size_t j = 0; j < k; j++) {
+        size_t node = rem % n;
+        rem /= n;
+        wt *= Q->gh_w[1][node];
+        for (size_t i = 0; i < q; i++) r[i] += L[j * q + i] * Q->gh_x[1][node];
+      }
+      softmax_point(r, q, c, wt, &acc);
+    }
+  } else {
+    /* beyond tensor_max_dim dimensions: the fixed QMC point set (Halton + Box-Muller),
+     * r = P m + B L z with the Helmert-Cholesky factor */
+    double M[MC_MAX_Q * MC_MAX_Q];
+    const size_t k = q - 1;
+    helmert_cholesky(S, q, M);
+    for (size_t n = 0; n < MC_ERROR_POINTS; n++) {
+      const double *z = Q->qmc + n * q;
+      for (size_t i = 0; i < q; i++) {
+        double v = mp[i];
+        for (size_t j = 0; j < k; j++) v += M[i * k + j] * z[j];
+        r[i] = v;
+      }
+      softmax_point(r, q, c, 1.0 / MC_ERROR_POINTS, &acc);
     }
   }
   /* H = E diag(pi) - E pi pi^T;  I = E (pi - e_c)(pi - e_c)^T */
   for (size_t i = 0; i < q; i++) {
-    E->a[i] = pi_acc[i] - (i == c ? 1.0 : 0.0);
+    E->a[i] = acc.pi[i] - (i == c ? 1.0 : 0.0);
     for (size_t j = 0; j < q; j++) {
-      E->H[i * q + j] = (i == j ? pi_acc[i] : 0.0) - pp[i * q + j];
-      E->G2[i * q + j] = pp[i * q + j] - (i == c ? pi_acc[j] : 0.0) - (j == c ? pi_acc[i] : 0.0) +
-                        (i == c && j == c ? 1.0 : 0.0);
+      E->H[i * q + j] = (i == j ? acc.pi[i] : 0.0) - acc.pp[i * q + j];
+      E->G2[i * q + j] = acc.pp[i * q + j] - (i == c ? acc.pi[j] : 0.0) -
+                         (j == c ? acc.pi[i] : 0.0) + (i == c && j == c ? 1.0 : 0.0);
     }
   }
-  E->R = R;
+  E->R = acc.R;
 }
 
 /* ---- dispatch ------------------------------------------------------------------------- */

@@ -34,8 +34,8 @@ bad probs_sum    "\[data\] probs: class probabilities must be 2 values summing t
     'probs = 0.5, 0.6' logistic
 bad labels_01    "\[loss\] labels: logistic labels must be 0 or 1" \
     '' 'logistic\nlabels = 1, -1'
-bad softmax_big  "\[loss\] kind: softmax needs 2 <= classes <= 5" \
-    'classes = 7\nmeans = orthogonal' softmax
+bad softmax_one  "\[loss\] kind: softmax needs classes >= 2" \
+    'classes = 1\nmeans = zero' softmax
 bad teacher_log  "\[data\] teacher: a teacher needs \[loss\] kind = least_squares" \
     'teacher = random' logistic
 bad limit_iso    "\[data\] limit_nodes: the d -> infinity node grid needs" \

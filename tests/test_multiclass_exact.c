@@ -211,6 +211,26 @@ static void quadrature(void)
            Es.R, El.R);
   done(&r);
   done(&rl);
+
+  /* softmax beyond 4 reduced dimensions uses the 4096-point QMC rule: against the tensor
+   * Gauss-Hermite rule (10^4 points) at 5 classes, on a random-ish (m, S) */
+  theory(&r, 1, 50, "classes = 5\ncovariance = isotropic\nmeans = orthogonal", "softmax", 0.5, "",
+         1, 1e-8, "", "linear(0, 1, 2)");
+  struct mc_plan *P5 = (struct mc_plan *)r.s->plan;
+  double m5[5] = {0.8, -0.3, 0.1, 0.4, -0.6}, S5[25];
+  for (int i = 0; i < 5; i++)
+    for (int j = 0; j < 5; j++) S5[i * 5 + j] = (i == j ? 0.9 : 0.0) + 0.1 * (i + 1) * (j + 1) / 5.0;
+  struct mc_expect Eg, Eq;
+  mc_expect_class(P5, 2, m5, S5, &Eg);
+  P5->quad.tensor_max_dim = 3;
+  mc_expect_class(P5, 2, m5, S5, &Eq);
+  P5->quad.tensor_max_dim = MC_MAX_QUAD_DIM;
+  double dq = fabs(Eg.R - Eq.R) / Eg.R;
+  for (int i = 0; i < 5; i++) dq = fmax(dq, fabs(Eg.a[i] - Eq.a[i]));
+  for (int i = 0; i < 25; i++) dq = fmax(dq, fmax(fabs(Eg.H[i] - Eq.H[i]), fabs(Eg.G2[i] - Eq.G2[i])));
+  tl_check(dq < 3e-3, "softmax QMC rule (> 5 classes) vs tensor Gauss-Hermite at 5 classes: max "
+           "deviation %.1e < 3e-3", dq);
+  done(&r);
 }
 
 /* §2.7: the d -> infinity power-law node grid is converged to 4-5 digits at 400-800 nodes;

@@ -74,6 +74,9 @@ int main(void)
   versus("4-class softmax (3-D rule)", 300, 8,
          "classes = 4\ncovariance = isotropic\nmeans = orthogonal\nmean_scale = 2", "softmax", 1.0,
          "");
+  versus("8-class softmax (QMC rule)", 400, 8,
+         "classes = 8\ncovariance = isotropic\nmeans = orthogonal\nmean_scale = 2", "softmax", 1.0,
+         "");
   /* 4 runs: its cost is the 32-dimensional QMC error, read at every output of every run */
   versus("32-class one-hot LS (issue: K up to 32)", 800, 4,
          "classes = 32\ncovariance = isotropic\nvariance = 0.5\nmeans = orthogonal\nmean_scale = 2",
