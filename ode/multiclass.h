@@ -37,6 +37,7 @@ enum mc_profile { MC_PROFILE_GAUSSIAN, MC_PROFILE_POWER_LAW, MC_PROFILE_CLEAN };
 enum mc_teacher { MC_TEACHER_NONE, MC_TEACHER_RANDOM };
 enum mc_loss { MC_LOSS_LS, MC_LOSS_LOGISTIC, MC_LOSS_SOFTMAX, MC_LOSS_ONEHOT_LS };
 enum mc_init { MC_INIT_ZERO, MC_INIT_RANDOM };
+enum mc_adaptive { MC_ADAPTIVE_NONE, MC_ADAPTIVE_ADAGRAD_NORM };
 
 /* Model-file parameters (table in multiclass_problem.c).  Per-class values are short
  * comma-separated lists held as text and parsed, with line-numbered errors, in validate. */
@@ -72,6 +73,8 @@ struct mc_params {
   double lr_every, lr_factor, lr_t0, lr_power;
   int init;
   double init_scale;
+  int adaptive;              /* enum mc_adaptive */
+  double adagrad_b;
 };
 
 /* Eigen-groups: modes with one eigenvalue tuple (finite d), or quadrature nodes of a
@@ -83,6 +86,7 @@ struct mc_groups {
   double *lam;     /* n * l: lambda_g^(c) at lam[g*l + c] */
   double *P;       /* n * A * A */
   size_t *band;    /* n: observable band (clean band first when present) */
+  double trK[MC_MAX_CLASSES]; /* sum_g w_g lambda_g^(c) = Tr K_c / d */
 };
 
 /* Per-class Gaussian expectations of the loss at r ~ N(m_c, S_c) (spec §2.3). */
@@ -131,6 +135,9 @@ struct mc_plan {
   struct hd_observable *obs;
   size_t n_obs, n_overlap;
   size_t o_cosine;     /* first cosine observable */
+  size_t o_lr;         /* the learning rate (AdaGrad-Norm only; 0 if absent) */
+  int adaptive;        /* AdaGrad-Norm: one extra block whose first entry is the integral
+                        * G(t) = int_0^t sum_c p_c (Tr K_c/d) tr I_c ds (spec §2.8) */
   size_t o_distance, o_band, o_clean; /* first index of each optional block (0 if absent) */
   char note[512];
   void *ode_ctx;       /* scratch of the ODE right-hand side (multiclass_ode.c) */
@@ -151,6 +158,9 @@ size_t mc_ode_dimension(const void *plan);
 int mc_ode(void *plan, struct hd_ode_system *sys, double *y0);
 void mc_ode_observe(const void *plan, double t, const double *y, double *out);
 void mc_ode_ctx_free(void *ctx);
+/* gamma at time t with state y (n_groups groups): the schedule, or AdaGrad-Norm's
+ * lr / sqrt(b^2 + G) with G the first entry after the groups. */
+double mc_lr(const struct mc_plan *P, double t, const double *y, size_t n_groups);
 double mc_finite_d_scale(const struct mc_plan *P);
 /* Observables of any state in the layout of groups G (used by the Monte Carlo too). */
 void mc_observe_state(const struct mc_plan *P, const struct mc_groups *G, const double *y,

@@ -128,16 +128,21 @@ static void rhs_core(const struct mc_plan *P, const struct mc_groups *G, const d
                      double *dy)
 {
   const size_t q = P->q, l = P->l, A = P->A, nv = P->nv, b = P->block;
+  const size_t c0 = only_class >= 0 ? (size_t)only_class : 0,
+               c1 = only_class >= 0 ? (size_t)only_class + 1 : l;
+  if (P->adaptive) { /* AdaGrad-Norm: dG/dt = sum_c p_c (Tr K_c/d) tr I_c (spec §2.8) */
+    double *dG = dy + G->n * b, v = 0;
+    memset(dG, 0, b * sizeof(double));
+    for (size_t c = c0; c < c1; c++)
+      for (size_t i = 0; i < q; i++) v += P->prob[c] * G->trK[c] * E[c].G2[i * q + i];
+    dG[0] = v;
+  }
   if (q == 1) {
-    rhs_core_scalar(P, G, y, gamma, E, only_class >= 0 ? (size_t)only_class : 0,
-                    only_class >= 0 ? (size_t)only_class + 1 : l, with_const ? P->p.ridge : 0.0,
-                    dy);
+    rhs_core_scalar(P, G, y, gamma, E, c0, c1, with_const ? P->p.ridge : 0.0, dy);
     return;
   }
   const double delta = with_const ? P->p.ridge : 0.0, noise = gamma * gamma / (double)P->p.batch;
   const int teacher = P->p.teacher != MC_TEACHER_NONE;
-  const size_t c0 = only_class >= 0 ? (size_t)only_class : 0,
-               c1 = only_class >= 0 ? (size_t)only_class + 1 : l;
   double V[MC_MAX_Q * MC_MAX_Q], Hb[MC_MAX_Q * MC_MAX_Q], Ib[MC_MAX_Q * MC_MAX_Q],
       D[MC_MAX_Q * MC_MAX_Q];
   for (size_t g = 0; g < G->n; g++) {
@@ -202,7 +207,7 @@ static int mc_rhs(double t, const double *y, double *dydt, void *params)
   for (size_t c = 0; c < C->P->l; c++)
     for (size_t i = 0; i < C->P->q; i++)
       if (!isfinite(C->E[c].a[i])) return -1;
-  rhs_core(C->P, C->G, y, hd_schedule_lr(t, &C->P->schedule), C->E, -1, 1, dydt);
+  rhs_core(C->P, C->G, y, mc_lr(C->P, t, y, C->G->n), C->E, -1, 1, dydt);
   return 0;
 }
 
@@ -211,8 +216,8 @@ static int mc_jac(double t, const double *y, struct hd_sjac *J, void *params)
   struct mc_ode_ctx *C = params;
   const struct mc_plan *P = C->P;
   const struct mc_groups *G = C->G;
-  const size_t q = P->q, l = P->l, A = P->A, nv = P->nv, b = P->block, n = G->n * b;
-  const double gamma = hd_schedule_lr(t, &P->schedule), delta = P->p.ridge;
+  const size_t q = P->q, l = P->l, A = P->A, nv = P->nv, b = P->block, n = J->dim;
+  const double gamma = mc_lr(P, t, y, G->n), delta = P->p.ridge;
   const int teacher = P->p.teacher != MC_TEACHER_NONE;
   all_expectations(C, y);
 
@@ -296,7 +301,27 @@ static int mc_jac(double t, const double *y, struct hd_sjac *J, void *params)
     }
   }
   free(col);
+  if (P->adaptive) {
+    /* gamma = lr / sqrt(b^2 + G): every row depends on G through gamma.  The rhs is
+     * quadratic in gamma, so a central difference in gamma is exact up to rounding;
+     * dgamma/dG = -gamma^3 / (2 lr^2).  The AdaGrad block itself is zero. */
+    memset(J->blocks + G->n * b * b, 0, b * b * sizeof(double));
+    double *fp = malloc(n * sizeof *fp), *fm = malloc(n * sizeof *fm), h = 1e-4 * gamma;
+    rhs_core(P, G, y, gamma + h, C->E, -1, 1, fp);
+    rhs_core(P, G, y, gamma - h, C->E, -1, 1, fm);
+    double dgdG = -gamma * gamma * gamma / (2 * P->p.lr * P->p.lr);
+    for (size_t i = 0; i < n; i++) J->U[k * n + i] = (fp[i] - fm[i]) / (2 * h) * dgdG;
+    for (size_t i = 0; i < n; i++) J->V[k * n + i] = i == G->n * b ? 1.0 : 0.0;
+    free(fp);
+    free(fm);
+  }
   return 0;
+}
+
+double mc_lr(const struct mc_plan *P, double t, const double *y, size_t n_groups)
+{
+  if (P->adaptive) return P->p.lr / sqrt(P->p.adagrad_b * P->p.adagrad_b + y[n_groups * P->block]);
+  return hd_schedule_lr(t, &P->schedule);
 }
 
 /* ---- set-up ----------------------------------------------------------------------------- */
@@ -304,7 +329,7 @@ static int mc_jac(double t, const double *y, struct hd_sjac *J, void *params)
 size_t mc_ode_dimension(const void *plan)
 {
   const struct mc_plan *P = plan;
-  return P->th->n * P->block;
+  return (P->th->n + (size_t)P->adaptive) * P->block;
 }
 
 /* Initial state (spec §2.6): X_0 = 0 gives V = M = 0; with a teacher e_0 = -theta*, so
@@ -314,7 +339,7 @@ static void initial_state(const struct mc_plan *P, const struct mc_groups *G, do
   const size_t q = P->q, A = P->A, nv = P->nv, b = P->block;
   const int teacher = P->p.teacher != MC_TEACHER_NONE;
   double s0 = P->p.init == MC_INIT_RANDOM ? P->p.init_scale * P->p.init_scale : 0.0;
-  memset(y0, 0, G->n * b * sizeof(double));
+  memset(y0, 0, (G->n + (size_t)P->adaptive) * b * sizeof(double));
   for (size_t g = 0; g < G->n; g++) {
     double *yg = y0 + g * b;
     const double *Pg = G->P + g * A * A;
@@ -343,9 +368,9 @@ int mc_ode(void *plan, struct hd_ode_system *sys, double *y0)
   struct mc_plan *P = plan;
   mc_ode_ctx_free(P->ode_ctx);
   P->ode_ctx = ctx_new(P);
-  sys->dimension = P->th->n * P->block;
+  sys->dimension = mc_ode_dimension(P);
   sys->rhs = mc_rhs;
-  size_t rank = P->l * (P->q + P->nv);
+  size_t rank = P->l * (P->q + P->nv) + (size_t)P->adaptive;
   /* structured solve only while a block and the Woodbury core stay small (tiny systems,
    * e.g. isotropic with one group, go to the dense solver under "auto") */
   sys->jac_structured = P->block <= 48 && rank <= 96 && rank <= sys->dimension ? mc_jac : NULL;
@@ -393,6 +418,7 @@ void mc_observe_state(const struct mc_plan *P, const struct mc_groups *G, const 
     out[P->o_cosine + c] = xx > 0 && mm > 0 ? ov / sqrt(xx * mm) : 0.0;
   }
   if (P->o_distance) out[P->o_distance] = trV;
+  if (P->o_lr) out[P->o_lr] = mc_lr(P, 0.0, y, G->n);
   if (P->o_band) {
     double *nb = out + P->o_band, *mb = nb + P->n_bands;
     memset(nb, 0, 2 * P->n_bands * sizeof(double));

@@ -23,6 +23,7 @@ static const char *const teachers[] = {"none", "random", NULL};
 static const char *const losses[] = {"least_squares", "logistic", "softmax", "onehot_ls", NULL};
 static const char *const schedules[] = {"constant", "step", "inverse_power", NULL};
 static const char *const inits[] = {"zero", "random", NULL};
+static const char *const adaptives[] = {"none", "adagrad_norm", NULL};
 
 static const struct hd_param mc_table[] = {
   {"data", "d", HD_INT, F(d), NULL, 1, 1e8, 0, NULL, "", "dimension of the data", "§1.1"},
@@ -102,6 +103,12 @@ static const struct hd_param mc_table[] = {
    "X_0 = 0, or random: X_0 ~ N(0, init_scale^2 / d I), independent per run", "§1.3"},
   {"optimizer", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
    "sigma_0 of the random initialisation", "§2.6"},
+  {"optimizer", "adaptive", HD_ENUM, F(adaptive), "none", 0, 0, 0, adaptives, "",
+   "none (lr and schedule), or adagrad_norm: gamma_k = lr / sqrt(adagrad_b^2 + d^-2 "
+   "sum_{j<k} ||grad_j||^2), per-sample norms averaged over a batch (High Line eq. 16)",
+   "§2.8"},
+  {"optimizer", "adagrad_b", HD_REAL, F(adagrad_b), "1", 0, 1e6, HD_MIN_EXCL, NULL, "",
+   "b of AdaGrad-Norm (gamma_0 = lr / b)", "§2.8"},
 };
 
 /* ---- short per-class lists ------------------------------------------------------------ */
@@ -255,6 +262,9 @@ static void mc_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "data", "limit_nodes", "the d -> infinity node grid needs "
                     "covariance = power_law, mean_profile = power_law, antipodal or zero means, "
                     "no teacher and mean_normalise = false");
+  if (p->adaptive != MC_ADAPTIVE_NONE && p->schedule != HD_SCHEDULE_CONSTANT)
+    hd_config_error(cfg, err, "optimizer", "adaptive",
+                    "adagrad_norm sets the learning rate itself: use schedule = constant");
   if (run->method == HD_THEORY_RECURSION)
     hd_config_error(cfg, err, "theory", "method", "gmm_multiclass has no exact recursion; use ode");
 }
@@ -503,6 +513,14 @@ static void build_limit(struct mc_plan *P)
   }
 }
 
+static void group_traces(struct mc_groups *G, size_t l)
+{
+  for (size_t c = 0; c < l; c++) {
+    G->trK[c] = 0;
+    for (size_t g = 0; g < G->n; g++) G->trK[c] += G->w[g] * G->lam[g * l + c];
+  }
+}
+
 static double lam_eff(const struct mc_groups *G, size_t g, size_t l)
 {
   double v = 0;
@@ -586,7 +604,7 @@ static void build_observables(struct mc_plan *P)
   const size_t l = P->l;
   int teacher = P->p.teacher != MC_TEACHER_NONE;
   P->n_overlap = l <= 16 ? l : 16;
-  P->obs = calloc(4 + 2 * P->n_overlap + 2 * P->n_bands + 2, sizeof *P->obs);
+  P->obs = calloc(5 + 2 * P->n_overlap + 2 * P->n_bands + 2, sizeof *P->obs);
   add_obs(P, "risk", 1, "population risk sum_c p_c E f(r; c), r ~ N(m_c, S_c) (E3)");
   add_obs(P, "error", 0, P->q == 1 ? "classification error sum_c p_c Phi(-side_c m_c / sqrt(s_c))"
                                    : "classification error sum_c p_c P(argmax r != c) (QMC, "
@@ -603,6 +621,10 @@ static void build_observables(struct mc_plan *P)
     snprintf(name, sizeof name, "cosine_%zu", c + 1);
     add_obs(P, name, 0, "cosine <X%s, mu_%zu> / (||X%s|| ||mu_%zu||) (0 while X = 0)",
             P->q > 1 ? "_c" : "", c + 1, P->q > 1 ? "_c" : "", c + 1);
+  }
+  if (P->adaptive) {
+    P->o_lr = P->n_obs;
+    add_obs(P, "lr", 1, "AdaGrad-Norm learning rate lr / sqrt(b^2 + G(t)) (spec §2.8)");
   }
   if (teacher) {
     P->o_distance = P->n_obs;
@@ -671,6 +693,9 @@ static void *mc_plan_create(const void *params, const struct hd_run_params *run,
   build_groups(P);
   if (P->p.limit_nodes > 0) build_limit(P);
   P->th = P->p.limit_nodes > 0 ? &P->lim : &P->fin;
+  group_traces(&P->fin, l);
+  group_traces(&P->lim, l);
+  P->adaptive = P->p.adaptive == MC_ADAPTIVE_ADAGRAD_NORM;
   build_bands(P);
   if (mc_quad_init(&P->quad, &P->p, P->q, msg, sizeof msg) != 0) {
     hd_config_error(cfg, err, "loss", "quadrature", "%s", msg);
@@ -683,7 +708,7 @@ static void *mc_plan_create(const void *params, const struct hd_run_params *run,
                                              sizeof P->breakpoints / sizeof P->breakpoints[0]);
   build_observables(P);
   P->gamma_crit = INFINITY;
-  if (P->p.loss == MC_LOSS_LS || P->p.loss == MC_LOSS_ONEHOT_LS) {
+  if ((P->p.loss == MC_LOSS_LS || P->p.loss == MC_LOSS_ONEHOT_LS) && !P->adaptive) {
     P->gamma_crit = critical_lr(P);
     double gmax = hd_schedule_max(&P->schedule, run->horizon);
     if (gmax >= P->gamma_crit)

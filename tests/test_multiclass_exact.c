@@ -286,6 +286,26 @@ static void solvers(void)
   }
 }
 
+/* AdaGrad-Norm (spec §2.8): for q = 1 least squares tr I_c = E f'^2 = 2 R_c, so
+ * G(t) = 2 (Tr K/d) int_0^t R ds and lr(t) = lr / sqrt(b^2 + G): checked against the
+ * trapezoid integral of the theory's own risk on a fine grid (error ~1e-7). */
+static void adagrad(void)
+{
+  struct run r;
+  theory(&r, 5, 300, "covariance = isotropic\nvariance = 0.8\nmeans = antipodal", "least_squares",
+         1.5, "adaptive = adagrad_norm\nadagrad_b = 0.7", 10, 1e-11, "",
+         "linear(0, 10, 4001)");
+  double integral = 0, worst = 0;
+  for (size_t j = 1; j < r.g.n; j++) {
+    integral += 0.5 * (at(&r, "risk", j) + at(&r, "risk", j - 1)) * (r.g.t[j] - r.g.t[j - 1]);
+    double want = 1.5 / sqrt(0.49 + 2 * 0.8 * integral);
+    worst = fmax(worst, fabs(at(&r, "lr", j) - want) / want);
+  }
+  tl_check(!r.th.failed && worst < 1e-6, "AdaGrad-Norm: lr(t) = lr / sqrt(b^2 + 2 (Tr K/d) int R) "
+           "to %.1e (lr(10) = %.6f)", worst, at(&r, "lr", r.g.n - 1));
+  done(&r);
+}
+
 int main(void)
 {
   ls_isotropic();
@@ -295,5 +315,6 @@ int main(void)
   quadrature();
   limit_grid();
   solvers();
+  adagrad();
   return tl_finish();
 }

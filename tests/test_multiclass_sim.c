@@ -50,10 +50,11 @@ static void versus(const char *label, int d, int runs, const char *data, const c
                    double lr, const char *opt)
 {
   struct hd_session *s = tl_session(model, d, data, loss, lr, opt, runs);
-  const char *const names[4] = {"risk", "error", "norm", "cosine_1"};
-  struct mc_verdict v = mc_theory_vs_sim(s, runs, names, 4, 0);
-  tl_check(v.ok, "%s (d = %d): risk, error, ||X||^2, cosine within 4 s.e. + 2|ODE| b_d (worst at %.2f)",
-           label, d, v.worst);
+  const char *const names[5] = {"risk", "error", "norm", "cosine_1", "lr"};
+  int adaptive = ((const struct mc_plan *)s->plan)->adaptive;
+  struct mc_verdict v = mc_theory_vs_sim(s, runs, names, 4 + (size_t)adaptive, 0);
+  tl_check(v.ok, "%s (d = %d): risk, error, ||X||^2, cosine%s within 4 s.e. + 2|ODE| b_d (worst at %.2f)",
+           label, d, adaptive ? ", lr" : "", v.worst);
   tl_session_free(s);
 }
 
@@ -77,6 +78,9 @@ int main(void)
   versus("8-class softmax (QMC rule)", 400, 8,
          "classes = 8\ncovariance = isotropic\nmeans = orthogonal\nmean_scale = 2", "softmax", 1.0,
          "");
+  versus("AdaGrad-Norm logistic, power law", 400, 8,
+         "covariance = power_law\nalpha = 1.1, 1.5\nmean_profile = power_law", "logistic", 2.0,
+         "adaptive = adagrad_norm\nadagrad_b = 0.5");
   /* 4 runs: its cost is the 32-dimensional QMC error, read at every output of every run */
   versus("32-class one-hot LS (issue: K up to 32)", 800, 4,
          "classes = 32\ncovariance = isotropic\nvariance = 0.5\nmeans = orthogonal\nmean_scale = 2",

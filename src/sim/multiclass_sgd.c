@@ -17,12 +17,17 @@
 
 #define STREAM_LABEL_NOISE (HD_STREAM_EXTRA + 0)
 
-/* state: X (q columns of d) | x (d) | batch accumulator (q d, only when B > 1) */
+/* state: X (q columns of d) | x (d) | batch accumulator (q d, only when B > 1) |
+ * G, AdaGrad-Norm's d^-2 sum_{j<k} ||grad_j||^2 (one value) */
+static size_t adagrad_slot(const struct mc_plan *P)
+{
+  size_t qd = P->q * P->d;
+  return qd + P->d + (P->p.batch > 1 ? qd : 0);
+}
+
 size_t mc_sim_state_size(const void *plan)
 {
-  const struct mc_plan *P = plan;
-  size_t qd = P->q * P->d;
-  return (qd + P->d + (P->p.batch > 1 ? qd : 0)) * sizeof(double);
+  return (adagrad_slot(plan) + 1) * sizeof(double);
 }
 
 void mc_sim_start(const void *plan, uint64_t run, void *state)
@@ -39,6 +44,7 @@ void mc_sim_start(const void *plan, uint64_t run, void *state)
   } else {
     memset(X, 0, n * sizeof(double));
   }
+  X[adagrad_slot(P)] = 0.0;
 }
 
 static double sigmoid(double r) { return r >= 0 ? 1 / (1 + exp(-r)) : exp(r) / (1 + exp(r)); }
@@ -70,7 +76,7 @@ int mc_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uin
   const size_t d = P->d, q = P->q, l = P->l, B = (size_t)P->p.batch;
   const double dd = (double)d, noise = P->p.label_noise, delta = P->p.ridge;
   const double *theta = P->p.teacher != MC_TEACHER_NONE ? P->u + l * d : NULL;
-  double *X = state, *x = X + q * d, *acc = x + d;
+  double *X = state, *x = X + q * d, *acc = x + d, *G = X + adagrad_slot(P);
   double r[MC_MAX_Q], gr[MC_MAX_Q];
   struct hd_rng rf, rl, rn;
   hd_rng_init(&rf, P->seed, run, HD_STREAM_FEATURES, k0);
@@ -80,7 +86,9 @@ int mc_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uin
     hd_rng_seek(&rf, k);
     hd_rng_seek(&rl, k);
     if (noise != 0) hd_rng_seek(&rn, k);
-    const double gamma = hd_schedule_lr((double)k / dd, &P->schedule);
+    const double gamma = P->adaptive ? P->p.lr / sqrt(P->p.adagrad_b * P->p.adagrad_b + *G)
+                                      : hd_schedule_lr((double)k / dd, &P->schedule);
+    double gsum = 0; /* sum over the batch of ||x||^2 ||grad_r f||^2 */
     const double g = gamma / (dd * (double)B), shrink = 1.0 - gamma * delta / dd;
     if (B > 1) memset(acc, 0, q * d * sizeof(double));
     for (size_t b = 0; b < B; b++) {
@@ -99,6 +107,11 @@ int mc_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uin
         return 1;
       }
       loss_grad(P, c, r, y, gr);
+      if (P->adaptive) {
+        double g2 = 0;
+        for (size_t j = 0; j < q; j++) g2 += gr[j] * gr[j];
+        gsum += hd_dot(x, x, d) * g2;
+      }
       if (B == 1) {
         for (size_t j = 0; j < q; j++) {
           double *Xj = X + j * d, cj = g * gr[j];
@@ -116,6 +129,7 @@ int mc_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uin
     }
     if (B > 1)
       for (size_t i = 0; i < q * d; i++) X[i] = shrink * X[i] - g * acc[i];
+    if (P->adaptive) *G += gsum / ((double)B * dd * dd); /* used from step k + 1 on */
   }
   double chk = 0;
   for (size_t i = 0; i < q * d; i++) chk += X[i] - X[i];
@@ -134,7 +148,8 @@ void mc_sim_observe(const void *plan, const void *state, double *out)
   const size_t d = P->d, q = P->q, A = P->A, nv = P->nv, b = P->block;
   const double *X = state;
   const double *theta = P->p.teacher != MC_TEACHER_NONE ? P->u + P->l * d : NULL;
-  double *y = calloc(P->fin.n * b, sizeof *y);
+  double *y = calloc((P->fin.n + (size_t)P->adaptive) * b, sizeof *y);
+  if (P->adaptive) y[P->fin.n * b] = X[adagrad_slot(P)];
   double e[MC_MAX_Q];
   for (size_t i = 0; i < d; i++) {
     double *yg = y + P->mode_group[i] * b;
