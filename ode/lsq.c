@@ -6,10 +6,20 @@
  *   da_g/dt = -2 gamma(t) [ (lambda_g + delta) a_g + delta b_g ]
  *             + 2 gamma(t)^2 lambda_g R(t)                                      (LS-3)
  *   R(t)    = 1/2 ( sum_g w_g lambda_g a_g + sigma^2 ),  w_g = n_g / d           (LS-4)
+ *
+ * Noisy SGD (noisy_sgd_privacy.md) extends this path, it does not copy it: injected noise
+ * sigma_n adds the constant forcing gamma^2 sigma_n^2 / B to da_g/dt (NS-4, mini-batch B,
+ * DP-SGD convention), and clipping the data gradient at c multiplies lambda_g in the
+ * drift by mu_c(R) and replaces 2R by S_c(R) in the forcing (NS-12).  With sigma_n = 0,
+ * no clipping, the arithmetic is exactly the streaming least-squares one.
  */
 #include <math.h>
 
 #include "lsq.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
 
 static double risk_of(const struct lsq_plan *P, const double *y)
 {
@@ -18,16 +28,46 @@ static double risk_of(const struct lsq_plan *P, const double *y)
   return 0.5 * (s + P->p.label_noise * P->p.label_noise);
 }
 
+void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu_c,
+                      double *dS_c)
+{
+  if (!(R > 0)) { /* r = 0 almost surely: nothing is clipped, E min(r^2, c^2) = 0 */
+    *mu_c = 1, *S_c = 0, *dmu_c = 0, *dS_c = 2;
+    return;
+  }
+  double z = c / (2 * sqrt(R)), ez = erf(z), g = exp(-z * z);
+  *mu_c = ez;
+  *S_c = 2 * R * (ez - 2 * z / sqrt(M_PI) * g) + c * c * (1 - ez);
+  *dmu_c = 2 / sqrt(M_PI) * g * (-z / (2 * R)); /* dz/dR = -z / (2R) */
+  *dS_c = 2 * ez; /* d/dv E min(r^2,c^2) = P(|r| < c) for v = Var r = 2R */
+}
+
 static int lsq_rhs(double t, const double *y, double *dydt, void *params)
 {
   const struct lsq_plan *P = params;
   double gamma = hd_schedule_lr(t, &P->schedule);
   double delta = P->p.ridge;
   double R = risk_of(P, y);
+  if (P->p.clip > 0) { /* (NS-12) */
+    double mc, S, dmc, dS;
+    lsq_clip_factors(P->p.clip, R, &mc, &S, &dmc, &dS);
+    double forcing = gamma * gamma * P->p.noise * P->p.noise / (double)P->batch;
+    for (size_t g = 0; g < P->n_groups; g++) {
+      double lam = P->g_lambda[g], b = y[2 * g], a = y[2 * g + 1];
+      dydt[2 * g] = -gamma * ((mc * lam + delta) * b + delta * P->g_c[g]);
+      dydt[2 * g + 1] = -2 * gamma * ((mc * lam + delta) * a + delta * b) +
+                        gamma * gamma * lam * S + forcing;
+    }
+    return 0;
+  }
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g], b = y[2 * g], a = y[2 * g + 1];
     dydt[2 * g] = -gamma * ((lam + delta) * b + delta * P->g_c[g]);
     dydt[2 * g + 1] = -2 * gamma * ((lam + delta) * a + delta * b) + 2 * gamma * gamma * lam * R;
+  }
+  if (P->p.noise != 0) { /* (NS-4): + gamma^2 sigma^2 / B */
+    double forcing = gamma * gamma * P->p.noise * P->p.noise / (double)P->batch;
+    for (size_t g = 0; g < P->n_groups; g++) dydt[2 * g + 1] += forcing;
   }
   return 0;
 }
@@ -53,6 +93,17 @@ static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
     J->V[2 * g] = 0;
     J->V[2 * g + 1] = 0.5 * P->g_weight[g] * lam;
   }
+  if (P->p.clip > 0) { /* (NS-12): mu_c(R), S_c(R) add u v^T with the same v = dR/dy */
+    double mc, S, dmc, dS;
+    lsq_clip_factors(P->p.clip, risk_of(P, y), &mc, &S, &dmc, &dS);
+    for (size_t g = 0; g < P->n_groups; g++) {
+      double lam = P->g_lambda[g], *B = J->blocks + 4 * g;
+      B[0] = -gamma * (mc * lam + delta);
+      B[3] = -2 * gamma * (mc * lam + delta);
+      J->U[2 * g] = -gamma * lam * y[2 * g] * dmc;
+      J->U[2 * g + 1] = -2 * gamma * lam * y[2 * g + 1] * dmc + gamma * gamma * lam * dS;
+    }
+  }
   return 0;
 }
 
@@ -66,6 +117,13 @@ size_t lsq_ode_dimension(const void *plan)
  * a random start adds sigma_0^2 to nu_i(0). */
 static void lsq_initial(const struct lsq_plan *P, double *y0)
 {
+  if (P->p.init == LSQ_INIT_FIXED) { /* a fixed theta_0: b = <p mu(0)>, a = <mu(0)^2> */
+    for (size_t g = 0; g < P->n_groups; g++) {
+      y0[2 * g] = P->g_m0p[g];
+      y0[2 * g + 1] = P->g_m00[g];
+    }
+    return;
+  }
   double s0 = P->p.init == LSQ_INIT_RANDOM ? P->p.init_scale * P->p.init_scale : 0.0;
   for (size_t g = 0; g < P->n_groups; g++) {
     y0[2 * g] = -P->g_c[g];

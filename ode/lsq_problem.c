@@ -7,69 +7,22 @@
 #include <string.h>
 
 #include "lsq.h"
+#include "lsq_table.h"
 #include "rng.h"
 #include "spectrum.h"
 
-#define F(field) offsetof(struct lsq_params, field)
-
-static const char *const spectra[] = {"isotropic", "zero_one", "power_law", "power_law_decay",
-                                      "file", NULL};
-static const char *const targets[] = {"random", "aligned", "source", "zero", NULL};
+const char *const lsq_spectra[] = {"isotropic", "zero_one", "power_law", "power_law_decay",
+                                   "file", NULL};
+const char *const lsq_targets[] = {"random", "aligned", "source", "zero", NULL};
+const char *const lsq_schedules[] = {"constant", "step", "inverse_power", NULL};
 static const char *const laws[] = {"gaussian", "rademacher", NULL};
-static const char *const schedules[] = {"constant", "step", "inverse_power", NULL};
 static const char *const inits[] = {"zero", "random", NULL};
 
 static const struct hd_param lsq_table[] = {
-  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, 0, NULL, "",
-   "dimension of the data and of theta", "LS-1"},
-  {"data", "spectrum", HD_ENUM, F(spectrum), "isotropic", 0, 0, 0, spectra, "",
-   "covariance eigenvalues: isotropic (all 1), zero_one (a fraction zero, the rest equal), "
-   "power_law (c (i/d)^alpha, bounded), power_law_decay (c i^-alpha: only with "
-   "[theory] method = recursion), file", NULL},
-  {"data", "alpha", HD_REAL, F(alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "",
-   "power-law exponent", NULL},
-  {"data", "zero_fraction", HD_REAL, F(zero_fraction), "0.5", 0, 1, HD_MAX_EXCL, NULL, "",
-   "fraction of zero eigenvalues (zero_one spectrum)", NULL},
-  {"data", "spectrum_file", HD_PATH, F(spectrum_file), "", 0, 0, 0, NULL, "",
-   "eigenvalues, one per line (text) or dataset /lambda (*.h5), relative to the model "
-   "file; needs spectrum = file", NULL},
-  {"data", "normalise", HD_BOOL, F(normalise), "false", 0, 0, 0, NULL, "",
-   "rescale a file spectrum to mean 1 (generated spectra always have mean 1)", NULL},
-  {"data", "target", HD_ENUM, F(target), "random", 0, 0, 0, targets, "",
-   "theta* = p / sqrt(d): random (p_i ~ N(0,1), fixed by the seed), aligned (p_i = 1), "
-   "source (p_i^2 ~ lambda_i^beta, mean 1), zero", NULL},
-  {"data", "source_beta", HD_REAL, F(source_beta), "0", -10, 10, 0, NULL, "",
-   "exponent beta of the source condition (target = source)", NULL},
-  {"data", "label_noise", HD_REAL, F(label_noise), "0", 0, 1e6, 0, NULL, "",
-   "standard deviation sigma of the label noise eps", "LS-1"},
-  {"data", "distribution", HD_ENUM, F(distribution), "gaussian", 0, 0, 0, laws, "",
-   "law of the whitened features z (unit variance); the ODE limit is the same for both",
-   NULL},
-  {"data", "bands", HD_INT, F(bands), "4", 1, 16, 0, NULL, "",
-   "spectral bands (decades of lambda below lambda_max, the last one open) for the "
-   "band-resolved error", NULL},
-  {"optimizer", "lr", HD_REAL, F(lr), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
-   "learning rate gamma; the SGD step is gamma/d", "LS-1"},
-  {"optimizer", "ridge", HD_REAL, F(ridge), "0", 0, 1e6, 0, NULL, "",
-   "ridge penalty delta", "LS-1"},
-  {"optimizer", "schedule", HD_ENUM, F(schedule), "constant", 0, 0, 0, schedules, "",
-   "learning-rate schedule gamma(t): constant, step (lr * lr_factor^floor(t/lr_every)), "
-   "inverse_power (lr / (1 + t/lr_t0)^lr_power)", NULL},
-  {"optimizer", "lr_every", HD_REAL, F(lr_every), "1", 0, 1e9, HD_MIN_EXCL, NULL, "t",
-   "period of the step schedule", NULL},
-  {"optimizer", "lr_factor", HD_REAL, F(lr_factor), "0.5", 0, 1e3, HD_MIN_EXCL, NULL, "",
-   "factor of the step schedule", NULL},
-  {"optimizer", "lr_t0", HD_REAL, F(lr_t0), "1", 0, 1e9, HD_MIN_EXCL, NULL, "t",
-   "time scale t0 of the inverse_power schedule", NULL},
-  {"optimizer", "lr_power", HD_REAL, F(lr_power), "1", 0, 10, 0, NULL, "",
-   "exponent of the inverse_power schedule", NULL},
-  {"optimizer", "init", HD_ENUM, F(init), "zero", 0, 0, 0, inits, "",
-   "theta_0 = 0, or random: theta_0 ~ N(0, init_scale^2 / d I), independent per run", NULL},
-  {"optimizer", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
-   "sigma_0 of the random initialisation", NULL},
+  LSQ_PARAM_ROWS(laws, inits)
 };
 
-static void lsq_validate(const void *params, const struct hd_run_params *run,
+void lsq_validate(const void *params, const struct hd_run_params *run,
                          const struct hd_config *cfg, struct hd_errors *err)
 {
   const struct lsq_params *p = params;
@@ -166,23 +119,38 @@ static void build_groups(struct lsq_plan *P)
   P->g_weight = calloc(ng, sizeof(double));
   P->g_c = calloc(ng, sizeof(double));
   P->g_band = calloc(ng, sizeof(size_t));
+  if (P->theta_0) {
+    P->g_m00 = calloc(ng, sizeof(double));
+    P->g_m0p = calloc(ng, sizeof(double));
+  }
+  P->mode_group = malloc(d * sizeof(size_t));
   size_t g = 0;
   for (size_t i = 0; i < d; i++) {
     if (i > 0 && *ord[i] != *ord[i - 1]) g++;
     size_t mode = (size_t)(ord[i] - P->lambda);
+    P->mode_group[mode] = g;
     double pi = P->theta_star[mode] * sqrt((double)d);
     P->g_lambda[g] = *ord[i];
     P->g_weight[g] += 1.0;
     P->g_c[g] += pi * pi;
+    if (P->theta_0) { /* mu_i(0) = sqrt(d) (theta_0,i - theta*_i) */
+      double mu0 = sqrt((double)d) * (P->theta_0[mode] - P->theta_star[mode]);
+      P->g_m00[g] += mu0 * mu0;
+      P->g_m0p[g] += pi * mu0;
+    }
   }
   for (g = 0; g < ng; g++) {
+    if (P->theta_0) {
+      P->g_m00[g] /= P->g_weight[g];
+      P->g_m0p[g] /= P->g_weight[g];
+    }
     P->g_c[g] /= P->g_weight[g];
     P->g_weight[g] /= (double)d;
   }
   free(ord);
 }
 
-static void lsq_plan_destroy(void *plan)
+void lsq_plan_destroy(void *plan)
 {
   struct lsq_plan *P = plan;
   if (!P) return;
@@ -194,11 +162,16 @@ static void lsq_plan_destroy(void *plan)
   free(P->g_c);
   free(P->g_band);
   free(P->mode_band);
+  free(P->mode_group);
   free(P->obs);
+  free(P->theta_0);
+  free(P->g_m00);
+  free(P->g_m0p);
+  free(P->noisy);
   free(P);
 }
 
-static void *lsq_plan_create(const void *params, const struct hd_run_params *run,
+void *lsq_plan_create(const void *params, const struct hd_run_params *run,
                              const struct hd_config *cfg, struct hd_errors *err)
 {
   struct lsq_plan *P = calloc(1, sizeof *P);
@@ -262,7 +235,23 @@ static void *lsq_plan_create(const void *params, const struct hd_run_params *run
                                      .t0 = P->p.lr_t0, .power = P->p.lr_power};
   P->n_breakpoints = hd_schedule_breakpoints(&P->schedule, run->horizon, P->breakpoints,
                                              sizeof P->breakpoints / sizeof P->breakpoints[0]);
-  P->m4 = P->p.distribution == HD_FEATURES_RADEMACHER ? 1.0 : 3.0;
+  /* E z^4: Gaussian 3, Rademacher 1, uniform 9/5 (the non-centred uniform has the
+   * centred one's fourth central moment; its mean is outside the theory, see the note) */
+  P->m4 = P->p.distribution == HD_FEATURES_RADEMACHER ? 1.0
+          : P->p.distribution >= LSQ_FEATURES_UNIFORM ? 1.8 : 3.0;
+  P->batch = P->p.batch > 0 ? (size_t)P->p.batch : 1;
+  P->trace = 0;
+  for (size_t i = 0; i < d; i++) P->trace += P->lambda[i];
+  P->clip_norm = P->p.clip > 0 ? P->p.clip * sqrt(P->trace) : 0.0;
+  /* one pass over ceil(horizon d) records unless the dataset size is given */
+  P->records = P->p.records > 0 ? (size_t)P->p.records : (size_t)ceil(run->horizon * (double)d);
+  if (P->p.init == LSQ_INIT_FIXED) { /* one theta_0 ~ N(0, sigma_0^2/d) per seed */
+    struct hd_rng r;
+    P->theta_0 = malloc(d * sizeof(double));
+    hd_rng_init(&r, P->seed, UINT64_MAX, HD_STREAM_INIT, 0);
+    hd_rng_normal_array(&r, P->theta_0, d);
+    for (size_t i = 0; i < d; i++) P->theta_0[i] *= P->p.init_scale / sd;
+  }
   P->kernel = (struct hd_lsq_kernel){.d = d, .sqrt_lambda = P->sqrt_lambda,
                                      .theta_star = P->theta_star, .ridge = P->p.ridge,
                                      .label_noise = P->p.label_noise,
@@ -270,6 +259,16 @@ static void *lsq_plan_create(const void *params, const struct hd_run_params *run
                                      .lr = hd_schedule_lr, .lr_ctx = &P->schedule};
   build_groups(P);
   build_bands(P);
+  P->noisy_kernel = P->p.noise != 0 || P->batch != 1 || P->p.clip > 0 ||
+                    P->p.dataset == LSQ_DATA_FIXED || P->p.distribution >= LSQ_FEATURES_UNIFORM;
+  if (P->noisy_kernel) {
+    P->noisy = malloc(sizeof *P->noisy);
+    *P->noisy = (struct hd_noisy_kernel_cfg){
+        .base = &P->kernel, .law = P->p.distribution, .noise = P->p.noise, .batch = P->batch,
+        .clip_norm = P->clip_norm, .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
+        .records = P->p.dataset == LSQ_DATA_FIXED ? P->records : 0,
+        .shuffle = P->p.order == LSQ_ORDER_SHUFFLED};
+  }
 
   if (P->p.spectrum == HD_SPECTRUM_POWER_LAW_DECAY)
     snprintf(P->note, sizeof P->note,
@@ -288,19 +287,20 @@ static void *lsq_plan_create(const void *params, const struct hd_run_params *run
   return P;
 }
 
-static size_t lsq_observables(const void *plan, const struct hd_observable **obs)
+size_t lsq_observables(const void *plan, const struct hd_observable **obs)
 {
   const struct lsq_plan *P = plan;
   *obs = P->obs;
   return P->n_obs;
 }
 
-static double lsq_steps_per_time(const void *plan)
+double lsq_steps_per_time(const void *plan)
 {
-  return (double)((const struct lsq_plan *)plan)->d;
+  const struct lsq_plan *P = plan; /* t = k B / d */
+  return (double)P->d / (double)P->batch;
 }
 
-static const char *lsq_theory_note(const void *plan)
+const char *lsq_theory_note(const void *plan)
 {
   const struct lsq_plan *P = plan;
   return P->note[0] ? P->note : NULL;
@@ -317,18 +317,5 @@ const struct hd_problem hd_problem_streaming_lsq = {
   .validate = lsq_validate,
   .plan_create = lsq_plan_create,
   .plan_destroy = lsq_plan_destroy,
-  .observables = lsq_observables,
-  .steps_per_time = lsq_steps_per_time,
-  .ode_dimension = lsq_ode_dimension,
-  .ode = lsq_ode,
-  .ode_observe = lsq_observe_groups,
-  .recursion_dimension = lsq_recursion_dimension,
-  .recursion_init = lsq_recursion_init,
-  .recursion_step = lsq_recursion_step,
-  .recursion_observe = lsq_recursion_observe,
-  .theory_note = lsq_theory_note,
-  .sim_state_size = lsq_sim_state_size,
-  .sim_start = lsq_sim_start,
-  .sim_advance = lsq_sim_advance,
-  .sim_observe = lsq_sim_observe,
+  LSQ_SHARED_OPS,
 };

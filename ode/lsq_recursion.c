@@ -9,7 +9,12 @@
  *          + eta^2 delta^2 c_g - 2 eta delta alpha_g b_g                         (NS-2)
  *   R_k  = 1/2 ( sum_g w_g lambda_g a_g + sigma_eps^2 )
  * (2R d eta^2 lambda collects eta^2 lambda_i sum_j lambda_j v_j and eta^2 lambda_i
- * sigma_eps^2 of NS-2.)  m4 = E z^4: 3 for Gaussian features, 1 for Rademacher. */
+ * sigma_eps^2 of NS-2.)  m4 = E z^4: 3 for Gaussian features, 1 for Rademacher.
+ *
+ * Noisy SGD extends it (noisy_sgd_privacy.md §1.2): with mini-batch B the step is
+ * eta = gamma(kB/d) B / d, the data variance terms are averaged over the batch (divided by
+ * B), and the injected noise (eta sigma_n / B) xi adds d eta^2 sigma_n^2 / B^2 to a_g.
+ * B = 1, sigma_n = 0 is bit-for-bit the streaming recursion above. */
 #include "lsq.h"
 
 size_t lsq_recursion_dimension(const void *plan) { return lsq_ode_dimension(plan); }
@@ -17,9 +22,10 @@ size_t lsq_recursion_dimension(const void *plan) { return lsq_ode_dimension(plan
 void lsq_recursion_step(const void *plan, uint64_t k, double *y)
 {
   const struct lsq_plan *P = plan;
-  double d = (double)P->d;
-  double eta = hd_schedule_lr((double)k / d, &P->schedule) / d;
+  double d = (double)P->d, Bt = (double)P->batch;
+  double eta = hd_schedule_lr((double)(k * P->batch) / d, &P->schedule) / d * Bt;
   double delta = P->p.ridge;
+  double noise = P->p.noise != 0 ? d * eta * eta * P->p.noise * P->p.noise / (Bt * Bt) : 0.0;
   double s2 = 0;
   for (size_t g = 0; g < P->n_groups; g++) s2 += P->g_weight[g] * P->g_lambda[g] * y[2 * g + 1];
   double twoR = s2 + P->p.label_noise * P->p.label_noise;
@@ -27,9 +33,10 @@ void lsq_recursion_step(const void *plan, uint64_t k, double *y)
     double lam = P->g_lambda[g], b = y[2 * g], a = y[2 * g + 1], c = P->g_c[g];
     double al = 1 - eta * (lam + delta);
     y[2 * g] = al * b - eta * delta * c;
-    y[2 * g + 1] = (al * al + (P->m4 - 2) * eta * eta * lam * lam) * a +
-                   eta * eta * lam * d * twoR + eta * eta * delta * delta * c -
+    y[2 * g + 1] = (al * al + (P->m4 - 2) * eta * eta * lam * lam / Bt) * a +
+                   eta * eta * lam * d * twoR / Bt + eta * eta * delta * delta * c -
                    2 * eta * delta * al * b;
+    if (noise != 0.0) y[2 * g + 1] += noise;
   }
 }
 

@@ -91,6 +91,14 @@ struct hd_problem {
   int (*sim_advance)(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
                      uint64_t *bad_step);
   void (*sim_observe)(const void *plan, const void *state, double *out);
+
+  /* ---- optional: extra results (appended for noisy_sgd, issue 4) ---- */
+  /* Post-processing that is neither an observable on the grid nor a simulation, e.g.
+   * the privacy-loss curves of noisy_sgd computed from the theory: the problem writes
+   * its own groups into the open HDF5 file `h5file` (an hid_t) before it is closed.
+   * Returns 0, or -1 with a message (the output is then not written). */
+  int (*write_extra)(void *plan, const struct hd_run_params *run, const double *grid_t,
+                     size_t n_times, int64_t h5file, char *msg, size_t msglen);
 };
 
 #endif

@@ -17,6 +17,10 @@ struct hd_schedule {
 
 double hd_schedule_lr(double t, const void *schedule); /* signature fits hd_lsq_kernel.lr */
 
+/* Gamma(t) = integral of gamma over [0, t], in closed form for every schedule (the
+ * intrinsic time of the noisy_sgd privacy theory, NS-5/NS-10). */
+double hd_schedule_integral(double t, const struct hd_schedule *s);
+
 /* sup over [0, horizon] of gamma(t) (every schedule here is non-increasing when factor
  * <= 1, but a step factor > 1 is allowed). */
 double hd_schedule_max(const struct hd_schedule *s, double horizon);

@@ -1,6 +1,7 @@
 /* lsq_sgd.c — the real algorithm for streaming least squares: one-pass SGD (LS-1) at
- * dimension d, one run at a time.  The hot loop lives in lsq_kernel.c; this file sets a
- * run's initial point and reads its observables off the error vector e = theta - theta*. */
+ * dimension d, one run at a time.  The hot loop lives in lsq_kernel.c (noisy SGD with
+ * injected noise, clipping, mini-batches or a fixed dataset: noisy_kernel.c, NS-1); this
+ * file sets a run's initial point and reads its observables off e = theta - theta*. */
 #include <math.h>
 #include <string.h>
 
@@ -10,16 +11,21 @@
 size_t lsq_sim_state_size(const void *plan)
 {
   const struct lsq_plan *P = plan;
+  if (P->noisy_kernel) return P->d * sizeof(double) + hd_noisy_kernel_work_bytes(P->noisy);
   return (P->d + hd_lsq_kernel_work_size(&P->kernel)) * sizeof(double);
 }
 
-/* theta_0 = 0, or theta_0 ~ N(0, sigma_0^2 / d I) from the run's own INIT stream. */
+/* theta_0 = 0, or theta_0 ~ N(0, sigma_0^2 / d I) from the run's own INIT stream, or the
+ * fixed theta_0 of the plan (one draw per seed, shared by all runs: the paper's case). */
 void lsq_sim_start(const void *plan, uint64_t run, void *state)
 {
   const struct lsq_plan *P = plan;
   double *e = state;
   size_t d = P->d;
-  if (P->p.init == LSQ_INIT_RANDOM) {
+  if (P->noisy_kernel) hd_noisy_kernel_start(P->noisy, e + d);
+  if (P->p.init == LSQ_INIT_FIXED) {
+    for (size_t i = 0; i < d; i++) e[i] = P->theta_0[i] - P->theta_star[i];
+  } else if (P->p.init == LSQ_INIT_RANDOM) {
     struct hd_rng r;
     hd_rng_init(&r, P->seed, run, HD_STREAM_INIT, 0);
     hd_rng_normal_array(&r, e, d);
@@ -35,6 +41,8 @@ int lsq_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, ui
 {
   const struct lsq_plan *P = plan;
   double *e = state;
+  if (P->noisy_kernel)
+    return hd_noisy_kernel_advance(P->noisy, P->seed, run, e, e + P->d, k0, k1, bad_step);
   return hd_lsq_kernel_advance(&P->kernel, P->seed, run, e, e + P->d, k0, k1, bad_step);
 }
 
