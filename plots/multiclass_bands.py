@@ -12,11 +12,9 @@ import os
 import re
 import sys
 
-from multiclass_common import parse_dir_args, require_modules
-
-require_modules("multiclass_bands.py")
-import h5py  # noqa: E402
-import numpy as np  # noqa: E402
+from hdsim_plot import option  # re-executes with Debian's python3 if needed
+import h5py
+import numpy as np
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -31,7 +29,11 @@ def series(f, group, name):
 
 
 def main(argv):
-    path, out = parse_dir_args(argv, __doc__, "")
+    args = argv[1:]
+    out = option(args, "-o")
+    if len(args) != 1:
+        sys.exit(__doc__)
+    path = args[0]
     out = out or os.path.splitext(path)[0] + "_bands.png"
     with h5py.File(path, "r") as f:
         names = [n for n in (f["theory"] if "theory" in f else f["simulation"])]

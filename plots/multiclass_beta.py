@@ -1,23 +1,20 @@
 #!/usr/bin/env python3
 """The beta phase transition (gmm_multiclass, spec multiclass_sgd.md §3.2).
 
-usage: python3 plots/multiclass_beta.py DIR [-o FIGURE.png]
+usage: python3 plots/multiclass_beta.py SWEEP.h5 [PLATEAU.h5] [-o FIGURE.png]
 
-DIR holds beta_<beta>.h5 (d -> infinity theory, validation/multiclass_beta_sweep.sh) and
-optionally plateau_mc.h5 (finite-d Monte Carlo at beta = 0.5).  Draws R(t) per beta, the
+SWEEP.h5: models/multiclass_beta_limit.ini's sweep over data.mean_beta (d -> infinity
+theory); PLATEAU.h5 (optional): models/multiclass_beta_plateau.ini (finite-d Monte Carlo
+at beta = 0.5).  Draws R(t) per beta, the
 local exponent dlog R / dlog t, and the finite-d plateau with its Monte Carlo; prints a
 table and checks the sweep's assertions (exit status 1 if one fails).
 """
-import glob
 import os
-import re
 import sys
 
-from multiclass_common import parse_dir_args, require_modules
-
-require_modules("multiclass_beta.py")
-import h5py  # noqa: E402
-import numpy as np  # noqa: E402
+from hdsim_plot import option, text  # re-executes with Debian's python3 if needed
+import h5py
+import numpy as np
 import matplotlib.pyplot as plt  # noqa: E402
 
 ALPHA_MIN = 1.1
@@ -29,22 +26,25 @@ def slope(t, R, t0, t1):
 
 
 def main(argv):
-    d, out = parse_dir_args(argv, __doc__, "beta_sweep.png")
+    args = argv[1:]
+    out = option(args, "-o")
+    if len(args) not in (1, 2):
+        sys.exit(__doc__)
+    out = out or os.path.splitext(args[0])[0] + ".png"
     runs = []
-    for path in glob.glob(os.path.join(d, "beta_*.h5")):
-        m = re.search(r"beta_([0-9.]+)\.h5$", path)
-        if m:
-            runs.append((float(m.group(1)), path))
-    runs.sort()
-    if not runs:
-        sys.exit(f"{d}: no beta_<beta>.h5 files")
+    with h5py.File(args[0], "r") as f:
+        if "sweep" not in f or "data.mean_beta" not in text(f["sweep"].attrs["keys"]).split(","):
+            sys.exit(f"{args[0]}: not a sweep over data.mean_beta")
+        betas = f["sweep/data.mean_beta"][()]
+        for k, beta in enumerate(betas):
+            g = f["points"][str(k)]
+            runs.append((float(beta), g["theory/t"][()], g["theory/risk"][()]))
+    runs.sort(key=lambda r: r[0])
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
     cols = plt.cm.plasma(np.linspace(0, 0.85, len(runs)))
     failures = []
     print(f"{'beta':>6} {'a_min-2b':>9} {'R(1e4)':>10} {'R(1e6)':>10} {'R(end)':>10} {'slope 1e4-1e6':>14} {'slope at end':>13}  phase")
-    for (beta, path), col in zip(runs, cols):
-        with h5py.File(path, "r") as f:
-            t, R = f["theory/t"][()], f["theory/risk"][()]
+    for (beta, t, R), col in zip(runs, cols):
         keep = t > 0
         t, R = t[keep], R[keep]
         s_long, s_end = slope(t, R, 1e4, 1e6), slope(t, R, t[-1] / 3, t[-1])
@@ -69,8 +69,8 @@ def main(argv):
     axes[1].set_ylabel("local exponent dlog R / dlog t")
     axes[1].axhline(-0.48, color="grey", ls=":", lw=1)
     axes[1].set_title("beta = 0 decays like t^-0.48; beta > 0.05 flattens", fontsize=10)
-    mc = os.path.join(d, "plateau_mc.h5")
-    if os.path.exists(mc):
+    mc = args[1] if len(args) == 2 else None
+    if mc:
         with h5py.File(mc, "r") as f:
             t = f["simulation/t"][()]
             m, se = f["simulation/risk/mean"][()], f["simulation/risk/stderr"][()]
