@@ -26,7 +26,8 @@ static const char *const inits[] = {"zero", "random", NULL};
 static const char *const adaptives[] = {"none", "adagrad_norm", NULL};
 
 static const struct hd_param mc_table[] = {
-  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, 0, NULL, "", "dimension of the data", "§1.1"},
+  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", "dimension of the data",
+   "§1.1"},
   {"data", "classes", HD_INT, F(classes), "2", 1, MC_MAX_CLASSES, 0, NULL, "",
    "number l of mixture components (classes)", "§1.1"},
   {"data", "probs", HD_STRING, F(probs), "", 0, 0, 0, NULL, "",
