@@ -176,6 +176,10 @@ static inline size_t mc_sym(size_t q, size_t i, size_t j)
   return i * q - i * (i - 1) / 2 + (j - i);
 }
 
+/* ode/multiclass_output.c: /multiclass in the output file (engine hook write_extra) */
+int mc_write_extra(void *plan, const struct hd_run_params *run, const double *grid_t,
+                   size_t n_times, int64_t h5file, char *msg, size_t msglen);
+
 /* src/sim/multiclass_sgd.c */
 size_t mc_sim_state_size(const void *plan);
 void mc_sim_start(const void *plan, uint64_t run, void *state);

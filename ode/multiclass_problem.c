@@ -769,4 +769,5 @@ const struct hd_problem hd_problem_gmm_multiclass = {
   .sim_start = mc_sim_start,
   .sim_advance = mc_sim_advance,
   .sim_observe = mc_sim_observe,
+  .write_extra = mc_write_extra,
 };

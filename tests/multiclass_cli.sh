@@ -49,6 +49,8 @@ check "run ok"                  exit_is 0 "$HDSIM" run "$tmp/ok.ini" -o "$tmp/ok
 check "output has theory risk"  bash -c "h5dump -d /theory/risk '$tmp/ok.h5' >/dev/null 2>&1"
 check "output has band margins" bash -c "h5dump -d /simulation/band_0_margin/mean '$tmp/ok.h5' >/dev/null 2>&1"
 check "alpha list recorded"     bash -c "h5dump -A -g /parameters '$tmp/ok.h5' | grep -q '1.1, 1.5'"
+check "derived values in /multiclass" bash -c "h5dump -a /multiclass/quadrature '$tmp/ok.h5' | grep -q 'Gauss-Hermite'"
+check "groups in /multiclass"   bash -c "h5dump -d /multiclass/groups/lambda_2 '$tmp/ok.h5' >/dev/null 2>&1"
 
 base 'covariance = isotropic' 'least_squares' | sed -e 's/^lr = 1$/lr = 5/' -e 's/^horizon = 1$/horizon = 10/' >"$tmp/div.ini"
 check "beyond gamma_crit: exit 3" exit_is 3 "$HDSIM" run "$tmp/div.ini" -o "$tmp/div.h5"
