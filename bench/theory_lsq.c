@@ -6,9 +6,14 @@
  * stable), s^2 = 0.25, nu(0) = 1.  BDF, rtol 1e-8, atol 1e-10, outputs on a log grid
  * 1e-3 .. 1e5 with 6 points per decade (CVODE's cost is set by steps, not outputs).
  *
- * d = 1e3 runs dense, gmres and structured (the ratios are what matters: notes 7.3
- * measured dense 326x slower than Jacobi-preconditioned GMRES); d = 1e4 .. max_d runs
- * structured only.  Targets: d = 1e5 under 1 s, d = 1e6 under 10 s.
+ * d = 1e3 runs dense, gmres, structured and woodbury (the ratios are what matters:
+ * notes 7.3 measured dense 326x slower than Jacobi-preconditioned GMRES); d = 1e4 ..
+ * max_d runs structured (SPGMR + exact Woodbury preconditioner) and woodbury (the same
+ * inverse as a direct solver), prints their ratio and the largest relative difference
+ * of their final states.  Targets: d = 1e5 under 1 s, d = 1e6 under 10 s.
+ *
+ * "seconds" is wall time (best of up to 5 runs for short cases), "cpu" the process CPU
+ * time of that run: on a shared machine the CPU time is the steadier of the two.
  *
  *   theory_lsq [--max-d N] [--skip-dense]
  */
@@ -57,28 +62,40 @@ static int ls3_jac(double t, const double *nu, struct hd_sjac *J, void *p)
 struct final {
   const struct ls3 *q;
   double risk;
+  size_t last;  /* index of the last output */
+  double *nu;   /* NULL, or d values: the state at the last output */
 };
 
 static int on_output(size_t k, double t, const double *nu, void *ctx)
 {
-  (void)k;
   (void)t;
   struct final *f = ctx;
   double R = 0;
   for (size_t i = 0; i < f->q->d; i++) R += f->q->lam[i] * nu[i];
   f->risk = 0.5 * (R / (double)f->q->d + f->q->s2);
+  if (f->nu && k == f->last) memcpy(f->nu, nu, f->q->d * sizeof(double));
   return 0;
 }
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(id, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Runs one case; returns seconds, or -1 on failure. */
-static double bench(size_t d, enum hd_linsol ls, const double *tout, size_t nout)
+static double now(void) { return clock_s(CLOCK_MONOTONIC); }
+static double cpu_now(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
+
+struct result {
+  double sec, cpu; /* -1 on failure */
+};
+
+/* Runs one case and, if final is not NULL, stores the state at t = 1e5 there. */
+static double bench_rtol = 1e-8, bench_atol = 1e-10;
+
+static struct result bench(size_t d, enum hd_linsol ls, const double *tout, size_t nout,
+                           double *final)
 {
   struct ls3 q = {.d = d, .g = 0.5, .s2 = 0.25, .lam = malloc(d * sizeof(double))};
   double *nu0 = malloc(d * sizeof(double));
@@ -92,23 +109,24 @@ static double bench(size_t d, enum hd_linsol ls, const double *tout, size_t nout
   }
   struct hd_ode_system sys = {.dimension = d, .rhs = ls3_rhs, .jac_structured = ls3_jac,
                               .block = 1, .rank = 1, .params = &q};
-  struct hd_integrate_opts o = {.rtol = 1e-8, .atol = 1e-10, .max_steps = 1000000, .linsol = ls};
+  struct hd_integrate_opts o = {.rtol = bench_rtol, .atol = bench_atol, .max_steps = 1000000, .linsol = ls};
   struct hd_integrate_stats st;
-  struct final fin = {.q = &q, .risk = NAN};
+  struct final fin = {.q = &q, .risk = NAN, .last = nout - 1, .nu = final};
   /* Short runs are repeated (best of up to 5, within about half a second) so that the
    * d = 1e3 ratios are not dominated by first-touch page faults and timer noise. */
-  double sec = INFINITY, spent = 0;
+  double sec = INFINITY, cpu = INFINITY, spent = 0;
   int rc = 0;
   for (int rep = 0; rep < 5 && spent < 0.5 && rc == 0; rep++) {
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     rc = hd_integrate(&sys, nu0, tout, nout, &o, on_output, &fin, &st);
-    double dt = now() - t0;
+    double dt = now() - t0, dc = cpu_now() - c0;
     spent += dt;
     if (dt < sec) sec = dt;
+    if (dc < cpu) cpu = dc;
   }
   if (rc != 0) {
     printf("%9zu  %-10s  FAILED: %s\n", d, st.linsol, st.message);
-    sec = -1;
+    sec = cpu = -1;
   } else {
     /* fixed point (Sherman-Morrison on the rank-one term): nu_i* = g s^2 / (2 - g m),
      * risk* = s^2 / (2 - g m) with m = mean(lam); the slowest modes (rate 2 g lam_1 ~
@@ -117,14 +135,63 @@ static double bench(size_t d, enum hd_linsol ls, const double *tout, size_t nout
     for (size_t i = 0; i < d; i++) m += q.lam[i];
     m /= (double)d;
     double risk_inf = q.s2 / (2 - q.g * m);
-    printf("%9zu  %-10s  %9.3f  %6ld  %8ld  %8ld  %6ld  %.10f  %.10f  %7.1f\n", d, st.linsol,
-           sec, st.steps, st.lin_iters, st.rhs_evals, st.prec_setups, fin.risk, risk_inf,
-           1e9 * sec / ((double)d * (double)st.steps));
+    printf("%9zu  %-10s  %8.3f  %8.3f  %6ld  %6ld  %6ld  %6ld  %6ld  %.10f  %.10f  %7.1f\n", d,
+           st.linsol, sec, cpu, st.steps, st.nonlin_iters, st.lin_iters, st.rhs_evals,
+           st.prec_setups, fin.risk, risk_inf, 1e9 * cpu / ((double)d * (double)st.steps));
   }
   fflush(stdout);
   free(q.lam);
   free(nu0);
-  return sec;
+  return (struct result){sec, cpu};
+}
+
+/* largest |a - b| / max(|a|, |b|) */
+static double maxrel(const double *a, const double *b, size_t n)
+{
+  double m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double s = fmax(fabs(a[i]), fabs(b[i]));
+    double e = s == 0 ? 0 : fabs(a[i] - b[i]) / s;
+    if (!(e <= m)) m = e;
+  }
+  return m;
+}
+
+static size_t ref_max_d = 10000;
+
+/* structured and woodbury at one d: their times, ratio and final-state difference */
+static void pair(size_t d, const double *tout, size_t nout, struct result *rs,
+                 struct result *rw)
+{
+  double *a = malloc(d * sizeof(double)), *b = malloc(d * sizeof(double));
+  if (!a || !b) {
+    fprintf(stderr, "out of memory at d = %zu\n", d);
+    exit(1);
+  }
+  *rs = bench(d, HD_LINSOL_STRUCTURED, tout, nout, a);
+  *rw = bench(d, HD_LINSOL_WOODBURY, tout, nout, b);
+  if (rs->sec > 0 && rw->sec > 0)
+    printf("%9zu  structured / woodbury: wall %.2f, cpu %.2f; final states differ by %.2g "
+           "(relative)\n",
+           d, rs->sec / rw->sec, rs->cpu / rw->cpu, maxrel(a, b, d));
+  if (d <= ref_max_d && rs->sec > 0 && rw->sec > 0) {
+    /* accuracy: both against a reference run at rtol 1e-12, atol 1e-14 (woodbury) */
+    double *ref = malloc(d * sizeof(double));
+    double r0 = bench_rtol, a0 = bench_atol;
+    bench_rtol = 1e-12;
+    bench_atol = 1e-14;
+    printf("  reference:\n");
+    struct result rr = bench(d, HD_LINSOL_WOODBURY, tout, nout, ref);
+    bench_rtol = r0;
+    bench_atol = a0;
+    if (rr.sec > 0)
+      printf("%9zu  error at t = 1e5 against the reference: structured %.2g, woodbury %.2g\n",
+             d, maxrel(a, ref, d), maxrel(b, ref, d));
+    free(ref);
+  }
+  fflush(stdout);
+  free(a);
+  free(b);
 }
 
 int main(int argc, char **argv)
@@ -149,15 +216,23 @@ int main(int argc, char **argv)
 
   printf("LS-3 (streaming least squares), lam_i = 2.5 (i/d)^1.5, g = 0.5, s^2 = 0.25; BDF rtol "
          "1e-8 atol 1e-10; t = 1e-3..1e5, 6 outputs/decade\n");
-  printf("%9s  %-10s  %9s  %6s  %8s  %8s  %6s  %-12s  %-12s  %7s\n", "d", "linsol", "seconds",
-         "steps", "lin_it", "rhs", "psetup", "risk(1e5)", "risk(inf)", "ns/d/st");
-  double ts = bench(1000, HD_LINSOL_STRUCTURED, tout, nout);
-  double tg = bench(1000, HD_LINSOL_GMRES, tout, nout);
-  double td = skip_dense ? -1 : bench(1000, HD_LINSOL_DENSE, tout, nout);
-  for (size_t d = 10000; d <= max_d; d *= 10) bench(d, HD_LINSOL_STRUCTURED, tout, nout);
-  if (ts > 0) {
-    if (td > 0) printf("d = 1000: dense / structured = %.1f\n", td / ts);
-    if (tg > 0) printf("d = 1000: gmres / structured = %.1f\n", tg / ts);
+  printf("%9s  %-10s  %8s  %8s  %6s  %6s  %6s  %6s  %6s  %-12s  %-12s  %7s\n", "d", "linsol",
+         "seconds", "cpu", "steps", "newton", "lin_it", "rhs", "setups", "risk(1e5)",
+         "risk(inf)", "ns/d/st");
+  /* ns/d/st: CPU nanoseconds per state component per step */
+  struct result rs, rw;
+  pair(1000, tout, nout, &rs, &rw);
+  struct result rg = bench(1000, HD_LINSOL_GMRES, tout, nout, NULL);
+  struct result rd = {-1, -1};
+  if (!skip_dense) rd = bench(1000, HD_LINSOL_DENSE, tout, nout, NULL);
+  if (rs.cpu > 0 && rw.cpu > 0) {
+    if (rd.cpu > 0)
+      printf("d = 1000 (cpu): dense / structured = %.1f, dense / woodbury = %.1f\n",
+             rd.cpu / rs.cpu, rd.cpu / rw.cpu);
+    if (rg.cpu > 0)
+      printf("d = 1000 (cpu): gmres / structured = %.1f, gmres / woodbury = %.1f\n",
+             rg.cpu / rs.cpu, rg.cpu / rw.cpu);
   }
+  for (size_t d = 10000; d <= max_d; d *= 10) pair(d, tout, nout, &rs, &rw);
   return 0;
 }

@@ -105,15 +105,51 @@ static int build_bands(struct lsq_plan *P)
 }
 
 /* Groups of equal eigenvalues (exact equality: generated spectra repeat values exactly). */
-static void build_groups(struct lsq_plan *P)
+/* Where the sorted spectrum (largest first) starts a new group.  Exact: at every change
+ * of value.  Binned ([theory] bins = N): at a change of quantile bin (N/2 bins of equal
+ * count, which resolve where most modes are) or of logarithmic bin (N/2 bins of equal
+ * width in log lambda, which resolve the few large eigenvalues the risk is most
+ * sensitive to), and always between zero and non-zero eigenvalues. */
+struct grouping {
+  long bins;
+  size_t d;
+  double log_max, log_span;
+};
+
+static size_t log_bin(const struct grouping *G, double lam)
+{
+  if (!(lam > 0) || G->log_span <= 0) return 0;
+  double u = (G->log_max - log(lam)) / G->log_span * (double)(G->bins / 2);
+  size_t b = (size_t)u;
+  return b >= (size_t)(G->bins / 2) ? (size_t)(G->bins / 2) - 1 : b;
+}
+
+static int new_group(const struct grouping *G, const double *const *ord, size_t i)
+{
+  if (i == 0) return 1;
+  double a = *ord[i - 1], b = *ord[i];
+  if (G->bins <= 0 || a == b) return a != b;
+  if ((a > 0) != (b > 0)) return 1;
+  size_t half = (size_t)(G->bins / 2);
+  return (i - 1) * half / G->d != i * half / G->d || log_bin(G, a) != log_bin(G, b);
+}
+
+static void build_groups(struct lsq_plan *P, long bins)
 {
   size_t d = P->d;
   const double **ord = malloc(d * sizeof *ord);
   for (size_t i = 0; i < d; i++) ord[i] = &P->lambda[i];
   qsort(ord, d, sizeof *ord, cmp_desc);
+  struct grouping G = {.bins = bins >= 2 ? bins : (bins > 0 ? 2 : 0), .d = d};
+  double lo = 0;
+  for (size_t i = d; i-- > 0;)
+    if (*ord[i] > 0) { lo = *ord[i]; break; }
+  if (lo > 0) {
+    G.log_max = log(*ord[0]);
+    G.log_span = G.log_max - log(lo);
+  }
   size_t ng = 0;
-  for (size_t i = 0; i < d; i++)
-    if (i == 0 || *ord[i] != *ord[i - 1]) ng++;
+  for (size_t i = 0; i < d; i++) ng += (size_t)new_group(&G, ord, i);
   P->n_groups = ng;
   P->g_lambda = calloc(ng, sizeof(double));
   P->g_weight = calloc(ng, sizeof(double));
@@ -126,11 +162,12 @@ static void build_groups(struct lsq_plan *P)
   P->mode_group = malloc(d * sizeof(size_t));
   size_t g = 0;
   for (size_t i = 0; i < d; i++) {
-    if (i > 0 && *ord[i] != *ord[i - 1]) g++;
+    if (i > 0 && new_group(&G, ord, i)) g++;
     size_t mode = (size_t)(ord[i] - P->lambda);
     P->mode_group[mode] = g;
     double pi = P->theta_star[mode] * sqrt((double)d);
-    P->g_lambda[g] = *ord[i];
+    if (G.bins) P->g_lambda[g] += *ord[i]; /* a bin's mean eigenvalue */
+    else P->g_lambda[g] = *ord[i];
     P->g_weight[g] += 1.0;
     P->g_c[g] += pi * pi;
     if (P->theta_0) { /* mu_i(0) = sqrt(d) (theta_0,i - theta*_i) */
@@ -145,6 +182,7 @@ static void build_groups(struct lsq_plan *P)
       P->g_m0p[g] /= P->g_weight[g];
     }
     P->g_c[g] /= P->g_weight[g];
+    if (G.bins) P->g_lambda[g] /= P->g_weight[g];
     P->g_weight[g] /= (double)d;
   }
   free(ord);
@@ -257,7 +295,7 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
                                      .label_noise = P->p.label_noise,
                                      .law = (enum hd_feature_law)P->p.distribution,
                                      .lr = hd_schedule_lr, .lr_ctx = &P->schedule};
-  build_groups(P);
+  build_groups(P, run->bins);
   build_bands(P);
   P->noisy_kernel = P->p.noise != 0 || P->batch != 1 || P->p.clip > 0 ||
                     P->p.dataset == LSQ_DATA_FIXED || P->p.distribution >= LSQ_FEATURES_UNIFORM;

@@ -224,8 +224,21 @@ int hd_driver_run(const struct hd_cli *cli)
   if (have_theory) {
     theory_failed = hd_theory_run(s.pb, s.plan, &grid, &s.run, &th) != 0;
     if (theory_failed)
-      fprintf(stderr, "hdsim: theory failed (problem %s, d = %g): %s\n", s.pb->name,
-              s.pb->steps_per_time(s.plan), th.message);
+    {
+      const struct hd_param *sp = hd_problem_size_param(s.pb);
+      if (sp)
+        fprintf(stderr, "hdsim: theory failed (problem %s, %s = %g): %s\n", s.pb->name, sp->key,
+                hd_problem_size(s.pb, s.params), th.message);
+      else
+        fprintf(stderr, "hdsim: theory failed (problem %s): %s\n", s.pb->name, th.message);
+    }
+    else if (s.run.bins > 0 && !hd_interrupted()) {
+      hd_theory_binning_error(s.pb, s.params, &s.run, s.cfg, &grid, &th);
+      if (th.binning_note[0] && !cli->quiet) fprintf(stderr, "hdsim: note: %s\n", th.binning_note);
+      else if (th.binning_error && !cli->quiet)
+        fprintf(stderr, "hdsim: %ld bins: estimated binning error of %s %.2g (from %ld bins)\n",
+                s.run.bins, obs[0].name, th.binning_error[0], 2 * s.run.bins);
+    }
   }
   struct hd_mc_result mc = {0};
   int interrupted = hd_interrupted();

@@ -147,7 +147,15 @@ static int write_theory(hid_t f, const struct hd_output *o)
     hid_t d = dset(g, o->obs[k].name, H5T_NATIVE_DOUBLE, 1, dims, th->values + k * o->grid->n);
     if (d < 0) { rc = -1; continue; }
     rc |= describe_obs(d, &o->obs[k]);
+    if (th->binning_error) rc |= hd_h5_attr_f64(d, "binning_error", th->binning_error[k]);
     H5Dclose(d);
+  }
+  if (o->run->bins > 0) {
+    rc |= hd_h5_attr_i64(g, "bins", o->run->bins);
+    rc |= hd_h5_attr_str(g, "binning",
+                         th->binning_note[0] ? th->binning_note
+                         : "spectrum in quantile/log bins; binning_error on each observable: sup "
+                           "over t of the relative change when the number of bins is doubled");
   }
   H5Gclose(g);
   return rc;

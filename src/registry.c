@@ -11,6 +11,8 @@ extern const struct hd_problem hd_problem_gmm_multiclass;
 /* noisy_sgd (issue 4) */
 extern const struct hd_problem hd_problem_noisy_sgd;
 /* sam (issue 5) */
+extern const struct hd_problem hd_problem_sam_quadratic;
+extern const struct hd_problem hd_problem_sam_streaming;
 /* grokking (issue 6) */
 /* --- end --- */
 
@@ -21,6 +23,8 @@ static const struct hd_problem *const problems[] = {
   /* noisy_sgd (issue 4) */
   &hd_problem_noisy_sgd,
   /* sam (issue 5) */
+  &hd_problem_sam_quadratic,
+  &hd_problem_sam_streaming,
   /* grokking (issue 6) */
 };
 

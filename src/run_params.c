@@ -6,7 +6,7 @@
 #define F(field) offsetof(struct hd_run_params, field)
 
 static const char *const theory_methods[] = {"ode", "recursion", "none", NULL};
-static const char *const linear_solvers[] = {"auto", "dense", "gmres", "structured", NULL};
+static const char *const linear_solvers[] = {"auto", "dense", "gmres", "structured", "woodbury", NULL};
 
 const struct hd_param hd_run_param_table[] = {
   {"model", "problem", HD_STRING, F(problem), NULL, 0, 0, 0, NULL, "",
@@ -34,8 +34,13 @@ const struct hd_param hd_run_param_table[] = {
   {"theory", "atol", HD_REAL, F(atol), "1e-12", 0, 1, HD_MIN_EXCL, NULL, "",
    "CVODE absolute tolerance", NULL},
   {"theory", "linear_solver", HD_ENUM, F(linear_solver), "auto", 0, 0, 0, linear_solvers, "",
-   "Newton linear solver: structured (Woodbury-preconditioned GMRES, O(d)), dense, "
-   "gmres; auto picks structured when the problem provides it", NULL},
+   "Newton linear solver: woodbury (exact Woodbury inverse as a direct solver, O(d)), "
+   "structured (Woodbury-preconditioned GMRES, O(d)), dense, gmres; auto picks woodbury "
+   "when the problem provides a structured Jacobian", NULL},
+  {"theory", "bins", HD_INT, F(bins), "0", 0, 1e8, 0, NULL, "",
+   "0: one equation per distinct eigenvalue (exact); N > 0: the spectrum in at most N "
+   "quantile/log bins, so the theory's cost no longer grows with d; the binning error is "
+   "estimated by doubling N and stored (/theory/<obs> attribute binning_error)", NULL},
   {"theory", "max_steps", HD_INT, F(max_steps), "500000", 1, 1e12, 0, NULL, "",
    "CVODE step limit per output interval", NULL},
 

@@ -25,6 +25,7 @@ struct hd_run_params {
   double rtol, atol;
   int linear_solver;      /* enum hd_linsol */
   long max_steps;
+  long bins;              /* 0: exact; N: spectrum in at most N bins (problems that bin) */
   /* [output] */
   char file[HD_STR_MAX];  /* "" → out/<model file stem>.h5 */
   struct hd_grid times;

@@ -131,5 +131,38 @@ int hd_theory_run(const struct hd_problem *pb, void *plan, const struct hd_outpu
 void hd_theory_result_free(struct hd_theory_result *res)
 {
   free(res->values);
+  free(res->binning_error);
   res->values = NULL;
+  res->binning_error = NULL;
+}
+
+void hd_theory_binning_error(const struct hd_problem *pb, const void *params,
+                             const struct hd_run_params *run, const struct hd_config *cfg,
+                             const struct hd_output_grid *g, struct hd_theory_result *res)
+{
+  struct hd_run_params run2 = *run;
+  run2.bins = 2 * run->bins;
+  struct hd_errors err;
+  hd_errors_init(&err);
+  void *plan2 = pb->plan_create(params, &run2, cfg, &err);
+  hd_errors_free(&err);
+  if (!plan2) return;
+  struct hd_theory_result th2;
+  if (hd_theory_run(pb, plan2, g, &run2, &th2) == 0) {
+    res->binning_error = malloc(res->n_obs * sizeof(double));
+    for (size_t o = 0; o < res->n_obs; o++) {
+      double e = 0;
+      for (size_t j = 0; j < g->n; j++) {
+        double a = res->values[o * g->n + j], b = th2.values[o * g->n + j];
+        if (b != 0 && isfinite(a) && isfinite(b)) e = fmax(e, fabs(a - b) / fabs(b));
+      }
+      res->binning_error[o] = e;
+    }
+    if (th2.dimension == res->dimension)
+      snprintf(res->binning_note, sizeof res->binning_note,
+               "bins = %ld changed nothing: the problem does not bin its spectrum, or it has "
+               "at most %ld distinct eigenvalues", run->bins, run->bins);
+  }
+  hd_theory_result_free(&th2);
+  pb->plan_destroy(plan2);
 }

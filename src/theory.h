@@ -18,6 +18,8 @@ struct hd_theory_result {
   char message[512];     /* failure description, "" if none */
   struct hd_integrate_stats stats; /* ODE only */
   double seconds;
+  double *binning_error; /* [obs] sup_t |theory(N bins) - theory(2N)| / |theory(2N)|, or NULL */
+  char binning_note[160];
 };
 
 /* Returns 0, or 1 if the theory failed part-way (values after the failure are NaN and
@@ -25,5 +27,13 @@ struct hd_theory_result {
 int hd_theory_run(const struct hd_problem *pb, void *plan, const struct hd_output_grid *g,
                   const struct hd_run_params *run, struct hd_theory_result *res);
 void hd_theory_result_free(struct hd_theory_result *res);
+
+/* With [theory] bins = N > 0: solves the theory again with 2N bins and stores, per
+ * observable, the sup over t of the relative difference (the binning error estimate).
+ * A problem that does not bin, or a spectrum with at most N distinct eigenvalues, gives
+ * the same state dimension twice: then the estimate is 0 and binning_note says why. */
+void hd_theory_binning_error(const struct hd_problem *pb, const void *params,
+                             const struct hd_run_params *run, const struct hd_config *cfg,
+                             const struct hd_output_grid *g, struct hd_theory_result *res);
 
 #endif

@@ -2,11 +2,13 @@
  *
  * Every system is integrated with rtol 1e-11 and compared with an exact solution, a
  * closed-form fixed point, or the dense direct solver, to relative 1e-8 or better.  The
- * structured (Woodbury-preconditioned) solver is checked on block sizes 1, 2, 3 and
- * ranks 0..3, so every branch of the block inversion and of the capacitance solve runs. */
+ * structured (Woodbury-preconditioned) solver and the woodbury direct solver (the same
+ * inverse as a SUNLinearSolver) are checked on block sizes 1, 2, 3 and ranks 0..3, so
+ * every branch of the block inversion and of the capacitance solve runs. */
 #include "integrate.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,10 +130,12 @@ static void test_scalar_linear(void)
   const double tout[] = {0, 0.1, 0.5, 1, 2, 5, 10, 30};
   const size_t nout = sizeof tout / sizeof tout[0];
   const double y0 = 3.0;
-  const enum hd_linsol lss[] = {HD_LINSOL_AUTO, HD_LINSOL_GMRES, HD_LINSOL_STRUCTURED};
-  for (size_t s = 0; s < 3; s++) {
-    /* structured here runs with rank 0: a pure block-diagonal (Jacobi) inverse */
-    sys.jac_structured = lss[s] == HD_LINSOL_STRUCTURED ? lin1_jac : NULL;
+  const enum hd_linsol lss[] = {HD_LINSOL_AUTO, HD_LINSOL_GMRES, HD_LINSOL_STRUCTURED,
+                                HD_LINSOL_WOODBURY};
+  for (size_t s = 0; s < 4; s++) {
+    /* structured and woodbury here run with rank 0: a pure block-diagonal inverse */
+    const bool has_jac = lss[s] == HD_LINSOL_STRUCTURED || lss[s] == HD_LINSOL_WOODBURY;
+    sys.jac_structured = has_jac ? lin1_jac : NULL;
     sys.block = 1;
     sys.rank = 0;
     struct rec r;
@@ -153,9 +157,14 @@ static void test_scalar_linear(void)
               st.flag == 0 && isnan(st.t_fail) && st.message[0] == 0,
           "scalar %s: stats steps %ld rhs %ld nni %ld h %g flag %d", st.linsol, st.steps,
           st.rhs_evals, st.nonlin_iters, st.last_step, st.flag);
-    if (lss[s] == HD_LINSOL_STRUCTURED)
-      CHECK(st.prec_setups > 0 && st.prec_solves > 0, "scalar structured: psetup %ld psolve %ld",
-            st.prec_setups, st.prec_solves);
+    if (has_jac)
+      CHECK(st.prec_setups > 0 && st.prec_solves > 0, "scalar %s: setups %ld solves %ld",
+            st.linsol, st.prec_setups, st.prec_solves);
+    if (lss[s] == HD_LINSOL_WOODBURY)
+      CHECK(st.lin_iters == 0 && st.lin_conv_fails == 0 && st.prec_solves == st.nonlin_iters,
+            "scalar woodbury: %ld linear iterations, %ld fails, %ld solves for %ld Newton "
+            "iterations",
+            st.lin_iters, st.lin_conv_fails, st.prec_solves, st.nonlin_iters);
     free(r.y);
   }
 }
@@ -243,6 +252,26 @@ static int run(const struct hd_ode_system *sys, const double *y0, const double *
   return run_rtol(sys, y0, tout, nout, ls, RTOL_CMP, r, st);
 }
 
+/* The woodbury direct solver on the same system, against a dense run rd of it: the same
+ * answer to bound, one exact solve per Newton iteration and no linear iterations. */
+static void check_woodbury(const struct hd_ode_system *sys, const double *y0, const double *tout,
+                           size_t nout, const struct rec *rd, double bound, const char *name,
+                           struct hd_integrate_stats *sw)
+{
+  struct rec rw;
+  CHECK(run(sys, y0, tout, nout, HD_LINSOL_WOODBURY, &rw, sw) == 0, "%s woodbury: %s", name,
+        sw->message);
+  double e = maxrel(&rw, rd, 1e-3);
+  CHECK_ERR(e, bound, "%s: woodbury vs dense %.3g", name, e);
+  CHECK(sw->lin_iters == 0 && sw->lin_conv_fails == 0 && sw->prec_solves == sw->nonlin_iters &&
+            sw->prec_setups > 0,
+        "%s woodbury: %ld linear iterations, %ld fails, %ld solves, %ld setups for %ld Newton "
+        "iterations",
+        name, sw->lin_iters, sw->lin_conv_fails, sw->prec_solves, sw->prec_setups,
+        sw->nonlin_iters);
+  free(rw.y);
+}
+
 static void test_ls3_small(void)
 {
   /* LS-3 at d = 50: structured against dense over 1e-3..1e5. */
@@ -253,13 +282,25 @@ static void test_ls3_small(void)
   for (size_t i = 0; i < d; i++) nu0[i] = 1.0;
   double tout[64];
   size_t nout = log_grid(tout, -3, 5, 2);
-  struct rec rs, rd, rg;
-  struct hd_integrate_stats ss, sd, sg;
+  struct rec rs, rd, rg, rw;
+  struct hd_integrate_stats ss, sd, sg, sw;
   CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_STRUCTURED, &rs, &ss) == 0, "LS-3 d=50 structured");
   CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_DENSE, &rd, &sd) == 0, "LS-3 d=50 dense");
   CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_GMRES, &rg, &sg) == 0, "LS-3 d=50 gmres");
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_WOODBURY, &rw, &sw) == 0, "LS-3 d=50 woodbury");
   double e = maxrel(&rs, &rd, 1e-3);
   CHECK_ERR(e, 1e-9, "LS-3 d=50: structured vs dense %.3g", e);
+  e = maxrel(&rw, &rd, 1e-3);
+  CHECK_ERR(e, 1e-9, "LS-3 d=50: woodbury vs dense %.3g", e);
+  /* a direct solver: one exact solve per Newton iteration, no Krylov iterations; setups
+   * only when CVODE asks for them (fewer than steps), with the factors re-formed at every
+   * new gamma in between */
+  CHECK(sw.lin_iters == 0 && sw.lin_conv_fails == 0 && sw.prec_solves == sw.nonlin_iters &&
+            sw.prec_setups > 0 && sw.prec_setups < sw.steps,
+        "LS-3 d=50 woodbury: %ld linear iterations, %ld fails, %ld solves, %ld setups for %ld "
+        "Newton iterations, %ld steps",
+        sw.lin_iters, sw.lin_conv_fails, sw.prec_solves, sw.prec_setups, sw.nonlin_iters,
+        sw.steps);
   e = maxrel(&rg, &rd, 1e-3);
   CHECK_ERR(e, 1e-9, "LS-3 d=50: gmres vs dense %.3g", e);
   /* The preconditioner is the exact inverse of the Newton matrix (J is constant here), so
@@ -268,11 +309,13 @@ static void test_ls3_small(void)
         "LS-3 d=50 structured: %ld linear iterations for %ld Newton iterations, %ld fails",
         ss.lin_iters, ss.nonlin_iters, ss.lin_conv_fails);
   printf("  LS-3 d=50: structured %ld steps %ld lin iters; dense %ld steps; gmres %ld steps "
-         "%ld lin iters\n",
-         ss.steps, ss.lin_iters, sd.steps, sg.steps, sg.lin_iters);
+         "%ld lin iters; woodbury %ld steps %ld Newton iters %ld setups\n",
+         ss.steps, ss.lin_iters, sd.steps, sg.steps, sg.lin_iters, sw.steps, sw.nonlin_iters,
+         sw.prec_setups);
   free(rs.y);
   free(rd.y);
   free(rg.y);
+  free(rw.y);
   free(q.lam);
 }
 
@@ -308,6 +351,15 @@ static void test_ls3_large(void)
         "LS-3 d=2000 structured: %ld linear iterations for %ld Newton iterations, %ld fails",
         ss.lin_iters, ss.nonlin_iters, ss.lin_conv_fails);
   free(rs.y);
+  struct rec rw;
+  struct hd_integrate_stats sw;
+  CHECK(run_rtol(&sys, nu0, tout, nout, HD_LINSOL_WOODBURY, RTOL_EXACT, &rw, &sw) == 0,
+        "LS-3 d=2000 woodbury");
+  e = 0;
+  last = rw.y + (nout - 1) * d;
+  for (size_t i = 0; i < d; i++) e = fmax(e, relerr(last[i], nustar));
+  CHECK_ERR(e, 1e-9, "LS-3 d=2000: woodbury steady state error %.3g", e);
+  free(rw.y);
 
   /* Linear-iteration counts (not times) against unpreconditioned GMRES on 1e-3..1e5: the
    * exact preconditioner needs one iteration per Newton iteration, GMRES alone needs
@@ -402,6 +454,8 @@ static void test_block2(void)
   CHECK(ss.lin_iters <= ss.nonlin_iters && ss.lin_conv_fails == 0,
         "block2 structured: %ld linear iterations for %ld Newton iterations", ss.lin_iters,
         ss.nonlin_iters);
+  struct hd_integrate_stats sw;
+  check_woodbury(&sys, y0, tout, nout, &rd, 1e-9, "block2 d=40", &sw);
   free(rs.y);
   free(rd.y);
   free(q.lam);
@@ -432,6 +486,8 @@ static void test_rank2(void)
   CHECK(ss.lin_iters <= ss.nonlin_iters && ss.lin_conv_fails == 0,
         "rank2 structured: %ld linear iterations for %ld Newton iterations", ss.lin_iters,
         ss.nonlin_iters);
+  struct hd_integrate_stats sw;
+  check_woodbury(&sys, nu0, tout, nout, &rd, 1e-9, "rank2 d=50", &sw);
   free(rs.y);
   free(rd.y);
   free(q.lam);
@@ -458,6 +514,13 @@ static void test_nonlinear(void)
   printf("  nonlinear structured: %ld steps, %ld Newton iterations, %ld linear iterations, %ld "
          "preconditioner setups\n",
          ss.steps, ss.nonlin_iters, ss.lin_iters, ss.prec_setups);
+  /* woodbury: between setups it solves with the J of the last setup (modified Newton, like
+   * the dense solver), so it may take more Newton iterations but must agree as well */
+  struct hd_integrate_stats sw;
+  check_woodbury(&sys, nu0, tout, nout, &rd, 1e-9, "nonlinear d=50", &sw);
+  printf("  nonlinear woodbury: %ld steps, %ld Newton iterations, %ld setups, %ld convergence "
+         "failures\n",
+         sw.steps, sw.nonlin_iters, sw.prec_setups, sw.nonlin_conv_fails);
   free(rs.y);
   free(rd.y);
   free(q.lam);
@@ -543,6 +606,8 @@ static void test_block3_rank3(void)
   CHECK(ss.lin_iters <= ss.nonlin_iters && ss.lin_conv_fails == 0,
         "block3 structured: %ld linear iterations for %ld Newton iterations", ss.lin_iters,
         ss.nonlin_iters);
+  struct hd_integrate_stats sw;
+  check_woodbury(&sys, x0, tout, nout, &rd, 1e-9, "block3 rank3", &sw);
   free(rs.y);
   free(rd.y);
   free(q.lam);
@@ -607,6 +672,64 @@ static void test_breakpoints(void)
   }
 }
 
+/* (5b) LS-3 under a learning-rate schedule: g(t) = g0 / (1 + t/tau), halved from t = tb
+ * on (a breakpoint).  J depends on t, so every setup must evaluate it at the current
+ * time, and the solvers restart with fresh factors after the breakpoint; gamma changes
+ * all the time (the step size follows the decaying rates). */
+
+struct sched {
+  struct ls3 q; /* q.g unused: g comes from the schedule */
+  double g0, tau, tb;
+};
+
+static double sched_g(const struct sched *s, double t)
+{
+  double g = s->g0 / (1.0 + t / s->tau);
+  return t < s->tb ? g : 0.5 * g;
+}
+
+static int sched_rhs(double t, const double *nu, double *f, void *p)
+{
+  struct sched *s = p;
+  s->q.g = sched_g(s, t);
+  return ls3_rhs(t, nu, f, &s->q);
+}
+
+static int sched_jac(double t, const double *nu, struct hd_sjac *J, void *p)
+{
+  struct sched *s = p;
+  s->q.g = sched_g(s, t);
+  return ls3_jac(t, nu, J, &s->q);
+}
+
+static void test_schedule(void)
+{
+  const size_t d = 30;
+  struct sched s = {.q = {.d = d, .s2 = 0.25, .lam = power_law(d)}, .g0 = 0.8, .tau = 5.0,
+                    .tb = 2.0};
+  const double bps[] = {2.0};
+  struct hd_ode_system sys = {.dimension = d, .rhs = sched_rhs, .jac_structured = sched_jac,
+                              .block = 1, .rank = 1, .breakpoints = bps, .n_breakpoints = 1,
+                              .params = &s};
+  double nu0[30];
+  for (size_t i = 0; i < d; i++) nu0[i] = 1.0 + 0.3 * cos((double)i);
+  double tout[64];
+  size_t nout = log_grid(tout, -3, 3, 3);
+  struct rec rs, rd;
+  struct hd_integrate_stats ss, sd;
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_DENSE, &rd, &sd) == 0, "schedule dense");
+  CHECK(run(&sys, nu0, tout, nout, HD_LINSOL_STRUCTURED, &rs, &ss) == 0, "schedule structured");
+  double e = maxrel(&rs, &rd, 1e-3);
+  CHECK_ERR(e, 1e-9, "schedule d=30: structured vs dense %.3g", e);
+  struct hd_integrate_stats sw;
+  check_woodbury(&sys, nu0, tout, nout, &rd, 1e-9, "schedule d=30", &sw);
+  printf("  schedule woodbury: %ld steps, %ld Newton iterations, %ld setups\n", sw.steps,
+         sw.nonlin_iters, sw.prec_setups);
+  free(rs.y);
+  free(rd.y);
+  free(s.q.lam);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* (6) a RHS that produces NaN for t > 1 */
 
@@ -617,13 +740,23 @@ static int nan_rhs(double t, const double *y, double *f, void *p)
   return 0;
 }
 
+static int nan_jac(double t, const double *y, struct hd_sjac *J, void *p)
+{
+  (void)t;
+  (void)y;
+  (void)p;
+  J->blocks[0] = -1.0;
+  return 0;
+}
+
 static void test_nan(void)
 {
-  struct hd_ode_system sys = {.dimension = 1, .rhs = nan_rhs};
+  struct hd_ode_system sys = {.dimension = 1, .rhs = nan_rhs, .block = 1};
   const double tout[] = {0, 0.5, 1.5, 2.0, 3.0};
   const double y0 = 1.0;
-  const enum hd_linsol lss[] = {HD_LINSOL_DENSE, HD_LINSOL_GMRES};
-  for (int s = 0; s < 2; s++) {
+  const enum hd_linsol lss[] = {HD_LINSOL_DENSE, HD_LINSOL_GMRES, HD_LINSOL_WOODBURY};
+  for (int s = 0; s < 3; s++) {
+    sys.jac_structured = lss[s] == HD_LINSOL_WOODBURY ? nan_jac : NULL;
     struct rec r;
     rec_init(&r, 1, 5);
     struct hd_integrate_opts o = tight(lss[s]);
@@ -645,21 +778,82 @@ static void test_nan(void)
 static void test_max_steps(void)
 {
   struct lin1 q = {.a = 1.0, .b = 0.0};
-  struct hd_ode_system sys = {.dimension = 1, .rhs = lin1_rhs, .params = &q};
+  struct hd_ode_system sys = {.dimension = 1, .rhs = lin1_rhs, .block = 1, .params = &q};
   const double tout[] = {0, 1e-3, 1e3};
   const double y0 = 1.0;
-  struct rec r;
-  rec_init(&r, 1, 3);
-  struct hd_integrate_opts o = tight(HD_LINSOL_DENSE);
-  o.max_steps = 60; /* enough for the first output interval, not for the second */
-  struct hd_integrate_stats st;
-  int rc = hd_integrate(&sys, &y0, tout, 3, &o, rec_out, &r, &st);
-  printf("  max_steps: rc %d, message: %s\n", rc, st.message);
-  CHECK(rc < 0 && st.flag < 0 && strstr(st.message, "CV_TOO_MUCH_WORK"),
-        "max_steps: rc %d flag %d message '%s'", rc, st.flag, st.message);
-  CHECK(st.t_fail > 1e-3 && st.t_fail < 1e3, "max_steps: t_fail %g", st.t_fail);
-  CHECK(r.calls == 2, "max_steps: %zu output calls", r.calls);
-  free(r.y);
+  const enum hd_linsol lss[] = {HD_LINSOL_DENSE, HD_LINSOL_WOODBURY};
+  for (int s = 0; s < 2; s++) {
+    sys.jac_structured = lss[s] == HD_LINSOL_WOODBURY ? lin1_jac : NULL;
+    struct rec r;
+    rec_init(&r, 1, 3);
+    struct hd_integrate_opts o = tight(lss[s]);
+    o.max_steps = 60; /* enough for the first output interval, not for the second */
+    struct hd_integrate_stats st;
+    int rc = hd_integrate(&sys, &y0, tout, 3, &o, rec_out, &r, &st);
+    printf("  max_steps (%s): rc %d, message: %s\n", st.linsol, rc, st.message);
+    CHECK(rc < 0 && st.flag < 0 && strstr(st.message, "CV_TOO_MUCH_WORK"),
+          "max_steps: rc %d flag %d message '%s'", rc, st.flag, st.message);
+    CHECK(st.t_fail > 1e-3 && st.t_fail < 1e3, "max_steps: t_fail %g", st.t_fail);
+    CHECK(r.calls == 2, "max_steps: %zu output calls", r.calls);
+    free(r.y);
+  }
+}
+
+/* (7b) the structured Jacobian itself fails: unrecoverably from t = 0.5 on (reported as
+ * a linear-solver setup failure), or recoverably every time (CVODE retries with smaller
+ * steps and gives up) */
+struct jfail {
+  double t_bad;
+  int code;
+};
+
+static int jfail_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)t;
+  (void)p;
+  f[0] = -y[0];
+  return 0;
+}
+
+static int jfail_jac(double t, const double *y, struct hd_sjac *J, void *p)
+{
+  (void)y;
+  const struct jfail *q = p;
+  if (t >= q->t_bad) return q->code;
+  J->blocks[0] = -1.0;
+  return 0;
+}
+
+static void test_jac_failure(void)
+{
+  const double tout[] = {0, 0.25, 1.0, 2.0};
+  const double y0 = 1.0;
+  const enum hd_linsol lss[] = {HD_LINSOL_STRUCTURED, HD_LINSOL_WOODBURY};
+  for (int s = 0; s < 2; s++)
+    for (int c = 0; c < 2; c++) {
+      struct jfail q = {.t_bad = c == 0 ? 0.5 : 0.0, .code = c == 0 ? -1 : 1};
+      struct hd_ode_system sys = {.dimension = 1, .rhs = jfail_rhs, .jac_structured = jfail_jac,
+                                  .block = 1, .params = &q};
+      struct rec r;
+      rec_init(&r, 1, 4);
+      struct hd_integrate_opts o = tight(lss[s]);
+      struct hd_integrate_stats st;
+      int rc = hd_integrate(&sys, &y0, tout, 4, &o, rec_out, &r, &st);
+      printf("  Jacobian failure (%s, %s): rc %d, message: %s\n", st.linsol,
+             c == 0 ? "unrecoverable" : "recoverable", rc, st.message);
+      CHECK(rc < 0 && st.flag == rc && st.message[0] && isfinite(st.t_fail),
+            "Jacobian failure %s case %d: rc %d flag %d t_fail %g", st.linsol, c, rc, st.flag,
+            st.t_fail);
+      if (c == 0)
+        CHECK(r.calls == 2 && st.t_fail >= 0.25 && st.t_fail <= 1.0 &&
+                  strstr(st.message, "CV_LSETUP_FAIL"),
+              "Jacobian failure %s: %zu output calls, t_fail %g, message '%s'", st.linsol,
+              r.calls, st.t_fail, st.message);
+      else
+        CHECK(r.calls == 1, "Jacobian failure %s (recoverable): %zu output calls", st.linsol,
+              r.calls);
+      free(r.y);
+    }
 }
 
 /* (8) the output callback stops the run; bad input; names */
@@ -686,6 +880,23 @@ static void test_misc(void)
   o.linsol = HD_LINSOL_STRUCTURED;
   rc = hd_integrate(&sys, &y0, tout, 4, &o, NULL, NULL, &st);
   CHECK(rc < 0 && st.message[0], "structured without a Jacobian: rc %d", rc);
+  o.linsol = HD_LINSOL_WOODBURY;
+  rc = hd_integrate(&sys, &y0, tout, 4, &o, NULL, NULL, &st);
+  CHECK(rc < 0 && strstr(st.message, "woodbury"), "woodbury without a Jacobian: rc %d '%s'", rc,
+        st.message);
+  sys.jac_structured = lin1_jac;
+  sys.block = 2; /* does not divide the dimension 1 */
+  rc = hd_integrate(&sys, &y0, tout, 4, &o, NULL, NULL, &st);
+  CHECK(rc < 0 && st.message[0], "woodbury with a bad block size: rc %d", rc);
+  sys.block = 1;
+  o.linsol = HD_LINSOL_AUTO;
+  rc = hd_integrate(&sys, &y0, tout, 4, &o, NULL, NULL, &st);
+  CHECK(rc == 0 && strcmp(st.linsol, "woodbury") == 0,
+        "auto with jac_structured: rc %d, linsol %s", rc, st.linsol);
+  o.linsol = (enum hd_linsol)(HD_LINSOL_WOODBURY + 1);
+  rc = hd_integrate(&sys, &y0, tout, 4, &o, NULL, NULL, &st);
+  CHECK(rc < 0 && st.message[0], "unknown linear solver: rc %d", rc);
+  sys.jac_structured = NULL;
   o.linsol = HD_LINSOL_AUTO;
   rc = hd_integrate(&sys, &y0, tout, 1, &o, NULL, NULL, &st);
   CHECK(rc == 0, "single output time: rc %d", rc);
@@ -693,8 +904,13 @@ static void test_misc(void)
   CHECK(strcmp(hd_linsol_name(HD_LINSOL_AUTO), "auto") == 0 &&
             strcmp(hd_linsol_name(HD_LINSOL_DENSE), "dense") == 0 &&
             strcmp(hd_linsol_name(HD_LINSOL_GMRES), "gmres") == 0 &&
-            strcmp(hd_linsol_name(HD_LINSOL_STRUCTURED), "structured") == 0,
+            strcmp(hd_linsol_name(HD_LINSOL_STRUCTURED), "structured") == 0 &&
+            strcmp(hd_linsol_name(HD_LINSOL_WOODBURY), "woodbury") == 0,
         "linsol names");
+  /* the enum is part of the model-file format (run_params): values never move */
+  CHECK(HD_LINSOL_AUTO == 0 && HD_LINSOL_DENSE == 1 && HD_LINSOL_GMRES == 2 &&
+            HD_LINSOL_STRUCTURED == 3 && HD_LINSOL_WOODBURY == 4,
+        "linsol enum values");
 }
 
 int main(void)
@@ -707,8 +923,10 @@ int main(void)
   test_nonlinear();
   test_block3_rank3();
   test_breakpoints();
+  test_schedule();
   test_nan();
   test_max_steps();
+  test_jac_failure();
   test_misc();
   printf("%d passed, %d failed\n", n_pass, n_fail);
   return n_fail ? 1 : 0;
