@@ -123,7 +123,8 @@ struct mc_plan {
   double mean_dot_teacher[MC_MAX_CLASSES]; /* <mu_c, theta*> */
   size_t *mode_group;  /* d: finite-d group of each mode */
   struct mc_groups fin, lim; /* lim.n = 0 unless the d -> infinity node grid is on */
-  const struct mc_groups *th; /* groups the theory integrates: &fin or &lim */
+  struct mc_groups bin;      /* bin.n = 0 unless [theory] bins = N > 0: fin merged into bins */
+  const struct mc_groups *th; /* groups the theory integrates: &fin, &bin or &lim */
   int has_clean;       /* a band of modes where every class covariance vanishes */
   size_t n_bands;
   struct mc_quad quad;

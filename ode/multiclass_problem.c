@@ -529,6 +529,52 @@ static double lam_eff(const struct mc_groups *G, size_t g, size_t l)
   return v;
 }
 
+/* [theory] bins = N (the engine's spectral binning): consecutive finite-d groups (sorted by
+ * their eigenvalue tuples) merge into at most ~N bins, half by quantiles of the mode count
+ * and half by decades-resolved log bins of max_c lambda^(c), as streaming_lsq bins; a bin
+ * carries the mean eigenvalues and the summed mean Gram matrix.  The engine estimates the
+ * error by doubling N.  The Monte Carlo keeps the exact groups. */
+static void build_bins(struct mc_plan *P, long bins)
+{
+  const struct mc_groups *F = &P->fin;
+  const size_t l = P->l, A = P->A, half = (size_t)(bins >= 2 ? bins / 2 : 1);
+  double top = 0, low = INFINITY;
+  for (size_t g = 0; g < F->n; g++) {
+    double v = lam_eff(F, g, l);
+    top = fmax(top, v);
+    if (v > 0) low = fmin(low, v);
+  }
+  double span = top > 0 && low < top ? log(top / low) : 0;
+  size_t *bin_of = malloc(F->n * sizeof *bin_of), nb = 0;
+  double cum = 0;
+  size_t prev_q = 0, prev_l = 0;
+  int prev_zero = 0;
+  for (size_t g = 0; g < F->n; g++) {
+    double v = lam_eff(F, g, l);
+    size_t qb = (size_t)(cum * (double)half), lb = 0;
+    if (qb >= half) qb = half - 1;
+    if (v > 0 && span > 0) {
+      lb = (size_t)(log(top / v) / span * (double)half);
+      if (lb >= half) lb = half - 1;
+    }
+    int zero = !(v > 0);
+    if (g == 0 || qb != prev_q || lb != prev_l || zero != prev_zero) nb++;
+    bin_of[g] = nb - 1;
+    prev_q = qb, prev_l = lb, prev_zero = zero;
+    cum += F->w[g];
+  }
+  groups_alloc(&P->bin, nb, l, A);
+  for (size_t g = 0; g < F->n; g++) {
+    size_t b = bin_of[g];
+    P->bin.w[b] += F->w[g];
+    for (size_t c = 0; c < l; c++) P->bin.lam[b * l + c] += F->w[g] * F->lam[g * l + c];
+    for (size_t k = 0; k < A * A; k++) P->bin.P[b * A * A + k] += F->P[g * A * A + k];
+  }
+  for (size_t b = 0; b < nb; b++)
+    for (size_t c = 0; c < l; c++) P->bin.lam[b * l + c] /= P->bin.w[b];
+  free(bin_of);
+}
+
 /* Bands: the clean band (every class variance zero) first when present, then decades of
  * max_c lambda^(c) below the largest, the last one open; the count comes from the finite-d
  * spectrum, so theory on the node grid reports the same bands. */
@@ -545,8 +591,8 @@ static void build_bands(struct mc_plan *P)
   size_t decades = top > 0 ? (size_t)floor(log10(top / bottom) + 1e-9) + 1 : 1;
   if (decades > (size_t)P->p.bands) decades = (size_t)P->p.bands;
   P->n_bands = decades + (size_t)P->has_clean;
-  struct mc_groups *sets[2] = {&P->fin, &P->lim};
-  for (int s = 0; s < 2; s++)
+  struct mc_groups *sets[3] = {&P->fin, &P->lim, &P->bin};
+  for (int s = 0; s < 3; s++)
     for (size_t g = 0; g < sets[s]->n; g++) {
       double v = lam_eff(sets[s], g, l);
       size_t k = 0;
@@ -666,6 +712,7 @@ static void mc_plan_destroy(void *plan)
   free(P->mode_group);
   groups_free(&P->fin);
   groups_free(&P->lim);
+  groups_free(&P->bin);
   mc_quad_free(&P->quad);
   free(P->obs);
   mc_ode_ctx_free(P->ode_ctx);
@@ -693,9 +740,11 @@ static void *mc_plan_create(const void *params, const struct hd_run_params *run,
   if (fill_spectra(P, cfg, err) != 0 || fill_directions(P, cfg, err) != 0) goto fail;
   build_groups(P);
   if (P->p.limit_nodes > 0) build_limit(P);
-  P->th = P->p.limit_nodes > 0 ? &P->lim : &P->fin;
+  else if (run->bins > 0) build_bins(P, run->bins);
+  P->th = P->p.limit_nodes > 0 ? &P->lim : P->bin.n ? &P->bin : &P->fin;
   group_traces(&P->fin, l);
   group_traces(&P->lim, l);
+  group_traces(&P->bin, l);
   P->adaptive = P->p.adaptive == MC_ADAPTIVE_ADAGRAD_NORM;
   build_bands(P);
   if (mc_quad_init(&P->quad, &P->p, P->q, msg, sizeof msg) != 0) {
