@@ -7,6 +7,7 @@
 extern const struct hd_problem hd_problem_streaming_lsq;
 /* --- family problems: declarations (one block per family) --- */
 /* multiclass (issue 3) */
+extern const struct hd_problem hd_problem_gmm_multiclass;
 /* noisy_sgd (issue 4) */
 extern const struct hd_problem hd_problem_noisy_sgd;
 /* sam (issue 5) */
@@ -18,6 +19,7 @@ extern const struct hd_problem hd_problem_sam_streaming;
 static const struct hd_problem *const problems[] = {
   &hd_problem_streaming_lsq,
   /* multiclass (issue 3) */
+  &hd_problem_gmm_multiclass,
   /* noisy_sgd (issue 4) */
   &hd_problem_noisy_sgd,
   /* sam (issue 5) */
