@@ -20,9 +20,9 @@ void hd_compare_compute(const double *theory, const double *mean, const double *
     double a = mean[j] - theory[j];
     c->abs_err[j] = a;
     c->rel_err[j] = theory[j] != 0 ? a / fabs(theory[j]) : NAN;
-    /* At t = 0 every run starts from the same law; a zero standard error there (a
-     * deterministic start) makes z undefined, not infinite. */
-    c->z[j] = stderr_[j] > 0 ? a / stderr_[j] : NAN;
+    /* At t = 0 every run may start from the same point: a standard error that is zero,
+     * or only rounding (runs equal to the last bits), makes z undefined, not huge. */
+    c->z[j] = stderr_[j] > 1e-12 * fabs(mean[j]) ? a / stderr_[j] : NAN;
     c->scaled[j] = root * a;
     double ss = 0;
     size_t m = 0;
