@@ -9,6 +9,7 @@ extern const struct hd_problem hd_problem_streaming_lsq;
 /* noisy_sgd (issue 4) */
 /* sam (issue 5) */
 /* grokking (issue 6) */
+extern const struct hd_problem hd_problem_dmft_grokking;
 /* --- end --- */
 
 static const struct hd_problem *const problems[] = {
@@ -17,6 +18,7 @@ static const struct hd_problem *const problems[] = {
   /* noisy_sgd (issue 4) */
   /* sam (issue 5) */
   /* grokking (issue 6) */
+  &hd_problem_dmft_grokking,
 };
 
 size_t hd_registry_count(void) { return sizeof problems / sizeof problems[0]; }

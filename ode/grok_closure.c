@@ -1,0 +1,134 @@
+/* grok_closure.c — the exact two-moment closure of spec §2.1 in propagator form, and its
+ * gradient flow (§2.2).  At N = infinity (wbar0 = 0, M0 = sigma^2 I, so L = sigma I and
+ * Z(0) = sigma I) this is the infinite-width DMFT of the network (§2.3); the finite-N
+ * simulation (src/sim/grok_net.c) runs the same right-hand side from the run's own W0.
+ *
+ * Per step (cost 4 P D r + O(P D) flops, all BLAS):
+ *   a = X wbar,  XZ = X Z,  Delta_mu = alpha a_mu + (alpha eps/2)(a_mu^2 + |XZ_mu|^2)
+ *                                       - f0_mu - y_mu                          (§2.1)
+ *   dwbar = -c (g + eps G wbar) = -c X^T (Delta .* (1 + eps a))
+ *   dZ    = -c eps G Z          = -c eps X^T (diag(Delta) XZ)
+ * G itself (D x D) is never formed. */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "grok.h"
+
+double grok_residual(const struct grok_plan *P, const double *wbar, const double *Z, size_t r,
+                     const double *f0, struct grok_work *w)
+{
+  size_t Pn = P->P, D = P->D;
+  double al = P->p.alpha, hae = 0.5 * P->p.alpha * P->p.eps;
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pn, (int)D, 1.0, P->X, (int)D, wbar, 1, 0.0,
+              w->a, 1);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)D, 1.0, P->X,
+              (int)D, Z, (int)r, 0.0, w->XZ, (int)r);
+  double loss = 0;
+  for (size_t m = 0; m < Pn; m++) {
+    const double *row = w->XZ + m * r;
+    double q = w->a[m] * w->a[m];
+    for (size_t j = 0; j < r; j++) q += row[j] * row[j];
+    double d = al * w->a[m] + hae * q - (f0 ? f0[m] : 0.0) - P->y[m];
+    w->Delta[m] = d;
+    loss += d * d;
+  }
+  return loss / (double)Pn;
+}
+
+void grok_closure_rhs(const struct grok_plan *P, const double *wbar, const double *Z, size_t r,
+                      const double *f0, double *dwbar, double *dZ, struct grok_work *w)
+{
+  size_t Pn = P->P, D = P->D;
+  double c = P->c, eps = P->p.eps;
+  grok_residual(P, wbar, Z, r, f0, w);
+  for (size_t m = 0; m < Pn; m++) {
+    w->Da[m] = w->Delta[m] * (1.0 + eps * w->a[m]);
+    double dm = w->Delta[m];
+    double *src = w->XZ + m * r, *dst = w->DXZ + m * r;
+    for (size_t j = 0; j < r; j++) dst[j] = dm * src[j];
+  }
+  cblas_dgemv(CblasRowMajor, CblasTrans, (int)Pn, (int)D, -c, P->X, (int)D, w->Da, 1, 0.0,
+              dwbar, 1);
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D, (int)r, (int)Pn, -c * eps, P->X,
+              (int)D, w->DXZ, (int)r, 0.0, dZ, (int)r);
+}
+
+void grok_moment(size_t D, const double *wbar, const double *Z, size_t r, double *M)
+{
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)D, (int)r, 1.0, Z, (int)r, 0.0, M,
+              (int)D);
+  for (size_t i = 0; i < D; i++)
+    for (size_t j = i; j < D; j++) {
+      double v = M[i * D + j] + wbar[i] * wbar[j];
+      M[i * D + j] = v;
+      M[j * D + i] = v;
+    }
+}
+
+/* ---- N = infinity theory: state y = (wbar, Z), Z of size D x D ------------------- */
+
+size_t grok_width_dimension(const void *plan)
+{
+  const struct grok_plan *P = plan;
+  return P->D + P->D * P->D;
+}
+
+void grok_width_rec_init(const void *plan, double *y)
+{
+  const struct grok_plan *P = plan;
+  size_t D = P->D;
+  memset(y, 0, (D + D * D) * sizeof *y);
+  for (size_t i = 0; i < D; i++) y[D + i * D + i] = P->p.sigma; /* Z(0) = L = sigma I */
+}
+
+static int width_rhs(double t, const double *y, double *dy, void *params)
+{
+  (void)t;
+  struct grok_plan *P = params;
+  size_t D = P->D;
+  grok_closure_rhs(P, y, y + D, D, P->p.center ? P->f0_inf : NULL, dy, dy + D, &P->tw);
+  for (size_t i = 0; i < D + D * D; i++)
+    if (!isfinite(dy[i])) return 1; /* recoverable: CVODE retries with a smaller step */
+  return 0;
+}
+
+int grok_width_ode(void *plan, struct hd_ode_system *sys, double *y0)
+{
+  struct grok_plan *P = plan;
+  grok_width_rec_init(P, y0);
+  *sys = (struct hd_ode_system){.dimension = grok_width_dimension(P), .rhs = width_rhs,
+                                .params = P};
+  return 0;
+}
+
+/* Discrete GD = forward Euler with unit step of the same right-hand side (§2.2). */
+void grok_width_rec_step(const void *plan, uint64_t k, double *y)
+{
+  (void)k;
+  const struct grok_plan *P = plan;
+  size_t n = P->D + P->D * P->D;
+  struct grok_work w = P->tw; /* the plan's theory scratch (theory is single-threaded) */
+  grok_closure_rhs(P, y, y + P->D, P->D, P->p.center ? P->f0_inf : NULL, P->tdy,
+                   P->tdy + P->D, &w);
+  for (size_t i = 0; i < n; i++) y[i] += P->tdy[i];
+}
+
+void grok_width_rec_observe(const void *plan, const double *y, double *out)
+{
+  const struct grok_plan *P = plan;
+  size_t D = P->D;
+  struct grok_work w = P->tw;
+  const double *wbar = y, *Z = y + D;
+  out[GROK_OBS_TRAIN] = grok_residual(P, wbar, Z, D, P->p.center ? P->f0_inf : NULL, &w);
+  grok_moment(D, wbar, Z, D, w.M);
+  /* |W - W0|^2 / N = |wbar - wbar0|^2 + ||Z - L||_F^2 with wbar0 = 0, L = sigma I */
+  double move2 = cblas_ddot((int)D, wbar, 1, wbar, 1);
+  for (size_t i = 0; i < D; i++)
+    for (size_t j = 0; j < D; j++) {
+      double v = Z[i * D + j] - (i == j ? P->p.sigma : 0.0);
+      move2 += v * v;
+    }
+  grok_observe_moments(P, wbar, w.M, P->zero_D, P->M0_inf, move2,
+                       P->p.center ? P->f0t_inf : NULL, &w, out);
+}
