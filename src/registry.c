@@ -10,6 +10,7 @@ extern const struct hd_problem hd_problem_streaming_lsq;
 /* sam (issue 5) */
 /* grokking (issue 6) */
 extern const struct hd_problem hd_problem_dmft_grokking;
+extern const struct hd_problem hd_problem_grok_linear_estimator;
 /* --- end --- */
 
 static const struct hd_problem *const problems[] = {
@@ -19,6 +20,7 @@ static const struct hd_problem *const problems[] = {
   /* sam (issue 5) */
   /* grokking (issue 6) */
   &hd_problem_dmft_grokking,
+  &hd_problem_grok_linear_estimator,
 };
 
 size_t hd_registry_count(void) { return sizeof problems / sizeof problems[0]; }
