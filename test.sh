@@ -8,7 +8,7 @@ dir=build
 opts=(--buildtype=release)
 if [ "${1:-}" = "--sanitize" ]; then
   dir=build-asan
-  opts=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true)
+  opts=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true -Dmpi=disabled)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 fi
 if [ ! -f "$dir/build.ninja" ]; then

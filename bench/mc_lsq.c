@@ -126,8 +126,17 @@ struct job {
   uint64_t steps;
   int cpu;
   pthread_barrier_t *bar;
-  char pad[64]; /* the two threads' jobs never share a cache line */
+  char pad[128]; /* the two threads' jobs never share a (prefetched pair of) cache line(s) */
 };
+
+static double *page_alloc(size_t n) {
+  double *p = aligned_alloc(4096, (n * sizeof(double) + 4095) / 4096 * 4096);
+  if (!p) {
+    fprintf(stderr, "mc_lsq: out of memory\n");
+    exit(1);
+  }
+  return p;
+}
 
 static void job_init(struct job *J, int kind, size_t d, const double *sl, uint64_t run) {
   memset(J, 0, sizeof *J);
@@ -138,14 +147,12 @@ static void job_init(struct job *J, int kind, size_t d, const double *sl, uint64
   J->K = (struct hd_lsq_kernel){.d = d, .sqrt_lambda = sl, .theta_star = NULL, .ridge = 0.0,
                                 .label_noise = NOISE, .law = HD_FEATURES_GAUSSIAN,
                                 .lr = lr_const, .lr_ctx = &LR};
-  /* cache-line aligned and padded: two threads' arrays never share a line */
+  /* Whole pages per array: the L2 streamer prefetches ahead within a 4 KiB page, so at
+   * small d one thread reading to the end of its array would otherwise keep pulling the
+   * other thread's freshly written lines (measured: 2T/1T 1.6 instead of 2.0 at d = 100). */
   const size_t nw = hd_lsq_kernel_work_size(&J->K) > d ? hd_lsq_kernel_work_size(&J->K) : d;
-  J->e = aligned_alloc(64, (d * sizeof(double) + 127) / 64 * 64);
-  J->work = aligned_alloc(64, (nw * sizeof(double) + 127) / 64 * 64);
-  if (!J->e || !J->work) {
-    fprintf(stderr, "mc_lsq: out of memory\n");
-    exit(1);
-  }
+  J->e = page_alloc(d);
+  J->work = page_alloc(nw);
   for (size_t i = 0; i < d; i++) J->e[i] = 1.0 / sqrt((double)d);
 }
 
@@ -321,10 +328,10 @@ int main(int argc, char **argv) {
 
   for (int di = 0; di < ND; di++) {
     const size_t d = dims[di];
-    double *sl = malloc(d * sizeof *sl);
+    double *sl = page_alloc(d); /* shared read-only by both threads */
     for (size_t i = 0; i < d; i++) sl[i] = sqrt(2.5 * pow((double)(i + 1) / (double)d, 1.5));
 
-    static struct job J[2] __attribute__((aligned(64))), S; /* see job: padded */
+    static struct job J[2] __attribute__((aligned(128))), S; /* see job: padded */
     job_init(&J[0], JOB_HDSIM, d, sl, 0);
     job_init(&J[1], JOB_HDSIM, d, sl, 1);
     job_init(&S, JOB_SCALAR, d, sl, 0);

@@ -20,7 +20,7 @@ static const char *const schedules[] = {"constant", "step", "inverse_power", NUL
 static const char *const inits[] = {"zero", "random", NULL};
 
 static const struct hd_param lsq_table[] = {
-  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, 0, NULL, "",
+  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "",
    "dimension of the data and of theta", "LS-1"},
   {"data", "spectrum", HD_ENUM, F(spectrum), "isotropic", 0, 0, 0, spectra, "",
    "covariance eigenvalues: isotropic (all 1), zero_one (a fraction zero, the rest equal), "

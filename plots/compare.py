@@ -11,32 +11,15 @@ panel shows the relative error of the mean against the theory.
 import os
 import sys
 
-try:
-    import h5py
-    import numpy as np
-    import matplotlib
-except ImportError:
-    # A python3 earlier on PATH (pyenv, venv) may lack Debian's h5py/matplotlib: retry
-    # once with Debian's interpreter.
-    debian = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
-            and not os.environ.get("HDSIM_PLOT_REEXEC"):
-        os.environ["HDSIM_PLOT_REEXEC"] = "1"
-        os.execv(debian, [debian] + sys.argv)
-    sys.exit("compare.py needs numpy, h5py and matplotlib "
-             "(apt-get install python3-h5py python3-matplotlib)")
-
-matplotlib.use("Agg")
+from hdsim_plot import option, text  # re-executes with Debian's python3 if needed
+import h5py
+import numpy as np
 import matplotlib.pyplot as plt  # noqa: E402
-
-
-def as_str(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
 
 
 def observables(f):
     if "observables" in f.attrs:
-        return [n for n in as_str(f.attrs["observables"]).split(",") if n]
+        return [n for n in text(f.attrs["observables"]).split(",") if n]
     names = []
     if "theory" in f:
         names = [k for k in f["theory"] if k != "t"]
@@ -50,16 +33,14 @@ def observables(f):
 def main(argv):
     args = [a for a in argv[1:] if not a.startswith("--")]
     show_runs = "--no-runs" not in argv
-    out = None
-    if "-o" in args:
-        i = args.index("-o")
-        out = args[i + 1]
-        del args[i:i + 2]
+    out = option(args, "-o")
     if len(args) != 1:
         sys.exit(__doc__)
     path = args[0]
     out = out or os.path.splitext(path)[0] + ".png"
     with h5py.File(path, "r") as f:
+        if "sweep" in f:
+            sys.exit(f"{path} is a sweep: draw it with plots/sweep.py")
         names = observables(f)
         if not names:
             sys.exit(f"{path}: no observables found")
@@ -68,8 +49,8 @@ def main(argv):
         rows = (n + cols - 1) // cols
         fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.8 * rows), squeeze=False)
         axes = axes.ravel()
-        title = f"{as_str(f.attrs['problem'])}: {os.path.basename(path)}"
-        status = as_str(f.attrs.get("status", "complete"))
+        title = f"{text(f.attrs['problem'])}: {os.path.basename(path)}"
+        status = text(f.attrs.get("status", "complete"))
         if status != "complete":
             title += f"  [{status}]"
         fig.suptitle(title)
@@ -91,17 +72,17 @@ def main(argv):
             if "theory" in f:
                 t = f["theory/t"][()]
                 keep = t > 0 if logx else np.ones_like(t, bool)
-                method = as_str(f["theory"].attrs.get("method", "theory"))
+                method = text(f["theory"].attrs.get("method", "theory"))
                 ax.plot(t[keep], f["theory"][name][()][keep], color="black", lw=1.4, ls="--",
                         label=f"theory ({method})")
             if logx:
                 ax.set_xscale("log")
             if logy:
                 ax.set_yscale("log")
-            desc = as_str(meta.attrs.get("description", ""))
+            desc = text(meta.attrs.get("description", ""))
             ax.set_title(f"{name}\n{desc}" if len(desc) < 70 else name, fontsize=8)
             ax.set_xlabel("t = steps / d")
-            unit = as_str(meta.attrs.get("unit", ""))
+            unit = text(meta.attrs.get("unit", ""))
             ax.set_ylabel(name + (f" [{unit}]" if unit else ""))
             ax.legend(fontsize=7)
         if "compare" in f:

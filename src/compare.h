@@ -9,12 +9,17 @@ struct hd_compare {
   double *abs_err;  /* mean - theory */
   double *rel_err;  /* (mean - theory) / |theory| */
   double *z;        /* (mean - theory) / stderr */
-  double sup_abs, sup_rel, sup_z; /* sup over the times where all are finite (t > 0 for z) */
+  double *scaled;   /* sqrt(size) * (mean - theory): O(1) if the gap closes like size^-1/2 */
+  double *run_rms;  /* sqrt(mean over runs of (run - theory)^2) / |theory|: one run's
+                       relative deviation, ~ size^-1/2 whatever the number of runs */
+  double sup_abs, sup_rel, sup_z, sup_scaled, sup_run_rms; /* sup over finite times */
 };
 
-/* theory, mean, stderr_: n values each. */
+/* theory, mean, stderr_: n values each; runs: R x n values (row per run; NaN = not
+ * available) or NULL; size: the finite-size parameter (d or N; NaN: no scaled error). */
 void hd_compare_compute(const double *theory, const double *mean, const double *stderr_,
-                        size_t n, struct hd_compare *c);
+                        const double *runs, size_t R, size_t n, double size,
+                        struct hd_compare *c);
 void hd_compare_free(struct hd_compare *c);
 
 #endif

@@ -460,10 +460,14 @@ static long similarity(const char *typed, const char *cand) {
   return -1;
 }
 
+/* A section is known if a bound table has keys in it, or if a free-form reader (the
+ * [sweep] section) consumed its entries. */
 static bool section_known(const struct hd_config *cfg, const char *section) {
   for (size_t t = 0; t < cfg->n_tables; t++)
     for (size_t i = 0; i < cfg->table_sizes[t]; i++)
       if (strcmp(cfg->tables[t][i].section, section) == 0) return true;
+  for (size_t k = 0; k < cfg->n_entries; k++)
+    if (cfg->entries[k].used && strcmp(cfg->entries[k].section, section) == 0) return true;
   return false;
 }
 

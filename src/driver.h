@@ -5,15 +5,19 @@
  *   1  usage error or an I/O failure writing the output
  *   2  bad input: the model file or the command line (nothing is written)
  *   3  ran, but the result has numerical trouble: some runs diverged or the theory
- *      failed part-way (the file is written, with status and /diagnostics saying what) */
+ *      failed part-way (the file is written, with status and /diagnostics saying what)
+ *   4  interrupted by SIGINT/SIGTERM: the completed runs are in OUT.partial (or OUT with
+ *      --keep-partial), status "interrupted"; `hdsim run MODEL --resume` continues */
 #ifndef HDSIM_DRIVER_H
 #define HDSIM_DRIVER_H
 
 #include "config.h"
 #include "problem.h"
 #include "run_params.h"
+#include "sweep.h"
 
-enum { HD_EXIT_OK = 0, HD_EXIT_USAGE = 1, HD_EXIT_BAD_INPUT = 2, HD_EXIT_NUMERICAL = 3 };
+enum { HD_EXIT_OK = 0, HD_EXIT_USAGE = 1, HD_EXIT_BAD_INPUT = 2, HD_EXIT_NUMERICAL = 3,
+       HD_EXIT_INTERRUPTED = 4 };
 
 struct hd_cli {
   const char *model;        /* model file path */
@@ -23,12 +27,18 @@ struct hd_cli {
   long seed;                /* --seed, if seed_set */
   int seed_set;
   int quiet;
+  int resume;               /* --resume: continue an interrupted run */
+  int keep_partial;         /* --keep-partial: an interrupted run keeps the final name */
+  int validate_only;        /* stop before plan_create (fuzzing the model-file layer) */
+  int sweep_point_set;      /* run only this point of the model's [sweep] */
+  size_t sweep_point;
   const char *command_line; /* stored in the output */
 };
 
 /* A model file taken as far as a plan: what `check` validates and what tests build on. */
 struct hd_session {
   struct hd_config *cfg;
+  struct hd_sweep sweep;    /* the [sweep] section (n_keys = 0 when absent) */
   struct hd_run_params run;
   const struct hd_problem *pb;
   void *params;

@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "registry.h"
 #include "hdsim_version.h"
 #include "rng.h"
+#include "sweep.h"
+#include "ranks.h"
 
 /* ---- small typed helpers; each returns <0 on failure ---- */
 
-static int attr_str(hid_t obj, const char *name, const char *value)
+int hd_h5_attr_str(long long obj, const char *name, const char *value)
 {
   hid_t t = H5Tcopy(H5T_C_S1);
   H5Tset_size(t, H5T_VARIABLE);
@@ -41,8 +44,8 @@ static int attr_num(hid_t obj, const char *name, hid_t type, const void *value)
   return rc < 0 ? -1 : 0;
 }
 
-static int attr_f64(hid_t obj, const char *name, double v) { return attr_num(obj, name, H5T_NATIVE_DOUBLE, &v); }
-static int attr_i64(hid_t obj, const char *name, long long v) { return attr_num(obj, name, H5T_NATIVE_LLONG, &v); }
+int hd_h5_attr_f64(long long obj, const char *name, double v) { return attr_num(obj, name, H5T_NATIVE_DOUBLE, &v); }
+int hd_h5_attr_i64(long long obj, const char *name, long long v) { return attr_num(obj, name, H5T_NATIVE_LLONG, &v); }
 
 static hid_t dset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                   const void *data)
@@ -58,7 +61,7 @@ static hid_t dset(hid_t loc, const char *name, hid_t type, int rank, const hsize
   return d;
 }
 
-static int dset1(hid_t loc, const char *name, const double *data, size_t n)
+int hd_h5_dset1(long long loc, const char *name, const double *data, size_t n)
 {
   hsize_t dims[1] = {n};
   hid_t d = dset(loc, name, H5T_NATIVE_DOUBLE, 1, dims, data);
@@ -69,10 +72,10 @@ static int dset1(hid_t loc, const char *name, const double *data, size_t n)
 
 static int describe_obs(hid_t obj, const struct hd_observable *ob)
 {
-  int rc = attr_str(obj, "description", ob->description);
-  rc |= attr_str(obj, "unit", ob->unit);
-  rc |= attr_i64(obj, "log_x", ob->log_x);
-  rc |= attr_i64(obj, "log_y", ob->log_y);
+  int rc = hd_h5_attr_str(obj, "description", ob->description);
+  rc |= hd_h5_attr_str(obj, "unit", ob->unit);
+  rc |= hd_h5_attr_i64(obj, "log_x", ob->log_x);
+  rc |= hd_h5_attr_i64(obj, "log_y", ob->log_y);
   return rc;
 }
 
@@ -86,12 +89,12 @@ static int write_table(hid_t g, const struct hd_param *rows, size_t n, const voi
     snprintf(name, sizeof name, "%s.%s", r->section, r->key);
     const char *p = (const char *)src + r->offset;
     switch (r->type) {
-    case HD_INT: rc |= attr_i64(g, name, *(const long *)p); break;
-    case HD_REAL: rc |= attr_f64(g, name, *(const double *)p); break;
-    case HD_BOOL: rc |= attr_i64(g, name, *(const bool *)p ? 1 : 0); break;
+    case HD_INT: rc |= hd_h5_attr_i64(g, name, *(const long *)p); break;
+    case HD_REAL: rc |= hd_h5_attr_f64(g, name, *(const double *)p); break;
+    case HD_BOOL: rc |= hd_h5_attr_i64(g, name, *(const bool *)p ? 1 : 0); break;
     default:
       hd_param_format(r, src, text, sizeof text);
-      rc |= attr_str(g, name, text);
+      rc |= hd_h5_attr_str(g, name, text);
     }
   }
   return rc;
@@ -104,24 +107,24 @@ static int write_root(hid_t f, const struct hd_output *o)
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  int rc = attr_str(f, "hdsim_version", HDSIM_VERSION);
-  rc |= attr_str(f, "problem", o->problem->name);
-  rc |= attr_str(f, "spec", o->problem->spec);
-  rc |= attr_str(f, "command_line", o->command_line);
-  rc |= attr_str(f, "model_file", o->model_path);
-  rc |= attr_str(f, "model_text", o->model_text);
-  rc |= attr_str(f, "created", created);
-  rc |= attr_i64(f, "seed", o->run->seed);
-  rc |= attr_str(f, "status", o->status);
-  rc |= attr_str(f, "rng_kernel", hd_rng_kernel_name());
-  rc |= attr_str(f, "time_unit", "t = SGD steps / d");
+  int rc = hd_h5_attr_str(f, "hdsim_version", HDSIM_VERSION);
+  rc |= hd_h5_attr_str(f, "problem", o->problem->name);
+  rc |= hd_h5_attr_str(f, "spec", o->problem->spec);
+  rc |= hd_h5_attr_str(f, "command_line", o->command_line);
+  rc |= hd_h5_attr_str(f, "model_file", o->model_path);
+  rc |= hd_h5_attr_str(f, "model_text", o->model_text);
+  rc |= hd_h5_attr_str(f, "created", created);
+  rc |= hd_h5_attr_i64(f, "seed", o->run->seed);
+  rc |= hd_h5_attr_str(f, "status", o->status);
+  rc |= hd_h5_attr_str(f, "rng_kernel", hd_rng_kernel_name());
+  rc |= hd_h5_attr_str(f, "time_unit", "t = SGD steps / d");
   /* observable names in the problem's order (HDF5 groups list them alphabetically) */
   char *names = NULL;
   size_t len = 0;
   FILE *m = open_memstream(&names, &len);
   for (size_t k = 0; k < o->n_obs; k++) fprintf(m, "%s%s", k ? "," : "", o->obs[k].name);
   fclose(m);
-  rc |= attr_str(f, "observables", names);
+  rc |= hd_h5_attr_str(f, "observables", names);
   free(names);
   hid_t g = H5Gcreate2(f, "parameters", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   rc |= write_table(g, hd_run_param_table, hd_run_param_count, o->run);
@@ -135,10 +138,10 @@ static int write_theory(hid_t f, const struct hd_output *o)
   const struct hd_theory_result *th = o->theory;
   static const char *const methods[] = {"ode", "recursion", "none"};
   hid_t g = H5Gcreate2(f, "theory", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = dset1(g, "t", o->grid->t, o->grid->n);
-  rc |= attr_str(g, "method", methods[th->method]);
-  rc |= attr_i64(g, "state_dimension", (long long)th->dimension);
-  rc |= attr_str(g, "note", o->theory_note ? o->theory_note : "");
+  int rc = hd_h5_dset1(g, "t", o->grid->t, o->grid->n);
+  rc |= hd_h5_attr_str(g, "method", methods[th->method]);
+  rc |= hd_h5_attr_i64(g, "state_dimension", (long long)th->dimension);
+  rc |= hd_h5_attr_str(g, "note", o->theory_note ? o->theory_note : "");
   for (size_t k = 0; k < o->n_obs; k++) {
     hsize_t dims[1] = {o->grid->n};
     hid_t d = dset(g, o->obs[k].name, H5T_NATIVE_DOUBLE, 1, dims, th->values + k * o->grid->n);
@@ -155,30 +158,33 @@ static int write_simulation(hid_t f, const struct hd_output *o)
   const struct hd_mc_result *mc = o->mc;
   size_t T = mc->n_times, R = mc->runs;
   hid_t g = H5Gcreate2(f, "simulation", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = dset1(g, "t", o->grid->t, T);
+  int rc = hd_h5_dset1(g, "t", o->grid->t, T);
   hsize_t dT[1] = {T}, dR[1] = {R};
   hid_t d = dset(g, "steps", H5T_NATIVE_UINT64, 1, dT, o->grid->steps);
   if (d >= 0) H5Dclose(d); else rc = -1;
   d = dset(g, "count", H5T_NATIVE_LONG, 1, dT, mc->count);
   if (d >= 0) {
-    rc |= attr_str(d, "description", "runs still finite (not diverged) at each time");
+    rc |= hd_h5_attr_str(d, "description", "runs still finite (not diverged) at each time");
     H5Dclose(d);
   } else rc = -1;
+  d = dset(g, "completed", H5T_NATIVE_INT, 1, dR, mc->completed);
+  if (d >= 0) H5Dclose(d); else rc = -1;
   d = dset(g, "diverged", H5T_NATIVE_INT, 1, dR, mc->diverged);
   if (d >= 0) H5Dclose(d); else rc = -1;
-  rc |= dset1(g, "diverged_t", mc->diverged_t, R);
-  rc |= attr_i64(g, "runs", (long long)R);
-  rc |= attr_i64(g, "diverged_runs", (long long)mc->n_diverged);
+  rc |= hd_h5_dset1(g, "diverged_t", mc->diverged_t, R);
+  rc |= hd_h5_attr_i64(g, "runs", (long long)R);
+  rc |= hd_h5_attr_i64(g, "diverged_runs", (long long)mc->n_diverged);
+  rc |= hd_h5_attr_i64(g, "completed_runs", (long long)mc->n_completed);
   for (size_t k = 0; k < o->n_obs; k++) {
     hid_t go = H5Gcreate2(g, o->obs[k].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     rc |= describe_obs(go, &o->obs[k]);
-    if (o->run->store_runs) {
+    if (o->run->store_runs || strcmp(o->status, "interrupted") == 0) {
       hsize_t dims[2] = {R, T};
       d = dset(go, "runs", H5T_NATIVE_DOUBLE, 2, dims, mc->values + k * R * T);
       if (d >= 0) H5Dclose(d); else rc = -1;
     }
-    rc |= dset1(go, "mean", mc->mean + k * T, T);
-    rc |= dset1(go, "stderr", mc->stderr_ + k * T, T);
+    rc |= hd_h5_dset1(go, "mean", mc->mean + k * T, T);
+    rc |= hd_h5_dset1(go, "stderr", mc->stderr_ + k * T, T);
     H5Gclose(go);
   }
   H5Gclose(g);
@@ -189,19 +195,34 @@ static int write_compare(hid_t f, const struct hd_output *o)
 {
   size_t T = o->grid->n;
   hid_t g = H5Gcreate2(f, "compare", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = attr_str(g, "description", "Monte Carlo mean minus theory: abs, rel = abs/|theory|, "
-                                      "z = abs/stderr; sup over the grid as attributes");
+  int rc = hd_h5_attr_str(g, "description",
+                    "Monte Carlo mean minus theory: abs, rel = abs/|theory|, z = abs/stderr, "
+                    "scaled = sqrt(size) abs (size: the finite-size parameter), run_rms = one "
+                    "run's rms relative deviation; sup over the grid as attributes");
+  double size = hd_problem_size(o->problem, o->problem_params);
+  const struct hd_param *sp = hd_problem_size_param(o->problem);
+  if (sp) {
+    char key[128];
+    snprintf(key, sizeof key, "%s.%s", sp->section, sp->key);
+    rc |= hd_h5_attr_str(g, "size_parameter", key);
+    rc |= hd_h5_attr_f64(g, "size", size);
+  }
+  size_t R = o->mc->runs;
   for (size_t k = 0; k < o->n_obs; k++) {
     struct hd_compare c;
     hd_compare_compute(o->theory->values + k * T, o->mc->mean + k * T, o->mc->stderr_ + k * T,
-                       T, &c);
+                       o->mc->values + k * R * T, R, T, size, &c);
     hid_t go = H5Gcreate2(g, o->obs[k].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    rc |= dset1(go, "abs", c.abs_err, T);
-    rc |= dset1(go, "rel", c.rel_err, T);
-    rc |= dset1(go, "z", c.z, T);
-    rc |= attr_f64(go, "sup_abs", c.sup_abs);
-    rc |= attr_f64(go, "sup_rel", c.sup_rel);
-    rc |= attr_f64(go, "sup_z", c.sup_z);
+    rc |= hd_h5_dset1(go, "abs", c.abs_err, T);
+    rc |= hd_h5_dset1(go, "rel", c.rel_err, T);
+    rc |= hd_h5_dset1(go, "z", c.z, T);
+    rc |= hd_h5_dset1(go, "scaled", c.scaled, T);
+    rc |= hd_h5_dset1(go, "run_rms", c.run_rms, T);
+    rc |= hd_h5_attr_f64(go, "sup_abs", c.sup_abs);
+    rc |= hd_h5_attr_f64(go, "sup_rel", c.sup_rel);
+    rc |= hd_h5_attr_f64(go, "sup_z", c.sup_z);
+    rc |= hd_h5_attr_f64(go, "sup_scaled", c.sup_scaled);
+    rc |= hd_h5_attr_f64(go, "sup_run_rms", c.sup_run_rms);
     H5Gclose(go);
     hd_compare_free(&c);
   }
@@ -215,32 +236,32 @@ static int write_diagnostics(hid_t f, const struct hd_output *o)
   int rc = 0;
   const struct hd_theory_result *th = o->theory;
   if (th) {
-    rc |= attr_i64(g, "theory_failed", th->failed);
-    rc |= attr_f64(g, "theory_t_fail", th->t_fail);
-    rc |= attr_str(g, "theory_message", th->message);
+    rc |= hd_h5_attr_i64(g, "theory_failed", th->failed);
+    rc |= hd_h5_attr_f64(g, "theory_t_fail", th->t_fail);
+    rc |= hd_h5_attr_str(g, "theory_message", th->message);
     if (th->method == HD_THEORY_ODE) {
       const struct hd_integrate_stats *s = &th->stats;
-      rc |= attr_str(g, "cvode_linear_solver", s->linsol ? s->linsol : "");
-      rc |= attr_i64(g, "cvode_steps", s->steps);
-      rc |= attr_i64(g, "cvode_rhs_evals", s->rhs_evals);
-      rc |= attr_i64(g, "cvode_lin_iters", s->lin_iters);
-      rc |= attr_i64(g, "cvode_lin_conv_fails", s->lin_conv_fails);
-      rc |= attr_i64(g, "cvode_prec_setups", s->prec_setups);
-      rc |= attr_i64(g, "cvode_prec_solves", s->prec_solves);
-      rc |= attr_i64(g, "cvode_err_test_fails", s->err_test_fails);
-      rc |= attr_i64(g, "cvode_nonlin_iters", s->nonlin_iters);
-      rc |= attr_i64(g, "cvode_nonlin_conv_fails", s->nonlin_conv_fails);
-      rc |= attr_f64(g, "cvode_last_step", s->last_step);
-      rc |= attr_i64(g, "cvode_flag", s->flag);
+      rc |= hd_h5_attr_str(g, "cvode_linear_solver", s->linsol ? s->linsol : "");
+      rc |= hd_h5_attr_i64(g, "cvode_steps", s->steps);
+      rc |= hd_h5_attr_i64(g, "cvode_rhs_evals", s->rhs_evals);
+      rc |= hd_h5_attr_i64(g, "cvode_lin_iters", s->lin_iters);
+      rc |= hd_h5_attr_i64(g, "cvode_lin_conv_fails", s->lin_conv_fails);
+      rc |= hd_h5_attr_i64(g, "cvode_prec_setups", s->prec_setups);
+      rc |= hd_h5_attr_i64(g, "cvode_prec_solves", s->prec_solves);
+      rc |= hd_h5_attr_i64(g, "cvode_err_test_fails", s->err_test_fails);
+      rc |= hd_h5_attr_i64(g, "cvode_nonlin_iters", s->nonlin_iters);
+      rc |= hd_h5_attr_i64(g, "cvode_nonlin_conv_fails", s->nonlin_conv_fails);
+      rc |= hd_h5_attr_f64(g, "cvode_last_step", s->last_step);
+      rc |= hd_h5_attr_i64(g, "cvode_flag", s->flag);
     }
   }
   /* Timings and thread counts live here, not next to the data, so that /theory and
    * /simulation of two runs with the same seed compare equal (h5diff) for any thread
    * count. */
-  if (th) rc |= attr_f64(g, "theory_seconds", th->seconds);
+  if (th) rc |= hd_h5_attr_f64(g, "theory_seconds", th->seconds);
   if (o->mc) {
-    rc |= attr_i64(g, "simulation_threads", o->mc->threads);
-    rc |= attr_f64(g, "simulation_seconds", o->mc->seconds);
+    rc |= hd_h5_attr_i64(g, "simulation_threads", o->mc->threads);
+    rc |= hd_h5_attr_f64(g, "simulation_seconds", o->mc->seconds);
   }
   if (o->mc) {
     size_t n = o->mc->n_diverged, j = 0;
@@ -251,7 +272,7 @@ static int write_diagnostics(hid_t f, const struct hd_output *o)
     hsize_t dims[1] = {n};
     hid_t d = dset(g, "diverged_runs", H5T_NATIVE_LLONG, 1, dims, runs);
     if (d >= 0) H5Dclose(d); else rc = -1;
-    rc |= dset1(g, "diverged_times", times, n);
+    rc |= hd_h5_dset1(g, "diverged_times", times, n);
     free(runs);
     free(times);
   }
@@ -262,7 +283,7 @@ static int write_diagnostics(hid_t f, const struct hd_output *o)
   FILE *m = open_memstream(&all, &len);
   for (size_t i = 0; i < nw; i++) fprintf(m, "%s\n", o->warnings[i]);
   fclose(m);
-  rc |= attr_str(g, "warnings", all);
+  rc |= hd_h5_attr_str(g, "warnings", all);
   free(all);
   H5Gclose(g);
   return rc;
@@ -280,11 +301,29 @@ int hd_h5_check_writable(const char *path, char *msg, size_t msglen)
   return ok ? 0 : -1;
 }
 
+static int write_output(long long f, const void *ctx)
+{
+  const struct hd_output *o = ctx;
+  int rc = write_root(f, o);
+  if (o->theory) rc |= write_theory(f, o);
+  if (o->mc) rc |= write_simulation(f, o);
+  if (o->theory && o->mc) rc |= write_compare(f, o);
+  rc |= write_diagnostics(f, o);
+  return rc;
+}
+
 int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen)
 {
-  size_t n = strlen(o->path) + 32;
+  return hd_h5_write_atomic(o->path, write_output, o, msg, msglen);
+}
+
+int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void *ctx),
+                       const void *ctx, char *msg, size_t msglen)
+{
+  if (!hd_is_root()) return 0; /* under MPI only rank 0 writes */
+  size_t n = strlen(path) + 32;
   char *tmp = malloc(n);
-  snprintf(tmp, n, "%s.tmp.%ld", o->path, (long)getpid());
+  snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
   H5E_auto2_t fn;
   void *fd;
   H5Eget_auto2(H5E_DEFAULT, &fn, &fd);
@@ -295,19 +334,15 @@ int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen)
     snprintf(msg, msglen, "cannot create '%s'", tmp);
     goto out;
   }
-  rc = write_root(f, o);
-  if (o->theory) rc |= write_theory(f, o);
-  if (o->mc) rc |= write_simulation(f, o);
-  if (o->theory && o->mc) rc |= write_compare(f, o);
-  rc |= write_diagnostics(f, o);
+  rc = fill(f, ctx);
   if (H5Fclose(f) < 0) rc = -1;
   if (rc != 0) {
     snprintf(msg, msglen, "writing '%s' failed (disk full?)", tmp);
     unlink(tmp);
     goto out;
   }
-  if (rename(tmp, o->path) != 0) {
-    snprintf(msg, msglen, "cannot rename '%s' to '%s': %s", tmp, o->path, strerror(errno));
+  if (rename(tmp, path) != 0) {
+    snprintf(msg, msglen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
     unlink(tmp);
     rc = -1;
   }
@@ -315,4 +350,102 @@ out:
   H5Eset_auto2(H5E_DEFAULT, fn, fd);
   free(tmp);
   return rc;
+}
+
+struct sweep_ctx {
+  const struct hd_output *base;
+  const struct hd_sweep *sw;
+  const char *const *files;
+};
+
+static int write_sweep_table(hid_t f, const struct hd_sweep *sw)
+{
+  hid_t g = H5Gcreate2(f, "sweep", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  char *keys = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&keys, &len);
+  for (size_t k = 0; k < sw->n_keys; k++) fprintf(m, "%s%s.%s", k ? "," : "", sw->keys[k].section, sw->keys[k].key);
+  fclose(m);
+  int rc = hd_h5_attr_str(g, "keys", keys);
+  rc |= hd_h5_attr_i64(g, "n_points", (long long)sw->n_points);
+  rc |= hd_h5_attr_str(g, "description", "one dataset per swept key: its value at each point "
+                                         "(/points/K); the first key varies slowest");
+  free(keys);
+  size_t n = sw->n_points;
+  for (size_t k = 0; k < sw->n_keys; k++) {
+    const struct hd_sweep_key *key = &sw->keys[k];
+    char name[160];
+    snprintf(name, sizeof name, "%s.%s", key->section, key->key);
+    int numeric = key->row->type == HD_INT || key->row->type == HD_REAL;
+    if (numeric) {
+      double *v = malloc(n * sizeof *v);
+      for (size_t p = 0; p < n; p++) v[p] = strtod(key->values[hd_sweep_value_index(sw, p, k)], NULL);
+      rc |= hd_h5_dset1(g, name, v, n);
+      free(v);
+    } else {
+      const char **v = malloc(n * sizeof *v);
+      for (size_t p = 0; p < n; p++) v[p] = key->values[hd_sweep_value_index(sw, p, k)];
+      hid_t t = H5Tcopy(H5T_C_S1);
+      H5Tset_size(t, H5T_VARIABLE);
+      H5Tset_cset(t, H5T_CSET_UTF8);
+      hsize_t dims[1] = {n};
+      hid_t d = dset(g, name, t, 1, dims, v);
+      if (d >= 0) H5Dclose(d); else rc = -1;
+      H5Tclose(t);
+      free(v);
+    }
+  }
+  H5Gclose(g);
+  return rc;
+}
+
+static int fill_sweep(long long f, const void *vctx)
+{
+  const struct sweep_ctx *c = vctx;
+  int rc = write_root(f, c->base);
+  rc |= write_sweep_table(f, c->sw);
+  hid_t points = H5Gcreate2(f, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  static const char *const parts[] = {"parameters", "theory", "simulation", "compare", "diagnostics"};
+  for (size_t p = 0; p < c->sw->n_points; p++) {
+    char name[32];
+    snprintf(name, sizeof name, "%zu", p);
+    hid_t src = H5Fopen(c->files[p], H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (src < 0) { rc = -1; break; }
+    hid_t gp = H5Gcreate2(points, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+      if (H5Lexists(src, parts[k], H5P_DEFAULT) > 0 &&
+          H5Ocopy(src, parts[k], gp, parts[k], H5P_DEFAULT, H5P_DEFAULT) < 0)
+        rc = -1;
+    /* the point's status and swept values, next to its data */
+    hid_t a = H5Aopen(src, "status", H5P_DEFAULT);
+    if (a >= 0) {
+      hid_t t = H5Tcopy(H5T_C_S1);
+      H5Tset_size(t, H5T_VARIABLE);
+      H5Tset_cset(t, H5T_CSET_UTF8);
+      char *st = NULL;
+      if (H5Aread(a, t, &st) >= 0 && st) {
+        rc |= hd_h5_attr_str(gp, "status", st);
+        H5free_memory(st);
+      }
+      H5Tclose(t);
+      H5Aclose(a);
+    }
+    for (size_t k = 0; k < c->sw->n_keys; k++) {
+      const struct hd_sweep_key *key = &c->sw->keys[k];
+      char attr[160];
+      snprintf(attr, sizeof attr, "%s.%s", key->section, key->key);
+      rc |= hd_h5_attr_str(gp, attr, key->values[hd_sweep_value_index(c->sw, p, k)]);
+    }
+    H5Gclose(gp);
+    H5Fclose(src);
+  }
+  H5Gclose(points);
+  return rc;
+}
+
+int hd_h5_write_sweep(const struct hd_output *base, const struct hd_sweep *sw,
+                      const char *const *point_files, char *msg, size_t msglen)
+{
+  struct sweep_ctx c = {.base = base, .sw = sw, .files = point_files};
+  return hd_h5_write_atomic(base->path, fill_sweep, &c, msg, msglen);
 }

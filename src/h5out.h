@@ -37,8 +37,34 @@ struct hd_output {
   const char *const *warnings;           /* NULL-terminated, or NULL */
 };
 
-/* Returns 0, or -1 with a message (nothing is left under path or the temporary name). */
+/* Returns 0, or -1 with a message (nothing is left under path or the temporary name).
+ * With status "interrupted" every run is stored (whatever store_runs says), with
+ * /simulation/completed, so that `hdsim run --resume` can continue from the file. */
 int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen);
+
+/* Loads the completed runs of an interrupted file into res (allocated by hd_mc_alloc for
+ * the same model): checks that the file was written by the same model text, seed, runs,
+ * observables and output steps.  Returns the number of runs loaded, or -1 with a message. */
+long hd_h5_read_partial(const char *path, const struct hd_output *expect,
+                        struct hd_mc_result *res, char *msg, size_t msglen);
+
+/* A sweep: root attributes and /parameters from base (status included), /sweep with the
+ * table of swept values, and /points/K copied from each point's own output file. */
+struct hd_sweep;
+int hd_h5_write_sweep(const struct hd_output *base, const struct hd_sweep *sw,
+                      const char *const *point_files, char *msg, size_t msglen);
+
+/* Creates a temporary file next to path, lets fill() write it (an HDF5 file id), and
+ * renames it to path only if fill returned 0 and the file closed cleanly. */
+int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void *ctx),
+                       const void *ctx, char *msg, size_t msglen);
+
+/* Small typed writers (HDF5 ids passed as long long so callers need not include
+ * hdf5.h); each returns 0 or -1. */
+int hd_h5_attr_str(long long obj, const char *name, const char *value);
+int hd_h5_attr_f64(long long obj, const char *name, double v);
+int hd_h5_attr_i64(long long obj, const char *name, long long v);
+int hd_h5_dset1(long long loc, const char *name, const double *data, size_t n);
 
 /* Checks that a file can be created next to path (the directory exists and is writable)
  * before any work is done.  Returns 0 or -1 with a message. */

@@ -1,5 +1,6 @@
 /* main.c — the hdsim command line. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,20 +9,29 @@
 #include "hdsim_version.h"
 #include "registry.h"
 #include "rng.h"
+#include "validate.h"
 #include "run_params.h"
 
 static const char usage[] =
     "usage:\n"
     "  hdsim run MODEL.ini [-o OUT.h5] [--threads N] [--seed S] [--quiet]\n"
-    "                         theory (CVODE) and Monte Carlo side by side, one HDF5 file\n"
+    "            [--resume] [--keep-partial]\n"
+    "                         theory (CVODE) and Monte Carlo side by side, one HDF5 file;\n"
+    "                         Ctrl-C keeps the finished runs in OUT.h5.partial (or OUT.h5\n"
+    "                         with --keep-partial), --resume continues them\n"
     "  hdsim check MODEL.ini  validate a model file without running it\n"
+    "  hdsim validate MODEL.ini --dims D1,D2,... [--runs R1,R2,...] [--observable NAME]\n"
+    "                 [--fit fluctuation|mean] [-o LADDER.h5] [--threads N] [--seed S]\n"
+    "                         the model over a ladder of sizes (d, or the width N) and the\n"
+    "                         fitted slope of the theory-vs-simulation error against size\n"
     "  hdsim list             the problems hdsim knows\n"
     "  hdsim describe PROBLEM every model-file key of a problem: meaning, type, default, range\n"
     "  hdsim --version\n"
     "  hdsim help\n"
     "\n"
     "exit status: 0 success, 1 usage or I/O error, 2 bad input (nothing written),\n"
-    "             3 written, but some runs diverged or the theory failed (see /diagnostics)\n";
+    "             3 written, but some runs diverged or the theory failed (see /diagnostics),\n"
+    "             4 interrupted (finished runs kept for --resume)\n";
 
 static int parse_long(const char *opt, const char *text, long min, long *out)
 {
@@ -50,9 +60,36 @@ static char *join_args(int argc, char **argv)
   return s;
 }
 
+/* "1000,4000,16000" → values; returns the count or -1. */
+static long parse_list(const char *opt, const char *text, double *out, long max, int integer)
+{
+  long n = 0;
+  const char *p = text ? text : "";
+  while (*p) {
+    char *end;
+    errno = 0;
+    double v = strtod(p, &end);
+    if (end == p || errno == ERANGE || !(v > 0) || (integer && v != floor(v)) || n == max ||
+        (*end != ',' && *end != '\0')) {
+      fprintf(stderr, "hdsim: %s expects a comma-separated list of positive %s, got '%s'\n", opt,
+              integer ? "integers" : "numbers", text ? text : "");
+      return -1;
+    }
+    out[n++] = v;
+    p = *end == ',' ? end + 1 : end;
+  }
+  if (n == 0) fprintf(stderr, "hdsim: %s needs values\n", opt);
+  return n ? n : -1;
+}
+
 static int cmd_run_or_check(int argc, char **argv, int check_only)
 {
   struct hd_cli cli = {0};
+  int validate = strcmp(argv[1], "validate") == 0;
+  double sizes[64], runs_d[64];
+  long runs[64];
+  long n_sizes = 0, n_runs = 0;
+  struct hd_validate_opts vo = {0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
@@ -66,6 +103,23 @@ static int cmd_run_or_check(int argc, char **argv, int check_only)
       cli.seed_set = 1;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
       cli.quiet = 1;
+    } else if (validate && strcmp(a, "--dims") == 0) {
+      if ((n_sizes = parse_list(a, i + 1 < argc ? argv[++i] : NULL, sizes, 64, 0)) < 0) return HD_EXIT_BAD_INPUT;
+    } else if (validate && strcmp(a, "--runs") == 0) {
+      if ((n_runs = parse_list(a, i + 1 < argc ? argv[++i] : NULL, runs_d, 64, 1)) < 0) return HD_EXIT_BAD_INPUT;
+    } else if (validate && strcmp(a, "--observable") == 0 && i + 1 < argc) {
+      vo.observable = argv[++i];
+    } else if (validate && strcmp(a, "--fit") == 0 && i + 1 < argc) {
+      const char *f = argv[++i];
+      if (strcmp(f, "mean") == 0) vo.fit_mean = 1;
+      else if (strcmp(f, "fluctuation") != 0) {
+        fprintf(stderr, "hdsim: --fit expects fluctuation or mean, got '%s'\n", f);
+        return HD_EXIT_BAD_INPUT;
+      }
+    } else if (strcmp(a, "--resume") == 0 && !check_only && !validate) {
+      cli.resume = 1;
+    } else if (strcmp(a, "--keep-partial") == 0 && !check_only && !validate) {
+      cli.keep_partial = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
       fprintf(stderr, "hdsim: unknown option '%s'\n%s", a, usage);
       return HD_EXIT_BAD_INPUT;
@@ -80,9 +134,22 @@ static int cmd_run_or_check(int argc, char **argv, int check_only)
     fprintf(stderr, "hdsim: %s needs a model file\n%s", argv[1], usage);
     return HD_EXIT_BAD_INPUT;
   }
+  if (validate && n_sizes < 2) {
+    fprintf(stderr, "hdsim: validate needs --dims with at least two sizes\n");
+    return HD_EXIT_BAD_INPUT;
+  }
+  if (validate && n_runs && n_runs != n_sizes) {
+    fprintf(stderr, "hdsim: --runs needs one value per size (%ld sizes, %ld runs)\n", n_sizes, n_runs);
+    return HD_EXIT_BAD_INPUT;
+  }
+  for (long k = 0; k < n_runs; k++) runs[k] = (long)runs_d[k];
+  vo.sizes = sizes;
+  vo.n_sizes = (size_t)n_sizes;
+  vo.runs = n_runs ? runs : NULL;
   char *cmdline = join_args(argc, argv);
   cli.command_line = cmdline;
-  int rc = check_only ? hd_driver_check(&cli) : hd_driver_run(&cli);
+  int rc = validate ? hd_driver_validate(&cli, &vo)
+           : check_only ? hd_driver_check(&cli) : hd_driver_run(&cli);
   free(cmdline);
   return rc;
 }
@@ -108,7 +175,9 @@ static int cmd_describe(int argc, char **argv)
   return 0;
 }
 
-int main(int argc, char **argv)
+int hd_cli_main(int argc, char **argv);
+
+int hd_cli_main(int argc, char **argv)
 {
   if (hd_registry_check(stderr) != 0) return HD_EXIT_USAGE;
   if (argc < 2) {
@@ -118,6 +187,7 @@ int main(int argc, char **argv)
   const char *cmd = argv[1];
   if (strcmp(cmd, "run") == 0) return cmd_run_or_check(argc, argv, 0);
   if (strcmp(cmd, "check") == 0) return cmd_run_or_check(argc, argv, 1);
+  if (strcmp(cmd, "validate") == 0) return cmd_run_or_check(argc, argv, 0);
   if (strcmp(cmd, "list") == 0) {
     for (size_t i = 0; i < hd_registry_count(); i++)
       printf("%-16s %s\n", hd_registry_at(i)->name, hd_registry_at(i)->summary);
@@ -135,3 +205,7 @@ int main(int argc, char **argv)
   fprintf(stderr, "hdsim: unknown command '%s'\n%s", cmd, usage);
   return HD_EXIT_USAGE;
 }
+
+#ifndef HDSIM_MAIN_ELSEWHERE
+int main(int argc, char **argv) { return hd_cli_main(argc, argv); }
+#endif

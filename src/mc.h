@@ -15,17 +15,27 @@ struct hd_mc_result {
   double *mean;       /* [obs][time] over the runs still finite at that time */
   double *stderr_;    /* [obs][time] sample standard deviation / sqrt(count) */
   long *count;        /* [time] runs contributing */
+  int *completed;     /* [run] 1 once the run reached the last output time (or diverged) */
   int *diverged;      /* [run] 1 if the run was stopped */
   double *diverged_t; /* [run] time it was stopped (NaN if not) */
   size_t n_diverged;
+  size_t n_completed;
   double seconds;     /* wall time */
   long threads;       /* threads actually used */
 };
 
-/* Runs the ensemble; returns 0 (diverged runs are results, not errors). */
+/* Runs the ensemble; returns 0 (diverged runs are results, not errors), or 1 if a
+ * signal interrupted it: then only the runs marked completed hold results. */
 int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_output_grid *g,
               long runs, long threads, double divergence, int quiet,
               struct hd_mc_result *res);
+
+/* The two halves of hd_mc_run, for resuming: allocate (every run not completed), let the
+ * caller mark runs completed and fill their values, then execute the rest. */
+void hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
+                 const struct hd_output_grid *g, long runs);
+int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
+                  const struct hd_output_grid *g, long threads, double divergence, int quiet);
 void hd_mc_result_free(struct hd_mc_result *res);
 
 /* Mean and standard error per (obs, time) from values (also used after merging). */

@@ -360,6 +360,8 @@ void hd_params_describe(const struct hd_param *rows, size_t n, FILE *out) {
       fputc('\n', out);
       if (r->doc && r->doc[0]) fprintf(out, "    %s\n", r->doc);
       if (r->spec && r->spec[0]) fprintf(out, "    spec: %s\n", r->spec);
+      if (r->flags & HD_FINITE_SIZE)
+        fprintf(out, "    finite-size parameter: the ladder variable of `hdsim validate --dims`\n");
     }
   }
   free(done);

@@ -36,6 +36,9 @@ struct hd_grid {
 #define HD_MAX_EXCL 2u /* value must be < max instead of <= */
 #define HD_NO_MAX   4u /* no upper bound */
 #define HD_NO_MIN   8u /* no lower bound */
+/* Marks the problem's finite-size parameter (d, or the width N): the one `hdsim validate`
+ * varies along its ladder and /compare scales errors by (sqrt of).  One row per problem. */
+#define HD_FINITE_SIZE 16u
 
 struct hd_param {
   const char *section;          /* "data", "optimizer", ... */

@@ -1,6 +1,7 @@
 /* registry.c — every problem hdsim knows, in one table. */
 #include "registry.h"
 
+#include <math.h>
 #include <string.h>
 
 extern const struct hd_problem hd_problem_streaming_lsq;
@@ -37,6 +38,30 @@ const struct hd_problem *hd_registry_find(const char *name)
   return NULL;
 }
 
+const struct hd_param *hd_problem_size_param(const struct hd_problem *p)
+{
+  for (size_t i = 0; i < p->n_params; i++)
+    if (p->params[i].flags & HD_FINITE_SIZE) return &p->params[i];
+  return NULL;
+}
+
+double hd_problem_size(const struct hd_problem *p, const void *params)
+{
+  const struct hd_param *r = hd_problem_size_param(p);
+  if (!r) return NAN;
+  const char *at = (const char *)params + r->offset;
+  return r->type == HD_INT ? (double)*(const long *)at : *(const double *)at;
+}
+
+void hd_problem_set_size(const struct hd_problem *p, void *params, double value)
+{
+  const struct hd_param *r = hd_problem_size_param(p);
+  if (!r) return;
+  char *at = (char *)params + r->offset;
+  if (r->type == HD_INT) *(long *)at = lround(value);
+  else *(double *)at = value;
+}
+
 int hd_registry_check(FILE *f)
 {
   int defects = 0;
@@ -50,6 +75,12 @@ int hd_registry_check(FILE *f)
     REQUIRE(name) REQUIRE(summary) REQUIRE(params) REQUIRE(validate) REQUIRE(plan_create)
     REQUIRE(plan_destroy) REQUIRE(observables) REQUIRE(steps_per_time)
 #undef REQUIRE
+    size_t n_size = 0;
+    for (size_t k = 0; k < p->n_params; k++) n_size += (p->params[k].flags & HD_FINITE_SIZE) != 0;
+    if (n_size > 1) {
+      fprintf(f, "hdsim: problem '%s' flags %zu finite-size parameters (at most one)\n", p->name, n_size);
+      defects++;
+    }
     int has_ode = p->ode_dimension && p->ode && p->ode_observe;
     int has_rec = p->recursion_dimension && p->recursion_init && p->recursion_step &&
                   p->recursion_observe;

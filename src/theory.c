@@ -1,6 +1,8 @@
 /* theory.c — the deterministic side of every output file. */
 #include "theory.h"
 
+#include "interrupt.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,11 @@ static int store(struct hd_theory_result *res, size_t k, const double *v)
 static int on_output(size_t k, double t, const double *y, void *vctx)
 {
   struct observe_ctx *c = vctx;
+  if (hd_interrupted()) {
+    c->res->t_fail = t;
+    snprintf(c->res->message, sizeof c->res->message, "interrupted by a signal at t = %g", t);
+    return 2;
+  }
   c->pb->ode_observe(c->plan, t, y, c->buf);
   if (store(c->res, k, c->buf) != 0) {
     c->res->t_fail = t;

@@ -3,15 +3,7 @@
 # bit-identical results for 1 and 2 threads, divergence recorded in the file.
 set -u
 : "${HDSIM:?}" "${HDSIM_SOURCE_ROOT:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() { # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi
-}
-exit_is() { local want=$1; shift; "$@" >"$tmp/stdout" 2>"$tmp/stderr"; local rc=$?; [ "$rc" -eq "$want" ] || { echo "  exit $rc, wanted $want: $*"; cat "$tmp/stderr"; return 1; }; }
-attr() { h5dump -a "$2" "$1" 2>/dev/null | grep -o '"[^"]*"' | tail -1 | tr -d '"'; }
+. "$(dirname "$0")/lib.sh"
 
 check "--version"        exit_is 0 "$HDSIM" --version
 check "version text"     grep -q '^hdsim [0-9]' "$tmp/stdout"
@@ -72,5 +64,21 @@ check "status diverged" test "$(attr div.h5 /status)" = diverged
 check "divergence events stored" bash -c 'h5dump -d /diagnostics/diverged_runs div.h5 | grep -q "DATASPACE  SIMPLE { ( 6 )"'
 check "output dir missing: exit 2" exit_is 2 "$HDSIM" run small.ini -o nodir/x.h5 --quiet
 check "output dir missing: nothing written" test ! -e nodir
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+printf '[theory]\nmax_steps = 3\n' | cat small.ini - >cvfail.ini
+check "CVODE failure exits 3" exit_is 3 "$HDSIM" run cvfail.ini -o cvfail.h5 --quiet
+check "CVODE failure reported with time and problem" grep -q 'theory failed (problem streaming_lsq, d = 300): CVODE failed at t = ' "$tmp/stderr"
+check "CVODE failure: status theory_failed" test "$(attr cvfail.h5 /status)" = theory_failed
+check "CVODE failure stored in /diagnostics" bash -c 'h5dump -a /diagnostics/theory_message cvfail.h5 | grep -q CV_TOO_MUCH_WORK'
+check "CVODE failure: simulation still complete" bash -c 'h5dump -a /simulation/completed_runs cvfail.h5 | grep -q "(0): 6"'
+sed 's/^times = .*/times = log(0.01, 3, 12)\nfile = \/nonexistent-dir\/x.h5/' small.ini >unwritable.ini
+check "unwritable [output] file: exit 2" exit_is 2 "$HDSIM" run unwritable.ini --quiet
+check "unwritable [output] file: names file, line and key" grep -q 'unwritable.ini:[0-9]*: \[output\] file: cannot write output file' "$tmp/stderr"
+check "--resume is not a check option" exit_is 2 "$HDSIM" check small.ini --resume
+check "validate: needs two sizes" exit_is 2 "$HDSIM" validate small.ini --dims 300
+check "validate: bad --dims" exit_is 2 "$HDSIM" validate small.ini --dims 300,abc
+check "validate: --runs count must match" exit_is 2 "$HDSIM" validate small.ini --dims 100,200 --runs 4
+check "validate: unknown observable" exit_is 2 "$HDSIM" validate small.ini --dims 100,200 --observable nope
+check "validate: names the observables" grep -q 'risk, distance' "$tmp/stderr"
+check "validate: small ladder runs" exit_is 0 "$HDSIM" validate small.ini --dims 100,200,400 --runs 8,8,8 -o lad.h5 --quiet
+check "validate: ladder layout" bash -c 'h5ls -r lad.h5 | grep -q "^/ladder/statistic" && h5dump -a /fit/slope lad.h5 >/dev/null && h5ls -r lad.h5 | grep -q "^/rungs/2/theory"'
+finish

@@ -3,10 +3,7 @@
 # started by another python3 that lacks h5py (it re-executes itself with Debian's).
 set -u
 : "${HDSIM:?}" "${HDSIM_SOURCE_ROOT:?}" "${HDSIM_PYTHON:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() { local name=$1; shift; if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi; }
+. "$(dirname "$0")/lib.sh"
 cat >"$tmp/m.ini" <<'INI'
 [model]
 problem = streaming_lsq
@@ -31,5 +28,4 @@ if command -v python3 >/dev/null; then
   check "plot with python3 on PATH" python3 "$HDSIM_SOURCE_ROOT/plots/compare.py" "$tmp/m.h5" -o "$tmp/b.png"
   check "png written (PATH python3)" test -s "$tmp/b.png"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

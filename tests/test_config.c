@@ -14,19 +14,7 @@
 #include "errors.h"
 #include "params.h"
 
-static int n_pass, n_fail;
-
-#define CHECK(cond, ...)                                                                    \
-  do {                                                                                      \
-    if (cond) {                                                                             \
-      n_pass++;                                                                             \
-    } else {                                                                                \
-      n_fail++;                                                                             \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                      \
-      fprintf(stderr, __VA_ARGS__);                                                         \
-      fputc('\n', stderr);                                                                  \
-    }                                                                                       \
-  } while (0)
+#include "check.h"
 
 /* ---------------------------------------------------------------- the local table */
 
@@ -639,6 +627,5 @@ int main(void) {
   test_valid();
   test_syntax();
   test_files();
-  printf("%d passed, %d failed\n", n_pass, n_fail);
-  return n_fail ? 1 : 0;
+  return check_finish();
 }

@@ -11,19 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int n_pass, n_fail;
-
-#define CHECK(cond, ...)                                                                  \
-  do {                                                                                    \
-    if (cond) {                                                                           \
-      n_pass++;                                                                           \
-    } else {                                                                              \
-      n_fail++;                                                                           \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                         \
-      printf(__VA_ARGS__);                                                                \
-      printf("\n");                                                                       \
-    }                                                                                     \
-  } while (0)
+#include "check.h"
 
 /* An error check that also prints the measured error, so the margin is visible. */
 #define CHECK_ERR(err, bound, ...)                                                        \

@@ -12,19 +12,7 @@
 #include "rng.h"
 #include "sim/lsq_kernel.h"
 
-static int n_pass, n_fail;
-
-#define CHECK(cond, ...)                                 \
-  do {                                                   \
-    if (cond) {                                          \
-      n_pass++;                                          \
-    } else {                                             \
-      n_fail++;                                          \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);        \
-      printf(__VA_ARGS__);                               \
-      printf("\n");                                      \
-    }                                                    \
-  } while (0)
+#include "check.h"
 
 static int same_bits(const double *a, const double *b, size_t n) {
   return n == 0 || memcmp(a, b, n * sizeof *a) == 0;
@@ -317,6 +305,5 @@ int main(void) {
   test_by_hand();
   test_one_step_mean();
   test_divergence();
-  printf("%d passed, %d failed\n", n_pass, n_fail);
-  return n_fail ? 1 : 0;
+  return check_finish();
 }

@@ -13,19 +13,7 @@
 
 #include "rng.h"
 
-static int n_pass, n_fail;
-
-#define CHECK(cond, ...)                                 \
-  do {                                                   \
-    if (cond) {                                          \
-      n_pass++;                                          \
-    } else {                                             \
-      n_fail++;                                          \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);        \
-      printf(__VA_ARGS__);                               \
-      printf("\n");                                      \
-    }                                                    \
-  } while (0)
+#include "check.h"
 
 static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 
@@ -360,6 +348,5 @@ int main(void) {
   const char *name = hd_rng_kernel_name();
   CHECK(name && strlen(name) > 0, "kernel name");
   printf("kernel: %s\n", name);
-  printf("%d passed, %d failed\n", n_pass, n_fail);
-  return n_fail ? 1 : 0;
+  return check_finish();
 }

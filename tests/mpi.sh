@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# mpirun -np 2 hdsim-mpi: runs split over two ranks give datasets bit-identical to one
+# process (a plain run, and a sweep).
+set -u
+: "${HDSIM:?}" "${HDSIM_MPI:?}"
+. "$(dirname "$0")/lib.sh"
+cd "$tmp" || exit 1
+mpi=(mpirun --oversubscribe -np 2)
+[ "$(id -u)" -eq 0 ] && mpi=(mpirun --allow-run-as-root --oversubscribe -np 2)
+export OMPI_MCA_btl=self,vader OMPI_MCA_plm_rsh_agent=false
+cat >m.ini <<'INI'
+[model]
+problem = streaming_lsq
+seed = 21
+[data]
+d = 300
+spectrum = power_law
+alpha = 1.5
+label_noise = 0.5
+[optimizer]
+lr = 0.8
+[simulation]
+runs = 7
+horizon = 3
+[output]
+times = log(0.01, 3, 12)
+INI
+"$HDSIM" run m.ini -o one.h5 --quiet --threads 1
+"${mpi[@]}" "$HDSIM_MPI" run m.ini -o two.h5 --quiet --threads 1 >out.txt 2>&1; rc=$?
+cat out.txt
+check "mpirun -np 2: exit 0" test "$rc" -eq 0
+check "2 ranks: /simulation bit-identical to one process" h5diff -q one.h5 two.h5 /simulation /simulation
+check "2 ranks: /theory identical" h5diff -q one.h5 two.h5 /theory /theory
+check "2 ranks: /compare identical" h5diff -q one.h5 two.h5 /compare /compare
+printf '[sweep]\noptimizer.lr = 0.4, 0.8\n' >>m.ini
+"$HDSIM" run m.ini -o sw1.h5 --quiet --threads 1
+"${mpi[@]}" "$HDSIM_MPI" run m.ini -o sw2.h5 --quiet --threads 2 >out.txt 2>&1; rc=$?
+check "sweep under mpirun: exit 0" test "$rc" -eq 0
+check "sweep: every point bit-identical" bash -c 'for p in 0 1; do h5diff -q sw1.h5 sw2.h5 /points/$p/simulation /points/$p/simulation || exit 1; done'
+finish
