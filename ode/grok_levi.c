@@ -68,7 +68,7 @@ double levi_accuracy(double acc_eps, double loss)
 static const char *const routes[] = {"eigen", "gd", NULL};
 
 static const struct hd_param levi_table[] = {
-  {"data", "d_in", HD_INT, F(d_in), NULL, 1, 1e5, 0, NULL, "", "input dimension", "§4.1"},
+  {"data", "d_in", HD_INT, F(d_in), NULL, 1, 1e5, HD_FINITE_SIZE, NULL, "", "input dimension", "§4.1"},
   {"data", "lambda", HD_REAL, F(lambda), NULL, 0, 1e3, HD_MIN_EXCL, NULL, "",
    "lambda = d_in / N_tr (N_tr rounded to the nearest integer)", "§4.1"},
   {"optimizer", "eta", HD_REAL, F(eta), NULL, 0, 1e3, HD_MIN_EXCL, NULL, "",

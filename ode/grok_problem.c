@@ -38,7 +38,7 @@ static const struct hd_param grok_table[] = {
    "teacher beta ~ N(0, I_D) as drawn (random), or rescaled to |beta|^2 = D (exact)", "§1.1"},
   {"data", "data_seed", HD_INT, F(data_seed), "-1", -1, 9.0e18, 0, NULL, "",
    "seed of the dataset (X, beta, test set); -1: the [model] seed", NULL},
-  {"network", "N", HD_INT, F(N), NULL, 1, 1e7, 0, NULL, "",
+  {"network", "N", HD_INT, F(N), NULL, 1, 1e7, HD_FINITE_SIZE, NULL, "",
    "width of the simulated networks (the theory is N = infinity)", "§1.1"},
   {"network", "alpha", HD_REAL, F(alpha), "1", 0, 1e12, HD_MIN_EXCL, NULL, "",
    "output scale alpha (laziness)", "§1.1"},

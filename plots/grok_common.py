@@ -1,32 +1,14 @@
-"""Shared helpers of the grokking plots: Debian-python re-exec, reading hdsim files,
-grokking times (spec dmft_grokking.md §1.4.9)."""
-import os
-import sys
-
-try:
-    import h5py  # noqa: F401
-    import numpy as np  # noqa: F401
-    import matplotlib
-except ImportError:
-    debian = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian) and os.path.exists(debian) \
-            and not os.environ.get("HDSIM_PLOT_REEXEC"):
-        os.environ["HDSIM_PLOT_REEXEC"] = "1"
-        os.execv(debian, [debian] + sys.argv)
-    sys.exit("the grokking plots need numpy, h5py and matplotlib "
-             "(apt-get install python3-h5py python3-matplotlib)")
-
-matplotlib.use("Agg")
-import h5py  # noqa: E402
-import numpy as np  # noqa: E402
-
-
-def as_str(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
+"""Shared helpers of the grokking plots: reading hdsim files (single runs and [sweep]
+files), grokking times (spec dmft_grokking.md §1.4.9).  Importing it re-executes the
+script with Debian's python3 when needed (plots/hdsim_plot.py)."""
+from hdsim_plot import option, text as as_str  # noqa: F401  (re-exec with Debian's python3)
+import h5py  # noqa: F401
+import numpy as np
 
 
 def curve(f, name, source="theory"):
-    """(t, values) of an observable: the theory, or the simulation mean."""
+    """(t, values) of an observable: the theory, or the simulation mean.  f is a file or
+    a /points/K group of a sweep."""
     if source == "theory":
         return f["theory/t"][()], f["theory"][name][()]
     return f["simulation/t"][()], f["simulation"][name]["mean"][()]
@@ -39,6 +21,18 @@ def first_below(t, y, theta):
 
 
 def param(f, section, key):
-    """A resolved model parameter (attribute "section.key" of /parameters)."""
+    """A resolved model parameter (attribute "section.key" of parameters)."""
     v = f["parameters"].attrs[f"{section}.{key}"]
     return as_str(v) if isinstance(v, bytes) else v
+
+
+def groups(paths):
+    """Every run in the given files: a plain output file gives itself, a [sweep] file
+    gives each /points/K group.  Yields (label, group) with the files kept open."""
+    for path in paths:
+        f = h5py.File(path, "r")
+        if "points" in f:
+            for k in sorted(f["points"], key=int):
+                yield f"{path}:{k}", f["points"][k]
+        else:
+            yield path, f

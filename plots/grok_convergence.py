@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Finite-width convergence to the N = infinity theory (spec dmft_grokking.md §2.3).
 
-usage: python3 plots/grok_convergence.py [-o FIG.png] [--obs test_pop] N1.h5 N2.h5 ...
+usage: python3 plots/grok_convergence.py [-o FIG.png] [--obs test_pop] FILE.h5 ...
+
+The files are single runs or a [sweep] over network.N (models/grok_width.ini).
 
 Each file holds runs of width-N networks (different initialisation seeds, same data)
 and the N = infinity theory on the same grid.  Prints, per N, the RMS over runs of
@@ -14,34 +16,27 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from grok_common import h5py, np, param  # noqa: E402
+from grok_common import option, groups, np, param  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main(argv):
     args = list(argv[1:])
     out, obs = None, "test_pop"
-    if "-o" in args:
-        i = args.index("-o")
-        out = args[i + 1]
-        del args[i:i + 2]
-    if "--obs" in args:
-        i = args.index("--obs")
-        obs = args[i + 1]
-        del args[i:i + 2]
+    out = option(args, "-o", out)
+    obs = option(args, "--obs", obs)
     if not args:
         sys.exit(__doc__)
     rows = []
-    for path in args:
-        with h5py.File(path, "r") as f:
-            t = f["theory/t"][()]
-            th = f["theory"][obs][()]
-            runs = f["simulation"][obs]["runs"][()]
-            dev = runs - th[None, :]
-            rows.append(dict(N=int(param(f, "network", "N")), t=t,
-                             rms=np.sqrt(np.nanmean(dev ** 2, axis=0)),
-                             bias=np.nanmean(dev, axis=0),
-                             se=np.nanstd(dev, axis=0, ddof=1) / np.sqrt(dev.shape[0])))
+    for label, f in groups(args):
+        t = f["theory/t"][()]
+        th = f["theory"][obs][()]
+        runs = f["simulation"][obs]["runs"][()]
+        dev = runs - th[None, :]
+        rows.append(dict(N=int(param(f, "network", "N")), t=t,
+                         rms=np.sqrt(np.nanmean(dev ** 2, axis=0)),
+                         bias=np.nanmean(dev, axis=0),
+                         se=np.nanstd(dev, axis=0, ddof=1) / np.sqrt(dev.shape[0])))
     rows.sort(key=lambda r: r["N"])
     t = rows[0]["t"]
     marks = [int(np.argmin(np.abs(t - tm))) for tm in (1000.0, 4000.0)]

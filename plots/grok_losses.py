@@ -14,21 +14,15 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from grok_common import as_str, curve, first_below, h5py, np  # noqa: E402
+from grok_common import option, as_str, curve, first_below, h5py, np  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main(argv):
     args = list(argv[1:])
     out, theta = None, 0.1
-    if "-o" in args:
-        i = args.index("-o")
-        out = args[i + 1]
-        del args[i:i + 2]
-    if "--theta" in args:
-        i = args.index("--theta")
-        theta = float(args[i + 1])
-        del args[i:i + 2]
+    out = option(args, "-o", out)
+    theta = float(option(args, "--theta", theta))
     if len(args) != 1:
         sys.exit(__doc__)
     path = args[0]

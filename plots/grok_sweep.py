@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A parameter sweep of dmft_grokking files (Kumar et al. Fig. 3(a)/(b), 7(a)).
 
-usage: python3 plots/grok_sweep.py [--key network.alpha] [--check] [-o FIG.png] A.h5 B.h5 ...
+usage: python3 plots/grok_sweep.py [--key network.alpha] [--check] [-o FIG.png] FILE.h5 ...
+
+The files are single runs or [sweep] files (every point is used), e.g. out/grok_fig3a.h5.
 
 Plots L(t)/L(0) (test solid, train dashed; each curve normalised by its own initial
 value, as in the paper) coloured by the swept key, with the initial-NTK kernel
@@ -15,21 +17,15 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from grok_common import curve, first_below, h5py, np, param  # noqa: E402
+from grok_common import option, curve, first_below, groups, np, param  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main(argv):
     args = list(argv[1:])
     key, out, check = "network.alpha", None, False
-    if "--key" in args:
-        i = args.index("--key")
-        key = args[i + 1]
-        del args[i:i + 2]
-    if "-o" in args:
-        i = args.index("-o")
-        out = args[i + 1]
-        del args[i:i + 2]
+    key = option(args, "--key", key)
+    out = option(args, "-o", out)
     if "--check" in args:
         args.remove("--check")
         check = True
@@ -37,14 +33,13 @@ def main(argv):
         sys.exit(__doc__)
     section, name = key.split(".")
     rows = []
-    for path in args:
-        with h5py.File(path, "r") as f:
-            src = "theory" if "theory" in f else "simulation"
-            t, te = curve(f, "test_pop", src)
-            _, tr = curve(f, "train", src)
-            kmse = curve(f, "kmse", src)[1][0]
-            rows.append(dict(v=float(param(f, section, name)), t=t, te=te / te[0], tr=tr / tr[0],
-                             kmse=kmse / te[0], path=path))
+    for label, f in groups(args):
+        src = "theory" if "theory" in f else "simulation"
+        t, te = curve(f, "test_pop", src)
+        _, tr = curve(f, "train", src)
+        kmse = curve(f, "kmse", src)[1][0]
+        rows.append(dict(v=float(param(f, section, name)), t=t, te=te / te[0], tr=tr / tr[0],
+                         kmse=kmse / te[0], path=label))
     rows.sort(key=lambda r: r["v"])
     fig, ax = plt.subplots(1, 2, figsize=(11, 4.2))
     cmap = plt.get_cmap("viridis")
