@@ -52,6 +52,8 @@ struct grok_params {
   /* [optimizer] */
   double eta0;
   int lr_scaling;   /* enum grok_lr */
+  long batch;       /* 0: full batch; else minibatch SGD with B distinct points per step */
+  double weight_decay; /* lambda0: per-step shrink omega = eta0 lambda0 / alpha^2 (§1.5) */
   /* [theory] */
   int limit;        /* enum grok_limit */
   /* [observables] */
@@ -81,7 +83,9 @@ struct grok_plan {
   uint64_t data_seed;
   double s_y;            /* 1 (half) or 2 (full) */
   double eta0_eff;       /* eta0, or eta0 / sigma^2 under the sigma-sweep convention */
-  double c;              /* 2 eta0_eff / (alpha P) (§1.1) */
+  size_t B;              /* points per step (P for full batch) */
+  double c;              /* 2 eta0_eff / (alpha B) (§1.1, the loss averaged over the batch) */
+  double decay;          /* omega = eta0_eff lambda0 / alpha^2: w <- (1 - omega) w - ... */
   double *X, *y;         /* P x D (row-major), P */
   double *Xt, *yt;       /* P_test x D, P_test */
   double *beta;          /* D */
@@ -95,9 +99,16 @@ struct grok_plan {
   /* theory scratch (single-threaded): observables, and the increment (D + D^2) */
   struct grok_work tw;
   double *tw_buf, *tdy;
+  double *tbatch;        /* theory's batch gather: grok_batch_size(P) doubles */
   struct hd_observable *obs;
   size_t n_obs;
   char note[256];
+};
+
+/* The training points one step uses: the whole set, or a gathered minibatch. */
+struct grok_batch {
+  const double *X, *y, *f0; /* n x D, n, n (f0 NULL when not centred) */
+  size_t n;
 };
 
 /* Observable slots (grok_observe.c); OBS_CKA only when [observables] cka = true. */
@@ -122,13 +133,23 @@ double grok_cka(const struct grok_plan *P, const double *wbar, const double *M,
                 struct grok_work *w);
 
 /* ---- ode/grok_closure.c ---- */
-/* Delta_mu on the training set from (wbar, Z) (r columns); fills w->a, w->XZ, w->Delta.
- * Returns the train loss mean(Delta^2). */
-double grok_residual(const struct grok_plan *P, const double *wbar, const double *Z, size_t r,
-                     const double *f0, struct grok_work *w);
-/* d(wbar, Z)/dt of §2.2 (= the GD increment of §2.1). */
-void grok_closure_rhs(const struct grok_plan *P, const double *wbar, const double *Z, size_t r,
-                      const double *f0, double *dwbar, double *dZ, struct grok_work *w);
+/* The full training set (f0: the initial predictions, NULL when not centred). */
+struct grok_batch grok_full_batch(const struct grok_plan *P, const double *f0);
+/* Doubles of scratch a minibatch gather needs (0 for full batch). */
+size_t grok_batch_size(const struct grok_plan *P);
+/* The points of step k: the full set, or B distinct points drawn by a partial
+ * Fisher-Yates shuffle from the data seed's EXTRA stream at block k, shared by every run
+ * and the theory (so the N = infinity map follows the same batches), gathered into buf. */
+struct grok_batch grok_step_batch(const struct grok_plan *P, uint64_t k, const double *f0,
+                                  double *buf);
+/* Delta_mu on the batch from (wbar, Z) (r columns); fills w->a, w->XZ, w->Delta.
+ * Returns the loss mean(Delta^2) on the batch. */
+double grok_residual(const struct grok_plan *P, const struct grok_batch *b, const double *wbar,
+                     const double *Z, size_t r, struct grok_work *w);
+/* d(wbar, Z)/dt of §2.2 (= the GD increment of §2.1) on the batch, weight decay included. */
+void grok_closure_rhs(const struct grok_plan *P, const struct grok_batch *b, const double *wbar,
+                      const double *Z, size_t r, double *dwbar, double *dZ,
+                      struct grok_work *w);
 /* M = wbar wbar^T + Z Z^T. */
 void grok_moment(size_t D, const double *wbar, const double *Z, size_t r, double *M);
 size_t grok_width_dimension(const void *plan);

@@ -3,7 +3,7 @@
  * Z(0) = sigma I) this is the infinite-width DMFT of the network (§2.3); the finite-N
  * simulation (src/sim/grok_net.c) runs the same right-hand side from the run's own W0.
  *
- * Per step (cost 4 P D r + O(P D) flops, all BLAS):
+ * Per step (cost 4 P D r + O(P D) flops, all BLAS; P -> B for minibatch SGD):
  *   a = X wbar,  XZ = X Z,  Delta_mu = alpha a_mu + (alpha eps/2)(a_mu^2 + |XZ_mu|^2)
  *                                       - f0_mu - y_mu                          (§2.1)
  *   dwbar = -c (g + eps G wbar) = -c X^T (Delta .* (1 + eps a))
@@ -14,44 +14,81 @@
 #include <string.h>
 
 #include "grok.h"
+#include "rng.h"
 
-double grok_residual(const struct grok_plan *P, const double *wbar, const double *Z, size_t r,
-                     const double *f0, struct grok_work *w)
+struct grok_batch grok_full_batch(const struct grok_plan *P, const double *f0)
 {
-  size_t Pn = P->P, D = P->D;
+  return (struct grok_batch){.X = P->X, .y = P->y, .f0 = f0, .n = P->P};
+}
+
+size_t grok_batch_size(const struct grok_plan *P)
+{
+  return P->B < P->P ? P->B * (P->D + 2) + P->P : 0;
+}
+
+struct grok_batch grok_step_batch(const struct grok_plan *P, uint64_t k, const double *f0,
+                                  double *buf)
+{
+  if (P->B >= P->P) return grok_full_batch(P, f0);
+  size_t n = P->P, B = P->B, D = P->D;
+  double *Xb = buf, *yb = Xb + B * D, *fb = yb + B, *perm = fb + B;
+  for (size_t i = 0; i < n; i++) perm[i] = (double)i;
+  struct hd_rng r;
+  hd_rng_init(&r, P->data_seed, UINT64_MAX, HD_STREAM_EXTRA, k);
+  for (size_t i = 0; i < B; i++) {
+    size_t j = i + (size_t)(hd_rng_uniform(&r) * (double)(n - i));
+    if (j >= n) j = n - 1;
+    double t = perm[i];
+    perm[i] = perm[j], perm[j] = t;
+    size_t m = (size_t)perm[i];
+    memcpy(Xb + i * D, P->X + m * D, D * sizeof *Xb);
+    yb[i] = P->y[m];
+    fb[i] = f0 ? f0[m] : 0.0;
+  }
+  return (struct grok_batch){.X = Xb, .y = yb, .f0 = f0 ? fb : NULL, .n = B};
+}
+
+double grok_residual(const struct grok_plan *P, const struct grok_batch *b, const double *wbar,
+                     const double *Z, size_t r, struct grok_work *w)
+{
+  size_t Pn = b->n, D = P->D;
   double al = P->p.alpha, hae = 0.5 * P->p.alpha * P->p.eps;
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pn, (int)D, 1.0, P->X, (int)D, wbar, 1, 0.0,
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pn, (int)D, 1.0, b->X, (int)D, wbar, 1, 0.0,
               w->a, 1);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)D, 1.0, P->X,
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)D, 1.0, b->X,
               (int)D, Z, (int)r, 0.0, w->XZ, (int)r);
   double loss = 0;
   for (size_t m = 0; m < Pn; m++) {
     const double *row = w->XZ + m * r;
     double q = w->a[m] * w->a[m];
     for (size_t j = 0; j < r; j++) q += row[j] * row[j];
-    double d = al * w->a[m] + hae * q - (f0 ? f0[m] : 0.0) - P->y[m];
+    double d = al * w->a[m] + hae * q - (b->f0 ? b->f0[m] : 0.0) - b->y[m];
     w->Delta[m] = d;
     loss += d * d;
   }
   return loss / (double)Pn;
 }
 
-void grok_closure_rhs(const struct grok_plan *P, const double *wbar, const double *Z, size_t r,
-                      const double *f0, double *dwbar, double *dZ, struct grok_work *w)
+void grok_closure_rhs(const struct grok_plan *P, const struct grok_batch *b, const double *wbar,
+                      const double *Z, size_t r, double *dwbar, double *dZ,
+                      struct grok_work *w)
 {
-  size_t Pn = P->P, D = P->D;
-  double c = P->c, eps = P->p.eps;
-  grok_residual(P, wbar, Z, r, f0, w);
+  size_t Pn = b->n, D = P->D;
+  double c = P->c, eps = P->p.eps, om = P->decay;
+  grok_residual(P, b, wbar, Z, r, w);
   for (size_t m = 0; m < Pn; m++) {
     w->Da[m] = w->Delta[m] * (1.0 + eps * w->a[m]);
     double dm = w->Delta[m];
     double *src = w->XZ + m * r, *dst = w->DXZ + m * r;
     for (size_t j = 0; j < r; j++) dst[j] = dm * src[j];
   }
-  cblas_dgemv(CblasRowMajor, CblasTrans, (int)Pn, (int)D, -c, P->X, (int)D, w->Da, 1, 0.0,
+  /* weight decay (§1.5): the affine map gains -omega w_i, so -omega wbar and -omega Z */
+  for (size_t i = 0; i < D; i++) dwbar[i] = -om * wbar[i];
+  for (size_t i = 0; i < D * r; i++) dZ[i] = -om * Z[i];
+  cblas_dgemv(CblasRowMajor, CblasTrans, (int)Pn, (int)D, -c, b->X, (int)D, w->Da, 1, 1.0,
               dwbar, 1);
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D, (int)r, (int)Pn, -c * eps, P->X,
-              (int)D, w->DXZ, (int)r, 0.0, dZ, (int)r);
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D, (int)r, (int)Pn, -c * eps, b->X,
+              (int)D, w->DXZ, (int)r, 1.0, dZ, (int)r);
 }
 
 void grok_moment(size_t D, const double *wbar, const double *Z, size_t r, double *M)
@@ -87,7 +124,8 @@ static int width_rhs(double t, const double *y, double *dy, void *params)
   (void)t;
   struct grok_plan *P = params;
   size_t D = P->D;
-  grok_closure_rhs(P, y, y + D, D, P->p.center ? P->f0_inf : NULL, dy, dy + D, &P->tw);
+  struct grok_batch b = grok_full_batch(P, P->p.center ? P->f0_inf : NULL);
+  grok_closure_rhs(P, &b, y, y + D, D, dy, dy + D, &P->tw);
   for (size_t i = 0; i < D + D * D; i++)
     if (!isfinite(dy[i])) return 1; /* recoverable: CVODE retries with a smaller step */
   return 0;
@@ -105,12 +143,11 @@ int grok_width_ode(void *plan, struct hd_ode_system *sys, double *y0)
 /* Discrete GD = forward Euler with unit step of the same right-hand side (§2.2). */
 void grok_width_rec_step(const void *plan, uint64_t k, double *y)
 {
-  (void)k;
   const struct grok_plan *P = plan;
   size_t n = P->D + P->D * P->D;
   struct grok_work w = P->tw; /* the plan's theory scratch (theory is single-threaded) */
-  grok_closure_rhs(P, y, y + P->D, P->D, P->p.center ? P->f0_inf : NULL, P->tdy,
-                   P->tdy + P->D, &w);
+  struct grok_batch b = grok_step_batch(P, k, P->p.center ? P->f0_inf : NULL, P->tbatch);
+  grok_closure_rhs(P, &b, y, y + P->D, P->D, P->tdy, P->tdy + P->D, &w);
   for (size_t i = 0; i < n; i++) y[i] += P->tdy[i];
 }
 
@@ -120,7 +157,8 @@ void grok_width_rec_observe(const void *plan, const double *y, double *out)
   size_t D = P->D;
   struct grok_work w = P->tw;
   const double *wbar = y, *Z = y + D;
-  out[GROK_OBS_TRAIN] = grok_residual(P, wbar, Z, D, P->p.center ? P->f0_inf : NULL, &w);
+  struct grok_batch all = grok_full_batch(P, P->p.center ? P->f0_inf : NULL);
+  out[GROK_OBS_TRAIN] = grok_residual(P, &all, wbar, Z, D, &w);
   grok_moment(D, wbar, Z, D, w.M);
   /* |W - W0|^2 / N = |wbar - wbar0|^2 + ||Z - L||_F^2 with wbar0 = 0, L = sigma I */
   double move2 = cblas_ddot((int)D, wbar, 1, wbar, 1);

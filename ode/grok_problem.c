@@ -56,6 +56,12 @@ static const struct hd_param grok_table[] = {
   {"optimizer", "lr_scaling", HD_ENUM, F(lr_scaling), "mean_field", 0, 0, 0, lr_scalings, "",
    "mean_field: eta = eta0 N/alpha^2; sigma_sweep: eta = eta0 N/(alpha^2 sigma^2) (Fig. 7)",
    "§1.1"},
+  {"optimizer", "batch", HD_INT, F(batch), "0", 0, 1e9, 0, NULL, "",
+   "0: full-batch GD (the paper); B: minibatch SGD on B distinct points per step, the same "
+   "batches for every run and the N = infinity map (method = recursion)", "§1.5"},
+  {"optimizer", "weight_decay", HD_REAL, F(weight_decay), "0", 0, 1e6, 0, NULL, "",
+   "lambda0: each step w_i <- (1 - omega) w_i - ..., omega = eta0 lambda0 / alpha^2 "
+   "(/sigma^2 under sigma_sweep), i.e. the paper's lambda scaled as lambda0 / N", "§1.5"},
   {"theory", "limit", HD_ENUM, F(limit), "width", 0, 0, 0, limits, "",
    "deterministic limit: width (N = infinity closure, exact on this dataset), lazy "
    "(alpha -> infinity kernel flow), population (P -> infinity two-ODE system); method = "
@@ -70,12 +76,21 @@ static const struct hd_param grok_table[] = {
 static void grok_validate(const void *params, const struct hd_run_params *run,
                           const struct hd_config *cfg, struct hd_errors *err)
 {
-  (void)run;
   const struct grok_params *p = params;
   if (p->limit != GROK_LIMIT_WIDTH && !p->center)
     hd_config_error(cfg, err, "theory", "limit",
                     "the %s limit is derived for the centred predictor: set [network] center = "
                     "true", limits[p->limit]);
+  if (p->batch > p->P)
+    hd_config_error(cfg, err, "optimizer", "batch", "batch = %ld exceeds P = %ld", p->batch, p->P);
+  if (p->batch > 0 && p->batch < p->P && run->method == HD_THEORY_ODE)
+    hd_config_error(cfg, err, "optimizer", "batch",
+                    "minibatch SGD has no gradient-flow theory here: use [theory] method = "
+                    "recursion (the exact N = infinity map along the same batches)");
+  if (p->limit != GROK_LIMIT_WIDTH && ((p->batch > 0 && p->batch < p->P) || p->weight_decay > 0))
+    hd_config_error(cfg, err, "theory", "limit",
+                    "the %s limit is full-batch GD without weight decay: use limit = width",
+                    limits[p->limit]);
   if (p->algorithm == GROK_ALG_NEURONS && (double)p->N * (double)(p->P > p->test_points ? p->P : p->test_points) > 2e8)
     hd_config_error(cfg, err, "network", "algorithm",
                     "neurons with N = %ld needs N x max(P, test_points) doubles per run; use "
@@ -104,6 +119,7 @@ static void grok_plan_destroy(void *plan)
   free(P->yhat);
   free(P->tw_buf);
   free(P->tdy);
+  free(P->tbatch);
   free(P->obs);
   free(P);
 }
@@ -199,7 +215,9 @@ static void *grok_plan_create(const void *params, const struct hd_run_params *ru
   P->s_y = P->p.target == GROK_TARGET_FULL ? 2.0 : 1.0;
   double s2 = P->p.sigma * P->p.sigma;
   P->eta0_eff = P->p.lr_scaling == GROK_LR_SIGMA_SWEEP ? P->p.eta0 / s2 : P->p.eta0;
-  P->c = 2.0 * P->eta0_eff / (P->p.alpha * (double)P->P); /* c = 2 eta alpha/(N P) (§1.1) */
+  P->B = P->p.batch > 0 ? (size_t)P->p.batch : P->P;
+  P->c = 2.0 * P->eta0_eff / (P->p.alpha * (double)P->B); /* c = 2 eta alpha/(N B) (§1.1) */
+  P->decay = P->eta0_eff * P->p.weight_decay / (P->p.alpha * P->p.alpha);
   size_t D = P->D;
   draw_data(P);
 
@@ -237,6 +255,7 @@ static void *grok_plan_create(const void *params, const struct hd_run_params *ru
   P->tw_buf = malloc(nw * sizeof(double));
   grok_work_bind(&P->tw, P->tw_buf, P->P, P->Pt, D, D, P->p.cka);
   P->tdy = malloc((D + D * D) * sizeof(double));
+  P->tbatch = malloc((grok_batch_size(P) + 1) * sizeof(double));
   grok_observables_build(P);
   return P;
 }

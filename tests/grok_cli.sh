@@ -55,6 +55,11 @@ check "no file on bad input" test ! -e bad.h5
 sed 's/eps = 0.4/eps = -1/' g.ini >neg.ini
 check "negative eps: exit 2" exit_is 2 "$HDSIM" run neg.ini -o neg.h5 --quiet
 check "negative eps named" grep -q '\[network\] eps' "$tmp/stderr"
+sed 's/method = recursion/method = ode/; s/eta0 = 0.5/eta0 = 0.5\nbatch = 20/' g.ini >sgd.ini
+check "minibatch with gradient flow: exit 2" exit_is 2 "$HDSIM" run sgd.ini -o sgd.h5 --quiet
+check "minibatch error names the key" grep -q '\[optimizer\] batch' "$tmp/stderr"
+sed 's/eta0 = 0.5/eta0 = 0.5\nbatch = 20\nweight_decay = 0.01/' g.ini >sgd2.ini
+check "minibatch SGD with weight decay runs" exit_is 0 "$HDSIM" run sgd2.ini -o sgd2.h5 --quiet
 sed 's/eta0 = 0.5/eta0 = 400/' g.ini >div.ini
 check "diverging GD exits 3" exit_is 3 "$HDSIM" run div.ini -o div.h5 --quiet
 check "divergence reported" grep -q 'theory failed\|runs diverged' "$tmp/stderr"

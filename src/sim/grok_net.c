@@ -5,6 +5,7 @@
  *   neurons  literal GD on W (N x D): H = X W^T, Delta = f~ - y,
  *            W <- W - eta grad, grad_i = (2 alpha/(N P)) sum_mu Delta_mu phi'(H_mu i) x_mu,
  *            eta = eta0 N / alpha^2, i.e. W <- W - c E^T X, E = Delta .* phi'(H)   (4 N P D)
+ *            (minibatch SGD: the same on the step's B points; weight decay: W <- (1 - omega) W)
  *   closure  the exact (wbar, Z) map of §2.1 seeded with this run's wbar0 and
  *            Sigma0 = L L^T (L = centred W0^T / sqrt(N) when N <= D, else from the
  *            eigendecomposition of Sigma0): cost 4 P D min(N, D), independent of N >= D.
@@ -23,6 +24,7 @@
 /* Per-run state, carved out of the engine's buffer (all doubles). */
 struct net_state {
   double *wbar, *wbar0, *M0, *f0, *f0t, *dy; /* common */
+  double *batch;                              /* minibatch gather (grok_batch_size) */
   double *Z, *L;                              /* closure: D x r each */
   double *W, *W0, *H, *E;                     /* neurons: N x D, N x D, P x N, P x N */
   struct grok_work w;
@@ -42,6 +44,7 @@ static size_t layout(const struct grok_plan *P, double *base, struct net_state *
   TAKE(M0, D * D);
   TAKE(f0, Pn);
   TAKE(f0t, Pt);
+  TAKE(batch, grok_batch_size(P));
   if (neurons(P)) {
     TAKE(W, N * D);
     TAKE(W0, N * D);
@@ -146,7 +149,8 @@ void grok_sim_start(const void *plan, uint64_t run, void *state)
   }
   memcpy(s.Z, s.L, D * r * sizeof *s.Z);
   /* f0 = alpha wbar0.x + (alpha eps/2) x^T M0 x: the residual with f0 = 0, plus y */
-  grok_residual(P, s.wbar0, s.L, r, NULL, &s.w);
+  struct grok_batch all = grok_full_batch(P, NULL);
+  grok_residual(P, &all, s.wbar0, s.L, r, &s.w);
   for (size_t m = 0; m < Pn; m++) s.f0[m] = s.w.Delta[m] + P->y[m];
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, P->Xt,
               (int)D, s.M0, (int)D, 0.0, s.w.tXM, (int)D);
@@ -156,17 +160,18 @@ void grok_sim_start(const void *plan, uint64_t run, void *state)
   free(W0);
 }
 
-/* Delta on the training set from the neurons; returns the train loss. */
-static double net_residual(const struct grok_plan *P, struct net_state *s)
+/* Delta on the batch from the neurons (H on the batch rows); returns the batch loss. */
+static double net_residual(const struct grok_plan *P, const struct grok_batch *b,
+                           struct net_state *s)
 {
   double *f = s->w.Delta;
-  net_predict(P, s->W, P->X, P->P, s->H, f);
+  net_predict(P, s->W, b->X, b->n, s->H, f);
   double loss = 0;
-  for (size_t m = 0; m < P->P; m++) {
-    f[m] -= (P->p.center ? s->f0[m] : 0.0) + P->y[m];
+  for (size_t m = 0; m < b->n; m++) {
+    f[m] -= (b->f0 ? b->f0[m] : 0.0) + b->y[m];
     loss += f[m] * f[m];
   }
-  return loss / (double)P->P;
+  return loss / (double)b->n;
 }
 
 int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
@@ -176,22 +181,23 @@ int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, u
   const struct grok_plan *P = plan;
   struct net_state s;
   layout(P, state, &s);
-  size_t N = P->N, D = P->D, Pn = P->P;
+  size_t N = P->N, D = P->D;
   const double *f0 = P->p.center ? s.f0 : NULL;
   for (uint64_t k = k0; k < k1; k++) {
+    struct grok_batch b = grok_step_batch(P, k, f0, s.batch);
     double check = 0;
     if (neurons(P)) {
-      check = net_residual(P, &s);
-      for (size_t m = 0; m < Pn; m++) {
+      check = net_residual(P, &b, &s);
+      for (size_t m = 0; m < b.n; m++) {
         double dm = s.w.Delta[m];
         for (size_t i = 0; i < N; i++) s.E[m * N + i] = dm * (1.0 + P->p.eps * s.H[m * N + i]);
       }
-      /* W <- W - c E^T X  (eta grad with eta = eta0 N / alpha^2, §1.1) */
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)Pn, -P->c, s.E,
-                  (int)N, P->X, (int)D, 1.0, s.W, (int)D);
+      /* W <- (1 - omega) W - c E^T X  (eta grad with eta = eta0 N / alpha^2, §1.1, §1.5) */
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -P->c, s.E,
+                  (int)N, b.X, (int)D, 1.0 - P->decay, s.W, (int)D);
     } else {
       size_t r = P->r;
-      grok_closure_rhs(P, s.wbar, s.Z, r, f0, s.dy, s.dy + D, &s.w);
+      grok_closure_rhs(P, &b, s.wbar, s.Z, r, s.dy, s.dy + D, &s.w);
       for (size_t i = 0; i < D; i++) s.wbar[i] += s.dy[i], check += s.dy[i];
       for (size_t i = 0; i < D * r; i++) s.Z[i] += s.dy[D + i];
     }
@@ -210,14 +216,15 @@ void grok_sim_observe(const void *plan, const void *state, double *out)
   layout(P, (double *)(uintptr_t)state, &s);
   size_t D = P->D, N = P->N;
   double move2 = 0;
+  struct grok_batch all = grok_full_batch(P, P->p.center ? s.f0 : NULL);
   if (neurons(P)) {
-    out[GROK_OBS_TRAIN] = net_residual(P, &s);
+    out[GROK_OBS_TRAIN] = net_residual(P, &all, &s);
     moments_of(P, s.W, s.wbar, s.w.M);
     for (size_t k = 0; k < N * D; k++) move2 += (s.W[k] - s.W0[k]) * (s.W[k] - s.W0[k]);
     move2 /= (double)N;
   } else {
     size_t r = P->r;
-    out[GROK_OBS_TRAIN] = grok_residual(P, s.wbar, s.Z, r, P->p.center ? s.f0 : NULL, &s.w);
+    out[GROK_OBS_TRAIN] = grok_residual(P, &all, s.wbar, s.Z, r, &s.w);
     grok_moment(D, s.wbar, s.Z, r, s.w.M);
     /* |W - W0|^2 / N = |wbar - wbar0|^2 + ||Z - L||_F^2 (w_i - w_i0 = wbar - wbar0 + (U - I) delta_i) */
     for (size_t i = 0; i < D; i++) move2 += (s.wbar[i] - s.wbar0[i]) * (s.wbar[i] - s.wbar0[i]);
