@@ -36,3 +36,13 @@ def groups(paths):
                 yield f"{path}:{k}", f["points"][k]
         else:
             yield path, f
+
+
+def report(fails, what):
+    """Prints each failed check and exits 1, or "ok: <what>" and exits 0."""
+    import sys
+    for m in fails:
+        print("FAIL:", m)
+    if not fails:
+        print(f"ok: {what}")
+    sys.exit(1 if fails else 0)

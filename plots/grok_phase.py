@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from grok_common import option, curve, first_below, groups, np, param  # noqa: E402
+from grok_common import report, option, curve, first_below, groups, np, param  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -63,11 +63,7 @@ def main(argv):
             fails.append("amount does not fall with eps at the largest alpha")
         if not (j >= len(alphas) // 2 and i < len(epss) // 2):
             fails.append("maximum not in the large-alpha, small-eps quarter")
-        for m in fails:
-            print("FAIL:", m)
-        if not fails:
-            print("ok: claim 4 of spec §3.1 holds")
-        sys.exit(1 if fails else 0)
+        report(fails, "claim 4 of spec §3.1 holds")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from grok_common import option, curve, first_below, groups, np, param  # noqa: E402
+from grok_common import report, option, curve, first_below, groups, np, param  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -87,11 +87,7 @@ def main(argv):
                 fails.append(f"test bump at {name} = {r['v']:g}")
             if r["final"] >= r["kmse"]:
                 fails.append(f"final test loss above kernel regression at {name} = {r['v']:g}")
-        for msg in fails:
-            print("FAIL:", msg)
-        if not fails:
-            print("ok: orderings of spec §3.1 claim 2 hold")
-        sys.exit(1 if fails else 0)
+        report(fails, "the orderings of spec §3.1 claim 2 hold")
 
 
 if __name__ == "__main__":

@@ -4,14 +4,7 @@
 # section, key; exit 2; no file), divergence reported, and the three grokking plots.
 set -u
 : "${HDSIM:?}" "${HDSIM_SOURCE_ROOT:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() {
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi
-}
-exit_is() { local want=$1; shift; "$@" >"$tmp/stdout" 2>"$tmp/stderr"; local rc=$?; [ "$rc" -eq "$want" ] || { echo "  exit $rc, wanted $want: $*"; cat "$tmp/stderr"; return 1; }; }
+. "$(dirname "$0")/lib.sh"
 py=${HDSIM_PYTHON:-}
 cd "$tmp" || exit 1
 cat >g.ini <<'INI'
@@ -100,5 +93,4 @@ if [ -n "$py" ]; then
   check "grok_sweep.py on a sweep file" exit_is 0 "$py" "$HDSIM_SOURCE_ROOT/plots/grok_sweep.py" ph.h5 -o f.png
   check "compare.py on a grokking file" exit_is 0 "$py" "$HDSIM_SOURCE_ROOT/plots/compare.py" t1.h5 -o d.png
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -15,8 +15,7 @@
  *     uses eta0 = 0.16 for the same 0.041.  The full Fig. 1 configuration is checked in
  *     the slow test grok_fig1.  At 8x the step the two must differ measurably, so the
  *     comparison can fail. */
-#include "../ode/grok.h"
-#include "testlib.h"
+#include "grok_testlib.h"
 
 static const char *model =
     "[model]\nproblem = dmft_grokking\nseed = 5\n"
@@ -118,14 +117,7 @@ static double gd_vs_flow(double eta0, int quiet)
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result gd, gf;
-  tl_theory(s, &g, HD_THEORY_RECURSION, &gd);
-  tl_theory(s, &g, HD_THEORY_ODE, &gf);
-  double worst = 0;
-  for (size_t o = 0; o < 2; o++)
-    for (size_t j = 0; j < g.n; j++) {
-      double a = gd.values[o * g.n + j], b = gf.values[o * g.n + j];
-      worst = fmax(worst, fabs(a - b) / fabs(a));
-    }
+  double worst = grok_gd_vs_flow(s, &g, &gd, &gf);
   if (!quiet) {
     size_t T = g.n;
     tl_check(gd.values[GROK_OBS_TEST_POP * T + T - 1] < 0.1 * gd.values[GROK_OBS_TEST_POP * T],

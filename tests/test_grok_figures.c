@@ -13,8 +13,7 @@
  *    bump (> 1 %) appears for alpha >= 1 and not for alpha <= 1/4, every final test loss
  *    stays below the initial-NTK kernel regression, which alpha = 32 approaches within
  *    15 % (claim 2). */
-#include "../ode/grok.h"
-#include "testlib.h"
+#include "grok_testlib.h"
 
 static const char *fig1 =
     "[model]\nproblem = dmft_grokking\nseed = 1\n"
@@ -77,13 +76,7 @@ static void gd_vs_flow(void)
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result gd, gf;
-  tl_theory(s, &g, HD_THEORY_RECURSION, &gd);
-  tl_theory(s, &g, HD_THEORY_ODE, &gf);
-  double worst = 0;
-  for (size_t o = 0; o < 2; o++)
-    for (size_t j = 0; j < g.n; j++)
-      worst = fmax(worst, fabs(gd.values[o * g.n + j] - gf.values[o * g.n + j]) /
-                              gd.values[o * g.n + j]);
+  double worst = grok_gd_vs_flow(s, &g, &gd, &gf);
   tl_check(worst <= 1e-2, "Fig. 1 configuration, eta0 = 1: GD map vs gradient flow, max rel. "
            "diff of train and test_pop up to t = 1e4: %.2e (<= 1e-2; GD %.1f s)", worst,
            gd.seconds);
