@@ -5,7 +5,7 @@
  * Theory and simulation run on the same dataset (X, beta, test set), drawn once per
  * data seed; Monte Carlo runs are initialisation seeds of finite-N networks (§2.1:
  * "theory vs MC" = the N = infinity map against finite-N networks on the same data).
- * Average over data seeds by running several [data] data_seed values. */
+ * Average over data seeds with a [sweep] over data.data_seed. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
