@@ -160,8 +160,58 @@ static void minibatch_theory(void)
   tl_session_free(b);
 }
 
+/* The test-set CKA at t = 0 (N = infinity: K = s (1 + eps^2 sigma^2 s), s = x.x') against
+ * a direct evaluation of spec §1.4.7: K centred by column means, y centred,
+ * CKA = y_c^T K_c y_c / (||K_c||_F ||y_c||^2). */
+static void cka_at_start(void)
+{
+  struct hd_session *s = tl_session(
+      "[model]\nproblem = dmft_grokking\nseed = 8\n"
+      "[data]\nD = 12\nP = 30\ntest_points = 60\n"
+      "[network]\nN = 5\nalpha = 1\neps = 0.7\nsigma = 1.3\n"
+      "[optimizer]\neta0 = 1\n[observables]\ncka = true\n"
+      "[simulation]\nenabled = false\nhorizon = 2\n"
+      "[theory]\nmethod = recursion\n[output]\ntimes = linear(0, 2, 3)\n");
+  const struct grok_plan *P = s->plan;
+  struct hd_output_grid g;
+  tl_grid(s, &g);
+  struct hd_theory_result th;
+  tl_theory(s, &g, -1, &th);
+  size_t n = P->Pt, D = P->D;
+  double e2 = P->p.eps * P->p.eps * P->p.sigma * P->p.sigma, ym = 0;
+  double *K = malloc(n * n * sizeof *K);
+  for (size_t i = 0; i < n; i++) ym += P->yt[i] / (double)n;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++) {
+      double sdot = 0;
+      for (size_t k = 0; k < D; k++) sdot += P->Xt[i * D + k] * P->Xt[j * D + k];
+      K[i * n + j] = sdot * (1 + e2 * sdot);
+    }
+  double num = 0, fro = 0, yy = 0;
+  for (size_t j = 0; j < n; j++) {
+    double cm = 0;
+    for (size_t i = 0; i < n; i++) cm += K[i * n + j] / (double)n;
+    for (size_t i = 0; i < n; i++) K[i * n + j] -= cm;
+  }
+  for (size_t i = 0; i < n; i++) {
+    yy += (P->yt[i] - ym) * (P->yt[i] - ym);
+    for (size_t j = 0; j < n; j++) {
+      num += (P->yt[i] - ym) * K[i * n + j] * (P->yt[j] - ym);
+      fro += K[i * n + j] * K[i * n + j];
+    }
+  }
+  double want = num / (sqrt(fro) * yy), got = th.values[GROK_OBS_CKA * g.n];
+  tl_check(fabs(got - want) <= 1e-12 * fabs(want), "CKA at t = 0: %.12g (direct evaluation "
+           "%.12g)", got, want);
+  free(K);
+  hd_theory_result_free(&th);
+  hd_output_grid_free(&g);
+  tl_session_free(s);
+}
+
 int main(void)
 {
+  cka_at_start();
   closure_vs_neurons(12, "true", 1.0, 0, 0.0);
   closure_vs_neurons(12, "false", 1.0, 0, 0.0);
   closure_vs_neurons(50, "true", 1.0, 0, 0.0);
