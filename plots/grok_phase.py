@@ -52,10 +52,15 @@ def main(argv):
     fig.tight_layout()
     out = out or os.path.splitext(args[0])[0] + "_phase.png"
     fig.savefig(out, dpi=110)
+    print(out)
+    if np.isnan(A).all():
+        print(f"{len(cells)} points: none reaches test loss {theta:g} within the horizon")
+        if check:
+            report(["no point generalises"], "")
+        return
     i, j = np.unravel_index(np.nanargmax(A), A.shape)
     print(f"{len(cells)} points ({int(np.isnan(A).sum())} never generalise); max amount "
           f"{A[i, j]:g} at alpha = {alphas[j]:g}, eps = {epss[i]:g}")
-    print(out)
     if check:
         fails = []
         row, col = A[0, :], A[:, 0]
