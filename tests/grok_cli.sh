@@ -92,6 +92,7 @@ if [ -n "$py" ]; then
   check "phase png" test -s e.png
   check "phase: points that never generalise are reported" grep -q "(3 never generalise)" "$tmp/stdout"
   check "grok_sweep.py on a sweep file" exit_is 0 "$py" "$HDSIM_SOURCE_ROOT/plots/grok_sweep.py" ph.h5 -o f.png
+  check "grok_linear.py" exit_is 0 "$py" "$HDSIM_SOURCE_ROOT/plots/grok_linear.py" l.h5 -o l.png
   check "compare.py on a grokking file" exit_is 0 "$py" "$HDSIM_SOURCE_ROOT/plots/compare.py" t1.h5 -o d.png
 fi
 finish
