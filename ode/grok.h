@@ -58,6 +58,7 @@ struct grok_params {
   int limit;        /* enum grok_limit */
   /* [observables] */
   bool cka;
+  bool kmse;        /* record the kernel-regression baseline (needs the P x P kernel) */
   double kmse_ridge;
 };
 
@@ -102,6 +103,7 @@ struct grok_plan {
   double *tbatch;        /* theory's batch gather: grok_batch_size(P) doubles */
   struct hd_observable *obs;
   size_t n_obs;
+  int slot_kmse, slot_cka; /* output slots of the optional observables, -1 when off */
   char note[256];
 };
 
@@ -111,12 +113,15 @@ struct grok_batch {
   size_t n;
 };
 
-/* Observable slots (grok_observe.c); OBS_CKA only when [observables] cka = true. */
+/* Observable slots (grok_observe.c), then the optional kmse and cka in that order, at
+ * plan->slot_kmse and plan->slot_cka (-1 when off). */
 enum {
   GROK_OBS_TRAIN, GROK_OBS_TEST_POP, GROK_OBS_TEST_EMP, GROK_OBS_VAR, GROK_OBS_MIS,
   GROK_OBS_LIN, GROK_OBS_TRM, GROK_OBS_OVERLAP, GROK_OBS_COSINE, GROK_OBS_WBAR2,
-  GROK_OBS_WNORM, GROK_OBS_RELCHANGE, GROK_OBS_KMSE, GROK_OBS_CKA, GROK_OBS_COUNT
+  GROK_OBS_WNORM, GROK_OBS_RELCHANGE, GROK_OBS_FIXED, GROK_OBS_MAX = GROK_OBS_FIXED + 2
 };
+/* Largest P with the P x P kernel (kmse, lazy limit). */
+#define GROK_KERNEL_MAX_P 8000
 
 /* ---- ode/grok_observe.c ---- */
 size_t grok_work_size(size_t P, size_t Pt, size_t D, size_t r, bool cka);

@@ -45,8 +45,11 @@ static void set(struct hd_observable *o, const char *name, const char *desc, int
 
 void grok_observables_build(struct grok_plan *P)
 {
-  P->n_obs = P->p.cka ? GROK_OBS_COUNT : GROK_OBS_CKA;
-  P->obs = calloc(GROK_OBS_COUNT, sizeof *P->obs);
+  P->obs = calloc(GROK_OBS_MAX, sizeof *P->obs);
+  size_t n = GROK_OBS_FIXED;
+  P->slot_kmse = P->p.kmse ? (int)n++ : -1;
+  P->slot_cka = P->p.cka ? (int)n++ : -1;
+  P->n_obs = n;
   struct hd_observable *o = P->obs;
   set(&o[GROK_OBS_TRAIN], "train", "train loss (1/P) sum_mu (f~(x_mu) - y_mu)^2, no 1/2 (§1.1)",
       1, 1);
@@ -68,10 +71,12 @@ void grok_observables_build(struct grok_plan *P)
       "||W||_F / sqrt(N) = sqrt(Tr M): per-neuron weight norm, rises while grokking (§1.4.5)",
       1, 0);
   set(&o[GROK_OBS_RELCHANGE], "relchange", "|W - W0|_F / |W0|_F (§1.4.6)", 1, 1);
-  set(&o[GROK_OBS_KMSE], "kmse",
-      "constant: test MSE of ridgeless kernel regression with the N = inf initial NTK "
-      "(§1.4.8)", 1, 0);
-  set(&o[GROK_OBS_CKA], "cka", "centred kernel alignment of the NTK with y on the test set "
+  if (P->slot_kmse >= 0)
+    set(&o[P->slot_kmse], "kmse",
+        "constant: test MSE of ridgeless kernel regression with the N = inf initial NTK "
+        "(§1.4.8)", 1, 0);
+  if (P->slot_cka >= 0)
+    set(&o[P->slot_cka], "cka", "centred kernel alignment of the NTK with y on the test set "
       "(§1.4.7)", 1, 0);
 }
 
@@ -170,6 +175,6 @@ void grok_observe_moments(const struct grok_plan *P, const double *wbar, const d
   out[GROK_OBS_WBAR2] = cblas_ddot((int)D, wbar, 1, wbar, 1);
   out[GROK_OBS_WNORM] = sqrt(trM);
   out[GROK_OBS_RELCHANGE] = sqrt(move2 / trM0);
-  out[GROK_OBS_KMSE] = P->kmse;
-  if (P->p.cka) out[GROK_OBS_CKA] = grok_cka(P, wbar, M, w);
+  if (P->slot_kmse >= 0) out[P->slot_kmse] = P->kmse;
+  if (P->slot_cka >= 0) out[P->slot_cka] = grok_cka(P, wbar, M, w);
 }

@@ -68,6 +68,9 @@ static const struct hd_param grok_table[] = {
    "recursion integrates discrete GD exactly, method = ode the gradient flow", "§2.1 §2.2 §2.5 §2.6"},
   {"observables", "cka", HD_BOOL, F(cka), "false", 0, 0, 0, NULL, "",
    "record the test-set NTK-target alignment (costs P_test^2 D per output time)", "§1.4.7"},
+  {"observables", "kmse", HD_BOOL, F(kmse), "true", 0, 0, 0, NULL, "",
+   "record the kernel-regression baseline kmse (solves the P x P kernel system once; "
+   "P <= 8000)", "§1.4.8"},
   {"observables", "kmse_ridge", HD_REAL, F(kmse_ridge), "0", 0, 1e6, 0, NULL, "",
    "ridge of the kernel-regression baseline kmse (0: ridgeless as in Fig. 1; Fig. 9: 1e-6)",
    "§1.4.8"},
@@ -95,6 +98,14 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "network", "algorithm",
                     "neurons with N = %ld needs N x max(P, test_points) doubles per run; use "
                     "algorithm = closure (exact at any N)", p->N);
+  if (p->kmse && p->P > GROK_KERNEL_MAX_P)
+    hd_config_error(cfg, err, "observables", "kmse",
+                    "the kernel baseline needs a P x P matrix: set kmse = false for P = %ld > %d",
+                    p->P, GROK_KERNEL_MAX_P);
+  if (p->limit == GROK_LIMIT_LAZY && p->P > GROK_KERNEL_MAX_P)
+    hd_config_error(cfg, err, "theory", "limit",
+                    "the lazy limit diagonalises the P x P kernel: P = %ld > %d", p->P,
+                    GROK_KERNEL_MAX_P);
   if (p->cka && p->test_points > 8000)
     hd_config_error(cfg, err, "observables", "cka",
                     "the CKA needs a test_points^2 matrix: use test_points <= 8000");
@@ -233,9 +244,9 @@ static void *grok_plan_create(const void *params, const struct hd_run_params *ru
   for (size_t m = 0; m < P->Pt; m++)
     P->f0t_inf[m] = hae * cblas_ddot((int)D, P->Xt + m * D, 1, P->Xt + m * D, 1);
 
-  P->K0 = ntk0(P, P->X, P->P, P->X, P->P);
+  if (P->p.kmse || P->p.limit == GROK_LIMIT_LAZY) P->K0 = ntk0(P, P->X, P->P, P->X, P->P);
   int info = 0;
-  P->kmse = kernel_baseline(P, P->p.kmse_ridge, &info);
+  if (P->p.kmse) P->kmse = kernel_baseline(P, P->p.kmse_ridge, &info);
   if (info != 0) {
     /* singular K0 (P beyond its rank): report, and fall back to a relative ridge */
     double tr = 0;

@@ -58,8 +58,9 @@ def main(argv):
         src = sources[0]
         t, tr = curve(f, "train", src)
         _, te = curve(f, "test_pop", src)
-        kmse = curve(f, "kmse", src)[1][0]
-        ax[0].axhline(kmse, color="black", lw=1, label="kernel regression, initial NTK")
+        kmse = curve(f, "kmse", src)[1][0] if "kmse" in f[src] else np.nan
+        if np.isfinite(kmse):
+            ax[0].axhline(kmse, color="black", lw=1, label="kernel regression, initial NTK")
         ttr, tte = first_below(t, tr, theta * tr[0]), first_below(t, te, theta * te[0])
         for tt, c in ((ttr, "tab:blue"), (tte, "tab:red")):
             if np.isfinite(tt):

@@ -37,7 +37,7 @@ def main(argv):
         src = "theory" if "theory" in f else "simulation"
         t, te = curve(f, "test_pop", src)
         _, tr = curve(f, "train", src)
-        kmse = curve(f, "kmse", src)[1][0]
+        kmse = curve(f, "kmse", src)[1][0] if "kmse" in f[src] else np.nan
         rows.append(dict(v=float(param(f, section, name)), t=t, te=te / te[0], tr=tr / tr[0],
                          kmse=kmse / te[0], path=label))
     rows.sort(key=lambda r: r["v"])
@@ -54,7 +54,8 @@ def main(argv):
         r["thalf"] = first_below(r["t"], r["tr"], 0.5)
         r["final"] = r["te"][-1]
         print(f"{r['v']:>10g} {r['bump']:>7.3f} {r['half']:>9g} {r['thalf']:>9g} {r['final']:>8.4f}")
-    ax[0].axhline(rows[0]["kmse"], color="black", lw=1, label="kernel regression")
+    if np.isfinite(rows[0]["kmse"]):
+        ax[0].axhline(rows[0]["kmse"], color="black", lw=1, label="kernel regression")
     ax[0].set_xscale("log")
     ax[0].set_yscale("log")
     ax[0].set_xlabel("t (GD steps)")
@@ -85,7 +86,7 @@ def main(argv):
                 fails.append(f"no test bump at {name} = {r['v']:g}")
             if r["v"] <= 0.25 and r["bump"] > 1.001:
                 fails.append(f"test bump at {name} = {r['v']:g}")
-            if r["final"] >= r["kmse"]:
+            if np.isfinite(r["kmse"]) and r["final"] >= r["kmse"]:
                 fails.append(f"final test loss above kernel regression at {name} = {r['v']:g}")
         report(fails, "the orderings of spec §3.1 claim 2 hold")
 

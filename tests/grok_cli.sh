@@ -88,6 +88,9 @@ if [ -n "$py" ]; then
     printf '[sweep]\nnetwork.alpha = 0.5, 1, 2\nnetwork.eps = 0.2, 0.4\n'; } >ph.ini
   sed -i 's/^\[simulation\]/[simulation]\nenabled = false/' ph.ini
   check "alpha x eps sweep" exit_is 0 "$HDSIM" run ph.ini -o ph.h5 --quiet
+  sed 's/^cka = true/cka = false\nkmse = false/' g.ini >nk.ini
+  check "without kmse and cka" exit_is 0 "$HDSIM" run nk.ini -o nk.h5 --quiet
+  check "grok_losses.py without kmse" exit_is 0 "$py" "$HDSIM_SOURCE_ROOT/plots/grok_losses.py" nk.h5 -o nk.png
   check "grok_phase.py" exit_is 0 "$py" "$HDSIM_SOURCE_ROOT/plots/grok_phase.py" ph.h5 --theta 0.3 -o e.png
   check "phase png" test -s e.png
   check "phase: points that never generalise are reported" grep -q "(3 never generalise)" "$tmp/stdout"

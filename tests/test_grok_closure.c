@@ -200,7 +200,7 @@ static void cka_at_start(void)
       fro += K[i * n + j] * K[i * n + j];
     }
   }
-  double want = num / (sqrt(fro) * yy), got = th.values[GROK_OBS_CKA * g.n];
+  double want = num / (sqrt(fro) * yy), got = th.values[(size_t)P->slot_cka * g.n];
   tl_check(fabs(got - want) <= 1e-12 * fabs(want), "CKA at t = 0: %.12g (direct evaluation "
            "%.12g)", got, want);
   free(K);
