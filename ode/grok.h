@@ -54,6 +54,7 @@ struct grok_params {
   int lr_scaling;   /* enum grok_lr */
   long batch;       /* 0: full batch; else minibatch SGD with B distinct points per step */
   double weight_decay; /* lambda0: per-step shrink omega = eta0 lambda0 / alpha^2 (§1.5) */
+  double momentum;  /* mu: heavy ball u+ = mu u + increment, w+ = w + u+ (paper App. 14) */
   /* [theory] */
   int limit;        /* enum grok_limit */
   /* [observables] */
@@ -157,6 +158,10 @@ void grok_closure_rhs(const struct grok_plan *P, const struct grok_batch *b, con
                       struct grok_work *w);
 /* M = wbar wbar^T + Z Z^T. */
 void grok_moment(size_t D, const double *wbar, const double *Z, size_t r, double *M);
+/* One optimizer step from the GD increment inc (n values): x += inc, or with momentum
+ * mu > 0 the heavy-ball update vel = mu vel + inc, x += vel (the closure survives it:
+ * every neuron's velocity obeys the same affine map, §1.5). */
+void grok_apply_step(double mu, const double *inc, double *x, double *vel, size_t n);
 size_t grok_width_dimension(const void *plan);
 int grok_width_ode(void *plan, struct hd_ode_system *sys, double *y0);
 void grok_width_rec_init(const void *plan, double *state);

@@ -105,17 +105,30 @@ void grok_moment(size_t D, const double *wbar, const double *Z, size_t r, double
 
 /* ---- N = infinity theory: state y = (wbar, Z), Z of size D x D ------------------- */
 
+void grok_apply_step(double mu, const double *inc, double *x, double *vel, size_t n)
+{
+  if (mu > 0) {
+    for (size_t i = 0; i < n; i++) {
+      vel[i] = mu * vel[i] + inc[i];
+      x[i] += vel[i];
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) x[i] += inc[i];
+  }
+}
+
+/* (wbar, Z), followed with momentum by their velocities (ubar, Zu), which start at 0. */
 size_t grok_width_dimension(const void *plan)
 {
   const struct grok_plan *P = plan;
-  return P->D + P->D * P->D;
+  return (P->D + P->D * P->D) * (P->p.momentum > 0 ? 2 : 1);
 }
 
 void grok_width_rec_init(const void *plan, double *y)
 {
   const struct grok_plan *P = plan;
   size_t D = P->D;
-  memset(y, 0, (D + D * D) * sizeof *y);
+  memset(y, 0, grok_width_dimension(P) * sizeof *y);
   for (size_t i = 0; i < D; i++) y[D + i * D + i] = P->p.sigma; /* Z(0) = L = sigma I */
 }
 
@@ -148,7 +161,7 @@ void grok_width_rec_step(const void *plan, uint64_t k, double *y)
   struct grok_work w = P->tw; /* the plan's theory scratch (theory is single-threaded) */
   struct grok_batch b = grok_step_batch(P, k, P->p.center ? P->f0_inf : NULL, P->tbatch);
   grok_closure_rhs(P, &b, y, y + P->D, P->D, P->tdy, P->tdy + P->D, &w);
-  for (size_t i = 0; i < n; i++) y[i] += P->tdy[i];
+  grok_apply_step(P->p.momentum, P->tdy, y, y + n, n);
 }
 
 void grok_width_rec_observe(const void *plan, const double *y, double *out)

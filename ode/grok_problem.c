@@ -62,6 +62,9 @@ static const struct hd_param grok_table[] = {
   {"optimizer", "weight_decay", HD_REAL, F(weight_decay), "0", 0, 1e6, 0, NULL, "",
    "lambda0: each step w_i <- (1 - omega) w_i - ..., omega = eta0 lambda0 / alpha^2 "
    "(/sigma^2 under sigma_sweep), i.e. the paper's lambda scaled as lambda0 / N", "§1.5"},
+  {"optimizer", "momentum", HD_REAL, F(momentum), "0", 0, 1, HD_MAX_EXCL, NULL, "",
+   "heavy-ball momentum mu (paper App. 14: 0.95): u <- mu u + increment, w <- w + u; "
+   "method = recursion", "§1.5"},
   {"theory", "limit", HD_ENUM, F(limit), "width", 0, 0, 0, limits, "",
    "deterministic limit: width (N = infinity closure, exact on this dataset), lazy "
    "(alpha -> infinity kernel flow), population (P -> infinity two-ODE system); method = "
@@ -90,10 +93,14 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "optimizer", "batch",
                     "minibatch SGD has no gradient-flow theory here: use [theory] method = "
                     "recursion (the exact N = infinity map along the same batches)");
-  if (p->limit != GROK_LIMIT_WIDTH && ((p->batch > 0 && p->batch < p->P) || p->weight_decay > 0))
+  if (p->momentum > 0 && run->method == HD_THEORY_ODE)
+    hd_config_error(cfg, err, "optimizer", "momentum",
+                    "momentum has no gradient-flow theory here: use [theory] method = recursion");
+  if (p->limit != GROK_LIMIT_WIDTH &&
+      ((p->batch > 0 && p->batch < p->P) || p->weight_decay > 0 || p->momentum > 0))
     hd_config_error(cfg, err, "theory", "limit",
-                    "the %s limit is full-batch GD without weight decay: use limit = width",
-                    limits[p->limit]);
+                    "the %s limit is full-batch GD without weight decay or momentum: use "
+                    "limit = width", limits[p->limit]);
   if (p->algorithm == GROK_ALG_NEURONS && (double)p->N * (double)(p->P > p->test_points ? p->P : p->test_points) > 2e8)
     hd_config_error(cfg, err, "network", "algorithm",
                     "neurons with N = %ld needs N x max(P, test_points) doubles per run; use "

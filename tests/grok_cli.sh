@@ -51,8 +51,10 @@ check "negative eps named" grep -q '\[network\] eps' "$tmp/stderr"
 sed 's/method = recursion/method = ode/; s/eta0 = 0.5/eta0 = 0.5\nbatch = 20/' g.ini >sgd.ini
 check "minibatch with gradient flow: exit 2" exit_is 2 "$HDSIM" run sgd.ini -o sgd.h5 --quiet
 check "minibatch error names the key" grep -q '\[optimizer\] batch' "$tmp/stderr"
-sed 's/eta0 = 0.5/eta0 = 0.5\nbatch = 20\nweight_decay = 0.01/' g.ini >sgd2.ini
-check "minibatch SGD with weight decay runs" exit_is 0 "$HDSIM" run sgd2.ini -o sgd2.h5 --quiet
+sed 's/method = recursion/method = ode/; s/eta0 = 0.5/eta0 = 0.5\nmomentum = 0.9/' g.ini >mom.ini
+check "momentum with gradient flow: exit 2" exit_is 2 "$HDSIM" run mom.ini -o mom.h5 --quiet
+sed 's/eta0 = 0.5/eta0 = 0.5\nbatch = 20\nweight_decay = 0.01\nmomentum = 0.9/' g.ini >sgd2.ini
+check "minibatch SGD with weight decay and momentum runs" exit_is 0 "$HDSIM" run sgd2.ini -o sgd2.h5 --quiet
 sed 's/eta0 = 0.5/eta0 = 400/' g.ini >div.ini
 check "diverging GD exits 3" exit_is 3 "$HDSIM" run div.ini -o div.h5 --quiet
 check "divergence reported" grep -q 'theory failed\|runs diverged' "$tmp/stderr"

@@ -26,6 +26,7 @@ struct net_state {
   double *wbar, *wbar0, *M0, *f0, *f0t, *dy; /* common */
   double *batch;                              /* minibatch gather (grok_batch_size) */
   double *Z, *L;                              /* closure: D x r each */
+  double *vel;                                /* momentum: velocities of (wbar, Z) or W */
   double *W, *W0, *H, *E;                     /* neurons: N x D, N x D, P x N, P x N */
   struct grok_work w;
 };
@@ -50,11 +51,14 @@ static size_t layout(const struct grok_plan *P, double *base, struct net_state *
     TAKE(W0, N * D);
     TAKE(H, Pn * N);
     TAKE(E, Pn * N);
-    s->Z = s->L = s->dy = NULL;
+    TAKE(vel, P->p.momentum > 0 ? N * D : 0);
+    TAKE(dy, P->p.momentum > 0 ? N * D : 0);
+    s->Z = s->L = NULL;
   } else {
     TAKE(Z, D * r);
     TAKE(L, D * r);
     TAKE(dy, D + D * r);
+    TAKE(vel, P->p.momentum > 0 ? D + D * r : 0);
     s->W = s->W0 = s->H = s->E = NULL;
   }
 #undef TAKE
@@ -124,6 +128,8 @@ void grok_sim_start(const void *plan, uint64_t run, void *state)
   for (size_t k = 0; k < N * D; k++) W0[k] *= P->p.sigma;
   moments_of(P, W0, s.wbar0, s.M0);
   memcpy(s.wbar, s.wbar0, D * sizeof *s.wbar);
+  if (P->p.momentum > 0)
+    memset(s.vel, 0, (neurons(P) ? N * D : D + D * P->r) * sizeof *s.vel);
 
   if (neurons(P)) {
     memcpy(s.W, W0, N * D * sizeof *W0);
@@ -192,14 +198,23 @@ int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, u
         double dm = s.w.Delta[m];
         for (size_t i = 0; i < N; i++) s.E[m * N + i] = dm * (1.0 + P->p.eps * s.H[m * N + i]);
       }
-      /* W <- (1 - omega) W - c E^T X  (eta grad with eta = eta0 N / alpha^2, §1.1, §1.5) */
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -P->c, s.E,
-                  (int)N, b.X, (int)D, 1.0 - P->decay, s.W, (int)D);
+      /* increment -c E^T X - omega W  (eta grad with eta = eta0 N / alpha^2, §1.1, §1.5) */
+      if (P->p.momentum > 0) {
+        for (size_t k2 = 0; k2 < N * D; k2++) s.dy[k2] = -P->decay * s.W[k2];
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -P->c,
+                    s.E, (int)N, b.X, (int)D, 1.0, s.dy, (int)D);
+        grok_apply_step(P->p.momentum, s.dy, s.W, s.vel, N * D);
+      } else {
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -P->c,
+                    s.E, (int)N, b.X, (int)D, 1.0 - P->decay, s.W, (int)D);
+      }
     } else {
       size_t r = P->r;
       grok_closure_rhs(P, &b, s.wbar, s.Z, r, s.dy, s.dy + D, &s.w);
-      for (size_t i = 0; i < D; i++) s.wbar[i] += s.dy[i], check += s.dy[i];
-      for (size_t i = 0; i < D * r; i++) s.Z[i] += s.dy[D + i];
+      for (size_t i = 0; i < D; i++) check += s.dy[i];
+      /* wbar and Z are adjacent in the state, so one update covers both */
+      grok_apply_step(P->p.momentum, s.dy, s.wbar, s.vel, D);
+      grok_apply_step(P->p.momentum, s.dy + D, s.Z, s.vel ? s.vel + D : NULL, D * r);
     }
     if (!isfinite(check)) {
       *bad_step = k;
