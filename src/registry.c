@@ -14,6 +14,8 @@ extern const struct hd_problem hd_problem_noisy_sgd;
 extern const struct hd_problem hd_problem_sam_quadratic;
 extern const struct hd_problem hd_problem_sam_streaming;
 /* grokking (issue 6) */
+extern const struct hd_problem hd_problem_dmft_grokking;
+extern const struct hd_problem hd_problem_grok_linear_estimator;
 /* --- end --- */
 
 static const struct hd_problem *const problems[] = {
@@ -26,6 +28,8 @@ static const struct hd_problem *const problems[] = {
   &hd_problem_sam_quadratic,
   &hd_problem_sam_streaming,
   /* grokking (issue 6) */
+  &hd_problem_dmft_grokking,
+  &hd_problem_grok_linear_estimator,
 };
 
 size_t hd_registry_count(void) { return sizeof problems / sizeof problems[0]; }
