@@ -423,7 +423,8 @@ static int fill_sweep(long long f, const void *vctx)
   rc |= write_sweep_table(f, c->sw);
   hid_t points = H5Gcreate2(f, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   static const char *const parts[] = {"parameters", "theory", "simulation", "compare", "diagnostics",
-                                      "risk_parts", "privacy"}; /* the last two: noisy_sgd */
+                                      "risk_parts", "privacy", /* noisy_sgd */
+                                      "multiclass"};           /* gmm_multiclass */
   for (size_t p = 0; p < c->sw->n_points; p++) {
     char name[32];
     snprintf(name, sizeof name, "%zu", p);

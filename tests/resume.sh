@@ -19,16 +19,16 @@ label_noise = 0.5
 lr = 0.8
 [simulation]
 runs = 40
-horizon = 40
+horizon = 60
 [output]
-times = log(0.01, 40, 30)
+times = log(0.01, 60, 30)
 INI
 "$HDSIM" run long.ini -o full.h5 --quiet --threads 2
 check "reference run" test -f full.h5
 
 # interrupted half-way (the whole run takes several seconds), then resumed
 "$HDSIM" run long.ini -o r.h5 --quiet --threads 2 & pid=$!
-sleep 0.5; kill -INT $pid; wait $pid; rc=$?
+sleep 0.4; kill -INT $pid; wait $pid; rc=$?
 check "SIGINT: exit 4" test "$rc" -eq 4
 check "SIGINT: nothing under the final name" test ! -e r.h5
 check "SIGINT: partial file written" test -f r.h5.partial

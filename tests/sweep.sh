@@ -37,10 +37,12 @@ check "point 3 theory identical" h5diff -q sw.h5 p3.h5 /points/3/theory /theory
 check "point 3 resolved parameters stored" bash -c 'h5dump -a "/points/3/parameters/optimizer.lr" sw.h5 | grep -q "0.5"'
 
 # a longer sweep interrupted and resumed
-sed -e 's/^d = 200/d = 1500/' -e 's/^horizon = 3/horizon = 8/' -e 's/^times = .*/times = log(0.01, 8, 12)/' sw.ini >long.ini
+sed -e 's/^d = 200/d = 2000/' -e 's/^horizon = 3/horizon = 10/' -e 's/^times = .*/times = log(0.01, 10, 12)/' sw.ini >long.ini
 "$HDSIM" run long.ini -o full.h5 --quiet --threads 2
 "$HDSIM" run long.ini -o r.h5 --quiet --threads 2 & pid=$!
-sleep 1; kill -INT $pid; wait $pid; rc=$?
+# interrupt once the second point is done (each point takes a good fraction of a second)
+for _ in $(seq 600); do [ -e r.h5.points/point_1.h5 ] && break; sleep 0.05; done
+kill -INT $pid; wait $pid; rc=$?
 check "interrupted sweep: exit 4" test "$rc" -eq 4
 check "interrupted sweep: nothing under the final name, points kept" bash -c 'test ! -e r.h5 && test -d r.h5.points'
 "$HDSIM" run long.ini -o r.h5 --quiet --resume; rc=$?

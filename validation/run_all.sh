@@ -79,11 +79,16 @@ for model in "${models[@]}"; do
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 if "sweep" in f:
-    worst = max(f["points"][p]["compare"][k].attrs["sup_rel"] for p in f["points"] for k in f["points"][p]["compare"])
-    print(f"sweep of {len(f['points'])} points; worst sup relative error over all observables {worst:.3g}")
+    sups = [f["points"][p]["compare"][k].attrs["sup_rel"] for p in f["points"]
+            if "compare" in f["points"][p] for k in f["points"][p]["compare"]]
+    tail = f"worst sup relative error over all observables {max(sups):.3g}" if sups else "theory only"
+    print(f"sweep of {len(f['points'])} points; {tail}")
     sys.exit(0)
 obs = f.attrs["observables"]
 obs = (obs.decode() if isinstance(obs, bytes) else obs).split(",")[0]
+if "compare" not in f:
+    print(f"theory only ({obs})")
+    sys.exit(0)
 c = f["compare"][obs].attrs
 st = f.attrs["status"]
 st = st.decode() if isinstance(st, bytes) else st

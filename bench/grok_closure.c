@@ -1,0 +1,148 @@
+/* grok_closure.c — benchmark of the DMFT grokking family (run on demand:
+ * `ninja -C build bench-grok`), spec dmft_grokking.md §6, on the Fig. 1 configuration
+ * (D = 100, P = 550, alpha = 1, eps = 0.02, eta0 = 1):
+ *   (1) ms per step of the exact N = infinity GD closure (ode/grok_closure.c);
+ *   (2) ms per step of literal neuron-level GD at N = 500 (src/sim/grok_net.c, neurons);
+ *   (3) ms per step of the same closure in numpy (bench/grok_closure_numpy.py via popen),
+ *       measured in this run, and the ratio numpy / hdsim (spec target >= 2.5);
+ *   (4) CVODE on the gradient flow over 1e5 step-units: steps, RHS evaluations,
+ *       Jacobian-vector products and seconds (spec target <= 5000 RHS evaluations, <= 5 s).
+ * Usage: grok_closure [--numpy SCRIPT] [--python PYTHON] [--steps K]
+ * Timings are the best of 3; on a shared machine treat them as indicative. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../ode/grok.h"
+#include "config.h"
+#include "driver.h"
+#include "grid.h"
+#include "theory.h"
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static struct hd_session *session(const char *algorithm, const char *method)
+{
+  char text[1024];
+  snprintf(text, sizeof text,
+           "[model]\nproblem = dmft_grokking\nseed = 1\n"
+           "[data]\nD = 100\nP = 550\n"
+           "[network]\nN = 500\nalpha = 1\neps = 0.02\nalgorithm = %s\n"
+           "[optimizer]\neta0 = 1\n"
+           "[simulation]\nruns = 1\nhorizon = 100000\n"
+           "[theory]\nmethod = %s\n"
+           "[output]\ntimes = log(1, 100000, 121)\n", algorithm, method);
+  struct hd_errors err;
+  hd_errors_init(&err);
+  struct hd_config *cfg = hd_config_load_string("bench.ini", text, &err);
+  struct hd_cli cli = {.model = "bench.ini"};
+  struct hd_session *s = malloc(sizeof *s);
+  if (!cfg || hd_session_prepare(s, cfg, &cli) != 0) {
+    hd_errors_print(&s->err, stderr);
+    exit(2);
+  }
+  hd_errors_free(&err);
+  return s;
+}
+
+static double time_closure(struct hd_session *s, int steps)
+{
+  const struct hd_problem *pb = s->pb;
+  size_t n = pb->recursion_dimension(s->plan);
+  double *y = malloc(n * sizeof *y), best = 1e30;
+  pb->recursion_init(s->plan, y);
+  for (int rep = 0; rep < 3; rep++) {
+    double t0 = now();
+    for (int k = 0; k < steps; k++) pb->recursion_step(s->plan, (uint64_t)k, y);
+    double dt = (now() - t0) / steps;
+    if (dt < best) best = dt;
+  }
+  free(y);
+  return 1e3 * best;
+}
+
+static double time_neurons(struct hd_session *s, int steps)
+{
+  const struct hd_problem *pb = s->pb;
+  void *st = malloc(pb->sim_state_size(s->plan));
+  pb->sim_start(s->plan, 0, st);
+  double best = 1e30;
+  uint64_t k = 0, bad;
+  for (int rep = 0; rep < 3; rep++) {
+    double t0 = now();
+    pb->sim_advance(s->plan, 0, st, k, k + (uint64_t)steps, &bad);
+    k += (uint64_t)steps;
+    double dt = (now() - t0) / steps;
+    if (dt < best) best = dt;
+  }
+  free(st);
+  return 1e3 * best;
+}
+
+static double numpy_ms(const char *python, const char *script, int steps)
+{
+  if (!python || !python[0] || !script) return 0;
+  char cmd[2048], line[256];
+  snprintf(cmd, sizeof cmd, "'%s' '%s' %d", python, script, steps);
+  FILE *p = popen(cmd, "r");
+  double v = 0;
+  if (!p) return 0;
+  while (fgets(line, sizeof line, p))
+    if (sscanf(line, "closure_ms_per_step %lf", &v) == 1) break;
+  pclose(p);
+  return v;
+}
+
+int main(int argc, char **argv)
+{
+  const char *script = NULL, *python = NULL;
+  int steps = 300;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--numpy") == 0 && i + 1 < argc) script = argv[++i];
+    else if (strcmp(argv[i], "--python") == 0 && i + 1 < argc) python = argv[++i];
+    else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = atoi(argv[++i]);
+    else {
+      fprintf(stderr, "usage: %s [--numpy SCRIPT] [--python PYTHON] [--steps K]\n", argv[0]);
+      return 2;
+    }
+  }
+  struct hd_session *rec = session("closure", "recursion");
+  struct hd_session *neu = session("neurons", "recursion");
+  double c_ms = time_closure(rec, steps), n_ms = time_neurons(neu, steps / 3 + 1);
+  double np_ms = numpy_ms(python, script, steps);
+  printf("grokking closure, D = 100, P = 550 (Fig. 1), best of 3 x %d steps\n", steps);
+  printf("  hdsim closure (N = inf)         %8.3f ms/step   (%.1f s per 1e5 steps)\n", c_ms,
+         c_ms * 100);
+  printf("  hdsim neuron-level GD, N = 500  %8.3f ms/step   (ratio to closure %.2f)\n", n_ms,
+         n_ms / c_ms);
+  if (np_ms > 0)
+    printf("  numpy closure (same run)        %8.3f ms/step   numpy / hdsim = %.2f (target >= 2.5)\n",
+           np_ms, np_ms / c_ms);
+  else
+    printf("  numpy closure: skipped (no python)\n");
+
+  struct hd_session *ode = session("closure", "ode");
+  struct hd_output_grid g;
+  char msg[256];
+  hd_output_grid_build(&ode->run.times, ode->run.horizon, 1.0, &g, msg, sizeof msg);
+  struct hd_theory_result th;
+  hd_theory_run(ode->pb, ode->plan, &g, &ode->run, &th);
+  printf("gradient flow (CVODE BDF, %s), 1e5 step-units: %ld steps, %ld RHS evaluations + %ld "
+         "Jacobian-vector products, %.2f s (target <= 5000 RHS, <= 5 s)\n",
+         th.stats.linsol, th.stats.steps, th.stats.rhs_evals, th.stats.lin_iters, th.seconds);
+  hd_theory_result_free(&th);
+  hd_output_grid_free(&g);
+  hd_session_free(ode);
+  hd_session_free(rec);
+  hd_session_free(neu);
+  free(ode);
+  free(rec);
+  free(neu);
+  return 0;
+}

@@ -1,0 +1,250 @@
+/* grok_net.c — the real training (spec §1.1): a width-N network, its own initialisation
+ * W0 ~ N(0, sigma^2) drawn from the run's INIT stream keyed by (seed, run), trained by
+ * full-batch GD on the plan's fixed dataset.  Two algorithms give the same iterates:
+ *
+ *   neurons  literal GD on W (N x D): H = X W^T, Delta = f~ - y,
+ *            W <- W - eta grad, grad_i = (2 alpha/(N P)) sum_mu Delta_mu phi'(H_mu i) x_mu,
+ *            eta = eta0 N / alpha^2, i.e. W <- W - c E^T X, E = Delta .* phi'(H)   (4 N P D)
+ *            (minibatch SGD: the same on the step's B points; weight decay: W <- (1 - omega) W)
+ *   closure  the exact (wbar, Z) map of §2.1 seeded with this run's wbar0 and
+ *            Sigma0 = L L^T (L = centred W0^T / sqrt(N) when N <= D, else from the
+ *            eigendecomposition of Sigma0): cost 4 P D min(N, D), independent of N >= D.
+ *
+ * The test of spec §7.1 runs both on the same seed and requires agreement to 1e-12. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../ode/grok.h"
+#include "rng.h"
+
+/* Per-run state, carved out of the engine's buffer (all doubles). */
+struct net_state {
+  double *wbar, *wbar0, *M0, *f0, *f0t, *dy; /* common */
+  double *batch;                              /* minibatch gather (grok_batch_size) */
+  double *Z, *L;                              /* closure: D x r each */
+  double *vel;                                /* momentum: velocities of (wbar, Z) or W */
+  double *W, *W0, *H, *E;                     /* neurons: N x D, N x D, P x N, P x N */
+  struct grok_work w;
+};
+
+static bool neurons(const struct grok_plan *P) { return P->p.algorithm == GROK_ALG_NEURONS; }
+
+/* Columns of the closure's Z (the observation scratch needs r = 1 for neurons). */
+static size_t cols(const struct grok_plan *P) { return neurons(P) ? 1 : P->r; }
+
+static size_t layout(const struct grok_plan *P, double *base, struct net_state *s)
+{
+  size_t D = P->D, Pn = P->P, Pt = P->Pt, N = P->N, r = cols(P), k = 0;
+#define TAKE(ptr, n) (s->ptr = base ? base + k : NULL, k += (n))
+  TAKE(wbar, D);
+  TAKE(wbar0, D);
+  TAKE(M0, D * D);
+  TAKE(f0, Pn);
+  TAKE(f0t, Pt);
+  TAKE(batch, grok_batch_size(P));
+  if (neurons(P)) {
+    TAKE(W, N * D);
+    TAKE(W0, N * D);
+    TAKE(H, Pn * N);
+    TAKE(E, Pn * N);
+    TAKE(vel, P->p.momentum > 0 ? N * D : 0);
+    TAKE(dy, P->p.momentum > 0 ? N * D : 0);
+    s->Z = s->L = NULL;
+  } else {
+    TAKE(Z, D * r);
+    TAKE(L, D * r);
+    TAKE(dy, D + D * r);
+    TAKE(vel, P->p.momentum > 0 ? D + D * r : 0);
+    s->W = s->W0 = s->H = s->E = NULL;
+  }
+#undef TAKE
+  size_t nw = grok_work_size(Pn, Pt, D, r, P->p.cka);
+  if (base) grok_work_bind(&s->w, base + k, Pn, Pt, D, r, P->p.cka);
+  return k + nw;
+}
+
+size_t grok_sim_state_size(const void *plan)
+{
+  struct net_state s;
+  return layout(plan, NULL, &s) * sizeof(double);
+}
+
+static double phi(double h, double eps) { return h + 0.5 * eps * h * h; }
+
+/* f(x_m) = (alpha/N) sum_i phi(w_i . x_m) for the rows of Xs (n x D), H = Xs W^T. */
+static void net_predict(const struct grok_plan *P, const double *W, const double *Xs, size_t n,
+                        double *H, double *f)
+{
+  size_t N = P->N, D = P->D;
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)N, (int)D, 1.0, Xs, (int)D,
+              W, (int)D, 0.0, H, (int)N);
+  for (size_t m = 0; m < n; m++) {
+    double s = 0;
+    for (size_t i = 0; i < N; i++) s += phi(H[m * N + i], P->p.eps);
+    f[m] = P->p.alpha * s / (double)N;
+  }
+}
+
+static void moments_of(const struct grok_plan *P, const double *W, double *wbar, double *M)
+{
+  size_t N = P->N, D = P->D;
+  for (size_t j = 0; j < D; j++) wbar[j] = 0;
+  for (size_t i = 0; i < N; i++)
+    for (size_t j = 0; j < D; j++) wbar[j] += W[i * D + j];
+  for (size_t j = 0; j < D; j++) wbar[j] /= (double)N;
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)D, (int)N, 1.0 / (double)N, W, (int)D,
+              0.0, M, (int)D);
+  for (size_t i = 0; i < D; i++)
+    for (size_t j = i + 1; j < D; j++) M[j * D + i] = M[i * D + j];
+}
+
+/* Sigma0 = L L^T with L = V diag(sqrt(max(lam, 0))) (D x D), for N > D. */
+static void factor_sigma0(size_t D, const double *Sigma0, double *L)
+{
+  double *V = malloc(D * D * sizeof *V), *lam = malloc(D * sizeof *lam);
+  memcpy(V, Sigma0, D * D * sizeof *V);
+  lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)D, V, (lapack_int)D, lam);
+  for (size_t i = 0; i < D; i++)
+    for (size_t j = 0; j < D; j++)
+      L[i * D + j] = info == 0 ? V[i * D + j] * sqrt(fmax(lam[j], 0.0)) : NAN;
+  free(V);
+  free(lam);
+}
+
+void grok_sim_start(const void *plan, uint64_t run, void *state)
+{
+  const struct grok_plan *P = plan;
+  struct net_state s;
+  layout(P, state, &s);
+  size_t N = P->N, D = P->D, Pn = P->P, Pt = P->Pt;
+  double *W0 = neurons(P) ? s.W0 : malloc(N * D * sizeof *W0);
+  struct hd_rng rng;
+  hd_rng_init(&rng, P->seed, run, HD_STREAM_INIT, 0);
+  hd_rng_normal_array(&rng, W0, N * D);
+  for (size_t k = 0; k < N * D; k++) W0[k] *= P->p.sigma;
+  moments_of(P, W0, s.wbar0, s.M0);
+  memcpy(s.wbar, s.wbar0, D * sizeof *s.wbar);
+  if (P->p.momentum > 0)
+    memset(s.vel, 0, (neurons(P) ? N * D : D + D * P->r) * sizeof *s.vel);
+
+  if (neurons(P)) {
+    memcpy(s.W, W0, N * D * sizeof *W0);
+    /* f0 from the neurons themselves (independent of the moment algebra) */
+    net_predict(P, W0, P->X, Pn, s.H, s.f0);
+    double *Ht = malloc(Pt * N * sizeof *Ht);
+    net_predict(P, W0, P->Xt, Pt, Ht, s.f0t);
+    free(Ht);
+    return;
+  }
+  size_t r = P->r;
+  if (N <= D) {
+    /* L = (W0 - wbar0)^T / sqrt(N): Z's columns are the centred neurons */
+    double sn = 1.0 / sqrt((double)N);
+    for (size_t i = 0; i < D; i++)
+      for (size_t j = 0; j < N; j++) s.L[i * r + j] = (W0[j * D + i] - s.wbar0[i]) * sn;
+  } else {
+    double *S0 = malloc(D * D * sizeof *S0);
+    for (size_t i = 0; i < D; i++)
+      for (size_t j = 0; j < D; j++) S0[i * D + j] = s.M0[i * D + j] - s.wbar0[i] * s.wbar0[j];
+    factor_sigma0(D, S0, s.L);
+    free(S0);
+  }
+  memcpy(s.Z, s.L, D * r * sizeof *s.Z);
+  /* f0 = alpha wbar0.x + (alpha eps/2) x^T M0 x: the residual with f0 = 0, plus y */
+  struct grok_batch all = grok_full_batch(P, NULL);
+  grok_residual(P, &all, s.wbar0, s.L, r, &s.w);
+  for (size_t m = 0; m < Pn; m++) s.f0[m] = s.w.Delta[m] + P->y[m];
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, P->Xt,
+              (int)D, s.M0, (int)D, 0.0, s.w.tXM, (int)D);
+  for (size_t m = 0; m < Pt; m++)
+    s.f0t[m] = P->p.alpha * cblas_ddot((int)D, P->Xt + m * D, 1, s.wbar0, 1) +
+               0.5 * P->p.alpha * P->p.eps * cblas_ddot((int)D, s.w.tXM + m * D, 1, P->Xt + m * D, 1);
+  free(W0);
+}
+
+/* Delta on the batch from the neurons (H on the batch rows); returns the batch loss. */
+static double net_residual(const struct grok_plan *P, const struct grok_batch *b,
+                           struct net_state *s)
+{
+  double *f = s->w.Delta;
+  net_predict(P, s->W, b->X, b->n, s->H, f);
+  double loss = 0;
+  for (size_t m = 0; m < b->n; m++) {
+    f[m] -= (b->f0 ? b->f0[m] : 0.0) + b->y[m];
+    loss += f[m] * f[m];
+  }
+  return loss / (double)b->n;
+}
+
+int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
+                     uint64_t *bad_step)
+{
+  (void)run;
+  const struct grok_plan *P = plan;
+  struct net_state s;
+  layout(P, state, &s);
+  size_t N = P->N, D = P->D;
+  const double *f0 = P->p.center ? s.f0 : NULL;
+  for (uint64_t k = k0; k < k1; k++) {
+    struct grok_batch b = grok_step_batch(P, k, f0, s.batch);
+    double check = 0;
+    if (neurons(P)) {
+      check = net_residual(P, &b, &s);
+      for (size_t m = 0; m < b.n; m++) {
+        double dm = s.w.Delta[m];
+        for (size_t i = 0; i < N; i++) s.E[m * N + i] = dm * (1.0 + P->p.eps * s.H[m * N + i]);
+      }
+      /* increment -c E^T X - omega W  (eta grad with eta = eta0 N / alpha^2, §1.1, §1.5) */
+      if (P->p.momentum > 0) {
+        for (size_t k2 = 0; k2 < N * D; k2++) s.dy[k2] = -P->decay * s.W[k2];
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -P->c,
+                    s.E, (int)N, b.X, (int)D, 1.0, s.dy, (int)D);
+        grok_apply_step(P->p.momentum, s.dy, s.W, s.vel, N * D);
+      } else {
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -P->c,
+                    s.E, (int)N, b.X, (int)D, 1.0 - P->decay, s.W, (int)D);
+      }
+    } else {
+      size_t r = P->r;
+      grok_closure_rhs(P, &b, s.wbar, s.Z, r, s.dy, s.dy + D, &s.w);
+      for (size_t i = 0; i < D; i++) check += s.dy[i];
+      /* wbar and Z are adjacent in the state, so one update covers both */
+      grok_apply_step(P->p.momentum, s.dy, s.wbar, s.vel, D);
+      grok_apply_step(P->p.momentum, s.dy + D, s.Z, s.vel ? s.vel + D : NULL, D * r);
+    }
+    if (!isfinite(check)) {
+      *bad_step = k;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void grok_sim_observe(const void *plan, const void *state, double *out)
+{
+  const struct grok_plan *P = plan;
+  struct net_state s;
+  layout(P, (double *)(uintptr_t)state, &s);
+  size_t D = P->D, N = P->N;
+  double move2 = 0;
+  struct grok_batch all = grok_full_batch(P, P->p.center ? s.f0 : NULL);
+  if (neurons(P)) {
+    out[GROK_OBS_TRAIN] = net_residual(P, &all, &s);
+    moments_of(P, s.W, s.wbar, s.w.M);
+    for (size_t k = 0; k < N * D; k++) move2 += (s.W[k] - s.W0[k]) * (s.W[k] - s.W0[k]);
+    move2 /= (double)N;
+  } else {
+    size_t r = P->r;
+    out[GROK_OBS_TRAIN] = grok_residual(P, &all, s.wbar, s.Z, r, &s.w);
+    grok_moment(D, s.wbar, s.Z, r, s.w.M);
+    /* |W - W0|^2 / N = |wbar - wbar0|^2 + ||Z - L||_F^2 (w_i - w_i0 = wbar - wbar0 + (U - I) delta_i) */
+    for (size_t i = 0; i < D; i++) move2 += (s.wbar[i] - s.wbar0[i]) * (s.wbar[i] - s.wbar0[i]);
+    for (size_t k = 0; k < D * r; k++) move2 += (s.Z[k] - s.L[k]) * (s.Z[k] - s.L[k]);
+  }
+  grok_observe_moments(P, s.wbar, s.w.M, s.wbar0, s.M0, move2, P->p.center ? s.f0t : NULL, &s.w,
+                       out);
+}
