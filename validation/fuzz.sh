@@ -10,7 +10,7 @@ budget=${1:-600}
 command -v clang >/dev/null || { echo "fuzz.sh needs clang and libclang-rt-14-dev (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true \
-    -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+    -Db_sanitize=address,undefined -Db_lundef=false -Dmpi=disabled >/dev/null
 fi
 ninja -C build-fuzz tests/fuzz_model >/dev/null
 work=$(mktemp -d)
