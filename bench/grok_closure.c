@@ -14,18 +14,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "../ode/grok.h"
 #include "config.h"
 #include "driver.h"
 #include "grid.h"
 #include "theory.h"
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now(void) { return hd_now(); }
 
 static struct hd_session *session(const char *algorithm, const char *method)
 {
@@ -38,16 +34,8 @@ static struct hd_session *session(const char *algorithm, const char *method)
            "[simulation]\nruns = 1\nhorizon = 100000\n"
            "[theory]\nmethod = %s\n"
            "[output]\ntimes = log(1, 100000, 121)\n", algorithm, method);
-  struct hd_errors err;
-  hd_errors_init(&err);
-  struct hd_config *cfg = hd_config_load_string("bench.ini", text, &err);
-  struct hd_cli cli = {.model = "bench.ini"};
   struct hd_session *s = malloc(sizeof *s);
-  if (!cfg || hd_session_prepare(s, cfg, &cli) != 0) {
-    hd_errors_print(&s->err, stderr);
-    exit(2);
-  }
-  hd_errors_free(&err);
+  if (hd_session_from_text(s, "bench.ini", text) != 0) exit(2);
   return s;
 }
 

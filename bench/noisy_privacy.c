@@ -13,17 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "../ode/lsq.h"
 #include "../ode/noisy_privacy.h"
 #include "config.h"
 #include "driver.h"
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now(void) { return hd_now(); }
 
 static struct hd_session *session(int d, const char *spectrum, int nodes, int times)
 {
@@ -35,16 +31,8 @@ static struct hd_session *session(int d, const char *spectrum, int nodes, int ti
            "[privacy]\nenabled = true\norders = 2\nnodes = %d\nrecord_1 = 0\nrecord_2 = 1\n"
            "[simulation]\nhorizon = 1.5\nenabled = false\n"
            "[output]\ntimes = linear(0, 1.5, %d)\n", d, spectrum, nodes, times);
-  struct hd_errors err;
-  hd_errors_init(&err);
-  struct hd_config *cfg = hd_config_load_string("bench.ini", text, &err);
-  struct hd_cli cli = {.model = "bench.ini"};
   struct hd_session *s = malloc(sizeof *s);
-  if (!cfg || hd_session_prepare(s, cfg, &cli) != 0) {
-    hd_errors_print(&s->err, stderr);
-    exit(2);
-  }
-  hd_errors_free(&err);
+  if (hd_session_from_text(s, "bench.ini", text) != 0) exit(2);
   return s;
 }
 

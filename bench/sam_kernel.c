@@ -14,15 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "../ode/sam.h"
 #include "sim/lsq_kernel.h"
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now(void) { return hd_now(); }
 
 static double lr_const(double t, const void *ctx)
 {

@@ -12,15 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "sim/lsq_kernel.h"
 #include "sim/lsq_stationary.h"
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now(void) { return hd_now(); }
 
 static double lr_const(double t, const void *ctx)
 {

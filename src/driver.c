@@ -122,6 +122,25 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   return 0;
 }
 
+int hd_session_from_text(struct hd_session *s, const char *name, const char *text)
+{
+  struct hd_errors err;
+  hd_errors_init(&err);
+  struct hd_config *cfg = hd_config_load_string(name, text, &err);
+  struct hd_cli cli = {.model = name};
+  int rc = cfg ? hd_session_prepare(s, cfg, &cli) : HD_EXIT_BAD_INPUT;
+  if (!cfg) {
+    memset(s, 0, sizeof *s);
+    hd_errors_init(&s->err);
+  }
+  if (rc != 0) {
+    hd_errors_print(&err, stderr);
+    hd_errors_print(&s->err, stderr);
+  }
+  hd_errors_free(&err);
+  return rc;
+}
+
 int hd_driver_check(const struct hd_cli *cli)
 {
   struct hd_session s;

@@ -51,6 +51,11 @@ struct hd_session {
 int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct hd_cli *cli);
 void hd_session_free(struct hd_session *s);
 
+/* A prepared session from model-file text (tests and benchmarks): `name` stands for the
+ * file name in messages.  Returns 0, or HD_EXIT_BAD_INPUT after printing every error to
+ * stderr (call hd_session_free either way). */
+int hd_session_from_text(struct hd_session *s, const char *name, const char *text);
+
 int hd_driver_check(const struct hd_cli *cli);
 int hd_driver_run(const struct hd_cli *cli);
 

@@ -1,4 +1,5 @@
 /* mc.c — ensemble runner (pthreads over runs). */
+#include "clock.h"
 #include "mc.h"
 
 #include "interrupt.h"
@@ -31,12 +32,7 @@ struct mc_job {
   double last_print;
 };
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now(void) { return hd_now(); }
 
 /* One run: start, then advance to each output step and observe.  A non-finite value or
  * a primary observable beyond `divergence` stops the run; the rest stays NaN.  A signal

@@ -1,4 +1,5 @@
 /* theory.c — the deterministic side of every output file. */
+#include "clock.h"
 #include "theory.h"
 
 #include "interrupt.h"
@@ -9,12 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now(void) { return hd_now(); }
 
 struct observe_ctx {
   const struct hd_problem *pb;

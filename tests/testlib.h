@@ -43,18 +43,11 @@ static struct hd_session *tl_session(const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
-  struct hd_errors err;
-  hd_errors_init(&err);
-  struct hd_config *cfg = hd_config_load_string("test.ini", text, &err);
-  struct hd_cli cli = {.model = "test.ini"};
   struct hd_session *s = malloc(sizeof *s);
-  if (err.count || !cfg || hd_session_prepare(s, cfg, &cli) != 0) {
-    hd_errors_print(&err, stderr);
-    hd_errors_print(&s->err, stderr);
+  if (hd_session_from_text(s, "test.ini", text) != 0) {
     fprintf(stderr, "model text:\n%s\n", text);
     exit(2);
   }
-  hd_errors_free(&err);
   return s;
 }
 
