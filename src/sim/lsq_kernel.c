@@ -66,13 +66,35 @@ static int all_finite(const double *e, size_t d) {
   return acc == 0.0;
 }
 
+/* The part of step k after the feature vector x is drawn: label noise from block k of
+ * the LABEL stream, residual, and the update (LS-1).  Shared by every feature basis (the
+ * eigenbasis here, the pixel basis of lsq_stationary.c). */
+int hd_lsq_kernel_step(const struct hd_lsq_kernel *K, struct hd_rng *label, uint64_t k,
+                       const double *x, double *e)
+{
+  const size_t d = K->d;
+  const double dd = (double)d;
+  double eps = 0.0;
+  if (K->label_noise != 0.0) {
+    hd_rng_seek(label, k);
+    eps = K->label_noise * hd_rng_normal(label);
+  }
+  const double r = hd_dot(x, e, d) - eps;
+  if (!isfinite(r)) return 1;
+  const double g = K->lr((double)k / dd, K->lr_ctx) / dd;
+  if (K->ridge != 0.0)
+    update_ridge(e, x, K->theta_star, g, r, K->ridge, d);
+  else
+    update_plain(e, x, g * r, d);
+  return 0;
+}
+
+int hd_all_finite(const double *e, size_t d) { return all_finite(e, d); }
+
 int hd_lsq_kernel_advance(const struct hd_lsq_kernel *K, uint64_t seed, uint64_t run, double *e,
                           double *work, uint64_t k0, uint64_t k1, uint64_t *bad_step) {
   const size_t d = K->d;
-  const double dd = (double)d;
   const double *sl = K->sqrt_lambda;
-  const double noise = K->label_noise;
-  const double ridge = K->ridge;
   double *x = work;
   struct hd_rng rf, rl;
 
@@ -88,23 +110,10 @@ int hd_lsq_kernel_advance(const struct hd_lsq_kernel *K, uint64_t seed, uint64_t
       hd_rng_normal_array_scaled(&rf, x, sl, d); /* x = sqrt_lambda .* z in one pass */
     }
 
-    double eps = 0.0;
-    if (noise != 0.0) {
-      hd_rng_seek(&rl, k);
-      eps = noise * hd_rng_normal(&rl);
-    }
-
-    const double r = hd_dot(x, e, d) - eps;
-    if (!isfinite(r)) {
+    if (hd_lsq_kernel_step(K, &rl, k, x, e) != 0) {
       if (bad_step) *bad_step = k;
       return 1;
     }
-
-    const double g = K->lr((double)k / dd, K->lr_ctx) / dd;
-    if (ridge != 0.0)
-      update_ridge(e, x, K->theta_star, g, r, ridge, d);
-    else
-      update_plain(e, x, g * r, d);
   }
 
   if (!all_finite(e, d)) {

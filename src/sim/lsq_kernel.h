@@ -41,6 +41,15 @@ size_t hd_lsq_kernel_work_size(const struct hd_lsq_kernel *K);
 int hd_lsq_kernel_advance(const struct hd_lsq_kernel *K, uint64_t seed, uint64_t run, double *e,
                           double *work, uint64_t k0, uint64_t k1, uint64_t *bad_step);
 
+/* Step k once its feature vector x is drawn (label noise, residual, update); returns 1 if
+ * the residual is not finite.  For kernels that draw x another way (pixel basis). */
+struct hd_rng;
+int hd_lsq_kernel_step(const struct hd_lsq_kernel *K, struct hd_rng *label, uint64_t k,
+                       const double *x, double *e);
+
+/* 1 if every e_i is finite (one pass, vectorisable). */
+int hd_all_finite(const double *e, size_t d);
+
 /* <a, b> with 8 fixed partial sums (deterministic, vectorisable). */
 double hd_dot(const double *a, const double *b, size_t n);
 

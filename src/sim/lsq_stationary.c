@@ -222,20 +222,12 @@ void hd_stationary_features(const struct hd_stationary *S, uint64_t seed, uint64
   if (x != buf) memcpy(x, buf, S->d * sizeof *x);
 }
 
-static int all_finite(const double *e, size_t d)
-{
-  double acc = 0.0;
-  for (size_t i = 0; i < d; i++) acc += e[i] - e[i];
-  return acc == 0.0;
-}
 
 int hd_stationary_advance(const struct hd_stationary *S, const struct hd_lsq_kernel *K,
                           uint64_t seed, uint64_t run, double *e, double *work, uint64_t k0,
                           uint64_t k1, uint64_t *bad_step)
 {
   const size_t d = S->d;
-  const double dd = (double)d, noise = K->label_noise, ridge = K->ridge;
-  const double *th = K->theta_star;
   double *x = aligned64(work);
   fftw_complex *Y = (fftw_complex *)(x + (d + 7) / 8 * 8);
   struct hd_rng rf, rl;
@@ -245,25 +237,12 @@ int hd_stationary_advance(const struct hd_stationary *S, const struct hd_lsq_ker
     hd_rng_seek(&rf, k); /* z: the eigenbasis kernel's draw of step k */
     hd_rng_normal_array(&rf, x, d);
     colour(S, x, Y); /* x = C^{1/2} z  (LS-1, pixel basis) */
-    double eps = 0.0;
-    if (noise != 0.0) {
-      hd_rng_seek(&rl, k);
-      eps = noise * hd_rng_normal(&rl);
-    }
-    const double r = hd_dot(x, e, d) - eps;
-    if (!isfinite(r)) {
+    if (hd_lsq_kernel_step(K, &rl, k, x, e) != 0) { /* the rest of step k, as LS-1 */
       if (bad_step) *bad_step = k;
       return 1;
     }
-    const double g = K->lr((double)k / dd, K->lr_ctx) / dd;
-    if (ridge != 0.0) {
-      for (size_t i = 0; i < d; i++) e[i] = e[i] - g * (r * x[i] + ridge * (e[i] + th[i]));
-    } else {
-      const double c = g * r;
-      for (size_t i = 0; i < d; i++) e[i] = e[i] - c * x[i];
-    }
   }
-  if (!all_finite(e, d)) {
+  if (!hd_all_finite(e, d)) {
     if (bad_step) *bad_step = k1;
     return 1;
   }
