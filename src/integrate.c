@@ -448,6 +448,26 @@ static int psetup(sunrealtype t, N_Vector y, N_Vector fy, sunbooleantype jok,
   return build_precond(D, gamma);
 }
 
+
+/* c <- S^{-1} c for the r x r capacitance matrix of the Woodbury identity (factored by
+ * build_precond: an explicit inverse for r <= 2, LU from LAPACKE above). */
+static int solve_capacitance(const struct driver *D, size_t r, double *c)
+{
+  if (r == 1) {
+    c[0] *= D->S[0];
+  } else if (r == 2) {
+    double c0 = D->S[0] * c[0] + D->S[1] * c[1];
+    double c1 = D->S[2] * c[0] + D->S[3] * c[1];
+    c[0] = c0;
+    c[1] = c1;
+  } else {
+    lapack_int info = LAPACKE_dgetrs(LAPACK_ROW_MAJOR, 'N', (lapack_int)r, 1, D->S,
+                                     (lapack_int)r, D->ipiv, c, 1);
+    if (info != 0) return -1;
+  }
+  return 0;
+}
+
 static int psolve(sunrealtype t, N_Vector y, N_Vector fy, N_Vector rv, N_Vector zv,
                   sunrealtype gamma, sunrealtype delta, int lr, void *user)
 {
@@ -478,18 +498,7 @@ static int psolve(sunrealtype t, N_Vector y, N_Vector fy, N_Vector rv, N_Vector 
     for (size_t l = 0; l < n; l++) s += v[l] * z[l];
     c[j] = s;
   }
-  if (r == 1) {
-    c[0] *= D->S[0];
-  } else if (r == 2) {
-    double c0 = D->S[0] * c[0] + D->S[1] * c[1];
-    double c1 = D->S[2] * c[0] + D->S[3] * c[1];
-    c[0] = c0;
-    c[1] = c1;
-  } else {
-    lapack_int info = LAPACKE_dgetrs(LAPACK_ROW_MAJOR, 'N', (lapack_int)r, 1, D->S,
-                                     (lapack_int)r, D->ipiv, c, 1);
-    if (info != 0) return -1;
-  }
+  if (solve_capacitance(D, r, c) != 0) return -1;
   for (size_t j = 0; j < r; j++) {
     const double *w = D->W + j * n;
     double a = gamma * c[j];
@@ -680,18 +689,7 @@ static int wb_solve(SUNLinearSolver S, SUNMatrix A, N_Vector xv, N_Vector bv, su
       c[j] = s0 + s1;
     }
   }
-  if (r == 1) {
-    c[0] *= D->S[0];
-  } else if (r == 2) {
-    double c0 = D->S[0] * c[0] + D->S[1] * c[1];
-    double c1 = D->S[2] * c[0] + D->S[3] * c[1];
-    c[0] = c0;
-    c[1] = c1;
-  } else {
-    lapack_int info = LAPACKE_dgetrs(LAPACK_ROW_MAJOR, 'N', (lapack_int)r, 1, D->S,
-                                     (lapack_int)r, D->ipiv, c, 1);
-    if (info != 0) return SUNLS_PACKAGE_FAIL_UNREC;
-  }
+  if (solve_capacitance(D, r, c) != 0) return SUNLS_PACKAGE_FAIL_UNREC;
   if (r == 1) {
     const double *w = D->W, a = gamma * c[0];
     for (size_t i = 0; i < n; i++) z[i] += a * w[i];
