@@ -23,23 +23,7 @@ for m in "$HDSIM_SOURCE_ROOT"/models/*.ini; do
   check "check $(basename "$m")" exit_is 0 "$HDSIM" check "$m"
 done
 
-cat >"$tmp/small.ini" <<'INI'
-[model]
-problem = streaming_lsq
-seed = 9
-[data]
-d = 300
-spectrum = power_law
-alpha = 1.5
-label_noise = 0.5
-[optimizer]
-lr = 0.8
-[simulation]
-runs = 6
-horizon = 3
-[output]
-times = log(0.01, 3, 12)
-INI
+cp "$HDSIM_SOURCE_ROOT/tests/models/small_powerlaw.ini" "$tmp/small.ini"
 cd "$tmp" || exit 1
 check "run, default path" exit_is 0 "$HDSIM" run small.ini --quiet
 check "default path is out/small.h5" test -f out/small.h5

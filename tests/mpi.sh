@@ -2,29 +2,13 @@
 # mpirun -np 2 hdsim-mpi: runs split over two ranks give datasets bit-identical to one
 # process (a plain run, and a sweep).
 set -u
-: "${HDSIM:?}" "${HDSIM_MPI:?}"
+: "${HDSIM:?}" "${HDSIM_MPI:?}" "${HDSIM_SOURCE_ROOT:?}"
 . "$(dirname "$0")/lib.sh"
 cd "$tmp" || exit 1
 mpi=(mpirun --oversubscribe -np 2)
 [ "$(id -u)" -eq 0 ] && mpi=(mpirun --allow-run-as-root --oversubscribe -np 2)
 export OMPI_MCA_btl=self,vader OMPI_MCA_plm_rsh_agent=false
-cat >m.ini <<'INI'
-[model]
-problem = streaming_lsq
-seed = 21
-[data]
-d = 300
-spectrum = power_law
-alpha = 1.5
-label_noise = 0.5
-[optimizer]
-lr = 0.8
-[simulation]
-runs = 7
-horizon = 3
-[output]
-times = log(0.01, 3, 12)
-INI
+sed -e 's/^seed = 9/seed = 21/' -e 's/^runs = 6/runs = 7/' "$HDSIM_SOURCE_ROOT/tests/models/small_powerlaw.ini" >m.ini
 "$HDSIM" run m.ini -o one.h5 --quiet --threads 1
 "${mpi[@]}" "$HDSIM_MPI" run m.ini -o two.h5 --quiet --threads 1 >out.txt 2>&1; rc=$?
 cat out.txt

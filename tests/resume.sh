@@ -3,26 +3,11 @@
 # marked status = interrupted (OUT.partial, or OUT with --keep-partial), exit 4, and
 # `--resume` continues to a result bit-identical to an uninterrupted run.
 set -u
-: "${HDSIM:?}"
+: "${HDSIM:?}" "${HDSIM_SOURCE_ROOT:?}"
 . "$(dirname "$0")/lib.sh"
 cd "$tmp" || exit 1
-cat >long.ini <<'INI'
-[model]
-problem = streaming_lsq
-seed = 4
-[data]
-d = 1000
-spectrum = power_law
-alpha = 1.5
-label_noise = 0.5
-[optimizer]
-lr = 0.8
-[simulation]
-runs = 40
-horizon = 60
-[output]
-times = log(0.01, 60, 30)
-INI
+sed -e 's/^seed = 9/seed = 4/' -e 's/^d = 300/d = 1000/' -e 's/^runs = 6/runs = 40/' \
+  -e 's/^horizon = 3/horizon = 60/' -e 's/^times = .*/times = log(0.01, 60, 30)/' "$HDSIM_SOURCE_ROOT/tests/models/small_powerlaw.ini" >long.ini
 "$HDSIM" run long.ini -o full.h5 --quiet --threads 2
 check "reference run" test -f full.h5
 
