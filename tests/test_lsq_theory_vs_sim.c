@@ -25,31 +25,10 @@ static double one_d(int d, const char *law)
       "[theory]\nmethod = ode\nrtol = 1e-10\n"
       "[output]\ntimes = log(0.05, 2, 20)\n",
       d, law, runs);
-  struct hd_output_grid g;
-  tl_grid(s, &g);
-  struct hd_theory_result ode, rec;
-  tl_theory(s, &g, HD_THEORY_ODE, &ode);
-  tl_theory(s, &g, HD_THEORY_RECURSION, &rec);
-  struct hd_mc_result mc;
-  hd_mc_run(s->pb, s->plan, &g, runs, 0, s->run.divergence, 1, &mc);
-  double sup_rel = 0, worst_ratio = 0;
-  int ok = mc.n_diverged == 0;
-  for (size_t o = 0; o < 2; o++) {
-    for (size_t j = 1; j < g.n; j++) {
-      size_t i = o * g.n + j;
-      double err = fabs(mc.mean[i] - ode.values[i]);
-      double bound = 4 * mc.stderr_[i] + fabs(rec.values[i] - ode.values[i]);
-      worst_ratio = fmax(worst_ratio, err / bound);
-      if (o == 0) sup_rel = fmax(sup_rel, err / ode.values[i]);
-      ok = ok && err <= bound;
-    }
-  }
+  double sup_rel, worst_ratio;
+  int ok = tl_within_bound(s, runs, 2, 0, &worst_ratio, &sup_rel);
   tl_check(ok, "%s, d = %5d: |mean - ODE| <= 4 s.e. + |NS-2 - ODE| at every time (worst at %.2f of the "
            "bound); sup rel. risk error %.2e", law, d, worst_ratio, sup_rel);
-  hd_mc_result_free(&mc);
-  hd_theory_result_free(&ode);
-  hd_theory_result_free(&rec);
-  hd_output_grid_free(&g);
   tl_session_free(s);
   return sup_rel;
 }

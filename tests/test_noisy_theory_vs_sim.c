@@ -59,28 +59,10 @@ static double one_d(int d, const char *extra, int fixed_data)
       "[noise]\nsigma = 1.0\n%s\n"
       "[simulation]\nruns = %ld\nhorizon = 1.5\n[theory]\nmethod = ode\nrtol = 1e-10\n"
       "[output]\ntimes = log(0.05, 1.5, 16)\n", d, extra, runs);
-  struct hd_output_grid g;
-  tl_grid(s, &g);
-  struct hd_theory_result ode, rec;
-  tl_theory(s, &g, HD_THEORY_ODE, &ode);
-  tl_theory(s, &g, HD_THEORY_RECURSION, &rec);
-  struct hd_mc_result mc;
-  hd_mc_run(s->pb, s->plan, &g, runs, 0, s->run.divergence, 1, &mc);
-  double sup = 0, worst = 0;
-  int ok = mc.n_diverged == 0;
-  for (size_t j = 1; j < g.n; j++) {
-    double err = fabs(mc.mean[j] - ode.values[j]);
-    double bound = 4 * mc.stderr_[j] + fabs(rec.values[j] - ode.values[j]) +
-                   (fixed_data ? 3 * ode.values[j] / sqrt((double)d) : 0);
-    worst = fmax(worst, err / bound);
-    sup = fmax(sup, err / ode.values[j]);
-    ok = ok && err <= bound;
-  }
+  double sup, worst;
+  int ok = tl_within_bound(s, runs, 1, fixed_data ? 3 / sqrt((double)d) : 0, &worst, &sup);
   tl_check(ok, "%s d = %5d: |mean - ODE| within the bound at every time (worst %.2f of it); "
            "sup rel. risk error %.2e", fixed_data ? "fixed dataset," : "streaming,", d, worst, sup);
-  hd_mc_result_free(&mc);
-  hd_theory_result_free(&ode), hd_theory_result_free(&rec);
-  hd_output_grid_free(&g);
   tl_session_free(s);
   return sup;
 }

@@ -79,4 +79,43 @@ static void tl_theory(struct hd_session *s, const struct hd_output_grid *g, int 
   }
 }
 
+/* The theory-vs-simulation bound of the tests on the least-squares path: the Monte Carlo
+ * mean differs from the ODE by its sampling error (the run-to-run s.e.) and by the exact
+ * finite-d bias (NS-2 recursion minus ODE, O(1/d)); at every output time t > 0 and for
+ * observables [0, n_obs) we require
+ *     |mean - ODE| <= 4 s.e. + |NS-2 - ODE| + extra_rel |ODE|
+ * (4 s.e.: the maximum over ~20 correlated times with an s.e. itself uncertain by ~25%
+ * at 8 runs; extra_rel covers a quenched dataset, 0 otherwise).  Runs the ODE, the
+ * recursion and `runs` Monte Carlo runs; returns 1 if the bound holds (and no run
+ * diverged), with the worst err/bound and the sup relative error of observable 0. */
+static inline int tl_within_bound(struct hd_session *s, long runs, size_t n_obs, double extra_rel,
+                           double *worst, double *sup_rel)
+{
+  struct hd_output_grid g;
+  tl_grid(s, &g);
+  struct hd_theory_result ode, rec;
+  tl_theory(s, &g, HD_THEORY_ODE, &ode);
+  tl_theory(s, &g, HD_THEORY_RECURSION, &rec);
+  struct hd_mc_result mc;
+  hd_mc_run(s->pb, s->plan, &g, runs, 0, s->run.divergence, 1, &mc);
+  int ok = mc.n_diverged == 0;
+  *worst = *sup_rel = 0;
+  for (size_t o = 0; o < n_obs; o++) {
+    for (size_t j = 1; j < g.n; j++) {
+      size_t i = o * g.n + j;
+      double err = fabs(mc.mean[i] - ode.values[i]);
+      double bound = 4 * mc.stderr_[i] + fabs(rec.values[i] - ode.values[i]) +
+                     extra_rel * fabs(ode.values[i]);
+      *worst = fmax(*worst, err / bound);
+      if (o == 0) *sup_rel = fmax(*sup_rel, err / ode.values[i]);
+      ok = ok && err <= bound;
+    }
+  }
+  hd_mc_result_free(&mc);
+  hd_theory_result_free(&ode);
+  hd_theory_result_free(&rec);
+  hd_output_grid_free(&g);
+  return ok;
+}
+
 #endif
