@@ -5,6 +5,8 @@
  *                          map (the N = infinity recursion) and gradient-flow ODE (§2.2)
  *   ode/grok_lazy.c        the lazy limit alpha -> infinity (§2.5)
  *   ode/grok_population.c  the population limit P -> infinity (§2.6)
+ *   ode/grok_sample.c      the same N = infinity closure in sample space (§2.4), exact,
+ *                          O(P^3) per step instead of O(P D^2): for P < D
  *   ode/grok_observe.c     every observable (§1.2, §1.4) from (wbar, M, wbar0, M0)
  *   src/sim/grok_net.c     the finite-N network: neuron-level GD or the closure seeded
  *                          with the run's actual W0 (§2.1, exact at any N)
@@ -37,6 +39,7 @@ enum grok_beta_norm { GROK_BETA_RANDOM, GROK_BETA_EXACT };
 enum grok_lr { GROK_LR_MEAN_FIELD, GROK_LR_SIGMA_SWEEP };         /* eta0 N/alpha^2 [/sigma^2] */
 enum grok_limit { GROK_LIMIT_WIDTH, GROK_LIMIT_LAZY, GROK_LIMIT_POPULATION };
 enum grok_algorithm { GROK_ALG_CLOSURE, GROK_ALG_NEURONS };
+enum grok_form { GROK_FORM_AUTO, GROK_FORM_WEIGHTS, GROK_FORM_SAMPLES };
 
 struct grok_params {
   /* [data] */
@@ -57,6 +60,7 @@ struct grok_params {
   double momentum;  /* mu: heavy ball u+ = mu u + increment, w+ = w + u+ (paper App. 14) */
   /* [theory] */
   int limit;        /* enum grok_limit */
+  int closure_form; /* enum grok_form: the N = infinity closure in weight or sample space */
   /* [observables] */
   bool cka;
   bool kmse;        /* record the kernel-regression baseline (needs the P x P kernel) */
@@ -102,6 +106,9 @@ struct grok_plan {
   struct grok_work tw;
   double *tw_buf, *tdy;
   double *tbatch;        /* theory's batch gather: grok_batch_size(P) doubles */
+  /* sample-space closure (§2.4, ode/grok_sample.c), allocated when it is the form used */
+  bool sample_form;
+  struct grok_sample *smp;
   struct hd_observable *obs;
   size_t n_obs;
   int slot_kmse, slot_cka; /* output slots of the optional observables, -1 when off */
@@ -124,6 +131,16 @@ enum {
 /* Largest P with the P x P kernel (kmse, lazy limit). */
 #define GROK_KERNEL_MAX_P 8000
 
+/* The scalars of (wbar, M) that the observables of §1.2 and §1.4 are read from. */
+struct grok_summary {
+  double u2;               /* |u|^2, u = wbar - wbar0 when centred, else wbar */
+  double wbar2;            /* |wbar|^2 */
+  double trM, trM0, trMp;  /* Tr M, Tr M0, Tr M' (M' = M - M0 when centred, else M) */
+  double fro, froM;        /* ||M'||_F^2, ||M||_F^2 */
+  double bMb;              /* beta^T M' beta */
+  double move2;            /* |W - W0|_F^2 / N */
+};
+
 /* ---- ode/grok_observe.c ---- */
 size_t grok_work_size(size_t P, size_t Pt, size_t D, size_t r, bool cka);
 void grok_work_bind(struct grok_work *w, double *buf, size_t P, size_t Pt, size_t D, size_t r,
@@ -137,6 +154,12 @@ void grok_observe_moments(const struct grok_plan *P, const double *wbar, const d
 /* Test-set CKA of K(x,x') = x.x' [1 + eps wbar.(x+x') + eps^2 x^T M x'] (§1.4.7). */
 double grok_cka(const struct grok_plan *P, const double *wbar, const double *M,
                 struct grok_work *w);
+/* The same from bt = Xt wbar and K = Xt (M - m_iso I) Xt^T (P_test x P_test, overwritten). */
+double grok_cka_kernel(const struct grok_plan *P, const double *bt, double m_iso, double *K);
+/* Test loss eq. 6 and its parts, Tr M, overlap, cosine, norms, relchange, kmse. */
+void grok_observe_summary(const struct grok_plan *P, const struct grok_summary *m, double *out);
+/* mean (f - y_test)^2 over the test set, f the test predictions (centred if so trained). */
+double grok_test_mse(const struct grok_plan *P, const double *f);
 
 /* ---- ode/grok_closure.c ---- */
 /* The full training set (f0: the initial predictions, NULL when not centred). */
@@ -148,6 +171,9 @@ size_t grok_batch_size(const struct grok_plan *P);
  * and the theory (so the N = infinity map follows the same batches), gathered into buf. */
 struct grok_batch grok_step_batch(const struct grok_plan *P, uint64_t k, const double *f0,
                                   double *buf);
+/* The indices of those B points, in the order grok_step_batch gathers them (idx: B values;
+ * perm: P doubles of scratch). */
+void grok_step_indices(const struct grok_plan *P, uint64_t k, double *perm, size_t *idx);
 /* Delta_mu on the batch from (wbar, Z) (r columns); fills w->a, w->XZ, w->Delta.
  * Returns the loss mean(Delta^2) on the batch. */
 double grok_residual(const struct grok_plan *P, const struct grok_batch *b, const double *wbar,
@@ -167,6 +193,18 @@ int grok_width_ode(void *plan, struct hd_ode_system *sys, double *y0);
 void grok_width_rec_init(const void *plan, double *state);
 void grok_width_rec_step(const void *plan, uint64_t k, double *state);
 void grok_width_rec_observe(const void *plan, const double *state, double *out);
+
+/* ---- ode/grok_sample.c ---- */
+/* Whether [theory] closure_form (auto: 2P <= D) puts the N = infinity closure in sample
+ * space; and its set-up (the Gram matrices, once) and release. */
+bool grok_sample_chosen(const struct grok_params *p);
+int grok_sample_prepare(struct grok_plan *P);
+void grok_sample_free(struct grok_sample *S);
+size_t grok_sample_dimension(const void *plan);
+void grok_sample_rec_init(const void *plan, double *state);
+void grok_sample_rec_step(const void *plan, uint64_t k, double *state);
+int grok_sample_ode(void *plan, struct hd_ode_system *sys, double *y0);
+void grok_sample_observe(const void *plan, const double *state, double *out);
 
 /* ---- ode/grok_lazy.c ---- */
 int grok_lazy_prepare(struct grok_plan *P);

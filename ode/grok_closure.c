@@ -26,12 +26,11 @@ size_t grok_batch_size(const struct grok_plan *P)
   return P->B < P->P ? P->B * (P->D + 2) + P->P : 0;
 }
 
-struct grok_batch grok_step_batch(const struct grok_plan *P, uint64_t k, const double *f0,
-                                  double *buf)
+/* Partial Fisher-Yates shuffle of 0..P-1 from the data seed's EXTRA stream at block k:
+ * perm[0..B) are the points of step k. */
+static void batch_perm(const struct grok_plan *P, uint64_t k, double *perm)
 {
-  if (P->B >= P->P) return grok_full_batch(P, f0);
-  size_t n = P->P, B = P->B, D = P->D;
-  double *Xb = buf, *yb = Xb + B * D, *fb = yb + B, *perm = fb + B;
+  size_t n = P->P, B = P->B;
   for (size_t i = 0; i < n; i++) perm[i] = (double)i;
   struct hd_rng r;
   hd_rng_init(&r, P->data_seed, UINT64_MAX, HD_STREAM_EXTRA, k);
@@ -40,6 +39,27 @@ struct grok_batch grok_step_batch(const struct grok_plan *P, uint64_t k, const d
     if (j >= n) j = n - 1;
     double t = perm[i];
     perm[i] = perm[j], perm[j] = t;
+  }
+}
+
+void grok_step_indices(const struct grok_plan *P, uint64_t k, double *perm, size_t *idx)
+{
+  if (P->B >= P->P) {
+    for (size_t i = 0; i < P->P; i++) idx[i] = i;
+    return;
+  }
+  batch_perm(P, k, perm);
+  for (size_t i = 0; i < P->B; i++) idx[i] = (size_t)perm[i];
+}
+
+struct grok_batch grok_step_batch(const struct grok_plan *P, uint64_t k, const double *f0,
+                                  double *buf)
+{
+  if (P->B >= P->P) return grok_full_batch(P, f0);
+  size_t B = P->B, D = P->D;
+  double *Xb = buf, *yb = Xb + B * D, *fb = yb + B, *perm = fb + B;
+  batch_perm(P, k, perm);
+  for (size_t i = 0; i < B; i++) {
     size_t m = (size_t)perm[i];
     memcpy(Xb + i * D, P->X + m * D, D * sizeof *Xb);
     yb[i] = P->y[m];

@@ -80,27 +80,22 @@ void grok_observables_build(struct grok_plan *P)
       "(§1.4.7)", 1, 0);
 }
 
-/* CKA = y_c^T K_c y_c / (||K_c||_F ||y_c||^2), K and y centred by column means (§1.4.7). */
-double grok_cka(const struct grok_plan *P, const double *wbar, const double *M,
-                struct grok_work *w)
+/* CKA = y_c^T K_c y_c / (||K_c||_F ||y_c||^2), K and y centred by column means (§1.4.7),
+ * K(x, x') = x.x' [1 + eps (bt + bt') + eps^2 x^T M x'].  On entry K holds
+ * Xt (M - m_iso I) Xt^T and bt = Xt wbar; K is overwritten. */
+double grok_cka_kernel(const struct grok_plan *P, const double *bt, double m_iso, double *K)
 {
   size_t Pt = P->Pt, D = P->D;
   const double *Xt = P->Xt;
-  double *K = w->tK, *b = w->tv2, eps = P->p.eps;
-  /* K <- Xt M Xt^T, then K_ij = (x_i.x_j) [1 + eps (b_i + b_j) + eps^2 K_ij] */
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, Xt,
-              (int)D, M, (int)D, 0.0, w->tXM, (int)D);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Pt, (int)Pt, (int)D, 1.0, w->tXM,
-              (int)D, Xt, (int)D, 0.0, K, (int)Pt);
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pt, (int)D, 1.0, Xt, (int)D, wbar, 1, 0.0, b,
-              1);
+  double eps = P->p.eps;
   double ym = 0;
   for (size_t i = 0; i < Pt; i++) ym += P->yt[i];
   ym /= (double)Pt;
   for (size_t i = 0; i < Pt; i++)
     for (size_t j = 0; j < Pt; j++) {
       double s = cblas_ddot((int)D, Xt + i * D, 1, Xt + j * D, 1);
-      K[i * Pt + j] = s * (1.0 + eps * (b[i] + b[j]) + eps * eps * K[i * Pt + j]);
+      double xMx = m_iso * s + K[i * Pt + j];
+      K[i * Pt + j] = s * (1.0 + eps * (bt[i] + bt[j]) + eps * eps * xMx);
     }
   double num = 0, fro = 0, yy = 0;
   for (size_t j = 0; j < Pt; j++) {
@@ -121,60 +116,86 @@ double grok_cka(const struct grok_plan *P, const double *wbar, const double *M,
   return fro > 0 && yy > 0 ? num / (sqrt(fro) * yy) : 0.0;
 }
 
+double grok_cka(const struct grok_plan *P, const double *wbar, const double *M,
+                struct grok_work *w)
+{
+  size_t Pt = P->Pt, D = P->D;
+  const double *Xt = P->Xt;
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, Xt,
+              (int)D, M, (int)D, 0.0, w->tXM, (int)D);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Pt, (int)Pt, (int)D, 1.0, w->tXM,
+              (int)D, Xt, (int)D, 0.0, w->tK, (int)Pt);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pt, (int)D, 1.0, Xt, (int)D, wbar, 1, 0.0,
+              w->tv2, 1);
+  return grok_cka_kernel(P, w->tv2, 0.0, w->tK);
+}
+
+void grok_observe_summary(const struct grok_plan *P, const struct grok_summary *m, double *out)
+{
+  double al = P->p.alpha, ae = P->p.alpha * P->p.eps, sy = P->s_y, b2 = P->beta2;
+  double dd = (double)P->D;
+  double trA = sy * b2 - ae * m->trMp;
+  double A2 = sy * sy * b2 * b2 - 2 * ae * sy * m->bMb + ae * ae * m->fro;
+  double var = 0.25 * (trA / dd) * (trA / dd), mis = A2 / (2 * dd * dd);
+  double lin = al * al * m->u2 / dd;
+  out[GROK_OBS_TEST_POP] = var + mis + lin; /* paper eq. 6 */
+  out[GROK_OBS_VAR] = var;
+  out[GROK_OBS_MIS] = mis;
+  out[GROK_OBS_LIN] = lin;
+  out[GROK_OBS_TRM] = m->trM / dd;
+  out[GROK_OBS_OVERLAP] = m->bMb * ae / (sy * b2 * b2);
+  /* M' at rounding level (t = 0): the direction is undefined, report 0 */
+  out[GROK_OBS_COSINE] = m->fro > 1e-24 * m->froM ? m->bMb / (sqrt(m->fro) * b2) : 0.0;
+  out[GROK_OBS_WBAR2] = m->wbar2;
+  out[GROK_OBS_WNORM] = sqrt(m->trM);
+  out[GROK_OBS_RELCHANGE] = sqrt(m->move2 / m->trM0);
+  if (P->slot_kmse >= 0) out[P->slot_kmse] = P->kmse;
+}
+
+double grok_test_mse(const struct grok_plan *P, const double *f)
+{
+  double se = 0;
+  for (size_t m = 0; m < P->Pt; m++) se += (f[m] - P->yt[m]) * (f[m] - P->yt[m]);
+  return se / (double)P->Pt;
+}
+
 void grok_observe_moments(const struct grok_plan *P, const double *wbar, const double *M,
                           const double *wbar0, const double *M0, double move2,
                           const double *f0t, struct grok_work *w, double *out)
 {
   size_t D = P->D, Pt = P->Pt;
-  double al = P->p.alpha, ae = P->p.alpha * P->p.eps, sy = P->s_y, b2 = P->beta2;
+  double al = P->p.alpha, ae = P->p.alpha * P->p.eps;
   bool c = P->p.center;
   /* u and M' (§1.2): centred u = wbar - wbar0, M' = M - M0; otherwise wbar, M */
-  double u2 = 0, trM = 0, trM0 = 0, trMp = 0, fro = 0, froM = 0;
+  struct grok_summary m = {.move2 = move2};
   for (size_t i = 0; i < D; i++) {
     double u = wbar[i] - (c ? wbar0[i] : 0.0);
-    u2 += u * u;
-    trM += M[i * D + i];
-    trM0 += M0[i * D + i];
+    m.u2 += u * u;
+    m.trM += M[i * D + i];
+    m.trM0 += M0[i * D + i];
   }
   for (size_t k = 0; k < D * D; k++) {
     double v = M[k] - (c ? M0[k] : 0.0);
     w->Mp[k] = v;
-    fro += v * v;
-    froM += M[k] * M[k];
+    m.fro += v * v;
+    m.froM += M[k] * M[k];
   }
-  for (size_t i = 0; i < D; i++) trMp += w->Mp[i * D + i];
+  for (size_t i = 0; i < D; i++) m.trMp += w->Mp[i * D + i];
   cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)D, (int)D, 1.0, w->Mp, (int)D, P->beta, 1, 0.0,
               w->tv, 1);
-  double bMb = cblas_ddot((int)D, P->beta, 1, w->tv, 1);
-  double dd = (double)D;
-  double trA = sy * b2 - ae * trMp;
-  double A2 = sy * sy * b2 * b2 - 2 * ae * sy * bMb + ae * ae * fro;
-  double var = 0.25 * (trA / dd) * (trA / dd), mis = A2 / (2 * dd * dd), lin = al * al * u2 / dd;
-  out[GROK_OBS_TEST_POP] = var + mis + lin; /* paper eq. 6 */
-  out[GROK_OBS_VAR] = var;
-  out[GROK_OBS_MIS] = mis;
-  out[GROK_OBS_LIN] = lin;
+  m.bMb = cblas_ddot((int)D, P->beta, 1, w->tv, 1);
+  m.wbar2 = cblas_ddot((int)D, wbar, 1, wbar, 1);
+  grok_observe_summary(P, &m, out);
 
   /* empirical test loss: f~ = alpha wbar.x + (alpha eps / 2) x^T M x - f0(x) */
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, P->Xt,
               (int)D, M, (int)D, 0.0, w->tXM, (int)D);
   cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pt, (int)D, 1.0, P->Xt, (int)D, wbar, 1, 0.0,
               w->tv2, 1);
-  double se = 0;
-  for (size_t m = 0; m < Pt; m++) {
-    double q = cblas_ddot((int)D, w->tXM + m * D, 1, P->Xt + m * D, 1);
-    double f = al * w->tv2[m] + 0.5 * ae * q - (f0t ? f0t[m] : 0.0);
-    se += (f - P->yt[m]) * (f - P->yt[m]);
+  for (size_t k = 0; k < Pt; k++) {
+    double q = cblas_ddot((int)D, w->tXM + k * D, 1, P->Xt + k * D, 1);
+    w->tv2[k] = al * w->tv2[k] + 0.5 * ae * q - (f0t ? f0t[k] : 0.0);
   }
-  out[GROK_OBS_TEST_EMP] = se / (double)Pt;
-
-  out[GROK_OBS_TRM] = trM / dd;
-  out[GROK_OBS_OVERLAP] = bMb * ae / (sy * b2 * b2);
-  /* M' at rounding level (t = 0): the direction is undefined, report 0 */
-  out[GROK_OBS_COSINE] = fro > 1e-24 * froM ? bMb / (sqrt(fro) * b2) : 0.0;
-  out[GROK_OBS_WBAR2] = cblas_ddot((int)D, wbar, 1, wbar, 1);
-  out[GROK_OBS_WNORM] = sqrt(trM);
-  out[GROK_OBS_RELCHANGE] = sqrt(move2 / trM0);
-  if (P->slot_kmse >= 0) out[P->slot_kmse] = P->kmse;
+  out[GROK_OBS_TEST_EMP] = grok_test_mse(P, w->tv2);
   if (P->slot_cka >= 0) out[P->slot_cka] = grok_cka(P, wbar, M, w);
 }

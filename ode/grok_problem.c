@@ -23,6 +23,7 @@ static const char *const beta_norms[] = {"random", "exact", NULL};
 static const char *const lr_scalings[] = {"mean_field", "sigma_sweep", NULL};
 static const char *const limits[] = {"width", "lazy", "population", NULL};
 static const char *const algorithms[] = {"closure", "neurons", NULL};
+static const char *const forms[] = {"auto", "weights", "samples", NULL};
 
 static const struct hd_param grok_table[] = {
   {"data", "D", HD_INT, F(D), NULL, 1, 4096, 0, NULL, "",
@@ -69,6 +70,10 @@ static const struct hd_param grok_table[] = {
    "deterministic limit: width (N = infinity closure, exact on this dataset), lazy "
    "(alpha -> infinity kernel flow), population (P -> infinity two-ODE system); method = "
    "recursion integrates discrete GD exactly, method = ode the gradient flow", "§2.1 §2.2 §2.5 §2.6"},
+  {"theory", "closure_form", HD_ENUM, F(closure_form), "auto", 0, 0, 0, forms, "",
+   "the N = infinity closure (limit = width) in weight space, (wbar, Z): 4 P D^2 flops per "
+   "step, or in sample space, wbar = X^T b and U = s I + X^T R X: 4 P^3 flops per step, "
+   "exact as well; auto takes samples when 2 P <= D", "§2.1 §2.4"},
   {"observables", "cka", HD_BOOL, F(cka), "false", 0, 0, 0, NULL, "",
    "record the test-set NTK-target alignment (costs P_test^2 D per output time)", "§1.4.7"},
   {"observables", "kmse", HD_BOOL, F(kmse), "true", 0, 0, 0, NULL, "",
@@ -113,6 +118,14 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "theory", "limit",
                     "the lazy limit diagonalises the P x P kernel: P = %ld > %d", p->P,
                     GROK_KERNEL_MAX_P);
+  if (p->closure_form == GROK_FORM_SAMPLES && p->limit != GROK_LIMIT_WIDTH)
+    hd_config_error(cfg, err, "theory", "closure_form",
+                    "the sample-space form is the N = infinity closure (limit = width), not "
+                    "the %s limit", limits[p->limit]);
+  if (p->closure_form == GROK_FORM_SAMPLES && p->P > GROK_KERNEL_MAX_P)
+    hd_config_error(cfg, err, "theory", "closure_form",
+                    "the sample-space form keeps P x P matrices: P = %ld > %d (use weights)",
+                    p->P, GROK_KERNEL_MAX_P);
   if (p->cka && p->test_points > 8000)
     hd_config_error(cfg, err, "observables", "cka",
                     "the CKA needs a test_points^2 matrix: use test_points <= 8000");
@@ -138,6 +151,7 @@ static void grok_plan_destroy(void *plan)
   free(P->tw_buf);
   free(P->tdy);
   free(P->tbatch);
+  grok_sample_free(P->smp);
   free(P->obs);
   free(P);
 }
@@ -269,12 +283,25 @@ static void *grok_plan_create(const void *params, const struct hd_run_params *ru
     grok_plan_destroy(P);
     return NULL;
   }
+  P->sample_form = grok_sample_chosen(&P->p);
+  if (P->sample_form && grok_sample_prepare(P) != 0) {
+    hd_config_error(cfg, err, "theory", "closure_form",
+                    "out of memory for the sample-space closure (P = %zu)", P->P);
+    grok_plan_destroy(P);
+    return NULL;
+  }
   size_t nw = grok_work_size(P->P, P->Pt, D, D, P->p.cka);
   P->tw_buf = malloc(nw * sizeof(double));
   grok_work_bind(&P->tw, P->tw_buf, P->P, P->Pt, D, D, P->p.cka);
   P->tdy = malloc((D + D * D) * sizeof(double));
   P->tbatch = malloc((grok_batch_size(P) + 1) * sizeof(double));
   grok_observables_build(P);
+  if (P->sample_form) {
+    size_t used = strlen(P->note);
+    snprintf(P->note + used, sizeof P->note - used,
+             "%sN = infinity closure in sample space (P = %zu, D = %zu, §2.4)", used ? "; " : "",
+             P->P, P->D);
+  }
   return P;
 }
 
@@ -307,7 +334,9 @@ static size_t grok_dimension(const void *plan)
   switch (lim(plan)) {
   case GROK_LIMIT_LAZY: return grok_lazy_dimension(plan);
   case GROK_LIMIT_POPULATION: return grok_pop_dimension(plan);
-  default: return grok_width_dimension(plan);
+  default:
+    return ((const struct grok_plan *)plan)->sample_form ? grok_sample_dimension(plan)
+                                                         : grok_width_dimension(plan);
   }
 }
 
@@ -316,7 +345,9 @@ static int grok_ode(void *plan, struct hd_ode_system *sys, double *y0)
   switch (lim(plan)) {
   case GROK_LIMIT_LAZY: return grok_lazy_ode(plan, sys, y0);
   case GROK_LIMIT_POPULATION: return grok_pop_ode(plan, sys, y0);
-  default: return grok_width_ode(plan, sys, y0);
+  default:
+    return ((struct grok_plan *)plan)->sample_form ? grok_sample_ode(plan, sys, y0)
+                                                   : grok_width_ode(plan, sys, y0);
   }
 }
 
@@ -325,7 +356,9 @@ static void grok_rec_observe(const void *plan, const double *y, double *out)
   switch (lim(plan)) {
   case GROK_LIMIT_LAZY: grok_lazy_observe(plan, y, out); break;
   case GROK_LIMIT_POPULATION: grok_pop_observe(plan, y, out); break;
-  default: grok_width_rec_observe(plan, y, out);
+  default:
+    if (((const struct grok_plan *)plan)->sample_form) grok_sample_observe(plan, y, out);
+    else grok_width_rec_observe(plan, y, out);
   }
 }
 
@@ -340,7 +373,9 @@ static void grok_rec_init(const void *plan, double *y)
   switch (lim(plan)) {
   case GROK_LIMIT_LAZY: memset(y, 0, grok_lazy_dimension(plan) * sizeof *y); break;
   case GROK_LIMIT_POPULATION: grok_pop_rec_init(plan, y); break;
-  default: grok_width_rec_init(plan, y);
+  default:
+    if (((const struct grok_plan *)plan)->sample_form) grok_sample_rec_init(plan, y);
+    else grok_width_rec_init(plan, y);
   }
 }
 
@@ -349,7 +384,9 @@ static void grok_rec_step(const void *plan, uint64_t k, double *y)
   switch (lim(plan)) {
   case GROK_LIMIT_LAZY: grok_lazy_rec_step(plan, k, y); break;
   case GROK_LIMIT_POPULATION: grok_pop_rec_step(plan, k, y); break;
-  default: grok_width_rec_step(plan, k, y);
+  default:
+    if (((const struct grok_plan *)plan)->sample_form) grok_sample_rec_step(plan, k, y);
+    else grok_width_rec_step(plan, k, y);
   }
 }
 
