@@ -18,6 +18,11 @@
  *   theory_lsq [--max-d N] [--skip-dense]
  */
 #include "integrate.h"
+#include "nv_fused.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -194,6 +199,44 @@ static void pair(size_t d, const double *tout, size_t nout, struct result *rs,
   free(b);
 }
 
+/* What the vector kernels of src/nv_fused.c buy, woodbury at one d, in this run: one pass
+ * per operation on one thread (as before the queue), the queued passes on one thread, and
+ * on all threads.  The three final states must be the same bits. */
+static void passes(size_t d, const double *tout, size_t nout)
+{
+  int nthr = 1;
+#ifdef _OPENMP
+  nthr = omp_get_max_threads();
+#endif
+  const char *name[3] = {"one pass per operation, 1 thread", "fused passes, 1 thread",
+                         "fused passes, all threads"};
+  double *fin[3];
+  struct result r[3];
+  printf("vector passes at d = %zu (woodbury; %d threads available):\n", d, nthr);
+  for (int m = 0; m < 3; m++) {
+    fin[m] = malloc(d * sizeof(double));
+    if (!fin[m]) exit(1);
+    hd_nv_set_immediate(m == 0);
+#ifdef _OPENMP
+    omp_set_num_threads(m == 2 ? nthr : 1);
+#endif
+    printf("  %s:\n", name[m]);
+    r[m] = bench(d, HD_LINSOL_WOODBURY, tout, nout, fin[m]);
+  }
+  hd_nv_set_immediate(0);
+#ifdef _OPENMP
+  omp_set_num_threads(nthr);
+#endif
+  int same = memcmp(fin[0], fin[1], d * sizeof(double)) == 0 &&
+             memcmp(fin[0], fin[2], d * sizeof(double)) == 0;
+  if (r[0].sec > 0 && r[1].sec > 0 && r[2].sec > 0)
+    printf("%9zu  wall: fused / one-pass = %.2fx faster on 1 thread, %.2fx on %d threads; "
+           "final states %s\n", d, r[0].sec / r[1].sec, r[0].sec / r[2].sec, nthr,
+           same ? "bit-identical" : "DIFFER");
+  for (int m = 0; m < 3; m++) free(fin[m]);
+  fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
   size_t max_d = 1000000;
@@ -234,5 +277,6 @@ int main(int argc, char **argv)
              rg.cpu / rs.cpu, rg.cpu / rw.cpu);
   }
   for (size_t d = 10000; d <= max_d; d *= 10) pair(d, tout, nout, &rs, &rw);
+  for (size_t d = 100000; d <= max_d; d *= 10) passes(d, tout, nout);
   return 0;
 }

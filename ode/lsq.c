@@ -14,19 +14,35 @@
  * no clipping, the arithmetic is exactly the streaming least-squares one.
  */
 #include <math.h>
+#include <stdlib.h>
+#include <stdbool.h>
 
 #include "lsq.h"
+#include "nv_fused.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
 
-static double risk_of(const struct lsq_plan *P, const double *y)
+/* Without ridge (delta = 0) the mean state b_g feeds neither a_g nor the risk (LS-3 has
+ * delta b_g as its only coupling): the ODE then carries a_g alone, half the state and
+ * half the work per step.  The recursion and the renewal path keep (b_g, a_g). */
+static bool mean_free(const struct lsq_plan *P) { return P->p.ridge == 0; }
+
+/* a_g in a state of stride 2 (b_g, a_g) or 1 (a_g only). */
+static inline double a_at(const double *y, size_t g, size_t stride)
+{
+  return y[stride * g + stride - 1];
+}
+
+static double risk_strided(const struct lsq_plan *P, const double *y, size_t stride)
 {
   double s = 0;
-  for (size_t g = 0; g < P->n_groups; g++) s += P->g_weight[g] * P->g_lambda[g] * y[2 * g + 1];
+  for (size_t g = 0; g < P->n_groups; g++) s += P->g_weight[g] * P->g_lambda[g] * a_at(y, g, stride);
   return 0.5 * (s + P->p.label_noise * P->p.label_noise);
 }
+
+static double risk_of(const struct lsq_plan *P, const double *y) { return risk_strided(P, y, 2); }
 
 void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu_c,
                       double *dS_c)
@@ -107,10 +123,53 @@ static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
   return 0;
 }
 
+/* The same right-hand side and Jacobian on a_g alone (delta = 0, see mean_free):
+ *   da_g/dt = -2 gamma m_c lam_g a_g + gamma^2 lam_g S + gamma^2 sigma_n^2 / B,
+ * m_c = 1 and S = 2R without clipping; J = diag(-2 gamma m_c lam_g) + u v^T. */
+static int lsq_rhs_a(double t, const double *y, double *dydt, void *params)
+{
+  const struct lsq_plan *P = params;
+  const size_t n = P->n_groups;
+  double gamma = hd_schedule_lr(t, &P->schedule);
+  /* (LS-4) as a fixed-block threaded sum: at d = 1e6 the right-hand side is two passes */
+  double R = 0.5 * (hd_par_dot(n, P->g_wl, y) + P->p.label_noise * P->p.label_noise);
+  double mc = 1, S = 2 * R;
+  if (P->p.clip > 0) { /* (NS-12) */
+    double dmc, dS;
+    lsq_clip_factors(P->p.clip, R, &mc, &S, &dmc, &dS);
+  }
+  double forcing = P->p.noise != 0 ? gamma * gamma * P->p.noise * P->p.noise / (double)P->batch
+                                   : 0.0; /* (NS-4) */
+  const double *lam = P->g_lambda, a = -2 * gamma * mc, f = gamma * gamma * S;
+  if (hd_par_worth(n)) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+    for (size_t g = 0; g < n; g++) dydt[g] = lam[g] * (a * y[g] + f) + forcing;
+  } else {
+    for (size_t g = 0; g < n; g++) dydt[g] = lam[g] * (a * y[g] + f) + forcing;
+  }
+  return 0;
+}
+
+static int lsq_jac_a(double t, const double *y, struct hd_sjac *J, void *params)
+{
+  const struct lsq_plan *P = params;
+  double gamma = hd_schedule_lr(t, &P->schedule), mc = 1, dmc = 0, dS = 2, S;
+  if (P->p.clip > 0) lsq_clip_factors(P->p.clip, risk_strided(P, y, 1), &mc, &S, &dmc, &dS);
+  for (size_t g = 0; g < P->n_groups; g++) {
+    double lam = P->g_lambda[g];
+    J->blocks[g] = -2 * gamma * mc * lam;
+    J->U[g] = -2 * gamma * lam * y[g] * dmc + gamma * gamma * lam * dS;
+    J->V[g] = 0.5 * P->g_weight[g] * lam;
+  }
+  return 0;
+}
+
 size_t lsq_ode_dimension(const void *plan)
 {
   const struct lsq_plan *P = plan;
-  return 2 * P->n_groups;
+  return (mean_free(P) ? 1 : 2) * P->n_groups;
 }
 
 /* Initial values: theta_0 = 0 gives mu_i(0) = -p_i, nu_i(0) = p_i^2, so b = -c, a = c;
@@ -134,33 +193,48 @@ static void lsq_initial(const struct lsq_plan *P, double *y0)
 int lsq_ode(void *plan, struct hd_ode_system *sys, double *y0)
 {
   struct lsq_plan *P = plan;
-  sys->dimension = 2 * P->n_groups;
-  sys->rhs = lsq_rhs;
-  sys->jac_structured = lsq_jac;
-  sys->block = 2;
+  bool compact = mean_free(P);
+  sys->dimension = lsq_ode_dimension(P);
+  sys->rhs = compact ? lsq_rhs_a : lsq_rhs;
+  sys->jac_structured = compact ? lsq_jac_a : lsq_jac;
+  sys->block = compact ? 1 : 2;
   sys->rank = 1;
   sys->breakpoints = P->n_breakpoints ? P->breakpoints : NULL;
   sys->n_breakpoints = P->n_breakpoints;
   sys->params = P;
-  lsq_initial(P, y0);
+  if (!compact) {
+    lsq_initial(P, y0);
+    return 0;
+  }
+  double *full = malloc(2 * P->n_groups * sizeof *full);
+  if (!full) return -1;
+  lsq_initial(P, full);
+  for (size_t g = 0; g < P->n_groups; g++) y0[g] = full[2 * g + 1];
+  free(full);
   return 0;
 }
 
-/* risk, distance D = (1/d) sum nu_i, and the share of D in each spectral band. */
-void lsq_observe_groups(const void *plan, double t, const double *y, double *out)
+/* risk, distance D = (1/d) sum nu_i, and the share of D in each spectral band, from a
+ * state of stride 2 (b_g, a_g) or 1 (a_g). */
+void lsq_observe_state(const void *plan, const double *y, size_t stride, double *out)
 {
-  (void)t;
   const struct lsq_plan *P = plan;
-  out[0] = risk_of(P, y);
+  out[0] = risk_strided(P, y, stride);
   double D = 0;
   for (size_t b = 0; b < P->n_bands && P->n_bands > 1; b++) out[2 + b] = 0;
   for (size_t g = 0; g < P->n_groups; g++) {
-    double share = P->g_weight[g] * y[2 * g + 1];
+    double share = P->g_weight[g] * a_at(y, g, stride);
     D += share;
     if (P->n_bands > 1) out[2 + P->g_band[g]] += share;
   }
   out[1] = D;
 }
 
-/* The recursion's state has the ODE's layout, so it shares initial values. */
+void lsq_observe_groups(const void *plan, double t, const double *y, double *out)
+{
+  (void)t;
+  lsq_observe_state(plan, y, mean_free(plan) ? 1 : 2, out);
+}
+
+/* The recursion's state is (b_g, a_g), the ODE's full layout. */
 void lsq_recursion_init(const void *plan, double *state) { lsq_initial(plan, state); }

@@ -96,6 +96,7 @@ struct lsq_plan {
   /* eigen-groups */
   size_t n_groups;
   double *g_lambda, *g_weight; /* lambda_g and n_g / d */
+  double *g_wl;                /* g_weight * g_lambda: dR/da_g = g_wl / 2 */
   double *g_c;                 /* c_g = mean p_i^2 over the group */
   size_t *g_band;              /* band of each group */
   size_t *mode_band;           /* band of each mode (simulation) */
@@ -147,6 +148,8 @@ void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu
 size_t lsq_ode_dimension(const void *plan);
 int lsq_ode(void *plan, struct hd_ode_system *sys, double *y0);
 void lsq_observe_groups(const void *plan, double t, const double *y, double *out);
+/* The observables from a state of stride 2 (b_g, a_g) or 1 (a_g only). */
+void lsq_observe_state(const void *plan, const double *y, size_t stride, double *out);
 /* ode/lsq_recursion.c */
 size_t lsq_recursion_dimension(const void *plan);
 void lsq_recursion_init(const void *plan, double *state);

@@ -251,6 +251,8 @@ static void build_groups(struct lsq_plan *P, long bins)
     if (G.bins) P->g_lambda[g] /= P->g_weight[g];
     P->g_weight[g] /= (double)d;
   }
+  P->g_wl = malloc(ng * sizeof(double));
+  for (size_t g = 0; g < ng; g++) P->g_wl[g] = P->g_weight[g] * P->g_lambda[g];
   free(ord);
 }
 
@@ -263,6 +265,7 @@ void lsq_plan_destroy(void *plan)
   free(P->theta_star);
   free(P->g_lambda);
   free(P->g_weight);
+  free(P->g_wl);
   free(P->g_c);
   free(P->g_band);
   free(P->mode_band);

@@ -17,7 +17,10 @@
  * B = 1, sigma_n = 0 is bit-for-bit the streaming recursion above. */
 #include "lsq.h"
 
-size_t lsq_recursion_dimension(const void *plan) { return lsq_ode_dimension(plan); }
+size_t lsq_recursion_dimension(const void *plan)
+{
+  return 2 * ((const struct lsq_plan *)plan)->n_groups; /* (b_g, a_g) */
+}
 
 void lsq_recursion_step(const void *plan, uint64_t k, double *y)
 {
@@ -42,5 +45,5 @@ void lsq_recursion_step(const void *plan, uint64_t k, double *y)
 
 void lsq_recursion_observe(const void *plan, const double *state, double *out)
 {
-  lsq_observe_groups(plan, 0.0, state, out);
+  lsq_observe_state(plan, state, 2, out);
 }

@@ -11,6 +11,7 @@
  * GMRES converges in one iteration whenever the preconditioner is current.  "woodbury"
  * applies the same inverse as a direct SUNLinearSolver (see the woodbury section). */
 #include "integrate.h"
+#include "nv_fused.h"
 
 #include <cvode/cvode.h>
 #include <cvode/cvode_ls.h>
@@ -216,22 +217,8 @@ static int rhs_wrap(sunrealtype t, N_Vector y, N_Vector ydot, void *user)
   int rc = sys->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot), sys->params);
   if (rc != 0) return rc;
 
-  /* One vectorisable pass: 0 * f is 0 for finite f and NaN for NaN and +-Inf, and a NaN
-   * term makes its partial sum NaN for good (four sums, as in the vector kernels: the
-   * compiler does not vectorise a single floating-point reduction, nor a flag OR-ed
-   * from a double comparison). */
-  const double *f = N_VGetArrayPointer(ydot);
-  const size_t n = sys->dimension;
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += 0.0 * f[i];
-    s1 += 0.0 * f[i + 1];
-    s2 += 0.0 * f[i + 2];
-    s3 += 0.0 * f[i + 3];
-  }
-  for (; i < n; i++) s0 += 0.0 * f[i];
-  if ((s0 + s1) + (s2 + s3) == 0.0) return 0;
+  /* One pass (threaded for long states): 0 * f is 0 for finite f and NaN otherwise. */
+  if (hd_par_all_finite(sys->dimension, N_VGetArrayPointer(ydot))) return 0;
 
   long nst = 0;
   CVodeGetNumSteps(D->cvode_mem, &nst);
@@ -260,11 +247,14 @@ static int ewt_wrap(N_Vector yv, N_Vector wv, void *user)
 {
   const struct driver *D = user;
   const double rtol = D->rtol, atol = D->atol;
+  if (atol > 0) { /* every denominator is >= atol: queue it with the step's other passes */
+    hd_nv_ewt(yv, wv, rtol, atol);
+    return 0;
+  }
   const size_t n = NV_LEN(yv);
   const double *y = NV_PTR(yv);
   double *w = NV_PTR(wv);
   for (size_t i = 0; i < n; i++) w[i] = 1.0 / (rtol * fabs(y[i]) + atol);
-  if (atol > 0) return 0; /* every denominator is >= atol */
   /* atol = 0: a second pass for the check, so that the main loop vectorises */
   for (size_t i = 0; i < n; i++)
     if (rtol * fabs(y[i]) <= 0.0) return -1;
@@ -649,32 +639,15 @@ static int wb_solve(SUNLinearSolver S, SUNMatrix A, N_Vector xv, N_Vector bv, su
   }
   D->wb_solves++;
   const size_t n = D->J.dim, r = D->J.rank;
-  const double *b = N_VGetArrayPointer(bv);
-  double *z = N_VGetArrayPointer(xv);
-  double *c = D->cvec;
+  double *c = D->cvec, *z;
   if (D->J.block == 1 && r == 1) {
-    /* the LS-3 shape, fused: one pass for z and V^T z (four partial sums) */
-    const double *ai = D->ainv, *v = D->J.V;
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-      double z0 = ai[i] * b[i], z1 = ai[i + 1] * b[i + 1];
-      double z2 = ai[i + 2] * b[i + 2], z3 = ai[i + 3] * b[i + 3];
-      z[i] = z0;
-      z[i + 1] = z1;
-      z[i + 2] = z2;
-      z[i + 3] = z3;
-      s0 += v[i] * z0;
-      s1 += v[i + 1] * z1;
-      s2 += v[i + 2] * z2;
-      s3 += v[i + 3] * z3;
-    }
-    for (; i < n; i++) {
-      z[i] = ai[i] * b[i];
-      s0 += v[i] * z[i];
-    }
-    c[0] = (s0 + s1) + (s2 + s3);
+    /* the LS-3 shape: one pass for z and V^T z, fused with CVODE's queued passes over b
+     * (nv_fused.h; threaded, fixed-block sums) */
+    z = hd_nv_data(xv);
+    c[0] = hd_nv_scale_dot(n, D->ainv, hd_nv_data(bv), D->J.V, z);
   } else {
+    const double *b = N_VGetArrayPointer(bv);
+    z = N_VGetArrayPointer(xv);
     apply_ainv(D, b, z);
     if (r == 0) return SUNLS_SUCCESS;
     for (size_t j = 0; j < r; j++) {
@@ -691,8 +664,7 @@ static int wb_solve(SUNLinearSolver S, SUNMatrix A, N_Vector xv, N_Vector bv, su
   }
   if (solve_capacitance(D, r, c) != 0) return SUNLS_PACKAGE_FAIL_UNREC;
   if (r == 1) {
-    const double *w = D->W, a = gamma * c[0];
-    for (size_t i = 0; i < n; i++) z[i] += a * w[i];
+    hd_nv_axpy_raw(gamma * c[0], D->W, xv); /* queued with CVODE's next passes */
   } else if (r == 2) {
     const double *w0 = D->W, *w1 = D->W + n, a0 = gamma * c[0], a1 = gamma * c[1];
     for (size_t i = 0; i < n; i++) z[i] += a0 * w0[i] + a1 * w1[i];
@@ -752,221 +724,6 @@ static SUNMatrix shell_matrix(SUNContext sunctx)
   A->ops->getid = shell_getid;
   A->ops->destroy = shell_destroy;
   return A;
-}
-
-/* ---------------------------------------------------------------------------------- */
-/* vector kernels
- *
- * A BDF step at large d is a few dozen streaming passes over the state (the Nordsieck
- * prediction alone is q(q+1)/2 N_VLinearSum calls), so the per-element cost of the
- * N_Vector kernels sets the speed.  The distribution's libsundials builds them as scalar
- * loops (about 20 instructions per element, measured with callgrind); these replacements
- * are plain loops the compiler vectorises, with four partial sums in the reductions (so
- * the last bits of a norm differ from SUNDIALS' sequential sum).  They are installed in
- * the ops table of the state vector, which every CVODE/SPGMR work vector is cloned from.
- * Elementwise loops are alias-safe: each z[i] depends only on the inputs' element i. */
-
-static void k_linearsum(sunrealtype a, N_Vector x, sunrealtype b, N_Vector y, N_Vector z)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x), *yd = NV_PTR(y);
-  double *zd = NV_PTR(z);
-  if (a == 1.0 && b == 1.0)
-    for (size_t i = 0; i < n; i++) zd[i] = xd[i] + yd[i];
-  else if (a == 1.0 && b == -1.0)
-    for (size_t i = 0; i < n; i++) zd[i] = xd[i] - yd[i];
-  else if (a == 1.0)
-    for (size_t i = 0; i < n; i++) zd[i] = xd[i] + b * yd[i];
-  else if (b == 1.0)
-    for (size_t i = 0; i < n; i++) zd[i] = a * xd[i] + yd[i];
-  else
-    for (size_t i = 0; i < n; i++) zd[i] = a * xd[i] + b * yd[i];
-}
-
-static void k_const(sunrealtype c, N_Vector z)
-{
-  const size_t n = NV_LEN(z);
-  double *zd = NV_PTR(z);
-  for (size_t i = 0; i < n; i++) zd[i] = c;
-}
-
-static void k_prod(N_Vector x, N_Vector y, N_Vector z)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x), *yd = NV_PTR(y);
-  double *zd = NV_PTR(z);
-  for (size_t i = 0; i < n; i++) zd[i] = xd[i] * yd[i];
-}
-
-static void k_div(N_Vector x, N_Vector y, N_Vector z)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x), *yd = NV_PTR(y);
-  double *zd = NV_PTR(z);
-  for (size_t i = 0; i < n; i++) zd[i] = xd[i] / yd[i];
-}
-
-static void k_scale(sunrealtype c, N_Vector x, N_Vector z)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x);
-  double *zd = NV_PTR(z);
-  if (c == 1.0) {
-    if (zd != xd) memcpy(zd, xd, n * sizeof *zd);
-    return;
-  }
-  for (size_t i = 0; i < n; i++) zd[i] = c * xd[i];
-}
-
-static void k_abs(N_Vector x, N_Vector z)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x);
-  double *zd = NV_PTR(z);
-  for (size_t i = 0; i < n; i++) zd[i] = fabs(xd[i]);
-}
-
-static void k_inv(N_Vector x, N_Vector z)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x);
-  double *zd = NV_PTR(z);
-  for (size_t i = 0; i < n; i++) zd[i] = 1.0 / xd[i];
-}
-
-static void k_addconst(N_Vector x, sunrealtype b, N_Vector z)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x);
-  double *zd = NV_PTR(z);
-  for (size_t i = 0; i < n; i++) zd[i] = xd[i] + b;
-}
-
-static sunrealtype k_dotprod(N_Vector x, N_Vector y)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x), *yd = NV_PTR(y);
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += xd[i] * yd[i];
-    s1 += xd[i + 1] * yd[i + 1];
-    s2 += xd[i + 2] * yd[i + 2];
-    s3 += xd[i + 3] * yd[i + 3];
-  }
-  for (; i < n; i++) s0 += xd[i] * yd[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-static sunrealtype k_wsqrsum(N_Vector x, N_Vector w)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x), *wd = NV_PTR(w);
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    double a = xd[i] * wd[i], b = xd[i + 1] * wd[i + 1];
-    double c = xd[i + 2] * wd[i + 2], d = xd[i + 3] * wd[i + 3];
-    s0 += a * a;
-    s1 += b * b;
-    s2 += c * c;
-    s3 += d * d;
-  }
-  for (; i < n; i++) {
-    double a = xd[i] * wd[i];
-    s0 += a * a;
-  }
-  return (s0 + s1) + (s2 + s3);
-}
-
-static sunrealtype k_wrmsnorm(N_Vector x, N_Vector w)
-{
-  return sqrt(k_wsqrsum(x, w) / (double)NV_LEN(x));
-}
-
-static sunrealtype k_min(N_Vector x)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x);
-  double m = n ? xd[0] : 1.7976931348623157e308;
-  for (size_t i = 1; i < n; i++) m = xd[i] < m ? xd[i] : m;
-  return m;
-}
-
-static int k_linearcombination(int nvec, sunrealtype *c, N_Vector *X, N_Vector z)
-{
-  const size_t n = NV_LEN(z);
-  double *zd = NV_PTR(z);
-  if (nvec < 1) return -1;
-  if (nvec == 1) {
-    k_scale(c[0], X[0], z);
-    return 0;
-  }
-  if (nvec == 2) {
-    k_linearsum(c[0], X[0], c[1], X[1], z);
-    return 0;
-  }
-  /* z may be X[0]: each z[i] is written after every X[j][i] is read */
-  enum { MAXV = 16 };
-  if (nvec > MAXV) return N_VLinearCombination_Serial(nvec, c, X, z);
-  const double *xp[MAXV];
-  for (int j = 0; j < nvec; j++) xp[j] = NV_PTR(X[j]);
-  for (size_t i = 0; i < n; i++) {
-    double s = 0.0;
-    for (int j = 0; j < nvec; j++) s += c[j] * xp[j][i];
-    zd[i] = s;
-  }
-  return 0;
-}
-
-/* Z[j] = a[j] x + Y[j] (CVODE's Nordsieck update after a step: q + 1 vectors).  Done in
- * blocks of SAM_BLOCK elements so that x is read from memory once, not q + 1 times. */
-enum { SAM_BLOCK = 1024 };
-
-static int k_scaleaddmulti(int nvec, sunrealtype *a, N_Vector x, N_Vector *Y, N_Vector *Z)
-{
-  const size_t n = NV_LEN(x);
-  const double *xd = NV_PTR(x);
-  for (size_t i0 = 0; i0 < n; i0 += SAM_BLOCK) {
-    const size_t i1 = n - i0 < SAM_BLOCK ? n : i0 + SAM_BLOCK;
-    for (int j = 0; j < nvec; j++) {
-      const double *yd = NV_PTR(Y[j]);
-      double *zd = NV_PTR(Z[j]);
-      const double aj = a[j];
-      for (size_t i = i0; i < i1; i++) zd[i] = aj * xd[i] + yd[i];
-    }
-  }
-  return 0;
-}
-
-/* Z[j] = c[j] X[j] (CVODE rescales the Nordsieck array with this after a step-size
- * change; the library's version is a scalar loop). */
-static int k_scalevectorarray(int nvec, sunrealtype *c, N_Vector *X, N_Vector *Z)
-{
-  for (int j = 0; j < nvec; j++) k_scale(c[j], X[j], Z[j]);
-  return 0;
-}
-
-static void install_kernels(N_Vector v)
-{
-  struct _generic_N_Vector_Ops *o = v->ops;
-  o->nvlinearsum = k_linearsum;
-  o->nvconst = k_const;
-  o->nvprod = k_prod;
-  o->nvdiv = k_div;
-  o->nvscale = k_scale;
-  o->nvabs = k_abs;
-  o->nvinv = k_inv;
-  o->nvaddconst = k_addconst;
-  o->nvdotprod = k_dotprod;
-  o->nvdotprodlocal = k_dotprod;
-  o->nvwrmsnorm = k_wrmsnorm;
-  o->nvwsqrsumlocal = k_wsqrsum;
-  o->nvmin = k_min;
-  o->nvminlocal = k_min;
-  o->nvlinearcombination = k_linearcombination;
-  o->nvscaleaddmulti = k_scaleaddmulti;
-  o->nvscalevectorarray = k_scalevectorarray;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -1056,7 +813,7 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
    * large d is memory traffic.  Then the vectorisable kernels replace the library's.
    * Clones (all of CVODE's and SPGMR's work vectors) inherit the ops table. */
   N_VEnableFusedOps_Serial(y, SUNTRUE);
-  install_kernels(y);
+  hd_nv_install(y); /* deferred, fused, threaded kernels (nv_fused.h) */
   memcpy(N_VGetArrayPointer(y), y0, n * sizeof(double));
 
   mem = CVodeCreate(CV_BDF, sunctx);

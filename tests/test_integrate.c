@@ -6,6 +6,11 @@
  * inverse as a SUNLinearSolver) are checked on block sizes 1, 2, 3 and ranks 0..3, so
  * every branch of the block inversion and of the capacitance solve runs. */
 #include "integrate.h"
+#include "nv_fused.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <math.h>
 #include <stdbool.h>
@@ -913,8 +918,48 @@ static void test_misc(void)
         "linsol enum values");
 }
 
+/* The deferred, fused, threaded vector kernels (src/nv_fused.c) change no bit: LS-3 at
+ * d = 60000 (long enough for the threaded path) integrated with one operation per pass on
+ * one thread, with the fused queue on one thread and on two, for the structured (SPGMR)
+ * and the woodbury solver: every output of every run is the same double. */
+static void test_fused_kernels_bitwise(void)
+{
+  const size_t d = 60000;
+  struct ls3 q = {.d = d, .g = 0.5, .s2 = 0.25, .lam = power_law(d)};
+  struct hd_ode_system sys = ls3_system(&q);
+  double *nu0 = malloc(d * sizeof *nu0);
+  for (size_t i = 0; i < d; i++) nu0[i] = 1.0 + 0.5 * sin((double)i);
+  double tout[80];
+  size_t nout = log_grid(tout, -3, 3, 2);
+  const enum hd_linsol lss[2] = {HD_LINSOL_STRUCTURED, HD_LINSOL_WOODBURY};
+  for (int s = 0; s < 2; s++) {
+    struct rec r[3];
+    struct hd_integrate_stats st;
+    int ok = 1;
+    for (int m = 0; m < 3; m++) {
+      hd_nv_set_immediate(m == 0);
+#ifdef _OPENMP
+      omp_set_num_threads(m == 2 ? 2 : 1);
+#endif
+      ok &= run_rtol(&sys, nu0, tout, nout, lss[s], 1e-8, &r[m], &st) == 0;
+    }
+    hd_nv_set_immediate(0);
+    size_t bytes = d * nout * sizeof(double);
+    CHECK(ok && memcmp(r[0].y, r[1].y, bytes) == 0 && memcmp(r[0].y, r[2].y, bytes) == 0,
+          "LS-3 d=%zu %s: one pass per operation = fused (1 thread) = fused (2 threads), "
+          "bit for bit over %zu outputs", d, hd_linsol_name(lss[s]), nout);
+    for (int m = 0; m < 3; m++) free(r[m].y);
+  }
+#ifdef _OPENMP
+  omp_set_num_threads(omp_get_num_procs());
+#endif
+  free(nu0);
+  free(q.lam);
+}
+
 int main(void)
 {
+  test_fused_kernels_bitwise();
   test_scalar_linear();
   test_ls3_small();
   test_ls3_large();

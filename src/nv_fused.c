@@ -1,0 +1,588 @@
+/* nv_fused.c — deferred, fused and threaded N_Vector kernels for CVODE (see nv_fused.h).
+ *
+ * The distribution's libsundials builds its serial kernels as scalar loops (about 20
+ * instructions per element, measured with callgrind); these are plain loops the compiler
+ * vectorises.  Every elementwise operation is queued (struct op); reductions and every
+ * access to the data flush the queue first, so nothing can observe a stale value:
+ *   - our kernels read data with NV_DATA_S (never through the ops table), and
+ *   - every other operation of the table that touches data (N_VGetArrayPointer included,
+ *     which is how the right-hand side, the Jacobian and the linear solvers of integrate.c
+ *     and SUNDIALS' dense solver reach the data) is wrapped to flush and then call the
+ *     library's serial version.
+ * Elementwise loops are alias-safe: each z[i] depends only on the inputs' element i, so
+ * running the queue block by block gives the same bits as running it operation by
+ * operation. */
+#include "nv_fused.h"
+
+#include <math.h>
+#include <nvector/nvector_serial.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+enum {
+  MAXQ = 64,       /* queued operations before a forced flush */
+  MAXV = 16,       /* vectors per fused operation (CVODE uses at most q + 2 <= 7) */
+  BLOCK = 4096,    /* elements per block: 32 KiB of each vector, so the ~15 vectors a BDF
+                      step touches stay in L2 while the queue runs over one block; also the
+                      reduction block (fixed: sums do not depend on the number of threads) */
+};
+#define PAR_MIN ((size_t)1 << 15) /* below this a flush is not worth waking threads */
+
+enum op_kind {
+  OP_LINSUM, OP_CONST, OP_PROD, OP_DIV, OP_SCALE, OP_ABS, OP_INV, OP_ADDCONST, OP_LINCOMB,
+  OP_SCALEADDMULTI, OP_SCALEARRAY, OP_EWT
+};
+
+struct op {
+  enum op_kind kind;
+  int nvec;
+  double a, b;                 /* scalars */
+  const double *x, *y;         /* inputs */
+  double *z;                   /* output */
+  double c[MAXV];              /* coefficients, copied (CVODE reuses its arrays) */
+  const double *xs[MAXV];      /* inputs of the multi-vector operations */
+  double *zs[MAXV];            /* outputs of the multi-vector operations */
+};
+
+struct queue {
+  int n;
+  int immediate; /* run each operation as it is queued (hd_nv_set_immediate) */
+  size_t len;
+  struct op ops[MAXQ];
+};
+
+static _Thread_local struct queue tq;
+
+#define DAT(v) NV_DATA_S(v)
+#define LEN(v) ((size_t)NV_LENGTH_S(v))
+
+/* ---- running the queue ----------------------------------------------------------- */
+
+static void run_op(const struct op *o, size_t i0, size_t i1)
+{
+  const double *x = o->x, *y = o->y;
+  double *z = o->z, a = o->a, b = o->b;
+  switch (o->kind) {
+  case OP_LINSUM:
+    if (a == 1.0 && b == 1.0)
+      for (size_t i = i0; i < i1; i++) z[i] = x[i] + y[i];
+    else if (a == 1.0 && b == -1.0)
+      for (size_t i = i0; i < i1; i++) z[i] = x[i] - y[i];
+    else if (a == 1.0)
+      for (size_t i = i0; i < i1; i++) z[i] = x[i] + b * y[i];
+    else if (b == 1.0)
+      for (size_t i = i0; i < i1; i++) z[i] = a * x[i] + y[i];
+    else
+      for (size_t i = i0; i < i1; i++) z[i] = a * x[i] + b * y[i];
+    break;
+  case OP_CONST:
+    for (size_t i = i0; i < i1; i++) z[i] = a;
+    break;
+  case OP_PROD:
+    for (size_t i = i0; i < i1; i++) z[i] = x[i] * y[i];
+    break;
+  case OP_DIV:
+    for (size_t i = i0; i < i1; i++) z[i] = x[i] / y[i];
+    break;
+  case OP_SCALE:
+    if (a == 1.0) {
+      if (z != x) memcpy(z + i0, x + i0, (i1 - i0) * sizeof *z);
+    } else {
+      for (size_t i = i0; i < i1; i++) z[i] = a * x[i];
+    }
+    break;
+  case OP_ABS:
+    for (size_t i = i0; i < i1; i++) z[i] = fabs(x[i]);
+    break;
+  case OP_INV:
+    for (size_t i = i0; i < i1; i++) z[i] = 1.0 / x[i];
+    break;
+  case OP_ADDCONST:
+    for (size_t i = i0; i < i1; i++) z[i] = x[i] + b;
+    break;
+  case OP_LINCOMB: /* z may be xs[0]: each z[i] is written after every xs[j][i] is read */
+    for (size_t i = i0; i < i1; i++) {
+      double s = 0.0;
+      for (int j = 0; j < o->nvec; j++) s += o->c[j] * o->xs[j][i];
+      z[i] = s;
+    }
+    break;
+  case OP_SCALEADDMULTI: /* zs[j] = c[j] x + xs[j] */
+    for (int j = 0; j < o->nvec; j++) {
+      const double *yj = o->xs[j], cj = o->c[j];
+      double *zj = o->zs[j];
+      for (size_t i = i0; i < i1; i++) zj[i] = cj * x[i] + yj[i];
+    }
+    break;
+  case OP_SCALEARRAY: /* zs[j] = c[j] xs[j] */
+    for (int j = 0; j < o->nvec; j++) {
+      const double *xj = o->xs[j], cj = o->c[j];
+      double *zj = o->zs[j];
+      for (size_t i = i0; i < i1; i++) zj[i] = cj * xj[i];
+    }
+    break;
+  case OP_EWT: /* a = rtol, b = atol: bit-for-bit CVODE's cvEwtSetSS */
+    for (size_t i = i0; i < i1; i++) z[i] = 1.0 / (a * fabs(x[i]) + b);
+    break;
+  }
+}
+
+static void run_block(const struct queue *Q, size_t blk)
+{
+  size_t i0 = blk * BLOCK, i1 = i0 + BLOCK < Q->len ? i0 + BLOCK : Q->len;
+  for (int k = 0; k < Q->n; k++) run_op(&Q->ops[k], i0, i1);
+}
+
+void hd_nv_flush(void)
+{
+  struct queue *Q = &tq;
+  if (Q->n == 0) return;
+  size_t nb = (Q->len + BLOCK - 1) / BLOCK;
+  if (Q->len >= PAR_MIN) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+    for (size_t b = 0; b < nb; b++) run_block(Q, b);
+  } else {
+    for (size_t b = 0; b < nb; b++) run_block(Q, b);
+  }
+  Q->n = 0;
+}
+
+/* The next free slot, flushing first when the queue is full or holds other lengths. */
+static struct op *push(size_t len, enum op_kind kind)
+{
+  struct queue *Q = &tq;
+  if (Q->n == (Q->immediate ? 1 : MAXQ) || (Q->n > 0 && Q->len != len)) hd_nv_flush();
+  Q->len = len;
+  struct op *o = &Q->ops[Q->n++];
+  o->kind = kind;
+  o->nvec = 0;
+  o->a = o->b = 0.0;
+  o->x = o->y = NULL;
+  o->z = NULL;
+  return o;
+}
+
+void hd_nv_set_immediate(int on)
+{
+  hd_nv_flush();
+  tq.immediate = on;
+}
+
+/* ---- deferred elementwise operations ---------------------------------------------- */
+
+static void k_linearsum(sunrealtype a, N_Vector x, sunrealtype b, N_Vector y, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_LINSUM);
+  o->a = a, o->b = b, o->x = DAT(x), o->y = DAT(y), o->z = DAT(z);
+}
+
+static void k_const(sunrealtype c, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_CONST);
+  o->a = c, o->z = DAT(z);
+}
+
+static void k_prod(N_Vector x, N_Vector y, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_PROD);
+  o->x = DAT(x), o->y = DAT(y), o->z = DAT(z);
+}
+
+static void k_div(N_Vector x, N_Vector y, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_DIV);
+  o->x = DAT(x), o->y = DAT(y), o->z = DAT(z);
+}
+
+static void k_scale(sunrealtype c, N_Vector x, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_SCALE);
+  o->a = c, o->x = DAT(x), o->z = DAT(z);
+}
+
+static void k_abs(N_Vector x, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_ABS);
+  o->x = DAT(x), o->z = DAT(z);
+}
+
+static void k_inv(N_Vector x, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_INV);
+  o->x = DAT(x), o->z = DAT(z);
+}
+
+static void k_addconst(N_Vector x, sunrealtype b, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_ADDCONST);
+  o->b = b, o->x = DAT(x), o->z = DAT(z);
+}
+
+static int k_linearcombination(int nvec, sunrealtype *c, N_Vector *X, N_Vector z)
+{
+  if (nvec < 1) return -1;
+  if (nvec == 1) {
+    k_scale(c[0], X[0], z);
+    return 0;
+  }
+  if (nvec == 2) {
+    k_linearsum(c[0], X[0], c[1], X[1], z);
+    return 0;
+  }
+  if (nvec > MAXV) {
+    hd_nv_flush();
+    return N_VLinearCombination_Serial(nvec, c, X, z);
+  }
+  struct op *o = push(LEN(z), OP_LINCOMB);
+  o->nvec = nvec, o->z = DAT(z);
+  for (int j = 0; j < nvec; j++) o->c[j] = c[j], o->xs[j] = DAT(X[j]);
+  return 0;
+}
+
+static int k_scaleaddmulti(int nvec, sunrealtype *a, N_Vector x, N_Vector *Y, N_Vector *Z)
+{
+  if (nvec > MAXV) {
+    hd_nv_flush();
+    return N_VScaleAddMulti_Serial(nvec, a, x, Y, Z);
+  }
+  struct op *o = push(LEN(x), OP_SCALEADDMULTI);
+  o->nvec = nvec, o->x = DAT(x);
+  for (int j = 0; j < nvec; j++) o->c[j] = a[j], o->xs[j] = DAT(Y[j]), o->zs[j] = DAT(Z[j]);
+  return 0;
+}
+
+static int k_scalevectorarray(int nvec, sunrealtype *c, N_Vector *X, N_Vector *Z)
+{
+  if (nvec > MAXV) {
+    hd_nv_flush();
+    return N_VScaleVectorArray_Serial(nvec, c, X, Z);
+  }
+  struct op *o = push(LEN(X[0]), OP_SCALEARRAY);
+  o->nvec = nvec;
+  for (int j = 0; j < nvec; j++) o->c[j] = c[j], o->xs[j] = DAT(X[j]), o->zs[j] = DAT(Z[j]);
+  return 0;
+}
+
+void hd_nv_ewt(N_Vector y, N_Vector w, double rtol, double atol)
+{
+  struct op *o = push(LEN(w), OP_EWT);
+  o->a = rtol, o->b = atol, o->x = DAT(y), o->z = DAT(w);
+}
+
+/* ---- reductions: fixed blocks, summed in block order ------------------------------ */
+
+enum red_kind { RED_DOT, RED_WSQR, RED_SCALE_DOT, RED_ZERO };
+
+struct red_args {
+  const double *a, *b; /* RED_SCALE_DOT: z = a .* b, sum v .* z (v in x) */
+  double *z;
+};
+
+static double red_block(enum red_kind k, const double *x, const double *y,
+                        const struct red_args *ra, size_t i0, size_t i1)
+{
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = i0;
+  if (k == RED_SCALE_DOT) {
+    const double *a = ra->a, *b = ra->b;
+    double *z = ra->z;
+    for (; i + 4 <= i1; i += 4) {
+      double z0 = a[i] * b[i], z1 = a[i + 1] * b[i + 1];
+      double z2 = a[i + 2] * b[i + 2], z3 = a[i + 3] * b[i + 3];
+      z[i] = z0, z[i + 1] = z1, z[i + 2] = z2, z[i + 3] = z3;
+      s0 += x[i] * z0;
+      s1 += x[i + 1] * z1;
+      s2 += x[i + 2] * z2;
+      s3 += x[i + 3] * z3;
+    }
+    for (; i < i1; i++) {
+      z[i] = a[i] * b[i];
+      s0 += x[i] * z[i];
+    }
+  } else if (k == RED_ZERO) { /* 0 * x: 0 for finite x, NaN for NaN and +-Inf */
+    for (; i + 4 <= i1; i += 4) {
+      s0 += 0.0 * x[i];
+      s1 += 0.0 * x[i + 1];
+      s2 += 0.0 * x[i + 2];
+      s3 += 0.0 * x[i + 3];
+    }
+    for (; i < i1; i++) s0 += 0.0 * x[i];
+  } else if (k == RED_DOT) {
+    for (; i + 4 <= i1; i += 4) {
+      s0 += x[i] * y[i];
+      s1 += x[i + 1] * y[i + 1];
+      s2 += x[i + 2] * y[i + 2];
+      s3 += x[i + 3] * y[i + 3];
+    }
+    for (; i < i1; i++) s0 += x[i] * y[i];
+  } else {
+    for (; i + 4 <= i1; i += 4) {
+      double a = x[i] * y[i], b = x[i + 1] * y[i + 1];
+      double c = x[i + 2] * y[i + 2], d = x[i + 3] * y[i + 3];
+      s0 += a * a;
+      s1 += b * b;
+      s2 += c * c;
+      s3 += d * d;
+    }
+    for (; i < i1; i++) {
+      double a = x[i] * y[i];
+      s0 += a * a;
+    }
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* The reduction over n elements, block by block; the queued operations (if they have
+ * this length) run on each block just before it is reduced, while it is in cache. */
+static double reduce_raw(enum red_kind k, size_t n, const double *x, const double *y,
+                         const struct red_args *ra)
+{
+  struct queue *Q = &tq;
+  if (Q->n > 0 && Q->len != n) hd_nv_flush();
+  Q->len = n;
+  const size_t nb = (n + BLOCK - 1) / BLOCK;
+  if (n < PAR_MIN) {
+    double s = 0;
+    for (size_t b = 0; b < nb; b++) {
+      run_block(Q, b);
+      s += red_block(k, x, y, ra, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n);
+    }
+    Q->n = 0;
+    return s;
+  }
+  /* partial sums per block in parallel, added in block order */
+  enum { STACK_BLOCKS = 1024 };
+  double stack[STACK_BLOCKS], *part = nb <= STACK_BLOCKS ? stack : malloc(nb * sizeof *part);
+  if (!part) return NAN;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+  for (size_t b = 0; b < nb; b++) {
+    run_block(Q, b);
+    part[b] = red_block(k, x, y, ra, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n);
+  }
+  Q->n = 0;
+  double s = 0;
+  for (size_t b = 0; b < nb; b++) s += part[b];
+  if (part != stack) free(part);
+  return s;
+}
+
+static double reduce(enum red_kind k, N_Vector xv, N_Vector yv)
+{
+  return reduce_raw(k, LEN(xv), DAT(xv), DAT(yv), NULL);
+}
+
+double hd_nv_scale_dot(size_t n, const double *a, const double *b, const double *v, double *z)
+{
+  struct red_args ra = {.a = a, .b = b, .z = z};
+  return reduce_raw(RED_SCALE_DOT, n, v, NULL, &ra);
+}
+
+double *hd_nv_data(N_Vector v) { return DAT(v); }
+
+double hd_par_dot(size_t n, const double *x, const double *y)
+{
+  return reduce_raw(RED_DOT, n, x, y, NULL);
+}
+
+int hd_par_all_finite(size_t n, const double *x)
+{
+  return reduce_raw(RED_ZERO, n, x, NULL, NULL) == 0.0;
+}
+
+int hd_par_worth(size_t n) { return n >= PAR_MIN; }
+
+void hd_nv_axpy_raw(double a, const double *w, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_LINSUM);
+  o->a = 1.0, o->b = a, o->x = DAT(z), o->y = w, o->z = DAT(z);
+}
+
+static sunrealtype k_dotprod(N_Vector x, N_Vector y) { return reduce(RED_DOT, x, y); }
+
+static sunrealtype k_wsqrsum(N_Vector x, N_Vector w) { return reduce(RED_WSQR, x, w); }
+
+static sunrealtype k_wrmsnorm(N_Vector x, N_Vector w)
+{
+  return sqrt(k_wsqrsum(x, w) / (double)LEN(x));
+}
+
+static sunrealtype k_min(N_Vector x)
+{
+  hd_nv_flush();
+  const size_t n = LEN(x);
+  const double *xd = DAT(x);
+  double m = n ? xd[0] : 1.7976931348623157e308;
+  for (size_t i = 1; i < n; i++) m = xd[i] < m ? xd[i] : m;
+  return m;
+}
+
+/* ---- the library's other operations, behind a flush ----------------------------- */
+
+static realtype *f_getarraypointer(N_Vector v)
+{
+  hd_nv_flush();
+  return N_VGetArrayPointer_Serial(v);
+}
+static void f_setarraypointer(realtype *d, N_Vector v)
+{
+  hd_nv_flush();
+  N_VSetArrayPointer_Serial(d, v);
+}
+static void f_destroy(N_Vector v)
+{
+  hd_nv_flush();
+  N_VDestroy_Serial(v);
+}
+static realtype f_maxnorm(N_Vector x)
+{
+  hd_nv_flush();
+  return N_VMaxNorm_Serial(x);
+}
+static realtype f_wrmsnormmask(N_Vector x, N_Vector w, N_Vector id)
+{
+  hd_nv_flush();
+  return N_VWrmsNormMask_Serial(x, w, id);
+}
+static void f_compare(realtype c, N_Vector x, N_Vector z)
+{
+  hd_nv_flush();
+  N_VCompare_Serial(c, x, z);
+}
+static booleantype f_invtest(N_Vector x, N_Vector z)
+{
+  hd_nv_flush();
+  return N_VInvTest_Serial(x, z);
+}
+static booleantype f_constrmask(N_Vector c, N_Vector x, N_Vector m)
+{
+  hd_nv_flush();
+  return N_VConstrMask_Serial(c, x, m);
+}
+static realtype f_minquotient(N_Vector num, N_Vector den)
+{
+  hd_nv_flush();
+  return N_VMinQuotient_Serial(num, den);
+}
+static int f_dotprodmulti(int nvec, N_Vector x, N_Vector *Y, realtype *d)
+{
+  hd_nv_flush();
+  return N_VDotProdMulti_Serial(nvec, x, Y, d);
+}
+static int f_linearsumvectorarray(int nvec, realtype a, N_Vector *X, realtype b, N_Vector *Y,
+                                  N_Vector *Z)
+{
+  hd_nv_flush();
+  return N_VLinearSumVectorArray_Serial(nvec, a, X, b, Y, Z);
+}
+static int f_constvectorarray(int nvec, realtype c, N_Vector *Z)
+{
+  hd_nv_flush();
+  return N_VConstVectorArray_Serial(nvec, c, Z);
+}
+static int f_wrmsnormvectorarray(int nvec, N_Vector *X, N_Vector *W, realtype *m)
+{
+  hd_nv_flush();
+  return N_VWrmsNormVectorArray_Serial(nvec, X, W, m);
+}
+static int f_wrmsnormmaskvectorarray(int nvec, N_Vector *X, N_Vector *W, N_Vector id,
+                                     realtype *m)
+{
+  hd_nv_flush();
+  return N_VWrmsNormMaskVectorArray_Serial(nvec, X, W, id, m);
+}
+static int f_scaleaddmultivectorarray(int nvec, int nsum, realtype *a, N_Vector *X,
+                                      N_Vector **Y, N_Vector **Z)
+{
+  hd_nv_flush();
+  return N_VScaleAddMultiVectorArray_Serial(nvec, nsum, a, X, Y, Z);
+}
+static int f_linearcombinationvectorarray(int nvec, int nsum, realtype *c, N_Vector **X,
+                                          N_Vector *Z)
+{
+  hd_nv_flush();
+  return N_VLinearCombinationVectorArray_Serial(nvec, nsum, c, X, Z);
+}
+static realtype f_wsqrsummasklocal(N_Vector x, N_Vector w, N_Vector id)
+{
+  hd_nv_flush();
+  return N_VWSqrSumMaskLocal_Serial(x, w, id);
+}
+static int f_bufpack(N_Vector x, void *buf)
+{
+  hd_nv_flush();
+  return N_VBufPack_Serial(x, buf);
+}
+static int f_bufunpack(N_Vector x, void *buf)
+{
+  hd_nv_flush();
+  return N_VBufUnpack_Serial(x, buf);
+}
+static void f_print(N_Vector v)
+{
+  hd_nv_flush();
+  N_VPrint_Serial(v);
+}
+static void f_printfile(N_Vector v, FILE *f)
+{
+  hd_nv_flush();
+  N_VPrintFile_Serial(v, f);
+}
+
+void hd_nv_install(N_Vector v)
+{
+  struct _generic_N_Vector_Ops *o = v->ops;
+  /* deferred */
+  o->nvlinearsum = k_linearsum;
+  o->nvconst = k_const;
+  o->nvprod = k_prod;
+  o->nvdiv = k_div;
+  o->nvscale = k_scale;
+  o->nvabs = k_abs;
+  o->nvinv = k_inv;
+  o->nvaddconst = k_addconst;
+  o->nvlinearcombination = k_linearcombination;
+  o->nvscaleaddmulti = k_scaleaddmulti;
+  o->nvscalevectorarray = k_scalevectorarray;
+  /* reductions */
+  o->nvdotprod = k_dotprod;
+  o->nvdotprodlocal = k_dotprod;
+  o->nvwrmsnorm = k_wrmsnorm;
+  o->nvwsqrsumlocal = k_wsqrsum;
+  o->nvmin = k_min;
+  o->nvminlocal = k_min;
+  /* everything else that touches data flushes first */
+  o->nvgetarraypointer = f_getarraypointer;
+  o->nvsetarraypointer = f_setarraypointer;
+  o->nvdestroy = f_destroy;
+  o->nvmaxnorm = f_maxnorm;
+  o->nvmaxnormlocal = f_maxnorm;
+  o->nvwrmsnormmask = f_wrmsnormmask;
+  o->nvcompare = f_compare;
+  o->nvinvtest = f_invtest;
+  o->nvinvtestlocal = f_invtest;
+  o->nvconstrmask = f_constrmask;
+  o->nvconstrmasklocal = f_constrmask;
+  o->nvminquotient = f_minquotient;
+  o->nvminquotientlocal = f_minquotient;
+  o->nvdotprodmulti = f_dotprodmulti;
+  o->nvdotprodmultilocal = f_dotprodmulti;
+  o->nvlinearsumvectorarray = f_linearsumvectorarray;
+  o->nvconstvectorarray = f_constvectorarray;
+  o->nvwrmsnormvectorarray = f_wrmsnormvectorarray;
+  o->nvwrmsnormmaskvectorarray = f_wrmsnormmaskvectorarray;
+  o->nvscaleaddmultivectorarray = f_scaleaddmultivectorarray;
+  o->nvlinearcombinationvectorarray = f_linearcombinationvectorarray;
+  o->nvwsqrsummasklocal = f_wsqrsummasklocal;
+  o->nvbufpack = f_bufpack;
+  o->nvbufunpack = f_bufunpack;
+  o->nvprint = f_print;
+  o->nvprintfile = f_printfile;
+}
