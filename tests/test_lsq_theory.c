@@ -218,13 +218,8 @@ static void file_spectrum(void)
   struct hd_session *b = tl_session(base, 500, "file", 0.5, "aligned", extra, 0.8, 0.0, "", 3.0,
                                     "ode", 1e-10, "auto", "linear(0.5, 3, 6)");
   struct hd_output_grid g;
-  tl_grid(a, &g);
   struct hd_theory_result ta, tb;
-  tl_theory(a, &g, -1, &ta);
-  tl_theory(b, &g, -1, &tb);
-  double worst = 0;
-  for (size_t i = 0; i < ta.n_obs * g.n; i++)
-    worst = fmax(worst, fabs(ta.values[i] - tb.values[i]) / fabs(ta.values[i]));
+  double worst = tl_theory_maxrel(b, a, &g, &tb, &ta);
   tl_check(worst < 1e-13, "spectrum from a text file reproduces the generated one (%.1e)", worst);
   remove(path);
   hd_theory_result_free(&ta);
@@ -280,13 +275,8 @@ static void mean_free_ode(const char *problem, const char *extra)
   struct hd_session *a = tl_session(model, problem, "0", extra);
   struct hd_session *b = tl_session(model, problem, "1e-300", extra);
   struct hd_output_grid g;
-  tl_grid(a, &g);
   struct hd_theory_result ta, tb;
-  tl_theory(a, &g, -1, &ta);
-  tl_theory(b, &g, -1, &tb);
-  double worst = 0;
-  for (size_t k = 0; k < ta.n_obs * g.n; k++)
-    worst = fmax(worst, fabs(ta.values[k] - tb.values[k]) / fabs(tb.values[k]));
+  double worst = tl_theory_maxrel(a, b, &g, &ta, &tb);
   tl_check(ta.dimension == 3000 && tb.dimension == 6000 && worst < 1e-8,
            "%s%s: ridge 0 ODE (state %zu, a only) = full ODE (state %zu) to %.2e (< 1e-8)",
            problem, extra[0] ? " with clipping, noise, batch" : "", ta.dimension,

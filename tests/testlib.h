@@ -79,6 +79,21 @@ static void tl_theory(struct hd_session *s, const struct hd_output_grid *g, int 
   }
 }
 
+/* Builds the grid of a and runs both sessions' theories on it (results left in ta, tb);
+ * returns the largest |a - b| / |b| over every observable and time. */
+static inline double tl_theory_maxrel(struct hd_session *a, struct hd_session *b,
+                                      struct hd_output_grid *g, struct hd_theory_result *ta,
+                                      struct hd_theory_result *tb)
+{
+  tl_grid(a, g);
+  tl_theory(a, g, -1, ta);
+  tl_theory(b, g, -1, tb);
+  double worst = 0;
+  for (size_t k = 0; k < ta->n_obs * g->n; k++)
+    worst = fmax(worst, fabs(ta->values[k] - tb->values[k]) / fabs(tb->values[k]));
+  return worst;
+}
+
 /* The theory-vs-simulation bound of the tests on the least-squares path: the Monte Carlo
  * mean differs from the ODE by its sampling error (the run-to-run s.e.) and by the exact
  * finite-d bias (NS-2 recursion minus ODE, O(1/d)); at every output time t > 0 and for
