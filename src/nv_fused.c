@@ -57,6 +57,17 @@ struct queue {
 
 static _Thread_local struct queue tq;
 
+/* Every loop below is elementwise: z[i] depends on the inputs at i only, so it vectorises
+ * even when z is one of the inputs (the in-place updates CVODE is made of).  The compiler
+ * cannot see that and would fall back to scalar code for z == x; this says so. */
+#if defined(__clang__)
+#define ELEMENTWISE _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define ELEMENTWISE _Pragma("GCC ivdep")
+#else
+#define ELEMENTWISE
+#endif
+
 #define DAT(v) NV_DATA_S(v)
 #define LEN(v) ((size_t)NV_LENGTH_S(v))
 
@@ -68,43 +79,57 @@ static void run_op(const struct op *o, size_t i0, size_t i1)
   double *z = o->z, a = o->a, b = o->b;
   switch (o->kind) {
   case OP_LINSUM:
-    if (a == 1.0 && b == 1.0)
+    if (a == 1.0 && b == 1.0) {
+      ELEMENTWISE
       for (size_t i = i0; i < i1; i++) z[i] = x[i] + y[i];
-    else if (a == 1.0 && b == -1.0)
+    } else if (a == 1.0 && b == -1.0) {
+      ELEMENTWISE
       for (size_t i = i0; i < i1; i++) z[i] = x[i] - y[i];
-    else if (a == 1.0)
+    } else if (a == 1.0) {
+      ELEMENTWISE
       for (size_t i = i0; i < i1; i++) z[i] = x[i] + b * y[i];
-    else if (b == 1.0)
+    } else if (b == 1.0) {
+      ELEMENTWISE
       for (size_t i = i0; i < i1; i++) z[i] = a * x[i] + y[i];
-    else
+    } else {
+      ELEMENTWISE
       for (size_t i = i0; i < i1; i++) z[i] = a * x[i] + b * y[i];
+    }
     break;
   case OP_CONST:
+    ELEMENTWISE
     for (size_t i = i0; i < i1; i++) z[i] = a;
     break;
   case OP_PROD:
+    ELEMENTWISE
     for (size_t i = i0; i < i1; i++) z[i] = x[i] * y[i];
     break;
   case OP_DIV:
+    ELEMENTWISE
     for (size_t i = i0; i < i1; i++) z[i] = x[i] / y[i];
     break;
   case OP_SCALE:
     if (a == 1.0) {
       if (z != x) memcpy(z + i0, x + i0, (i1 - i0) * sizeof *z);
     } else {
+      ELEMENTWISE
       for (size_t i = i0; i < i1; i++) z[i] = a * x[i];
     }
     break;
   case OP_ABS:
+    ELEMENTWISE
     for (size_t i = i0; i < i1; i++) z[i] = fabs(x[i]);
     break;
   case OP_INV:
+    ELEMENTWISE
     for (size_t i = i0; i < i1; i++) z[i] = 1.0 / x[i];
     break;
   case OP_ADDCONST:
+    ELEMENTWISE
     for (size_t i = i0; i < i1; i++) z[i] = x[i] + b;
     break;
   case OP_LINCOMB: /* z may be xs[0]: each z[i] is written after every xs[j][i] is read */
+    ELEMENTWISE
     for (size_t i = i0; i < i1; i++) {
       double s = 0.0;
       for (int j = 0; j < o->nvec; j++) s += o->c[j] * o->xs[j][i];
@@ -115,6 +140,7 @@ static void run_op(const struct op *o, size_t i0, size_t i1)
     for (int j = 0; j < o->nvec; j++) {
       const double *yj = o->xs[j], cj = o->c[j];
       double *zj = o->zs[j];
+      ELEMENTWISE
       for (size_t i = i0; i < i1; i++) zj[i] = cj * x[i] + yj[i];
     }
     break;
@@ -122,10 +148,12 @@ static void run_op(const struct op *o, size_t i0, size_t i1)
     for (int j = 0; j < o->nvec; j++) {
       const double *xj = o->xs[j], cj = o->c[j];
       double *zj = o->zs[j];
+      ELEMENTWISE
       for (size_t i = i0; i < i1; i++) zj[i] = cj * xj[i];
     }
     break;
   case OP_EWT: /* a = rtol, b = atol: bit-for-bit CVODE's cvEwtSetSS */
+    ELEMENTWISE
     for (size_t i = i0; i < i1; i++) z[i] = 1.0 / (a * fabs(x[i]) + b);
     break;
   }
