@@ -423,6 +423,18 @@ static int build_precond(struct driver *D, double gamma)
   return 0;
 }
 
+/* The structured Jacobian at (t, y), for either solver: 0, 1 (recoverable) or -1.  The
+ * factors built from the previous one are stale from here on. */
+static int eval_jac(struct driver *D, double t, N_Vector y)
+{
+  D->have_J = false;
+  D->built = false;
+  int rc = D->sys->jac_structured(t, N_VGetArrayPointer(y), &D->J, D->sys->params);
+  if (rc != 0) return rc > 0 ? 1 : -1;
+  D->have_J = true;
+  return 0;
+}
+
 static int psetup(sunrealtype t, N_Vector y, N_Vector fy, sunbooleantype jok,
                   sunbooleantype *jcurPtr, sunrealtype gamma, void *user)
 {
@@ -430,12 +442,8 @@ static int psetup(sunrealtype t, N_Vector y, N_Vector fy, sunbooleantype jok,
   (void)jok; /* J is O(dim) to rebuild, so a saved one is never worth reusing */
   struct driver *D = user;
   *jcurPtr = SUNTRUE;
-  D->have_J = false;
-  D->built = false;
-  int rc = D->sys->jac_structured(t, N_VGetArrayPointer(y), &D->J, D->sys->params);
-  if (rc != 0) return rc > 0 ? 1 : -1;
-  D->have_J = true;
-  return build_precond(D, gamma);
+  int rc = eval_jac(D, t, y);
+  return rc != 0 ? rc : build_precond(D, gamma);
 }
 
 
@@ -577,12 +585,7 @@ static int wb_linsys(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix A, sunboo
   (void)tmp3;
   struct driver *D = user;
   *jcur = SUNTRUE;
-  D->have_J = false;
-  D->built = false;
-  int rc = D->sys->jac_structured(t, N_VGetArrayPointer(y), &D->J, D->sys->params);
-  if (rc != 0) return rc > 0 ? 1 : -1;
-  D->have_J = true;
-  return 0;
+  return eval_jac(D, t, y);
 }
 
 /* build_precond's 0 / 1 (singular) / < 0 as SUNLinSol flags CVODE understands:
