@@ -5,7 +5,9 @@
  *   (2) ms per step of literal neuron-level GD at N = 500 (src/sim/grok_net.c, neurons);
  *   (3) ms per step of the same closure in numpy (bench/grok_closure_numpy.py via popen),
  *       measured in this run, and the ratio numpy / hdsim (spec target >= 2.5);
- *   (4) CVODE on the gradient flow over 1e5 step-units: steps, RHS evaluations,
+ *   (4) the N = infinity map in weight and in sample space (§2.4) where P < D (D = 400,
+ *       P = 150): ms per step of each;
+ *   (5) CVODE on the gradient flow over 1e5 step-units: steps, RHS evaluations,
  *       Jacobian-vector products and seconds (spec target <= 5000 RHS evaluations, <= 5 s).
  * Usage: grok_closure [--numpy SCRIPT] [--python PYTHON] [--steps K]
  * Timings are the best of 3; on a shared machine treat them as indicative. */
@@ -114,6 +116,26 @@ int main(int argc, char **argv)
            np_ms, np_ms / c_ms);
   else
     printf("  numpy closure: skipped (no python)\n");
+
+  /* the same N = infinity map in sample space where P < D (§2.4): D = 400, P = 150 */
+  double t_form[2];
+  const char *forms[2] = {"weights", "samples"};
+  for (int f = 0; f < 2; f++) {
+    char text[1024];
+    snprintf(text, sizeof text,
+             "[model]\nproblem = dmft_grokking\nseed = 3\n[data]\nD = 400\nP = 150\n"
+             "test_points = 300\n[network]\nN = 100\neps = 0.2\n[optimizer]\neta0 = 1\n"
+             "[simulation]\nenabled = false\nhorizon = 100\n"
+             "[theory]\nmethod = recursion\nclosure_form = %s\n[output]\ntimes = log(1, 100, 5)\n",
+             forms[f]);
+    struct hd_session *fs = malloc(sizeof *fs);
+    if (hd_session_from_text(fs, "bench.ini", text) != 0) exit(2);
+    t_form[f] = time_closure(fs, steps / 3 + 1);
+    hd_session_free(fs);
+    free(fs);
+  }
+  printf("N = infinity map at D = 400, P = 150: weight space %.3f ms/step, sample space %.3f "
+         "ms/step (%.1fx)\n", t_form[0], t_form[1], t_form[0] / t_form[1]);
 
   struct hd_session *ode = session("closure", "ode");
   struct hd_output_grid g;
