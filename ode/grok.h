@@ -9,7 +9,8 @@
  *                          O(P^3) per step instead of O(P D^2): for P < D
  *   ode/grok_observe.c     every observable (§1.2, §1.4) from (wbar, M, wbar0, M0)
  *   src/sim/grok_net.c     the finite-N network: neuron-level GD or the closure seeded
- *                          with the run's actual W0 (§2.1, exact at any N)
+ *                          with the run's actual W0 (§2.1, exact at any N), in weight or
+ *                          in sample space
  *   ode/grok_problem.c     parameter table, validation, data, registry entry.
  *
  * Time t is the number of GD steps (the spec's convention: gradient flow takes the step
@@ -38,7 +39,7 @@ enum grok_target { GROK_TARGET_HALF, GROK_TARGET_FULL };          /* s_y = 1 | 2
 enum grok_beta_norm { GROK_BETA_RANDOM, GROK_BETA_EXACT };
 enum grok_lr { GROK_LR_MEAN_FIELD, GROK_LR_SIGMA_SWEEP };         /* eta0 N/alpha^2 [/sigma^2] */
 enum grok_limit { GROK_LIMIT_WIDTH, GROK_LIMIT_LAZY, GROK_LIMIT_POPULATION };
-enum grok_algorithm { GROK_ALG_CLOSURE, GROK_ALG_NEURONS };
+enum grok_algorithm { GROK_ALG_CLOSURE, GROK_ALG_NEURONS, GROK_ALG_SAMPLES };
 enum grok_form { GROK_FORM_AUTO, GROK_FORM_WEIGHTS, GROK_FORM_SAMPLES };
 
 struct grok_params {
@@ -171,9 +172,9 @@ size_t grok_batch_size(const struct grok_plan *P);
  * and the theory (so the N = infinity map follows the same batches), gathered into buf. */
 struct grok_batch grok_step_batch(const struct grok_plan *P, uint64_t k, const double *f0,
                                   double *buf);
-/* The indices of those B points, in the order grok_step_batch gathers them (idx: B values;
- * perm: P doubles of scratch). */
-void grok_step_indices(const struct grok_plan *P, uint64_t k, double *perm, size_t *idx);
+/* The same points as a mask over the training set: inb[m] = 1 on them, 0 elsewhere (for
+ * minibatch SGD only; perm: P doubles of scratch). */
+void grok_step_mask(const struct grok_plan *P, uint64_t k, double *perm, double *inb);
 /* Delta_mu on the batch from (wbar, Z) (r columns); fills w->a, w->XZ, w->Delta.
  * Returns the loss mean(Delta^2) on the batch. */
 double grok_residual(const struct grok_plan *P, const struct grok_batch *b, const double *wbar,
@@ -195,6 +196,29 @@ void grok_width_rec_step(const void *plan, uint64_t k, double *state);
 void grok_width_rec_observe(const void *plan, const double *state, double *out);
 
 /* ---- ode/grok_sample.c ---- */
+/* The closure in sample space (§2.4): wbar = s wbar0 + X^T b, U = s I + X^T R X, state
+ * (b, s, R) of n = P + 1 + P^2 values (then their velocities with momentum).  What a start
+ * contributes: a0 = X wbar0 (NULL for wbar0 = 0), Gam = X Sigma0 X^T / gscale with its
+ * diagonal (at N = infinity Sigma0 = sigma^2 I: Gam = X X^T, gscale = sigma^2), and the
+ * initial predictions f0 on the training points (NULL when not centred). */
+struct grok_sample_seed {
+  const double *a0, *Gam, *Gd, *f0;
+  double gscale;
+};
+/* Scratch of one evaluation: a, Delta, inb, perm (P each), W, V (P x P), dy (n). */
+struct grok_sample_work {
+  double *a, *Delta, *inb, *perm, *W, *V, *dy;
+};
+size_t grok_sample_state_size(size_t P);
+size_t grok_sample_work_size(size_t P);
+void grok_sample_work_bind(struct grok_sample_work *w, double *buf, size_t P);
+/* Delta on every training point (fills w->a, w->Delta, w->W = K R, w->V = W Gam); returns
+ * the train loss mean(Delta^2). */
+double grok_sample_residual(const struct grok_plan *P, const struct grok_sample_seed *z,
+                            const double *y, struct grok_sample_work *w);
+/* One optimizer step k (the step's batch, weight decay, momentum) of the state y. */
+void grok_sample_step(const struct grok_plan *P, const struct grok_sample_seed *z, uint64_t k,
+                      double *y, struct grok_sample_work *w);
 /* Whether [theory] closure_form (auto: 2P <= D) puts the N = infinity closure in sample
  * space; and its set-up (the Gram matrices, once) and release. */
 bool grok_sample_chosen(const struct grok_params *p);

@@ -42,14 +42,11 @@ static void batch_perm(const struct grok_plan *P, uint64_t k, double *perm)
   }
 }
 
-void grok_step_indices(const struct grok_plan *P, uint64_t k, double *perm, size_t *idx)
+void grok_step_mask(const struct grok_plan *P, uint64_t k, double *perm, double *inb)
 {
-  if (P->B >= P->P) {
-    for (size_t i = 0; i < P->P; i++) idx[i] = i;
-    return;
-  }
+  memset(inb, 0, P->P * sizeof *inb);
   batch_perm(P, k, perm);
-  for (size_t i = 0; i < P->B; i++) idx[i] = (size_t)perm[i];
+  for (size_t i = 0; i < P->B; i++) inb[(size_t)perm[i]] = 1.0;
 }
 
 struct grok_batch grok_step_batch(const struct grok_plan *P, uint64_t k, const double *f0,

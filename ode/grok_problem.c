@@ -22,7 +22,7 @@ static const char *const targets[] = {"half", "full", NULL};
 static const char *const beta_norms[] = {"random", "exact", NULL};
 static const char *const lr_scalings[] = {"mean_field", "sigma_sweep", NULL};
 static const char *const limits[] = {"width", "lazy", "population", NULL};
-static const char *const algorithms[] = {"closure", "neurons", NULL};
+static const char *const algorithms[] = {"closure", "neurons", "samples", NULL};
 static const char *const forms[] = {"auto", "weights", "samples", NULL};
 
 static const struct hd_param grok_table[] = {
@@ -50,8 +50,9 @@ static const struct hd_param grok_table[] = {
   {"network", "center", HD_BOOL, F(center), "true", 0, 0, 0, NULL, "",
    "train the centred predictor f - f(W0) (paper App. 8.1)", "§1.1"},
   {"network", "algorithm", HD_ENUM, F(algorithm), "closure", 0, 0, 0, algorithms, "",
-   "simulation: closure (exact (wbar, Z) map seeded with the run's W0, cost 4PD min(N,D)) "
-   "or neurons (literal GD on the N x D weights, cost 4NPD)", "§2.1"},
+   "simulation: closure (exact (wbar, Z) map seeded with the run's W0, cost 4PD min(N,D)), "
+   "neurons (literal GD on the N x D weights, cost 4NPD) or samples (the same closure in "
+   "sample space, cost 4P^3 per step: for P < D)", "§2.1 §2.4"},
   {"optimizer", "eta0", HD_REAL, F(eta0), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
    "learning rate eta = eta0 N / alpha^2 (mean_field) or eta0 N / (alpha sigma)^2", "§1.1"},
   {"optimizer", "lr_scaling", HD_ENUM, F(lr_scaling), "mean_field", 0, 0, 0, lr_scalings, "",
@@ -122,6 +123,10 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "theory", "closure_form",
                     "the sample-space form is the N = infinity closure (limit = width), not "
                     "the %s limit", limits[p->limit]);
+  if (p->algorithm == GROK_ALG_SAMPLES && p->P > GROK_KERNEL_MAX_P)
+    hd_config_error(cfg, err, "network", "algorithm",
+                    "the sample-space closure keeps P x P matrices per run: P = %ld > %d (use "
+                    "closure)", p->P, GROK_KERNEL_MAX_P);
   if (p->closure_form == GROK_FORM_SAMPLES && p->P > GROK_KERNEL_MAX_P)
     hd_config_error(cfg, err, "theory", "closure_form",
                     "the sample-space form keeps P x P matrices: P = %ld > %d (use weights)",
@@ -284,7 +289,8 @@ static void *grok_plan_create(const void *params, const struct hd_run_params *ru
     return NULL;
   }
   P->sample_form = grok_sample_chosen(&P->p);
-  if (P->sample_form && grok_sample_prepare(P) != 0) {
+  bool need_samples = P->sample_form || P->p.algorithm == GROK_ALG_SAMPLES;
+  if (need_samples && grok_sample_prepare(P) != 0) {
     hd_config_error(cfg, err, "theory", "closure_form",
                     "out of memory for the sample-space closure (P = %zu)", P->P);
     grok_plan_destroy(P);

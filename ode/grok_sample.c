@@ -35,11 +35,27 @@ struct grok_sample {
   double *Kt;        /* Xt X^T (P_test x P) */
   double *xt2;       /* |x|^2 on the test points */
   double *h;         /* X beta */
-  /* scratch (theory is single-threaded) */
-  double *a, *Delta, *W, *V, *Q, *A, *KtQ, *ft, *bt, *tK, *dy, *perm;
-  size_t *idx;
-  double *inb;       /* 1 on the points of the current step, 0 elsewhere */
+  struct grok_sample_seed seed; /* the N = infinity start: wbar0 = 0, Sigma0 = sigma^2 I */
+  struct grok_sample_work w;    /* theory scratch (theory is single-threaded) */
+  double *wbuf;
+  /* observation scratch */
+  double *Q, *A, *KtQ, *ft, *bt, *tK;
 };
+
+size_t grok_sample_state_size(size_t P) { return P + 1 + P * P; }
+
+size_t grok_sample_work_size(size_t P) { return 4 * P + 2 * P * P + grok_sample_state_size(P); }
+
+void grok_sample_work_bind(struct grok_sample_work *w, double *buf, size_t P)
+{
+  w->a = buf, buf += P;
+  w->Delta = buf, buf += P;
+  w->inb = buf, buf += P;
+  w->perm = buf, buf += P;
+  w->W = buf, buf += P * P;
+  w->V = buf, buf += P * P;
+  w->dy = buf;
+}
 
 bool grok_sample_chosen(const struct grok_params *p)
 {
@@ -52,10 +68,9 @@ bool grok_sample_chosen(const struct grok_params *p)
 void grok_sample_free(struct grok_sample *S)
 {
   if (!S) return;
-  double *bufs[] = {S->K, S->Kd, S->Kt, S->xt2, S->h, S->a, S->Delta, S->W, S->V, S->Q,
-                    S->A, S->KtQ, S->ft, S->bt, S->tK, S->dy, S->perm, S->inb};
+  double *bufs[] = {S->K, S->Kd, S->Kt, S->xt2, S->h, S->wbuf, S->Q, S->A, S->KtQ, S->ft,
+                    S->bt, S->tK};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
-  free(S->idx);
   free(S);
 }
 
@@ -64,31 +79,24 @@ int grok_sample_prepare(struct grok_plan *P)
   size_t n = P->P, nt = P->Pt, D = P->D;
   struct grok_sample *S = calloc(1, sizeof *S);
   if (!S) return -1;
-  S->n = n + 1 + n * n;
+  P->smp = S;
+  S->n = grok_sample_state_size(n);
   S->K = malloc(n * n * sizeof(double));
   S->Kd = malloc(n * sizeof(double));
   S->Kt = malloc(nt * n * sizeof(double));
   S->xt2 = malloc(nt * sizeof(double));
   S->h = malloc(n * sizeof(double));
-  S->a = malloc(n * sizeof(double));
-  S->Delta = malloc(n * sizeof(double));
-  S->W = malloc(n * n * sizeof(double));
-  S->V = malloc(n * n * sizeof(double));
+  S->wbuf = malloc(grok_sample_work_size(n) * sizeof(double));
   S->Q = malloc(n * n * sizeof(double));
   S->A = malloc(n * n * sizeof(double));
   S->KtQ = malloc(nt * n * sizeof(double));
   S->ft = malloc(nt * sizeof(double));
   S->bt = malloc(nt * sizeof(double));
   S->tK = P->p.cka ? malloc(nt * nt * sizeof(double)) : NULL;
-  S->dy = malloc(S->n * sizeof(double));
-  S->perm = malloc(n * sizeof(double));
-  S->idx = malloc(n * sizeof(size_t));
-  S->inb = malloc(n * sizeof(double));
-  P->smp = S;
-  if (!S->K || !S->Kd || !S->Kt || !S->xt2 || !S->h || !S->a || !S->Delta || !S->W || !S->V ||
-      !S->Q || !S->A || !S->KtQ || !S->ft || !S->bt || (P->p.cka && !S->tK) || !S->dy ||
-      !S->perm || !S->idx || !S->inb)
+  if (!S->K || !S->Kd || !S->Kt || !S->xt2 || !S->h || !S->wbuf || !S->Q || !S->A ||
+      !S->KtQ || !S->ft || !S->bt || (P->p.cka && !S->tK))
     return -1;
+  grok_sample_work_bind(&S->w, S->wbuf, n);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)D, 1.0, P->X,
               (int)D, P->X, (int)D, 0.0, S->K, (int)n);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)n, (int)D, 1.0, P->Xt,
@@ -98,6 +106,9 @@ int grok_sample_prepare(struct grok_plan *P)
   for (size_t m = 0; m < n; m++) S->Kd[m] = S->K[m * n + m];
   for (size_t m = 0; m < nt; m++)
     S->xt2[m] = cblas_ddot((int)D, P->Xt + m * D, 1, P->Xt + m * D, 1);
+  S->seed = (struct grok_sample_seed){.a0 = NULL, .Gam = S->K, .Gd = S->Kd,
+                                      .f0 = P->p.center ? P->f0_inf : NULL,
+                                      .gscale = P->p.sigma * P->p.sigma};
   return 0;
 }
 
@@ -114,76 +125,82 @@ void grok_sample_rec_init(const void *plan, double *y)
   y[P->P] = 1.0; /* s(0) = 1: U(0) = I, b(0) = 0, R(0) = 0 */
 }
 
-/* Delta on every training point from (b, s, R); fills a, W = K R, V = W K.  Returns the
- * train loss mean(Delta^2). */
-static double sample_residual(const struct grok_plan *P, const double *y)
+double grok_sample_residual(const struct grok_plan *P, const struct grok_sample_seed *z,
+                            const double *y, struct grok_sample_work *w)
 {
-  const struct grok_sample *S = P->smp;
+  const double *K = P->smp->K;
   size_t n = P->P;
   const double *b = y, *R = y + n + 1;
   double s = y[n], al = P->p.alpha, hae = 0.5 * P->p.alpha * P->p.eps;
-  double s2 = P->p.sigma * P->p.sigma;
-  const double *f0 = P->p.center ? P->f0_inf : NULL;
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, S->K, (int)n, b, 1, 0.0, S->a,
-              1);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, S->K,
-              (int)n, R, (int)n, 0.0, S->W, (int)n);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, S->W,
-              (int)n, S->K, (int)n, 0.0, S->V, (int)n);
+  /* a = X wbar = s a0 + K b */
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, K, (int)n, b, 1, 0.0, w->a, 1);
+  if (z->a0)
+    for (size_t m = 0; m < n; m++) w->a[m] += s * z->a0[m];
+  /* W = K R, V = W Gam: |L^T U^T x_mu|^2 = s^2 Gam_mumu + 2 s V_mumu + (W Gam W^T)_mumu */
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, K, (int)n,
+              R, (int)n, 0.0, w->W, (int)n);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, w->W,
+              (int)n, z->Gam, (int)n, 0.0, w->V, (int)n);
   double loss = 0;
   for (size_t m = 0; m < n; m++) {
-    const double *Vm = S->V + m * n, *Wm = S->W + m * n;
-    double q = s * s * S->Kd[m] + 2 * s * Vm[m];
+    const double *Vm = w->V + m * n, *Wm = w->W + m * n;
+    double q = s * s * z->Gd[m] + 2 * s * Vm[m];
     for (size_t j = 0; j < n; j++) q += Vm[j] * Wm[j];
-    double d = al * S->a[m] + hae * (S->a[m] * S->a[m] + s2 * q) - (f0 ? f0[m] : 0.0) - P->y[m];
-    S->Delta[m] = d;
+    double d = al * w->a[m] + hae * (w->a[m] * w->a[m] + z->gscale * q) -
+               (z->f0 ? z->f0[m] : 0.0) - P->y[m];
+    w->Delta[m] = d;
     loss += d * d;
   }
   return loss / (double)n;
 }
 
-/* The increment (db, ds, dR) of the step, on the points where inb = 1. */
-static void sample_increment(const struct grok_plan *P, const double *y, const double *inb,
-                             double *dy)
+/* The increment (db, ds, dR) of the step, on the points where inb = 1 (all if NULL). */
+static void sample_increment(const struct grok_plan *P, const struct grok_sample_seed *z,
+                             const double *y, const double *inb, double *dy,
+                             struct grok_sample_work *w)
 {
-  const struct grok_sample *S = P->smp;
   size_t n = P->P;
   const double *b = y, *R = y + n + 1;
   double s = y[n], c = P->c, eps = P->p.eps, om = P->decay;
-  sample_residual(P, y);
+  grok_sample_residual(P, z, y, w);
   double *db = dy, *dR = dy + n + 1;
   dy[n] = -om * s;
   for (size_t m = 0; m < n; m++) {
-    double dm = inb ? inb[m] * S->Delta[m] : S->Delta[m];
-    db[m] = -c * dm * (1.0 + eps * S->a[m]) - om * b[m];
-    const double *Wm = S->W + m * n, *Rm = R + m * n;
+    double dm = inb ? inb[m] * w->Delta[m] : w->Delta[m];
+    db[m] = -c * dm * (1.0 + eps * w->a[m]) - om * b[m];
+    const double *Wm = w->W + m * n, *Rm = R + m * n;
     double *dRm = dR + m * n, k = -c * eps * dm;
     for (size_t j = 0; j < n; j++) dRm[j] = k * Wm[j] - om * Rm[j];
     dRm[m] += k * s;
   }
 }
 
+void grok_sample_step(const struct grok_plan *P, const struct grok_sample_seed *z, uint64_t k,
+                      double *y, struct grok_sample_work *w)
+{
+  const double *inb = NULL;
+  if (P->B < P->P) {
+    grok_step_mask(P, k, w->perm, w->inb);
+    inb = w->inb;
+  }
+  size_t n = grok_sample_state_size(P->P);
+  sample_increment(P, z, y, inb, w->dy, w);
+  grok_apply_step(P->p.momentum, w->dy, y, y + n, n);
+}
+
 void grok_sample_rec_step(const void *plan, uint64_t k, double *y)
 {
   const struct grok_plan *P = plan;
-  struct grok_sample *S = P->smp;
-  const double *inb = NULL;
-  if (P->B < P->P) {
-    grok_step_indices(P, k, S->perm, S->idx);
-    memset(S->inb, 0, P->P * sizeof *S->inb);
-    for (size_t i = 0; i < P->B; i++) S->inb[S->idx[i]] = 1.0;
-    inb = S->inb;
-  }
-  sample_increment(P, y, inb, S->dy);
-  grok_apply_step(P->p.momentum, S->dy, y, y + S->n, S->n);
+  grok_sample_step(P, &P->smp->seed, k, y, &P->smp->w);
 }
 
 static int sample_rhs(double t, const double *y, double *dy, void *params)
 {
   (void)t;
   const struct grok_plan *P = params;
-  sample_increment(P, y, NULL, dy);
-  for (size_t i = 0; i < P->smp->n; i++)
+  struct grok_sample *S = P->smp;
+  sample_increment(P, &S->seed, y, NULL, dy, &S->w);
+  for (size_t i = 0; i < S->n; i++)
     if (!isfinite(dy[i])) return 1; /* recoverable: CVODE retries with a smaller step */
   return 0;
 }
@@ -212,7 +229,8 @@ void grok_sample_observe(const void *plan, const double *y, double *out)
   const double *b = y, *R = y + n + 1;
   double s = y[n], sig2 = P->p.sigma * P->p.sigma, dd = (double)P->D;
   double al = P->p.alpha, hae = 0.5 * P->p.alpha * P->p.eps;
-  out[GROK_OBS_TRAIN] = sample_residual(P, y); /* also a = K b, W = K R */
+  struct grok_sample_work ws = S->w, *w = &ws; /* the plan's theory scratch */
+  out[GROK_OBS_TRAIN] = grok_sample_residual(P, &S->seed, y, w); /* also a = K b, W = K R */
 
   /* A = R K; Q = b b^T + sigma^2 (s (R + R^T) + A R^T) */
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, R,
@@ -225,19 +243,19 @@ void grok_sample_observe(const void *plan, const double *y, double *out)
 
   /* |U - I|_F^2 = D (s-1)^2 + 2 (s-1) Tr(R K) + <R K, K R>_F  (U - I = (s-1) I + X^T R X) */
   double trRK = trace(S->A, n), RKKR = 0;
-  for (size_t k = 0; k < n * n; k++) RKKR += S->A[k] * S->W[k];
-  double u2 = cblas_ddot((int)n, b, 1, S->a, 1); /* |wbar|^2 = b^T K b */
+  for (size_t k = 0; k < n * n; k++) RKKR += S->A[k] * w->W[k];
+  double u2 = cblas_ddot((int)n, b, 1, w->a, 1); /* |wbar|^2 = b^T K b */
   double move2 = u2 + sig2 * (dd * (s - 1) * (s - 1) + 2 * (s - 1) * trRK + RKKR);
 
   /* QK = Q K (into V, no longer needed): Tr(Q K) and ||X^T Q X||_F^2 = Tr(QK QK) */
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, S->Q,
-              (int)n, S->K, (int)n, 0.0, S->V, (int)n);
-  double trQK = trace(S->V, n), QKQK = 0;
+              (int)n, S->K, (int)n, 0.0, w->V, (int)n);
+  double trQK = trace(w->V, n), QKQK = 0;
   for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < n; j++) QKQK += S->V[i * n + j] * S->V[j * n + i];
+    for (size_t j = 0; j < n; j++) QKQK += w->V[i * n + j] * w->V[j * n + i];
   cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, S->Q, (int)n, S->h, 1, 0.0,
-              S->Delta, 1); /* Delta is free once the train loss is read */
-  double hQh = cblas_ddot((int)n, S->h, 1, S->Delta, 1);
+              w->Delta, 1); /* Delta is free once the train loss is read */
+  double hQh = cblas_ddot((int)n, S->h, 1, w->Delta, 1);
 
   /* M = m_iso I + X^T Q X and M' = kappa I + X^T Q X */
   double m_iso = sig2 * s * s, kappa = m_iso - (P->p.center ? sig2 : 0.0);

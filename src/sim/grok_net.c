@@ -9,6 +9,10 @@
  *   closure  the exact (wbar, Z) map of §2.1 seeded with this run's wbar0 and
  *            Sigma0 = L L^T (L = centred W0^T / sqrt(N) when N <= D, else from the
  *            eigendecomposition of Sigma0): cost 4 P D min(N, D), independent of N >= D.
+ *   samples  the same map in sample space (§2.4, ode/grok_sample.c): wbar = s wbar0 +
+ *            X^T b, Z = U L with U = s I + X^T R X; the run enters through a0 = X wbar0
+ *            and Gam = (X L)(X L)^T, so a step costs 4 P^3 whatever N and D; wbar and Z
+ *            are rebuilt (Z = s L + X^T (R X L)) only at output times.
  *
  * The test of spec §7.1 runs both on the same seed and requires agreement to 1e-12. */
 #include <cblas.h>
@@ -25,13 +29,16 @@
 struct net_state {
   double *wbar, *wbar0, *M0, *f0, *f0t, *dy; /* common */
   double *batch;                              /* minibatch gather (grok_batch_size) */
-  double *Z, *L;                              /* closure: D x r each */
-  double *vel;                                /* momentum: velocities of (wbar, Z) or W */
+  double *Z, *L;                              /* closure, samples: D x r each */
+  double *vel;                                /* momentum: velocities of (wbar, Z), W, or y */
   double *W, *W0, *H, *E;                     /* neurons: N x D, N x D, P x N, P x N */
+  double *y, *a0, *Gam, *Gd, *C, *RC;         /* samples: state, P, P x P, P, P x r, P x r */
+  struct grok_sample_work sw;                 /* samples: step scratch */
   struct grok_work w;
 };
 
 static bool neurons(const struct grok_plan *P) { return P->p.algorithm == GROK_ALG_NEURONS; }
+static bool samples(const struct grok_plan *P) { return P->p.algorithm == GROK_ALG_SAMPLES; }
 
 /* Columns of the closure's Z (the observation scratch needs r = 1 for neurons). */
 static size_t cols(const struct grok_plan *P) { return neurons(P) ? 1 : P->r; }
@@ -45,8 +52,24 @@ static size_t layout(const struct grok_plan *P, double *base, struct net_state *
   TAKE(M0, D * D);
   TAKE(f0, Pn);
   TAKE(f0t, Pt);
-  TAKE(batch, grok_batch_size(P));
-  if (neurons(P)) {
+  TAKE(batch, samples(P) ? 0 : grok_batch_size(P));
+  s->y = s->a0 = s->Gam = s->Gd = s->C = s->RC = NULL;
+  if (samples(P)) {
+    size_t n = grok_sample_state_size(Pn);
+    TAKE(Z, D * r);
+    TAKE(L, D * r);
+    TAKE(y, n);
+    TAKE(vel, P->p.momentum > 0 ? n : 0);
+    TAKE(a0, Pn);
+    TAKE(Gam, Pn * Pn);
+    TAKE(Gd, Pn);
+    TAKE(C, Pn * r);
+    TAKE(RC, Pn * r);
+    if (base) grok_sample_work_bind(&s->sw, base + k, Pn);
+    k += grok_sample_work_size(Pn);
+    s->dy = s->sw.dy;
+    s->W = s->W0 = s->H = s->E = NULL;
+  } else if (neurons(P)) {
     TAKE(W, N * D);
     TAKE(W0, N * D);
     TAKE(H, Pn * N);
@@ -128,7 +151,7 @@ void grok_sim_start(const void *plan, uint64_t run, void *state)
   for (size_t k = 0; k < N * D; k++) W0[k] *= P->p.sigma;
   moments_of(P, W0, s.wbar0, s.M0);
   memcpy(s.wbar, s.wbar0, D * sizeof *s.wbar);
-  if (P->p.momentum > 0)
+  if (P->p.momentum > 0 && !samples(P))
     memset(s.vel, 0, (neurons(P) ? N * D : D + D * P->r) * sizeof *s.vel);
 
   if (neurons(P)) {
@@ -164,6 +187,41 @@ void grok_sim_start(const void *plan, uint64_t run, void *state)
     s.f0t[m] = P->p.alpha * cblas_ddot((int)D, P->Xt + m * D, 1, s.wbar0, 1) +
                0.5 * P->p.alpha * P->p.eps * cblas_ddot((int)D, s.w.tXM + m * D, 1, P->Xt + m * D, 1);
   free(W0);
+  if (!samples(P)) return;
+  /* sample space: a0 = X wbar0, C = X L, Gam = C C^T; y = (b, s, R) = (0, 1, 0) */
+  size_t ns = grok_sample_state_size(Pn);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pn, (int)D, 1.0, P->X, (int)D, s.wbar0, 1, 0.0,
+              s.a0, 1);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)D, 1.0, P->X,
+              (int)D, s.L, (int)r, 0.0, s.C, (int)r);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Pn, (int)Pn, (int)r, 1.0, s.C,
+              (int)r, s.C, (int)r, 0.0, s.Gam, (int)Pn);
+  for (size_t m = 0; m < Pn; m++) s.Gd[m] = s.Gam[m * Pn + m];
+  memset(s.y, 0, ns * sizeof *s.y);
+  s.y[Pn] = 1.0;
+  if (P->p.momentum > 0) memset(s.vel, 0, ns * sizeof *s.vel);
+}
+
+/* This run's start as the sample-space closure sees it. */
+static struct grok_sample_seed run_seed(const struct grok_plan *P, const struct net_state *s)
+{
+  return (struct grok_sample_seed){.a0 = s->a0, .Gam = s->Gam, .Gd = s->Gd,
+                                   .f0 = P->p.center ? s->f0 : NULL, .gscale = 1.0};
+}
+
+/* wbar = s wbar0 + X^T b and Z = s L + X^T (R C) from the sample-space state. */
+static void rebuild_weights(const struct grok_plan *P, struct net_state *s)
+{
+  size_t D = P->D, Pn = P->P, r = P->r;
+  const double *b = s->y, *R = s->y + Pn + 1, sc = s->y[Pn];
+  for (size_t i = 0; i < D; i++) s->wbar[i] = sc * s->wbar0[i];
+  cblas_dgemv(CblasRowMajor, CblasTrans, (int)Pn, (int)D, 1.0, P->X, (int)D, b, 1, 1.0, s->wbar,
+              1);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)Pn, 1.0, R,
+              (int)Pn, s->C, (int)r, 0.0, s->RC, (int)r);
+  for (size_t k = 0; k < D * r; k++) s->Z[k] = sc * s->L[k];
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D, (int)r, (int)Pn, 1.0, P->X,
+              (int)D, s->RC, (int)r, 1.0, s->Z, (int)r);
 }
 
 /* Delta on the batch from the neurons (H on the batch rows); returns the batch loss. */
@@ -189,6 +247,19 @@ int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, u
   layout(P, state, &s);
   size_t N = P->N, D = P->D;
   const double *f0 = P->p.center ? s.f0 : NULL;
+  if (samples(P)) {
+    struct grok_sample_seed z = run_seed(P, &s);
+    for (uint64_t k = k0; k < k1; k++) {
+      grok_sample_step(P, &z, k, s.y, &s.sw);
+      double check = 0;
+      for (size_t i = 0; i <= P->P; i++) check += s.sw.dy[i];
+      if (!isfinite(check)) {
+        *bad_step = k;
+        return 1;
+      }
+    }
+    return 0;
+  }
   for (uint64_t k = k0; k < k1; k++) {
     struct grok_batch b = grok_step_batch(P, k, f0, s.batch);
     double check = 0;
@@ -239,6 +310,7 @@ void grok_sim_observe(const void *plan, const void *state, double *out)
     move2 /= (double)N;
   } else {
     size_t r = P->r;
+    if (samples(P)) rebuild_weights(P, &s);
     out[GROK_OBS_TRAIN] = grok_residual(P, &all, s.wbar, s.Z, r, &s.w);
     grok_moment(D, s.wbar, s.Z, r, s.w.M);
     /* |W - W0|^2 / N = |wbar - wbar0|^2 + ||Z - L||_F^2 (w_i - w_i0 = wbar - wbar0 + (U - I) delta_i) */
