@@ -44,19 +44,10 @@ static void closure_vs_neurons(long N, const char *center, double alpha, long ba
   run_mc(b, &g, &mb);
   const struct hd_observable *obs;
   size_t O = a->pb->observables(a->plan, &obs);
-  double worst = 0;
-  size_t wo = 0;
   /* relative to each observable's largest value over the run: quantities that start at
    * exactly 0 (overlap, lin, relchange at t = 0) are compared at their own scale */
-  size_t n = ma.runs * g.n;
-  for (size_t o = 0; o < O; o++) {
-    double scale = 0;
-    for (size_t k = 0; k < n; k++) scale = fmax(scale, fabs(mb.values[o * n + k]));
-    for (size_t k = 0; k < n; k++) {
-      double rel = fabs(ma.values[o * n + k] - mb.values[o * n + k]) / scale;
-      if (!(rel <= worst)) worst = rel, wo = o;
-    }
-  }
+  size_t wo, n = ma.runs * g.n;
+  double worst = tl_max_scaled_diff(ma.values, mb.values, mb.values, O, n, &wo);
   /* the train loss must actually move, or agreement would be vacuous */
   double t0 = ma.values[0], tend = ma.values[g.n - 1];
   tl_check(worst <= 1e-12 && tend < 0.9 * t0,

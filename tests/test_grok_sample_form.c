@@ -57,20 +57,9 @@ static double compare_forms(const struct cfg *c, char *worst_name, size_t name_l
   tl_theory(s, &g, -1, &ts);
   const struct hd_observable *obs;
   size_t O = w->pb->observables(w->plan, &obs), T = g.n;
-  double worst = 0;
-  worst_name[0] = '\0';
-  for (size_t o = 0; o < O; o++) {
-    double scale = 0;
-    for (size_t j = 0; j < T; j++) scale = fmax(scale, fabs(tw.values[o * T + j]));
-    if (scale == 0) continue;
-    for (size_t j = 0; j < T; j++) {
-      double rel = fabs(tw.values[o * T + j] - ts.values[o * T + j]) / scale;
-      if (!(rel <= worst)) {
-        worst = rel;
-        snprintf(worst_name, name_len, "%s", obs[o].name); /* the session is freed below */
-      }
-    }
-  }
+  size_t wo;
+  double worst = tl_max_scaled_diff(tw.values, ts.values, tw.values, O, T, &wo);
+  snprintf(worst_name, name_len, "%s", obs[wo].name); /* the session is freed below */
   *moved = tw.values[GROK_OBS_TRAIN * T + T - 1] / tw.values[GROK_OBS_TRAIN * T];
   hd_theory_result_free(&tw);
   hd_theory_result_free(&ts);
@@ -184,20 +173,10 @@ static void sim_forms(long N, const char *center, long batch, double wd, double 
   hd_mc_run(b->pb, b->plan, &g, b->run.runs, b->run.threads, b->run.divergence, 1, &mb);
   const struct hd_observable *obs;
   size_t O = a->pb->observables(a->plan, &obs), n = ma.runs * g.n;
-  double worst = 0;
-  char name[64] = "";
-  for (size_t o = 0; o < O; o++) {
-    double scale = 0;
-    for (size_t k = 0; k < n; k++) scale = fmax(scale, fabs(ma.values[o * n + k]));
-    if (scale == 0) continue;
-    for (size_t k = 0; k < n; k++) {
-      double rel = fabs(ma.values[o * n + k] - mb.values[o * n + k]) / scale;
-      if (!(rel <= worst)) {
-        worst = rel;
-        snprintf(name, sizeof name, "%s", obs[o].name);
-      }
-    }
-  }
+  size_t wo;
+  double worst = tl_max_scaled_diff(ma.values, mb.values, ma.values, O, n, &wo);
+  char name[64];
+  snprintf(name, sizeof name, "%s", obs[wo].name);
   double moved = ma.values[g.n - 1] / ma.values[0];
   tl_check(worst <= 1e-10 && moved < 0.5,
            "networks N = %ld (%s), center = %s%s: samples = closure, max diff / scale %.2e "

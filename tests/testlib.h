@@ -79,6 +79,27 @@ static void tl_theory(struct hd_session *s, const struct hd_output_grid *g, int 
   }
 }
 
+/* Largest |a - b| over O observables of n values each ([obs][n] layout), relative to each
+ * observable's largest |ref| (ref: a or b), so that quantities starting at exactly 0 are
+ * compared at their own scale; *worst_obs gets the observable (an all-zero one is
+ * skipped). */
+static inline double tl_max_scaled_diff(const double *a, const double *b, const double *ref,
+                                        size_t O, size_t n, size_t *worst_obs)
+{
+  double worst = 0;
+  *worst_obs = 0;
+  for (size_t o = 0; o < O; o++) {
+    double scale = 0;
+    for (size_t k = 0; k < n; k++) scale = fmax(scale, fabs(ref[o * n + k]));
+    if (scale == 0) continue;
+    for (size_t k = 0; k < n; k++) {
+      double rel = fabs(a[o * n + k] - b[o * n + k]) / scale;
+      if (!(rel <= worst)) worst = rel, *worst_obs = o;
+    }
+  }
+  return worst;
+}
+
 /* Builds the grid of a and runs both sessions' theories on it (results left in ta, tb);
  * returns the largest |a - b| / |b| over every observable and time. */
 static inline double tl_theory_maxrel(struct hd_session *a, struct hd_session *b,
