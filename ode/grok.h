@@ -163,6 +163,9 @@ void grok_observe_summary(const struct grok_plan *P, const struct grok_summary *
 double grok_test_mse(const struct grok_plan *P, const double *f);
 
 /* ---- ode/grok_closure.c ---- */
+/* A gradient-flow right-hand side's status for CVODE: 0, or 1 (recoverable: it retries
+ * with a smaller step) when an increment is not finite. */
+int grok_rhs_status(const double *dy, size_t n);
 /* The full training set (f0: the initial predictions, NULL when not centred). */
 struct grok_batch grok_full_batch(const struct grok_plan *P, const double *f0);
 /* Doubles of scratch a minibatch gather needs (0 for full batch). */

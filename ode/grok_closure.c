@@ -149,6 +149,13 @@ void grok_width_rec_init(const void *plan, double *y)
   for (size_t i = 0; i < D; i++) y[D + i * D + i] = P->p.sigma; /* Z(0) = L = sigma I */
 }
 
+int grok_rhs_status(const double *dy, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(dy[i])) return 1;
+  return 0;
+}
+
 static int width_rhs(double t, const double *y, double *dy, void *params)
 {
   (void)t;
@@ -156,9 +163,7 @@ static int width_rhs(double t, const double *y, double *dy, void *params)
   size_t D = P->D;
   struct grok_batch b = grok_full_batch(P, P->p.center ? P->f0_inf : NULL);
   grok_closure_rhs(P, &b, y, y + D, D, dy, dy + D, &P->tw);
-  for (size_t i = 0; i < D + D * D; i++)
-    if (!isfinite(dy[i])) return 1; /* recoverable: CVODE retries with a smaller step */
-  return 0;
+  return grok_rhs_status(dy, D + D * D);
 }
 
 int grok_width_ode(void *plan, struct hd_ode_system *sys, double *y0)

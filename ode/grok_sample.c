@@ -200,9 +200,7 @@ static int sample_rhs(double t, const double *y, double *dy, void *params)
   const struct grok_plan *P = params;
   struct grok_sample *S = P->smp;
   sample_increment(P, &S->seed, y, NULL, dy, &S->w);
-  for (size_t i = 0; i < S->n; i++)
-    if (!isfinite(dy[i])) return 1; /* recoverable: CVODE retries with a smaller step */
-  return 0;
+  return grok_rhs_status(dy, S->n);
 }
 
 int grok_sample_ode(void *plan, struct hd_ode_system *sys, double *y0)

@@ -14,7 +14,6 @@
  * no clipping, the arithmetic is exactly the streaming least-squares one.
  */
 #include <math.h>
-#include <stdlib.h>
 #include <stdbool.h>
 
 #include "lsq.h"
@@ -38,7 +37,7 @@ static inline double a_at(const double *y, size_t g, size_t stride)
 static double risk_strided(const struct lsq_plan *P, const double *y, size_t stride)
 {
   double s = 0;
-  for (size_t g = 0; g < P->n_groups; g++) s += P->g_weight[g] * P->g_lambda[g] * a_at(y, g, stride);
+  for (size_t g = 0; g < P->n_groups; g++) s += P->g_wl[g] * a_at(y, g, stride);
   return 0.5 * (s + P->p.label_noise * P->p.label_noise);
 }
 
@@ -161,7 +160,7 @@ static int lsq_jac_a(double t, const double *y, struct hd_sjac *J, void *params)
     double lam = P->g_lambda[g];
     J->blocks[g] = -2 * gamma * mc * lam;
     J->U[g] = -2 * gamma * lam * y[g] * dmc + gamma * gamma * lam * dS;
-    J->V[g] = 0.5 * P->g_weight[g] * lam;
+    J->V[g] = 0.5 * P->g_wl[g];
   }
   return 0;
 }
@@ -174,19 +173,14 @@ size_t lsq_ode_dimension(const void *plan)
 
 /* Initial values: theta_0 = 0 gives mu_i(0) = -p_i, nu_i(0) = p_i^2, so b = -c, a = c;
  * a random start adds sigma_0^2 to nu_i(0). */
-static void lsq_initial(const struct lsq_plan *P, double *y0)
+static void lsq_initial(const struct lsq_plan *P, double *y0, size_t stride)
 {
-  if (P->p.init == LSQ_INIT_FIXED) { /* a fixed theta_0: b = <p mu(0)>, a = <mu(0)^2> */
-    for (size_t g = 0; g < P->n_groups; g++) {
-      y0[2 * g] = P->g_m0p[g];
-      y0[2 * g + 1] = P->g_m00[g];
-    }
-    return;
-  }
   double s0 = P->p.init == LSQ_INIT_RANDOM ? P->p.init_scale * P->p.init_scale : 0.0;
   for (size_t g = 0; g < P->n_groups; g++) {
-    y0[2 * g] = -P->g_c[g];
-    y0[2 * g + 1] = P->g_c[g] + s0;
+    bool fixed = P->p.init == LSQ_INIT_FIXED; /* a fixed theta_0: b = <p mu(0)>, a = <mu(0)^2> */
+    double b = fixed ? P->g_m0p[g] : -P->g_c[g], a = fixed ? P->g_m00[g] : P->g_c[g] + s0;
+    if (stride == 2) y0[2 * g] = b;
+    y0[stride * g + stride - 1] = a;
   }
 }
 
@@ -202,15 +196,7 @@ int lsq_ode(void *plan, struct hd_ode_system *sys, double *y0)
   sys->breakpoints = P->n_breakpoints ? P->breakpoints : NULL;
   sys->n_breakpoints = P->n_breakpoints;
   sys->params = P;
-  if (!compact) {
-    lsq_initial(P, y0);
-    return 0;
-  }
-  double *full = malloc(2 * P->n_groups * sizeof *full);
-  if (!full) return -1;
-  lsq_initial(P, full);
-  for (size_t g = 0; g < P->n_groups; g++) y0[g] = full[2 * g + 1];
-  free(full);
+  lsq_initial(P, y0, compact ? 1 : 2);
   return 0;
 }
 
@@ -237,4 +223,4 @@ void lsq_observe_groups(const void *plan, double t, const double *y, double *out
 }
 
 /* The recursion's state is (b_g, a_g), the ODE's full layout. */
-void lsq_recursion_init(const void *plan, double *state) { lsq_initial(plan, state); }
+void lsq_recursion_init(const void *plan, double *state) { lsq_initial(plan, state, 2); }
