@@ -10,7 +10,8 @@
  *   (5) CVODE on the gradient flow over 1e5 step-units: steps, RHS evaluations,
  *       Jacobian-vector products and seconds (spec target <= 5000 RHS evaluations, <= 5 s).
  * Usage: grok_closure [--numpy SCRIPT] [--python PYTHON] [--steps K]
- * Timings are the best of 3; on a shared machine treat them as indicative. */
+ * Timings are the best of 3; hdsim and numpy alternate over 3 rounds and each side reports
+ * its best, so both are read in the machine's better stretches. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,9 +105,22 @@ int main(int argc, char **argv)
   }
   struct hd_session *rec = session("closure", "recursion");
   struct hd_session *neu = session("neurons", "recursion");
-  double c_ms = time_closure(rec, steps), n_ms = time_neurons(neu, steps / 3 + 1);
-  double np_ms = numpy_ms(python, script, steps);
-  printf("grokking closure, D = 100, P = 550 (Fig. 1), best of 3 x %d steps\n", steps);
+  /* Alternating rounds, best of each side: on this 2-vCPU machine whole seconds pass in
+   * which two threads get one core's flops, and a single back-to-back pair can straddle
+   * such a stretch (seen: 0.30 and 0.52 ms for the same binary, numpy 0.7 and 1.4). */
+  double c_ms = 1e30, np_ms = 1e30, n_ms = time_neurons(neu, steps / 3 + 1);
+  char rounds[256] = "";
+  for (int k = 0; k < 3; k++) {
+    double c = time_closure(rec, steps), np = numpy_ms(python, script, steps);
+    c_ms = c < c_ms ? c : c_ms;
+    if (np > 0 && np < np_ms) np_ms = np;
+    size_t used = strlen(rounds);
+    snprintf(rounds + used, sizeof rounds - used, " %.3f/%.3f", c, np);
+  }
+  if (np_ms >= 1e30) np_ms = 0;
+  printf("grokking closure, D = 100, P = 550 (Fig. 1), best of 3 x %d steps in 3 rounds\n",
+         steps);
+  printf("  rounds, hdsim/numpy ms per step:%s\n", rounds);
   printf("  hdsim closure (N = inf)         %8.3f ms/step   (%.1f s per 1e5 steps)\n", c_ms,
          c_ms * 100);
   printf("  hdsim neuron-level GD, N = 500  %8.3f ms/step   (ratio to closure %.2f)\n", n_ms,

@@ -81,7 +81,16 @@ struct grok_work {
   double *tXM;   /* P_test x D */
   double *tK;    /* P_test x P_test (CKA only) */
   double *tv2;   /* max(P, P_test) */
+  /* the blocked increment (grok_closure_blocked.c), when it pays for this P, D, r */
+  size_t blocks;  /* 0: the plain form; else blocks of the full batch */
+  bool parallel;  /* share the blocks among OpenMP threads (theory; not inside a run) */
+  double *XT;     /* P x D: X T */
+  double *Xs;     /* P x D: rows scaled by sqrt|Delta|, split by sign */
+  double *part;   /* blocks x D x D: partial M, then partial G */
+  double *gpart;  /* blocks x D: partial g */
 };
+
+enum { GROK_MAX_BLOCKS = 8 };
 
 struct grok_plan {
   struct grok_params p;
@@ -103,7 +112,8 @@ struct grok_plan {
   double *M0_inf, *zero_D; /* sigma^2 I (D x D) and 0 (D) */
   /* lazy limit (§2.5): K0 = V diag(lam) V^T, yhat = V^T y, K0 at (test, train) points */
   double *K0, *V, *lam, *yhat;
-  /* theory scratch (single-threaded): observables, and the increment (D + D^2) */
+  /* theory scratch (one theory at a time; the blocked increment may share its blocks
+   * among threads): observables, and the increment (D + D^2) */
   struct grok_work tw;
   double *tw_buf, *tdy;
   double *tbatch;        /* theory's batch gather: grok_batch_size(P) doubles */
@@ -186,6 +196,19 @@ double grok_residual(const struct grok_plan *P, const struct grok_batch *b, cons
 void grok_closure_rhs(const struct grok_plan *P, const struct grok_batch *b, const double *wbar,
                       const double *Z, size_t r, double *dwbar, double *dZ,
                       struct grok_work *w);
+/* ---- ode/grok_closure_blocked.c ---- */
+/* Blocks of an n-row batch: a power of two, >= 256 rows each, <= GROK_MAX_BLOCKS. */
+size_t grok_blocks(size_t n);
+/* Whether the blocked form (2 n D^2 + 3 D^2 r flops) beats the plain one (4 n D r). */
+bool grok_blocked_pays(size_t n, size_t D, size_t r);
+/* Its scratch for batches of up to n rows (0 when it does not pay), and the binding. */
+size_t grok_blocked_size(size_t n, size_t D, size_t r);
+void grok_blocked_bind(struct grok_work *w, double *buf, size_t n, size_t D, size_t r);
+/* The same increment as grok_closure_rhs (to rounding), through M = Z Z^T, a dtrmm and a
+ * sign-split dsyrk; w must have been bound with the blocked scratch. */
+void grok_closure_rhs_blocked(const struct grok_plan *P, const struct grok_batch *b,
+                              const double *wbar, const double *Z, size_t r, double *dwbar,
+                              double *dZ, struct grok_work *w);
 /* M = wbar wbar^T + Z Z^T. */
 void grok_moment(size_t D, const double *wbar, const double *Z, size_t r, double *M);
 /* One optimizer step from the GD increment inc (n values): x += inc, or with momentum

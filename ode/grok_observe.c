@@ -13,7 +13,8 @@
 size_t grok_work_size(size_t P, size_t Pt, size_t D, size_t r, bool cka)
 {
   size_t big = P > Pt ? P : Pt;
-  return 3 * P + 2 * P * r + 2 * D * D + D + Pt * D + (cka ? Pt * Pt : 0) + big;
+  return 3 * P + 2 * P * r + 2 * D * D + D + Pt * D + (cka ? Pt * Pt : 0) + big +
+         grok_blocked_size(P, D, r);
 }
 
 void grok_work_bind(struct grok_work *w, double *buf, size_t P, size_t Pt, size_t D, size_t r,
@@ -30,8 +31,9 @@ void grok_work_bind(struct grok_work *w, double *buf, size_t P, size_t Pt, size_
   w->tv = buf, buf += D;
   w->tXM = buf, buf += Pt * D;
   w->tK = cka ? buf : NULL, buf += cka ? Pt * Pt : 0;
-  w->tv2 = buf;
-  (void)big;
+  w->tv2 = buf, buf += big;
+  w->parallel = false;
+  grok_blocked_bind(w, buf, P, D, r);
 }
 
 static void set(struct hd_observable *o, const char *name, const char *desc, int lx, int ly)

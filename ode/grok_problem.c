@@ -299,6 +299,7 @@ static void *grok_plan_create(const void *params, const struct hd_run_params *ru
   size_t nw = grok_work_size(P->P, P->Pt, D, D, P->p.cka);
   P->tw_buf = malloc(nw * sizeof(double));
   grok_work_bind(&P->tw, P->tw_buf, P->P, P->Pt, D, D, P->p.cka);
+  P->tw.parallel = true; /* the theory runs alone: its blocks may use every core */
   P->tdy = malloc((D + D * D) * sizeof(double));
   P->tbatch = malloc((grok_batch_size(P) + 1) * sizeof(double));
   grok_observables_build(P);

@@ -15,7 +15,17 @@
  *     (eta0 = 1, P = 550, kappa = 5.5); this reduced run (D = 16, P = 88, kappa = 5.5)
  *     uses eta0 = 0.16 for the same 0.041.  The full Fig. 1 configuration is checked in
  *     the slow test grok_fig1.  At 8x the step the two must differ measurably, so the
- *     comparison can fail. */
+ *     comparison can fail.
+ *  4. the blocked increment (ode/grok_closure_blocked.c: M = Z Z^T, a dtrmm, a sign-split
+ *     dsyrk) equals the plain two-dgemm form to 1e-13 of scale, on 4 row blocks, r = D and
+ *     r < D, centred, with weight decay; it is the same bits on 1 and 2 threads, and so is
+ *     a whole N = infinity GD run that uses it. */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "grok_testlib.h"
 
 static const char *model =
@@ -203,8 +213,85 @@ static void cka_at_start(void)
   tl_session_free(s);
 }
 
+static const char *blocked_model =
+    "[model]\nproblem = dmft_grokking\nseed = 3\n"
+    "[data]\nD = 40\nP = 1100\ntest_points = 50\n"
+    "[network]\nN = 40\nalpha = 1\neps = 0.3\ncenter = true\n"
+    "[optimizer]\neta0 = 1\nweight_decay = 1e-3\n"
+    "[simulation]\nruns = 1\nhorizon = 60\n"
+    "[theory]\nmethod = recursion\n"
+    "[output]\ntimes = log(1, 60, 5)\n";
+
+static void set_threads(int n)
+{
+#ifdef _OPENMP
+  omp_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
+static void blocked_increment(void)
+{
+  struct hd_session *s = tl_session(blocked_model);
+  struct grok_plan *P = s->plan;
+  size_t D = P->D, n = P->P;
+  struct grok_batch b = grok_full_batch(P, P->f0_inf);
+  for (size_t r = D; r >= D - 5; r -= 5) {
+    struct grok_work wp, wb;
+    double *bp = malloc(grok_work_size(n, P->Pt, D, r, false) * sizeof(double));
+    double *bb = malloc(grok_work_size(n, P->Pt, D, r, false) * sizeof(double));
+    grok_work_bind(&wp, bp, n, P->Pt, D, r, false);
+    grok_work_bind(&wb, bb, n, P->Pt, D, r, false);
+    wp.blocks = 0; /* the plain form */
+    wb.parallel = true;
+    double *wbar = malloc(D * sizeof *wbar), *Z = malloc(D * r * sizeof *Z);
+    double *out[3];
+    for (int k = 0; k < 3; k++) out[k] = malloc((D + D * r) * sizeof(double));
+    for (size_t i = 0; i < D; i++) wbar[i] = 0.3 * sin(1.0 + (double)i);
+    for (size_t i = 0; i < D * r; i++) Z[i] = (i % (r + 1) == 0 ? 1.0 : 0.0) + 0.2 * cos((double)i);
+    grok_closure_rhs(P, &b, wbar, Z, r, out[0], out[0] + D, &wp);
+    set_threads(1);
+    grok_closure_rhs(P, &b, wbar, Z, r, out[1], out[1] + D, &wb);
+    set_threads(2);
+    grok_closure_rhs(P, &b, wbar, Z, r, out[2], out[2] + D, &wb);
+    double scale = 0, diff = 0;
+    for (size_t i = 0; i < D + D * r; i++) {
+      scale = fmax(scale, fabs(out[0][i]));
+      diff = fmax(diff, fabs(out[1][i] - out[0][i]));
+    }
+    tl_check(wb.blocks == 4 && diff <= 1e-13 * scale &&
+                 memcmp(out[1], out[2], (D + D * r) * sizeof(double)) == 0,
+             "blocked increment (%zu row blocks, D = %zu, r = %zu, P = %zu, centred, decay) = "
+             "plain two-dgemm form: max diff %.2e of scale %.3g (<= 1e-13); 1 and 2 threads "
+             "bit-identical", wb.blocks, D, r, n, diff, scale);
+    for (int k = 0; k < 3; k++) free(out[k]);
+    free(wbar), free(Z), free(bp), free(bb);
+  }
+  /* a whole GD run through the blocked form: the same bits on 1 and 2 threads */
+  struct hd_output_grid g;
+  tl_grid(s, &g);
+  struct hd_theory_result th[2];
+  for (int k = 0; k < 2; k++) {
+    set_threads(k + 1);
+    tl_theory(s, &g, HD_THEORY_RECURSION, &th[k]);
+  }
+  size_t O = th[0].n_obs * g.n;
+  tl_check(memcmp(th[0].values, th[1].values, O * sizeof(double)) == 0 &&
+               th[0].values[g.n - 1] < 0.9 * th[0].values[0],
+           "N = infinity GD on 4 row blocks: 1 and 2 threads give the same bits (%zu values); "
+           "train %.4g -> %.4g", O, th[0].values[0], th[0].values[g.n - 1]);
+  for (int k = 0; k < 2; k++) hd_theory_result_free(&th[k]);
+  hd_output_grid_free(&g);
+  tl_session_free(s);
+#ifdef _OPENMP
+  omp_set_num_threads(omp_get_num_procs());
+#endif
+}
+
 int main(void)
 {
+  blocked_increment();
   cka_at_start();
   closure_vs_neurons(12, "true", 1.0, 0, 0.0, 0.0);
   closure_vs_neurons(12, "false", 1.0, 0, 0.0, 0.0);
