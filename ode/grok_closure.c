@@ -17,6 +17,9 @@
 #include "grok.h"
 #include "rng.h"
 
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+
 struct grok_batch grok_full_batch(const struct grok_plan *P, const double *f0)
 {
   return (struct grok_batch){.X = P->X, .y = P->y, .f0 = f0, .n = P->P};
@@ -191,9 +194,28 @@ void grok_width_rec_step(const void *plan, uint64_t k, double *y)
   grok_apply_step(P->p.momentum, P->tdy, y, y + n, n);
 }
 
+/* While the theory's increment shares its blocks among OpenMP threads, its observables
+ * keep OpenBLAS on one thread too: after a multi-threaded call OpenBLAS's idle threads
+ * spin in sched_yield for ~0.1 s, and with an output every few steps they held a core
+ * the team needed (measured on a Fig. 3(e) point: 35 % of the time in libgomp waits,
+ * 2 threads slower than 1). */
+static int serial_blas_begin(const struct grok_plan *P)
+{
+  if (!P->tw.parallel || P->tw.blocks < 2) return 0;
+  int n = openblas_get_num_threads();
+  if (n > 1) openblas_set_num_threads(1);
+  return n;
+}
+
+static void serial_blas_end(int n)
+{
+  if (n > 1) openblas_set_num_threads(n);
+}
+
 void grok_width_rec_observe(const void *plan, const double *y, double *out)
 {
   const struct grok_plan *P = plan;
+  int blas = serial_blas_begin(P);
   size_t D = P->D;
   struct grok_work w = P->tw;
   const double *wbar = y, *Z = y + D;
@@ -209,4 +231,5 @@ void grok_width_rec_observe(const void *plan, const double *y, double *out)
     }
   grok_observe_moments(P, wbar, w.M, P->zero_D, P->M0_inf, move2,
                        P->p.center ? P->f0t_inf : NULL, &w, out);
+  serial_blas_end(blas);
 }
