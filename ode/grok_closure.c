@@ -15,10 +15,8 @@
 #include <string.h>
 
 #include "grok.h"
+#include "blas_threads.h"
 #include "rng.h"
-
-void openblas_set_num_threads(int);
-int openblas_get_num_threads(void);
 
 struct grok_batch grok_full_batch(const struct grok_plan *P, const double *f0)
 {
@@ -199,23 +197,10 @@ void grok_width_rec_step(const void *plan, uint64_t k, double *y)
  * spin in sched_yield for ~0.1 s, and with an output every few steps they held a core
  * the team needed (measured on a Fig. 3(e) point: 35 % of the time in libgomp waits,
  * 2 threads slower than 1). */
-static int serial_blas_begin(const struct grok_plan *P)
-{
-  if (!P->tw.parallel || P->tw.blocks < 2) return 0;
-  int n = openblas_get_num_threads();
-  if (n > 1) openblas_set_num_threads(1);
-  return n;
-}
-
-static void serial_blas_end(int n)
-{
-  if (n > 1) openblas_set_num_threads(n);
-}
-
 void grok_width_rec_observe(const void *plan, const double *y, double *out)
 {
   const struct grok_plan *P = plan;
-  int blas = serial_blas_begin(P);
+  int blas = P->tw.parallel && P->tw.blocks > 1 ? hd_blas_one_thread() : 1;
   size_t D = P->D;
   struct grok_work w = P->tw;
   const double *wbar = y, *Z = y + D;
@@ -231,5 +216,5 @@ void grok_width_rec_observe(const void *plan, const double *y, double *out)
     }
   grok_observe_moments(P, wbar, w.M, P->zero_D, P->M0_inf, move2,
                        P->p.center ? P->f0t_inf : NULL, &w, out);
-  serial_blas_end(blas);
+  hd_blas_restore(blas);
 }

@@ -25,10 +25,8 @@
 #include <omp.h>
 #endif
 
+#include "blas_threads.h"
 #include "grok.h"
-
-void openblas_set_num_threads(int);
-int openblas_get_num_threads(void);
 
 size_t grok_blocks(size_t n)
 {
@@ -111,8 +109,7 @@ void grok_closure_rhs_blocked(const struct grok_plan *P, const struct grok_batch
   double *T = w->M, *G = w->Mp; /* D x D each */
   /* one BLAS thread per block whatever the team: OpenBLAS's sums depend on its own
    * thread count, and its threads would compete with the team's */
-  int team = 1, blas = nb > 1 ? openblas_get_num_threads() : 1;
-  if (blas > 1) openblas_set_num_threads(1);
+  int team = 1, blas = nb > 1 ? hd_blas_one_thread() : 1;
 #ifdef _OPENMP
   if (w->parallel && nb > 1) team = omp_get_max_threads() < nb ? omp_get_max_threads() : nb;
 #endif
@@ -178,7 +175,7 @@ void grok_closure_rhs_blocked(const struct grok_plan *P, const struct grok_batch
                   dZ + c0, R);
     }
   }
-  if (blas > 1) openblas_set_num_threads(blas);
+  hd_blas_restore(blas);
   /* dwbar = -omega wbar - c (g + eps G wbar) = -omega wbar - c X^T (Delta .* (1 + eps a)) */
   for (int i = 0; i < D; i++) {
     double g = 0;

@@ -2,8 +2,7 @@
 #include "clock.h"
 #include "mc.h"
 
-#include <cblas.h>
-
+#include "blas_threads.h"
 #include "interrupt.h"
 #include "ranks.h"
 
@@ -210,8 +209,7 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
    * threads on top of ours would oversubscribe the cores (measured on the grokking closure:
    * 5x slower, half the time spinning in the kernel), and OpenBLAS's sums depend on its
    * thread count, so a fixed count keeps the runs' bits independent of --threads. */
-  int blas_threads = openblas_get_num_threads();
-  openblas_set_num_threads(1);
+  int blas_threads = hd_blas_one_thread();
   pthread_t *tid = malloc((size_t)threads * sizeof *tid);
   long started = 0;
   for (long i = 1; i < threads; i++)
@@ -220,7 +218,7 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
   worker(&job); /* the calling thread works too */
   for (long i = 1; i <= started; i++) pthread_join(tid[i], NULL);
   free(tid);
-  openblas_set_num_threads(blas_threads);
+  hd_blas_restore(blas_threads);
   res->seconds += now() - t0;
   pthread_mutex_destroy(&job.print_lock);
   if (job.progress) fputc('\n', stderr);
