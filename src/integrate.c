@@ -376,6 +376,7 @@ static int build_precond(struct driver *D, double gamma)
 {
   const size_t n = D->J.dim, b = D->J.block, nb = D->J.n_blocks, r = D->J.rank;
   const double tol = 16 * 2.220446049250313e-16;
+  hd_nv_flush(); /* a queued z += a W (hd_nv_axpy_raw) must not see the new W */
   D->built = false;
   for (size_t k = 0; k < nb; k++)
     if (invert_block(D->J.blocks + k * b * b, gamma, b, D->ainv + k * b * b, D->work))

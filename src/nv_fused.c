@@ -11,7 +11,18 @@
  *     library's serial version.
  * Elementwise loops are alias-safe: each z[i] depends only on the inputs' element i, so
  * running the queue block by block gives the same bits as running it operation by
- * operation. */
+ * operation.
+ *
+ * A value is needed more often than the whole queue is: CVODE asks for a norm of the new
+ * state and its weights (the "too much accuracy" check) between the history update of
+ * one step and the prediction of the next, and both of those read and write every
+ * Nordsieck vector.  So a reduction or a data access runs only the queued operations it
+ * depends on (the closure below: writers of what it reads, and anything ordered before
+ * those by a read-after-write, write-after-read or write-after-write on the same array);
+ * the rest stay queued, in order, and cross memory together with the next step's
+ * passes.  Each queued operation writes one array (the multi-vector operations are
+ * queued as one operation per output), and arrays are identified by their data
+ * pointers: the N_Vectors of one integration never share or overlap data. */
 #include "nv_fused.h"
 
 #include <math.h>
@@ -34,7 +45,7 @@ enum {
 
 enum op_kind {
   OP_LINSUM, OP_CONST, OP_PROD, OP_DIV, OP_SCALE, OP_ABS, OP_INV, OP_ADDCONST, OP_LINCOMB,
-  OP_SCALEADDMULTI, OP_SCALEARRAY, OP_EWT
+  OP_EWT
 };
 
 struct op {
@@ -44,8 +55,7 @@ struct op {
   const double *x, *y;         /* inputs */
   double *z;                   /* output */
   double c[MAXV];              /* coefficients, copied (CVODE reuses its arrays) */
-  const double *xs[MAXV];      /* inputs of the multi-vector operations */
-  double *zs[MAXV];            /* outputs of the multi-vector operations */
+  const double *xs[MAXV];      /* inputs of OP_LINCOMB */
 };
 
 struct queue {
@@ -136,22 +146,6 @@ static void run_op(const struct op *o, size_t i0, size_t i1)
       z[i] = s;
     }
     break;
-  case OP_SCALEADDMULTI: /* zs[j] = c[j] x + xs[j] */
-    for (int j = 0; j < o->nvec; j++) {
-      const double *yj = o->xs[j], cj = o->c[j];
-      double *zj = o->zs[j];
-      ELEMENTWISE
-      for (size_t i = i0; i < i1; i++) zj[i] = cj * x[i] + yj[i];
-    }
-    break;
-  case OP_SCALEARRAY: /* zs[j] = c[j] xs[j] */
-    for (int j = 0; j < o->nvec; j++) {
-      const double *xj = o->xs[j], cj = o->c[j];
-      double *zj = o->zs[j];
-      ELEMENTWISE
-      for (size_t i = i0; i < i1; i++) zj[i] = cj * xj[i];
-    }
-    break;
   case OP_EWT: /* a = rtol, b = atol: bit-for-bit CVODE's cvEwtSetSS */
     ELEMENTWISE
     for (size_t i = i0; i < i1; i++) z[i] = 1.0 / (a * fabs(x[i]) + b);
@@ -159,26 +153,140 @@ static void run_op(const struct op *o, size_t i0, size_t i1)
   }
 }
 
-static void run_block(const struct queue *Q, size_t blk)
+/* Runs the selected operations (all when sel is NULL) of the queue on one block. */
+static void run_block(const struct queue *Q, const unsigned char *sel, size_t blk)
 {
   size_t i0 = blk * BLOCK, i1 = i0 + BLOCK < Q->len ? i0 + BLOCK : Q->len;
-  for (int k = 0; k < Q->n; k++) run_op(&Q->ops[k], i0, i1);
+  for (int k = 0; k < Q->n; k++)
+    if (!sel || sel[k]) run_op(&Q->ops[k], i0, i1);
 }
 
-void hd_nv_flush(void)
+/* ---- the dependency closure ------------------------------------------------------- */
+
+/* A small set of arrays (the queue holds at most MAXQ operations of <= MAXV inputs). */
+struct aset {
+  int n;
+  const double *p[MAXQ * (MAXV + 1) + 8];
+};
+
+static int aset_has(const struct aset *s, const double *p)
 {
-  struct queue *Q = &tq;
-  if (Q->n == 0) return;
+  for (int i = 0; i < s->n; i++)
+    if (s->p[i] == p) return 1;
+  return 0;
+}
+
+static void aset_add(struct aset *s, const double *p)
+{
+  if (p && !aset_has(s, p)) s->p[s->n++] = p;
+}
+
+/* The arrays operation o reads (it writes o->z only). */
+static int op_inputs(const struct op *o, const double **in)
+{
+  if (o->kind == OP_LINCOMB) {
+    for (int j = 0; j < o->nvec; j++) in[j] = o->xs[j];
+    return o->nvec;
+  }
+  int n = 0;
+  if (o->x) in[n++] = o->x;
+  if (o->y) in[n++] = o->y;
+  return n;
+}
+
+/* Marks in sel the queued operations that must run before an access that reads the
+ * arrays in rd and writes those in wr; returns how many.  Scanning from the newest
+ * operation back, one is selected when it writes an array the access or a selected
+ * later operation reads or writes (read-after-write, write-after-write), or reads an
+ * array one of them writes (write-after-read: it must see the old value). */
+static int closure(const struct queue *Q, const double *const *rd, int nrd,
+                   const double *const *wr, int nwr, unsigned char *sel)
+{
+  static _Thread_local struct aset touched, written; /* ~8 KiB each: not on the stack */
+  touched.n = written.n = 0;
+  for (int i = 0; i < nrd; i++) aset_add(&touched, rd[i]);
+  for (int i = 0; i < nwr; i++) aset_add(&touched, wr[i]), aset_add(&written, wr[i]);
+  int count = 0;
+  for (int k = Q->n - 1; k >= 0; k--) {
+    const struct op *o = &Q->ops[k];
+    const double *in[MAXV];
+    int nin = op_inputs(o, in), pick = aset_has(&touched, o->z);
+    for (int j = 0; j < nin && !pick; j++) pick = aset_has(&written, in[j]);
+    sel[k] = (unsigned char)pick;
+    if (!pick) continue;
+    count++;
+    aset_add(&touched, o->z);
+    aset_add(&written, o->z);
+    for (int j = 0; j < nin; j++) aset_add(&touched, in[j]);
+  }
+  /* Operations on arrays the selection crosses anyway cost no memory traffic: run them
+   * too, earliest first, when every earlier operation they are ordered after (by a
+   * conflict on an array) runs as well.  Any queued operation may run before the access:
+   * all of them precede it. */
+  if (count == 0) return 0;
+  for (int k = 0; k < Q->n; k++) {
+    if (sel[k]) continue;
+    const struct op *o = &Q->ops[k];
+    const double *in[MAXV];
+    int nin = op_inputs(o, in), ok = aset_has(&touched, o->z);
+    for (int j = 0; j < nin && ok; j++) ok = aset_has(&touched, in[j]);
+    for (int i = 0; i < k && ok; i++) {
+      if (sel[i]) continue;
+      const struct op *e = &Q->ops[i];
+      const double *ein[MAXV];
+      int nein = op_inputs(e, ein), conflict = e->z == o->z;
+      for (int j = 0; j < nin && !conflict; j++) conflict = e->z == in[j];
+      for (int j = 0; j < nein && !conflict; j++) conflict = ein[j] == o->z;
+      ok = !conflict;
+    }
+    if (ok) sel[k] = 1, count++;
+  }
+  return count;
+}
+
+/* Drops the operations that ran (sel[k] != 0), keeping the others in order. */
+static void compact(struct queue *Q, const unsigned char *sel)
+{
+  int m = 0;
+  for (int k = 0; k < Q->n; k++)
+    if (!sel[k]) {
+      if (m != k) Q->ops[m] = Q->ops[k];
+      m++;
+    }
+  Q->n = m;
+}
+
+/* Runs the selected operations (all when sel is NULL), block by block, then drops them. */
+static void run_queue(struct queue *Q, const unsigned char *sel)
+{
   size_t nb = (Q->len + BLOCK - 1) / BLOCK;
   if (Q->len >= PAR_MIN) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
 #endif
-    for (size_t b = 0; b < nb; b++) run_block(Q, b);
+    for (size_t b = 0; b < nb; b++) run_block(Q, sel, b);
   } else {
-    for (size_t b = 0; b < nb; b++) run_block(Q, b);
+    for (size_t b = 0; b < nb; b++) run_block(Q, sel, b);
   }
-  Q->n = 0;
+  if (sel)
+    compact(Q, sel);
+  else
+    Q->n = 0;
+}
+
+void hd_nv_flush(void)
+{
+  struct queue *Q = &tq;
+  if (Q->n > 0) run_queue(Q, NULL);
+}
+
+/* Runs what an access to array v (read, then possibly written) depends on. */
+static void flush_for(const double *v)
+{
+  struct queue *Q = &tq;
+  if (Q->n == 0) return;
+  unsigned char sel[MAXQ];
+  if (closure(Q, &v, 1, &v, 1, sel) > 0) run_queue(Q, sel);
 }
 
 /* The next free slot, flushing first when the queue is full or holds other lengths. */
@@ -273,27 +381,17 @@ static int k_linearcombination(int nvec, sunrealtype *c, N_Vector *X, N_Vector z
   return 0;
 }
 
+/* zs[j] = a[j] x + Y[j], queued as one z = a x + y per output (the same arithmetic) */
 static int k_scaleaddmulti(int nvec, sunrealtype *a, N_Vector x, N_Vector *Y, N_Vector *Z)
 {
-  if (nvec > MAXV) {
-    hd_nv_flush();
-    return N_VScaleAddMulti_Serial(nvec, a, x, Y, Z);
-  }
-  struct op *o = push(LEN(x), OP_SCALEADDMULTI);
-  o->nvec = nvec, o->x = DAT(x);
-  for (int j = 0; j < nvec; j++) o->c[j] = a[j], o->xs[j] = DAT(Y[j]), o->zs[j] = DAT(Z[j]);
+  for (int j = 0; j < nvec; j++) k_linearsum(a[j], x, 1.0, Y[j], Z[j]);
   return 0;
 }
 
+/* Z[j] = c[j] X[j], one queued scaling per output */
 static int k_scalevectorarray(int nvec, sunrealtype *c, N_Vector *X, N_Vector *Z)
 {
-  if (nvec > MAXV) {
-    hd_nv_flush();
-    return N_VScaleVectorArray_Serial(nvec, c, X, Z);
-  }
-  struct op *o = push(LEN(X[0]), OP_SCALEARRAY);
-  o->nvec = nvec;
-  for (int j = 0; j < nvec; j++) o->c[j] = c[j], o->xs[j] = DAT(X[j]), o->zs[j] = DAT(Z[j]);
+  for (int j = 0; j < nvec; j++) k_scale(c[j], X[j], Z[j]);
   return 0;
 }
 
@@ -374,31 +472,38 @@ static double reduce_raw(enum red_kind k, size_t n, const double *x, const doubl
   struct queue *Q = &tq;
   if (Q->n > 0 && Q->len != n) hd_nv_flush();
   Q->len = n;
+  /* what the reduction depends on runs with it, block by block */
+  unsigned char sel[MAXQ];
+  if (Q->n > 0) {
+    const double *rd[4] = {x, y, ra ? ra->a : NULL, ra ? ra->b : NULL}, *wr = ra ? ra->z : NULL;
+    closure(Q, rd, 4, &wr, wr ? 1 : 0, sel);
+  }
   const size_t nb = (n + BLOCK - 1) / BLOCK;
+  double s = 0;
   if (n < PAR_MIN) {
-    double s = 0;
     for (size_t b = 0; b < nb; b++) {
-      run_block(Q, b);
+      run_block(Q, sel, b);
       s += red_block(k, x, y, ra, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n);
     }
-    Q->n = 0;
-    return s;
-  }
-  /* partial sums per block in parallel, added in block order */
-  enum { STACK_BLOCKS = 1024 };
-  double stack[STACK_BLOCKS], *part = nb <= STACK_BLOCKS ? stack : malloc(nb * sizeof *part);
-  if (!part) return NAN;
+  } else {
+    /* partial sums per block in parallel, added in block order */
+    enum { STACK_BLOCKS = 1024 };
+    double stack[STACK_BLOCKS], *part = nb <= STACK_BLOCKS ? stack : malloc(nb * sizeof *part);
+    if (!part) {
+      hd_nv_flush();
+      return NAN;
+    }
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
 #endif
-  for (size_t b = 0; b < nb; b++) {
-    run_block(Q, b);
-    part[b] = red_block(k, x, y, ra, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n);
+    for (size_t b = 0; b < nb; b++) {
+      run_block(Q, sel, b);
+      part[b] = red_block(k, x, y, ra, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n);
+    }
+    for (size_t b = 0; b < nb; b++) s += part[b];
+    if (part != stack) free(part);
   }
-  Q->n = 0;
-  double s = 0;
-  for (size_t b = 0; b < nb; b++) s += part[b];
-  if (part != stack) free(part);
+  if (Q->n > 0) compact(Q, sel);
   return s;
 }
 
@@ -456,7 +561,7 @@ static sunrealtype k_min(N_Vector x)
 
 static realtype *f_getarraypointer(N_Vector v)
 {
-  hd_nv_flush();
+  flush_for(DAT(v)); /* the caller may read and write v, nothing else of the queue's */
   return N_VGetArrayPointer_Serial(v);
 }
 static void f_setarraypointer(realtype *d, N_Vector v)

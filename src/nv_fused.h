@@ -5,9 +5,9 @@
  * update, the history update.  Each pass over a 10^6-state vector is memory traffic,
  * not arithmetic.  So the elementwise operations (z = a x + b y, z = c x, linear
  * combinations, ...) are not executed when CVODE calls them: they are queued, and the
- * queue is run when anything needs a value (a norm, a dot product, the right-hand side,
- * the linear solve, any access to the data through N_VGetArrayPointer, a destroyed
- * vector).  The queue runs block by block (a few KiB of every vector it touches, all its
+ * operations a value depends on are run when anything needs it (a norm, a dot product,
+ * the right-hand side, the linear solve, any access to the data through
+ * N_VGetArrayPointer; a destroyed vector runs the whole queue).  The queue runs block by block (a few KiB of every vector it touches, all its
  * operations in order, then the next block), so each vector crosses memory once per
  * flush instead of once per operation; blocks are shared among OpenMP threads when the
  * vectors are long.
@@ -44,7 +44,8 @@ double hd_par_dot(size_t n, const double *x, const double *y);
 int hd_par_all_finite(size_t n, const double *x);
 /* Whether an elementwise loop of n iterations is worth sharing among threads. */
 int hd_par_worth(size_t n);
-/* Queues z = z + a w for an array w of z's length that stays valid until the next flush. */
+/* Queues z = z + a w for an array w of z's length; w must stay valid and unchanged until
+ * the next hd_nv_flush (the operation may outlive accesses that do not depend on it). */
 void hd_nv_axpy_raw(double a, const double *w, N_Vector z);
 
 #endif

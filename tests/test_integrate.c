@@ -8,6 +8,8 @@
 #include "integrate.h"
 #include "nv_fused.h"
 
+#include <nvector/nvector_serial.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -957,8 +959,122 @@ static void test_fused_kernels_bitwise(void)
   free(q.lam);
 }
 
+/* The queue's dependency closure (a value runs only the queued operations it depends on,
+ * plus those on arrays it crosses anyway) against one operation per pass: a random
+ * stream of CVODE's vector operations on a few vectors, in place and aliased, with
+ * norms, dot products and data accesses (a read and a write through the pointer)
+ * interleaved.  Every reduction and every final vector must be the same bits. */
+static unsigned long long lcg_state;
+static unsigned lcg(unsigned m)
+{
+  lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (unsigned)(lcg_state >> 33) % m;
+}
+
+enum { QV = 7, QSTEPS = 3000 };
+
+/* Runs the stream on fresh vectors; returns the number of values written to out. */
+static size_t queue_stream(size_t n, unsigned long long seed, double *out, double *finals,
+                           SUNContext ctx)
+{
+  N_Vector v[QV];
+  v[0] = N_VNew_Serial((sunindextype)n, ctx);
+  hd_nv_install(v[0]);
+  for (int k = 1; k < QV; k++) v[k] = N_VClone(v[0]);
+  for (int k = 0; k < QV; k++) {
+    double *p = N_VGetArrayPointer(v[k]);
+    for (size_t i = 0; i < n; i++) p[i] = 1.0 + 0.25 * sin((double)(i * (k + 3)));
+  }
+  lcg_state = seed;
+  size_t nout = 0;
+  for (int s = 0; s < QSTEPS; s++) {
+    N_Vector x = v[lcg(QV)], y = v[lcg(QV)], z = v[lcg(QV)];
+    double a = 0.5 * ((double)lcg(9) - 4.0) / 4.0 + 0.5, b = ((double)lcg(7) - 3.0) / 8.0;
+    N_Vector X[4], Y[4];
+    double c[4] = {a, b, 0.25, -0.5};
+    for (int j = 0; j < 4; j++) X[j] = v[lcg(QV)], Y[j] = v[(lcg(QV) + (unsigned)j) % QV];
+    switch (lcg(17)) {
+    case 0: N_VLinearSum(a, x, b, y, z); break;
+    case 1: N_VLinearSum(1.0, x, -1.0, y, z); break;
+    case 2: N_VLinearSum(1.0, x, b, y, z); break;
+    case 3: N_VConst(a, z); break;
+    case 4: N_VProd(x, y, z); break;
+    case 5: N_VScale(a, x, z); break;
+    case 6: N_VScale(1.0, x, z); break;
+    case 7: N_VAbs(x, z); break;
+    case 8: N_VAddConst(x, b, z); break;
+    case 9: N_VLinearCombination(3, c, X, z); break;
+    case 10: N_VScaleAddMulti(3, c, x, X, X); break; /* in place, as CVODE does */
+    case 11: N_VScaleAddMulti(2, c, x, X, Y); break;
+    case 12: N_VScaleVectorArray(2, c, X, Y); break;
+    case 13: out[nout++] = N_VDotProd(x, y); break;
+    case 14: {
+      N_VAbs(y, z); /* positive weights */
+      N_VAddConst(z, 0.5, z);
+      out[nout++] = N_VWrmsNorm(x, z);
+    } break;
+    case 15: out[nout++] = N_VGetArrayPointer(x)[lcg((unsigned)n)]; break;
+    default: { /* the caller writes through the pointer: queued readers of x go first */
+      double *p = N_VGetArrayPointer(x);
+      size_t i = lcg((unsigned)n);
+      p[i] = 0.5 * p[i] + 0.125;
+    } break;
+    }
+    /* keep the values bounded: the stream is about order, not overflow */
+    if (lcg(50) == 0) {
+      for (int k = 0; k < QV; k++) {
+        N_VAbs(v[k], v[k]);
+        N_VAddConst(v[k], 1.0, v[k]);
+        N_VInv(v[k], v[k]);
+      }
+    }
+  }
+  for (int k = 0; k < QV; k++) memcpy(finals + (size_t)k * n, N_VGetArrayPointer(v[k]),
+                                      n * sizeof(double));
+  for (int k = 0; k < QV; k++) N_VDestroy(v[k]);
+  return nout;
+}
+
+static void test_fused_queue_random(void)
+{
+  SUNContext ctx;
+  if (SUNContext_Create(NULL, &ctx) != 0) {
+    CHECK(0, "SUNContext_Create");
+    return;
+  }
+  const size_t lens[2] = {5000, 70000}; /* one thread; blocks shared among threads */
+  for (int l = 0; l < 2; l++) {
+    const size_t n = lens[l];
+    for (unsigned long long seed = 1; seed <= 3; seed++) {
+      double *out[2], *fin[2];
+      size_t nout[2];
+      for (int m = 0; m < 2; m++) {
+        out[m] = malloc(QSTEPS * sizeof(double));
+        fin[m] = malloc(QV * n * sizeof(double));
+        hd_nv_set_immediate(m == 0);
+#ifdef _OPENMP
+        omp_set_num_threads(m == 0 ? 1 : 2);
+#endif
+        nout[m] = queue_stream(n, seed, out[m], fin[m], ctx);
+      }
+      hd_nv_set_immediate(0);
+      CHECK(nout[0] == nout[1] && nout[0] > 100 &&
+                memcmp(out[0], out[1], nout[0] * sizeof(double)) == 0 &&
+                memcmp(fin[0], fin[1], QV * n * sizeof(double)) == 0,
+            "queue closure, n = %zu, stream %llu: %zu reductions and accesses and %d final "
+            "vectors the same bits as one operation per pass", n, seed, nout[0], QV);
+      for (int m = 0; m < 2; m++) free(out[m]), free(fin[m]);
+    }
+  }
+#ifdef _OPENMP
+  omp_set_num_threads(omp_get_num_procs());
+#endif
+  SUNContext_Free(&ctx);
+}
+
 int main(void)
 {
+  test_fused_queue_random();
   test_fused_kernels_bitwise();
   test_scalar_linear();
   test_ls3_small();
