@@ -202,6 +202,10 @@ static int op_inputs(const struct op *o, const double **in)
 static int closure(const struct queue *Q, const double *const *rd, int nrd,
                    const double *const *wr, int nwr, unsigned char *sel)
 {
+  if (Q->len <= BLOCK) { /* one block stays in cache whatever runs when: run it all */
+    memset(sel, 1, (size_t)Q->n);
+    return Q->n;
+  }
   static _Thread_local struct aset touched, written; /* ~8 KiB each: not on the stack */
   touched.n = written.n = 0;
   for (int i = 0; i < nrd; i++) aset_add(&touched, rd[i]);

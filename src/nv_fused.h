@@ -7,10 +7,10 @@
  * combinations, ...) are not executed when CVODE calls them: they are queued, and the
  * operations a value depends on are run when anything needs it (a norm, a dot product,
  * the right-hand side, the linear solve, any access to the data through
- * N_VGetArrayPointer; a destroyed vector runs the whole queue).  The queue runs block by block (a few KiB of every vector it touches, all its
- * operations in order, then the next block), so each vector crosses memory once per
- * flush instead of once per operation; blocks are shared among OpenMP threads when the
- * vectors are long.
+ * N_VGetArrayPointer; a destroyed vector runs the whole queue).  They run block by block
+ * (a few KiB of every vector they touch, all of them in order, then the next block), so
+ * each vector crosses memory once per run instead of once per operation; blocks are
+ * shared among OpenMP threads when the vectors are long.
  *
  * Results do not depend on any of this: every element goes through the same
  * floating-point operations in the same order as with immediate execution (the
