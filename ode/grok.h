@@ -84,9 +84,8 @@ struct grok_work {
   /* the blocked increment (grok_closure_blocked.c), when it pays for this P, D, r */
   size_t blocks;  /* 0: the plain form; else blocks of the full batch */
   bool parallel;  /* share the blocks among OpenMP threads (theory; not inside a run) */
-  double *XT;     /* P x D: X T */
-  double *Xs;     /* P x D: rows scaled by sqrt|Delta|, split by sign */
-  double *part;   /* blocks x D x D: partial M, then partial G */
+  double *XT;     /* P x D: X T, then the rows scaled by sqrt|Delta|, split by sign */
+  double *part;   /* blocks x D x D: partial G */
   double *gpart;  /* blocks x D: partial g */
 };
 
