@@ -22,7 +22,14 @@
  * the rest stay queued, in order, and cross memory together with the next step's
  * passes.  Each queued operation writes one array (the multi-vector operations are
  * queued as one operation per output), and arrays are identified by their data
- * pointers: the N_Vectors of one integration never share or overlap data. */
+ * pointers: the N_Vectors of one integration never share or overlap data.
+ *
+ * A queued operation's result has not been seen by anyone (any access to its array runs
+ * it first).  Two rewrites follow, both exact: a linear sum or scaling that reads an array
+ * whose newest queued writer sets a constant uses the constant instead (CVODE zeroes its
+ * correction at every step and then adds to it), and a queued write that a later
+ * operation overwrites, with no reader in between, is dropped (the zeroing itself).
+ * Measured on LS-3: 3 of ~44 vectors a BDF step moves. */
 #include "nv_fused.h"
 
 #include <math.h>
@@ -45,7 +52,8 @@ enum {
 
 enum op_kind {
   OP_LINSUM, OP_CONST, OP_PROD, OP_DIV, OP_SCALE, OP_ABS, OP_INV, OP_ADDCONST, OP_LINCOMB,
-  OP_EWT
+  OP_EWT,
+  OP_AFFINE /* z = a x + b: a linear sum one of whose inputs is a queued constant */
 };
 
 struct op {
@@ -66,6 +74,7 @@ struct queue {
 };
 
 static _Thread_local struct queue tq;
+static _Thread_local long n_folded, n_dropped; /* hd_nv_rewrites */
 
 /* Every loop below is elementwise: z[i] depends on the inputs at i only, so it vectorises
  * even when z is one of the inputs (the in-place updates CVODE is made of).  The compiler
@@ -144,6 +153,15 @@ static void run_op(const struct op *o, size_t i0, size_t i1)
       double s = 0.0;
       for (int j = 0; j < o->nvec; j++) s += o->c[j] * o->xs[j][i];
       z[i] = s;
+    }
+    break;
+  case OP_AFFINE: /* (a x_i) + b: a x_i + b' y_i with y_i = c, b = b' c, the same bits */
+    if (a == 1.0) {
+      ELEMENTWISE
+      for (size_t i = i0; i < i1; i++) z[i] = x[i] + b;
+    } else {
+      ELEMENTWISE
+      for (size_t i = i0; i < i1; i++) z[i] = a * x[i] + b;
     }
     break;
   case OP_EWT: /* a = rtol, b = atol: bit-for-bit CVODE's cvEwtSetSS */
@@ -232,7 +250,9 @@ static int closure(const struct queue *Q, const double *const *rd, int nrd,
     if (sel[k]) continue;
     const struct op *o = &Q->ops[k];
     const double *in[MAXV];
-    int nin = op_inputs(o, in), ok = aset_has(&touched, o->z);
+    /* a constant only joins when its array is written anyway: otherwise it adds a
+     * store, and left queued it may be read as a constant (queued_const) or die */
+    int nin = op_inputs(o, in), ok = aset_has(o->kind == OP_CONST ? &written : &touched, o->z);
     for (int j = 0; j < nin && ok; j++) ok = aset_has(&touched, in[j]);
     for (int i = 0; i < k && ok; i++) {
       if (sel[i]) continue;
@@ -308,6 +328,70 @@ static struct op *push(size_t len, enum op_kind kind)
   return o;
 }
 
+/* Whether the newest queued operation that writes p sets it to a constant, and which:
+ * then every element of p holds it when a reader pushed now runs, since nothing can have
+ * written p in between (any access to p, or output into it, runs its queued writers
+ * first and removes them from the queue). */
+static int queued_const(const double *p, size_t len, double *c)
+{
+  const struct queue *Q = &tq;
+  if (Q->immediate || Q->n == 0 || Q->len != len) return 0; /* immediate: as CVODE asked */
+  for (int k = Q->n - 1; k >= 0; k--)
+    if (Q->ops[k].z == p) {
+      if (Q->ops[k].kind != OP_CONST) return 0;
+      *c = Q->ops[k].a;
+      return 1;
+    }
+  return 0;
+}
+
+/* Dead-store elimination, called when something is about to write every element of p
+ * without reading p (the newest queued operation, first == Q->n - 1, or a reduction's
+ * output, first == Q->n): the queued operations before it that write p, with no queued
+ * reader of p after them, compute values nobody will see (nothing outside the queue has
+ * seen them: see queued_const), so they are dropped.  CVODE zeroes its correction and
+ * solution vectors before every use; this keeps those zeros out of memory. */
+static void drop_dead_writers(const double *p, int first)
+{
+  struct queue *Q = &tq;
+  if (Q->immediate) return;
+  unsigned char dead[MAXQ] = {0};
+  int any = 0;
+  for (int k = first - 1; k >= 0; k--) {
+    const struct op *o = &Q->ops[k];
+    if (o->z == p) { /* its own read of p, if any, dies with it */
+      dead[k] = 1;
+      any = 1;
+      continue;
+    }
+    const double *in[MAXV];
+    int nin = op_inputs(o, in), reads = 0;
+    for (int j = 0; j < nin; j++) reads |= in[j] == p;
+    if (reads) break;
+  }
+  if (!any) return;
+  for (int k = 0; k < first; k++) n_dropped += dead[k];
+  compact(Q, dead);
+}
+
+/* After an operation is filled in at the end of the queue: the stores it makes dead. */
+static void pushed(void)
+{
+  struct queue *Q = &tq;
+  const struct op *o = &Q->ops[Q->n - 1];
+  const double *in[MAXV];
+  int nin = op_inputs(o, in);
+  for (int j = 0; j < nin; j++)
+    if (in[j] == o->z) return;
+  drop_dead_writers(o->z, Q->n - 1);
+}
+
+void hd_nv_rewrites(long *folded, long *dropped)
+{
+  *folded = n_folded;
+  *dropped = n_dropped;
+}
+
 void hd_nv_set_immediate(int on)
 {
   hd_nv_flush();
@@ -316,52 +400,83 @@ void hd_nv_set_immediate(int on)
 
 /* ---- deferred elementwise operations ---------------------------------------------- */
 
+/* z = a x + b y.  An input whose newest queued writer sets a constant c is not read:
+ * a x_i + b y_i with y_i = c is a x_i + (b c), bit for bit (IEEE addition commutes, so
+ * the same holds for x), so OP_AFFINE or OP_CONST compute exactly the linear sum. */
 static void k_linearsum(sunrealtype a, N_Vector x, sunrealtype b, N_Vector y, N_Vector z)
 {
-  struct op *o = push(LEN(z), OP_LINSUM);
-  o->a = a, o->b = b, o->x = DAT(x), o->y = DAT(y), o->z = DAT(z);
+  size_t n = LEN(z);
+  double cx = 0, cy = 0;
+  int kx = queued_const(DAT(x), n, &cx), ky = queued_const(DAT(y), n, &cy);
+  n_folded += kx || ky;
+  struct op *o = push(n, kx && ky ? OP_CONST : kx || ky ? OP_AFFINE : OP_LINSUM);
+  o->z = DAT(z);
+  if (kx && ky) {
+    o->a = a * cx + b * cy;
+  } else if (ky) {
+    o->a = a, o->x = DAT(x), o->b = b * cy;
+  } else if (kx) {
+    o->a = b, o->x = DAT(y), o->b = a * cx;
+  } else {
+    o->a = a, o->b = b, o->x = DAT(x), o->y = DAT(y);
+  }
+  pushed();
 }
 
 static void k_const(sunrealtype c, N_Vector z)
 {
   struct op *o = push(LEN(z), OP_CONST);
   o->a = c, o->z = DAT(z);
+  pushed();
 }
 
 static void k_prod(N_Vector x, N_Vector y, N_Vector z)
 {
   struct op *o = push(LEN(z), OP_PROD);
   o->x = DAT(x), o->y = DAT(y), o->z = DAT(z);
+  pushed();
 }
 
 static void k_div(N_Vector x, N_Vector y, N_Vector z)
 {
   struct op *o = push(LEN(z), OP_DIV);
   o->x = DAT(x), o->y = DAT(y), o->z = DAT(z);
+  pushed();
 }
 
 static void k_scale(sunrealtype c, N_Vector x, N_Vector z)
 {
-  struct op *o = push(LEN(z), OP_SCALE);
-  o->a = c, o->x = DAT(x), o->z = DAT(z);
+  double cx;
+  if (queued_const(DAT(x), LEN(z), &cx)) { /* c x_i = c cx: a constant */
+    n_folded++;
+    struct op *o = push(LEN(z), OP_CONST);
+    o->a = c * cx, o->z = DAT(z);
+  } else {
+    struct op *o = push(LEN(z), OP_SCALE);
+    o->a = c, o->x = DAT(x), o->z = DAT(z);
+  }
+  pushed();
 }
 
 static void k_abs(N_Vector x, N_Vector z)
 {
   struct op *o = push(LEN(z), OP_ABS);
   o->x = DAT(x), o->z = DAT(z);
+  pushed();
 }
 
 static void k_inv(N_Vector x, N_Vector z)
 {
   struct op *o = push(LEN(z), OP_INV);
   o->x = DAT(x), o->z = DAT(z);
+  pushed();
 }
 
 static void k_addconst(N_Vector x, sunrealtype b, N_Vector z)
 {
   struct op *o = push(LEN(z), OP_ADDCONST);
   o->b = b, o->x = DAT(x), o->z = DAT(z);
+  pushed();
 }
 
 static int k_linearcombination(int nvec, sunrealtype *c, N_Vector *X, N_Vector z)
@@ -382,6 +497,7 @@ static int k_linearcombination(int nvec, sunrealtype *c, N_Vector *X, N_Vector z
   struct op *o = push(LEN(z), OP_LINCOMB);
   o->nvec = nvec, o->z = DAT(z);
   for (int j = 0; j < nvec; j++) o->c[j] = c[j], o->xs[j] = DAT(X[j]);
+  pushed();
   return 0;
 }
 
@@ -403,6 +519,7 @@ void hd_nv_ewt(N_Vector y, N_Vector w, double rtol, double atol)
 {
   struct op *o = push(LEN(w), OP_EWT);
   o->a = rtol, o->b = atol, o->x = DAT(y), o->z = DAT(w);
+  pushed();
 }
 
 /* ---- reductions: fixed blocks, summed in block order ------------------------------ */
@@ -476,6 +593,8 @@ static double reduce_raw(enum red_kind k, size_t n, const double *x, const doubl
   struct queue *Q = &tq;
   if (Q->n > 0 && Q->len != n) hd_nv_flush();
   Q->len = n;
+  if (ra && ra->z && ra->z != x && ra->z != ra->a && ra->z != ra->b)
+    drop_dead_writers(ra->z, Q->n); /* z is written whole, never read */
   /* what the reduction depends on runs with it, block by block */
   unsigned char sel[MAXQ];
   if (Q->n > 0) {
@@ -540,6 +659,7 @@ void hd_nv_axpy_raw(double a, const double *w, N_Vector z)
 {
   struct op *o = push(LEN(z), OP_LINSUM);
   o->a = 1.0, o->b = a, o->x = DAT(z), o->y = w, o->z = DAT(z);
+  pushed();
 }
 
 static sunrealtype k_dotprod(N_Vector x, N_Vector y) { return reduce(RED_DOT, x, y); }

@@ -12,10 +12,15 @@
  * each vector crosses memory once per run instead of once per operation; blocks are
  * shared among OpenMP threads when the vectors are long.
  *
+ * A linear sum that reads a vector set to a constant by a still-queued operation reads
+ * the constant instead, and queued writes overwritten before anyone reads them are
+ * dropped (CVODE zeroes its correction vector at every step, then adds to it).
+ *
  * Results do not depend on any of this: every element goes through the same
  * floating-point operations in the same order as with immediate execution (the
- * operations are elementwise, so running them per block changes nothing), and the
- * reductions sum fixed blocks in a fixed order, whatever the number of threads. */
+ * operations are elementwise, so running them per block changes nothing; a x_i + b c is
+ * the linear sum's own arithmetic when y_i = c), and the reductions sum fixed blocks in a
+ * fixed order, whatever the number of threads. */
 #ifndef HDSIM_NV_FUSED_H
 #define HDSIM_NV_FUSED_H
 
@@ -29,9 +34,12 @@ void hd_nv_flush(void);
 /* Queues w = 1 / (rtol |y| + atol) (CVODE's scalar-tolerance error weights, atol > 0). */
 void hd_nv_ewt(N_Vector y, N_Vector w, double rtol, double atol);
 
-/* on = 1: one operation per pass, as without the queue (for tests and benchmarks: the
- * results must be the same bits either way). */
+/* on = 1: one operation per pass, exactly as CVODE asked for them, as without the queue
+ * (for tests and benchmarks: the results must be the same bits either way). */
 void hd_nv_set_immediate(int on);
+/* How many linear sums and scalings of the calling thread read a queued constant instead
+ * of its array, and how many queued operations were dropped as dead stores (tests). */
+void hd_nv_rewrites(long *folded, long *dropped);
 /* v's data without running the queue: only for arrays handed straight to
  * hd_nv_scale_dot / hd_nv_axpy_raw, which see the queue's effects. */
 double *hd_nv_data(N_Vector v);
