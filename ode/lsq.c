@@ -124,29 +124,41 @@ static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
 
 /* The same right-hand side and Jacobian on a_g alone (delta = 0, see mean_free):
  *   da_g/dt = -2 gamma m_c lam_g a_g + gamma^2 lam_g S + gamma^2 sigma_n^2 / B,
- * m_c = 1 and S = 2R without clipping; J = diag(-2 gamma m_c lam_g) + u v^T. */
-static int lsq_rhs_a(double t, const double *y, double *dydt, void *params)
+ * m_c = 1 and S = 2R without clipping; J = diag(-2 gamma m_c lam_g) + u v^T.
+ * That is lam_g (A a_g + B) + C with (A, B, C) from t and <wl, a> alone, the form the
+ * CVODE driver fuses with its own vector passes (integrate.h, hd_affine_rhs). */
+static int lsq_coef_a(double t, double wy, double abc[3], void *params)
 {
   const struct lsq_plan *P = params;
-  const size_t n = P->n_groups;
   double gamma = hd_schedule_lr(t, &P->schedule);
-  /* (LS-4) as a fixed-block threaded sum: at d = 1e6 the right-hand side is two passes */
-  double R = 0.5 * (hd_par_dot(n, P->g_wl, y) + P->p.label_noise * P->p.label_noise);
+  double R = 0.5 * (wy + P->p.label_noise * P->p.label_noise); /* (LS-4) */
   double mc = 1, S = 2 * R;
   if (P->p.clip > 0) { /* (NS-12) */
     double dmc, dS;
     lsq_clip_factors(P->p.clip, R, &mc, &S, &dmc, &dS);
   }
-  double forcing = P->p.noise != 0 ? gamma * gamma * P->p.noise * P->p.noise / (double)P->batch
-                                   : 0.0; /* (NS-4) */
-  const double *lam = P->g_lambda, a = -2 * gamma * mc, f = gamma * gamma * S;
+  abc[0] = -2 * gamma * mc;
+  abc[1] = gamma * gamma * S;
+  abc[2] = P->p.noise != 0 ? gamma * gamma * P->p.noise * P->p.noise / (double)P->batch
+                           : 0.0; /* (NS-4) */
+  return 0;
+}
+
+static int lsq_rhs_a(double t, const double *y, double *dydt, void *params)
+{
+  const struct lsq_plan *P = params;
+  const size_t n = P->n_groups;
+  double abc[3];
+  /* (LS-4) as a fixed-block threaded sum: at d = 1e6 the right-hand side is two passes */
+  lsq_coef_a(t, hd_par_dot(n, P->g_wl, y), abc, params);
+  const double *lam = P->g_lambda, a = abc[0], b = abc[1], c = abc[2];
   if (hd_par_worth(n)) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
 #endif
-    for (size_t g = 0; g < n; g++) dydt[g] = lam[g] * (a * y[g] + f) + forcing;
+    for (size_t g = 0; g < n; g++) dydt[g] = lam[g] * (a * y[g] + b) + c;
   } else {
-    for (size_t g = 0; g < n; g++) dydt[g] = lam[g] * (a * y[g] + f) + forcing;
+    for (size_t g = 0; g < n; g++) dydt[g] = lam[g] * (a * y[g] + b) + c;
   }
   return 0;
 }
@@ -190,6 +202,8 @@ int lsq_ode(void *plan, struct hd_ode_system *sys, double *y0)
   bool compact = mean_free(P);
   sys->dimension = lsq_ode_dimension(P);
   sys->rhs = compact ? lsq_rhs_a : lsq_rhs;
+  P->affine = (struct hd_affine_rhs){.lam = P->g_lambda, .w = P->g_wl, .coef = lsq_coef_a};
+  sys->affine = compact ? &P->affine : NULL;
   sys->jac_structured = compact ? lsq_jac_a : lsq_jac;
   sys->block = compact ? 1 : 2;
   sys->rank = 1;

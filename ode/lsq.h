@@ -97,6 +97,7 @@ struct lsq_plan {
   size_t n_groups;
   double *g_lambda, *g_weight; /* lambda_g and n_g / d */
   double *g_wl;                /* g_weight * g_lambda: dR/da_g = g_wl / 2 */
+  struct hd_affine_rhs affine; /* the compact ODE's right-hand side, in the driver's form */
   double *g_c;                 /* c_g = mean p_i^2 over the group */
   size_t *g_band;              /* band of each group */
   size_t *mode_band;           /* band of each mode (simulation) */

@@ -15,6 +15,7 @@
 
 #include <cvode/cvode.h>
 #include <cvode/cvode_ls.h>
+#include <float.h>
 #include <lapacke.h>
 #include <math.h>
 #include <nvector/nvector_serial.h>
@@ -55,6 +56,10 @@ struct driver {
   void *cvode_mem;
   double rtol, atol;      /* for ewt_wrap */
   struct counters base;   /* totals of the finished CVODE segments */
+
+  /* sys->affine: max_i |lam_i|, and whether lam is finite (else the plain rhs is used) */
+  double lam_max;
+  bool affine_ok;
 
   /* non-finite right-hand-side guard */
   long nonfinite_count, nonfinite_step0;
@@ -210,10 +215,34 @@ static void err_handler(int code, const char *module, const char *function, char
 /* ---------------------------------------------------------------------------------- */
 /* right-hand side */
 
+/* sys->affine: <w, y> in the pass that forms y, and f queued with CVODE's next pass
+ * (*queued), unless f might not be finite: then the caller runs the plain right-hand
+ * side and its check.  f is finite when y is and lam_max (|A| max|y| + |B|) + |C| is far
+ * below the largest double.  Returns the coefficients' code (0 or rhs's error codes). */
+static int rhs_affine(const struct driver *D, double t, N_Vector y, N_Vector ydot, bool *queued)
+{
+  const struct hd_affine_rhs *af = D->sys->affine;
+  double ymax, abc[3];
+  double wy = hd_nv_dot_scan(af->w, y, &ymax);
+  *queued = false;
+  int rc = af->coef(t, wy, abc, D->sys->params);
+  if (rc != 0) return rc;
+  double bound = D->lam_max * (fabs(abc[0]) * ymax + fabs(abc[1])) + fabs(abc[2]);
+  if (!(bound < 0x1p1000)) return 0; /* also for NaN */
+  hd_nv_diag_affine(af->lam, abc[0], abc[1], abc[2], y, ydot);
+  *queued = true;
+  return 0;
+}
+
 static int rhs_wrap(sunrealtype t, N_Vector y, N_Vector ydot, void *user)
 {
   struct driver *D = user;
   const struct hd_ode_system *sys = D->sys;
+  if (D->affine_ok) {
+    bool queued;
+    int rc = rhs_affine(D, t, y, ydot, &queued);
+    if (rc != 0 || queued) return rc;
+  }
   int rc = sys->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot), sys->params);
   if (rc != 0) return rc;
 
@@ -792,6 +821,14 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
   struct driver D;
   memset(&D, 0, sizeof D);
   D.sys = sys;
+  if (sys->affine) { /* the affine form's finiteness bound needs lam finite and its max */
+    D.affine_ok = true;
+    for (size_t i = 0; i < n; i++) {
+      double a = fabs(sys->affine->lam[i]);
+      if (!(a <= DBL_MAX)) D.affine_ok = false;
+      else if (a > D.lam_max) D.lam_max = a;
+    }
+  }
 
   SUNContext sunctx = NULL;
   N_Vector y = NULL;

@@ -39,6 +39,14 @@ struct hd_sjac {
   double *V;       /* dim * rank, column j at V[j*dim] */
 };
 
+/* A right-hand side of the form (one equation per eigenvalue, coupled through one sum)
+ *   f_i = lam_i (A y_i + B) + C,   (A, B, C) = coef(t, <w, y>).
+ * coef returns 0, or what rhs would (>0 recoverable, <0 not). */
+struct hd_affine_rhs {
+  const double *lam, *w; /* dimension each, unchanged during an integration */
+  int (*coef)(double t, double wy, double abc[3], void *params);
+};
+
 /* A deterministic limit, as a plain struct (GSL style). */
 struct hd_ode_system {
   size_t dimension;
@@ -49,6 +57,12 @@ struct hd_ode_system {
   int (*jac_structured)(double t, const double *y, struct hd_sjac *J, void *params);
   size_t block; /* block size of the structured Jacobian (ignored if jac_structured NULL) */
   size_t rank;  /* rank of its low-rank part */
+  /* optional: rhs in the form above; rhs must compute the same thing with the same
+   * arithmetic (<w, y> by hd_par_dot, then lam_i * (A * y_i + B) + C).  The driver then
+   * forms <w, y> in the pass that forms y and queues f with CVODE's next vector pass
+   * (nv_fused.h), so the right-hand side costs no pass over the state of its own; the
+   * results are the same bits. */
+  const struct hd_affine_rhs *affine;
   /* optional: times where the right-hand side is discontinuous (learning-rate steps);
    * the integrator stops and restarts there.  Sorted ascending. */
   const double *breakpoints;

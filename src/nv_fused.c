@@ -29,7 +29,14 @@
  * whose newest queued writer sets a constant uses the constant instead (CVODE zeroes its
  * correction at every step and then adds to it), and a queued write that a later
  * operation overwrites, with no reader in between, is dropped (the zeroing itself).
- * Measured on LS-3: 3 of ~44 vectors a BDF step moves. */
+ * Measured on LS-3: 3 of ~44 vectors a BDF step moves.
+ *
+ * One pattern is run as a kernel of its own: the Nordsieck prediction (the Pascal
+ * triangle of q(q+1)/2 linear sums over zn[0..q]), with the previous step's history
+ * update zn[j] += l_j acor when it is still queued just before it.  One by one over a
+ * block those sums are bound by instructions and cache traffic, not by memory; the
+ * kernel keeps an element's q + 1 values in registers (the same operations in the same
+ * order).  The d = 1e6 streaming_lsq model file went from 14.0-14.6 to 10.1-11.6 s. */
 #include "nv_fused.h"
 
 #include <math.h>
@@ -53,7 +60,8 @@ enum {
 enum op_kind {
   OP_LINSUM, OP_CONST, OP_PROD, OP_DIV, OP_SCALE, OP_ABS, OP_INV, OP_ADDCONST, OP_LINCOMB,
   OP_EWT,
-  OP_AFFINE /* z = a x + b: a linear sum one of whose inputs is a queued constant */
+  OP_AFFINE,    /* z = a x + b: a linear sum one of whose inputs is a queued constant */
+  OP_DIAGAFFINE /* z = x .* (a y + b) + c[0]: a right-hand side (hd_nv_diag_affine) */
 };
 
 struct op {
@@ -74,7 +82,7 @@ struct queue {
 };
 
 static _Thread_local struct queue tq;
-static _Thread_local long n_folded, n_dropped; /* hd_nv_rewrites */
+static _Thread_local long n_folded, n_dropped, n_triangles; /* hd_nv_rewrites */
 
 /* Every loop below is elementwise: z[i] depends on the inputs at i only, so it vectorises
  * even when z is one of the inputs (the in-place updates CVODE is made of).  The compiler
@@ -164,6 +172,11 @@ static void run_op(const struct op *o, size_t i0, size_t i1)
       for (size_t i = i0; i < i1; i++) z[i] = a * x[i] + b;
     }
     break;
+  case OP_DIAGAFFINE: { /* the expression of the system's own right-hand side */
+    const double c = o->c[0];
+    ELEMENTWISE
+    for (size_t i = i0; i < i1; i++) z[i] = x[i] * (a * y[i] + b) + c;
+  } break;
   case OP_EWT: /* a = rtol, b = atol: bit-for-bit CVODE's cvEwtSetSS */
     ELEMENTWISE
     for (size_t i = i0; i < i1; i++) z[i] = 1.0 / (a * fabs(x[i]) + b);
@@ -171,12 +184,158 @@ static void run_op(const struct op *o, size_t i0, size_t i1)
   }
 }
 
-/* Runs the selected operations (all when sel is NULL) of the queue on one block. */
-static void run_block(const struct queue *Q, const unsigned char *sel, size_t blk)
+/* ---- the Nordsieck prediction as one kernel ---------------------------------------- */
+
+/* CVODE predicts with the Pascal triangle on its history arrays zn[0..q],
+ *   for k = 1..q: for j = q..k: zn[j-1] = zn[j-1] + zn[j],
+ * q(q+1)/2 linear sums (15 at order 5) that each read two arrays and write one.  Run one
+ * by one over a block they are instruction-bound; this kernel keeps an element's q + 1
+ * values in registers through the whole triangle: the same additions in the same order,
+ * so the same bits. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define UNROLL _Pragma("GCC unroll 8") /* v[] then lives in registers */
+#else
+#define UNROLL
+#endif
+#define TRIANGLE(Q, STORE_TOP)                                                            \
+  ELEMENTWISE                                                                             \
+  for (size_t i = i0; i < i1; i++) {                                                      \
+    double v[(Q) + 1];                                                                    \
+    UNROLL for (int j = 0; j <= (Q); j++) v[j] = zn[j][i];                               \
+    if (x) {                                                                              \
+      const double a = x[i];                                                              \
+      UNROLL for (int j = 0; j <= (Q); j++) v[j] = has[j] ? c[j] * a + v[j] : v[j];      \
+    }                                                                                     \
+    UNROLL for (int k = 1; k <= (Q); k++)                                                 \
+      UNROLL for (int j = (Q); j >= k; j--) v[j - 1] = v[j - 1] + v[j];                  \
+    UNROLL for (int j = 0; j < (Q); j++) zn[j][i] = v[j];                                \
+    if (STORE_TOP) zn[Q][i] = v[Q];                                                       \
+  }
+
+/* The triangle, preceded when x != NULL by zn[j] = c[j] x + zn[j] for the j with has[j]
+ * (CVODE's history update of the step before, zn[j] += l[j] acor, when it is still
+ * queued: the same multiply and add as the linear sum). */
+static void run_triangle(double *const *zn, int q, const double *x, const double *c,
+                         const unsigned char *has, size_t i0, size_t i1)
+{
+  int top = x && has[q];
+  switch (q * 2 + top) {
+  case 4: TRIANGLE(2, 0) break;
+  case 5: TRIANGLE(2, 1) break;
+  case 6: TRIANGLE(3, 0) break;
+  case 7: TRIANGLE(3, 1) break;
+  case 8: TRIANGLE(4, 0) break;
+  case 9: TRIANGLE(4, 1) break;
+  case 10: TRIANGLE(5, 0) break;
+  case 11: TRIANGLE(5, 1) break;
+  }
+}
+
+static int unit_add(const struct op *o, const unsigned char *sel, int k)
+{
+  return (!sel || sel[k]) && o->kind == OP_LINSUM && o->a == 1.0 && o->b == 1.0 && o->x == o->z;
+}
+
+/* The order q (2..5) of a prediction triangle made of the selected operations k, k+1, ...
+ * (zn[q] first, then zn[0..q-1] into zn), or 0. */
+static int match_triangle(const struct queue *Q, const unsigned char *sel, int k, double **zn)
+{
+  const struct op *o = Q->ops;
+  if (!unit_add(&o[k], sel, k)) return 0;
+  /* the first sweep, zn[q-1] += zn[q], ..., zn[0] += zn[1], fixes q and the arrays */
+  double *top = (double *)o[k].y, *chain[5];
+  int q = 0;
+  while (q < 5 && k + q < Q->n && unit_add(&o[k + q], sel, k + q) &&
+         o[k + q].y == (q == 0 ? top : chain[q - 1])) {
+    double *z = o[k + q].z;
+    if (z == top) return 0;
+    for (int t = 0; t < q; t++)
+      if (chain[t] == z) return 0;
+    chain[q++] = z;
+  }
+  if (q < 2 || k + q * (q + 1) / 2 > Q->n) return 0;
+  zn[q] = top;
+  for (int t = 0; t < q; t++) zn[q - 1 - t] = chain[t];
+  int m = k + q;
+  for (int kk = 2; kk <= q; kk++)
+    for (int j = q; j >= kk; j--, m++)
+      if (!unit_add(&o[m], sel, m) || o[m].z != zn[j - 1] || o[m].y != zn[j]) return 0;
+  return q;
+}
+
+/* What a run executes: the selected operations, with prediction triangles as one kernel. */
+struct prog {
+  int n;
+  struct {
+    int op;          /* queue index of the operation, or of a triangle's first */
+    int q;           /* 0: the operation alone; else a triangle of order q */
+    double *zn[6];
+    const double *x; /* NULL, or the history update folded into the triangle */
+    double c[6];
+    unsigned char has[6];
+  } item[MAXQ];
+};
+
+/* Operations k.. of the form zn = c x + zn (distinct outputs, one x) that a triangle
+ * follows and whose outputs are its arrays: how many (0 if none), with the item filled. */
+static int match_update(const struct queue *Q, const unsigned char *sel, int k,
+                        struct prog *P, int i)
+{
+  const struct op *o = Q->ops;
+  int m = 0;
+  while (k + m < Q->n && (!sel || sel[k + m]) && o[k + m].kind == OP_LINSUM &&
+         o[k + m].b == 1.0 && o[k + m].y == o[k + m].z && o[k + m].x == o[k].x &&
+         o[k + m].x != o[k + m].z && m < 6)
+    m++;
+  if (m == 0) return 0;
+  int q = match_triangle(Q, sel, k + m, P->item[i].zn);
+  if (!q) return 0;
+  memset(P->item[i].has, 0, sizeof P->item[i].has);
+  for (int t = 0; t < m; t++) {
+    int j = 0;
+    while (j <= q && P->item[i].zn[j] != o[k + t].z) j++;
+    if (j > q || P->item[i].has[j] || o[k].x == P->item[i].zn[j]) return 0;
+    P->item[i].has[j] = 1;
+    P->item[i].c[j] = o[k + t].a;
+  }
+  for (int j = 0; j <= q; j++)
+    if (o[k].x == P->item[i].zn[j]) return 0;
+  P->item[i].x = o[k].x;
+  P->item[i].q = q;
+  return m;
+}
+
+static void compile(const struct queue *Q, const unsigned char *sel, struct prog *P)
+{
+  P->n = 0;
+  for (int k = 0; k < Q->n; k++) {
+    if (sel && !sel[k]) continue;
+    int i = P->n++, m = 0;
+    P->item[i].op = k;
+    P->item[i].q = 0;
+    P->item[i].x = NULL;
+    if (!Q->immediate) {
+      m = match_update(Q, sel, k, P, i);
+      if (!m) P->item[i].q = match_triangle(Q, sel, k, P->item[i].zn);
+    }
+    if (P->item[i].q) {
+      n_triangles++;
+      k += m + P->item[i].q * (P->item[i].q + 1) / 2 - 1;
+    }
+  }
+}
+
+/* Runs a compiled selection of the queue on one block. */
+static void run_block(const struct queue *Q, const struct prog *P, size_t blk)
 {
   size_t i0 = blk * BLOCK, i1 = i0 + BLOCK < Q->len ? i0 + BLOCK : Q->len;
-  for (int k = 0; k < Q->n; k++)
-    if (!sel || sel[k]) run_op(&Q->ops[k], i0, i1);
+  for (int i = 0; i < P->n; i++) {
+    if (P->item[i].q)
+      run_triangle(P->item[i].zn, P->item[i].q, P->item[i].x, P->item[i].c, P->item[i].has,
+                   i0, i1);
+    else
+      run_op(&Q->ops[P->item[i].op], i0, i1);
+  }
 }
 
 /* ---- the dependency closure ------------------------------------------------------- */
@@ -284,13 +443,15 @@ static void compact(struct queue *Q, const unsigned char *sel)
 static void run_queue(struct queue *Q, const unsigned char *sel)
 {
   size_t nb = (Q->len + BLOCK - 1) / BLOCK;
+  struct prog P;
+  compile(Q, sel, &P);
   if (Q->len >= PAR_MIN) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
 #endif
-    for (size_t b = 0; b < nb; b++) run_block(Q, sel, b);
+    for (size_t b = 0; b < nb; b++) run_block(Q, &P, b);
   } else {
-    for (size_t b = 0; b < nb; b++) run_block(Q, sel, b);
+    for (size_t b = 0; b < nb; b++) run_block(Q, &P, b);
   }
   if (sel)
     compact(Q, sel);
@@ -386,10 +547,11 @@ static void pushed(void)
   drop_dead_writers(o->z, Q->n - 1);
 }
 
-void hd_nv_rewrites(long *folded, long *dropped)
+void hd_nv_rewrites(long *folded, long *dropped, long *triangles)
 {
   *folded = n_folded;
   *dropped = n_dropped;
+  *triangles = n_triangles;
 }
 
 void hd_nv_set_immediate(int on)
@@ -529,7 +691,26 @@ enum red_kind { RED_DOT, RED_WSQR, RED_SCALE_DOT, RED_ZERO };
 struct red_args {
   const double *a, *b; /* RED_SCALE_DOT: z = a .* b, sum v .* z (v in x) */
   double *z;
+  double *scan;        /* RED_DOT: max |y_i| (NaN if some y_i is not finite), or NULL */
 };
+
+/* max |y_i| over [i0, i1), NaN when some y_i is NaN or infinite (0 y_i is then NaN) */
+static double scan_block(const double *y, size_t i0, size_t i1)
+{
+  double m = 0, z = 0;
+  for (size_t i = i0; i < i1; i++) {
+    double v = fabs(y[i]);
+    m = v > m ? v : m;
+    z += 0.0 * y[i];
+  }
+  return z == 0.0 ? m : NAN;
+}
+
+/* the scans of blocks combined (NaN wins) */
+static double scan_join(double m, double b)
+{
+  return m != m || b != b ? NAN : b > m ? b : m;
+}
 
 static double red_block(enum red_kind k, const double *x, const double *y,
                         const struct red_args *ra, size_t i0, size_t i1)
@@ -602,30 +783,43 @@ static double reduce_raw(enum red_kind k, size_t n, const double *x, const doubl
     closure(Q, rd, 4, &wr, wr ? 1 : 0, sel);
   }
   const size_t nb = (n + BLOCK - 1) / BLOCK;
+  struct prog P;
+  compile(Q, Q->n > 0 ? sel : NULL, &P); /* an empty queue: nothing selected anyway */
   double s = 0;
+  const int scan = ra && ra->scan;
+  double m = 0;
   if (n < PAR_MIN) {
     for (size_t b = 0; b < nb; b++) {
-      run_block(Q, sel, b);
-      s += red_block(k, x, y, ra, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n);
+      size_t i0 = b * BLOCK, i1 = i0 + BLOCK < n ? i0 + BLOCK : n;
+      run_block(Q, &P, b);
+      s += red_block(k, x, y, ra, i0, i1);
+      if (scan) m = scan_join(m, scan_block(y, i0, i1));
     }
   } else {
     /* partial sums per block in parallel, added in block order */
     enum { STACK_BLOCKS = 1024 };
-    double stack[STACK_BLOCKS], *part = nb <= STACK_BLOCKS ? stack : malloc(nb * sizeof *part);
+    double stack[2 * STACK_BLOCKS];
+    double *part = nb <= STACK_BLOCKS ? stack : malloc(2 * nb * sizeof *part), *mpart = part + nb;
     if (!part) {
       hd_nv_flush();
+      if (scan) *ra->scan = NAN;
       return NAN;
     }
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
 #endif
     for (size_t b = 0; b < nb; b++) {
-      run_block(Q, sel, b);
-      part[b] = red_block(k, x, y, ra, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n);
+      size_t i0 = b * BLOCK, i1 = i0 + BLOCK < n ? i0 + BLOCK : n;
+      run_block(Q, &P, b);
+      part[b] = red_block(k, x, y, ra, i0, i1);
+      if (scan) mpart[b] = scan_block(y, i0, i1);
     }
     for (size_t b = 0; b < nb; b++) s += part[b];
+    if (scan)
+      for (size_t b = 0; b < nb; b++) m = scan_join(m, mpart[b]);
     if (part != stack) free(part);
   }
+  if (scan) *ra->scan = m;
   if (Q->n > 0) compact(Q, sel);
   return s;
 }
@@ -654,6 +848,19 @@ int hd_par_all_finite(size_t n, const double *x)
 }
 
 int hd_par_worth(size_t n) { return n >= PAR_MIN; }
+
+double hd_nv_dot_scan(const double *w, N_Vector y, double *maxabs)
+{
+  struct red_args ra = {.scan = maxabs};
+  return reduce_raw(RED_DOT, LEN(y), w, DAT(y), &ra);
+}
+
+void hd_nv_diag_affine(const double *lam, double a, double b, double c, N_Vector y, N_Vector z)
+{
+  struct op *o = push(LEN(z), OP_DIAGAFFINE);
+  o->a = a, o->b = b, o->c[0] = c, o->x = lam, o->y = DAT(y), o->z = DAT(z);
+  pushed();
+}
 
 void hd_nv_axpy_raw(double a, const double *w, N_Vector z)
 {

@@ -14,7 +14,10 @@
  *
  * A linear sum that reads a vector set to a constant by a still-queued operation reads
  * the constant instead, and queued writes overwritten before anyone reads them are
- * dropped (CVODE zeroes its correction vector at every step, then adds to it).
+ * dropped (CVODE zeroes its correction vector at every step, then adds to it).  CVODE's
+ * prediction (a triangle of q(q+1)/2 linear sums) runs as one kernel.  A right-hand side
+ * of the form lam .* (A y + B) + C (integrate.h) is queued like CVODE's own operations
+ * (hd_nv_dot_scan, hd_nv_diag_affine).
  *
  * Results do not depend on any of this: every element goes through the same
  * floating-point operations in the same order as with immediate execution (the
@@ -37,9 +40,10 @@ void hd_nv_ewt(N_Vector y, N_Vector w, double rtol, double atol);
 /* on = 1: one operation per pass, exactly as CVODE asked for them, as without the queue
  * (for tests and benchmarks: the results must be the same bits either way). */
 void hd_nv_set_immediate(int on);
-/* How many linear sums and scalings of the calling thread read a queued constant instead
- * of its array, and how many queued operations were dropped as dead stores (tests). */
-void hd_nv_rewrites(long *folded, long *dropped);
+/* For tests, on the calling thread: how many linear sums and scalings read a queued
+ * constant instead of its array, how many queued operations were dropped as dead stores,
+ * and how many runs executed a prediction triangle as one kernel. */
+void hd_nv_rewrites(long *folded, long *dropped, long *triangles);
 /* v's data without running the queue: only for arrays handed straight to
  * hd_nv_scale_dot / hd_nv_axpy_raw, which see the queue's effects. */
 double *hd_nv_data(N_Vector v);
@@ -48,6 +52,12 @@ double hd_nv_scale_dot(size_t n, const double *a, const double *b, const double 
 /* sum_i x_i y_i over fixed blocks, threaded for long arrays (the same bits for any number
  * of threads): for right-hand sides whose cost is a reduction plus an elementwise pass. */
 double hd_par_dot(size_t n, const double *x, const double *y);
+/* sum_i w_i y_i, the same bits as hd_par_dot(n, w, y), in one pass with the queued
+ * operations y depends on; *maxabs = max_i |y_i|, or NaN when some y_i is not finite. */
+double hd_nv_dot_scan(const double *w, N_Vector y, double *maxabs);
+/* Queues z_i = lam_i (a y_i + b) + c (a right-hand side of that form, integrate.h);
+ * lam must stay valid and unchanged until the next hd_nv_flush. */
+void hd_nv_diag_affine(const double *lam, double a, double b, double c, N_Vector y, N_Vector z);
 /* Whether every x_i is finite (one threaded pass). */
 int hd_par_all_finite(size_t n, const double *x);
 /* Whether an elementwise loop of n iterations is worth sharing among threads. */

@@ -781,6 +781,95 @@ static void test_nan(void)
   }
 }
 
+/* (6b) the affine right-hand side (integrate.h, hd_affine_rhs): the driver's fused form
+ * against the same system given as a plain function.  f_i = lam_i (A y_i + B) + C with
+ * A = -2 g, B = g^2 (<w, y>/d + s2), C = c0 cos t (NaN for t > 1 when nan_after is set).
+ * Same steps, same evaluations, the same bits at every output; and a non-finite
+ * coefficient is reported as a non-finite right-hand side. */
+struct aff {
+  size_t d;
+  double g, s2, c0;
+  int nan_after;
+  double *lam, *w;
+};
+
+static int aff_coef(double t, double wy, double abc[3], void *p)
+{
+  const struct aff *q = p;
+  abc[0] = -2 * q->g;
+  abc[1] = q->g * q->g * (wy / (double)q->d + q->s2);
+  abc[2] = q->nan_after && t > 1.0 ? NAN : q->c0 * cos(t);
+  return 0;
+}
+
+static int aff_rhs(double t, const double *y, double *f, void *p)
+{
+  const struct aff *q = p;
+  double abc[3];
+  aff_coef(t, hd_par_dot(q->d, q->w, y), abc, p);
+  for (size_t i = 0; i < q->d; i++) f[i] = q->lam[i] * (abc[0] * y[i] + abc[1]) + abc[2];
+  return 0;
+}
+
+static int aff_jac(double t, const double *y, struct hd_sjac *J, void *p)
+{
+  (void)t;
+  (void)y;
+  const struct aff *q = p;
+  for (size_t i = 0; i < q->d; i++) {
+    J->blocks[i] = -2 * q->g * q->lam[i];
+    J->U[i] = q->g * q->g * q->lam[i];
+    J->V[i] = q->w[i] / (double)q->d;
+  }
+  return 0;
+}
+
+static void test_affine_rhs(void)
+{
+  const size_t dims[2] = {5000, 70000}; /* one thread; blocks shared among threads */
+  double tout[25];
+  tout[0] = 0;
+  for (int k = 1; k < 25; k++) tout[k] = pow(10.0, -3.0 + 0.25 * k);
+  for (int di = 0; di < 2; di++) {
+    size_t d = dims[di];
+    struct aff q = {.d = d, .g = 0.5, .s2 = 0.25, .c0 = 0.01, .lam = power_law(d),
+                    .w = malloc(d * sizeof(double))};
+    double *y0 = malloc(d * sizeof(double));
+    for (size_t i = 0; i < d; i++) q.w[i] = 1.0 + 0.5 * sin((double)i), y0[i] = 1.0;
+    struct hd_affine_rhs affine = {.lam = q.lam, .w = q.w, .coef = aff_coef};
+    struct hd_ode_system sys = {.dimension = d, .rhs = aff_rhs, .jac_structured = aff_jac,
+                                .block = 1, .rank = 1, .params = &q};
+    struct rec r[2];
+    struct hd_integrate_stats st[2];
+    int rc[2];
+    for (int m = 0; m < 2; m++) {
+      sys.affine = m ? &affine : NULL;
+      rc[m] = run_rtol(&sys, y0, tout, 25, HD_LINSOL_WOODBURY, 1e-8, &r[m], &st[m]);
+    }
+    CHECK(rc[0] == 0 && rc[1] == 0 && st[0].steps == st[1].steps &&
+              st[0].rhs_evals == st[1].rhs_evals && st[0].steps > 100 &&
+              memcmp(r[0].y, r[1].y, 25 * d * sizeof(double)) == 0,
+          "affine right-hand side, d = %zu: %ld steps, %ld evaluations, 25 outputs the same "
+          "bits as the plain function (rc %d %d, %ld %ld steps)", d, st[1].steps,
+          st[1].rhs_evals, rc[0], rc[1], st[0].steps, st[1].steps);
+    for (int m = 0; m < 2; m++) free(r[m].y);
+    if (di == 0) { /* a NaN coefficient: the plain function's check reports it */
+      q.nan_after = 1;
+      sys.affine = &affine;
+      const double tn[] = {0, 0.5, 1.5, 2.0, 3.0};
+      struct rec rn;
+      struct hd_integrate_stats sn;
+      int rcn = run_rtol(&sys, y0, tn, 5, HD_LINSOL_WOODBURY, 1e-8, &rn, &sn);
+      CHECK(rcn < 0 && sn.t_fail <= 1.0 && sn.t_fail > 0.9 && strstr(sn.message, "non-finite") &&
+                rn.calls == 2,
+            "affine right-hand side with NaN coefficients after t = 1: rc %d, t_fail %.9g, "
+            "%zu outputs, message '%s'", rcn, sn.t_fail, rn.calls, sn.message);
+      free(rn.y);
+    }
+    free(q.lam), free(q.w), free(y0);
+  }
+}
+
 /* (7) max_steps exhausted */
 static void test_max_steps(void)
 {
@@ -960,8 +1049,9 @@ static void test_fused_kernels_bitwise(void)
 }
 
 /* The queue's dependency closure (a value runs only the queued operations it depends on,
- * plus those on arrays it crosses anyway), its reads of queued constants and its dropped
- * dead stores, against one operation per pass exactly as asked: a random
+ * plus those on arrays it crosses anyway), its reads of queued constants, its dropped
+ * dead stores and its prediction kernel, against one operation per pass exactly as
+ * asked: a random
  * stream of CVODE's vector operations on a few vectors, in place and aliased, with
  * norms, dot products and data accesses (a read and a write through the pointer)
  * interleaved.  Every reduction and every final vector must be the same bits. */
@@ -994,7 +1084,7 @@ static size_t queue_stream(size_t n, unsigned long long seed, double *out, doubl
     N_Vector X[4], Y[4];
     double c[4] = {a, b, 0.25, -0.5};
     for (int j = 0; j < 4; j++) X[j] = v[lcg(QV)], Y[j] = v[(lcg(QV) + (unsigned)j) % QV];
-    switch (lcg(17)) {
+    switch (lcg(18)) {
     case 0: N_VLinearSum(a, x, b, y, z); break;
     case 1: N_VLinearSum(1.0, x, -1.0, y, z); break;
     case 2: N_VLinearSum(1.0, x, b, y, z); break;
@@ -1015,6 +1105,22 @@ static size_t queue_stream(size_t n, unsigned long long seed, double *out, doubl
       out[nout++] = N_VWrmsNorm(x, z);
     } break;
     case 15: out[nout++] = N_VGetArrayPointer(x)[lcg((unsigned)n)]; break;
+    case 17: { /* CVODE's history update then prediction (nv_fused.c runs them as one
+                  kernel): zn[j] += l_j acor for some j, then the Pascal triangle */
+      int q = 2 + (int)lcg(4), perm[QV];
+      for (int k = 0; k < QV; k++) perm[k] = k;
+      for (int k = QV - 1; k > 0; k--) {
+        int j = (int)lcg((unsigned)k + 1), t = perm[k];
+        perm[k] = perm[j], perm[j] = t;
+      }
+      N_Vector zn[6], acor = v[perm[QV - 1]];
+      for (int j = 0; j <= q; j++) zn[j] = v[perm[j]];
+      if (lcg(2))
+        for (int j = 0; j <= q; j++)
+          if (lcg(3)) N_VLinearSum(0.25 * (double)(j + 1), acor, 1.0, zn[j], zn[j]);
+      for (int k = 1; k <= q; k++)
+        for (int j = q; j >= k; j--) N_VLinearSum(1.0, zn[j - 1], 1.0, zn[j], zn[j - 1]);
+    } break;
     default: { /* the caller writes through the pointer: queued readers of x go first */
       double *p = N_VGetArrayPointer(x);
       size_t i = lcg((unsigned)n);
@@ -1049,7 +1155,7 @@ static void test_fused_queue_random(void)
     for (unsigned long long seed = 1; seed <= 3; seed++) {
       double *out[2], *fin[2];
       size_t nout[2];
-      long f0, d0, f1, d1;
+      long f0, d0, t0, f1, d1, t1;
       for (int m = 0; m < 2; m++) {
         out[m] = malloc(QSTEPS * sizeof(double));
         fin[m] = malloc(QV * n * sizeof(double));
@@ -1057,19 +1163,21 @@ static void test_fused_queue_random(void)
 #ifdef _OPENMP
         omp_set_num_threads(m == 0 ? 1 : 2);
 #endif
-        hd_nv_rewrites(&f0, &d0);
+        hd_nv_rewrites(&f0, &d0, &t0);
         nout[m] = queue_stream(n, seed, out[m], fin[m], ctx);
       }
-      hd_nv_rewrites(&f1, &d1);
+      hd_nv_rewrites(&f1, &d1, &t1);
       hd_nv_set_immediate(0);
-      /* the fused run read queued constants and dropped dead stores (immediate: never) */
+      /* the fused run read queued constants, dropped dead stores and ran prediction
+       * triangles as one kernel (immediate: never) */
       CHECK(nout[0] == nout[1] && nout[0] > 100 &&
                 memcmp(out[0], out[1], nout[0] * sizeof(double)) == 0 &&
                 memcmp(fin[0], fin[1], QV * n * sizeof(double)) == 0 && f1 - f0 >= 10 &&
-                d1 - d0 >= 10,
+                d1 - d0 >= 10 && t1 - t0 >= 10,
             "queue closure, n = %zu, stream %llu: %zu reductions and accesses and %d final "
             "vectors the same bits as one operation per pass (%ld constants read, %ld dead "
-            "stores dropped)", n, seed, nout[0], QV, f1 - f0, d1 - d0);
+            "stores dropped, %ld triangle kernels)", n, seed, nout[0], QV, f1 - f0, d1 - d0,
+            t1 - t0);
       for (int m = 0; m < 2; m++) free(out[m]), free(fin[m]);
     }
   }
@@ -1093,6 +1201,7 @@ int main(void)
   test_breakpoints();
   test_schedule();
   test_nan();
+  test_affine_rhs();
   test_max_steps();
   test_jac_failure();
   test_misc();
