@@ -168,6 +168,9 @@ static int lsq_jac_a(double t, const double *y, struct hd_sjac *J, void *params)
   const struct lsq_plan *P = params;
   double gamma = hd_schedule_lr(t, &P->schedule), mc = 1, dmc = 0, dS = 2, S;
   if (P->p.clip > 0) lsq_clip_factors(P->p.clip, risk_strided(P, y, 1), &mc, &S, &dmc, &dS);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (hd_par_worth(P->n_groups))
+#endif
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g];
     J->blocks[g] = -2 * gamma * mc * lam;

@@ -376,6 +376,9 @@ static void apply_ainv(const struct driver *D, const double *in, double *out)
   const size_t b = D->J.block, nb = D->J.n_blocks;
   const double *ai = D->ainv;
   if (b == 1) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (hd_par_worth(nb))
+#endif
     for (size_t i = 0; i < nb; i++) out[i] = ai[i] * in[i];
   } else if (b == 2) {
     for (size_t k = 0; k < nb; k++) {
@@ -407,9 +410,19 @@ static int build_precond(struct driver *D, double gamma)
   const double tol = 16 * 2.220446049250313e-16;
   hd_nv_flush(); /* a queued z += a W (hd_nv_axpy_raw) must not see the new W */
   D->built = false;
-  for (size_t k = 0; k < nb; k++)
-    if (invert_block(D->J.blocks + k * b * b, gamma, b, D->ainv + k * b * b, D->work))
-      return 1;
+  if (b == 1) { /* one division per state: shared among threads at large d */
+    int singular = 0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) reduction(| : singular) if (hd_par_worth(nb))
+#endif
+    for (size_t k = 0; k < nb; k++)
+      singular |= invert_block(D->J.blocks + k, gamma, 1, D->ainv + k, NULL);
+    if (singular) return 1;
+  } else {
+    for (size_t k = 0; k < nb; k++)
+      if (invert_block(D->J.blocks + k * b * b, gamma, b, D->ainv + k * b * b, D->work))
+        return 1;
+  }
   if (r == 0) {
     D->gamma_built = gamma;
     D->built = true;

@@ -241,17 +241,18 @@ static int unit_add(const struct op *o, const unsigned char *sel, int k)
 static int match_triangle(const struct queue *Q, const unsigned char *sel, int k, double **zn)
 {
   const struct op *o = Q->ops;
-  if (!unit_add(&o[k], sel, k)) return 0;
+  if (k >= Q->n || !unit_add(&o[k], sel, k)) return 0;
   /* the first sweep, zn[q-1] += zn[q], ..., zn[0] += zn[1], fixes q and the arrays */
-  double *top = (double *)o[k].y, *chain[5];
+  double *top = (double *)o[k].y, *chain[5] = {NULL};
+  const double *prev = top;
   int q = 0;
-  while (q < 5 && k + q < Q->n && unit_add(&o[k + q], sel, k + q) &&
-         o[k + q].y == (q == 0 ? top : chain[q - 1])) {
+  while (q < 5 && k + q < Q->n && unit_add(&o[k + q], sel, k + q) && o[k + q].y == prev) {
     double *z = o[k + q].z;
     if (z == top) return 0;
     for (int t = 0; t < q; t++)
       if (chain[t] == z) return 0;
     chain[q++] = z;
+    prev = z;
   }
   if (q < 2 || k + q * (q + 1) / 2 > Q->n) return 0;
   zn[q] = top;
