@@ -295,11 +295,11 @@ static int match_update(const struct queue *Q, const unsigned char *sel, int k,
   for (int t = 0; t < m; t++) {
     int j = 0;
     while (j <= q && P->item[i].zn[j] != o[k + t].z) j++;
-    if (j > q || P->item[i].has[j] || o[k].x == P->item[i].zn[j]) return 0;
+    if (j > q || P->item[i].has[j]) return 0;
     P->item[i].has[j] = 1;
     P->item[i].c[j] = o[k + t].a;
   }
-  for (int j = 0; j <= q; j++)
+  for (int j = 0; j <= q; j++) /* x is read before any output is written */
     if (o[k].x == P->item[i].zn[j]) return 0;
   P->item[i].x = o[k].x;
   P->item[i].q = q;
