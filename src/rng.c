@@ -30,8 +30,6 @@
  * per deviate on the 2-core dev machine, of which Philox is ~60%. */
 #include "rng.h"
 
-#include "hdsim_version.h"
-
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
@@ -322,5 +320,5 @@ void hd_rng_rademacher_array(struct hd_rng *r, double *out, size_t n) {
 
 const char *hd_rng_kernel_name(void)
 {
-  return "philox4x64-10+ziggurat256 (portable C, ISA " HDSIM_ISA ")";
+  return "philox4x64-10+ziggurat256 (portable C, ISA " HDSIM_KERNEL_ISA ")";
 }
