@@ -834,7 +834,12 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
   struct driver D;
   memset(&D, 0, sizeof D);
   D.sys = sys;
-  if (sys->affine) { /* the affine form's finiteness bound needs lam finite and its max */
+  /* The affine form queues f, which reads y, into CVODE's next pass.  The dense solver's
+   * difference-quotient Jacobian perturbs and restores y through its data pointer,
+   * behind the queue, between one f and the next: a queued f would read the restored y.
+   * So the dense solver calls the plain function, computed at once. */
+  if (sys->affine && ls != HD_LINSOL_DENSE) {
+    /* the affine form's finiteness bound needs lam finite and its max */
     D.affine_ok = true;
     for (size_t i = 0; i < n; i++) {
       double a = fabs(sys->affine->lam[i]);
