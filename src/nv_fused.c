@@ -9,6 +9,10 @@
  *     which is how the right-hand side, the Jacobian and the linear solvers of integrate.c
  *     and SUNDIALS' dense solver reach the data) is wrapped to flush and then call the
  *     library's serial version.
+ * A pointer from N_VGetArrayPointer is good until the next queued operation that reads or
+ * writes its vector: CVODE's dense difference-quotient Jacobian keeps y's pointer across
+ * its calls of f and writes through it, so integrate.c gives the dense solver the plain
+ * right-hand side (computed at once), never the queued affine form.
  * Elementwise loops are alias-safe: each z[i] depends only on the inputs' element i, so
  * running the queue block by block gives the same bits as running it operation by
  * operation.
