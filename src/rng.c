@@ -1,8 +1,20 @@
-/* rng.c — Philox4x64-10 streams and a 256-layer ziggurat for N(0,1).
+/* rng.c — Philox4x32-10 streams and a 256-layer ziggurat for N(0,1).
  *
- * Stream layout.  key = {seed, run}; the Philox counter of the m-th 4-word block of block
- * (step) `step` of purpose `purpose` is {step, m, purpose, 0}.  hd_rng_u64 returns the
- * words of blocks m = 0, 1, 2, ... in order (word j of each block in turn).
+ * Stream layout.  The Philox4x32 key is (seed, run): {seed_lo, run32}, with run32 = run
+ * for run < 2^32 - 1 and 0xFFFFFFFF for run = UINT64_MAX (problem-level streams); the
+ * counter of the m-th block of block (step) `step` of purpose `purpose` is
+ *   {m, step_lo, step_hi | purpose << 24, seed_hi},
+ * so (seed, run, purpose, step, m) -> (key, counter) is one-to-one within the limits in
+ * rng.h (seeds below 2^32, the usual ones, are the key's first word alone).  Block m gives the 64-bit words y0 | y1 << 32 and y2 | y3 << 32, in that
+ * order; hd_rng_u64 returns the words of blocks m = 0, 1, 2, ... in turn.
+ *
+ * Why Philox4x32 and not 4x64: the 64-bit multiply-high of Philox4x64 has no SIMD form,
+ * so 4x64 costs ~2.5 ns per 64-bit word on the dev machine whatever the ISA, and the
+ * Gaussian draw needs one word per deviate.  Philox4x32's 32x32->64 multiply is one
+ * pmuludq per lane: with AVX2, three groups of four blocks in flight give ~1.2 ns per
+ * word, and the kernel as a whole runs ~1.5x faster (bench/, README "Monte Carlo").  The
+ * vector passes are integer code and give the same words as the scalar Random123 call,
+ * bit for bit (tests: rng, isa_bits).
  *
  * Ziggurat (Marsaglia & Tsang 2000, in Doornik's ZIGNOR arrangement, 256 layers).  One
  * 64-bit word per draw in the fast path:
@@ -25,16 +37,16 @@
  * between CPUs.)
  *
  * Speed: hd_rng_normal_array draws the Philox words for up to 1024 deviates in their own
- * pass (cloned for BMI2 `mulx` where the compiler supports target_clones: integer code,
- * same bits), then transforms the buffer with one counter in a register.  The fast path
- * takes the sign with the layer width from one table, z = j * (+-X[i] 2^-53): negating
- * is exact, so the bits are those of flipping z's sign bit, with five fewer instructions
- * per deviate (~20% of the transform).  About 2.8 ns per deviate on the 2-core dev
- * machine, of which Philox is ~60%. */
+ * pass (vectorised, above), then transforms the buffer; the sign comes with the layer
+ * width from one table (z = j * (+-X[i] 2^-53): negation is exact, so the bits are those
+ * of the sign-bit form).  About 2.4 ns per deviate with AVX2 on the 2-core dev machine. */
 #include "rng.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <Random123/philox.h>
@@ -88,32 +100,46 @@ static inline void zig_tables(void) { pthread_once(&zig_once, zig_init); }
 
 /* ---------------------------------------------------------------- Philox ---------- */
 
-static inline void philox_block(const struct hd_rng *r, uint64_t m, uint64_t out[4]) {
-  philox4x64_ctr_t c = {{r->step, m, r->purpose, 0}};
-  philox4x64_key_t k = {{r->key[0], r->key[1]}};
-  philox4x64_ctr_t y = philox4x64(c, k);
-  out[0] = y.v[0];
-  out[1] = y.v[1];
-  out[2] = y.v[2];
-  out[3] = y.v[3];
+#define RUN_PROBLEM 0xFFFFFFFFu /* counter word 3 of the run = UINT64_MAX streams */
+
+static void layout_fail(const char *what, uint64_t v) {
+  fprintf(stderr, "hdsim: internal error: random stream %s %" PRIu64 " outside the counter layout "
+          "(src/rng.h)\n", what, v);
+  abort();
+}
+
+/* Block m of the current step, as two 64-bit words. */
+static inline void philox_block(const struct hd_rng *r, uint64_t m, uint64_t out[2]) {
+  philox4x32_ctr_t c = {{(uint32_t)m, r->ctr[1], r->ctr[2], r->ctr[3]}};
+  philox4x32_key_t k = {{r->key[0], r->key[1]}};
+  philox4x32_ctr_t y = philox4x32(c, k);
+  out[0] = (uint64_t)y.v[0] | (uint64_t)y.v[1] << 32;
+  out[1] = (uint64_t)y.v[2] | (uint64_t)y.v[3] << 32;
 }
 
 void hd_rng_init(struct hd_rng *r, uint64_t seed, uint64_t run, uint64_t purpose, uint64_t step) {
   memset(r, 0, sizeof *r);
-  r->key[0] = seed;
-  r->key[1] = run;
+  if (run >= RUN_PROBLEM && run != UINT64_MAX) layout_fail("run", run);
+  if (purpose > 255) layout_fail("purpose", purpose);
+  r->key[0] = (uint32_t)seed;
+  r->key[1] = run == UINT64_MAX ? RUN_PROBLEM : (uint32_t)run;
+  r->ctr[3] = (uint32_t)(seed >> 32);
   r->purpose = purpose;
   hd_rng_seek(r, step);
 }
 
 void hd_rng_seek(struct hd_rng *r, uint64_t step) {
+  if (HD_UNLIKELY(step >> 56)) layout_fail("step", step);
   r->step = step;
-  r->used = 4;       /* buffer empty */
+  r->ctr[1] = (uint32_t)step;
+  r->ctr[2] = (uint32_t)(step >> 32) | (uint32_t)r->purpose << 24;
+  r->used = 2;       /* buffer empty */
   r->block_pos = 0;  /* next Philox block within this step */
 }
 
 static inline uint64_t rng_next(struct hd_rng *r) {
-  if (HD_UNLIKELY(r->used >= 4)) {
+  if (HD_UNLIKELY(r->used >= 2)) {
+    if (HD_UNLIKELY(r->block_pos >> 32)) layout_fail("block", r->block_pos);
     philox_block(r, r->block_pos, r->buf);
     r->block_pos++;
     r->used = 0;
@@ -123,32 +149,100 @@ static inline uint64_t rng_next(struct hd_rng *r) {
 
 uint64_t hd_rng_u64(struct hd_rng *r) { return rng_next(r); }
 
-/* Integer-only code gives the same bits on every x86-64, so the bulk Philox pass may be
- * cloned for BMI2 (mulx: ~30% faster) and picked at load time; the rest stays baseline. */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
-#if __has_attribute(target_clones) && !defined(HDSIM_NO_TARGET_CLONES) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define HD_PHILOX_CLONES __attribute__((target_clones("default", "bmi2")))
+/* The bulk pass: blocks m0 .. m0+nb-1 of the current step into w[0..2nb).  Philox4x32's
+ * multiply is a 32x32->64 product, which SSE2/AVX2 do in every 64-bit lane (pmuludq).
+ * Each lane carries one block (its 32-bit words zero-extended; the high halves of the
+ * product lanes are don't-care, as pmuludq reads only the low 32 bits), and PHX_G
+ * groups of lanes are in flight so the multiply latency is hidden.  Same words as
+ * philox_block, bit for bit: integer arithmetic, the same rounds and key schedule. */
+#if defined(__AVX2__)
+#include <immintrin.h>
+typedef __m256i phx_v;
+#define PHX_LANES 4
+#define phx_set1(a) _mm256_set1_epi64x((long long)(a))
+#define phx_mul _mm256_mul_epu32
+#define phx_srl32(a) _mm256_srli_epi64(a, 32)
+#define phx_sll32(a) _mm256_slli_epi64(a, 32)
+#define phx_xor _mm256_xor_si256
+#define phx_and _mm256_and_si256
+#define phx_or _mm256_or_si256
+static inline phx_v phx_lanes(uint32_t m) {
+  return _mm256_set_epi64x((long long)(uint32_t)(m + 3), (long long)(uint32_t)(m + 2),
+                           (long long)(uint32_t)(m + 1), (long long)m);
+}
+/* lane j of e (even words) and o (odd words) -> w[2j], w[2j+1] */
+static inline void phx_store(uint64_t *w, phx_v e, phx_v o) {
+  const phx_v t0 = _mm256_unpacklo_epi64(e, o), t1 = _mm256_unpackhi_epi64(e, o);
+  _mm256_storeu_si256((phx_v *)w, _mm256_permute2x128_si256(t0, t1, 0x20));
+  _mm256_storeu_si256((phx_v *)(w + 4), _mm256_permute2x128_si256(t0, t1, 0x31));
+}
+#define PHX_G 3
+#define PHX_KIND "AVX2 Philox pass"
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+typedef __m128i phx_v;
+#define PHX_LANES 2
+#define phx_set1(a) _mm_set1_epi64x((long long)(a))
+#define phx_mul _mm_mul_epu32
+#define phx_srl32(a) _mm_srli_epi64(a, 32)
+#define phx_sll32(a) _mm_slli_epi64(a, 32)
+#define phx_xor _mm_xor_si128
+#define phx_and _mm_and_si128
+#define phx_or _mm_or_si128
+static inline phx_v phx_lanes(uint32_t m) {
+  return _mm_set_epi64x((long long)(uint32_t)(m + 1), (long long)m);
+}
+static inline void phx_store(uint64_t *w, phx_v e, phx_v o) {
+  _mm_storeu_si128((phx_v *)w, _mm_unpacklo_epi64(e, o));
+  _mm_storeu_si128((phx_v *)(w + 2), _mm_unpackhi_epi64(e, o));
+}
+#define PHX_G 3
+#define PHX_KIND "SSE2 Philox pass"
 #endif
-#endif
-#ifndef HD_PHILOX_CLONES
-#define HD_PHILOX_CLONES
+#ifndef PHX_KIND
+#define PHX_KIND "portable C"
 #endif
 
-/* Generates blocks block_pos .. block_pos+nb-1 into w[0..4nb) and moves past them. */
-HD_PHILOX_CLONES static void philox_fill(struct hd_rng *r, uint64_t *restrict w, size_t nb) {
-  const philox4x64_key_t k = {{r->key[0], r->key[1]}};
-  const uint64_t step = r->step, purpose = r->purpose, m0 = r->block_pos;
-  for (size_t b = 0; b < nb; b++) {
-    philox4x64_ctr_t c = {{step, m0 + b, purpose, 0}};
-    philox4x64_ctr_t y = philox4x64(c, k);
-    w[4 * b + 0] = y.v[0];
-    w[4 * b + 1] = y.v[1];
-    w[4 * b + 2] = y.v[2];
-    w[4 * b + 3] = y.v[3];
+static void philox_fill(struct hd_rng *r, uint64_t *restrict w, size_t nb) {
+  const uint64_t m0 = r->block_pos;
+  if (HD_UNLIKELY((m0 + nb) >> 32)) layout_fail("block", m0 + nb);
+  size_t b = 0;
+#ifdef PHX_G
+  const phx_v M0 = phx_set1(PHILOX_M4x32_0), M1 = phx_set1(PHILOX_M4x32_1);
+  const phx_v lo32 = phx_set1(0xFFFFFFFFu);
+  const phx_v c1 = phx_set1(r->ctr[1]), c2 = phx_set1(r->ctr[2]), c3 = phx_set1(r->ctr[3]);
+  for (; b + PHX_G * PHX_LANES <= nb; b += PHX_G * PHX_LANES) {
+    phx_v x0[PHX_G], x1[PHX_G], x2[PHX_G], x3[PHX_G];
+    for (int g = 0; g < PHX_G; g++) {
+      x0[g] = phx_lanes((uint32_t)(m0 + b) + (uint32_t)(g * PHX_LANES));
+      x1[g] = c1;
+      x2[g] = c2;
+      x3[g] = c3;
+    }
+    uint32_t ka = r->key[0], kb = r->key[1];
+    for (int round = 0; round < 10; round++) { /* Random123's philox4x32round + bumpkey */
+      const phx_v K0 = phx_set1(ka), K1 = phx_set1(kb);
+      for (int g = 0; g < PHX_G; g++) {
+        const phx_v p0 = phx_mul(x0[g], M0), p1 = phx_mul(x2[g], M1);
+        const phx_v s1 = phx_xor(x1[g], K0), s3 = phx_xor(x3[g], K1);
+        x0[g] = phx_xor(phx_srl32(p1), s1); /* hi1 ^ x1 ^ k0 */
+        x1[g] = p1;                         /* lo1 (low half) */
+        x2[g] = phx_xor(phx_srl32(p0), s3); /* hi0 ^ x3 ^ k1 */
+        x3[g] = p0;                         /* lo0 (low half) */
+      }
+      ka += PHILOX_W32_0;
+      kb += PHILOX_W32_1;
+    }
+    for (int g = 0; g < PHX_G; g++) {
+      const phx_v e = phx_or(phx_and(x0[g], lo32), phx_sll32(x1[g])); /* y0 | y1 << 32 */
+      const phx_v o = phx_or(phx_and(x2[g], lo32), phx_sll32(x3[g])); /* y2 | y3 << 32 */
+      phx_store(w + 2 * (b + (size_t)g * PHX_LANES), e, o);
+    }
   }
+#endif
+  for (; b < nb; b++) philox_block(r, m0 + b, w + 2 * b);
   r->block_pos = m0 + nb;
-  r->used = 4;
+  r->used = 2;
 }
 
 /* ------------------------------------------------------------ word source ---------- */
@@ -227,7 +321,7 @@ double hd_rng_normal(struct hd_rng *r) {
 
 /* ------------------------------------------------------------- arrays ---------------- */
 
-#define ZIG_CHUNK_BLOCKS 256 /* 1024 words = 8 KiB of Philox output per pass */
+#define ZIG_CHUNK_BLOCKS 512 /* 1024 words = 8 KiB of Philox output per pass */
 
 /* The longest run of fast-path draws o[0..j) from w[0..j), j <= m, with o[j] = sc[j] z_j
  * (sc == NULL: o[j] = z_j).  Stops at the first word whose fast test fails. */
@@ -247,12 +341,12 @@ static inline size_t zig_fast_run(const uint64_t *restrict w, double *restrict o
 
 void hd_rng_normal_array_scaled(struct hd_rng *r, double *restrict out, const double *restrict scale,
                                 size_t n) {
-  uint64_t wb[4 * ZIG_CHUNK_BLOCKS];
+  uint64_t wb[2 * ZIG_CHUNK_BLOCKS];
   size_t i = 0;
   zig_tables();
   while (i < n) {
     /* finish a partly used block one draw at a time (exactly hd_rng_normal) */
-    while (r->used < 4 && i < n) {
+    while (r->used < 2 && i < n) {
       struct wsrc s0 = {NULL, 0, 0, r};
       const double z = zig(rng_next(r), &s0);
       out[i] = scale ? scale[i] * z : z;
@@ -262,13 +356,13 @@ void hd_rng_normal_array_scaled(struct hd_rng *r, double *restrict out, const do
 
     /* pass 1: Philox words for the rest (plus ~1.6% for slow-path draws), in a tight loop */
     const size_t need = n - i;
-    size_t nb = (need + need / 64 + 4 + 3) / 4;
+    size_t nb = (need + need / 64 + 4 + 1) / 2;
     if (nb > ZIG_CHUNK_BLOCKS) nb = ZIG_CHUNK_BLOCKS;
     const uint64_t m0 = r->block_pos;
     philox_fill(r, wb, nb);
 
     /* pass 2: transform; a slow path may take further words from wb, then from r */
-    struct wsrc s = {wb, 0, 4 * nb, r};
+    struct wsrc s = {wb, 0, 2 * nb, r};
     for (;;) {
       const size_t m = n - i < s.len - s.pos ? n - i : s.len - s.pos;
       if (m == 0) break;
@@ -287,13 +381,13 @@ void hd_rng_normal_array_scaled(struct hd_rng *r, double *restrict out, const do
     /* unused words left in wb: put the stream back just after the last word used */
     if (s.pos < s.len) {
       const size_t p = s.pos;
-      if (p % 4 == 0) {
-        r->block_pos = m0 + p / 4;
-        r->used = 4;
+      if (p % 2 == 0) {
+        r->block_pos = m0 + p / 2;
+        r->used = 2;
       } else {
-        r->block_pos = m0 + p / 4 + 1;
-        memcpy(r->buf, wb + 4 * (p / 4), sizeof r->buf);
-        r->used = (unsigned)(p % 4);
+        r->block_pos = m0 + p / 2 + 1;
+        memcpy(r->buf, wb + 2 * (p / 2), sizeof r->buf);
+        r->used = 1;
       }
     }
   }
@@ -326,5 +420,5 @@ void hd_rng_rademacher_array(struct hd_rng *r, double *out, size_t n) {
 
 const char *hd_rng_kernel_name(void)
 {
-  return "philox4x64-10+ziggurat256 (portable C, ISA " HDSIM_KERNEL_ISA ")";
+  return "philox4x32-10+ziggurat256 (" PHX_KIND ", ISA " HDSIM_KERNEL_ISA ")";
 }

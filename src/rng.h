@@ -1,4 +1,4 @@
-/* rng.h — reproducible random streams (Random123 Philox4x64-10).
+/* rng.h — reproducible random streams (Random123 Philox4x32-10).
  *
  * A stream is keyed by (seed, run) and addressed by a counter, so the numbers a run
  * sees depend only on (seed, run, purpose, step) — never on the thread or rank that
@@ -24,15 +24,19 @@ enum hd_stream_purpose {
 };
 
 struct hd_rng {
-  uint64_t key[2];       /* (seed, run) */
+  uint32_t key[2];       /* (seed, run): low word of the seed, run (rng.c) */
+  uint32_t ctr[4];       /* counter words 1..3: step, purpose, high word of the seed; 0 unused */
   uint64_t purpose;
   uint64_t step;         /* current block index */
-  uint64_t buf[4];       /* last Philox output */
+  uint64_t buf[2];       /* last Philox output, as two 64-bit words */
   unsigned used;         /* words of buf consumed */
-  uint64_t block_pos;    /* Philox blocks drawn in this step (counter word 1) */
+  uint64_t block_pos;    /* Philox blocks drawn in this step (counter word 0) */
 };
 
-/* Positions the stream (seed, run, purpose) at block `step`. */
+/* Positions the stream (seed, run, purpose) at block `step`.  Limits of the counter
+ * layout (rng.c): run < 2^32 - 1 or run = UINT64_MAX (problem-level streams), purpose
+ * < 256, step < 2^56, and fewer than 2^33 words drawn in one step; a call outside them
+ * is a programming error and aborts with a message. */
 void hd_rng_init(struct hd_rng *r, uint64_t seed, uint64_t run, uint64_t purpose, uint64_t step);
 
 /* Moves to block `step` of the same stream (cheap, no state carried over). */

@@ -9,10 +9,14 @@
  *    within 1e-2 relative in train and test loss up to t = 1e4, through the plateau and
  *    the onset of feature learning (§7.8).
  *  Fig. 3(a) (D = 100, P = 450, s_y = 2, eps = 0.25, eta0 = 0.5, 6e4 steps), alpha = 2^-5,
- *    1/4, 1, 4, 32: the test-halving time and the final test loss grow with alpha, a test
- *    bump (> 1 %) appears for alpha >= 1 and not for alpha <= 1/4, every final test loss
- *    stays below the initial-NTK kernel regression, which alpha = 32 approaches within
- *    15 % (claim 2). */
+ *    1/4, 1, 4, 32: the test-halving time and the final test loss grow with alpha, the test
+ *    bump grows with alpha, from none for alpha <= 1/4 to > 1 % for alpha >= 4 (alpha = 1
+ *    sits between: 1.3 % on one dataset draw, none on another), every final test loss
+ *    stays below the initial-NTK kernel regression and below the alpha = infinity (lazy,
+ *    §2.5) test loss at the same horizon, and the gap to the latter shrinks as alpha grows
+ *    (claim 2: alpha -> infinity gives kernel regression).  (An earlier form, "alpha = 32
+ *    is within 15 % of the kernel regression", held on one dataset draw and not on
+ *    another: 0.706 against 0.860 L0, with the lazy curve itself at 0.882 at t = 6e4.) */
 #include "grok_testlib.h"
 
 static const char *fig1 =
@@ -90,16 +94,29 @@ static void figure3a(void)
 {
   const double alphas[] = {1.0 / 32, 0.25, 1, 4, 32};
   enum { NA = 5 };
-  double half[NA], fin[NA], bump[NA], kmse = 0;
+  static const char *model =
+      "[model]\nproblem = dmft_grokking\nseed = 1\n"
+      "[data]\nD = 100\nP = 450\ntarget = full\n"
+      "[network]\nN = 1\nalpha = %g\neps = 0.25\n"
+      "[optimizer]\neta0 = 0.5\n"
+      "[simulation]\nenabled = false\nhorizon = 60000\n"
+      "[theory]\nmethod = ode\n%s\n"
+      "[output]\ntimes = log(1, 60000, 96)\n";
+  double half[NA], fin[NA], bump[NA], kmse = 0, lazy = 0;
+  {
+    struct hd_session *s = tl_session(model, 1.0, "limit = lazy");
+    struct hd_output_grid g;
+    tl_grid(s, &g);
+    struct hd_theory_result th;
+    tl_theory(s, &g, -1, &th);
+    const double *te = th.values + GROK_OBS_TEST_POP * g.n;
+    lazy = te[g.n - 1] / te[0];
+    hd_theory_result_free(&th);
+    hd_output_grid_free(&g);
+    tl_session_free(s);
+  }
   for (int i = 0; i < NA; i++) {
-    struct hd_session *s = tl_session(
-        "[model]\nproblem = dmft_grokking\nseed = 1\n"
-        "[data]\nD = 100\nP = 450\ntarget = full\n"
-        "[network]\nN = 1\nalpha = %g\neps = 0.25\n"
-        "[optimizer]\neta0 = 0.5\n"
-        "[simulation]\nenabled = false\nhorizon = 60000\n"
-        "[theory]\nmethod = ode\n"
-        "[output]\ntimes = log(1, 60000, 96)\n", alphas[i]);
+    struct hd_session *s = tl_session(model, alphas[i], "");
     struct hd_output_grid g;
     tl_grid(s, &g);
     struct hd_theory_result th;
@@ -115,22 +132,27 @@ static void figure3a(void)
     hd_output_grid_free(&g);
     tl_session_free(s);
   }
-  int mono_half = 1, mono_fin = 1, below = 1;
+  int mono_half = 1, mono_fin = 1, below = 1, closer = 1;
   for (int i = 1; i < NA; i++) {
     mono_half &= half[i] > half[i - 1]; /* inf (never halves) counts as later */
     mono_fin &= fin[i] > fin[i - 1];
+    closer &= fabs(lazy - fin[i]) < fabs(lazy - fin[i - 1]);
   }
-  for (int i = 0; i < NA; i++) below &= fin[i] < kmse;
+  for (int i = 0; i < NA; i++) below &= fin[i] < kmse && fin[i] < lazy;
   tl_check(mono_half, "Fig. 3(a): the test-halving time grows with alpha (32: %g)", half[NA - 1]);
   tl_check(mono_fin, "Fig. 3(a): the final test loss grows with alpha (%.4f ... %.4f)", fin[0],
            fin[NA - 1]);
-  tl_check(bump[2] > 1.01 && bump[3] > 1.01 && bump[4] > 1.01 && bump[0] <= 1.001 &&
-               bump[1] <= 1.001,
-           "Fig. 3(a): test bump for alpha >= 1 (%.3f, %.3f, %.3f), none for alpha <= 1/4 "
-           "(%.4f, %.4f)", bump[2], bump[3], bump[4], bump[0], bump[1]);
-  tl_check(below && fin[NA - 1] > 0.85 * kmse,
-           "Fig. 3(a): final test losses stay below the kernel regression %.3f L0, approached by "
-           "alpha = 32 (%.3f)", kmse, fin[NA - 1]);
+  int mono_bump = 1;
+  for (int i = 1; i < NA; i++) mono_bump &= bump[i] >= bump[i - 1];
+  tl_check(mono_bump && bump[3] > 1.01 && bump[4] > 1.01 && bump[0] <= 1.001 && bump[1] <= 1.001,
+           "Fig. 3(a): the test bump grows with alpha: none for alpha <= 1/4 (%.4f, %.4f), %.3f "
+           "at alpha = 1, over 1%% for alpha >= 4 (%.3f, %.3f)", bump[0], bump[1], bump[2],
+           bump[3], bump[4]);
+  tl_check(below && closer,
+           "Fig. 3(a): final test losses stay below the kernel regression %.3f L0 and the alpha = "
+           "infinity (lazy) curve %.3f L0 at t = 6e4, and approach the latter as alpha grows "
+           "(gap %.3f at alpha = 1/32, %.3f at alpha = 32)", kmse, lazy, lazy - fin[0],
+           lazy - fin[NA - 1]);
 }
 
 int main(void)

@@ -3,7 +3,9 @@
  * mean and label 0, the teacher theta* (streaming_lsq's random target, the same draw) and
  * label noise.  The multiclass ODE (E1-E3) must then reproduce streaming_lsq's theory
  * (LS-2..LS-4) on the same spectrum and target to ~1e-10, with ridge, schedules and a
- * random start too.  It also checks the simulation side: the two Monte Carlo codes share
+ * random start too.  What separates them is the two integrators' global error, hence
+ * rtol 1e-13: in the step-schedule case the relative difference was 1.7e-10, 1.5e-10 and
+ * 3.6e-11 at rtol 1e-11, 1e-12 and 1e-13 (Philox4x32 streams' target draw).  It also checks the simulation side: the two Monte Carlo codes share
  * the feature stream, so with one class they see the same data. */
 #include <string.h>
 
@@ -13,7 +15,7 @@ static const char *lsq_model =
     "[model]\nproblem = streaming_lsq\nseed = 11\n"
     "[data]\nd = %d\nspectrum = %s\nalpha = 1.5\nlabel_noise = 0.5\ntarget = random\n"
     "[optimizer]\nlr = 0.8\nridge = %g\n%s\n"
-    "[simulation]\nruns = 2\nhorizon = 50\n[theory]\nmethod = ode\nrtol = 1e-12\natol = 1e-15\n"
+    "[simulation]\nruns = 2\nhorizon = 50\n[theory]\nmethod = ode\nrtol = 1e-13\natol = 1e-15\n"
     "[output]\ntimes = log(0.01, 50, 25)\n";
 static const char *mc_model =
     "[model]\nproblem = gmm_multiclass\nseed = 11\n"
@@ -21,7 +23,7 @@ static const char *mc_model =
     "means = zero\nteacher = random\nlabel_noise = 0.5\n"
     "[loss]\nkind = least_squares\nlabels = 0\n"
     "[optimizer]\nlr = 0.8\nridge = %g\n%s\n"
-    "[simulation]\nruns = 2\nhorizon = 50\n[theory]\nrtol = 1e-12\natol = 1e-15\n"
+    "[simulation]\nruns = 2\nhorizon = 50\n[theory]\nrtol = 1e-13\natol = 1e-15\n"
     "[output]\ntimes = log(0.01, 50, 25)\n";
 
 static void one(const char *label, int d, const char *spectrum, double ridge, const char *opt)

@@ -1,7 +1,8 @@
 /* test_multiclass_sim.c — the gmm_multiclass Monte Carlo: reproducibility (same seed ->
  * bit-identical for any thread count and any split of a run into advance() calls) and the
  * options of spec §2.8 (mini-batch, ridge, schedule, random start, teacher with label
- * noise) against the ODE at small d, with the bound of multiclass_check.h. */
+ * noise) against the ODE at small d, with the bound of multiclass_check.h (16 runs: its
+ * Student-t multiplier k is 5.7-5.8 for 24-30 comparisons). */
 #include <string.h>
 
 #include "multiclass_check.h"
@@ -53,7 +54,7 @@ static void versus(const char *label, int d, int runs, const char *data, const c
   const char *const names[5] = {"risk", "error", "norm", "cosine_1", "lr"};
   int adaptive = ((const struct mc_plan *)s->plan)->adaptive;
   struct mc_verdict v = mc_theory_vs_sim(s, runs, names, 4 + (size_t)adaptive, 0);
-  tl_check(v.ok, "%s (d = %d): risk, error, ||X||^2, cosine%s within 4 s.e. + 2|ODE| b_d (worst at %.2f)",
+  tl_check(v.ok, "%s (d = %d): risk, error, ||X||^2, cosine%s within k s.e. + 2|ODE| b_d (worst at %.2f)",
            label, d, adaptive ? ", lr" : "", v.worst);
   tl_session_free(s);
 }
@@ -61,28 +62,28 @@ static void versus(const char *label, int d, int runs, const char *data, const c
 int main(void)
 {
   reproducible();
-  versus("LS, batch 4, ridge, step schedule, random start", 400, 8,
+  versus("LS, batch 4, ridge, step schedule, random start", 400, 16,
          "covariance = power_law\nalpha = 1.1, 1.5\nmean_profile = power_law\nmean_beta = 0.25",
          "least_squares", 1.5,
          "batch = 4\nridge = 0.1\nschedule = step\nlr_every = 1\nlr_factor = 0.5\n"
          "init = random\ninit_scale = 0.7");
-  versus("LS with teacher and label noise, 2 classes", 400, 8,
+  versus("LS with teacher and label noise, 2 classes", 400, 16,
          "covariance = isotropic\nvariance = 1, 0.5\nteacher = random\nlabel_noise = 0.3",
          "least_squares", 0.8, "ridge = 0.05");
-  versus("logistic, unequal class probabilities, inverse-power schedule", 400, 8,
+  versus("logistic, unequal class probabilities, inverse-power schedule", 400, 16,
          "covariance = zero_one\nprobs = 0.3, 0.7\nmeans = independent\nmean_scale = 1.5",
          "logistic", 2.0, "schedule = inverse_power\nlr_t0 = 0.5");
-  versus("4-class softmax (3-D rule)", 300, 8,
+  versus("4-class softmax (3-D rule)", 300, 16,
          "classes = 4\ncovariance = isotropic\nmeans = orthogonal\nmean_scale = 2", "softmax", 1.0,
          "");
-  versus("8-class softmax (QMC rule)", 400, 8,
+  versus("8-class softmax (QMC rule)", 400, 16,
          "classes = 8\ncovariance = isotropic\nmeans = orthogonal\nmean_scale = 2", "softmax", 1.0,
          "");
-  versus("AdaGrad-Norm logistic, power law", 400, 8,
+  versus("AdaGrad-Norm logistic, power law", 400, 16,
          "covariance = power_law\nalpha = 1.1, 1.5\nmean_profile = power_law", "logistic", 2.0,
          "adaptive = adagrad_norm\nadagrad_b = 0.5");
   /* 4 runs: its cost is the 32-dimensional QMC error, read at every output of every run */
-  versus("32-class one-hot LS (issue: K up to 32)", 800, 4,
+  versus("32-class one-hot LS (issue: K up to 32)", 800, 16,
          "classes = 32\ncovariance = isotropic\nvariance = 0.5\nmeans = orthogonal\nmean_scale = 2",
          "onehot_ls", 1.0, "");
   return tl_finish();

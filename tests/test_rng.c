@@ -19,50 +19,88 @@ static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0;
 
 /* --------------------------------------------------------------------------------- */
 
-/* Random123 known answers for philox4x64-10 (kat_vectors): counter, key -> output. */
+/* Random123 known answers for philox4x32-10 (kat_vectors): counter, key -> output. */
 static void test_kat(void) {
   static const struct {
-    uint64_t ctr[4], key[2], out[4];
+    uint32_t ctr[4], key[2], out[4];
   } kat[3] = {
-      {{0, 0, 0, 0},
-       {0, 0},
-       {0x16554d9eca36314cULL, 0xdb20fe9d672d0fdcULL, 0xd7e772cee186176bULL, 0x7e68b68aec7ba23bULL}},
-      {{~0ULL, ~0ULL, ~0ULL, ~0ULL},
-       {~0ULL, ~0ULL},
-       {0x87b092c3013fe90bULL, 0x438c3c67be8d0224ULL, 0x9cc7d7c69cd777b6ULL, 0xa09caebf594f0ba0ULL}},
-      {{0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL, 0xa4093822299f31d0ULL, 0x082efa98ec4e6c89ULL},
-       {0x452821e638d01377ULL, 0xbe5466cf34e90c6cULL},
-       {0xa528f45403e61d95ULL, 0x38c72dbd566e9788ULL, 0xa5a1610e72fd18b5ULL, 0x57bd43b5e52b7fe6ULL}},
+      {{0, 0, 0, 0}, {0, 0}, {0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u}},
+      {{~0u, ~0u, ~0u, ~0u}, {~0u, ~0u}, {0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu}},
+      {{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u},
+       {0xa4093822u, 0x299f31d0u},
+       {0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}},
   };
   for (int t = 0; t < 3; t++) {
-    philox4x64_ctr_t c = {{kat[t].ctr[0], kat[t].ctr[1], kat[t].ctr[2], kat[t].ctr[3]}};
-    philox4x64_key_t k = {{kat[t].key[0], kat[t].key[1]}};
-    philox4x64_ctr_t y = philox4x64(c, k);
+    philox4x32_ctr_t c = {{kat[t].ctr[0], kat[t].ctr[1], kat[t].ctr[2], kat[t].ctr[3]}};
+    philox4x32_key_t k = {{kat[t].key[0], kat[t].key[1]}};
+    philox4x32_ctr_t y = philox4x32(c, k);
     int ok = 1;
     for (int j = 0; j < 4; j++) ok &= y.v[j] == kat[t].out[j];
-    CHECK(ok, "Random123 philox4x64-10 KAT vector %d", t);
+    CHECK(ok, "Random123 philox4x32-10 KAT vector %d", t);
   }
-  /* the same through the stream API: seed 0, run 0, purpose 0, step 0 is counter 0, key 0 */
+  /* the same through the stream API: seed 0, run 0, purpose 0, step 0 is counter 0, key 0,
+   * and the words pair the 32-bit outputs low half first */
   struct hd_rng r;
   hd_rng_init(&r, 0, 0, 0, 0);
-  int ok = 1;
-  for (int j = 0; j < 4; j++) ok &= hd_rng_u64(&r) == kat[0].out[j];
-  CHECK(ok, "hd_rng_u64 reproduces the zero KAT vector");
+  const uint64_t w0 = hd_rng_u64(&r), w1 = hd_rng_u64(&r);
+  CHECK(w0 == (0x6627e8d5ull | 0xe169c58dull << 32) && w1 == (0xbc57ac4cull | 0x9b00dbd8ull << 32),
+        "hd_rng_u64 reproduces the zero KAT vector");
 }
 
-/* Counter layout: word 4m+j of (seed, run, purpose, step) = philox({step,m,purpose,0},{seed,run})[j]. */
-static void test_layout(void) {
-  const uint64_t seed = 0x1234567890abcdefULL, run = 77, purpose = HD_STREAM_LABEL, step = 123456789;
-  struct hd_rng r;
-  hd_rng_init(&r, seed, run, purpose, step);
-  int ok = 1;
-  for (uint64_t m = 0; m < 5; m++) {
-    philox4x64_ctr_t c = {{step, m, purpose, 0}};
-    philox4x64_key_t k = {{seed, run}};
-    philox4x64_ctr_t y = philox4x64(c, k);
-    for (int j = 0; j < 4; j++) ok &= hd_rng_u64(&r) == y.v[j];
+/* Counter layout: words 2m, 2m+1 of (seed, run, purpose, step) come from
+ * philox4x32({m, step_lo, step_hi | purpose << 24, seed_hi}, {seed_lo, run}) = y as
+ * y0 | y1 << 32 and y2 | y3 << 32; run = UINT64_MAX is key word 0xFFFFFFFF. */
+static void philox_words(uint64_t seed, uint32_t run32, uint64_t purpose, uint64_t step, size_t nb,
+                         uint64_t *w) {
+  philox4x32_key_t k = {{(uint32_t)seed, run32}};
+  for (size_t m = 0; m < nb; m++) {
+    philox4x32_ctr_t c = {{(uint32_t)m, (uint32_t)step, (uint32_t)(step >> 32) | (uint32_t)purpose << 24,
+                           (uint32_t)(seed >> 32)}};
+    philox4x32_ctr_t y = philox4x32(c, k);
+    w[2 * m] = y.v[0] | (uint64_t)y.v[1] << 32;
+    w[2 * m + 1] = y.v[2] | (uint64_t)y.v[3] << 32;
   }
-  CHECK(ok, "stream words follow counter {step, block, purpose, 0}, key {seed, run}");
+}
+
+static void test_layout(void) {
+  const uint64_t seed = 0x1234567890abcdefULL, purpose = HD_STREAM_LABEL, step = 0x12345678901ULL;
+  const uint64_t runs[2] = {77, UINT64_MAX};
+  const uint32_t run32[2] = {77, 0xFFFFFFFFu};
+  enum { NB = 40 };
+  uint64_t want[2 * NB];
+  for (int q = 0; q < 2; q++) {
+    philox_words(seed, run32[q], purpose, step, NB, want);
+    struct hd_rng r;
+    hd_rng_init(&r, seed, runs[q], purpose, step);
+    int ok = 1;
+    for (int i = 0; i < 2 * NB; i++) ok &= hd_rng_u64(&r) == want[i];
+    CHECK(ok, "run %d: stream words follow key {seed_lo, run}, counter {block, step_lo, "
+              "step_hi | purpose << 24, seed_hi}", q);
+  }
+}
+
+/* The bulk Philox pass (vectorised: groups of 12 blocks with AVX2, 6 with SSE2) against
+ * Random123's scalar call, through the deviates it feeds: every length from 1 to 70
+ * deviates, starting 0 or 1 words into a block, must equal the one-at-a-time draws. */
+static void test_bulk_words(void) {
+  int bad = 0, cases = 0;
+  for (int start = 0; start < 2; start++)
+    for (size_t n = 1; n <= 70; n++) {
+      double a[70], b[70];
+      struct hd_rng r, s;
+      hd_rng_init(&r, 0xfeedbeef12345ULL, 3, HD_STREAM_FEATURES, 1000 + n);
+      hd_rng_init(&s, 0xfeedbeef12345ULL, 3, HD_STREAM_FEATURES, 1000 + n);
+      for (int k = 0; k < start; k++) {
+        (void)hd_rng_normal(&r);
+        (void)hd_rng_normal(&s);
+      }
+      hd_rng_normal_array(&r, a, n);
+      for (size_t i = 0; i < n; i++) b[i] = hd_rng_normal(&s);
+      bad += memcmp(a, b, n * sizeof a[0]) != 0 || hd_rng_u64(&r) != hd_rng_u64(&s);
+      cases++;
+    }
+  CHECK(bad == 0, "bulk Philox pass == scalar blocks: %d of %d lengths differ (%s)", bad, cases,
+        hd_rng_kernel_name());
 }
 
 static uint64_t first_word(uint64_t seed, uint64_t run, uint64_t purpose, uint64_t step) {
@@ -78,6 +116,8 @@ static void test_streams_differ(void) {
   CHECK(first_word(1, 2, 4, 4) != base, "different purpose -> different stream");
   CHECK(first_word(1, 2, 3, 5) != base, "different step -> different block");
   CHECK(first_word(2, 1, 3, 4) != base, "seed and run are not interchangeable");
+  CHECK(first_word(1, UINT64_MAX, 3, 4) != first_word(1, 0xFFFFFFFEu, 3, 4),
+        "the problem-level run differs from the last ordinary run");
   /* whole arrays differ in (almost) every position */
   enum { N = 1000 };
   double a[N], b[N];
@@ -339,6 +379,7 @@ int main(void) {
   test_threads_first_use(); /* must come first: exercises the one-time table setup */
   test_kat();
   test_layout();
+  test_bulk_words();
   test_streams_differ();
   test_seek();
   test_array_equals_scalar();
