@@ -2,8 +2,9 @@
  * (slow suite).
  *  1. Clipped DP-SGD (§2.7 check: isotropic, d = 2000, gamma 0.5, delta 0.1, sigma 0.5,
  *     sigma_eps 0.3, c = 0.4, p = 1, 40 runs): MC with the actual gradient norm vs the
- *     clipped ODE (NS-12) within 3 s.e. at every t in [0.5, 3]; the unclipped ODE must be
- *     rejected by the same MC (> 10 s.e.), so the test sees the clipping.
+ *     clipped ODE (NS-12) within k s.e. at every t in [0.5, 3] (k = 4.2, tl_bound_k; 3 s.e.
+ *     failed for one seed in six); the unclipped ODE must be rejected by the same MC
+ *     (> 10 s.e.), so the test sees the clipping.
  *  2. Noisy SGD, power law, sigma = 1, ridge, random start, at d = 500, 2000, 8000 (32 runs):
  *     |mean - ODE| <= k s.e. + |NS-2 - ODE| (the exact finite-d bias) at every time, k the
  *     Student-t quantile of testlib.h's tl_within_bound (4.6 here), and the relative s.e.
@@ -39,12 +40,13 @@ static void clipped(void)
   struct hd_mc_result mc;
   hd_mc_run(s->pb, s->plan, &g, 40, 0, s->run.divergence, 1, &mc);
   double z = 0, zu = 0;
+  const double k = tl_bound_k(40, g.n - 1);
   for (size_t j = 1; j < g.n; j++) {
     z = fmax(z, fabs(mc.mean[j] - th.values[j]) / mc.stderr_[j]);
     zu = fmax(zu, fabs(mc.mean[j] - tu.values[j]) / mc.stderr_[j]);
   }
-  tl_check(z <= 3, "clipped DP-SGD, d = 2000, 40 runs: MC vs NS-12 max |z| %.2f <= 3 "
-           "(t = 3: ODE %.5f, MC %.5f +- %.5f)", z, th.values[g.n - 1], mc.mean[g.n - 1],
+  tl_check(z <= k, "clipped DP-SGD, d = 2000, 40 runs: MC vs NS-12 max |z| %.2f <= %.2f "
+           "(t = 3: ODE %.5f, MC %.5f +- %.5f)", z, k, th.values[g.n - 1], mc.mean[g.n - 1],
            mc.stderr_[g.n - 1]);
   tl_check(zu > 10, "  the unclipped ODE is rejected by the same MC: max |z| %.1f > 10", zu);
   hd_mc_result_free(&mc);
