@@ -5,8 +5,9 @@
  * counter of the m-th block of block (step) `step` of purpose `purpose` is
  *   {m, step_lo, step_hi | purpose << 24, seed_hi},
  * so (seed, run, purpose, step, m) -> (key, counter) is one-to-one within the limits in
- * rng.h (seeds below 2^32, the usual ones, are the key's first word alone).  Block m gives the 64-bit words y0 | y1 << 32 and y2 | y3 << 32, in that
- * order; hd_rng_u64 returns the words of blocks m = 0, 1, 2, ... in turn.
+ * rng.h (seeds below 2^32, the usual ones, are the key's first word alone).  Block m
+ * gives the 64-bit words y0 | y1 << 32 and y2 | y3 << 32, in that order; hd_rng_u64
+ * returns the words of blocks m = 0, 1, 2, ... in turn.
  *
  * Why Philox4x32 and not 4x64: the 64-bit multiply-high of Philox4x64 has no SIMD form,
  * so 4x64 costs ~2.5 ns per 64-bit word on the dev machine whatever the ISA, and the
@@ -100,11 +101,11 @@ static inline void zig_tables(void) { pthread_once(&zig_once, zig_init); }
 
 /* ---------------------------------------------------------------- Philox ---------- */
 
-#define RUN_PROBLEM 0xFFFFFFFFu /* counter word 3 of the run = UINT64_MAX streams */
+#define RUN_PROBLEM 0xFFFFFFFFu /* key word 1 of the run = UINT64_MAX streams */
 
 static void layout_fail(const char *what, uint64_t v) {
-  fprintf(stderr, "hdsim: internal error: random stream %s %" PRIu64 " outside the counter layout "
-          "(src/rng.h)\n", what, v);
+  fprintf(stderr, "hdsim: internal error: random stream %s %" PRIu64 " outside the key and counter "
+          "layout (src/rng.h)\n", what, v);
   abort();
 }
 

@@ -43,6 +43,10 @@ static double one_d(int d, const char *law)
 
 int main(void)
 {
+  /* the bound's multiplier against printed tables: t_7 at 0.975 and t_3 at 0.995 */
+  tl_check(fabs(tl_student_k(0.05, 7) - 2.3646) < 1e-4 && fabs(tl_student_k(0.01, 3) - 5.8409) < 1e-4,
+           "Student-t quantiles of testlib.h: %.4f (2.3646), %.4f (5.8409)", tl_student_k(0.05, 7),
+           tl_student_k(0.01, 3));
   double e1 = one_d(500, "gaussian"), e2 = one_d(2000, "gaussian"), e3 = one_d(8000, "gaussian");
   tl_check(tl_se_scaling_ok(e1 / e3, 4, RUNS), "error scale shrinks like d^-1/2: rel. s.e. %.2e "
            "(500) -> %.2e (2000) -> %.2e (8000), factor %.2f (expected 4)", e1, e2, e3, e1 / e3);

@@ -36,7 +36,6 @@ static int tl_finish(void)
   return tl_failed ? 1 : 0;
 }
 
-/* A prepared session from model text (printf-style); exits on bad input. */
 /* HDSIM_TEST_SEED=N replaces the model's "seed = ..." line with "seed = N": for measuring
  * how often a statistical test fails over seeds (its false-alarm rate), never in the suite. */
 static void tl_override_seed(char *text, size_t cap)
@@ -51,6 +50,7 @@ static void tl_override_seed(char *text, size_t cap)
   snprintf(p, cap - (size_t)(p - text), "\nseed = %s%s", v, tail);
 }
 
+/* A prepared session from model text (printf-style); exits on bad input. */
 static struct hd_session *tl_session(const char *fmt, ...)
 {
   char text[8192];
