@@ -84,12 +84,13 @@ struct grok_work {
   /* the blocked increment (grok_closure_blocked.c), when it pays for this P, D, r */
   size_t blocks;  /* 0: the plain form; else blocks of the full batch */
   bool parallel;  /* share the blocks among OpenMP threads (theory; not inside a run) */
-  double *XT;     /* P x D: X T, then the rows scaled by sqrt|Delta|, split by sign */
+  size_t panel;   /* 0: whole-triangle dtrmm and dsyrk; else their column-panel width */
+  double *XT;     /* P x D: X T, then the rows scaled by Delta (or sqrt|Delta|, by sign) */
   double *part;   /* blocks x D x D: partial G */
   double *gpart;  /* blocks x D: partial g */
 };
 
-enum { GROK_MAX_BLOCKS = 8 };
+enum { GROK_MAX_BLOCKS = 8, GROK_PANEL = 16, GROK_PANEL_MAX_D = 160 };
 
 struct grok_plan {
   struct grok_params p;
@@ -200,6 +201,8 @@ void grok_closure_rhs(const struct grok_plan *P, const struct grok_batch *b, con
 size_t grok_blocks(size_t n);
 /* Whether the blocked form (2 n D^2 + 3 D^2 r flops) beats the plain one (4 n D r). */
 bool grok_blocked_pays(size_t n, size_t D, size_t r);
+/* Column-panel width of the blocked form's X T and G at this D (0: whole-triangle BLAS). */
+size_t grok_panel_width(size_t D);
 /* Its scratch for batches of up to n rows (0 when it does not pay), and the binding. */
 size_t grok_blocked_size(size_t n, size_t D, size_t r);
 void grok_blocked_bind(struct grok_work *w, double *buf, size_t n, size_t D, size_t r);

@@ -16,10 +16,11 @@
  *     uses eta0 = 0.16 for the same 0.041.  The full Fig. 1 configuration is checked in
  *     the slow test grok_fig1.  At 8x the step the two must differ measurably, so the
  *     comparison can fail.
- *  4. the blocked increment (ode/grok_closure_blocked.c: M = Z Z^T, a dtrmm, a sign-split
- *     dsyrk) equals the plain two-dgemm form to 1e-13 of scale, on 4 row blocks, r = D and
- *     r < D, centred, with weight decay; it is the same bits on 1 and 2 threads, and so is
- *     a whole N = infinity GD run that uses it. */
+ *  4. the blocked increment (ode/grok_closure_blocked.c: M = Z Z^T, then X T and G by
+ *     column-panel dgemm, or by a dtrmm and a sign-split dsyrk) equals the plain two-dgemm
+ *     form to 1e-13 of scale, in both forms, on 4 row blocks, r = D and r < D, centred,
+ *     with weight decay, D = 40 (panels 16, 16, 8); it is the same bits on 1 and 2
+ *     threads, and so is a whole N = infinity GD run that uses it. */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -237,6 +238,7 @@ static void blocked_increment(void)
   struct grok_plan *P = s->plan;
   size_t D = P->D, n = P->P;
   struct grok_batch b = grok_full_batch(P, P->f0_inf);
+  for (int form = 0; form < 2; form++)
   for (size_t r = D; r >= D - 5; r -= 5) {
     struct grok_work wp, wb;
     double *bp = malloc(grok_work_size(n, P->Pt, D, r, false) * sizeof(double));
@@ -245,6 +247,10 @@ static void blocked_increment(void)
     grok_work_bind(&wb, bb, n, P->Pt, D, r, false);
     wp.blocks = 0; /* the plain form */
     wb.parallel = true;
+    if (form == 1) wb.panel = 0; /* the whole-triangle form (D > GROK_PANEL_MAX_D) */
+    /* T's buffer as the observables leave it (a full M): the panels must not read its
+     * lower triangle */
+    for (size_t i = 0; i < D * D; i++) wb.M[i] = 1e3 * (double)(i % 7);
     double *wbar = malloc(D * sizeof *wbar), *Z = malloc(D * r * sizeof *Z);
     double *out[3];
     for (int k = 0; k < 3; k++) out[k] = malloc((D + D * r) * sizeof(double));
@@ -260,11 +266,12 @@ static void blocked_increment(void)
       scale = fmax(scale, fabs(out[0][i]));
       diff = fmax(diff, fabs(out[1][i] - out[0][i]));
     }
-    tl_check(wb.blocks == 4 && diff <= 1e-13 * scale &&
+    tl_check(wb.blocks == 4 && wb.panel == (form ? 0 : GROK_PANEL) && diff <= 1e-13 * scale &&
                  memcmp(out[1], out[2], (D + D * r) * sizeof(double)) == 0,
-             "blocked increment (%zu row blocks, D = %zu, r = %zu, P = %zu, centred, decay) = "
-             "plain two-dgemm form: max diff %.2e of scale %.3g (<= 1e-13); 1 and 2 threads "
-             "bit-identical", wb.blocks, D, r, n, diff, scale);
+             "blocked increment (%s, %zu row blocks, D = %zu, r = %zu, P = %zu, centred, "
+             "decay) = plain two-dgemm form: max diff %.2e of scale %.3g (<= 1e-13); 1 and 2 "
+             "threads bit-identical", form ? "dtrmm + dsyrk" : "column panels", wb.blocks, D, r,
+             n, diff, scale);
     for (int k = 0; k < 3; k++) free(out[k]);
     free(wbar), free(Z), free(bp), free(bb);
   }
