@@ -137,6 +137,12 @@ static size_t residual_rows(const struct grok_plan *P, const struct grok_batch *
   return np;
 }
 
+/* End of the panel of width W that starts at c0, cut at n. */
+static int panel_end(int c0, int W, int n)
+{
+  return c0 + W < n ? c0 + W : n;
+}
+
 /* First row of panel k when the rows of the upper triangle (diagonal included) of a
  * D x D matrix are cut into nb panels of about equal area: row i holds D - i entries. */
 static int tri_row(int D, int nb, int k)
@@ -179,7 +185,7 @@ void grok_closure_rhs_blocked(const struct grok_plan *P, const struct grok_batch
       if (W) { /* in row panels of W: one dgemm each, (2 Z Z^T)[s0:s1, s0:D], then the
                 * diagonal halved and the lower parts of T's W x W diagonal blocks zeroed */
         for (int s0 = i0; s0 < i1; s0 += W) {
-          int s1 = s0 + W < i1 ? s0 + W : i1;
+          int s1 = panel_end(s0, W, i1);
           cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s1 - s0, D - s0, R, 2.0,
                       Z + (size_t)s0 * R, R, Z + (size_t)s0 * R, R, 0.0, T + (size_t)s0 * D + s0,
                       D);
@@ -210,7 +216,7 @@ void grok_closure_rhs_blocked(const struct grok_plan *P, const struct grok_batch
       cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, D, 1.0, Xk, D, wbar, 1, 0.0, w->a + r0, 1);
       if (W) { /* X T by column panels: X[:, 0:c1] T[0:c1, c0:c1] */
         for (int c0 = 0; c0 < D; c0 += W) {
-          int c1 = c0 + W < D ? c0 + W : D;
+          int c1 = panel_end(c0, W, D);
           cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, c1 - c0, c1, 1.0, Xk, D,
                       T + c0, D, 0.0, XTk + c0, D);
         }
@@ -222,7 +228,7 @@ void grok_closure_rhs_blocked(const struct grok_plan *P, const struct grok_batch
       int np = (int)residual_rows(P, b, r0, r1, w);
       if (W) { /* G_k[0:c1, c0:c1] = X[:, 0:c1]^T diag(Delta) X[:, c0:c1] */
         for (int c0 = 0; c0 < D; c0 += W) {
-          int c1 = c0 + W < D ? c0 + W : D;
+          int c1 = panel_end(c0, W, D);
           cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c1, c1 - c0, rows, 1.0, Xk, D,
                       XTk + c0, D, 0.0, Gk + c0, D);
         }

@@ -238,42 +238,44 @@ static void blocked_increment(void)
   struct grok_plan *P = s->plan;
   size_t D = P->D, n = P->P;
   struct grok_batch b = grok_full_batch(P, P->f0_inf);
-  for (int form = 0; form < 2; form++)
-  for (size_t r = D; r >= D - 5; r -= 5) {
-    struct grok_work wp, wb;
-    double *bp = malloc(grok_work_size(n, P->Pt, D, r, false) * sizeof(double));
-    double *bb = malloc(grok_work_size(n, P->Pt, D, r, false) * sizeof(double));
-    grok_work_bind(&wp, bp, n, P->Pt, D, r, false);
-    grok_work_bind(&wb, bb, n, P->Pt, D, r, false);
-    wp.blocks = 0; /* the plain form */
-    wb.parallel = true;
-    if (form == 1) wb.panel = 0; /* the whole-triangle form (D > GROK_PANEL_MAX_D) */
-    /* T's buffer as the observables leave it (a full M): the panels must not read its
-     * lower triangle */
-    for (size_t i = 0; i < D * D; i++) wb.M[i] = 1e3 * (double)(i % 7);
-    double *wbar = malloc(D * sizeof *wbar), *Z = malloc(D * r * sizeof *Z);
-    double *out[3];
-    for (int k = 0; k < 3; k++) out[k] = malloc((D + D * r) * sizeof(double));
-    for (size_t i = 0; i < D; i++) wbar[i] = 0.3 * sin(1.0 + (double)i);
-    for (size_t i = 0; i < D * r; i++) Z[i] = (i % (r + 1) == 0 ? 1.0 : 0.0) + 0.2 * cos((double)i);
-    grok_closure_rhs(P, &b, wbar, Z, r, out[0], out[0] + D, &wp);
-    set_threads(1);
-    grok_closure_rhs(P, &b, wbar, Z, r, out[1], out[1] + D, &wb);
-    set_threads(2);
-    grok_closure_rhs(P, &b, wbar, Z, r, out[2], out[2] + D, &wb);
-    double scale = 0, diff = 0;
-    for (size_t i = 0; i < D + D * r; i++) {
-      scale = fmax(scale, fabs(out[0][i]));
-      diff = fmax(diff, fabs(out[1][i] - out[0][i]));
+  for (int form = 0; form < 2; form++) {
+    for (size_t r = D; r >= D - 5; r -= 5) {
+      struct grok_work wp, wb;
+      double *bp = malloc(grok_work_size(n, P->Pt, D, r, false) * sizeof(double));
+      double *bb = malloc(grok_work_size(n, P->Pt, D, r, false) * sizeof(double));
+      grok_work_bind(&wp, bp, n, P->Pt, D, r, false);
+      grok_work_bind(&wb, bb, n, P->Pt, D, r, false);
+      wp.blocks = 0; /* the plain form */
+      wb.parallel = true;
+      if (form == 1) wb.panel = 0; /* the whole-triangle form (D > GROK_PANEL_MAX_D) */
+      /* T's buffer as the observables leave it (a full M): the panels must not read its
+       * lower triangle */
+      for (size_t i = 0; i < D * D; i++) wb.M[i] = 1e3 * (double)(i % 7);
+      double *wbar = malloc(D * sizeof *wbar), *Z = malloc(D * r * sizeof *Z);
+      double *out[3];
+      for (int k = 0; k < 3; k++) out[k] = malloc((D + D * r) * sizeof(double));
+      for (size_t i = 0; i < D; i++) wbar[i] = 0.3 * sin(1.0 + (double)i);
+      for (size_t i = 0; i < D * r; i++)
+        Z[i] = (i % (r + 1) == 0 ? 1.0 : 0.0) + 0.2 * cos((double)i);
+      grok_closure_rhs(P, &b, wbar, Z, r, out[0], out[0] + D, &wp);
+      set_threads(1);
+      grok_closure_rhs(P, &b, wbar, Z, r, out[1], out[1] + D, &wb);
+      set_threads(2);
+      grok_closure_rhs(P, &b, wbar, Z, r, out[2], out[2] + D, &wb);
+      double scale = 0, diff = 0;
+      for (size_t i = 0; i < D + D * r; i++) {
+        scale = fmax(scale, fabs(out[0][i]));
+        diff = fmax(diff, fabs(out[1][i] - out[0][i]));
+      }
+      tl_check(wb.blocks == 4 && wb.panel == (form ? 0 : GROK_PANEL) && diff <= 1e-13 * scale &&
+                   memcmp(out[1], out[2], (D + D * r) * sizeof(double)) == 0,
+               "blocked increment (%s, %zu row blocks, D = %zu, r = %zu, P = %zu, centred, "
+               "decay) = plain two-dgemm form: max diff %.2e of scale %.3g (<= 1e-13); 1 and 2 "
+               "threads bit-identical", form ? "dtrmm + dsyrk" : "column panels", wb.blocks, D, r,
+               n, diff, scale);
+      for (int k = 0; k < 3; k++) free(out[k]);
+      free(wbar), free(Z), free(bp), free(bb);
     }
-    tl_check(wb.blocks == 4 && wb.panel == (form ? 0 : GROK_PANEL) && diff <= 1e-13 * scale &&
-                 memcmp(out[1], out[2], (D + D * r) * sizeof(double)) == 0,
-             "blocked increment (%s, %zu row blocks, D = %zu, r = %zu, P = %zu, centred, "
-             "decay) = plain two-dgemm form: max diff %.2e of scale %.3g (<= 1e-13); 1 and 2 "
-             "threads bit-identical", form ? "dtrmm + dsyrk" : "column panels", wb.blocks, D, r,
-             n, diff, scale);
-    for (int k = 0; k < 3; k++) free(out[k]);
-    free(wbar), free(Z), free(bp), free(bb);
   }
   /* a whole GD run through the blocked form: the same bits on 1 and 2 threads */
   struct hd_output_grid g;
