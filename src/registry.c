@@ -4,33 +4,15 @@
 #include <math.h>
 #include <string.h>
 
-extern const struct hd_problem hd_problem_streaming_lsq;
-/* --- family problems: declarations (one block per family) --- */
-/* multiclass (issue 3) */
-extern const struct hd_problem hd_problem_gmm_multiclass;
-/* noisy_sgd (issue 4) */
-extern const struct hd_problem hd_problem_noisy_sgd;
-/* sam (issue 5) */
-extern const struct hd_problem hd_problem_sam_quadratic;
-extern const struct hd_problem hd_problem_sam_streaming;
-/* grokking (issue 6) */
-extern const struct hd_problem hd_problem_dmft_grokking;
-extern const struct hd_problem hd_problem_grok_linear_estimator;
-/* --- end --- */
+#include "problem_list.h"
 
-static const struct hd_problem *const problems[] = {
-  &hd_problem_streaming_lsq,
-  /* multiclass (issue 3) */
-  &hd_problem_gmm_multiclass,
-  /* noisy_sgd (issue 4) */
-  &hd_problem_noisy_sgd,
-  /* sam (issue 5) */
-  &hd_problem_sam_quadratic,
-  &hd_problem_sam_streaming,
-  /* grokking (issue 6) */
-  &hd_problem_dmft_grokking,
-  &hd_problem_grok_linear_estimator,
-};
+#define HD_PROBLEM(name) extern const struct hd_problem hd_problem_##name;
+HD_PROBLEM_LIST
+#undef HD_PROBLEM
+
+#define HD_PROBLEM(name) &hd_problem_##name,
+static const struct hd_problem *const problems[] = {HD_PROBLEM_LIST};
+#undef HD_PROBLEM
 
 size_t hd_registry_count(void) { return sizeof problems / sizeof problems[0]; }
 
