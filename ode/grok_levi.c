@@ -201,7 +201,7 @@ const struct hd_problem hd_problem_grok_linear_estimator = {
   .name = "grok_linear_estimator",
   .summary = "grokking in linear estimators (Levi et al.): full-batch GD on Gaussian linear "
              "regression, Marchenko-Pastur closed form, its ODE and the finite-d Monte Carlo",
-  .spec = "specs/dmft_grokking.md",
+  .theory_doc = "docs/theory/grok.md",
   .params = levi_table,
   .n_params = sizeof levi_table / sizeof levi_table[0],
   .params_size = sizeof(struct levi_params),

@@ -801,7 +801,7 @@ const struct hd_problem hd_problem_gmm_multiclass = {
   .name = "gmm_multiclass",
   .summary = "one-pass SGD on Gaussian mixtures with commuting anisotropic class covariances: "
              "least squares, logistic, softmax, one-hot LS (spec E1-E3)",
-  .spec = "specs/multiclass_sgd.md",
+  .theory_doc = "docs/theory/gmm.md",
   .params = mc_table,
   .n_params = sizeof mc_table / sizeof mc_table[0],
   .params_size = sizeof(struct mc_params),

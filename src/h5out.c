@@ -109,7 +109,7 @@ static int write_root(hid_t f, const struct hd_output *o)
   strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
   int rc = hd_h5_attr_str(f, "hdsim_version", HDSIM_VERSION);
   rc |= hd_h5_attr_str(f, "problem", o->problem->name);
-  rc |= hd_h5_attr_str(f, "spec", o->problem->spec);
+  rc |= hd_h5_attr_str(f, "theory_doc", o->problem->theory_doc);
   rc |= hd_h5_attr_str(f, "command_line", o->command_line);
   rc |= hd_h5_attr_str(f, "model_file", o->model_path);
   rc |= hd_h5_attr_str(f, "model_text", o->model_text);

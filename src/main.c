@@ -167,7 +167,7 @@ static int cmd_describe(int argc, char **argv)
       fprintf(stderr, "  %s\n", hd_registry_at(i)->name);
     return HD_EXIT_BAD_INPUT;
   }
-  printf("%s — %s\nmathematics: shared/%s\n\n", p->name, p->summary, p->spec);
+  printf("%s — %s\nmathematics: %s\n\n", p->name, p->summary, p->theory_doc);
   printf("Problem keys:\n\n");
   hd_params_describe(p->params, p->n_params, stdout);
   printf("\nEngine keys (every problem):\n\n");

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "grid.h"
@@ -36,12 +37,11 @@ struct hd_observable {
   int log_x, log_y;              /* plot hints from the spec */
 };
 
-/* A finished simulation step-count map: output k is taken after steps[k] SGD steps. */
 struct hd_problem {
-  /* ---- required ---- */
+  /* ==== required: identity and parameters ==== */
   const char *name;    /* registry key, e.g. "streaming_lsq" */
   const char *summary; /* one line for `hdsim list` */
-  const char *spec;    /* the spec file it implements */
+  const char *theory_doc; /* the family's theory document, e.g. "docs/theory/lsq.md" */
   const struct hd_param *params;
   size_t n_params;
   size_t params_size;  /* sizeof the problem's parameter struct */
@@ -50,6 +50,7 @@ struct hd_problem {
   void (*validate)(const void *params, const struct hd_run_params *run,
                    const struct hd_config *cfg, struct hd_errors *err);
 
+  /* ==== required: plan and observables ==== */
   /* Builds the shared plan; returns NULL with a message in err on failure (e.g. an
    * unreadable spectrum file). */
   void *(*plan_create)(const void *params, const struct hd_run_params *run,
@@ -63,7 +64,15 @@ struct hd_problem {
   /* SGD steps per unit of time t (t = steps / steps_per_time; d for one-pass SGD). */
   double (*steps_per_time)(const void *plan);
 
-  /* ---- optional: theory (at least one of ode / recursion) ---- */
+  /* ==== optional: the plan made visible (FFTW's fftw_print_plan) ==== */
+  /* Prints what will run, a line per item ("state: 2 x 1000 values", "solver: BDF,
+   * GMRES", ...), for `hdsim check --plan`. */
+  void (*plan_print)(const void *plan, FILE *out);
+  /* Bytes the plan holds, and bytes of working memory per theory solve and per
+   * simulation thread beyond sim_state_size, for the memory estimate. */
+  size_t (*plan_bytes)(const void *plan, size_t *theory_bytes, size_t *thread_bytes);
+
+  /* ==== optional: theory (at least one of ode / recursion / volterra) ==== */
 
   /* Fills sys and y0 (sys->dimension values, allocated by the engine after asking
    * ode_dimension) for the deterministic limit. */
@@ -79,11 +88,18 @@ struct hd_problem {
   void (*recursion_step)(const void *plan, uint64_t k, double *state);
   void (*recursion_observe)(const void *plan, const double *state, double *out);
 
+  /* The d -> infinity limit solved as a Volterra convolution equation instead of an
+   * ODE ([theory] method = volterra; streaming_lsq / noisy_sgd with a constant learning
+   * rate).  Fills values[obs * g->n + time] on the output grid; returns 0, or -1 with a
+   * message. */
+  int (*volterra)(void *plan, const struct hd_run_params *run,
+                  const struct hd_output_grid *g, double *values, char *msg, size_t msglen);
+
   /* Why the limit may not apply (e.g. the decaying power law is outside the ODE
    * regime): a note written to the output, or NULL. */
   const char *(*theory_note)(const void *plan);
 
-  /* ---- optional: simulation ---- */
+  /* ==== optional: simulation ==== */
   size_t (*sim_state_size)(const void *plan);      /* bytes of per-run state */
   /* Sets the run's initial state (its own random streams are keyed by (seed, run)). */
   void (*sim_start)(const void *plan, uint64_t run, void *state);
@@ -93,21 +109,13 @@ struct hd_problem {
                      uint64_t *bad_step);
   void (*sim_observe)(const void *plan, const void *state, double *out);
 
-  /* ---- optional: extra results (appended for noisy_sgd, issue 4) ---- */
+  /* ==== optional: results beyond the observables ==== */
   /* Post-processing that is neither an observable on the grid nor a simulation, e.g.
    * the privacy-loss curves of noisy_sgd computed from the theory: the problem writes
    * its own groups into the open HDF5 file `h5file` (an hid_t) before it is closed.
    * Returns 0, or -1 with a message (the output is then not written). */
   int (*write_extra)(void *plan, const struct hd_run_params *run, const double *grid_t,
                      size_t n_times, int64_t h5file, char *msg, size_t msglen);
-
-  /* ---- optional: renewal-equation theory ([theory] method = volterra) ---- */
-  /* The d -> infinity limit solved as a Volterra convolution equation instead of an
-   * ODE (streaming_lsq / noisy_sgd with a constant learning rate: noisy_sgd_privacy.md
-   * §2.3).  Fills values[obs * g->n + time] on the output grid; returns 0, or -1 with a
-   * message. */
-  int (*volterra)(void *plan, const struct hd_run_params *run,
-                  const struct hd_output_grid *g, double *values, char *msg, size_t msglen);
 };
 
 #endif
