@@ -318,8 +318,17 @@ struct hd_config *hd_config_load_string(const char *name, const char *text,
   return parse_text(name, xstrdup(text ? text : ""), err);
 }
 
+/* Standard input can be read once, but a sweep and a ladder load the model once per
+ * point: the first load keeps the text for the later ones. */
+static char *stdin_text;
+
+static void free_stdin_text(void) { free(stdin_text); }
+
 struct hd_config *hd_config_load(const char *path, struct hd_errors *err) {
-  FILE *f = fopen(path, "rb");
+  bool from_stdin = strcmp(path, "-") == 0;
+  if (from_stdin && stdin_text) return parse_text(HD_STDIN_NAME, xstrdup(stdin_text), err);
+  FILE *f = from_stdin ? stdin : fopen(path, "rb");
+  if (from_stdin) path = HD_STDIN_NAME;
   if (!f) {
     hd_errors_add(err, path, 0, NULL, NULL, "cannot open model file: %s", strerror(errno));
     return NULL;
@@ -335,7 +344,7 @@ struct hd_config *hd_config_load(const char *path, struct hd_errors *err) {
   }
   int read_errno = ferror(f) ? errno : 0;
   bool failed = ferror(f) != 0;
-  fclose(f);
+  if (!from_stdin) fclose(f);
   if (failed) {
     hd_errors_add(err, path, 0, NULL, NULL, "cannot read model file: %s",
                   strerror(read_errno ? read_errno : EIO));
@@ -351,6 +360,10 @@ struct hd_config *hd_config_load(const char *path, struct hd_errors *err) {
   buf[len] = '\0';
   if (strlen(buf) != len) /* parsing stops at the NUL; say so rather than guess */
     hd_errors_add(err, path, 0, NULL, NULL, "model file contains a NUL byte");
+  if (from_stdin) {
+    stdin_text = xstrdup(buf);
+    atexit(free_stdin_text);
+  }
   return parse_text(path, buf, err);
 }
 
@@ -449,7 +462,7 @@ static bool has_token(const char *s, const char *word) {
  * Close means: same up to case, or an edit distance of at most 2 (or a third of the
  * typed length) that does not rewrite the whole shorter word, or one is a whole
  * '_'-token of the other. */
-static long similarity(const char *typed, const char *cand) {
+long hd_similarity(const char *typed, const char *cand) {
   if (strcasecmp(typed, cand) == 0) return 0;
   size_t d = edit_distance(typed, cand);
   size_t lt = strlen(typed), lc = strlen(cand), shorter = lt < lc ? lt : lc;
@@ -484,7 +497,7 @@ static void suggest_key(const struct hd_config *cfg, const char *section, const 
         if (!exact_other) exact_other = r;
         continue;
       }
-      long s = similarity(key, r->key);
+      long s = hd_similarity(key, r->key);
       if (s < 0) continue;
       if (same && (score_same < 0 || s < score_same)) best_same = r, score_same = s;
       if (!same && (score_other < 0 || s < score_other)) best_other = r, score_other = s;
@@ -508,7 +521,7 @@ static void suggest_section(const struct hd_config *cfg, const char *section, ch
   for (size_t t = 0; t < cfg->n_tables; t++)
     for (size_t i = 0; i < cfg->table_sizes[t]; i++) {
       const char *cand = cfg->tables[t][i].section;
-      long s = similarity(section, cand);
+      long s = hd_similarity(section, cand);
       if (s >= 0 && (best_score < 0 || s < best_score)) best = cand, best_score = s;
     }
   if (best)

@@ -46,7 +46,11 @@ struct hd_config {
   size_t n_tables;
 };
 
-/* Reads and tokenises the file.  Returns NULL (with messages in err) if the file cannot
+/* The name standard input goes by in messages when the model path is "-"; its relative
+ * input files resolve against the current directory. */
+#define HD_STDIN_NAME "<stdin>"
+
+/* Reads and tokenises the file ("-": standard input).  Returns NULL (with messages in err) if the file cannot
  * be read; returns a config with messages in err on syntax errors (long lines, keys
  * outside a section, duplicate keys, continuation lines).  The caller checks
  * err->count. */
@@ -66,6 +70,11 @@ size_t hd_config_bind(struct hd_config *cfg, const struct hd_param *table, size_
 /* Reports every entry no bound table consumed: unknown keys (with "did you mean
  * [section] key?" from edit distance over all bound tables) and unknown sections. */
 size_t hd_config_check_unused(const struct hd_config *cfg, struct hd_errors *err);
+
+/* How close a typed name is to a candidate: 0 for the same word up to case, a small
+ * edit distance for a near miss, >= 1000 when one is a '_'-token of the other, -1 when
+ * not similar enough to suggest.  Shared by every "did you mean" hint. */
+long hd_similarity(const char *typed, const char *candidate);
 
 /* Line of a key (0 if absent) — for cross-field errors raised after binding. */
 int hd_config_line(const struct hd_config *cfg, const char *section, const char *key);

@@ -15,6 +15,7 @@
 #include "interrupt.h"
 #include "ranks.h"
 #include "mc.h"
+#include "plural.h"
 #include "registry.h"
 #include "run_params.h"
 #include "theory.h"
@@ -150,7 +151,8 @@ int hd_driver_check(const struct hd_cli *cli)
   } else if (!cli->quiet) {
     const struct hd_observable *obs;
     size_t n = s.pb->observables(s.plan, &obs);
-    printf("%s: ok (problem %s, %zu observables", cli->model, s.pb->name, n);
+    printf("%s: ok (problem %s, %zu %s", s.cfg->path, s.pb->name, n,
+           hd_plural(n, "observable", "observables"));
     for (size_t k = 0; k < n; k++) printf("%s%s", k ? ", " : ": ", obs[k].name);
     printf(")\n");
     const char *note = s.pb->theory_note ? s.pb->theory_note(s.plan) : NULL;
@@ -163,6 +165,7 @@ int hd_driver_check(const struct hd_cli *cli)
 /* out/<stem>.h5 for a model file dir/stem.ini. */
 static void default_output(const char *model, char *out, size_t len)
 {
+  if (strcmp(model, "-") == 0) model = "stdin";
   const char *base = strrchr(model, '/');
   base = base ? base + 1 : model;
   const char *dot = strrchr(base, '.');
@@ -192,7 +195,10 @@ int hd_driver_run(const struct hd_cli *cli)
       return HD_EXIT_BAD_INPUT;
     }
   }
-  if (hd_h5_check_writable(path, msg, sizeof msg) != 0) {
+  if (strcmp(path, "-") == 0) /* [output] file = -; the command line refuses -o - itself */
+    snprintf(msg, sizeof msg, "cannot write to standard output: HDF5 needs a seekable file "
+             "(give a file name)");
+  if (strcmp(path, "-") == 0 || hd_h5_check_writable(path, msg, sizeof msg) != 0) {
     if (cli->output) fprintf(stderr, "hdsim: -o: %s\n", msg);
     else {
       hd_config_error(s.cfg, &s.err, "output", "file", "%s", msg);
@@ -279,8 +285,8 @@ int hd_driver_run(const struct hd_cli *cli)
         return HD_EXIT_BAD_INPUT;
       }
       if (!cli->quiet)
-        fprintf(stderr, "hdsim: resuming from %s: %ld of %ld runs already done\n", resume_from,
-                loaded, s.run.runs);
+        fprintf(stderr, "hdsim: resuming from %s: %ld of %ld %s already done\n", resume_from,
+                loaded, s.run.runs, hd_plural(s.run.runs, "run", "runs"));
     }
     interrupted = hd_mc_execute(&mc, s.pb, s.plan, &grid, s.run.threads, s.run.divergence,
                                 cli->quiet) != 0 || hd_interrupted();
@@ -289,9 +295,9 @@ int hd_driver_run(const struct hd_cli *cli)
     size_t first = 0;
     while (!mc.diverged[first]) first++;
     fprintf(stderr,
-            "hdsim: %zu of %zu runs diverged (first: run %zu at t = %g; [simulation] "
+            "hdsim: %zu of %zu %s diverged (first: run %zu at t = %g; [simulation] "
             "divergence = %g)\n",
-            mc.n_diverged, mc.runs, first, mc.diverged_t[first], s.run.divergence);
+            mc.n_diverged, mc.runs, hd_plural((long long)mc.runs, "run", "runs"), first, mc.diverged_t[first], s.run.divergence);
   }
 
   const char *status = interrupted ? "interrupted"
@@ -311,9 +317,9 @@ int hd_driver_run(const struct hd_cli *cli)
   int wrc = hd_h5_write(&out, msg, sizeof msg);
   if (wrc != 0) fprintf(stderr, "hdsim: %s\n", msg);
   else if (interrupted && !cli->sweep_point_set) {
-    fprintf(stderr, "hdsim: interrupted by signal %d: %zu of %ld runs completed, written to %s; "
+    fprintf(stderr, "hdsim: interrupted by signal %d: %zu of %ld %s completed, written to %s; "
             "continue with: hdsim run %s --resume%s%s\n", (int)hd_interrupt_signal,
-            mc.n_completed, s.run.runs, partial, cli->model, cli->output ? " -o " : "",
+            mc.n_completed, s.run.runs, hd_plural(s.run.runs, "run", "runs"), partial, cli->model, cli->output ? " -o " : "",
             cli->output ? cli->output : "");
   } else {
     if (resume_from && strcmp(resume_from, path) != 0 && hd_is_root()) unlink(resume_from);
@@ -321,8 +327,9 @@ int hd_driver_run(const struct hd_cli *cli)
   if (wrc == 0 && !interrupted && !cli->quiet) {
     printf("%s: %s", path, status);
     if (have_theory) printf(", theory %.3g s", th.seconds);
-    if (s.run.simulate) printf(", simulation %ld runs in %.3g s (%ld threads)", s.run.runs,
-                               mc.seconds, mc.threads);
+    if (s.run.simulate) printf(", simulation %ld %s in %.3g s (%ld %s)", s.run.runs,
+                               hd_plural(s.run.runs, "run", "runs"), mc.seconds, mc.threads,
+                               hd_plural(mc.threads, "thread", "threads"));
     if (have_theory && s.run.simulate) {
       double sup = 0;
       size_t T = grid.n;
@@ -405,7 +412,7 @@ static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char 
         for (size_t p = 0; p < n; p++) unlink(files[p]);
         rmdir(dir);
       }
-      if (!cli->quiet) printf("%s: sweep of %zu points%s\n", path, n,
+      if (!cli->quiet) printf("%s: sweep of %zu %s%s\n", path, n, hd_plural((long long)n, "point", "points"),
                               worst == HD_EXIT_OK ? "" : " (some diverged or failed: see /points/K)");
       rc = worst;
     }

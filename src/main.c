@@ -1,178 +1,81 @@
-/* main.c — the hdsim command line. */
-#include <errno.h>
-#include <math.h>
+/* main.c — the hdsim command line: global options, then one command from hd_commands. */
+#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+#include "cli_commands.h"
+#include "config.h"
 #include "driver.h"
 #include "hdsim_version.h"
 #include "registry.h"
 #include "rng.h"
-#include "validate.h"
-#include "run_params.h"
 
-static const char usage[] =
-    "usage:\n"
-    "  hdsim run MODEL.ini [-o OUT.h5] [--threads N] [--seed S] [--quiet]\n"
-    "            [--resume] [--keep-partial]\n"
-    "                         theory (CVODE) and Monte Carlo side by side, one HDF5 file;\n"
-    "                         Ctrl-C keeps the finished runs in OUT.h5.partial (or OUT.h5\n"
-    "                         with --keep-partial), --resume continues them\n"
-    "  hdsim check MODEL.ini  validate a model file without running it\n"
-    "  hdsim validate MODEL.ini --dims D1,D2,... [--runs R1,R2,...] [--observable NAME]\n"
-    "                 [--fit fluctuation|mean] [-o LADDER.h5] [--threads N] [--seed S]\n"
-    "                         the model over a ladder of sizes (d, or the width N) and the\n"
-    "                         fitted slope of the theory-vs-simulation error against size\n"
-    "  hdsim list             the problems hdsim knows\n"
-    "  hdsim describe PROBLEM every model-file key of a problem: meaning, type, default, range\n"
-    "  hdsim --version\n"
-    "  hdsim help\n"
-    "\n"
-    "exit status: 0 success, 1 usage or I/O error, 2 bad input (nothing written),\n"
-    "             3 written, but some runs diverged or the theory failed (see /diagnostics),\n"
-    "             4 interrupted (finished runs kept for --resume)\n";
+static const char run_details[] =
+    "MODEL is a model file (INI; `hdsim describe PROBLEM` lists its keys), '-' for standard\n"
+    "input (its relative input files then resolve against the current directory), or the\n"
+    "name of a shipped model (`hdsim list --models`) when no such file exists here.\n"
+    "Ctrl-C keeps the finished runs in OUT.h5.partial (or OUT.h5 with --keep-partial);\n"
+    "--resume continues them.  Progress goes to standard error when it is a terminal.\n";
 
-static int parse_long(const char *opt, const char *text, long min, long *out)
+static const char validate_details[] =
+    "Runs the model at each size of the ladder (d, or the width N) and fits the slope of\n"
+    "the theory-vs-simulation error against the size on log-log axes.\n";
+
+static const char describe_details[] =
+    "PROBLEM is a name from `hdsim list`, or 'engine' for the keys every problem has.\n"
+    "KEYs (lr, optimizer.lr or [optimizer]) narrow the output to those rows.\n";
+
+const struct hd_command hd_commands[] = {
+  {"run", "MODEL.ini", "theory (CVODE) and Monte Carlo side by side, written to one HDF5 file",
+   run_details, hd_run_options, hd_cmd_run},
+  {"check", "MODEL.ini", "validate a model file without running it (exit 0 when valid)",
+   run_details, hd_check_options, hd_cmd_check},
+  {"validate", "MODEL.ini",
+   "the model over a ladder of sizes, and the fitted slope of its error against size",
+   validate_details, hd_validate_options, hd_cmd_validate},
+  {"list", NULL, "the problems hdsim knows, or the shipped models", NULL, hd_list_options,
+   hd_cmd_list},
+  {"describe", "PROBLEM [KEY...]",
+   "every model-file key of a problem: meaning, type, default, range", describe_details,
+   hd_describe_options, hd_cmd_describe},
+  {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const char exit_status[] =
+    "exit status: 0 success, 1 usage or I/O error, 2 bad input (model file or option;\n"
+    "             nothing written), 3 written, but some runs diverged or the theory failed\n"
+    "             (see /diagnostics), 4 interrupted (finished runs kept for --resume)\n";
+
+static void usage(FILE *out)
 {
-  char *end;
-  errno = 0;
-  long v = strtol(text ? text : "", &end, 10);
-  if (!text || end == text || *end != '\0' || errno == ERANGE || v < min) {
-    fprintf(stderr, "hdsim: %s expects an integer >= %ld, got '%s'\n", opt, min,
-            text ? text : "");
-    return -1;
+  fprintf(out, "usage: hdsim [--version|-V] [--help|-h] COMMAND [OPTIONS]\n\ncommands:\n");
+  for (const struct hd_command *c = hd_commands; c->name; c++) {
+    char head[64];
+    snprintf(head, sizeof head, "hdsim %s%s%s", c->name, c->args ? " " : "", c->args ? c->args : "");
+    fprintf(out, "  %-34s %s\n", head, c->summary);
   }
-  *out = v;
-  return 0;
+  fprintf(out, "  %-34s %s\n", "hdsim help [COMMAND]", "this text, or a command's options");
+  fprintf(out, "\n'hdsim COMMAND --help' lists a command's options with their defaults;\n"
+               "`man hdsim` has the whole story.\n\n%s", exit_status);
 }
 
-static char *join_args(int argc, char **argv)
+static int version(void)
 {
-  size_t n = 1;
-  for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-  char *s = malloc(n);
-  s[0] = '\0';
-  for (int i = 0; i < argc; i++) {
-    strcat(s, argv[i]);
-    if (i + 1 < argc) strcat(s, " ");
-  }
-  return s;
+  printf("hdsim %s (random streams: %s)\n", HDSIM_VERSION, hd_rng_kernel_name());
+  return HD_EXIT_OK;
 }
 
-/* "1000,4000,16000" → values; returns the count or -1. */
-static long parse_list(const char *opt, const char *text, double *out, long max, int integer)
+static int help(int argc, char **argv)
 {
-  long n = 0;
-  const char *p = text ? text : "";
-  while (*p) {
-    char *end;
-    errno = 0;
-    double v = strtod(p, &end);
-    if (end == p || errno == ERANGE || !(v > 0) || (integer && v != floor(v)) || n == max ||
-        (*end != ',' && *end != '\0')) {
-      fprintf(stderr, "hdsim: %s expects a comma-separated list of positive %s, got '%s'\n", opt,
-              integer ? "integers" : "numbers", text ? text : "");
-      return -1;
-    }
-    out[n++] = v;
-    p = *end == ',' ? end + 1 : end;
+  if (argc < 2) {
+    usage(stdout);
+    return HD_EXIT_OK;
   }
-  if (n == 0) fprintf(stderr, "hdsim: %s needs values\n", opt);
-  return n ? n : -1;
-}
-
-static int cmd_run_or_check(int argc, char **argv, int check_only)
-{
-  struct hd_cli cli = {0};
-  int validate = strcmp(argv[1], "validate") == 0;
-  double sizes[64], runs_d[64];
-  long runs[64];
-  long n_sizes = 0, n_runs = 0;
-  struct hd_validate_opts vo = {0};
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-      if (++i >= argc) return fprintf(stderr, "hdsim: %s needs a file name\n", a), HD_EXIT_BAD_INPUT;
-      cli.output = argv[i];
-    } else if (strcmp(a, "--threads") == 0) {
-      if (parse_long(a, i + 1 < argc ? argv[++i] : NULL, 0, &cli.threads)) return HD_EXIT_BAD_INPUT;
-      cli.threads_set = 1;
-    } else if (strcmp(a, "--seed") == 0) {
-      if (parse_long(a, i + 1 < argc ? argv[++i] : NULL, 0, &cli.seed)) return HD_EXIT_BAD_INPUT;
-      cli.seed_set = 1;
-    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-      cli.quiet = 1;
-    } else if (validate && strcmp(a, "--dims") == 0) {
-      if ((n_sizes = parse_list(a, i + 1 < argc ? argv[++i] : NULL, sizes, 64, 0)) < 0) return HD_EXIT_BAD_INPUT;
-    } else if (validate && strcmp(a, "--runs") == 0) {
-      if ((n_runs = parse_list(a, i + 1 < argc ? argv[++i] : NULL, runs_d, 64, 1)) < 0) return HD_EXIT_BAD_INPUT;
-    } else if (validate && strcmp(a, "--observable") == 0 && i + 1 < argc) {
-      vo.observable = argv[++i];
-    } else if (validate && strcmp(a, "--fit") == 0 && i + 1 < argc) {
-      const char *f = argv[++i];
-      if (strcmp(f, "mean") == 0) vo.fit_mean = 1;
-      else if (strcmp(f, "fluctuation") != 0) {
-        fprintf(stderr, "hdsim: --fit expects fluctuation or mean, got '%s'\n", f);
-        return HD_EXIT_BAD_INPUT;
-      }
-    } else if (strcmp(a, "--resume") == 0 && !check_only && !validate) {
-      cli.resume = 1;
-    } else if (strcmp(a, "--keep-partial") == 0 && !check_only && !validate) {
-      cli.keep_partial = 1;
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "hdsim: unknown option '%s'\n%s", a, usage);
-      return HD_EXIT_BAD_INPUT;
-    } else if (!cli.model) {
-      cli.model = a;
-    } else {
-      fprintf(stderr, "hdsim: unexpected argument '%s' (one model file per call)\n", a);
-      return HD_EXIT_BAD_INPUT;
-    }
-  }
-  if (!cli.model) {
-    fprintf(stderr, "hdsim: %s needs a model file\n%s", argv[1], usage);
-    return HD_EXIT_BAD_INPUT;
-  }
-  if (validate && n_sizes < 2) {
-    fprintf(stderr, "hdsim: validate needs --dims with at least two sizes\n");
-    return HD_EXIT_BAD_INPUT;
-  }
-  if (validate && n_runs && n_runs != n_sizes) {
-    fprintf(stderr, "hdsim: --runs needs one value per size (%ld sizes, %ld runs)\n", n_sizes, n_runs);
-    return HD_EXIT_BAD_INPUT;
-  }
-  for (long k = 0; k < n_runs; k++) runs[k] = (long)runs_d[k];
-  vo.sizes = sizes;
-  vo.n_sizes = (size_t)n_sizes;
-  vo.runs = n_runs ? runs : NULL;
-  char *cmdline = join_args(argc, argv);
-  cli.command_line = cmdline;
-  int rc = validate ? hd_driver_validate(&cli, &vo)
-           : check_only ? hd_driver_check(&cli) : hd_driver_run(&cli);
-  free(cmdline);
-  return rc;
-}
-
-static int cmd_describe(int argc, char **argv)
-{
-  if (argc != 3) {
-    fprintf(stderr, "hdsim: describe needs one problem name (see `hdsim list`)\n");
-    return HD_EXIT_BAD_INPUT;
-  }
-  const struct hd_problem *p = hd_registry_find(argv[2]);
-  if (!p) {
-    fprintf(stderr, "hdsim: unknown problem '%s'; known problems:\n", argv[2]);
-    for (size_t i = 0; i < hd_registry_count(); i++)
-      fprintf(stderr, "  %s\n", hd_registry_at(i)->name);
-    return HD_EXIT_BAD_INPUT;
-  }
-  printf("%s — %s\nmathematics: %s\n\n", p->name, p->summary, p->theory_doc);
-  printf("Problem keys:\n\n");
-  hd_params_describe(p->params, p->n_params, stdout);
-  printf("\nEngine keys (every problem):\n\n");
-  hd_params_describe(hd_run_param_table, hd_run_param_count, stdout);
-  return 0;
+  const struct hd_command *c = hd_cli_find_command(argv[1], 1);
+  if (!c) return HD_EXIT_USAGE;
+  hd_cli_print_help(c, stdout);
+  return HD_EXIT_OK;
 }
 
 int hd_cli_main(int argc, char **argv);
@@ -180,30 +83,32 @@ int hd_cli_main(int argc, char **argv);
 int hd_cli_main(int argc, char **argv)
 {
   if (hd_registry_check(stderr) != 0) return HD_EXIT_USAGE;
-  if (argc < 2) {
-    fputs(usage, stderr);
+  static const struct option global[] = {
+    {"version", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+  opterr = 0;
+  int c = getopt_long(argc, argv, "+hV", global, NULL); /* '+': stop at the command */
+  if (c == 'V') return version();
+  if (c == 'h') return help(1, argv);
+  if (c == '?') {
+    char typed[128];
+    if (optopt) snprintf(typed, sizeof typed, "-%c", optopt);
+    else snprintf(typed, sizeof typed, "%s", argv[optind - 1]);
+    const char *hint = hd_similarity(typed + 2, "version") >= 0 ? "; did you mean '--version'?"
+                       : hd_similarity(typed + 2, "help") >= 0 ? "; did you mean '--help'?" : "";
+    fprintf(stderr, "hdsim: unknown option '%s'%s\nTry 'hdsim --help' for the commands.\n",
+            typed, strncmp(typed, "--", 2) == 0 ? hint : "");
     return HD_EXIT_USAGE;
   }
-  const char *cmd = argv[1];
-  if (strcmp(cmd, "run") == 0) return cmd_run_or_check(argc, argv, 0);
-  if (strcmp(cmd, "check") == 0) return cmd_run_or_check(argc, argv, 1);
-  if (strcmp(cmd, "validate") == 0) return cmd_run_or_check(argc, argv, 0);
-  if (strcmp(cmd, "list") == 0) {
-    for (size_t i = 0; i < hd_registry_count(); i++)
-      printf("%-16s %s\n", hd_registry_at(i)->name, hd_registry_at(i)->summary);
-    return 0;
+  if (optind >= argc) {
+    usage(stderr);
+    return HD_EXIT_USAGE;
   }
-  if (strcmp(cmd, "describe") == 0) return cmd_describe(argc, argv);
-  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-    printf("hdsim %s (random streams: %s)\n", HDSIM_VERSION, hd_rng_kernel_name());
-    return 0;
-  }
-  if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-    fputs(usage, stdout);
-    return 0;
-  }
-  fprintf(stderr, "hdsim: unknown command '%s'\n%s", cmd, usage);
-  return HD_EXIT_USAGE;
+  const char *name = argv[optind];
+  if (strcmp(name, "help") == 0) return help(argc - optind, argv + optind);
+  if (strcmp(name, "version") == 0) return version();
+  const struct hd_command *cmd = hd_cli_find_command(name, 1);
+  if (!cmd) return HD_EXIT_USAGE;
+  return cmd->main(cmd, argc - optind, argv + optind);
 }
 
 #ifndef HDSIM_MAIN_ELSEWHERE
