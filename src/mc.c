@@ -3,6 +3,8 @@
 #include "mc.h"
 
 #include "blas_threads.h"
+#include "progress.h"
+#include "threads.h"
 #include "interrupt.h"
 #include "ranks.h"
 
@@ -25,12 +27,9 @@ struct mc_job {
   double steps_per_time;
   struct hd_mc_result *res;
   atomic_long next_run;
-  atomic_long done;
-  int quiet;
-  int progress;            /* print progress: a terminal and not --quiet */
-  double t_start;
-  pthread_mutex_t print_lock;
-  double last_print;
+  long workers;
+  atomic_ullong steps_done;  /* SGD steps simulated, over all runs: the progress measure */
+  double steps_total;
 };
 
 static double now(void) { return hd_now(); }
@@ -39,6 +38,16 @@ static double now(void) { return hd_now(); }
  * a primary observable beyond `divergence` stops the run; the rest stays NaN.  A signal
  * abandons the run between output times (it is redone in full on resume: its stream is
  * a pure function of (seed, run, step), so the result is the same). */
+/* Progress by steps done across runs (finished runs alone would leave the line still
+ * while the first runs are under way, and make the ETA jump at each finish). */
+static void report_steps(struct mc_job *job, uint64_t steps)
+{
+  unsigned long long done = atomic_fetch_add(&job->steps_done, steps) + steps;
+  char detail[64];
+  snprintf(detail, sizeof detail, "%.3g of %.3g steps", (double)done, job->steps_total);
+  hd_progress_update((double)done, job->steps_total, detail);
+}
+
 static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
 {
   struct hd_mc_result *res = job->res;
@@ -50,6 +59,7 @@ static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
     if (hd_interrupted()) return;
     uint64_t bad = 0;
     int rc = job->pb->sim_advance(job->plan, run, state, k, g->steps[j], &bad);
+    report_steps(job, g->steps[j] - k);
     k = g->steps[j];
     if (rc == 0) job->pb->sim_observe(job->plan, state, obs);
     int finite = rc == 0;
@@ -60,6 +70,7 @@ static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
       for (size_t jj = j; jj < T; jj++)
         for (size_t o = 0; o < O; o++) res->values[(o * R + run) * T + jj] = NAN;
       res->completed[run] = 1;
+      report_steps(job, g->steps[T - 1] - k); /* a stopped run's remaining steps are done */
       return;
     }
     for (size_t o = 0; o < O; o++) res->values[(o * R + run) * T + j] = obs[o];
@@ -67,24 +78,10 @@ static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
   res->completed[run] = 1;
 }
 
-/* "simulation: 12/40 runs, 3.1 runs/s, ETA 9 s", at most five times a second. */
-static void report_progress(struct mc_job *job, long done)
-{
-  double t = now();
-  pthread_mutex_lock(&job->print_lock);
-  long todo = (long)(job->res->runs - job->res->n_completed);
-  if (t - job->last_print > 0.2 || done == todo) {
-    double rate = (double)done / (t - job->t_start);
-    fprintf(stderr, "\rsimulation: %ld/%ld runs, %.3g runs/s, ETA %.0f s   ", done, todo, rate,
-            (double)(todo - done) / rate);
-    job->last_print = t;
-  }
-  pthread_mutex_unlock(&job->print_lock);
-}
-
 static void *worker(void *arg)
 {
   struct mc_job *job = arg;
+  hd_threads_enter_worker(job->workers);
   /* Each thread's run state on pages of its own: with small d, states packed into one
    * page let the prefetcher pull the other thread's freshly written lines (measured:
    * 1.6x instead of 2x on two threads at d = 100). */
@@ -98,8 +95,6 @@ static void *worker(void *arg)
     if (job->res->completed[r]) continue; /* loaded from a partial file */
     if (r % hd_ranks.size != hd_ranks.rank) continue; /* another rank's run */
     run_one(job, (size_t)r, state, obs);
-    long done = atomic_fetch_add(&job->done, 1) + 1;
-    if (job->progress) report_progress(job, done);
   }
   free(obs);
   free(state);
@@ -186,10 +181,7 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
                   const struct hd_output_grid *g, long threads, double divergence, int quiet)
 {
   long runs = (long)res->runs;
-  if (threads <= 0) {
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    threads = ncpu > 0 ? ncpu : 1;
-  }
+  if (threads <= 0) threads = hd_threads_limit();
   if (threads > runs) threads = runs;
   res->threads = threads;
 
@@ -198,12 +190,15 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
   memcpy(already, res->completed, res->runs * sizeof *already);
   res->n_completed = 0;
   for (size_t r = 0; r < res->runs; r++) res->n_completed += (size_t)res->completed[r];
+  double todo = (double)(res->runs - res->n_completed) / hd_ranks.size;
   struct mc_job job = {.pb = pb, .plan = plan, .g = g, .divergence = divergence,
-                       .steps_per_time = pb->steps_per_time(plan), .res = res, .quiet = quiet,
-                       .progress = !quiet && isatty(STDERR_FILENO), .t_start = now()};
-  pthread_mutex_init(&job.print_lock, NULL);
+                       .steps_per_time = pb->steps_per_time(plan), .res = res,
+                       .workers = threads,
+                       .steps_total = todo * (double)(g->n ? g->steps[g->n - 1] : 0)};
   atomic_init(&job.next_run, 0);
-  atomic_init(&job.done, 0);
+  atomic_init(&job.steps_done, 0);
+  (void)quiet; /* progress is decided once per command (hd_progress_init) */
+  hd_progress_begin("simulation");
   double t0 = now();
   /* Every run gets one BLAS thread, however many runs are in flight: OpenBLAS's own
    * threads on top of ours would oversubscribe the cores (measured on the grokking closure:
@@ -219,9 +214,9 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
   for (long i = 1; i <= started; i++) pthread_join(tid[i], NULL);
   free(tid);
   hd_blas_restore(blas_threads);
+  hd_threads_set(hd_threads_limit()); /* the calling thread's OpenMP team, as before */
   res->seconds += now() - t0;
-  pthread_mutex_destroy(&job.print_lock);
-  if (job.progress) fputc('\n', stderr);
+  hd_progress_end();
 
   if (hd_ranks.size > 1) gather_runs(res, already);
   free(already);
