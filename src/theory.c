@@ -3,6 +3,7 @@
 #include "theory.h"
 
 #include "interrupt.h"
+#include "progress.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,7 +18,16 @@ struct observe_ctx {
   const void *plan;
   struct hd_theory_result *res;
   double *buf;
+  double horizon;
 };
+
+/* Progress of the theory: its time against the last output time. */
+static void report_t(double t, double horizon)
+{
+  char detail[64];
+  snprintf(detail, sizeof detail, "t = %.3g of %.3g", t, horizon);
+  hd_progress_update(t, horizon, detail);
+}
 
 static int store(struct hd_theory_result *res, size_t k, const double *v)
 {
@@ -37,6 +47,7 @@ static int on_output(size_t k, double t, const double *y, void *vctx)
     snprintf(c->res->message, sizeof c->res->message, "interrupted by a signal at t = %g", t);
     return 2;
   }
+  report_t(t, c->horizon);
   c->pb->ode_observe(c->plan, t, y, c->buf);
   if (store(c->res, k, c->buf) != 0) {
     c->res->t_fail = t;
@@ -58,7 +69,8 @@ static int run_ode(const struct hd_problem *pb, void *plan, const struct hd_outp
   struct hd_integrate_opts opts = {.rtol = run->rtol, .atol = run->atol,
                                    .max_steps = run->max_steps,
                                    .linsol = (enum hd_linsol)run->linear_solver};
-  struct observe_ctx ctx = {.pb = pb, .plan = plan, .res = res, .buf = buf};
+  struct observe_ctx ctx = {.pb = pb, .plan = plan, .res = res, .buf = buf,
+                            .horizon = g->t[g->n - 1]};
   int rc = hd_integrate(&sys, y0, g->t, g->n, &opts, on_output, &ctx, &res->stats);
   free(y0);
   if (rc != 0) {
@@ -85,6 +97,7 @@ static int run_recursion(const struct hd_problem *pb, void *plan,
   for (size_t j = 0; j < g->n && rc == 0; j++) {
     for (; k < g->steps[j]; k++) pb->recursion_step(plan, k, s);
     pb->recursion_observe(plan, s, buf);
+    report_t(g->t[j], g->t[g->n - 1]);
     if (store(res, j, buf) != 0) {
       res->failed = 1;
       res->t_fail = g->t[j];
@@ -132,10 +145,12 @@ int hd_theory_run(const struct hd_problem *pb, void *plan, const struct hd_outpu
   double *buf = malloc(res->n_obs * sizeof *buf);
   double t0 = now();
   int rc = 0;
+  hd_progress_begin("theory");
   if (run->method == HD_THEORY_ODE) rc = run_ode(pb, plan, g, run, res, buf);
   else if (run->method == HD_THEORY_RECURSION) rc = run_recursion(pb, plan, g, res, buf);
   else if (run->method == HD_THEORY_VOLTERRA) rc = run_volterra(pb, plan, g, run, res);
   res->seconds = now() - t0;
+  hd_progress_end();
   /* values after a failure are NaN, never stale */
   if (rc != 0)
     for (size_t o = 0; o < res->n_obs; o++)
