@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,18 +67,55 @@ static int read_real(const char **s, double *x, const char **why) {
   return 0;
 }
 
-/* Reads one long at *s (leading blanks allowed); advances *s past it. */
+/* Reads one whole number at *s (leading blanks allowed); advances *s past it.  Besides
+ * plain integers, any exactly integral number is one: 1e3, 2.5e1, and powers 2^10 of
+ * whole numbers (so `d = 1e6` means what it says). */
 static int read_long(const char **s, long *x, const char **why) {
   char *end;
   errno = 0;
   long v = strtol(*s, &end, 10);
-  if (end == *s) {
+  if (end == *s && **s != '.') {
     *why = "not an integer";
     return -1;
   }
-  if (errno == ERANGE) {
+  if (*end == '.' || *end == 'e' || *end == 'E') { /* 1e3, 1000.0 */
+    errno = 0;
+    double r = strtod(*s, &end);
+    if (end == *s || !isfinite(r) || r != floor(r)) {
+      *why = "not an integer";
+      return -1;
+    }
+    if (errno == ERANGE || fabs(r) >= 9.2e18) {
+      *why = "does not fit in a 64-bit integer";
+      return -1;
+    }
+    v = (long)r;
+  } else if (errno == ERANGE) {
     *why = "does not fit in a 64-bit integer";
     return -1;
+  }
+  if (*end == '^') { /* 2^10: a whole base to a whole exponent >= 0, exactly */
+    char *e_end;
+    errno = 0;
+    long e = strtol(end + 1, &e_end, 10);
+    if (e_end == end + 1 || e < 0 || end[1] == '+' || end[1] == '-' || end[1] == ' ') {
+      *why = "not an integer";
+      return -1;
+    }
+    if (v == LONG_MIN && e > 1) {
+      *why = "does not fit in a 64-bit integer";
+      return -1;
+    }
+    long p = e == 1 ? v : 1;
+    for (long k = 0; k < e && e != 1; k++) {
+      if (v != 0 && labs(p) > 9200000000000000000L / labs(v)) {
+        *why = "does not fit in a 64-bit integer";
+        return -1;
+      }
+      p *= v;
+    }
+    v = p;
+    end = e_end;
   }
   *x = v;
   *s = end;

@@ -146,9 +146,24 @@ static void test_parse_types(void) {
   GOOD("n", "1000");
   BAD("n", "0", "value 0 out of range [1, 1000]");
   BAD("n", "1001", "out of range");
-  BAD("n", "1e3", "expected an integer, got \"1e3\"");
+  GOOD("n", "1e3"); /* exactly integral numbers are whole numbers */
+  CHECK(p.n == 1000, "1e3: n = %ld", p.n);
+  GOOD("n", "12.0");
+  CHECK(p.n == 12, "12.0: n = %ld", p.n);
+  GOOD("n", "2^9");
+  CHECK(p.n == 512, "2^9: n = %ld", p.n);
+  GOOD("n", "2.5e1");
+  CHECK(p.n == 25, "2.5e1: n = %ld", p.n);
+  BAD("n", "2^10", "value 2^10 out of range [1, 1000]");
+  BAD("n", "1.5", "expected an integer, got \"1.5\"");
+  BAD("n", "1e-3", "expected an integer");
+  BAD("n", "2^-1", "expected an integer");
+  BAD("n", "2^", "expected an integer");
   BAD("n", "100 abc", "expected an integer, got \"100 abc\"");
-  BAD("n", "12.0", "expected an integer");
+  BAD("big", "2^63", "does not fit");
+  BAD("big", "1e19", "does not fit");
+  GOOD("big", "2^62");
+  CHECK(p.big == 4611686018427387904L, "2^62: big = %ld", p.big);
   BAD("n", "0x10", "expected an integer");
   BAD("n", "", "expected an integer");
   BAD("big", "99999999999999999999", "does not fit");
