@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -232,8 +233,25 @@ long hd_cli_list(const char *opt, const char *text, double *out, long max, int i
 
 const char *hd_cli_data_dir(void)
 {
+  static char dir[4096];
   const char *env = getenv("HDSIM_DATADIR");
-  return env && env[0] ? env : HDSIM_DATADIR;
+  if (env && env[0]) return env;
+  if (!dir[0]) {
+    /* next to the binary first: an install moved as a whole, or under DESTDIR */
+    char exe[2048];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(exe, '/');
+    struct stat st;
+    if (slash) {
+      *slash = '\0';
+      if (HDSIM_DATADIR_FROM_BINDIR[0] == '/') snprintf(dir, sizeof dir, "%s", HDSIM_DATADIR_FROM_BINDIR);
+      else snprintf(dir, sizeof dir, "%s/%s", exe, HDSIM_DATADIR_FROM_BINDIR);
+    }
+    if (!slash || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+      snprintf(dir, sizeof dir, "%s", HDSIM_DATADIR);
+  }
+  return dir;
 }
 
 const char *hd_cli_resolve_model(const char *given)

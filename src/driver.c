@@ -16,6 +16,8 @@
 #include "ranks.h"
 #include "mc.h"
 #include "plural.h"
+#include "progress.h"
+#include "threads.h"
 #include "registry.h"
 #include "run_params.h"
 #include "theory.h"
@@ -118,6 +120,9 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   if (s->err.count) return HD_EXIT_BAD_INPUT;
 
   if (cli->validate_only) return 0;
+  /* the thread limit holds from the plan on (plans may call BLAS or OpenMP) */
+  hd_threads_set(s->run.threads);
+  hd_progress_init(cli->quiet);
   s->plan = s->pb->plan_create(s->params, &s->run, s->cfg, &s->err);
   if (!s->plan || s->err.count) return HD_EXIT_BAD_INPUT;
   return 0;
