@@ -66,7 +66,7 @@ struct lsq_params {
   int order;                  /* enum lsq_order */
   /* [privacy] (noisy_sgd only) */
   bool privacy;
-  char orders[HD_STR_MAX];    /* Renyi orders, comma separated; 1 = KL */
+  struct hd_real_list orders; /* Renyi orders alpha >= 1; 1 = KL */
   long record_1, record_2;    /* the pair (replace record_1 by record_2); -1: search */
   int privacy_formula;        /* enum: exact (NS-10), spectral (NS-11), both */
   double dp_delta;

@@ -9,35 +9,6 @@
 #include "noisy_privacy.h"
 #include "spectrum.h"
 
-int noisy_parse_orders(const char *text, double *orders, char *msg, size_t msglen)
-{
-  int n = 0;
-  const char *p = text;
-  while (*p) {
-    char *end;
-    double a = strtod(p, &end);
-    if (end == p || !isfinite(a) || a < 1) {
-      snprintf(msg, msglen, "'%s': orders are numbers >= 1 separated by commas", text);
-      return -1;
-    }
-    if (n == NOISY_MAX_ORDERS) {
-      snprintf(msg, msglen, "at most %d orders", NOISY_MAX_ORDERS);
-      return -1;
-    }
-    orders[n++] = a;
-    while (*end == ' ' || *end == '\t') end++;
-    if (*end == ',') end++;
-    else if (*end) {
-      snprintf(msg, msglen, "'%s': orders are numbers >= 1 separated by commas", text);
-      return -1;
-    }
-    p = end;
-    while (*p == ' ' || *p == '\t') p++;
-  }
-  if (n == 0) snprintf(msg, msglen, "no order given");
-  return n ? n : -1;
-}
-
 /* mean of the group's mu(0)^2 and p mu(0) (lsq.c's initial values) */
 static void group_init(const struct lsq_plan *P, size_t g, double *m00, double *m0p)
 {
