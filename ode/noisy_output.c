@@ -206,7 +206,7 @@ int noisy_write_extra(void *plan, const struct hd_run_params *run, const double 
 {
   const struct lsq_plan *P = plan;
   hid_t f = (hid_t)h5file;
-  if (P->p.spectrum == HD_SPECTRUM_POWER_LAW_DECAY) return 0; /* no ODE regime */
+  if (P->p.spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY) return 0; /* no ODE regime */
   int rc = write_risk_parts(P, run, grid_t, n_times, f, msg, msglen);
   if (rc == 0 && P->p.privacy) rc = write_privacy(P, run, grid_t, n_times, f, msg, msglen);
   if (rc == -1) snprintf(msg, msglen, "writing the noisy_sgd extras failed");

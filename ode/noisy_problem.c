@@ -124,7 +124,7 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
                       "privacy needs injected noise sigma > 0");
     if (p->privacy_nodes % 2)
       hd_config_error(cfg, err, "privacy", "nodes", "Simpson's rule needs an even number");
-    if (p->spectrum == HD_SPECTRUM_POWER_LAW_DECAY)
+    if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
       hd_config_error(cfg, err, "privacy", "enabled",
                       "the privacy theory needs the ODE regime (not power_law_decay)");
   }
