@@ -142,7 +142,8 @@ static int expand_range(const char *tok, const struct hd_param *row,
 }
 
 /* The values of one swept key: comma-separated items (commas inside parentheses belong
- * to the item), each a value of the key's type or a range. */
+ * to the item), each a value of the key's type or a range (a list key takes one-value
+ * lists: the comma separates sweep points). */
 static int parse_values(struct hd_config *cfg, const struct hd_config_entry *e,
                         struct hd_sweep_key *k, struct hd_errors *err)
 {
@@ -178,7 +179,17 @@ static int parse_values(struct hd_config *cfg, const struct hd_config_entry *e,
       m = 1;
     }
     for (int j = 0; j < m; j++) {
-      union { long l; double d; bool b; int i; char s[HD_STR_MAX]; struct hd_grid g; } probe;
+      union {
+        long l;
+        double d;
+        bool b;
+        int i;
+        char s[HD_STR_MAX];
+        struct hd_grid g;
+        struct hd_real_list rl;
+        struct hd_int_list il;
+        struct hd_path_list pl;
+      } probe;
       struct hd_param row = *k->row;
       row.offset = 0;
       if (hd_param_parse(&row, expanded[j], &probe, msg, sizeof msg) != 0) {

@@ -16,8 +16,8 @@ check "man page installed"        test -f "$root/share/man/man1/hdsim.1"
 check "completion installed"      bash -c "ls '$tmp'/moved/**/bash-completion/completions/hdsim >/dev/null 2>&1 || find '$tmp/moved' -path '*bash-completion/completions/hdsim' | grep -q ."
 check "models installed"          test -f "$root/share/hdsim/models/lsq_powerlaw.ini"
 check "plots installed"           test -f "$root/share/hdsim/plots/compare.py"
-check "reference data installed"  test -f "$root/share/hdsim/data/README.md"
-check "theory documents installed" bash -c "ls '$root'/share/doc/hdsim/theory/*.md >/dev/null"
+check "reference data installed"  test -f "$root/share/doc/hdsim/data/README.md"
+check "theory documents installed" bash -c "ls '$root'/share/doc/hdsim/docs/theory/*.md >/dev/null"
 if [ -d "$HDSIM_SOURCE_ROOT/python/hdsim" ]; then
   check "Python package installed" bash -c "find '$root' -path '*-packages/hdsim/__init__.py' | grep -q ."
 fi
