@@ -248,8 +248,12 @@ const char *hd_cli_data_dir(void)
       if (HDSIM_DATADIR_FROM_BINDIR[0] == '/') snprintf(dir, sizeof dir, "%s", HDSIM_DATADIR_FROM_BINDIR);
       else snprintf(dir, sizeof dir, "%s/%s", exe, HDSIM_DATADIR_FROM_BINDIR);
     }
-    if (!slash || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    char *real = slash ? realpath(dir, NULL) : NULL; /* bin/../share/hdsim: say share/hdsim */
+    if (!real || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
       snprintf(dir, sizeof dir, "%s", HDSIM_DATADIR);
+    else
+      snprintf(dir, sizeof dir, "%s", real);
+    free(real);
   }
   return dir;
 }
