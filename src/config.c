@@ -560,6 +560,16 @@ size_t hd_config_check_unused(const struct hd_config *cfg, struct hd_errors *err
 
 /* ---------------------------------------------------------------- queries */
 
+void hd_config_add_derived(struct hd_config *cfg, const char *section, const char *key,
+                           const char *value, int line) {
+  add_entry(cfg, section, key, value, line);
+}
+
+const char *hd_config_value(const struct hd_config *cfg, const char *section, const char *key) {
+  const struct hd_config_entry *e = find_entry(cfg, section, key);
+  return e ? e->value : NULL;
+}
+
 int hd_config_line(const struct hd_config *cfg, const char *section, const char *key) {
   const struct hd_config_entry *e = find_entry(cfg, section, key);
   return e ? e->line : 0;

@@ -79,6 +79,16 @@ long hd_similarity(const char *typed, const char *candidate);
 /* Line of a key (0 if absent) — for cross-field errors raised after binding. */
 int hd_config_line(const struct hd_config *cfg, const char *section, const char *key);
 
+/* The value written for a key (inline comment stripped), or NULL. */
+const char *hd_config_value(const struct hd_config *cfg, const char *section, const char *key);
+
+/* Adds an entry the file did not write, derived from another key (d from the spectrum
+ * file's length): bound like a written one, `line` the line it derives from.  The model
+ * text stored in the output stays as written; the resolved value is stored with the
+ * parameters. */
+void hd_config_add_derived(struct hd_config *cfg, const char *section, const char *key,
+                           const char *value, int line);
+
 /* True if the key was written in the file (not defaulted). */
 bool hd_config_has(const struct hd_config *cfg, const char *section, const char *key);
 

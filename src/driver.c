@@ -20,6 +20,7 @@
 #include "threads.h"
 #include "registry.h"
 #include "run_params.h"
+#include "spectrum.h"
 #include "theory.h"
 
 void hd_session_free(struct hd_session *s)
@@ -80,6 +81,7 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
     return HD_EXIT_BAD_INPUT;
   }
   s->params = calloc(1, s->pb->params_size);
+  hd_spectrum_default_d(s->cfg, s->pb->params, s->pb->n_params);
   hd_config_bind(s->cfg, s->pb->params, s->pb->n_params, s->params, &s->err);
   hd_sweep_parse(s->cfg, s->pb, &s->sweep, &s->err);
   hd_config_check_unused(s->cfg, &s->err);

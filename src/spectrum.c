@@ -121,6 +121,29 @@ void hd_spectrum_params_check(const struct hd_spectrum_params *s, const struct h
                     "spectrum_file is only read with spectrum = file");
 }
 
+void hd_spectrum_default_d(struct hd_config *cfg, const struct hd_param *table, size_t n)
+{
+  int has_file_row = 0, d_required = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(table[i].section, "data") != 0) continue;
+    if (strcmp(table[i].key, "spectrum_file") == 0) has_file_row = 1;
+    if (strcmp(table[i].key, "d") == 0 && table[i].type == HD_INT && !table[i].def) d_required = 1;
+  }
+  const char *kind = hd_config_value(cfg, "data", "spectrum");
+  const char *file = hd_config_value(cfg, "data", "spectrum_file");
+  if (!has_file_row || !d_required || hd_config_has(cfg, "data", "d") || !kind || !file ||
+      strcmp(kind, "file") != 0 || strchr(file, ',') || !file[0])
+    return;
+  char path[4096], msg[512], value[32];
+  if (hd_config_resolve_path(cfg, file, path, sizeof path) != 0) return;
+  double *v = NULL;
+  long count = hd_spectrum_read(path, &v, msg, sizeof msg);
+  free(v);
+  if (count <= 0) return; /* the plan reports the file */
+  snprintf(value, sizeof value, "%ld", count);
+  hd_config_add_derived(cfg, "data", "d", value, hd_config_line(cfg, "data", "spectrum_file"));
+}
+
 int hd_spectrum_fill_params(const struct hd_spectrum_params *s, size_t d, const char *path,
                             double *lambda, char *msg, size_t msglen)
 {

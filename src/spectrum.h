@@ -87,6 +87,13 @@ struct hd_spectrum_params {
 void hd_spectrum_params_check(const struct hd_spectrum_params *s, const struct hd_config *cfg,
                               struct hd_errors *err);
 
+/* [data] d from the spectrum file: when `table` has the shared spectrum_file row and a
+ * required [data] d, and the model says spectrum = file with one spectrum_file but no d,
+ * d becomes the file's number of eigenvalues (a derived config entry, bound like a
+ * written one).  A d that is written and differs from the file's length is reported by
+ * the family's plan (naming both).  File errors are left to the plan as well. */
+void hd_spectrum_default_d(struct hd_config *cfg, const struct hd_param *table, size_t n);
+
 /* Fills lambda[0..d) from the shared keys; `path` is the spectrum file resolved against
  * the model file (ignored unless kind = file).  As hd_spectrum_fill. */
 int hd_spectrum_fill_params(const struct hd_spectrum_params *s, size_t d, const char *path,
