@@ -2,7 +2,7 @@
  *
  * `--threads N` (or [simulation] threads) is a promise of at most N busy threads in every
  * phase: the theory's OpenMP passes, the simulation's pthreads (with OpenMP inside a run
- * given the cores the runs leave over) and OpenBLAS.  The default is the cores this
+ * given the cores the runs leave over), and OpenBLAS, kept on one thread throughout.  The default is the cores this
  * process may use: its CPU affinity mask and its cgroup's CPU quota, not the machine's
  * count (a container or `taskset` sees fewer). */
 #ifndef HDSIM_THREADS_H
@@ -13,8 +13,9 @@
  * rounded up. */
 long hd_threads_available(void);
 
-/* Sets the limit for what follows: OpenMP's team size on this thread and OpenBLAS's
- * thread count become n (n <= 0: hd_threads_available()).  Returns the limit. */
+/* Sets the limit for what follows: OpenMP's team size on this thread becomes n
+ * (n <= 0: hd_threads_available()), and OpenBLAS runs on one thread (its sums depend on
+ * its thread count, results must not).  Returns the limit. */
 long hd_threads_set(long n);
 
 /* The limit last set (hd_threads_available() before any). */
