@@ -17,6 +17,8 @@
  *     eig(Sigma0)), centred and not, and SGD with weight decay and momentum.
  * Every comparison also checks that the run moves (train loss falls by half), so the
  * agreement is not that of two constants. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "grok_testlib.h"
@@ -200,6 +202,22 @@ static void auto_choice(long D, long P, int want_samples)
   tl_check(pl->lim.sample_form == want_samples && says == want_samples,
            "closure_form = auto, D = %ld, P = %ld: %s form (note: \"%s\")", D, P,
            pl->lim.sample_form ? "sample" : "weight", note ? note : "");
+  /* the plan made visible: its print names the form, its bytes cover the dataset and
+   * (sample form) the P x P Gram matrices */
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  s->pb->plan_print(s->plan, f);
+  fclose(f);
+  int prints = strstr(text, "sample space") != NULL;
+  size_t th = 1, per = 0, bytes = s->pb->plan_bytes(s->plan, &th, &per);
+  size_t data = (size_t)(P + 15) * (size_t)D * sizeof(double); /* 15 test points */
+  size_t gram = want_samples ? (size_t)(P * P) * sizeof(double) : 0;
+  tl_check(prints == want_samples && bytes >= data + gram && th == 0 && per > 0,
+           "plan_print names the %s form; plan_bytes %zu >= dataset %zu + Gram %zu, theory %zu, "
+           "per thread %zu", want_samples ? "sample-space" : "weight-space", bytes, data, gram,
+           th, per);
+  free(text);
   tl_session_free(s);
 }
 
