@@ -62,6 +62,8 @@ check "  named <stdin>"           grep -q '^<stdin>: ok' "$tmp/stdout"
 check "run - writes out/stdin.h5" exit_is 0 "$HDSIM" run - --quiet <small.ini
 check "  the file"                test -f out/stdin.h5
 check "  the same result as the file" bash -c "\"$HDSIM\" run small.ini -o f.h5 --quiet && h5diff -q f.h5 out/stdin.h5 /simulation /simulation"
+check "a sweep from standard input" exit_is 0 bash -c "{ cat small.ini; printf '[sweep]\\noptimizer.lr = 0.4, 0.8\\n'; } | \"$HDSIM\" run - -o sw.h5 --quiet"
+check "  both points"             bash -c 'h5dump -a /sweep/n_points sw.h5 | grep -q "(0): 2"'
 printf '[model]\nproblem = nope\n' >bad.ini
 check "bad model on stdin: exit 2" exit_is 2 "$HDSIM" check - <bad.ini
 check "  names <stdin> and the line" grep -q '^<stdin>:2: \[model\] problem' "$tmp/stderr"
