@@ -202,6 +202,7 @@ const struct hd_problem hd_problem_grok_linear_estimator = {
   .summary = "grokking in linear estimators (Levi et al.): full-batch GD on Gaussian linear "
              "regression, Marchenko-Pastur closed form, its ODE and the finite-d Monte Carlo",
   .theory_doc = "docs/theory/grok.md",
+  .time_meaning = "t = GD steps",
   .params = levi_table,
   .n_params = sizeof levi_table / sizeof levi_table[0],
   .params_size = sizeof(struct levi_params),

@@ -802,6 +802,7 @@ const struct hd_problem hd_problem_gmm_multiclass = {
   .summary = "one-pass SGD on Gaussian mixtures with commuting anisotropic class covariances: "
              "least squares, logistic, softmax, one-hot LS (spec E1-E3)",
   .theory_doc = "docs/theory/gmm.md",
+  .time_meaning = "t = SGD steps / d",
   .params = mc_table,
   .n_params = sizeof mc_table / sizeof mc_table[0],
   .params_size = sizeof(struct mc_params),

@@ -157,6 +157,7 @@ const struct hd_problem hd_problem_noisy_sgd = {
   .summary = "noisy (DP-)SGD on ridge least squares: risk (NS-2..NS-7, clipped NS-12) and "
              "Renyi privacy-loss dynamics (NS-9..NS-11)",
   .theory_doc = "docs/theory/noisy.md",
+  .time_meaning = "t = SGD steps x batch / d",
   .params = noisy_table,
   .n_params = sizeof noisy_table / sizeof noisy_table[0],
   .params_size = sizeof(struct lsq_params),
