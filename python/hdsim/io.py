@@ -17,8 +17,8 @@ def _text(v):
 class Result(dict):
     """The groups of one output file, each an xarray.Dataset, keyed by group path
     ("theory", "simulation", "compare", "privacy", "sweep/simulation", "points/0/theory",
-    ...).  Two keys are flattened for convenience: "simulation" holds, besides /simulation
-    itself, <obs> (the Monte Carlo mean), <obs>_stderr and <obs>_runs (run, t) of every
+    ...).  Two kinds of groups are flattened for convenience: "simulation" (and
+    "points/K/simulation") holds, besides the group itself, <obs> (the Monte Carlo mean), <obs>_stderr and <obs>_runs (run, t) of every
     observable; "compare" holds <obs>_abs, <obs>_rel, <obs>_z, ...  The subgroups stay
     available under their own paths ("simulation/risk").
 
@@ -79,11 +79,11 @@ def _flatten(groups, parent):
     base = groups.get(parent, xr.Dataset())
     parts = [base]
     for key, ds in groups.items():
-        if key.startswith(parent + "/") and key.count("/") == 1:
-            obs = key.split("/", 1)[1]
+        if key.startswith(parent + "/") and "/" not in key[len(parent) + 1:]:
+            obs = key[len(parent) + 1:]
             renamed = {}
             for v in ds.data_vars:
-                if parent == "simulation":
+                if parent.endswith("simulation"):
                     renamed[v] = obs if v == "mean" else f"{obs}_{v}"
                 else:
                     renamed[v] = f"{obs}_{v}"
@@ -119,9 +119,9 @@ def load(path):
                 if c not in ("point", "t") and ds[c].dims == ("point",):
                     ds = ds.set_xindex(c)
         groups[name] = ds
-    for parent in ("simulation", "compare"):
-        if parent in groups or any(k.startswith(parent + "/") for k in groups):
-            groups[parent] = _flatten(groups, parent)
+    for parent in [k for k in list(groups) if k.rsplit("/", 1)[-1] in ("simulation", "compare")
+                   and not k.startswith("sweep/")]:
+        groups[parent] = _flatten(groups, parent)
     for ds in groups.values():
         for k, v in attrs.items():
             ds.attrs.setdefault(k, v)

@@ -191,13 +191,14 @@ def run(model, overrides=None, *, output=None, threads=None, seed=None, quiet=Tr
 def sweep(model, over=None, overrides=None, *, output=None, threads=None, seed=None,
           quiet=True, **kw):
     """Runs a sweep: over = {"optimizer.lr": [0.25, 0.5, 1.0], ...} (or keyword lists,
-    optimizer__lr=[...]; keyword scalars are plain overrides) is written as the model's
+    optimizer__lr=[...]; in either dict and the keywords, a list is swept and a scalar is
+    a plain override) is written as the model's
     [sweep] section; returns the loaded sweep file, whose groups "sweep/theory" and
     "sweep/simulation" hold each observable over (point, t), indexed by the swept keys."""
-    swept = dict(over or {})
-    plain = dict(overrides or {})
-    for name, v in kw.items():
-        (swept if isinstance(v, (list, tuple)) else plain)[name] = v
+    swept, plain = {}, {}
+    for d in (over or {}), (overrides or {}), kw:  # lists are swept, scalars set
+        for name, v in d.items():
+            (swept if isinstance(v, (list, tuple, range)) else plain)[name] = v
     if not swept:
         raise ValueError("sweep: no values to sweep (e.g. optimizer__lr=[0.25, 0.5, 1.0])")
     text, directory = model_text(model, plain)
