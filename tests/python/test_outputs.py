@@ -122,3 +122,20 @@ def test_h5dump_reads(outputs, sweep_file):
     for path in list(outputs.values()) + [sweep_file]:
         r = subprocess.run(["h5dump", "-H", path], capture_output=True, text=True)
         assert r.returncode == 0, (path, r.stderr[-500:])
+
+
+def test_checks_fail_without_coordinates(outputs, tmp_path):
+    """The checks above can fail: the same file with the coordinates' attachments and one
+    variable's units removed is refused."""
+    path = tmp_path / "bare.h5"
+    shutil.copy(outputs["streaming_lsq"], path)
+    with h5py.File(path, "r+") as f:
+        for name in ("risk", "distance"):
+            del f["theory"][name].attrs["DIMENSION_LIST"]
+    with pytest.raises(Exception):
+        check_file(str(path), "h5netcdf")
+    shutil.copy(outputs["streaming_lsq"], path)
+    with h5py.File(path, "r+") as f:
+        del f["theory/risk"].attrs["units"]
+    with pytest.raises(AssertionError, match="no units"):
+        check_file(str(path), "netcdf4")

@@ -137,3 +137,24 @@ def test_script_writes_figure(outputs, tmp_path):
                         outputs["streaming_lsq"], "-o", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size > 20000
+
+
+def test_checker_catches_bad_figures():
+    """The figure checks above can fail: a reused colour, a legend over a curve, a
+    suptitle over a panel title, a 'nan' title."""
+    def bad(build):
+        fig, ax = plt.subplots()
+        build(fig, ax)
+        with pytest.raises(AssertionError):
+            check_figure(fig)
+        plt.close(fig)
+    x = np.linspace(0, 1, 50)
+    bad(lambda f, a: (a.plot(x, x, color="C0", label="a"), a.plot(x, x ** 2, color="C0", label="b")))
+    bad(lambda f, a: (a.plot(x, 0.5 + 0 * x, label="flat"),
+                      a.legend(loc="center", fontsize=20)))
+    bad(lambda f, a: (a.set_title("risk = nan"),))
+    def covered(f, a):
+        a.set_title("panel")
+        f.subplots_adjust(top=0.88)
+        f.suptitle("figure", y=0.92)
+    bad(covered)
