@@ -81,7 +81,10 @@ static int write_coords(hid_t g, const struct stack *S)
     snprintf(ln, sizeof ln, "swept key [%s] %s", key->section, key->key);
     if (key->row->type == HD_INT || key->row->type == HD_REAL || key->row->type == HD_BOOL) {
       double *v = malloc(n * sizeof *v);
-      for (size_t p = 0; p < n; p++) v[p] = strtod(key->values[hd_sweep_value_index(S->sw, p, k)], NULL);
+      for (size_t p = 0; p < n; p++) {
+        const char *text = key->values[hd_sweep_value_index(S->sw, p, k)];
+        v[p] = key->row->type == HD_BOOL ? (strcmp(text, "true") == 0) : strtod(text, NULL);
+      }
       rc |= hd_h5_dset1(g, S->names[k], v, n);
       free(v);
       rc |= hd_h5_cf(g, S->names[k], "1", ln);
