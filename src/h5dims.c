@@ -351,40 +351,44 @@ static int drop_refs(hid_t dst, hid_t src_dset, const char *rel, void *ctx)
   return rc;
 }
 
-struct reattach {
-  hid_t dst, dset;
-  unsigned axis;
-  int rc;
-};
-
-/* The scale's path in src ("/theory/t") is its path under dst ("theory/t"). */
-static herr_t reattach_one(hid_t did, unsigned dim, hid_t dsid, void *op)
-{
-  (void)did;
-  struct reattach *r = op;
-  char name[1024];
-  if (H5Iget_name(dsid, name, sizeof name) <= 0) {
-    r->rc = -1;
-    return 1;
-  }
-  hid_t s = H5Dopen2(r->dst, name[0] == '/' ? name + 1 : name, H5P_DEFAULT);
-  if (s < 0 || H5DSattach_scale(r->dset, s, dim) < 0) r->rc = -1;
-  if (s >= 0) H5Dclose(s);
-  return 0;
-}
-
+/* A scale of src re-attached in dst to the copies of its datasets, in the order of its
+ * REFERENCE_LIST (so the copy's list, which h5diff compares entry by entry, is the same). */
 static int attach_refs(hid_t dst, hid_t src_dset, const char *rel, void *ctx)
 {
   (void)ctx;
-  if (!has_attr(src_dset, "DIMENSION_LIST")) return 0;
-  struct reattach r = {.dst = dst, .dset = H5Dopen2(dst, rel, H5P_DEFAULT)};
-  if (r.dset < 0) return -1;
-  hid_t s = H5Dget_space(src_dset);
-  int rank = H5Sget_simple_extent_ndims(s);
-  H5Sclose(s);
-  for (int k = 0; k < rank; k++) H5DSiterate_scales(src_dset, (unsigned)k, NULL, reattach_one, &r);
-  H5Dclose(r.dset);
-  return r.rc;
+  if (H5DSis_scale(src_dset) <= 0 || !has_attr(src_dset, "REFERENCE_LIST")) return 0;
+  struct entry {
+    hobj_ref_t ref;
+    int dim;
+  };
+  hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(struct entry));
+  H5Tinsert(mt, "dataset", HOFFSET(struct entry, ref), H5T_STD_REF_OBJ);
+  H5Tinsert(mt, "dimension", HOFFSET(struct entry, dim), H5T_NATIVE_INT);
+  hid_t a = H5Aopen(src_dset, "REFERENCE_LIST", H5P_DEFAULT);
+  hid_t sp = H5Aget_space(a);
+  hssize_t n = H5Sget_simple_extent_npoints(sp);
+  struct entry *e = malloc((n > 0 ? (size_t)n : 1) * sizeof *e);
+  int rc = H5Aread(a, mt, e) < 0 ? -1 : 0;
+  H5Sclose(sp);
+  H5Aclose(a);
+  H5Tclose(mt);
+  hid_t scale = H5Dopen2(dst, rel, H5P_DEFAULT);
+  if (scale < 0) rc = -1;
+  for (hssize_t i = 0; i < n && rc == 0; i++) {
+    hid_t sd = H5Rdereference2(src_dset, H5P_DEFAULT, H5R_OBJECT, &e[i].ref);
+    char name[1024];
+    if (sd < 0 || H5Iget_name(sd, name, sizeof name) <= 0) {
+      rc = -1;
+    } else {
+      hid_t d = H5Dopen2(dst, name[0] == '/' ? name + 1 : name, H5P_DEFAULT);
+      if (d < 0 || H5DSattach_scale(d, scale, (unsigned)e[i].dim) < 0) rc = -1;
+      if (d >= 0) H5Dclose(d);
+    }
+    if (sd >= 0) H5Oclose(sd);
+  }
+  if (scale >= 0) H5Dclose(scale);
+  free(e);
+  return rc;
 }
 
 int hd_h5_copy_dims(long long src, long long dst)
