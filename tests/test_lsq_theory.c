@@ -2,7 +2,7 @@
  * (streaming_least_squares.md, "Exact solutions for tests"). */
 #include "testlib.h"
 
-#include "../ode/lsq.h"
+#include "problems/lsq/lsq_plan.h"
 
 static const char *base =
     "[model]\nproblem = streaming_lsq\nseed = 3\n"
@@ -71,8 +71,8 @@ static void ridge_stationary(void)
                                     1e-11, "structured", "log(1, 400, 10)");
   const struct lsq_plan *P = s->plan;
   double A = 0, B = 0;
-  for (size_t g = 0; g < P->n_groups; g++) {
-    double lam = P->g_lambda[g], w = P->g_weight[g], c = P->g_c[g];
+  for (size_t g = 0; g < P->limit.n_groups; g++) {
+    double lam = P->limit.g_lambda[g], w = P->limit.g_weight[g], c = P->limit.g_c[g];
     double bstar = -delta * c / (lam + delta);
     A += w * lam * gamma * lam / (lam + delta);      /* coefficient of R */
     B += w * lam * (-delta * bstar) / (lam + delta); /* constant */
@@ -83,7 +83,7 @@ static void ridge_stationary(void)
   struct hd_theory_result th;
   tl_theory(s, &g, -1, &th);
   double got = th.values[g.n - 1];
-  tl_check(P->n_groups == 2, "zero-one spectrum has 2 eigen-groups (got %zu)", P->n_groups);
+  tl_check(P->limit.n_groups == 2, "zero-one spectrum has 2 eigen-groups (got %zu)", P->limit.n_groups);
   tl_check(fabs(got - R) / R < 1e-8, "ridge stationary risk %.12g vs fixed point %.12g", got, R);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);

@@ -1,22 +1,21 @@
-/* noisy_problem.c — noisy SGD on ridge least squares (shared/specs/noisy_sgd_privacy.md)
- * as the hdsim problem `noisy_sgd`.
+/* noisy_problem.c — noisy SGD on ridge least squares (docs/theory/noisy.md) as the
+ * hdsim problem `noisy_sgd`.
  *
  * One source of truth: noisy_sgd IS streaming least squares with more knobs.  It shares
- * lsq's parameter rows (lsq_table.h), plan, grouped ODE (lsq.c: NS-3/4, NS-12), exact
- * recursion (lsq_recursion.c: NS-2) and simulation entry points (lsq_sgd.c, which hands
- * noisy runs to src/sim/noisy_kernel.c).  This file adds only the rows of the new keys,
- * their validation, and the privacy post-processing (noisy_privacy.c) written to the
- * output through the engine's write_extra hook.  With noise = 0, batch = 1, no
+ * the lsq package's parameter rows (lsq_table.h), plan and ops: the grouped ODE
+ * (ode/lsq.c: NS-3/4, NS-12), the exact recursion (ode/lsq_recursion.c: NS-2) and the
+ * simulation (src/sim/lsq_sgd.c, which hands noisy runs to src/sim/noisy_kernel.c).
+ * This file adds only the rows of the new keys, their validation, and the privacy
+ * post-processing (ode/noisy_privacy.c) written by noisy_output.c through the engine's
+ * write_extra hook.  With noise = 0, batch = 1, no
  * clipping and streaming data, noisy_sgd gives bit-identical results to streaming_lsq. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lsq.h"
-#include "lsq_table.h"
-#include "noisy_privacy.h"
-#include "spectrum.h"
+#include "problems/lsq/lsq_table.h"
+#include "problems/noisy/noisy_package.h"
 
 static const char *const laws[] = {"gaussian", "rademacher", "uniform", "uniform01_unitvar",
                                    NULL};
@@ -150,6 +149,16 @@ static void *noisy_plan_create(const void *params, const struct hd_run_params *r
 
 static void noisy_plan_destroy(void *plan) { lsq_plan_destroy(plan); }
 
+static void noisy_plan_print(const void *plan, FILE *out)
+{
+  const struct lsq_plan *P = plan;
+  lsq_plan_print(plan, out);
+  if (P->p.privacy)
+    fprintf(out, "privacy: %zu Renyi orders, %ld Simpson intervals, %s over n = %zu records\n",
+            P->p.orders.n, P->p.privacy_nodes,
+            P->p.record_1 < 0 ? "worst-pair search" : "the given pair", P->records);
+}
+
 const struct hd_problem hd_problem_noisy_sgd = {
   .name = "noisy_sgd",
   .summary = "noisy (DP-)SGD on ridge least squares: risk (NS-2..NS-7, clipped NS-12) and "
@@ -162,5 +171,6 @@ const struct hd_problem hd_problem_noisy_sgd = {
   .plan_create = noisy_plan_create,
   .plan_destroy = noisy_plan_destroy,
   LSQ_SHARED_OPS,
+  .plan_print = noisy_plan_print,
   .write_extra = noisy_write_extra,
 };

@@ -2,12 +2,12 @@
  * of truth for every key they have in common).  LSQ_PARAM_ROWS(LAWS, INITS) expands to
  * the rows; the feature laws and initialisations are the arguments because noisy_sgd
  * accepts more of them (uniform features, a fixed theta_0). */
-#ifndef HDSIM_ODE_LSQ_TABLE_H
-#define HDSIM_ODE_LSQ_TABLE_H
+#ifndef HDSIM_PROBLEMS_LSQ_TABLE_H
+#define HDSIM_PROBLEMS_LSQ_TABLE_H
 
 #include <stddef.h>
 
-#include "lsq.h"
+#include "problems/lsq/lsq_plan.h"
 
 #define F(field) offsetof(struct lsq_params, field)
 
