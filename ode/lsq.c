@@ -1,5 +1,5 @@
 /* lsq.c — the d -> infinity limit of streaming least squares, (LS-2)-(LS-4), per
- * eigen-group (see lsq.h for the grouping).  With mu_i = sqrt(d) E e_i,
+ * eigen-group (see ode/lsq_limit.h for the grouping).  With mu_i = sqrt(d) E e_i,
  * nu_i = d E e_i^2, p_i = sqrt(d) theta*_i and group means a = <nu>, b = <p mu>, c = <p^2>:
  *
  *   db_g/dt = -gamma(t) [ (lambda_g + delta) b_g + delta c_g ]                  from (LS-2)

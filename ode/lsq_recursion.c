@@ -1,4 +1,4 @@
-/* lsq_recursion.c — the exact finite-d moment recursion (noisy_sgd_privacy.md §2.1,
+/* lsq_recursion.c — the exact finite-d moment recursion (docs/theory/noisy.md §2.1,
  * NS-2, with injected noise sigma = 0), per eigen-group.  Exact in expectation at every
  * d, with no O(1/d) bias: the sharpest reference for the simulator.
  *
@@ -11,7 +11,7 @@
  * (2R d eta^2 lambda collects eta^2 lambda_i sum_j lambda_j v_j and eta^2 lambda_i
  * sigma_eps^2 of NS-2.)  m4 = E z^4: 3 for Gaussian features, 1 for Rademacher.
  *
- * Noisy SGD extends it (noisy_sgd_privacy.md §1.2): with mini-batch B the step is
+ * Noisy SGD extends it (docs/theory/noisy.md §1.2): with mini-batch B the step is
  * eta = gamma(kB/d) B / d, the data variance terms are averaged over the batch (divided by
  * B), and the injected noise (eta sigma_n / B) xi adds d eta^2 sigma_n^2 / B^2 to a_g.
  * B = 1, sigma_n = 0 is bit-for-bit the streaming recursion above. */

@@ -1,6 +1,6 @@
 /* lsq_volterra.c — [theory] method = volterra: the d -> infinity limit of streaming least
  * squares / noisy SGD (LS-2..LS-4 = NS-3/NS-4) as a renewal equation, solved by a
- * trapezoidal convolution quadrature accelerated by FFT (noisy_sgd_privacy.md §2.3).
+ * trapezoidal convolution quadrature accelerated by FFT (docs/theory/noisy.md §2.3).
  *
  * Derivation (constant gamma, ridge delta, label noise sigma_e, injected noise sigma,
  * batch B; in the grouped variables of lsq.c: a_g = <nu>_g, b_g = <p mu>_g, c_g = <p^2>_g,

@@ -1,6 +1,6 @@
 /* lsq_volterra.h — the streaming least-squares / noisy-SGD limit as a renewal (Volterra
  * convolution) equation, solved by an FFT-accelerated trapezoidal convolution quadrature
- * ([theory] method = volterra; noisy_sgd_privacy.md §2.3).  The derivation and the
+ * ([theory] method = volterra; docs/theory/noisy.md §2.3).  The derivation and the
  * numerical scheme are in the header comment of lsq_volterra.c. */
 #ifndef HDSIM_ODE_LSQ_VOLTERRA_H
 #define HDSIM_ODE_LSQ_VOLTERRA_H

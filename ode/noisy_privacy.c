@@ -1,5 +1,5 @@
 /* noisy_privacy.c — Renyi privacy-loss dynamics of noisy one-pass SGD
- * (noisy_sgd_privacy.md §2.5-2.7).
+ * (docs/theory/noisy.md §2.5-2.7).
  *
  * Replace-one neighbours: record 1 in D, record 2 in D'.  Before the record's step s both
  * iterates are N(m(s), V(s)) (the homogenized SDE NS-8 with the deterministic risk:

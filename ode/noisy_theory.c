@@ -1,5 +1,5 @@
 /* noisy_theory.c — closed forms and the mean/variance split of the noisy_sgd risk
- * (noisy_sgd_privacy.md §2.2, §2.4).  Notation: mu_i = sqrt(d) E e_i, c_i = Var part,
+ * (docs/theory/noisy.md §2.2, §2.4).  Notation: mu_i = sqrt(d) E e_i, c_i = Var part,
  * p_i = sqrt(d) theta*_i, <f> = (1/d) sum_i f_i, Gamma(t) = int_0^t gamma. */
 #include <math.h>
 #include <stdio.h>

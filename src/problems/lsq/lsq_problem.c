@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "problems/lsq/lsq_plan.h"
-#include "problems/lsq/lsq_table.h"
 
 const char *const lsq_targets[] = {"random", "aligned", "source", "zero", NULL};
 static const char *const laws[] = {"gaussian", "rademacher", NULL};
