@@ -125,6 +125,61 @@ int noisy_plan_worst_pair(const struct lsq_plan *P, const struct hd_run_params *
                           n_random, random_eps, msg, msglen);
 }
 
+/* Optimal stopping under a privacy budget: t* = argmin R(t) over the output times with
+ * eps_alpha(t) <= budget, per order (NaN: never within budget). */
+static int write_budget(const struct lsq_plan *P, const struct hd_run_params *run,
+                        const struct noisy_privacy_result *res, hid_t g, char *msg,
+                        size_t msglen)
+{
+  size_t nt = res->n_times;
+  int rc = 0;
+  size_t G = P->limit.n_groups;
+  double *c = malloc((nt + 1) * G * sizeof *c), *R = malloc((nt + 1) * sizeof *R);
+  double ts[NOISY_MAX_ORDERS], rs[NOISY_MAX_ORDERS];
+  if (nt && noisy_variance_path(&P->limit, run, res->t, nt, c, R, NULL, msg, msglen) != 0) rc = -2;
+  for (size_t o = 0; o < res->n_orders && rc == 0; o++) {
+    ts[o] = rs[o] = NAN;
+    for (size_t m = 0; m < nt; m++) {
+      double e = isnan(res->eps_exact[o * nt + m]) ? res->eps_spectral[o * nt + m]
+                                                    : res->eps_exact[o * nt + m];
+      if (e <= P->p.budget && !(R[m] >= rs[o])) ts[o] = res->t[m], rs[o] = R[m];
+    }
+  }
+  if (rc == 0) {
+    rc |= put(g, "t_star", ts, res->n_orders, 0,
+              "optimal stopping time per order: argmin R(t) over output times with "
+              "eps_alpha(t) <= budget (NaN: never within budget)");
+    rc |= put(g, "risk_at_t_star", rs, res->n_orders, 0, "R(t*)");
+    rc |= attr_d(g, "budget", P->p.budget);
+  }
+  free(c), free(R);
+  return rc;
+}
+
+/* The known-sensitivity accountants of the clipped variant (§2.7), per order and time. */
+static int write_accountants(const struct lsq_plan *P, const struct noisy_privacy_result *res,
+                             hid_t g)
+{
+  size_t nt = res->n_times;
+  int rc = 0;
+  double *comp = malloc((res->n_orders * nt + 1) * sizeof *comp);
+  double *ys = malloc((res->n_orders * nt + 1) * sizeof *ys);
+  for (size_t o = 0; o < res->n_orders; o++)
+    for (size_t m = 0; m < nt; m++) {
+      double k = floor(res->t[m] * (double)P->d + 0.5);
+      double c = P->p.accountant_clip, a = res->orders[o];
+      comp[o * nt + m] = noisy_accountant_composition(&P->limit, c, a, k);
+      ys[o * nt + m] = noisy_accountant_ye_shokri(&P->limit, c, a, k, (double)P->records);
+    }
+  rc |= put(g, "accountant_composition", comp, res->n_orders, nt,
+            "clipped variant, all iterates released: 2 alpha C^2 / sigma^2, C = c sqrt(tr K)");
+  rc |= put(g, "accountant_ye_shokri", ys, res->n_orders, nt,
+            "clipped variant, Ye-Shokri shuffled hidden-state bound, converted (spec 2.7)");
+  rc |= attr_d(g, "accountant_clip", P->p.accountant_clip);
+  free(comp), free(ys);
+  return rc;
+}
+
 static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *run,
                          const double *t, size_t n, hid_t f, char *msg, size_t msglen)
 {
@@ -191,45 +246,8 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
     rc |= put(g, "random_pair_eps", rand_eps, n_rand, 0,
               "eps_alpha(T) (NS-11 + NS-9, alpha = search_alpha) of random pairs of the dataset");
   free(rand_eps);
-  if (P->p.budget > 0) { /* optimal stopping: t* = argmin R(t) s.t. eps_alpha(t) <= budget */
-    size_t G = P->limit.n_groups;
-    double *c = malloc((nt + 1) * G * sizeof *c), *R = malloc((nt + 1) * sizeof *R);
-    double ts[NOISY_MAX_ORDERS], rs[NOISY_MAX_ORDERS];
-    if (nt && noisy_variance_path(&P->limit, run, res.t, nt, c, R, NULL, msg, msglen) != 0) rc = -2;
-    for (size_t o = 0; o < res.n_orders && rc == 0; o++) {
-      ts[o] = rs[o] = NAN;
-      for (size_t m = 0; m < nt; m++) {
-        double e = isnan(res.eps_exact[o * nt + m]) ? res.eps_spectral[o * nt + m]
-                                                      : res.eps_exact[o * nt + m];
-        if (e <= P->p.budget && !(R[m] >= rs[o])) ts[o] = res.t[m], rs[o] = R[m];
-      }
-    }
-    if (rc == 0) {
-      rc |= put(g, "t_star", ts, res.n_orders, 0,
-                "optimal stopping time per order: argmin R(t) over output times with "
-                "eps_alpha(t) <= budget (NaN: never within budget)");
-      rc |= put(g, "risk_at_t_star", rs, res.n_orders, 0, "R(t*)");
-      rc |= attr_d(g, "budget", P->p.budget);
-    }
-    free(c), free(R);
-  }
-  if (P->p.accountant) {
-    double *comp = malloc((res.n_orders * nt + 1) * sizeof *comp);
-    double *ys = malloc((res.n_orders * nt + 1) * sizeof *ys);
-    for (size_t o = 0; o < res.n_orders; o++)
-      for (size_t m = 0; m < nt; m++) {
-        double k = floor(res.t[m] * (double)P->d + 0.5);
-        comp[o * nt + m] = noisy_accountant_composition(&P->limit, P->p.accountant_clip, res.orders[o], k);
-        ys[o * nt + m] = noisy_accountant_ye_shokri(&P->limit, P->p.accountant_clip, res.orders[o], k,
-                                                    (double)P->records);
-      }
-    rc |= put(g, "accountant_composition", comp, res.n_orders, nt,
-              "clipped variant, all iterates released: 2 alpha C^2 / sigma^2, C = c sqrt(tr K)");
-    rc |= put(g, "accountant_ye_shokri", ys, res.n_orders, nt,
-              "clipped variant, Ye-Shokri shuffled hidden-state bound, converted (spec 2.7)");
-    rc |= attr_d(g, "accountant_clip", P->p.accountant_clip);
-    free(comp), free(ys);
-  }
+  if (P->p.budget > 0) rc |= write_budget(P, run, &res, g, msg, msglen);
+  if (P->p.accountant) rc |= write_accountants(P, &res, g);
   H5Gclose(g);
   noisy_privacy_result_free(&res);
   return rc;
