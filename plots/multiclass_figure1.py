@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The paper's Figure 1 as a 2x2 figure (gmm_multiclass; hdsim.plot.multiclass_figure1).
+"""The paper's Figure 1 as a 2x2 figure (gmm_multiclass, docs/theory/gmm.md §4.5;
+hdsim.plot.multiclass_figure1).
 
 The four files are the sweeps written by `hdsim run models/multiclass_fig1{a,b,c,d}_*.ini`
 (panels in that order), each over optimizer.lr and data.d.  Each panel: the population

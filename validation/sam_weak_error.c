@@ -165,7 +165,7 @@ static void sam_study(FILE *csv, double *slopes)
 static struct hd_session *paper(const char *alg, double rho, const char *path)
 {
   return tl_session("[model]\nproblem = sam_quadratic\nseed = 42\n"
-                    "[quadratic]\neigenvalues = wishart\ndim = 20\nwishart_n = 40\n"
+                    "[quadratic]\nspectrum = wishart\ndim = 20\nwishart_n = 40\n"
                     "noise_std = 0.01\ninit = gaussian\n"
                     "[optimizer]\nalgorithm = %s\nlr = 0.01\nrho = %.17g\n"
                     "[sde]\npath = %s\nsubsteps = 4\n"

@@ -16,14 +16,21 @@ static const char *const diffusions[] = {"factor", "truncated", NULL};
 static const char *const paths[] = {"algorithm", "sde", NULL};
 static const char *const couplings[] = {"sync", "independent", NULL};
 static const char *const inits[] = {"fixed", "gaussian", NULL};
+static const char *const spectra[] = {"list", "wishart", "file", NULL};
 
 static const struct hd_param samq_table[] = {
-  {"quadratic", "eigenvalues", HD_STRING, F(eigenvalues), NULL, 0, 0, 0, NULL, "",
-   "eigenvalues of H: a comma list (negative values make saddles), 'wishart' (those of "
-   "A A^T / wishart_n, A ~ N(0,1)^{dim x wishart_n} fixed by the seed), or file:PATH "
-   "(one per line)", "Q1-Q4"},
+  {"quadratic", "spectrum", HD_ENUM, F(spectrum), "list", 0, 0, 0, spectra, "",
+   "how the eigenvalues of H are given: list (eigenvalues), wishart (those of A A^T / "
+   "wishart_n, A ~ N(0,1)^{dim x wishart_n} fixed by the seed) or file (eigenvalues_file)",
+   "Q1-Q4"},
+  {"quadratic", "eigenvalues", HD_REAL_LIST, F(eigenvalues), "", 0, 0, HD_NO_MIN | HD_NO_MAX,
+   NULL, "", "eigenvalues of H with spectrum = list (negative values make saddles)",
+   "Q1-Q4"},
+  {"quadratic", "eigenvalues_file", HD_PATH, F(eigenvalues_file), "", 0, 0, 0, NULL, "",
+   "eigenvalues of H with spectrum = file (text, one per line, or dataset /lambda of *.h5)",
+   NULL},
   {"quadratic", "dim", HD_INT, F(dim), "20", 1, 4096, 0, NULL, "",
-   "dimension d when eigenvalues = wishart", NULL},
+   "dimension d with spectrum = wishart", NULL},
   {"quadratic", "wishart_n", HD_INT, F(wishart_n), "40", 1, 1e6, 0, NULL, "",
    "columns n of A in H = A A^T / n (the authors' quadratic: d = 20, n = 40)", "§5.1"},
   {"quadratic", "noise_std", HD_REAL, F(noise_std), "0.01", 0, 1e6, 0, NULL, "",
@@ -34,7 +41,7 @@ static const struct hd_param samq_table[] = {
    "noise_std)", "§1.2"},
   {"quadratic", "init", HD_ENUM, F(init), "fixed", 0, 0, 0, inits, "",
    "start: fixed (x0) or gaussian (x0 ~ N(0, init_scale^2 I), per run)", NULL},
-  {"quadratic", "x0", HD_STRING, F(x0), "1", 0, 0, 0, NULL, "",
+  {"quadratic", "x0", HD_REAL_LIST, F(x0), "1", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "",
    "fixed start in H's eigenbasis: d values, or one value for every coordinate", NULL},
   {"quadratic", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
    "standard deviation of the gaussian start", NULL},
@@ -69,6 +76,31 @@ static const struct hd_param samq_table[] = {
 
 /* ---- validation ---------------------------------------------------------------- */
 
+/* Each way of giving H reads its own keys, and only those. */
+static void validate_spectrum(const struct samq_params *p, const struct hd_config *cfg,
+                              struct hd_errors *err)
+{
+  if (p->spectrum == SAMQ_SPECTRUM_LIST && p->eigenvalues.n == 0)
+    hd_config_error(cfg, err, "quadratic", "eigenvalues",
+                    "spectrum = list needs eigenvalues (a comma list of reals)");
+  if (p->spectrum != SAMQ_SPECTRUM_LIST && hd_config_has(cfg, "quadratic", "eigenvalues"))
+    hd_config_error(cfg, err, "quadratic", "eigenvalues",
+                    "eigenvalues is only read with spectrum = list");
+  if (p->spectrum == SAMQ_SPECTRUM_FILE && !p->eigenvalues_file[0])
+    hd_config_error(cfg, err, "quadratic", "eigenvalues_file",
+                    "spectrum = file needs eigenvalues_file");
+  if (p->spectrum != SAMQ_SPECTRUM_FILE && hd_config_has(cfg, "quadratic", "eigenvalues_file"))
+    hd_config_error(cfg, err, "quadratic", "eigenvalues_file",
+                    "eigenvalues_file is only read with spectrum = file");
+  if (p->spectrum != SAMQ_SPECTRUM_WISHART) {
+    if (hd_config_has(cfg, "quadratic", "dim"))
+      hd_config_error(cfg, err, "quadratic", "dim", "dim is only read with spectrum = wishart");
+    if (hd_config_has(cfg, "quadratic", "wishart_n"))
+      hd_config_error(cfg, err, "quadratic", "wishart_n",
+                      "wishart_n is only read with spectrum = wishart");
+  }
+}
+
 static void samq_validate(const void *params, const struct hd_run_params *run,
                           const struct hd_config *cfg, struct hd_errors *err)
 {
@@ -99,6 +131,7 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
                     "(noise_std) only");
   if (p->init == SAMQ_INIT_GAUSSIAN && hd_config_has(cfg, "quadratic", "x0"))
     hd_config_error(cfg, err, "quadratic", "x0", "x0 is only read with init = fixed");
+  validate_spectrum(p, cfg, err);
 }
 
 static size_t samq_observables(const void *plan, const struct hd_observable **obs)

@@ -23,17 +23,20 @@
 enum samq_path { SAMQ_PATH_ALGORITHM, SAMQ_PATH_SDE };
 enum samq_coupling { SAMQ_COUPLE_SYNC, SAMQ_COUPLE_INDEPENDENT };
 enum samq_init { SAMQ_INIT_FIXED, SAMQ_INIT_GAUSSIAN };
+enum samq_spectrum { SAMQ_SPECTRUM_LIST, SAMQ_SPECTRUM_WISHART, SAMQ_SPECTRUM_FILE };
 
 /* What the parameter table fills: the one home of every sam_quadratic key. */
 struct samq_params {
   /* [quadratic] */
-  char eigenvalues[HD_STR_MAX]; /* "1, 0.5, 0.1" | "wishart" | "file:path" */
-  long dim;                     /* d for eigenvalues = wishart */
+  int spectrum;                 /* enum samq_spectrum: how H's eigenvalues are given */
+  struct hd_real_list eigenvalues; /* spectrum = list */
+  char eigenvalues_file[HD_STR_MAX]; /* spectrum = file */
+  long dim;                     /* d for spectrum = wishart */
   long wishart_n;               /* columns of A in H = A A^T / n */
   double noise_std;             /* sigma: Sigma = sigma^2 I */
   char noise_file[HD_STR_MAX];  /* full d x d covariance Sigma (overrides noise_std) */
   int init;                     /* enum samq_init */
-  char x0[HD_STR_MAX];          /* fixed start (one value = all coordinates) */
+  struct hd_real_list x0;       /* fixed start (one value = all coordinates) */
   double init_scale;            /* gaussian start: x0 ~ N(0, init_scale^2 I) */
   /* [optimizer] */
   int algorithm;                /* enum sam_algorithm */

@@ -12,25 +12,6 @@
 #include "rng.h"
 #include "spectrum.h"
 
-/* Parses a comma list of reals; returns the count (or -1 on a bad entry). */
-static long parse_list(const char *s, double *out, long max)
-{
-  long n = 0;
-  const char *p = s;
-  while (*p) {
-    char *end;
-    double v = strtod(p, &end);
-    if (end == p || !isfinite(v)) return -1;
-    if (n < max) out[n] = v;
-    n++;
-    p = end;
-    while (*p == ' ' || *p == '\t') p++;
-    if (*p == ',') p++;
-    else if (*p) return -1;
-  }
-  return n;
-}
-
 void samq_plan_destroy(void *plan)
 {
   struct samq_plan *P = plan;
@@ -63,40 +44,38 @@ static int wishart_eigenvalues(size_t d, size_t n, uint64_t seed, double *lambda
   return info;
 }
 
-/* The eigenvalues of H (sets d): wishart, file:PATH or a comma list. */
+/* The eigenvalues of H (sets d): a list, wishart, or a file. */
 static int plan_spectrum(struct samq_plan *P, const struct hd_config *cfg, struct hd_errors *err)
 {
   const struct samq_params *p = &P->p;
   char msg[512], path[2 * HD_STR_MAX];
-  if (strcmp(p->eigenvalues, "wishart") == 0) {
+  switch (p->spectrum) {
+  case SAMQ_SPECTRUM_WISHART:
     P->d = (size_t)p->dim;
     P->lambda = malloc(P->d * sizeof(double));
     if (wishart_eigenvalues(P->d, (size_t)p->wishart_n, P->seed, P->lambda) != 0) {
-      hd_config_error(cfg, err, "quadratic", "eigenvalues", "eigen-decomposition failed");
+      hd_config_error(cfg, err, "quadratic", "spectrum", "eigen-decomposition failed");
       return -1;
     }
-  } else if (strncmp(p->eigenvalues, "file:", 5) == 0) {
-    if (hd_config_resolve_path(cfg, p->eigenvalues + 5, path, sizeof path) != 0) {
-      hd_config_error(cfg, err, "quadratic", "eigenvalues", "path too long");
+    break;
+  case SAMQ_SPECTRUM_FILE: {
+    if (hd_config_resolve_path(cfg, p->eigenvalues_file, path, sizeof path) != 0) {
+      hd_config_error(cfg, err, "quadratic", "eigenvalues_file", "path too long");
       return -1;
     }
     long n = hd_spectrum_read(path, &P->lambda, msg, sizeof msg);
     if (n <= 0) {
-      hd_config_error(cfg, err, "quadratic", "eigenvalues", "%s", n == 0 ? "empty file" : msg);
+      hd_config_error(cfg, err, "quadratic", "eigenvalues_file", "%s",
+                      n == 0 ? "empty file" : msg);
       return -1;
     }
     P->d = (size_t)n;
-  } else {
-    long n = parse_list(p->eigenvalues, NULL, 0);
-    if (n <= 0) {
-      hd_config_error(cfg, err, "quadratic", "eigenvalues",
-                      "expected a comma list of numbers, 'wishart' or file:PATH, got '%s'",
-                      p->eigenvalues);
-      return -1;
-    }
-    P->d = (size_t)n;
+    break;
+  }
+  default:
+    P->d = p->eigenvalues.n;
     P->lambda = malloc(P->d * sizeof(double));
-    parse_list(p->eigenvalues, P->lambda, n);
+    memcpy(P->lambda, p->eigenvalues.v, P->d * sizeof(double));
   }
   if (p->per_direction && P->d > 64) {
     hd_config_error(cfg, err, "sde", "per_direction", "d = %zu > 64 directions", P->d);
@@ -160,14 +139,13 @@ static int plan_start(struct samq_plan *P, const struct hd_config *cfg, struct h
 {
   size_t d = P->d;
   if (P->p.init != SAMQ_INIT_FIXED) return 0;
-  P->x0 = malloc(d * sizeof(double));
-  long n = parse_list(P->p.x0, P->x0, (long)d);
-  if (n == 1)
-    for (size_t i = 1; i < d; i++) P->x0[i] = P->x0[0];
-  else if (n != (long)d) {
+  const struct hd_real_list *x0 = &P->p.x0;
+  if (x0->n != 1 && x0->n != d) {
     hd_config_error(cfg, err, "quadratic", "x0", "expected 1 or d = %zu numbers", d);
     return -1;
   }
+  P->x0 = malloc(d * sizeof(double));
+  for (size_t i = 0; i < d; i++) P->x0[i] = x0->v[x0->n == 1 ? 0 : i];
   return 0;
 }
 

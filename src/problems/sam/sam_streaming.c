@@ -5,10 +5,12 @@
 
 #include <string.h>
 
+#include "schedule.h"
 #include "spectrum.h"
 
 #define F(field) offsetof(struct sams_params, field)
 
+/* streaming_lsq's spectra up to file (a prefix of hd_spectrum_names) */
 static const char *const spectra[] = {"isotropic", "zero_one", "power_law", "power_law_decay",
                                       "file", NULL};
 static const char *const targets[] = {"random", "aligned", NULL};
@@ -16,16 +18,8 @@ static const char *const forms[] = {"exact", "truncated", NULL};
 
 static const struct hd_param sams_table[] = {
   {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", "dimension", "§1.4"},
-  {"data", "spectrum", HD_ENUM, F(spectrum), "isotropic", 0, 0, 0, spectra, "",
-   "covariance eigenvalues, as in streaming_lsq (mean 1 when generated)", NULL},
-  {"data", "alpha", HD_REAL, F(alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "",
-   "power-law exponent", NULL},
-  {"data", "zero_fraction", HD_REAL, F(zero_fraction), "0.5", 0, 1, HD_MAX_EXCL, NULL, "",
-   "fraction of zero eigenvalues (zero_one)", NULL},
-  {"data", "spectrum_file", HD_PATH, F(spectrum_file), "", 0, 0, 0, NULL, "",
-   "eigenvalues file (spectrum = file)", NULL},
-  {"data", "normalise", HD_BOOL, F(normalise), "false", 0, 0, 0, NULL, "",
-   "rescale a file spectrum to mean 1", NULL},
+  HD_SPECTRUM_ROWS(struct sams_params, spectrum, spectra,
+                   "covariance eigenvalues, as in streaming_lsq (mean 1 when generated)"),
   {"data", "target", HD_ENUM, F(target), "random", 0, 0, 0, targets, "",
    "theta* = p / sqrt(d): random (p ~ N(0, I), streaming_lsq's draw for the seed) or aligned "
    "(p_i = 1); the run starts at theta = 0", NULL},
@@ -33,8 +27,7 @@ static const struct hd_param sams_table[] = {
    "standard deviation sigma_eps of the label noise", "§1.4"},
   {"optimizer", "algorithm", HD_ENUM, F(algorithm), NULL, 0, 0, 0, sam_algorithm_names, "",
    "sgd (L1), usam (L2), dnsam (L3, normalised by ||K r||), sam (L4, by ||g||)", "L1-L4"},
-  {"optimizer", "lr", HD_REAL, F(lr), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
-   "gamma: the step is eta = gamma / d, time t = k / d", "§4.1"},
+  HD_SCHEDULE_LR_ROW(struct sams_params, schedule, "§4.1"),
   {"optimizer", "rho_bar", HD_REAL, F(rho_bar), "0", 0, 1e6, 0, NULL, "",
    "rho_bar: rho = rho_bar / d (usam, dnsam) or rho_bar / sqrt(d) (sam)", "§4.1"},
   {"optimizer", "batch", HD_INT, F(batch), "1", 1, 4096, 0, NULL, "",
@@ -52,9 +45,8 @@ static void sams_validate(const void *params, const struct hd_run_params *run,
   const struct sams_params *p = params;
   if (p->algorithm == SAM_ALG_SGD && p->rho_bar != 0)
     hd_config_error(cfg, err, "optimizer", "rho_bar", "algorithm = sgd takes no rho_bar");
-  if (p->spectrum == HD_SPECTRUM_FILE && p->spectrum_file[0] == '\0')
-    hd_config_error(cfg, err, "data", "spectrum_file", "spectrum = file needs spectrum_file");
-  if (p->spectrum == HD_SPECTRUM_POWER_LAW_DECAY)
+  hd_spectrum_params_check(&p->spectrum, cfg, err);
+  if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
     hd_config_error(cfg, err, "data", "spectrum",
                     "power_law_decay is outside the ODE regime (gamma lambda_1 / d = O(1))");
   if (run->method == HD_THEORY_RECURSION &&

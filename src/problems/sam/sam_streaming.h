@@ -17,8 +17,10 @@
 
 #include "ode/sam_streaming.h"
 #include "sam.h"
+#include "schedule.h"
 #include "sde/sam_streaming.h"
 #include "sim/sam_streaming.h"
+#include "spectrum.h"
 
 enum sams_target { SAMS_TARGET_RANDOM, SAMS_TARGET_ALIGNED };
 
@@ -26,15 +28,12 @@ enum sams_target { SAMS_TARGET_RANDOM, SAMS_TARGET_ALIGNED };
 struct sams_params {
   /* [data] (same keys and meaning as streaming_lsq) */
   long d;
-  int spectrum;
-  double alpha, zero_fraction;
-  char spectrum_file[HD_STR_MAX];
-  bool normalise;
+  struct hd_spectrum_params spectrum; /* the shared [data] spectrum keys */
   int target;
   double label_noise;
   /* [optimizer] */
   int algorithm;
-  double lr;       /* gamma: eta = gamma / d */
+  struct hd_schedule schedule; /* lr = gamma (eta = gamma / d); always the constant kind */
   double rho_bar;  /* rho = rho_bar / d (usam, dnsam), rho_bar / sqrt(d) (sam) */
   long batch;
   double norm_eps;

@@ -63,17 +63,17 @@ static int plan_spectrum(struct sams_plan *P, const struct hd_config *cfg, struc
   size_t d = P->d;
   char path[2 * HD_STR_MAX] = "", msg[512];
   P->lambda = malloc(d * sizeof(double));
-  if (P->p.spectrum == HD_SPECTRUM_FILE &&
-      hd_config_resolve_path(cfg, P->p.spectrum_file, path, sizeof path) != 0) {
+  const struct hd_spectrum_params *sp = &P->p.spectrum;
+  if (sp->kind == HD_SPECTRUM_FILE &&
+      hd_config_resolve_path(cfg, sp->file.v[0], path, sizeof path) != 0) {
     hd_config_error(cfg, err, "data", "spectrum_file", "path too long");
     return -1;
   }
-  if (hd_spectrum_fill(P->p.spectrum, d, P->p.alpha, P->p.zero_fraction, path, P->p.normalise,
-                       P->lambda, msg, sizeof msg) != 0) {
+  if (hd_spectrum_fill_params(sp, d, path, P->lambda, msg, sizeof msg) != 0) {
     hd_config_error(cfg, err, "data", "spectrum", "%s", msg);
     return -1;
   }
-  if (P->p.spectrum != HD_SPECTRUM_ISOTROPIC) { /* NULL = isotropic, as streaming_lsq */
+  if (sp->kind != HD_SPECTRUM_ISOTROPIC) { /* NULL = isotropic, as streaming_lsq */
     P->sqrt_lambda = malloc(d * sizeof(double));
     for (size_t i = 0; i < d; i++) P->sqrt_lambda[i] = sqrt(P->lambda[i]);
   }
@@ -101,17 +101,17 @@ static void plan_systems(struct sams_plan *P)
   P->ode = (struct sams_system){
     .n_groups = P->n_groups, .g_lambda = P->g_lambda, .g_weight = P->g_weight, .g_c = P->g_c,
     .tau = P->tau, .kappa2 = P->kappa2, .algorithm = (enum sam_algorithm)p->algorithm,
-    .lr = p->lr, .rho_bar = p->rho_bar, .batch = (size_t)p->batch,
+    .lr = p->schedule.lr, .rho_bar = p->rho_bar, .batch = (size_t)p->batch,
     .label_noise = p->label_noise, .form = (enum sams_form)p->form};
   P->rec = (struct sams_recursion){
     .d = d, .n_groups = P->n_groups, .g_lambda = P->g_lambda, .g_weight = P->g_weight,
     .tau = P->tau, .kappa2 = P->kappa2, .algorithm = (enum sam_algorithm)p->algorithm,
-    .lr = p->lr, .rho_bar = p->rho_bar, .label_noise = p->label_noise};
+    .lr = p->schedule.lr, .rho_bar = p->rho_bar, .label_noise = p->label_noise};
   double sd = sqrt((double)d);
   double rho = p->algorithm == SAM_ALG_SAM ? p->rho_bar / sd : p->rho_bar / (double)d;
   P->kernel = (struct sams_kernel){.d = d, .batch = (size_t)p->batch,
                                    .sqrt_lambda = P->sqrt_lambda, .lambda = P->lambda,
-                                   .label_noise = p->label_noise, .lr = p->lr, .rho = rho,
+                                   .label_noise = p->label_noise, .lr = p->schedule.lr, .rho = rho,
                                    .norm_eps = p->norm_eps,
                                    .algorithm = (enum sam_algorithm)p->algorithm};
 }
