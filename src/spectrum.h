@@ -70,13 +70,13 @@ struct hd_spectrum_params {
 #define HD_SPECTRUM_FILE_ROW(T, m)                                                          \
   {"data", "spectrum_file", HD_PATH_LIST, offsetof(T, m.file), "", 0, 0, 0, NULL, "",      \
    "eigenvalues, one per line (text) or dataset /lambda (*.h5), relative to the model "    \
-   "file; one file (one per class where a family has classes); needs spectrum = file",     \
-   NULL}
+   "file; one file (one per class where a family has classes); read when the spectrum "    \
+   "kind is file", NULL}
 #define HD_SPECTRUM_NORMALISE_ROW(T, m)                                                     \
   {"data", "normalise", HD_ENUM, offsetof(T, m.normalise), "none", 0, 0, 0,                \
    hd_spectrum_normalisations, "",                                                          \
-   "none, or trace: rescale a spectrum read from a file to Tr K / d = 1 (mean eigenvalue "  \
-   "1; generated spectra always have it)", NULL}
+   "none, or trace: rescale each spectrum to Tr K / d = 1 (mean eigenvalue 1); where a "    \
+   "family's generated spectra always have it, it acts on files", NULL}
 #define HD_SPECTRUM_ROWS(T, m, KINDS, KINDS_DOC)                                            \
   HD_SPECTRUM_KIND_ROW(T, m, KINDS, KINDS_DOC), HD_SPECTRUM_ALPHA_ROW(T, m),                \
   HD_SPECTRUM_ZERO_FRACTION_ROW(T, m), HD_SPECTRUM_FILE_ROW(T, m),                          \
