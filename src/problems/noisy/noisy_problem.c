@@ -2,7 +2,7 @@
  * hdsim problem `noisy_sgd`.
  *
  * One source of truth: noisy_sgd IS streaming least squares with more knobs.  It shares
- * the lsq package's parameter rows (lsq_table.h), plan and ops: the grouped ODE
+ * the lsq package's parameter rows, plan and ops (problems/lsq/lsq_plan.h): the grouped ODE
  * (ode/lsq.c: NS-3/4, NS-12), the exact recursion (ode/lsq_recursion.c: NS-2) and the
  * simulation (src/sim/lsq_sgd.c, which hands noisy runs to src/sim/noisy_kernel.c).
  * This file adds only the rows of the new keys, their validation, and the privacy
