@@ -13,7 +13,7 @@ _hdsim()
     if [[ $cur == -* ]]; then
       COMPREPLY=($(compgen -W "--version -V --help -h" -- "$cur"))
     else
-      COMPREPLY=($(compgen -W "run check validate list describe help" -- "$cur"))
+      COMPREPLY=($(compgen -W "run check validate list describe export help" -- "$cur"))
     fi
     return
   fi
@@ -21,7 +21,7 @@ _hdsim()
   opts=$("$prog" "$cmd" --help 2>/dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u)
   case $cmd in
     help)
-      COMPREPLY=($(compgen -W "run check validate list describe" -- "$cur"))
+      COMPREPLY=($(compgen -W "run check validate list describe export" -- "$cur"))
       return ;;
     describe)
       if [[ $cur == -* ]]; then
@@ -45,6 +45,7 @@ _hdsim()
   esac
   case $prev in
     -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --csv) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     -t|--threads|-s|--seed|--dims|--runs|--observable) return ;;
     --fit) COMPREPLY=($(compgen -W "fluctuation mean" -- "$cur")); return ;;
   esac
@@ -53,6 +54,7 @@ _hdsim()
     return
   fi
   case $cmd in
+    export) COMPREPLY=($(compgen -f -X '!*.h5' -- "$cur") $(compgen -d -- "$cur")) ;;
     run|check|validate)
       local models
       models=$("$prog" list --models 2>/dev/null | sed -n 's/^  \([^ ]*\) .*/\1/p')

@@ -9,6 +9,7 @@
 #include "cli_commands.h"
 #include "config.h"
 #include "driver.h"
+#include "export.h"
 #include "registry.h"
 #include "run_params.h"
 #include "sweep.h"
@@ -199,4 +200,36 @@ int hd_cmd_describe(const struct hd_command *cmd, int argc, char **argv)
     hd_params_describe(t[i].rows, t[i].n, stdout);
   }
   return HD_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- export */
+
+enum { OPT_CSV = 300 };
+
+const struct hd_cli_option hd_export_options[] = {
+  {"csv", OPT_CSV, "DIR", NULL,
+   "write one tidy CSV table per group and dimension set into DIR (required)"},
+  {0},
+};
+
+int hd_cmd_export(const struct hd_command *cmd, int argc, char **argv)
+{
+  struct hd_cli_scan sc = {.cmd = cmd, .argc = argc, .argv = argv};
+  const char *arg, *dir = NULL;
+  int first = argc, key;
+  while ((key = hd_cli_next(&sc, &arg, &first)) != HD_CLI_END) {
+    if (key == HD_CLI_HELP || key == HD_CLI_ERROR) {
+      hd_cli_scan_free(&sc);
+      return key == HD_CLI_HELP ? HD_EXIT_OK : HD_EXIT_BAD_INPUT;
+    }
+    if (key == OPT_CSV) dir = arg;
+  }
+  hd_cli_scan_free(&sc);
+  if (first + 1 != argc || !dir) {
+    fprintf(stderr, "hdsim: export needs one output file and --csv DIR\n"
+            "Try 'hdsim export --help' for the options.\n");
+    return HD_EXIT_BAD_INPUT;
+  }
+  char *args[] = {argv[first], "--csv", (char *)dir, NULL};
+  return hd_export_main(3, args);
 }

@@ -39,6 +39,8 @@ const struct hd_command hd_commands[] = {
   {"describe", "PROBLEM [KEY...]",
    "every model-file key of a problem: meaning, type, default, range", describe_details,
    hd_describe_options, hd_cmd_describe},
+  {"export", "OUT.h5", "one tidy CSV table per group of an output file (--csv DIR)", NULL,
+   hd_export_options, hd_cmd_export},
   {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

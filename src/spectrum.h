@@ -1,4 +1,4 @@
-/* spectrum.h — covariance spectra in the eigenbasis (streaming_least_squares.md
+/* spectrum.h — covariance spectra in the eigenbasis (docs/theory/lsq.md
  * "Spectra").  All generated spectra are normalised to (1/d) sum lambda_i = 1. */
 #ifndef HDSIM_SPECTRUM_H
 #define HDSIM_SPECTRUM_H
@@ -109,7 +109,7 @@ int hd_spectrum_fill(enum hd_spectrum_kind kind, size_t d, double alpha, double 
  * *.h5: the 1-D dataset /lambda).  Allocates *values; returns the count or -1. */
 long hd_spectrum_read(const char *path, double **values, char *msg, size_t msglen);
 
-/* Targets theta* = p / sqrt(d) with p_i = O(1) (streaming_least_squares.md, "Targets"):
+/* Targets theta* = p / sqrt(d) with p_i = O(1) (docs/theory/lsq.md, "Targets"):
  * random (p_i ~ N(0,1), drawn once per seed from the problem-level TARGET stream, so all
  * runs and the theory share it), aligned (p_i = 1), source (p_i^2 ~ lambda_i^beta, mean
  * 1), zero.  One implementation for every problem on this data path, so the same seed

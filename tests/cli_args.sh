@@ -12,7 +12,7 @@ check "-V prints the version" grep -q '^hdsim [0-9]' "$tmp/stdout"
 check "-h"                    exit_is 0 "$HDSIM" -h
 check "-h lists commands"     grep -q 'hdsim describe PROBLEM' "$tmp/stdout"
 check "no command: exit 1"    exit_is 1 "$HDSIM"
-for c in run check validate list describe; do
+for c in run check validate list describe export; do
   check "$c --help: exit 0"        exit_is 0 "$HDSIM" "$c" --help
   check "$c --help: usage line"    grep -q "^usage: hdsim $c" "$tmp/stdout"
   check "$c -h: same text"         bash -c "\"$HDSIM\" $c -h | cmp -s - \"$tmp/stdout\""

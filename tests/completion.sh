@@ -18,7 +18,7 @@ has() { grep -qx -- "$1" "$tmp/reply" || { echo "  no '$1' in: $(tr '\n' ' ' <"$
 lacks() { ! grep -qx -- "$1" "$tmp/reply"; }
 
 complete_line ""
-check "commands"              bash -c "[ \"\$(tr '\n' ' ' <'$tmp/reply')\" = 'check describe help list run validate ' ]"
+check "commands"              bash -c "[ \"\$(tr '\n' ' ' <'$tmp/reply')\" = 'check describe export help list run validate ' ]"
 complete_line "de"
 check "de -> describe"        bash -c "[ \"\$(cat '$tmp/reply')\" = describe ]"
 complete_line "--v"

@@ -11,7 +11,7 @@ check "  NAME section"            grep -q '^NAME' "$tmp/man.txt"
 for s in SYNOPSIS COMMANDS 'MODEL FILES' SWEEPS 'EXIT STATUS' ENVIRONMENT FILES; do
   check "  section $s"            grep -q "^$s" "$tmp/man.txt"
 done
-for c in run check validate list describe; do
+for c in run check validate list describe export; do
   check "  command $c"            grep -q "^       $c " "$tmp/man.txt"
   for o in $("$HDSIM" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
     [ "$o" = --help ] && continue

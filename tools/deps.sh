@@ -6,7 +6,11 @@ pkgs=(gcc pkg-config meson ninja-build
       librandom123-dev libfftw3-dev libopenmpi-dev openmpi-bin python3 python3-numpy python3-h5py python3-matplotlib
       python3-scipy   # python3-scipy: bench/gmm_multiclass_baselines.py only
       scdoc man-db    # the man page (docs/hdsim.1.scd) and its test
-      strace)         # tests/threads.sh and tests/install.sh count threads and file opens
+      strace          # tests/threads.sh and tests/install.sh count threads and file opens
+      # the Python package and its tests: xarray over h5netcdf / netCDF4, ncdump, pytest,
+      # and the example notebook run headless
+      python3-xarray python3-h5netcdf python3-netcdf4 python3-pandas netcdf-bin
+      python3-pytest python3-nbclient python3-ipykernel jupyter-nbconvert)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -38,7 +38,7 @@ static double *ntk0(const struct grok_plan *P, const double *A, size_t n, const 
                     size_t m)
 {
   size_t D = P->sys.D;
-  double *K = malloc(n * m * sizeof *K), e2 = P->p.eps * P->p.eps * P->p.sigma * P->p.sigma;
+  double *K = malloc(n * m * sizeof *K), e2 = P->sys.eps * P->sys.eps * P->sys.sigma * P->sys.sigma;
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m, (int)D, 1.0, A,
               (int)D, B, (int)D, 0.0, K, (int)m);
   for (size_t k = 0; k < n * m; k++) K[k] += e2 * K[k] * K[k];
@@ -142,8 +142,8 @@ static void fill_system(struct grok_plan *P, const struct hd_run_params *run)
   S->alpha = p->alpha, S->eps = p->eps, S->sigma = p->sigma;
   S->center = p->center;
   S->momentum = p->momentum;
-  P->seed = (uint64_t)run->seed;
-  S->data_seed = p->data_seed >= 0 ? (uint64_t)p->data_seed : P->seed;
+  P->net.seed = (uint64_t)run->seed;
+  S->data_seed = p->data_seed >= 0 ? (uint64_t)p->data_seed : P->net.seed;
   S->s_y = p->target == GROK_TARGET_FULL ? 2.0 : 1.0;
   S->eta0_eff = p->lr_scaling == GROK_LR_SIGMA_SWEEP ? p->eta0 / s2 : p->eta0;
   S->B = p->batch > 0 ? (size_t)p->batch : S->P;
@@ -156,13 +156,13 @@ static void fill_system(struct grok_plan *P, const struct hd_run_params *run)
 static void infinite_width_start(struct grok_plan *P)
 {
   size_t D = P->sys.D, n = P->sys.P, nt = P->sys.Pt;
-  double s2 = P->p.sigma * P->p.sigma;
+  double s2 = P->sys.sigma * P->sys.sigma;
   P->M0_inf = calloc(D * D, sizeof(double));
   P->zero_D = calloc(D, sizeof(double));
   for (size_t i = 0; i < D; i++) P->M0_inf[i * D + i] = s2;
   P->f0_inf = malloc(n * sizeof(double));
   P->f0t_inf = malloc(nt * sizeof(double));
-  double hae = 0.5 * P->p.alpha * P->p.eps * s2;
+  double hae = 0.5 * P->sys.alpha * P->sys.eps * s2;
   for (size_t m = 0; m < n; m++)
     P->f0_inf[m] = hae * cblas_ddot((int)D, P->X + m * D, 1, P->X + m * D, 1);
   for (size_t m = 0; m < nt; m++)
@@ -280,8 +280,9 @@ void *grok_plan_create(const void *params, const struct hd_run_params *run,
     grok_plan_destroy(P);
     return NULL;
   }
-  P->net = (struct grok_net){.sys = &P->sys, .N = (size_t)P->p.N, .seed = P->seed,
-                             .algorithm = P->p.algorithm};
+  P->net.sys = &P->sys;
+  P->net.N = (size_t)P->p.N;
+  P->net.algorithm = P->p.algorithm;
   P->net.r = P->net.N < P->sys.D ? P->net.N : P->sys.D;
   if (P->lim.sample_form) {
     size_t used = strlen(P->note);

@@ -59,7 +59,6 @@ struct grok_plan {
   struct grok_system sys; /* the dataset and the map, shared by theory and simulation */
   struct grok_limit lim;  /* the deterministic limit of [theory] limit */
   struct grok_net net;    /* the finite-N networks */
-  uint64_t seed;          /* model seed: initialisations */
   /* what sys and lim point to */
   double *X, *y, *Xt, *yt, *beta, *K;
   double *f0_inf, *f0t_inf; /* f0 = (alpha eps/2) sigma^2 |x|^2 on train and test points */
