@@ -8,7 +8,10 @@ cd "$tmp" || exit 1
 sed -e 's/^runs = .*/runs = 2/' -e 's/^d = .*/d = 100/' "$HDSIM_SOURCE_ROOT/tests/models/small_powerlaw.ini" >base.ini
 sweep() { { cat base.ini; printf '[sweep]\n'; printf '%s\n' "$@"; } >sw.ini; }
 # swept NAME KEY: the /sweep table of KEY in NAME.h5, values comma-separated
-swept() { h5dump -d "/sweep/$2" "$1.h5" | sed -n 's/^ *([0-9]*): //p' | tr -d ' \n'; }
+swept() {
+  h5dump -d "/sweep/$2" "$1.h5" | awk '/^   DATA \{/ { on = 1; next } on && /^   \}/ { exit } on' |
+    sed 's/^ *([0-9]*): //' | tr -d ' \n'
+}
 
 sweep 'optimizer.lr = log(0.1, 1.6, 5)'
 check "log range runs"            exit_is 0 "$HDSIM" run sw.ini -o log.h5 --quiet
