@@ -19,6 +19,8 @@
 #include "run_params.h"
 #include "theory.h"
 
+struct hd_provenance;
+
 struct hd_output {
   const char *path;          /* final file name */
   const char *status;        /* "complete", "diverged", "theory_failed", ... */
@@ -36,6 +38,9 @@ struct hd_output {
   const struct hd_mc_result *mc;         /* NULL: simulation disabled */
   const char *theory_note;               /* or NULL */
   const char *const *warnings;           /* NULL-terminated, or NULL */
+  const struct hd_provenance *provenance; /* what the result depends on (provenance.h) */
+  char *extra_failure;                   /* out: write_extra's message when it failed */
+  size_t extra_failure_len;
 };
 
 /* Returns 0, or -1 with a message (nothing is left under path or the temporary name).
@@ -48,6 +53,13 @@ int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen);
  * observables and output steps.  Returns the number of runs loaded, or -1 with a message. */
 long hd_h5_read_partial(const char *path, const struct hd_output *expect,
                         struct hd_mc_result *res, char *msg, size_t msglen);
+
+/* Checks a finished output (a sweep point kept for --resume): its provenance record
+ * matches `expect` and every dataset reads back through its checksum.  Copies its status
+ * into status.  0, or -1 with a message. */
+struct hd_provenance;
+int hd_h5_verify_finished(const char *path, const struct hd_provenance *expect, char *status,
+                          size_t status_len, char *msg, size_t msglen);
 
 /* A sweep: root attributes and /parameters from base (status included), /sweep with the
  * table of swept values, and /points/K copied from each point's own output file. */

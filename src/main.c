@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "memory_estimate.h"
 #include "hdsim_version.h"
 #include "registry.h"
 #include "rng.h"
@@ -15,11 +16,13 @@
 static const char usage[] =
     "usage:\n"
     "  hdsim run MODEL.ini [-o OUT.h5] [--threads N] [--seed S] [--quiet]\n"
-    "            [--resume] [--keep-partial]\n"
+    "            [--resume] [--keep-partial] [--max-memory SIZE]\n"
     "                         theory (CVODE) and Monte Carlo side by side, one HDF5 file;\n"
     "                         Ctrl-C keeps the finished runs in OUT.h5.partial (or OUT.h5\n"
     "                         with --keep-partial), --resume continues them\n"
-    "  hdsim check MODEL.ini  validate a model file without running it\n"
+    "  hdsim check MODEL.ini [--plan] [--max-memory SIZE]\n"
+    "                         validate a model file without running it; prints the memory\n"
+    "                         estimate (--plan: what will run)\n"
     "  hdsim validate MODEL.ini --dims D1,D2,... [--runs R1,R2,...] [--observable NAME]\n"
     "                 [--fit fluctuation|mean] [-o LADDER.h5] [--threads N] [--seed S]\n"
     "                         the model over a ladder of sizes (d, or the width N) and the\n"
@@ -116,6 +119,16 @@ static int cmd_run_or_check(int argc, char **argv, int check_only)
         fprintf(stderr, "hdsim: --fit expects fluctuation or mean, got '%s'\n", f);
         return HD_EXIT_BAD_INPUT;
       }
+    } else if (strcmp(a, "--max-memory") == 0) {
+      const char *v = i + 1 < argc ? argv[++i] : NULL;
+      if (hd_memory_parse(v, &cli.max_memory) != 0) {
+        fprintf(stderr, "hdsim: --max-memory expects a size such as 8G, 512M or 0 (no check), "
+                "got '%s'\n", v ? v : "");
+        return HD_EXIT_BAD_INPUT;
+      }
+      cli.max_memory_set = 1;
+    } else if (strcmp(a, "--plan") == 0 && check_only) {
+      cli.print_plan = 1;
     } else if (strcmp(a, "--resume") == 0 && !check_only && !validate) {
       cli.resume = 1;
     } else if (strcmp(a, "--keep-partial") == 0 && !check_only && !validate) {

@@ -11,11 +11,23 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-struct hd_ranks hd_ranks = {0, 1, NULL, NULL};
+struct hd_ranks hd_ranks = {0, 1, NULL, NULL, NULL, NULL};
+
+int hd_ranks_agree(int ok, const char *stage)
+{
+  if (hd_ranks.size <= 1 || !hd_ranks.all_ok) return ok;
+  int bad = -1;
+  int all = hd_ranks.all_ok(ok, &bad);
+  if (!all && hd_ranks.rank == 0 && ok)
+    fprintf(stderr, "hdsim-mpi: rank %d of %d failed %s; every rank stops\n", bad, hd_ranks.size,
+            stage);
+  return all;
+}
 
 struct mc_job {
   const struct hd_problem *pb;
@@ -27,6 +39,7 @@ struct mc_job {
   atomic_long next_run;
   atomic_long done;
   int quiet;
+  atomic_int out_of_memory; /* a worker could not allocate its run state */
   int progress;            /* print progress: a terminal and not --quiet */
   double t_start;
   pthread_mutex_t print_lock;
@@ -90,8 +103,13 @@ static void *worker(void *arg)
    * 1.6x instead of 2x on two threads at d = 100). */
   void *state = NULL;
   size_t bytes = job->pb->sim_state_size(job->plan);
-  if (posix_memalign(&state, 4096, (bytes + 4095) / 4096 * 4096) != 0) return NULL;
   double *obs = malloc(job->res->n_obs * sizeof *obs);
+  if (bytes > SIZE_MAX - 4095 || posix_memalign(&state, 4096, (bytes + 4095) / 4096 * 4096) != 0 ||
+      !obs) {
+    atomic_store(&job->out_of_memory, 1);
+    free(obs);
+    return NULL;
+  }
   for (;;) {
     long r = atomic_fetch_add(&job->next_run, 1);
     if (r >= (long)job->res->runs || hd_interrupted()) break;
@@ -162,8 +180,8 @@ void hd_mc_summarise(struct hd_mc_result *res)
   }
 }
 
-void hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
-                 const struct hd_output_grid *g, long runs)
+int hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
+                const struct hd_output_grid *g, long runs)
 {
   const struct hd_observable *obs;
   memset(res, 0, sizeof *res);
@@ -171,15 +189,23 @@ void hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const vo
   res->n_times = g->n;
   res->n_obs = pb->observables(plan, &obs);
   size_t R = res->runs, T = res->n_times, O = res->n_obs;
+  /* sizes from user values: checked, never wrapped */
+  if (runs < 1 || (O && (R > SIZE_MAX / O || T > SIZE_MAX / sizeof(double) / (O * R)))) return -1;
   res->values = malloc(O * R * T * sizeof(double));
-  for (size_t i = 0; i < O * R * T; i++) res->values[i] = NAN;
   res->mean = malloc(O * T * sizeof(double));
   res->stderr_ = malloc(O * T * sizeof(double));
   res->count = malloc(T * sizeof(long));
   res->completed = calloc(R, sizeof(int));
   res->diverged = calloc(R, sizeof(int));
   res->diverged_t = malloc(R * sizeof(double));
+  if (!res->values || !res->mean || !res->stderr_ || !res->count || !res->completed ||
+      !res->diverged || !res->diverged_t) {
+    hd_mc_result_free(res);
+    return -1;
+  }
+  for (size_t i = 0; i < O * R * T; i++) res->values[i] = NAN;
   for (size_t r = 0; r < R; r++) res->diverged_t[r] = NAN;
+  return 0;
 }
 
 int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
@@ -204,6 +230,7 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
   pthread_mutex_init(&job.print_lock, NULL);
   atomic_init(&job.next_run, 0);
   atomic_init(&job.done, 0);
+  atomic_init(&job.out_of_memory, 0);
   double t0 = now();
   /* Every run gets one BLAS thread, however many runs are in flight: OpenBLAS's own
    * threads on top of ours would oversubscribe the cores (measured on the grokking closure:
@@ -231,6 +258,7 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
     res->n_completed += (size_t)res->completed[r];
   }
   hd_mc_summarise(res);
+  if (atomic_load(&job.out_of_memory)) return -1;
   return res->n_completed < res->runs ? 1 : 0;
 }
 
@@ -238,7 +266,7 @@ int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_out
               long runs, long threads, double divergence, int quiet,
               struct hd_mc_result *res)
 {
-  hd_mc_alloc(res, pb, plan, g, runs);
+  if (hd_mc_alloc(res, pb, plan, g, runs) != 0) return -1;
   return hd_mc_execute(res, pb, plan, g, threads, divergence, quiet);
 }
 

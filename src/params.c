@@ -219,8 +219,8 @@ static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t m
              g.b);
     return -1;
   }
-  if (g.n < 2) {
-    snprintf(msg, msglen, "grid needs n >= 2 points, got n = %ld", g.n);
+  if (g.n < 2 || g.n > HD_GRID_MAX_POINTS) {
+    snprintf(msg, msglen, "grid needs 2 <= n <= %ld points, got n = %ld", HD_GRID_MAX_POINTS, g.n);
     return -1;
   }
   *out = g;
