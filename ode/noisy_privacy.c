@@ -16,6 +16,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -531,7 +532,14 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
   }
   size_t blk = 256;
   double *X = malloc(blk * d * sizeof *X), *eps = malloc(blk * sizeof *eps);
-  double *Rp = malloc(n * K * sizeof *Rp);
+  double *Rp = n <= SIZE_MAX / sizeof(double) / K ? malloc(n * K * sizeof *Rp) : NULL;
+  struct scored *s1 = malloc(n * sizeof *s1), *s2 = malloc(n * sizeof *s2);
+  if (!Rp || !s1 || !s2 || !X || !eps || !M) {
+    snprintf(msg, msglen, "worst-pair search: out of memory for %zu records", n);
+    free(nodes), free(c), free(ak), free(bk), free(ck), free(M), free(X), free(eps), free(Rp);
+    free(s1), free(s2);
+    return -1;
+  }
   for (size_t j0 = 0; j0 < n; j0 += blk) {
     size_t nb = j0 + blk <= n ? blk : n - j0;
     for (size_t b = 0; b < nb; b++) hd_noisy_record(P->noisy, P->seed, j0 + b, X + b * d, &eps[b]);
@@ -541,7 +549,6 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
       for (size_t k = 0; k < K; k++) Rp[(j0 + b) * K + k] -= eps[b];
   }
   /* slot scores: Simpson integrals of a_k r^2 and b_k r^2 */
-  struct scored *s1 = malloc(n * sizeof *s1), *s2 = malloc(n * sizeof *s2);
   double hstep = t0 / (double)N;
   for (size_t j = 0; j < n; j++) {
     double x = 0, y = 0;
@@ -559,6 +566,18 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
   *best_1 = *best_2 = -1;
   for (size_t u = 0; u < top; u++)
     for (size_t v = 0; v < top; v++) {
+      long i = s1[u].idx, j = s2[v].idx;
+      if (i == j) continue;
+      for (size_t k = 0; k < K; k++) {
+        double r1 = Rp[(size_t)i * K + k], r2 = Rp[(size_t)j * K + k];
+        D[k] = isinf(ck[k]) ? INFINITY : ak[k] * r1 * r1 + bk[k] * r2 * r2 + ck[k];
+      }
+      double e = position_average(alpha, D, N, t0, T);
+      if (e > best || *best_1 < 0) best = e, *best_1 = i, *best_2 = j;
+    }
+  /* top = 1 and both slots led by the same record: the best pair uses a runner-up */
+  for (size_t u = 0; *best_1 < 0 && u < 2 && u < n; u++)
+    for (size_t v = 0; v < 2 && v < n; v++) {
       long i = s1[u].idx, j = s2[v].idx;
       if (i == j) continue;
       for (size_t k = 0; k < K; k++) {

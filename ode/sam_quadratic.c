@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory_estimate.h"
 #include "rng.h"
 #include "sam.h"
 #include "spectrum.h"
@@ -117,6 +118,9 @@ static long parse_list(const char *s, double *out, long max)
 
 /* ---- validation ---------------------------------------------------------------- */
 
+/* ~a minute of products on one core: the most a plan may spend drawing a Wishart matrix */
+#define SAMQ_WISHART_MAX_FLOPS 5e10
+
 static void samq_validate(const void *params, const struct hd_run_params *run,
                           const struct hd_config *cfg, struct hd_errors *err)
 {
@@ -125,6 +129,17 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
   bool closed = p->algorithm == SAM_ALG_SGD || p->algorithm == SAM_ALG_USAM;
   if (p->algorithm == SAM_ALG_SGD && p->rho != 0)
     hd_config_error(cfg, err, "optimizer", "rho", "algorithm = sgd takes no rho (got %g)", p->rho);
+  /* wishart keeps A (dim x wishart_n) and forms A A^T in dim^2 wishart_n / 2 products:
+   * refuse what would not fit in memory or would take hours before the run starts */
+  if (strcmp(p->eigenvalues, "wishart") == 0) {
+    double values = (double)p->dim * (double)p->wishart_n;
+    double flops = (double)p->dim * (double)p->dim * (double)p->wishart_n / 2;
+    if (values * 8.0 > (double)hd_memory_available() || flops > SAMQ_WISHART_MAX_FLOPS)
+      hd_config_error(cfg, err, "quadratic", "wishart_n",
+                      "wishart with dim = %ld and wishart_n = %ld needs %.3g GB and %.3g "
+                      "products (at most %.0e); lower dim or wishart_n", p->dim, p->wishart_n,
+                      values * 8.0 / 1e9, flops, SAMQ_WISHART_MAX_FLOPS);
+  }
   if (p->noise_file[0] && hd_config_has(cfg, "quadratic", "noise_std"))
     hd_config_error(cfg, err, "quadratic", "noise_file", "give noise_std or noise_file, not both");
   if (!closed && noisy && run->method != HD_THEORY_NONE)
@@ -168,6 +183,11 @@ static void samq_plan_destroy(void *plan)
 static int wishart_eigenvalues(size_t d, size_t n, uint64_t seed, double *lambda)
 {
   double *A = malloc(d * n * sizeof *A), *W = calloc(d * d, sizeof *W);
+  if (!A || !W) {
+    free(A);
+    free(W);
+    return -1;
+  }
   struct hd_rng r;
   hd_rng_init(&r, seed, UINT64_MAX, HD_STREAM_TARGET, 0);
   hd_rng_normal_array(&r, A, d * n);

@@ -61,6 +61,22 @@ static void validate_point(struct hd_session *s, const struct hd_run_params *run
   s->pb->validate(params, run, s->cfg, err);
 }
 
+/* A command-line value for an engine key goes through the key's own row: the same range
+ * as in a model file. */
+static void override_run_key(struct hd_session *s, const char *section, const char *key,
+                             const char *option, long value)
+{
+  for (size_t i = 0; i < hd_run_param_count; i++) {
+    const struct hd_param *row = &hd_run_param_table[i];
+    if (strcmp(row->section, section) != 0 || strcmp(row->key, key) != 0) continue;
+    char text[32], msg[256];
+    snprintf(text, sizeof text, "%ld", value);
+    if (hd_param_parse(row, text, &s->run, msg, sizeof msg) != 0)
+      hd_errors_addf(&s->err, "%s: %s", option, msg);
+    return;
+  }
+}
+
 int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct hd_cli *cli)
 {
   memset(s, 0, sizeof *s);
@@ -84,8 +100,8 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   hd_config_bind(s->cfg, s->pb->params, s->pb->n_params, s->params, &s->err);
   hd_sweep_parse(s->cfg, s->pb, &s->sweep, &s->err);
   hd_config_check_unused(s->cfg, &s->err);
-  if (cli->seed_set) s->run.seed = cli->seed;
-  if (cli->threads_set) s->run.threads = cli->threads;
+  if (cli->seed_set) override_run_key(s, "model", "seed", "--seed", cli->seed);
+  if (cli->threads_set) override_run_key(s, "simulation", "threads", "--threads", cli->threads);
   if (s->err.count) return HD_EXIT_BAD_INPUT;
 
   if (cli->sweep_point_set) {

@@ -16,6 +16,7 @@
 #include "rng.h"
 #include "sweep.h"
 #include "ranks.h"
+#include "interrupt.h"
 #include "provenance.h"
 
 /* ---- small typed helpers; each returns <0 on failure ---- */
@@ -361,6 +362,8 @@ static int write_output(long long f, const void *ctx)
   return rc;
 }
 
+void hd_h5_library_init(void) { H5dont_atexit(); }
+
 int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen)
 {
   return hd_h5_write_atomic(o->path, write_output, o, msg, msglen);
@@ -378,6 +381,7 @@ int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void 
   H5Eget_auto2(H5E_DEFAULT, &fn, &fd);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   int rc = -1;
+  hd_interrupt_temporary(tmp);
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0) {
     snprintf(msg, msglen, "cannot create '%s'", tmp);
@@ -396,6 +400,7 @@ int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void 
     rc = -1;
   }
 out:
+  hd_interrupt_temporary(NULL);
   H5Eset_auto2(H5E_DEFAULT, fn, fd);
   free(tmp);
   return rc;

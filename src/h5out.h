@@ -72,6 +72,10 @@ int hd_h5_write_sweep(const struct hd_output *base, const struct hd_sweep *sw,
 int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void *ctx),
                        const void *ctx, char *msg, size_t msglen);
 
+/* Call before any other HDF5 use: HDF5 1.10 closes files left open at exit, and a file
+ * whose close already failed (disk full) crashes it there; hdsim closes every file itself. */
+void hd_h5_library_init(void);
+
 /* Small typed writers (HDF5 ids passed as long long so callers need not include
  * hdf5.h); each returns 0 or -1. */
 int hd_h5_attr_str(long long obj, const char *name, const char *value);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "h5out.h"
 #include "memory_estimate.h"
 #include "hdsim_version.h"
 #include "registry.h"
@@ -147,15 +148,21 @@ static int cmd_run_or_check(int argc, char **argv, int check_only)
     fprintf(stderr, "hdsim: %s needs a model file\n%s", argv[1], usage);
     return HD_EXIT_BAD_INPUT;
   }
-  if (validate && n_sizes < 2) {
-    fprintf(stderr, "hdsim: validate needs --dims with at least two sizes\n");
+  if (validate && n_sizes < 3) {
+    fprintf(stderr, "hdsim: validate needs --dims with at least three sizes\n");
     return HD_EXIT_BAD_INPUT;
   }
   if (validate && n_runs && n_runs != n_sizes) {
     fprintf(stderr, "hdsim: --runs needs one value per size (%ld sizes, %ld runs)\n", n_sizes, n_runs);
     return HD_EXIT_BAD_INPUT;
   }
-  for (long k = 0; k < n_runs; k++) runs[k] = (long)runs_d[k];
+  for (long k = 0; k < n_runs; k++) {
+    if (!(runs_d[k] <= 1e7)) {
+      fprintf(stderr, "hdsim: --runs: %g is more than 10000000 runs\n", runs_d[k]);
+      return HD_EXIT_BAD_INPUT;
+    }
+    runs[k] = (long)runs_d[k];
+  }
   vo.sizes = sizes;
   vo.n_sizes = (size_t)n_sizes;
   vo.runs = n_runs ? runs : NULL;
@@ -192,6 +199,7 @@ int hd_cli_main(int argc, char **argv);
 
 int hd_cli_main(int argc, char **argv)
 {
+  hd_h5_library_init();
   if (hd_registry_check(stderr) != 0) return HD_EXIT_USAGE;
   if (argc < 2) {
     fputs(usage, stderr);

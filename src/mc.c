@@ -49,7 +49,8 @@ struct mc_job {
 static double now(void) { return hd_now(); }
 
 /* One run: start, then advance to each output step and observe.  A non-finite value or
- * a primary observable beyond `divergence` stops the run; the rest stays NaN.  A signal
+ * a primary observable beyond `divergence` times max(1, |its value at t = 0|) stops the
+ * run; the rest stays NaN.  A signal
  * abandons the run between output times (it is redone in full on resume: its stream is
  * a pure function of (seed, run, step), so the result is the same). */
 static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
@@ -59,6 +60,9 @@ static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
   size_t R = res->runs, T = res->n_times, O = res->n_obs;
   job->pb->sim_start(job->plan, run, state);
   uint64_t k = 0;
+  /* the threshold is relative to the run's own starting scale: a model whose risk starts
+   * at 2e8 (label noise 2e4) has not diverged at t = 0 */
+  double threshold = job->divergence;
   for (size_t j = 0; j < T; j++) {
     if (hd_interrupted()) return;
     uint64_t bad = 0;
@@ -67,7 +71,8 @@ static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
     if (rc == 0) job->pb->sim_observe(job->plan, state, obs);
     int finite = rc == 0;
     for (size_t o = 0; o < O && finite; o++) finite = isfinite(obs[o]);
-    if (!finite || obs[0] > job->divergence) {
+    if (j == 0 && finite) threshold = job->divergence * fmax(1.0, fabs(obs[0]));
+    if (!finite || obs[0] > threshold) {
       res->diverged[run] = 1;
       res->diverged_t[run] = rc != 0 ? (double)bad / job->steps_per_time : g->t[j];
       for (size_t jj = j; jj < T; jj++)

@@ -2,6 +2,7 @@
 #include "sweep.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run_params.h"
@@ -64,8 +65,8 @@ void hd_sweep_parse(struct hd_config *cfg, const struct hd_problem *pb, struct h
       continue;
     }
     /* values: comma separated, each parsed by the key's own row */
-    char buf[HD_STR_MAX * 4];
-    snprintf(buf, sizeof buf, "%s", e->value);
+    char *buf = strdup(e->value); /* the whole list, however long */
+    if (!buf) abort();
     int bad = 0;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
       trim(tok);
@@ -86,9 +87,16 @@ void hd_sweep_parse(struct hd_config *cfg, const struct hd_problem *pb, struct h
       }
       snprintf(k->values[k->n_values++], HD_STR_MAX, "%s", tok);
     }
+    free(buf);
     if (!bad && k->n_values == 0)
       hd_errors_add(err, cfg->path, e->line, "sweep", e->key, "no values");
     if (bad || k->n_values == 0) continue;
+    if (sw->n_points * k->n_values > HD_SWEEP_MAX_POINTS) {
+      hd_errors_add(err, cfg->path, e->line, "sweep", e->key,
+                    "the sweep would have %zu x %zu points; at most %d (each point is a run)",
+                    sw->n_points, k->n_values, HD_SWEEP_MAX_POINTS);
+      continue;
+    }
     sw->n_points *= k->n_values;
     sw->n_keys++;
   }
