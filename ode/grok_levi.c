@@ -1,6 +1,7 @@
 /* grok_levi.c — the Levi et al. linear-estimator model (spec §4.1): closed forms, the
  * Marchenko-Pastur averages, its ODE, parameter table and registry entry.  See
  * grok_levi.h for the model. */
+#include "memory_estimate.h"
 #include "grok_levi.h"
 
 #include <math.h>
@@ -82,6 +83,9 @@ static const struct hd_param levi_table[] = {
    "Marchenko-Pastur quadrature nodes of the discrete-GD theory (method = recursion)", "§4.1"},
 };
 
+/* ~a minute of products per run on one core */
+#define LEVI_MAX_PRODUCTS 5e10
+
 static void levi_validate(const void *params, const struct hd_run_params *run,
                           const struct hd_config *cfg, struct hd_errors *err)
 {
@@ -91,6 +95,14 @@ static void levi_validate(const void *params, const struct hd_run_params *run,
   if (n < 1)
     hd_config_error(cfg, err, "data", "lambda", "lambda = %g leaves no training point at d_in = %ld",
                     p->lambda, p->d_in);
+  /* every run draws its own N_tr x d_in data matrix and, on the eigen route, forms and
+   * diagonalises its d_in x d_in covariance: refuse what cannot fit or would take hours */
+  double d = (double)p->d_in, bytes = (n * d + d * d + 3 * d) * 8.0, products = n * d * d / 2;
+  if (n >= 1 && (bytes > (double)hd_memory_available() || products > LEVI_MAX_PRODUCTS))
+    hd_config_error(cfg, err, "data", "lambda",
+                    "d_in = %ld with lambda = %g (N_tr = %.0f) needs %.3g GB and %.3g products "
+                    "per run (at most %.0e); lower d_in or raise lambda", p->d_in, p->lambda, n,
+                    bytes / 1e9, products, LEVI_MAX_PRODUCTS);
   double smax = (1 + sqrt(p->lambda)) * (1 + sqrt(p->lambda));
   if (2 * p->eta * smax >= 2)
     hd_config_error(cfg, err, "optimizer", "eta",

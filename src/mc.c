@@ -67,6 +67,7 @@ static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
     if (hd_interrupted()) return;
     uint64_t bad = 0;
     int rc = job->pb->sim_advance(job->plan, run, state, k, g->steps[j], &bad);
+    if (hd_interrupted()) return; /* the kernel may have stopped part-way */
     k = g->steps[j];
     if (rc == 0) job->pb->sim_observe(job->plan, state, obs);
     int finite = rc == 0;

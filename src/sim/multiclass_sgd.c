@@ -14,6 +14,7 @@
 #include "../../ode/multiclass.h"
 #include "lsq_kernel.h"
 #include "rng.h"
+#include "interrupt.h"
 
 #define STREAM_LABEL_NOISE (HD_STREAM_EXTRA + 0)
 
@@ -83,6 +84,7 @@ int mc_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uin
   hd_rng_init(&rl, P->seed, run, HD_STREAM_LABEL, k0);
   hd_rng_init(&rn, P->seed, run, STREAM_LABEL_NOISE, k0);
   for (uint64_t k = k0; k < k1; k++) {
+    if ((k & 1023) == 1023 && hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&rf, k);
     hd_rng_seek(&rl, k);
     if (noise != 0) hd_rng_seek(&rn, k);
