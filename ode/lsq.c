@@ -60,7 +60,7 @@ void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu
 static int lsq_rhs(double t, const double *y, double *dydt, void *params)
 {
   const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->schedule);
+  double gamma = hd_schedule_lr(t, &P->p.schedule);
   double delta = P->p.ridge;
   double R = risk_of(P, y);
   if (P->p.clip > 0) { /* (NS-12) */
@@ -94,7 +94,7 @@ static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
 {
   (void)y;
   const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->schedule);
+  double gamma = hd_schedule_lr(t, &P->p.schedule);
   double delta = P->p.ridge;
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g];
@@ -130,7 +130,7 @@ static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
 static int lsq_coef_a(double t, double wy, double abc[3], void *params)
 {
   const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->schedule);
+  double gamma = hd_schedule_lr(t, &P->p.schedule);
   double R = 0.5 * (wy + P->p.label_noise * P->p.label_noise); /* (LS-4) */
   double mc = 1, S = 2 * R;
   if (P->p.clip > 0) { /* (NS-12) */
@@ -166,7 +166,7 @@ static int lsq_rhs_a(double t, const double *y, double *dydt, void *params)
 static int lsq_jac_a(double t, const double *y, struct hd_sjac *J, void *params)
 {
   const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->schedule), mc = 1, dmc = 0, dS = 2, S;
+  double gamma = hd_schedule_lr(t, &P->p.schedule), mc = 1, dmc = 0, dS = 2, S;
   if (P->p.clip > 0) lsq_clip_factors(P->p.clip, risk_strided(P, y, 1), &mc, &S, &dmc, &dS);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (hd_par_worth(P->n_groups))

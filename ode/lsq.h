@@ -18,6 +18,7 @@
 #include "params.h"
 #include "problem.h"
 #include "schedule.h"
+#include "spectrum.h"
 #include "sim/lsq_kernel.h"
 #include "sim/lsq_stationary.h"
 #include "sim/noisy_kernel.h"
@@ -36,11 +37,7 @@ struct noisy_privacy;
 struct lsq_params {
   /* [data] */
   long d;
-  int spectrum;               /* enum hd_spectrum_kind */
-  double alpha;
-  double zero_fraction;
-  char spectrum_file[HD_STR_MAX];
-  bool normalise;
+  struct hd_spectrum_params spectrum; /* spectrum, alpha, zero_fraction, spectrum_file, normalise */
   int target;                 /* enum lsq_target */
   double source_beta;
   double label_noise;         /* sigma: standard deviation of the label noise */
@@ -50,10 +47,8 @@ struct lsq_params {
   double spectral_exponent;   /* a of S(f) = (1 + |f|^2/f0^2)^(-a/2) */
   double corner_frequency;    /* f0, cycles per sample */
   /* [optimizer] */
-  double lr;
+  struct hd_schedule schedule; /* lr, schedule, lr_every, lr_factor, lr_t0, lr_power */
   double ridge;
-  int schedule;               /* enum hd_schedule_kind */
-  double lr_every, lr_factor, lr_t0, lr_power;
   int init;                   /* enum lsq_init */
   double init_scale;          /* sigma_0 */
   /* noisy SGD (NS-1; zero in streaming_lsq) */
@@ -66,7 +61,7 @@ struct lsq_params {
   int order;                  /* enum lsq_order */
   /* [privacy] (noisy_sgd only) */
   bool privacy;
-  char orders[HD_STR_MAX];    /* Renyi orders, comma separated; 1 = KL */
+  struct hd_real_list orders; /* Renyi orders alpha >= 1; 1 = KL */
   long record_1, record_2;    /* the pair (replace record_1 by record_2); -1: search */
   int privacy_formula;        /* enum: exact (NS-10), spectral (NS-11), both */
   double dp_delta;
@@ -90,7 +85,6 @@ struct lsq_plan {
    * stay in eigen-coordinates for the theory (LS-2..LS-4 unchanged). */
   struct hd_stationary *stationary;
   double *theta_pix;
-  struct hd_schedule schedule;
   struct hd_lsq_kernel kernel;
   double m4;           /* E z^4 of the feature law: 3 Gaussian, 1 Rademacher */
   /* eigen-groups */

@@ -11,10 +11,7 @@
 #include "rng.h"
 #include "spectrum.h"
 
-const char *const lsq_spectra[] = {"isotropic", "zero_one", "power_law", "power_law_decay",
-                                   "file", "stationary", NULL};
 const char *const lsq_targets[] = {"random", "aligned", "source", "zero", NULL};
-const char *const lsq_schedules[] = {"constant", "step", "inverse_power", NULL};
 static const char *const laws[] = {"gaussian", "rademacher", NULL};
 static const char *const inits[] = {"zero", "random", NULL};
 
@@ -31,7 +28,7 @@ static void validate_stationary(const struct lsq_params *p, const struct hd_conf
                                 struct hd_errors *err)
 {
   static const char *const keys[] = {"signal_dims", "spectral_exponent", "corner_frequency"};
-  if (p->spectrum != HD_SPECTRUM_STATIONARY) {
+  if (p->spectrum.kind != HD_SPECTRUM_STATIONARY) {
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
       if (hd_config_has(cfg, "data", keys[i]))
         hd_config_error(cfg, err, "data", keys[i], "%s is only read with spectrum = stationary",
@@ -77,35 +74,31 @@ void lsq_validate(const void *params, const struct hd_run_params *run,
                          const struct hd_config *cfg, struct hd_errors *err)
 {
   const struct lsq_params *p = params;
-  if (p->spectrum == HD_SPECTRUM_FILE && p->spectrum_file[0] == '\0')
-    hd_config_error(cfg, err, "data", "spectrum_file", "spectrum = file needs spectrum_file");
-  if (p->spectrum != HD_SPECTRUM_FILE && p->spectrum_file[0] != '\0')
-    hd_config_error(cfg, err, "data", "spectrum_file",
-                    "spectrum_file is only read with spectrum = file");
-  if (p->spectrum == HD_SPECTRUM_POWER_LAW_DECAY && run->method == HD_THEORY_ODE)
+  hd_spectrum_params_check(&p->spectrum, cfg, err);
+  if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY && run->method == HD_THEORY_ODE)
     hd_config_error(cfg, err, "theory", "method",
                     "spectrum = power_law_decay has top modes outside the ODE regime "
                     "(gamma lambda_1 / d = O(1)); use method = recursion (exact at finite d)");
-  if (p->spectrum == HD_SPECTRUM_ZERO_ONE &&
-      (long)llround(p->zero_fraction * (double)p->d) >= p->d)
+  if (p->spectrum.kind == HD_SPECTRUM_ZERO_ONE &&
+      (long)llround(p->spectrum.zero_fraction * (double)p->d) >= p->d)
     hd_config_error(cfg, err, "data", "zero_fraction",
-                    "zero_fraction %g leaves no non-zero eigenvalue at d = %ld", p->zero_fraction,
+                    "zero_fraction %g leaves no non-zero eigenvalue at d = %ld", p->spectrum.zero_fraction,
                     p->d);
   if (run->method == HD_THEORY_VOLTERRA) { /* renewal form: constant gamma, linear (§2.3) */
-    if (p->schedule != HD_SCHEDULE_CONSTANT)
+    if (p->schedule.kind != HD_SCHEDULE_CONSTANT)
       hd_config_error(cfg, err, "optimizer", "schedule", "[theory] method = volterra needs a "
                       "constant learning rate (schedule = constant); use method = ode");
     if (p->clip > 0)
       hd_config_error(cfg, err, "noise", "clip", "[theory] method = volterra has no clipping "
                       "(NS-12 is not linear in R); use method = ode");
-    if (p->spectrum == HD_SPECTRUM_POWER_LAW_DECAY)
+    if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
       hd_config_error(cfg, err, "theory", "method", "spectrum = power_law_decay is outside the "
                       "d -> infinity limit; use method = recursion");
     if (p->batch > 1 && (double)p->batch > 0.1 * (double)p->d)
       hd_config_error(cfg, err, "noise", "batch", "batch %ld is not << d = %ld: the limit "
                       "needs B << d (use method = recursion)", p->batch, p->d);
   }
-  if (p->target == LSQ_TARGET_SOURCE && p->source_beta < 0 && p->spectrum == HD_SPECTRUM_ZERO_ONE)
+  if (p->target == LSQ_TARGET_SOURCE && p->source_beta < 0 && p->spectrum.kind == HD_SPECTRUM_ZERO_ONE)
     hd_config_error(cfg, err, "data", "source_beta",
                     "a negative source exponent is undefined on zero eigenvalues");
   validate_stationary(p, cfg, err);
@@ -292,13 +285,13 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
   P->theta_star = malloc(d * sizeof(double));
 
   char path[HD_STR_MAX * 2] = "", msg[512];
-  if (P->p.spectrum == HD_SPECTRUM_FILE &&
-      hd_config_resolve_path(cfg, P->p.spectrum_file, path, sizeof path) != 0) {
+  if (P->p.spectrum.kind == HD_SPECTRUM_FILE &&
+      hd_config_resolve_path(cfg, P->p.spectrum.file.v[0], path, sizeof path) != 0) {
     hd_config_error(cfg, err, "data", "spectrum_file", "path too long");
     lsq_plan_destroy(P);
     return NULL;
   }
-  if (P->p.spectrum == HD_SPECTRUM_STATIONARY) {
+  if (P->p.spectrum.kind == HD_SPECTRUM_STATIONARY) {
     P->stationary = hd_stationary_create((int)P->p.signal_dims, d, P->p.spectral_exponent,
                                          P->p.corner_frequency, msg, sizeof msg);
     if (!P->stationary) {
@@ -307,14 +300,13 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
       return NULL;
     }
     hd_stationary_lambda(P->stationary, P->lambda); /* eigen order */
-  } else if (hd_spectrum_fill(P->p.spectrum, d, P->p.alpha, P->p.zero_fraction, path,
-                              P->p.normalise, P->lambda, msg, sizeof msg) != 0) {
-    hd_config_error(cfg, err, "data", P->p.spectrum == HD_SPECTRUM_FILE ? "spectrum_file" : "spectrum",
+  } else if (hd_spectrum_fill_params(&P->p.spectrum, d, path, P->lambda, msg, sizeof msg) != 0) {
+    hd_config_error(cfg, err, "data", P->p.spectrum.kind == HD_SPECTRUM_FILE ? "spectrum_file" : "spectrum",
                     "%s", msg);
     lsq_plan_destroy(P);
     return NULL;
   }
-  if (P->p.spectrum != HD_SPECTRUM_ISOTROPIC) {
+  if (P->p.spectrum.kind != HD_SPECTRUM_ISOTROPIC) {
     P->sqrt_lambda = malloc(d * sizeof(double));
     for (size_t i = 0; i < d; i++) P->sqrt_lambda[i] = sqrt(P->lambda[i]);
   }
@@ -326,10 +318,7 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
     hd_stationary_from_eigen(P->stationary, P->theta_star, P->theta_pix);
   }
 
-  P->schedule = (struct hd_schedule){.kind = P->p.schedule, .lr = P->p.lr,
-                                     .every = P->p.lr_every, .factor = P->p.lr_factor,
-                                     .t0 = P->p.lr_t0, .power = P->p.lr_power};
-  P->n_breakpoints = hd_schedule_breakpoints(&P->schedule, run->horizon, P->breakpoints,
+  P->n_breakpoints = hd_schedule_breakpoints(&P->p.schedule, run->horizon, P->breakpoints,
                                              sizeof P->breakpoints / sizeof P->breakpoints[0]);
   /* E z^4: Gaussian 3, Rademacher 1, uniform 9/5 (the non-centred uniform has the
    * centred one's fourth central moment; its mean is outside the theory, see the note) */
@@ -353,7 +342,7 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
                                      .ridge = P->p.ridge,
                                      .label_noise = P->p.label_noise,
                                      .law = (enum hd_feature_law)P->p.distribution,
-                                     .lr = hd_schedule_lr, .lr_ctx = &P->schedule};
+                                     .lr = hd_schedule_lr, .lr_ctx = &P->p.schedule};
   build_groups(P, run->bins);
   build_bands(P);
   P->noisy_kernel = P->p.noise != 0 || P->batch != 1 || P->p.clip > 0 ||
@@ -367,16 +356,16 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
         .shuffle = P->p.order == LSQ_ORDER_SHUFFLED};
   }
 
-  if (P->p.spectrum == HD_SPECTRUM_POWER_LAW_DECAY)
+  if (P->p.spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
     snprintf(P->note, sizeof P->note,
              "decaying power law: theory is the exact finite-d recursion (NS-2); the ODE "
              "limit does not apply (gamma lambda_1 / d = %.3g)",
-             hd_schedule_max(&P->schedule, run->horizon) * P->lambda[0] / (double)d);
+             hd_schedule_max(&P->p.schedule, run->horizon) * P->lambda[0] / (double)d);
   /* Stability (spec, "Exact solutions"): gamma < 2 / mean(lambda) up to the forcing. */
   double mean_l = 0;
   for (size_t i = 0; i < d; i++) mean_l += P->lambda[i];
   mean_l /= (double)d;
-  double gmax = hd_schedule_max(&P->schedule, run->horizon);
+  double gmax = hd_schedule_max(&P->p.schedule, run->horizon);
   if (P->note[0] == '\0' && gmax * mean_l >= 2.0)
     snprintf(P->note, sizeof P->note,
              "lr %g is beyond the stability bound 2 / mean(lambda) = %g: the risk diverges",

@@ -26,7 +26,7 @@ void lsq_recursion_step(const void *plan, uint64_t k, double *y)
 {
   const struct lsq_plan *P = plan;
   double d = (double)P->d, Bt = (double)P->batch;
-  double eta = hd_schedule_lr((double)(k * P->batch) / d, &P->schedule) / d * Bt;
+  double eta = hd_schedule_lr((double)(k * P->batch) / d, &P->p.schedule) / d * Bt;
   double delta = P->p.ridge;
   double noise = P->p.noise != 0 ? d * eta * eta * P->p.noise * P->p.noise / (Bt * Bt) : 0.0;
   double s2 = 0;

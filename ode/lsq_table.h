@@ -11,20 +11,17 @@
 
 #define F(field) offsetof(struct lsq_params, field)
 
-extern const char *const lsq_spectra[], *const lsq_targets[], *const lsq_schedules[];
+extern const char *const lsq_targets[];
+#define lsq_spectra hd_spectrum_names /* every kind, stationary included */
 
 #define LSQ_PARAM_ROWS(LAWS, LSQ_INITS) \
   {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", \
    "dimension of the data and of theta", "LS-1"}, \
-  {"data", "spectrum", HD_ENUM, F(spectrum), "isotropic", 0, 0, 0, lsq_spectra, "", \
+  HD_SPECTRUM_ROWS(struct lsq_params, spectrum, lsq_spectra, \
    "covariance eigenvalues: isotropic (all 1), zero_one (a fraction zero, the rest equal), " \
    "power_law (c (i/d)^alpha, bounded), power_law_decay (c i^-alpha: only with " \
    "[theory] method = recursion), file, stationary (power spectrum of a stationary 1-D " \
-   "signal or 2-D image, simulated in the pixel basis with FFTW)", NULL}, \
-  {"data", "alpha", HD_REAL, F(alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "", \
-   "power-law exponent", NULL}, \
-  {"data", "zero_fraction", HD_REAL, F(zero_fraction), "0.5", 0, 1, HD_MAX_EXCL, NULL, "", \
-   "fraction of zero eigenvalues (zero_one spectrum)", NULL}, \
+   "signal or 2-D image, simulated in the pixel basis with FFTW)"), \
   {"data", "signal_dims", HD_INT, F(signal_dims), "1", 1, 2, 0, NULL, "", \
    "spectrum = stationary: 1 (a signal of d samples) or 2 (a sqrt(d) x sqrt(d) image, d a " \
    "perfect square); covariance circulant, eigenvalues its DFT", "LS-1"}, \
@@ -35,11 +32,6 @@ extern const char *const lsq_spectra[], *const lsq_targets[], *const lsq_schedul
   {"data", "corner_frequency", HD_REAL, F(corner_frequency), "0.05", 0, 0.5, HD_MIN_EXCL, \
    NULL, "", "spectrum = stationary: f0 in cycles per sample (flat below, power law " \
    "|f|^-a above; lambda_max stays O(1) as d grows)", NULL}, \
-  {"data", "spectrum_file", HD_PATH, F(spectrum_file), "", 0, 0, 0, NULL, "", \
-   "eigenvalues, one per line (text) or dataset /lambda (*.h5), relative to the model " \
-   "file; needs spectrum = file", NULL}, \
-  {"data", "normalise", HD_BOOL, F(normalise), "false", 0, 0, 0, NULL, "", \
-   "rescale a file spectrum to mean 1 (generated spectra always have mean 1)", NULL}, \
   {"data", "target", HD_ENUM, F(target), "random", 0, 0, 0, lsq_targets, "", \
    "theta* = p / sqrt(d): random (p_i ~ N(0,1), fixed by the seed), aligned (p_i = 1), " \
    "source (p_i^2 ~ lambda_i^beta, mean 1), zero", NULL}, \
@@ -53,21 +45,9 @@ extern const char *const lsq_spectra[], *const lsq_targets[], *const lsq_schedul
   {"data", "bands", HD_INT, F(bands), "4", 1, 16, 0, NULL, "", \
    "spectral bands (decades of lambda below lambda_max, the last one open) for the " \
    "band-resolved error", NULL}, \
-  {"optimizer", "lr", HD_REAL, F(lr), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "", \
-   "learning rate gamma; the SGD step is gamma/d", "LS-1"}, \
+  HD_SCHEDULE_ROWS(struct lsq_params, schedule, "LS-1"), \
   {"optimizer", "ridge", HD_REAL, F(ridge), "0", 0, 1e6, 0, NULL, "", \
    "ridge penalty delta", "LS-1"}, \
-  {"optimizer", "schedule", HD_ENUM, F(schedule), "constant", 0, 0, 0, lsq_schedules, "", \
-   "learning-rate schedule gamma(t): constant, step (lr * lr_factor^floor(t/lr_every)), " \
-   "inverse_power (lr / (1 + t/lr_t0)^lr_power)", NULL}, \
-  {"optimizer", "lr_every", HD_REAL, F(lr_every), "1", 0, 1e9, HD_MIN_EXCL, NULL, "t", \
-   "period of the step schedule", NULL}, \
-  {"optimizer", "lr_factor", HD_REAL, F(lr_factor), "0.5", 0, 1e3, HD_MIN_EXCL, NULL, "", \
-   "factor of the step schedule", NULL}, \
-  {"optimizer", "lr_t0", HD_REAL, F(lr_t0), "1", 0, 1e9, HD_MIN_EXCL, NULL, "t", \
-   "time scale t0 of the inverse_power schedule", NULL}, \
-  {"optimizer", "lr_power", HD_REAL, F(lr_power), "1", 0, 10, 0, NULL, "", \
-   "exponent of the inverse_power schedule", NULL}, \
   {"optimizer", "init", HD_ENUM, F(init), "zero", 0, 0, 0, LSQ_INITS, "", \
    "theta_0 = 0, or random: theta_0 ~ N(0, init_scale^2 / d I), independent per run", NULL}, \
   {"optimizer", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "", \

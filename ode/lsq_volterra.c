@@ -269,7 +269,7 @@ static size_t panel_of(double rho, double rho0)
 /* Moments of group g (see the header): kernel, forcing of R, then of the distance. */
 static void group_moments(const struct lsq_plan *P, const double *y0, size_t g, double *m)
 {
-  double gam = P->p.lr, del = P->p.ridge, lam = P->g_lambda[g], w = P->g_weight[g];
+  double gam = P->p.schedule.lr, del = P->p.ridge, lam = P->g_lambda[g], w = P->g_weight[g];
   double q = gam * gam * P->p.noise * P->p.noise / (double)P->batch;
   double binf = lam + del > 0 ? -del * P->g_c[g] / (lam + del) : 0.0;
   double beta = y0[2 * g] - binf, a0 = y0[2 * g + 1];
@@ -288,7 +288,7 @@ static int build_proxies(const struct lsq_plan *P, double T, struct proxies *X)
 {
   memset(X, 0, sizeof *X);
   size_t G = P->n_groups, nb = P->n_bands > 1 ? P->n_bands : 1;
-  double gam = P->p.lr, del = P->p.ridge, rho0 = 1.0 / T;
+  double gam = P->p.schedule.lr, del = P->p.ridge, rho0 = 1.0 / T;
   double *y0 = malloc(2 * G * sizeof(double));
   if (!y0) return -1;
   lsq_recursion_init(P, y0); /* the ODE's initial values (b_g, a_g) */
@@ -532,7 +532,7 @@ int lsq_volterra_eval(const struct lsq_plan *P, const double *t, size_t n_t, dou
                       double rtol, int flags, double *values, double *h_used, size_t *n_used,
                       char *msg, size_t msglen)
 {
-  if (P->p.schedule != HD_SCHEDULE_CONSTANT || P->p.clip > 0) {
+  if (P->p.schedule.kind != HD_SCHEDULE_CONSTANT || P->p.clip > 0) {
     snprintf(msg, msglen, "the Volterra form needs a constant learning rate and no clipping");
     return -1;
   }

@@ -94,9 +94,8 @@ static int write_risk_parts(const struct lsq_plan *P, const struct hd_run_params
 static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *run,
                          const double *t, size_t n, hid_t f, char *msg, size_t msglen)
 {
-  double orders[NOISY_MAX_ORDERS];
-  int no = noisy_parse_orders(P->p.orders, orders, msg, msglen);
-  if (no < 0) return -2;
+  const double *orders = P->p.orders.v;
+  int no = (int)P->p.orders.n;
   long r1 = P->p.record_1, r2 = P->p.record_2;
   double search_eps = NAN, T = (double)P->records / (double)P->d, search_alpha = orders[0];
   for (int o = 0; o < no; o++)
@@ -207,7 +206,7 @@ int noisy_write_extra(void *plan, const struct hd_run_params *run, const double 
 {
   const struct lsq_plan *P = plan;
   hid_t f = (hid_t)h5file;
-  if (P->p.spectrum == HD_SPECTRUM_POWER_LAW_DECAY) return 0; /* no ODE regime */
+  if (P->p.spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY) return 0; /* no ODE regime */
   int rc = write_risk_parts(P, run, grid_t, n_times, f, msg, msglen);
   if (rc == 0 && P->p.privacy) rc = write_privacy(P, run, grid_t, n_times, f, msg, msglen);
   if (rc == -1) snprintf(msg, msglen, "writing the noisy_sgd extras failed");

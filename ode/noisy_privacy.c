@@ -205,7 +205,7 @@ done:
  * psi_g p_i (phi, psi per eigen-group: one exp per group, not per mode) */
 static double residual(const struct lsq_plan *P, const double *x, double eps, double s)
 {
-  double Gs = hd_schedule_integral(s, &P->schedule), acc = 0, sd = sqrt((double)P->d);
+  double Gs = hd_schedule_integral(s, &P->p.schedule), acc = 0, sd = sqrt((double)P->d);
   double *fp = malloc(2 * P->n_groups * sizeof *fp);
   for (size_t g = 0; g < P->n_groups; g++)
     noisy_mean_factors(P, Gs, P->g_lambda[g], &fp[2 * g], &fp[2 * g + 1]);
@@ -234,7 +234,7 @@ static void record_sums(const struct lsq_plan *P, const double *x, double *AB)
 static void residuals_from_sums(const struct lsq_plan *P, const double *AB1, const double *AB2,
                                 double eps1, double eps2, double s, double *r1, double *r2)
 {
-  double Gs = hd_schedule_integral(s, &P->schedule), a = 0, b = 0;
+  double Gs = hd_schedule_integral(s, &P->p.schedule), a = 0, b = 0;
   for (size_t g = 0; g < P->n_groups; g++) {
     double phi, psi;
     noisy_mean_factors(P, Gs, P->g_lambda[g], &phi, &psi);
@@ -251,8 +251,8 @@ static void residuals_from_sums(const struct lsq_plan *P, const double *AB1, con
 static double spectral_D(const struct lsq_plan *P, double alpha, double s, double t,
                          const double *c_s, const double *c_t, double r1, double r2)
 {
-  double gam = hd_schedule_lr(s, &P->schedule);
-  double dG = hd_schedule_integral(t, &P->schedule) - hd_schedule_integral(s, &P->schedule);
+  double gam = hd_schedule_lr(s, &P->p.schedule);
+  double dG = hd_schedule_integral(t, &P->p.schedule) - hd_schedule_integral(s, &P->p.schedule);
   double A = 0, B = 0, C = 0, E = 0;
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g], w = P->g_weight[g];
@@ -284,8 +284,8 @@ static double exact_D(const struct lsq_plan *P, const struct noisy_pair *pr, dou
 {
   size_t d = P->d;
   double dd = (double)d, delta = P->p.ridge, sig = P->p.noise;
-  double eta = hd_schedule_lr(s, &P->schedule) / dd;
-  double dG = hd_schedule_integral(t, &P->schedule) - hd_schedule_integral(s, &P->schedule);
+  double eta = hd_schedule_lr(s, &P->p.schedule) / dd;
+  double dG = hd_schedule_integral(t, &P->p.schedule) - hd_schedule_integral(s, &P->p.schedule);
   double G[16] = {0}, a11 = 0, a22 = 0, sh = (1 - eta * delta) * (1 - eta * delta) - 1;
   double *eg = malloc(P->n_groups * sizeof *eg);
   for (size_t g = 0; g < P->n_groups; g++) eg[g] = exp(-(P->g_lambda[g] + delta) * dG);
@@ -403,8 +403,8 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
   res->r1 = malloc((N + 1) * sizeof(double));
   res->r2 = malloc((N + 1) * sizeof(double));
   res->alpha_max = NAN;
-  if (G == 1 && P->schedule.kind == HD_SCHEDULE_CONSTANT) {
-    double gl = P->p.lr * P->g_lambda[0]; /* gamma lambda (the record step eta lambda d) */
+  if (G == 1 && P->p.schedule.kind == HD_SCHEDULE_CONSTANT) {
+    double gl = P->p.schedule.lr * P->g_lambda[0]; /* gamma lambda (the record step eta lambda d) */
     res->alpha_max = 1 / (gl * (2 - gl));
   }
   double *AB1 = malloc(2 * G * sizeof *AB1), *AB2 = malloc(2 * G * sizeof *AB2);
@@ -525,7 +525,7 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
     double mu0 = noisy_mu0(P, i), p = sd * P->theta_star[i];
     for (size_t k = 0; k < K; k++) {
       double phi, psi;
-      noisy_mean_factors(P, hd_schedule_integral(nodes[k], &P->schedule), P->lambda[i], &phi,
+      noisy_mean_factors(P, hd_schedule_integral(nodes[k], &P->p.schedule), P->lambda[i], &phi,
                          &psi);
       M[i * K + k] = (phi * mu0 + psi * p) / sd;
     }
@@ -624,7 +624,7 @@ double noisy_accountant_ye_shokri(const struct lsq_plan *P, double c, double alp
    * uniform position among n: (alpha-1)^-1 log((n - k + sum_{j<=k} e^{(alpha-1) eps_j})/n). */
   double lmin = INFINITY;
   for (size_t g = 0; g < P->n_groups; g++) lmin = fmin(lmin, P->g_lambda[g]);
-  double eta = P->p.lr / (double)P->d, r = 1 - eta * (lmin + P->p.ridge);
+  double eta = P->p.schedule.lr / (double)P->d, r = 1 - eta * (lmin + P->p.ridge);
   double z2 = P->p.noise * P->p.noise / (c * c * P->trace);
   size_t K = (size_t)k;
   double lse = n - (double)K > 0 ? log(n - (double)K) : -INFINITY;

@@ -17,10 +17,8 @@
 
 #include "lsq.h"
 
-#define NOISY_MAX_ORDERS 16
-
-/* Parses "1, 2, 4.5" (each >= 1, at most NOISY_MAX_ORDERS); returns the count or -1. */
-int noisy_parse_orders(const char *text, double *orders, char *msg, size_t msglen);
+/* Renyi orders per privacy curve: as many as the model file's [privacy] orders holds. */
+#define NOISY_MAX_ORDERS HD_LIST_MAX
 
 /* ---- noisy_theory.c ---- */
 

@@ -53,7 +53,7 @@ static const struct hd_param noisy_table[] = {
   {"privacy", "enabled", HD_BOOL, F(privacy), "false", 0, 0, 0, NULL, "",
    "compute the Renyi privacy loss eps_alpha(t) of one pair of neighbouring datasets "
    "(written under /privacy)", "NS-9"},
-  {"privacy", "orders", HD_STRING, F(orders), "2", 0, 0, 0, NULL, "",
+  {"privacy", "orders", HD_REAL_LIST, F(orders), "2", 1, 0, HD_NO_MAX, NULL, "",
    "Renyi orders alpha, comma separated (1 = KL)", "NS-9"},
   {"privacy", "record_1", HD_INT, F(record_1), "-1", -1, 1e9, 0, NULL, "",
    "index of the record in D (replaced by record_2 in D'); -1: worst pair search", NULL},
@@ -102,10 +102,8 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
   if (p->dataset == LSQ_DATA_STREAMING && hd_config_has(cfg, "noise", "order"))
     hd_config_error(cfg, err, "noise", "order", "order is only used with dataset = fixed");
   if (p->privacy) {
-    double a[NOISY_MAX_ORDERS];
-    char msg[256];
-    if (noisy_parse_orders(p->orders, a, msg, sizeof msg) < 0)
-      hd_config_error(cfg, err, "privacy", "orders", "%s", msg);
+    if (p->orders.n == 0)
+      hd_config_error(cfg, err, "privacy", "orders", "no order given");
     if ((p->record_1 < 0) != (p->record_2 < 0))
       hd_config_error(cfg, err, "privacy", p->record_1 < 0 ? "record_1" : "record_2",
                       "give both records of the pair, or neither (worst-pair search)");
@@ -136,7 +134,7 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
                       "privacy needs injected noise sigma > 0");
     if (p->privacy_nodes % 2)
       hd_config_error(cfg, err, "privacy", "nodes", "Simpson's rule needs an even number");
-    if (p->spectrum == HD_SPECTRUM_POWER_LAW_DECAY)
+    if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
       hd_config_error(cfg, err, "privacy", "enabled",
                       "the privacy theory needs the ODE regime (not power_law_decay)");
   }

@@ -9,35 +9,6 @@
 #include "noisy_privacy.h"
 #include "spectrum.h"
 
-int noisy_parse_orders(const char *text, double *orders, char *msg, size_t msglen)
-{
-  int n = 0;
-  const char *p = text;
-  while (*p) {
-    char *end;
-    double a = strtod(p, &end);
-    if (end == p || !isfinite(a) || a < 1) {
-      snprintf(msg, msglen, "'%s': orders are numbers >= 1 separated by commas", text);
-      return -1;
-    }
-    if (n == NOISY_MAX_ORDERS) {
-      snprintf(msg, msglen, "at most %d orders", NOISY_MAX_ORDERS);
-      return -1;
-    }
-    orders[n++] = a;
-    while (*end == ' ' || *end == '\t') end++;
-    if (*end == ',') end++;
-    else if (*end) {
-      snprintf(msg, msglen, "'%s': orders are numbers >= 1 separated by commas", text);
-      return -1;
-    }
-    p = end;
-    while (*p == ' ' || *p == '\t') p++;
-  }
-  if (n == 0) snprintf(msg, msglen, "no order given");
-  return n ? n : -1;
-}
-
 /* mean of the group's mu(0)^2 and p mu(0) (lsq.c's initial values) */
 static void group_init(const struct lsq_plan *P, size_t g, double *m00, double *m0p)
 {
@@ -76,8 +47,8 @@ static double noise2(const struct lsq_plan *P)
 
 double noisy_stationary_risk(const struct lsq_plan *P) /* (NS-6) */
 {
-  if (P->schedule.kind != HD_SCHEDULE_CONSTANT || P->p.clip > 0) return NAN;
-  double gamma = P->p.lr, delta = P->p.ridge, num = 0, a1 = 0, a2 = 0;
+  if (P->p.schedule.kind != HD_SCHEDULE_CONSTANT || P->p.clip > 0) return NAN;
+  double gamma = P->p.schedule.lr, delta = P->p.ridge, num = 0, a1 = 0, a2 = 0;
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g], w = P->g_weight[g], k = lam + delta;
     if (!(k > 0)) continue; /* lambda = delta = 0: a flat direction, no risk contribution */
@@ -109,8 +80,8 @@ static double Phi(double x, double y, double t)
 
 double noisy_isotropic_risk(const struct lsq_plan *P, double t) /* (NS-7) */
 {
-  if (P->n_groups != 1 || P->schedule.kind != HD_SCHEDULE_CONSTANT || P->p.clip > 0) return NAN;
-  double lam = P->g_lambda[0], gamma = P->p.lr, delta = P->p.ridge, se2 = P->p.label_noise *
+  if (P->n_groups != 1 || P->p.schedule.kind != HD_SCHEDULE_CONSTANT || P->p.clip > 0) return NAN;
+  double lam = P->g_lambda[0], gamma = P->p.schedule.lr, delta = P->p.ridge, se2 = P->p.label_noise *
                                                                             P->p.label_noise;
   double rho = gamma * (lam + delta), kappa = 2 * rho - gamma * gamma * lam * lam;
   double m00, m0p, cpp = P->g_c[0];
@@ -150,14 +121,14 @@ static double two_risk(const struct lsq_plan *P, double t, const double *c)
 {
   double s = 0;
   for (size_t g = 0; g < P->n_groups; g++) s += P->g_weight[g] * P->g_lambda[g] * c[g];
-  return two_bias(P, hd_schedule_integral(t, &P->schedule)) + s;
+  return two_bias(P, hd_schedule_integral(t, &P->p.schedule)) + s;
 }
 
 /* dc_g/dt = -2 gamma (lambda_g + delta) c_g + 2 gamma^2 lambda_g R + gamma^2 sigma^2 / B */
 static int cform_rhs(double t, const double *c, double *dc, void *params)
 {
   const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->schedule), R = 0.5 * two_risk(P, t, c);
+  double gamma = hd_schedule_lr(t, &P->p.schedule), R = 0.5 * two_risk(P, t, c);
   double forcing = gamma * gamma * noise2(P);
   for (size_t g = 0; g < P->n_groups; g++)
     dc[g] = -2 * gamma * (P->g_lambda[g] + P->p.ridge) * c[g] +
@@ -170,7 +141,7 @@ static int cform_jac(double t, const double *c, struct hd_sjac *J, void *params)
 {
   (void)c;
   const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->schedule);
+  double gamma = hd_schedule_lr(t, &P->p.schedule);
   for (size_t g = 0; g < P->n_groups; g++) {
     J->blocks[g] = -2 * gamma * (P->g_lambda[g] + P->p.ridge);
     J->U[g] = 2 * gamma * gamma * P->g_lambda[g];
@@ -189,7 +160,7 @@ static int path_out(size_t k, double t, const double *y, void *ctx)
   struct path_ctx *x = ctx;
   size_t G = x->P->n_groups;
   memcpy(x->c + k * G, y, G * sizeof(double));
-  double tb = two_bias(x->P, hd_schedule_integral(t, &x->P->schedule));
+  double tb = two_bias(x->P, hd_schedule_integral(t, &x->P->p.schedule));
   if (x->bias) x->bias[k] = 0.5 * tb;
   if (x->risk) x->risk[k] = 0.5 * two_risk(x->P, t, y);
   return 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Weak error of the SAM-family SDEs (spec sam.md §3.4, §5.2), from the CSV files written by
-the validation program (build/tests/sam_weak_error OUTDIR; see README, "Family: SAM").
+the validation program (build/tests/sam_weak_error OUTDIR; docs/theory/sam.md §3.4;
+reference output in data/sam_weak_error/).
 
 usage: python3 plots/sam_weak_error.py DIR [-o FIGURE.png]
 

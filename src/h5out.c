@@ -47,6 +47,42 @@ static int attr_num(hid_t obj, const char *name, hid_t type, const void *value)
 }
 
 int hd_h5_attr_f64(long long obj, const char *name, double v) { return attr_num(obj, name, H5T_NATIVE_DOUBLE, &v); }
+
+/* A 1-D attribute of n values of `type` (n = 0: an empty dataspace). */
+static int attr_array(hid_t obj, const char *name, hid_t type, const void *values, size_t n)
+{
+  hsize_t dims[1] = {n};
+  hid_t s = n ? H5Screate_simple(1, dims, NULL) : H5Screate(H5S_NULL);
+  hid_t a = H5Acreate2(obj, name, type, s, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : n ? H5Awrite(a, type, values) : 0;
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(s);
+  return rc < 0 ? -1 : 0;
+}
+
+/* A list parameter as a typed 1-D attribute: reals f64, integers i64, paths strings. */
+static int attr_list(hid_t obj, const char *name, enum hd_type type, const void *p)
+{
+  if (type == HD_REAL_LIST) {
+    const struct hd_real_list *l = p;
+    return attr_array(obj, name, H5T_NATIVE_DOUBLE, l->v, l->n);
+  }
+  if (type == HD_INT_LIST) {
+    const struct hd_int_list *l = p;
+    long long v[HD_LIST_MAX];
+    for (size_t k = 0; k < l->n; k++) v[k] = l->v[k];
+    return attr_array(obj, name, H5T_NATIVE_LLONG, v, l->n);
+  }
+  const struct hd_path_list *l = p;
+  const char *v[HD_LIST_MAX];
+  for (size_t k = 0; k < l->n; k++) v[k] = l->v[k];
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  int rc = attr_array(obj, name, t, v, l->n);
+  H5Tclose(t);
+  return rc;
+}
 int hd_h5_attr_i64(long long obj, const char *name, long long v) { return attr_num(obj, name, H5T_NATIVE_LLONG, &v); }
 
 /* Every dataset carries HDF5's Fletcher-32 checksum (verified by every read, so a
@@ -116,6 +152,9 @@ static int write_table(hid_t g, const struct hd_param *rows, size_t n, const voi
     case HD_INT: rc |= hd_h5_attr_i64(g, name, *(const long *)p); break;
     case HD_REAL: rc |= hd_h5_attr_f64(g, name, *(const double *)p); break;
     case HD_BOOL: rc |= hd_h5_attr_i64(g, name, *(const bool *)p ? 1 : 0); break;
+    case HD_REAL_LIST:
+    case HD_INT_LIST:
+    case HD_PATH_LIST: rc |= attr_list(g, name, r->type, p); break;
     default:
       hd_param_format(r, src, text, sizeof text);
       rc |= hd_h5_attr_str(g, name, text);

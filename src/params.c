@@ -37,7 +37,7 @@ static void fmt_real_short(double x, char *buf, size_t len) {
 /* Bounds of an HD_INT row are integers stored as doubles: print them without an
  * exponent while that is exact. */
 static void fmt_bound(const struct hd_param *row, double x, char *buf, size_t len) {
-  if (row->type == HD_INT && x == floor(x) && fabs(x) < 1e19)
+  if ((row->type == HD_INT || row->type == HD_INT_LIST) && x == floor(x) && fabs(x) < 1e19)
     snprintf(buf, len, "%.0f", x);
   else
     fmt_real_short(x, buf, len);
@@ -84,14 +84,16 @@ static int read_long(const char **s, long *x, const char **why) {
   return 0;
 }
 
+static void element_range(const struct hd_param *row, char *buf, size_t len);
+
 static int out_of_range(const struct hd_param *row, const char *text, char *msg, size_t msglen) {
   char range[128];
-  hd_param_range(row, range, sizeof range);
+  element_range(row, range, sizeof range);
   snprintf(msg, msglen, "value %s out of range %s", text, range);
   return -1;
 }
 
-/* Range check shared by HD_INT and HD_REAL; `text` is echoed in the message. */
+/* Range check shared by HD_INT and HD_REAL (and their lists' elements); `text` is echoed in the message. */
 static int check_range(const struct hd_param *row, double v, const char *text, char *msg,
                        size_t msglen) {
   bool low_ok = (row->flags & HD_NO_MIN) ||
@@ -247,6 +249,93 @@ syntax:
   return -1;
 }
 
+/* ---------------------------------------------------------------- lists */
+
+static bool is_list(enum hd_type t) {
+  return t == HD_REAL_LIST || t == HD_INT_LIST || t == HD_PATH_LIST;
+}
+
+/* Parses one element `tok` (blanks trimmed) of a list into slot k of the list at out. */
+static int parse_element(const struct hd_param *row, const char *tok, void *out, size_t k,
+                         char *msg, size_t msglen) {
+  switch (row->type) {
+  case HD_REAL_LIST: return parse_real(row, tok, &((struct hd_real_list *)out)->v[k], msg, msglen);
+  case HD_INT_LIST: return parse_int(row, tok, &((struct hd_int_list *)out)->v[k], msg, msglen);
+  default: return parse_string(tok, ((struct hd_path_list *)out)->v[k], msg, msglen);
+  }
+}
+
+/* "v1, v2, ...": each element parsed and range-checked as its scalar type.  The list
+ * is written to dst only when every element is good.  A one-element list reports an
+ * element's error exactly as the scalar type would; longer lists name the position. */
+static int parse_list(const struct hd_param *row, const char *text, void *dst, char *msg,
+                      size_t msglen) {
+  union {
+    struct hd_real_list r;
+    struct hd_int_list i;
+    struct hd_path_list p;
+  } tmp;
+  memset(&tmp, 0, sizeof tmp); /* unused slots zero: equal lists are equal structs */
+  size_t n = 0, total = 1;
+  for (const char *c = text; *c; c++) total += *c == ',';
+  if (only_blanks(text)) total = 0;
+  if (total > HD_LIST_MAX) {
+    snprintf(msg, msglen, "%zu values, at most %d", total, HD_LIST_MAX);
+    return -1;
+  }
+  for (const char *s = text; total > 0; n++) {
+    const char *comma = strchr(s, ',');
+    const char *end = comma ? comma : s + strlen(s);
+    const char *a = skip_blanks(s), *b = end;
+    while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r' || b[-1] == '\n')) b--;
+    char tok[HD_STR_MAX + 1], why[256];
+    if (a == b) {
+      snprintf(msg, msglen, "value %zu of \"%s\" is empty", n + 1, text);
+      return -1;
+    }
+    if ((size_t)(b - a) > HD_STR_MAX - 1) {
+      snprintf(msg, msglen, "value %zu of \"%s\" is longer than %d characters", n + 1, text,
+               HD_STR_MAX - 1);
+      return -1;
+    }
+    memcpy(tok, a, (size_t)(b - a));
+    tok[b - a] = '\0';
+    if (parse_element(row, tok, &tmp, n, why, sizeof why) < 0) {
+      if (total == 1)
+        snprintf(msg, msglen, "%s", why);
+      else
+        snprintf(msg, msglen, "value %zu of \"%s\": %s", n + 1, text, why);
+      return -1;
+    }
+    if (!comma) break;
+    s = comma + 1;
+  }
+  n = total;
+  switch (row->type) {
+  case HD_REAL_LIST: tmp.r.n = n; memcpy(dst, &tmp.r, sizeof tmp.r); break;
+  case HD_INT_LIST: tmp.i.n = n; memcpy(dst, &tmp.i, sizeof tmp.i); break;
+  default: tmp.p.n = n; memcpy(dst, &tmp.p, sizeof tmp.p); break;
+  }
+  return 0;
+}
+
+/* Elements joined by ", "; reals in the shortest form that reads back exactly. */
+static void format_list(const struct hd_param *row, const void *p, char *buf, size_t len) {
+  size_t used = 0, n = *(const size_t *)p;
+  buf[0] = '\0';
+  for (size_t k = 0; k < n && used < len; k++) {
+    char one[HD_STR_MAX];
+    switch (row->type) {
+    case HD_REAL_LIST: fmt_real_short(((const struct hd_real_list *)p)->v[k], one, sizeof one); break;
+    case HD_INT_LIST: snprintf(one, sizeof one, "%ld", ((const struct hd_int_list *)p)->v[k]); break;
+    default: snprintf(one, sizeof one, "%s", ((const struct hd_path_list *)p)->v[k]); break;
+    }
+    int w = snprintf(buf + used, len - used, "%s%s", k ? ", " : "", one);
+    if (w < 0) return;
+    used += (size_t)w;
+  }
+}
+
 /* ---------------------------------------------------------------- public API */
 
 int hd_param_parse(const struct hd_param *row, const char *text, void *dst, char *msg,
@@ -260,6 +349,9 @@ int hd_param_parse(const struct hd_param *row, const char *text, void *dst, char
   case HD_STRING:
   case HD_PATH: return parse_string(text, p, msg, msglen);
   case HD_GRID: return parse_grid(text, (struct hd_grid *)(void *)p, msg, msglen);
+  case HD_REAL_LIST:
+  case HD_INT_LIST:
+  case HD_PATH_LIST: return parse_list(row, text, p, msg, msglen);
   }
   snprintf(msg, msglen, "internal error: unknown parameter type %d", (int)row->type);
   return -1;
@@ -289,6 +381,9 @@ void hd_param_format(const struct hd_param *row, const void *src, char *buf, siz
                g->a, g->b, g->n);
     return;
   }
+  case HD_REAL_LIST:
+  case HD_INT_LIST:
+  case HD_PATH_LIST: format_list(row, p, buf, len); return;
   }
   buf[0] = '\0';
 }
@@ -302,16 +397,22 @@ const char *hd_type_name(enum hd_type t) {
   case HD_STRING: return "string";
   case HD_PATH: return "path";
   case HD_GRID: return "grid";
+  case HD_REAL_LIST: return "real list";
+  case HD_INT_LIST: return "int list";
+  case HD_PATH_LIST: return "path list";
   }
   return "?";
 }
 
-void hd_param_range(const struct hd_param *row, char *buf, size_t len) {
+/* The range of one value: the row's own for scalars, an element's for lists. */
+static void element_range(const struct hd_param *row, char *buf, size_t len) {
   if (len == 0) return;
   buf[0] = '\0';
   switch (row->type) {
   case HD_INT:
-  case HD_REAL: {
+  case HD_REAL:
+  case HD_INT_LIST:
+  case HD_REAL_LIST: {
     char lo[40], hi[40];
     if (row->flags & HD_NO_MIN)
       snprintf(lo, sizeof lo, "-inf");
@@ -338,8 +439,17 @@ void hd_param_range(const struct hd_param *row, char *buf, size_t len) {
   }
   case HD_GRID: snprintf(buf, len, "auto | log(a, b, n) | linear(a, b, n)"); return;
   case HD_STRING:
-  case HD_PATH: return;
+  case HD_PATH:
+  case HD_PATH_LIST: return;
   }
+}
+
+void hd_param_range(const struct hd_param *row, char *buf, size_t len) {
+  if (len == 0) return;
+  element_range(row, buf, len);
+  if (!is_list(row->type)) return;
+  size_t used = strlen(buf);
+  snprintf(buf + used, len - used, "%sat most %d values", used ? " each, " : "", HD_LIST_MAX);
 }
 
 /* One block per key:

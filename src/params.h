@@ -20,7 +20,33 @@ enum hd_type {
   HD_ENUM,   /* stored as int: index into choices */
   HD_STRING, /* stored as char[HD_STR_MAX] */
   HD_PATH,   /* stored as char[HD_STR_MAX]; a file path, relative to the model file's directory for inputs */
-  HD_GRID    /* stored as struct hd_grid: auto | log(a, b, n) | linear(a, b, n) */
+  HD_GRID,   /* stored as struct hd_grid: auto | log(a, b, n) | linear(a, b, n) */
+  HD_REAL_LIST, /* stored as struct hd_real_list: "1.1, 1.5"; each value finite, in range */
+  HD_INT_LIST,  /* stored as struct hd_int_list: "1, 2, 4"; each value in range */
+  HD_PATH_LIST  /* stored as struct hd_path_list: "a.txt, b.h5" (paths hold no comma) */
+};
+
+/* List values: comma separated, blanks around each value ignored, "" the empty list.
+ * A fixed capacity keeps the parameter structs plain (copyable, no ownership): more
+ * than HD_LIST_MAX values is refused with a message.  HD_LIST_MAX covers one value per
+ * class of the largest mixture (64 classes).  min / max / flags of a list row bound
+ * every element; how many elements a key needs (one per class, ...) is the family's
+ * cross-field check. */
+#define HD_LIST_MAX 64
+
+struct hd_real_list {
+  size_t n;
+  double v[HD_LIST_MAX];
+};
+
+struct hd_int_list {
+  size_t n;
+  long v[HD_LIST_MAX];
+};
+
+struct hd_path_list {
+  size_t n;
+  char v[HD_LIST_MAX][HD_STR_MAX];
 };
 
 enum hd_grid_kind { HD_GRID_AUTO, HD_GRID_LOG, HD_GRID_LINEAR };
@@ -67,11 +93,13 @@ int hd_param_parse(const struct hd_param *row, const char *text, void *dst, char
  * hd_param_parse; reals with %.17g). */
 void hd_param_format(const struct hd_param *row, const void *src, char *buf, size_t len);
 
-/* "int", "real", "bool", "enum", "string", "path", "grid" */
+/* "int", "real", "bool", "enum", "string", "path", "grid", "real list", "int list",
+ * "path list" */
 const char *hd_type_name(enum hd_type t);
 
 /* Human-readable range / choices of a row, e.g. "[0, inf)", "(0, 2)",
- * "isotropic | zero_one | power_law | file". */
+ * "isotropic | zero_one | power_law | file"; a list row's range is its elements'
+ * followed by the capacity, e.g. "[1, inf) each, at most 64 values". */
 void hd_param_range(const struct hd_param *row, char *buf, size_t len);
 
 /* Prints the table grouped by section: key, type, default (or "required"), range,

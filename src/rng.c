@@ -13,9 +13,9 @@
  * so 4x64 costs ~2.5 ns per 64-bit word on the dev machine whatever the ISA, and the
  * Gaussian draw needs one word per deviate.  Philox4x32's 32x32->64 multiply is one
  * pmuludq per lane: with AVX2, three groups of four blocks in flight give ~1.2 ns per
- * word, and the kernel as a whole runs ~1.5x faster (bench/, README "Monte Carlo").  The
- * vector passes are integer code and give the same words as the scalar Random123 call,
- * bit for bit (tests: rng, isa_bits).
+ * word, and the kernel as a whole runs ~1.5x faster (bench/README.md).  The vector passes
+ * are integer code and give the same words as the scalar Random123 call, bit for bit
+ * (tests: rng, isa_bits).
  *
  * Ziggurat (Marsaglia & Tsang 2000, in Doornik's ZIGNOR arrangement, 256 layers).  One
  * 64-bit word per draw in the fast path:

@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+const char *const hd_schedule_names[] = {"constant", "step", "inverse_power", NULL};
+
 double hd_schedule_lr(double t, const void *schedule)
 {
   const struct hd_schedule *s = schedule;

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+#include "params.h"
+
 enum hd_spectrum_kind {
   HD_SPECTRUM_ISOTROPIC,       /* lambda_i = 1 */
   HD_SPECTRUM_ZERO_ONE,        /* a fraction f are 0, the rest equal */
@@ -16,6 +19,78 @@ enum hd_spectrum_kind {
                                   src/sim/lsq_stationary.c (hd_stationary_create), which
                                   also simulates it in the pixel basis with FFTW */
 };
+
+/* ---- the [data] spectrum keys, declared once for every family that has them ----
+ *
+ * A family adopts them by embedding the struct in its parameter struct, expanding the
+ * rows in its table and calling hd_spectrum_params_check from its validate op:
+ *
+ *   struct my_params { long d; struct hd_spectrum_params spectrum; ... };
+ *   static const struct hd_param my_table[] = {
+ *     {"data", "d", ...},
+ *     HD_SPECTRUM_ROWS(struct my_params, spectrum, my_kinds, "covariance eigenvalues: ..."),
+ *     ...
+ *   };
+ *
+ * KINDS is the family's list of accepted spectrum names: a prefix of hd_spectrum_names
+ * cut by NULL, so the stored index is the enum hd_spectrum_kind.  A family whose
+ * spectrum is chosen by a key of its own (gmm_multiclass's covariance) expands only the
+ * single rows it shares (HD_SPECTRUM_ALPHA_ROW, _FILE_ROW, _NORMALISE_ROW).
+ *
+ * One type per key, the one that serves every family:
+ *   alpha          real list: one exponent, or one per class where a family has classes
+ *                  (a scalar could not say the latter; a list of one says the former).
+ *   spectrum_file  path list, for the same reason (one file, or one per class); paths
+ *                  hold no comma and are resolved against the model file's directory.
+ *   normalise      enum none | trace, not a bool: the word says what is rescaled
+ *                  (Tr K / d = 1, the mean eigenvalue), and another normalisation is a
+ *                  new word instead of a second key. */
+enum hd_spectrum_normalise { HD_NORMALISE_NONE, HD_NORMALISE_TRACE };
+
+extern const char *const hd_spectrum_names[];          /* every enum hd_spectrum_kind */
+extern const char *const hd_spectrum_normalisations[]; /* none, trace */
+
+struct hd_spectrum_params {
+  int kind;                  /* enum hd_spectrum_kind ([data] spectrum) */
+  struct hd_real_list alpha; /* power-law exponent(s) */
+  double zero_fraction;      /* zero_one: the fraction of zero eigenvalues */
+  struct hd_path_list file;  /* [data] spectrum_file, as written (unresolved) */
+  int normalise;             /* enum hd_spectrum_normalise */
+};
+
+#define HD_SPECTRUM_KIND_ROW(T, m, KINDS, DOC)                                              \
+  {"data", "spectrum", HD_ENUM, offsetof(T, m.kind), "isotropic", 0, 0, 0, KINDS, "", DOC, \
+   NULL}
+#define HD_SPECTRUM_ALPHA_ROW(T, m)                                                         \
+  {"data", "alpha", HD_REAL_LIST, offsetof(T, m.alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "",  \
+   "power-law exponent alpha (one value; one per class where a family has classes)", NULL}
+#define HD_SPECTRUM_ZERO_FRACTION_ROW(T, m)                                                 \
+  {"data", "zero_fraction", HD_REAL, offsetof(T, m.zero_fraction), "0.5", 0, 1,            \
+   HD_MAX_EXCL, NULL, "", "fraction of zero eigenvalues (zero_one spectrum)", NULL}
+#define HD_SPECTRUM_FILE_ROW(T, m)                                                          \
+  {"data", "spectrum_file", HD_PATH_LIST, offsetof(T, m.file), "", 0, 0, 0, NULL, "",      \
+   "eigenvalues, one per line (text) or dataset /lambda (*.h5), relative to the model "    \
+   "file; one file (one per class where a family has classes); needs spectrum = file",     \
+   NULL}
+#define HD_SPECTRUM_NORMALISE_ROW(T, m)                                                     \
+  {"data", "normalise", HD_ENUM, offsetof(T, m.normalise), "none", 0, 0, 0,                \
+   hd_spectrum_normalisations, "",                                                          \
+   "none, or trace: rescale a spectrum read from a file to Tr K / d = 1 (mean eigenvalue "  \
+   "1; generated spectra always have it)", NULL}
+#define HD_SPECTRUM_ROWS(T, m, KINDS, KINDS_DOC)                                            \
+  HD_SPECTRUM_KIND_ROW(T, m, KINDS, KINDS_DOC), HD_SPECTRUM_ALPHA_ROW(T, m),                \
+  HD_SPECTRUM_ZERO_FRACTION_ROW(T, m), HD_SPECTRUM_FILE_ROW(T, m),                          \
+  HD_SPECTRUM_NORMALISE_ROW(T, m)
+
+/* The checks the shared keys need for a family with one spectrum (the [data] spectrum
+ * key): one alpha, one spectrum_file exactly when spectrum = file. */
+void hd_spectrum_params_check(const struct hd_spectrum_params *s, const struct hd_config *cfg,
+                              struct hd_errors *err);
+
+/* Fills lambda[0..d) from the shared keys; `path` is the spectrum file resolved against
+ * the model file (ignored unless kind = file).  As hd_spectrum_fill. */
+int hd_spectrum_fill_params(const struct hd_spectrum_params *s, size_t d, const char *path,
+                            double *lambda, char *msg, size_t msglen);
 
 /* Fills lambda[0..d).  Returns 0, or -1 with a message (file errors, wrong count,
  * negative or non-finite values). */

@@ -64,7 +64,8 @@ void hd_sweep_parse(struct hd_config *cfg, const struct hd_problem *pb, struct h
                     e->key);
       continue;
     }
-    /* values: comma separated, each parsed by the key's own row */
+    /* values: comma separated, each parsed by the key's own row (a list key takes
+     * one-value lists: the comma separates sweep points) */
     char *buf = strdup(e->value); /* the whole list, however long */
     if (!buf) abort();
     int bad = 0;
@@ -76,7 +77,17 @@ void hd_sweep_parse(struct hd_config *cfg, const struct hd_problem *pb, struct h
         bad = 1;
         break;
       }
-      union { long l; double d; bool b; int i; char s[HD_STR_MAX]; struct hd_grid g; } probe;
+      union {
+        long l;
+        double d;
+        bool b;
+        int i;
+        char s[HD_STR_MAX];
+        struct hd_grid g;
+        struct hd_real_list rl;
+        struct hd_int_list il;
+        struct hd_path_list pl;
+      } probe;
       struct hd_param row = *k->row;
       row.offset = 0;
       char msg[256];

@@ -91,7 +91,7 @@ if [[ -n ${HDSIM_PYTHON:-} ]]; then
   "$HDSIM" run "$tmp/q.ini" -o "$tmp/q.h5" --quiet
   check "plots/sam_saddle.py" "$HDSIM_PYTHON" "$root/plots/sam_saddle.py" "$tmp/q.h5" -o "$tmp/q.png"
   check "saddle png written" test -s "$tmp/q.png"
-  check "plots/sam_weak_error.py" "$HDSIM_PYTHON" "$root/plots/sam_weak_error.py" "$root/validation/sam_results" -o "$tmp/w.png"
+  check "plots/sam_weak_error.py" "$HDSIM_PYTHON" "$root/plots/sam_weak_error.py" "$root/data/sam_weak_error" -o "$tmp/w.png"
   check "weak-error png written" test -s "$tmp/w.png"
 fi
 echo "$pass passed, $fail failed"

@@ -246,6 +246,9 @@ static bool same_value(const struct hd_param *r, const struct tparams *a, const 
     return ga->kind == gb->kind && memcmp(&ga->a, &gb->a, sizeof(double)) == 0 &&
            memcmp(&ga->b, &gb->b, sizeof(double)) == 0 && ga->n == gb->n;
   }
+  case HD_REAL_LIST:
+  case HD_INT_LIST:
+  case HD_PATH_LIST: return false; /* lists: test_lists */
   }
   return false;
 }
@@ -344,6 +347,150 @@ static void test_describe(void) {
   const char *last_data = strstr(text, "[data] file"), *first_opt = strstr(text, "[opt]");
   CHECK(last_data && first_opt && last_data < first_opt, "grouped");
   free(text);
+}
+
+/* ---------------------------------------------------------------- tests: lists */
+
+struct lparams {
+  struct hd_real_list orders;
+  struct hd_int_list counts;
+  struct hd_path_list files;
+};
+
+#define L(field) offsetof(struct lparams, field)
+static const struct hd_param list_table[] = {
+  {"privacy", "orders", HD_REAL_LIST, L(orders), "2", 1, 0, HD_NO_MAX, NULL, "",
+   "reals >= 1", "NS-9"},
+  {"data", "counts", HD_INT_LIST, L(counts), "", 0, 10, HD_MIN_EXCL, NULL, "", "ints in (0, 10]",
+   NULL},
+  {"data", "files", HD_PATH_LIST, L(files), "", 0, 0, 0, NULL, "", "paths", NULL},
+};
+static const size_t list_n = sizeof list_table / sizeof list_table[0];
+
+static int lparse(size_t r, const char *text, struct lparams *q, char *msg) {
+  msg[0] = '\0';
+  return hd_param_parse(&list_table[r], text, q, msg, 512);
+}
+
+#define LBAD(r, text, sub)                                                                  \
+  do {                                                                                      \
+    char m_[512];                                                                           \
+    int rc_ = lparse(r, text, &q, m_);                                                      \
+    CHECK(rc_ < 0 && strstr(m_, sub), "list \"%s\": rc %d, message \"%s\", wanted \"%s\"", \
+          text, rc_, m_, sub);                                                              \
+  } while (0)
+
+static void test_list_parse(void) {
+  struct lparams q;
+  memset(&q, 0, sizeof q);
+  char m[512];
+  CHECK(lparse(0, "1, 2,4.5 ", &q, m) == 0, "orders: %s", m);
+  CHECK(q.orders.n == 3 && q.orders.v[0] == 1 && q.orders.v[1] == 2 && q.orders.v[2] == 4.5,
+        "orders n = %zu", q.orders.n);
+  CHECK(lparse(0, "  3 ", &q, m) == 0 && q.orders.n == 1 && q.orders.v[0] == 3, "one value");
+  CHECK(lparse(0, "", &q, m) == 0 && q.orders.n == 0, "empty text: the empty list");
+  CHECK(lparse(0, "  ", &q, m) == 0 && q.orders.n == 0, "blank text: the empty list");
+  /* a one-value list reports like the scalar type; longer lists name the position */
+  LBAD(0, "0.5", "value 0.5 out of range [1, inf)");
+  LBAD(0, "2, 0.5", "value 2 of \"2, 0.5\": value 0.5 out of range [1, inf)");
+  LBAD(0, "2, x", "value 2 of \"2, x\": expected a real number, got \"x\"");
+  LBAD(0, "2, inf", "expected a finite real number");
+  LBAD(0, "2 3", "expected a real number, got \"2 3\"");
+  LBAD(0, "1,,2", "value 2 of \"1,,2\" is empty");
+  LBAD(0, "1, 2,", "value 3 of \"1, 2,\" is empty");
+  LBAD(0, ",", "value 1 of \",\" is empty");
+  /* a failed parse leaves the destination as it was */
+  CHECK(lparse(0, "5, 6", &q, m) == 0, "5, 6");
+  LBAD(0, "7, 0", "out of range");
+  CHECK(q.orders.n == 2 && q.orders.v[0] == 5 && q.orders.v[1] == 6, "unchanged after a failure");
+  /* the stated capacity: HD_LIST_MAX values pass, one more is refused */
+  char many[HD_LIST_MAX * 4 + 8] = "";
+  for (int k = 0; k < HD_LIST_MAX; k++) strcat(many, k ? ",1" : "1");
+  CHECK(lparse(0, many, &q, m) == 0 && q.orders.n == HD_LIST_MAX, "%d values: %s", HD_LIST_MAX, m);
+  strcat(many, ",1");
+  char want[64];
+  snprintf(want, sizeof want, "%d values, at most %d", HD_LIST_MAX + 1, HD_LIST_MAX);
+  LBAD(0, many, want);
+
+  CHECK(lparse(1, "1, 10", &q, m) == 0 && q.counts.n == 2 && q.counts.v[1] == 10, "counts: %s", m);
+  LBAD(1, "0", "value 0 out of range (0, 10]");
+  LBAD(1, "3, 11", "value 2 of \"3, 11\": value 11 out of range (0, 10]");
+  LBAD(1, "1, 2.5", "expected an integer, got \"2.5\"");
+  LBAD(1, "1, 99999999999999999999", "does not fit");
+
+  CHECK(lparse(2, "a.txt, dir/b c.h5", &q, m) == 0 && q.files.n == 2 &&
+        strcmp(q.files.v[0], "a.txt") == 0 && strcmp(q.files.v[1], "dir/b c.h5") == 0,
+        "files: %s", m);
+  char longpath[HD_STR_MAX + 8];
+  memset(longpath, 'x', HD_STR_MAX);
+  longpath[HD_STR_MAX] = '\0';
+  LBAD(2, longpath, "longer than 255 characters");
+}
+
+static void test_list_round_trip_and_describe(void) {
+  static const struct {
+    size_t row;
+    const char *text, *formatted;
+  } cases[] = {
+    {0, "1.1, 1e300, 3", "1.1, 1e+300, 3"},
+    {0, "1.0000000000000002,2", "1.0000000000000002, 2"},
+    {0, "", ""},
+    {1, "1,2 , 10", "1, 2, 10"},
+    {2, " a.txt ,b.h5", "a.txt, b.h5"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const struct hd_param *r = &list_table[cases[i].row];
+    struct lparams a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    char m[512], t1[1024], t2[1024];
+    CHECK(hd_param_parse(r, cases[i].text, &a, m, sizeof m) == 0, "%s: %s", cases[i].text, m);
+    hd_param_format(r, &a, t1, sizeof t1);
+    CHECK(strcmp(t1, cases[i].formatted) == 0, "\"%s\" formatted \"%s\"", cases[i].text, t1);
+    CHECK(hd_param_parse(r, t1, &b, m, sizeof m) == 0, "\"%s\" reparsed: %s", t1, m);
+    hd_param_format(r, &b, t2, sizeof t2);
+    CHECK(strcmp(t1, t2) == 0 && memcmp(&a, &b, sizeof a) == 0, "round trip of \"%s\"", t1);
+  }
+  char buf[128];
+  hd_param_range(&list_table[0], buf, sizeof buf);
+  CHECK(strcmp(buf, "[1, inf) each, at most 64 values") == 0, "orders range %s", buf);
+  hd_param_range(&list_table[2], buf, sizeof buf);
+  CHECK(strcmp(buf, "at most 64 values") == 0, "files range %s", buf);
+  CHECK(strcmp(hd_type_name(HD_REAL_LIST), "real list") == 0, "real list");
+  CHECK(strcmp(hd_type_name(HD_INT_LIST), "int list") == 0, "int list");
+  CHECK(strcmp(hd_type_name(HD_PATH_LIST), "path list") == 0, "path list");
+
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  CHECK(f != NULL, "open_memstream");
+  if (!f) return;
+  hd_params_describe(list_table, list_n, f);
+  fclose(f);
+  CHECK(strstr(text, "[privacy] orders  (real list, default 2)  [1, inf) each, at most 64 "
+                     "values\n    reals >= 1\n    spec: NS-9\n") != NULL, "orders block:\n%s", text);
+  CHECK(strstr(text, "[data] files  (path list, default \"\")  at most 64 values\n") != NULL,
+        "files block:\n%s", text);
+  free(text);
+
+  /* through a model file: defaults, values, and an error naming file, line and key */
+  struct hd_errors e;
+  hd_errors_init(&e);
+  struct lparams q;
+  memset(&q, 0, sizeof q);
+  struct hd_config *cfg = hd_config_load_string("l.ini", "[data]\ncounts = 4, 5\n", &e);
+  if (cfg) hd_config_bind(cfg, list_table, list_n, &q, &e);
+  CHECK(e.count == 0, "list model: %zu errors", e.count);
+  CHECK(q.orders.n == 1 && q.orders.v[0] == 2, "orders default");
+  CHECK(q.counts.n == 2 && q.counts.v[0] == 4 && q.counts.v[1] == 5, "counts from the file");
+  CHECK(q.files.n == 0, "files default: empty");
+  hd_config_free(cfg);
+  cfg = hd_config_load_string("l.ini", "[privacy]\n\norders = 1, 0.5\n", &e);
+  if (cfg) hd_config_bind(cfg, list_table, list_n, &q, &e);
+  CHECK_COUNT(&e, 1);
+  CHECK_MSG(&e, "l.ini:3: [privacy] orders: value 2 of \"1, 0.5\": value 0.5 out of range");
+  hd_config_free(cfg);
+  hd_errors_free(&e);
 }
 
 /* ---------------------------------------------------------------- tests: config */
@@ -624,6 +771,8 @@ int main(void) {
   test_round_trip();
   test_range_and_names();
   test_describe();
+  test_list_parse();
+  test_list_round_trip_and_describe();
   test_valid();
   test_syntax();
   test_files();

@@ -79,8 +79,8 @@ static double dense_D(const struct lsq_plan *P, const struct noisy_pair *pr, dou
                       double s, double t, const double *cs, const double *ct)
 {
   size_t d = P->d;
-  double dd = (double)d, delta = P->p.ridge, sig = P->p.noise, eta = P->p.lr / dd;
-  double dG = P->p.lr * (t - s), sd = sqrt(dd);
+  double dd = (double)d, delta = P->p.ridge, sig = P->p.noise, eta = P->p.schedule.lr / dd;
+  double dG = P->p.schedule.lr * (t - s), sd = sqrt(dd);
   double *E = malloc(d * sizeof *E), *V = malloc(d * sizeof *V), *Vt = malloc(d * sizeof *V);
   double *S[2], *m[2], r[2];
   const double *x[2] = {pr->x1, pr->x2}, eps[2] = {pr->eps1, pr->eps2};
@@ -94,7 +94,7 @@ static double dense_D(const struct lsq_plan *P, const struct noisy_pair *pr, dou
     r[j] = -eps[j];
     for (size_t i = 0; i < d; i++) {
       double phi, psi;
-      noisy_mean_factors(P, P->p.lr * s, P->lambda[i], &phi, &psi);
+      noisy_mean_factors(P, P->p.schedule.lr * s, P->lambda[i], &phi, &psi);
       r[j] += x[j][i] * (phi * noisy_mu0(P, i) + psi * sd * P->theta_star[i]) / sd;
     }
     S[j] = malloc(d * d * sizeof(double));

@@ -59,7 +59,7 @@ static struct hd_session *full_sigma(const char *diffusion, const char *method, 
 {
   return tl_session("[model]\nproblem = sam_quadratic\nseed = 4\n"
                     "[quadratic]\neigenvalues = 1.5, 0.8, 0.3, 0.05\n"
-                    "noise_file = %s/tests/data/sam_sigma4.txt\nx0 = 1, -0.5, 0.25, 2\n"
+                    "noise_file = %s/data/sam_sigma4.txt\nx0 = 1, -0.5, 0.25, 2\n"
                     "[optimizer]\nalgorithm = usam\nlr = 0.05\nrho = 0.3\nbatch = 2\n"
                     "[sde]\ndiffusion = %s\nper_direction = true\n"
                     "[simulation]\nruns = %ld\nhorizon = 20\n"
@@ -318,7 +318,7 @@ static void sam_conditional_moments(void)
 
 /* SAM's SDE (S3) paths, coupled to the algorithm (h = eta/2): the paired weak error of
  * E f against S3 is below 1/5 of that against the SGD SDE (expected ratio ~1/20 at
- * eta = .02, rho = sqrt(eta): validation/sam_results). */
+ * eta = .02, rho = sqrt(eta): data/sam_weak_error). */
 static double paired_loss_error(struct hd_session *a, struct hd_session *b, long runs)
 {
   struct hd_output_grid g;

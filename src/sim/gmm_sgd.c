@@ -1,4 +1,4 @@
-/* multiclass_sgd.c — the real algorithm: one-pass (mini-batch) SGD on a Gaussian mixture,
+/* gmm_sgd.c — the real algorithm: one-pass (mini-batch) SGD on a Gaussian mixture,
  * simulated in the shared eigenbasis (spec §1.1, exact, O(d q) per sample):
  *   c ~ Cat(p) (uniform from block k of the run's LABEL stream),
  *   x = mu_c + sqrt(lambda^(c)) .* z,  z = block k of the run's FEATURES stream,
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../ode/multiclass.h"
-#include "lsq_kernel.h"
+#include "sim/gmm_sgd.h"
+#include "sim/lsq_kernel.h"
 #include "rng.h"
 #include "interrupt.h"
 
@@ -20,47 +20,46 @@
 
 /* state: X (q columns of d) | x (d) | batch accumulator (q d, only when B > 1) |
  * G, AdaGrad-Norm's d^-2 sum_{j<k} ||grad_j||^2 (one value) */
-static size_t adagrad_slot(const struct mc_plan *P)
+static size_t adagrad_slot(const struct gmm_sgd *S)
 {
-  size_t qd = P->q * P->d;
-  return qd + P->d + (P->p.batch > 1 ? qd : 0);
+  size_t qd = S->q * S->d;
+  return qd + S->d + (S->batch > 1 ? qd : 0);
 }
 
-size_t mc_sim_state_size(const void *plan)
+size_t gmm_sgd_state_size(const struct gmm_sgd *S)
 {
-  return (adagrad_slot(plan) + 1) * sizeof(double);
+  return (adagrad_slot(S) + 1) * sizeof(double);
 }
 
-void mc_sim_start(const void *plan, uint64_t run, void *state)
+void gmm_sgd_start(const struct gmm_sgd *S, uint64_t run, void *state)
 {
-  const struct mc_plan *P = plan;
   double *X = state;
-  size_t n = P->q * P->d;
-  if (P->p.init == MC_INIT_RANDOM) {
+  size_t n = S->q * S->d;
+  if (S->init_random) {
     struct hd_rng r;
-    hd_rng_init(&r, P->seed, run, HD_STREAM_INIT, 0);
+    hd_rng_init(&r, S->seed, run, HD_STREAM_INIT, 0);
     hd_rng_normal_array(&r, X, n);
-    double s = P->p.init_scale / sqrt((double)P->d);
+    double s = S->init_scale / sqrt((double)S->d);
     for (size_t i = 0; i < n; i++) X[i] *= s;
   } else {
     memset(X, 0, n * sizeof(double));
   }
-  X[adagrad_slot(P)] = 0.0;
+  X[adagrad_slot(S)] = 0.0;
 }
 
 static double sigmoid(double r) { return r >= 0 ? 1 / (1 + exp(-r)) : exp(r) / (1 + exp(r)); }
 
 /* grad_r f(r; c) into gr (q values); y is the q = 1 label (teacher and noise included). */
-static void loss_grad(const struct mc_plan *P, size_t c, const double *r, double y, double *gr)
+static void loss_grad(const struct gmm_sgd *S, size_t c, const double *r, double y, double *gr)
 {
-  const size_t q = P->q;
-  switch (P->p.loss) {
-  case MC_LOSS_LS: gr[0] = r[0] - y; return;
-  case MC_LOSS_LOGISTIC: gr[0] = sigmoid(r[0]) - y; return;
-  case MC_LOSS_ONEHOT_LS:
+  const size_t q = S->q;
+  switch (S->loss) {
+  case GMM_LOSS_LS: gr[0] = r[0] - y; return;
+  case GMM_LOSS_LOGISTIC: gr[0] = sigmoid(r[0]) - y; return;
+  case GMM_LOSS_ONEHOT_LS:
     for (size_t j = 0; j < q; j++) gr[j] = r[j] - (j == c ? 1.0 : 0.0);
     return;
-  case MC_LOSS_SOFTMAX: {
+  case GMM_LOSS_SOFTMAX: {
     double mx = r[0], z = 0;
     for (size_t j = 1; j < q; j++) mx = fmax(mx, r[j]);
     for (size_t j = 0; j < q; j++) z += (gr[j] = exp(r[j] - mx));
@@ -70,46 +69,45 @@ static void loss_grad(const struct mc_plan *P, size_t c, const double *r, double
   }
 }
 
-int mc_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
-                   uint64_t *bad_step)
+int gmm_sgd_advance(const struct gmm_sgd *S, uint64_t run, void *state, uint64_t k0, uint64_t k1,
+                    uint64_t *bad_step)
 {
-  const struct mc_plan *P = plan;
-  const size_t d = P->d, q = P->q, l = P->l, B = (size_t)P->p.batch;
-  const double dd = (double)d, noise = P->p.label_noise, delta = P->p.ridge;
-  const double *theta = P->p.teacher != MC_TEACHER_NONE ? P->u + l * d : NULL;
-  double *X = state, *x = X + q * d, *acc = x + d, *G = X + adagrad_slot(P);
-  double r[MC_MAX_Q], gr[MC_MAX_Q];
+  const size_t d = S->d, q = S->q, l = S->l, B = S->batch;
+  const double dd = (double)d, noise = S->label_noise, delta = S->ridge;
+  const double *theta = S->teacher ? S->u + l * d : NULL;
+  double *X = state, *x = X + q * d, *acc = x + d, *G = X + adagrad_slot(S);
+  double r[GMM_MAX_Q], gr[GMM_MAX_Q];
   struct hd_rng rf, rl, rn;
-  hd_rng_init(&rf, P->seed, run, HD_STREAM_FEATURES, k0);
-  hd_rng_init(&rl, P->seed, run, HD_STREAM_LABEL, k0);
-  hd_rng_init(&rn, P->seed, run, STREAM_LABEL_NOISE, k0);
+  hd_rng_init(&rf, S->seed, run, HD_STREAM_FEATURES, k0);
+  hd_rng_init(&rl, S->seed, run, HD_STREAM_LABEL, k0);
+  hd_rng_init(&rn, S->seed, run, STREAM_LABEL_NOISE, k0);
   for (uint64_t k = k0; k < k1; k++) {
     if ((k & 1023) == 1023 && hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&rf, k);
     hd_rng_seek(&rl, k);
     if (noise != 0) hd_rng_seek(&rn, k);
-    const double gamma = P->adaptive ? P->p.lr / sqrt(P->p.adagrad_b * P->p.adagrad_b + *G)
-                                      : hd_schedule_lr((double)k / dd, &P->schedule);
+    const double gamma = S->adaptive ? S->schedule->lr / sqrt(S->adagrad_b * S->adagrad_b + *G)
+                                      : hd_schedule_lr((double)k / dd, S->schedule);
     double gsum = 0; /* sum over the batch of ||x||^2 ||grad_r f||^2 */
     const double g = gamma / (dd * (double)B), shrink = 1.0 - gamma * delta / dd;
     if (B > 1) memset(acc, 0, q * d * sizeof(double));
     for (size_t b = 0; b < B; b++) {
       double uc = hd_rng_uniform(&rl);
       size_t c = 0;
-      while (c + 1 < l && uc > P->cum[c]) c++;
-      hd_rng_normal_array_scaled(&rf, x, P->sqrt_lambda + c * d, d);
-      const double *mu = P->u + c * d;
+      while (c + 1 < l && uc > S->cum[c]) c++;
+      hd_rng_normal_array_scaled(&rf, x, S->sqrt_lambda + c * d, d);
+      const double *mu = S->u + c * d;
       for (size_t i = 0; i < d; i++) x[i] += mu[i];
       for (size_t j = 0; j < q; j++) r[j] = hd_dot(X + j * d, x, d);
-      double y = P->label[c];
+      double y = S->label[c];
       if (theta) y += hd_dot(theta, x, d);
       if (noise != 0) y += noise * hd_rng_normal(&rn);
       if (!isfinite(r[0]) || (q > 1 && !isfinite(r[q - 1]))) {
         if (bad_step) *bad_step = k;
         return 1;
       }
-      loss_grad(P, c, r, y, gr);
-      if (P->adaptive) {
+      loss_grad(S, c, r, y, gr);
+      if (S->adaptive) {
         double g2 = 0;
         for (size_t j = 0; j < q; j++) g2 += gr[j] * gr[j];
         gsum += hd_dot(x, x, d) * g2;
@@ -131,7 +129,7 @@ int mc_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uin
     }
     if (B > 1)
       for (size_t i = 0; i < q * d; i++) X[i] = shrink * X[i] - g * acc[i];
-    if (P->adaptive) *G += gsum / ((double)B * dd * dd); /* used from step k + 1 on */
+    if (S->adaptive) *G += gsum / ((double)B * dd * dd); /* used from step k + 1 on */
   }
   double chk = 0;
   for (size_t i = 0; i < q * d; i++) chk += X[i] - X[i];
@@ -143,28 +141,24 @@ int mc_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uin
 }
 
 /* Exact observables of X (spec §1.4): the run's per-group projected norms and overlaps,
- * in the theory's state layout, read through the same observable code as the ODE. */
-void mc_sim_observe(const void *plan, const void *state, double *out)
+ * in the theory's state layout, which the package reads through the theory's observables. */
+void gmm_sgd_project(const struct gmm_sgd *S, const void *state, double *y)
 {
-  const struct mc_plan *P = plan;
-  const size_t d = P->d, q = P->q, A = P->A, nv = P->nv, b = P->block;
+  const size_t d = S->d, q = S->q, A = S->A, nv = q * (q + 1) / 2, b = nv + A * q;
   const double *X = state;
-  const double *theta = P->p.teacher != MC_TEACHER_NONE ? P->u + P->l * d : NULL;
-  double *y = calloc((P->fin.n + (size_t)P->adaptive) * b, sizeof *y);
-  if (P->adaptive) y[P->fin.n * b] = X[adagrad_slot(P)];
-  double e[MC_MAX_Q];
+  const double *theta = S->teacher ? S->u + S->l * d : NULL;
+  if (S->adaptive) y[S->n_groups * b] = X[adagrad_slot(S)];
+  double e[GMM_MAX_Q];
   for (size_t i = 0; i < d; i++) {
-    double *yg = y + P->mode_group[i] * b;
+    double *yg = y + S->mode_group[i] * b;
     for (size_t j = 0; j < q; j++) e[j] = X[j * d + i];
     if (theta) e[0] -= theta[i];
     for (size_t j = 0; j < q; j++)
-      for (size_t k = j; k < q; k++) yg[mc_sym(q, j, k)] += e[j] * e[k];
+      for (size_t k = j; k < q; k++) yg[gmm_sym(q, j, k)] += e[j] * e[k];
     for (size_t a = 0; a < A; a++) {
-      double ua = P->u[a * d + i];
+      double ua = S->u[a * d + i];
       if (ua != 0)
         for (size_t j = 0; j < q; j++) yg[nv + a * q + j] += ua * e[j];
     }
   }
-  mc_observe_state(P, &P->fin, y, out);
-  free(y);
 }

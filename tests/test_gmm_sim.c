@@ -1,11 +1,11 @@
-/* test_multiclass_sim.c — the gmm_multiclass Monte Carlo: reproducibility (same seed ->
+/* test_gmm_sim.c — the gmm_multiclass Monte Carlo: reproducibility (same seed ->
  * bit-identical for any thread count and any split of a run into advance() calls) and the
  * options of spec §2.8 (mini-batch, ridge, schedule, random start, teacher with label
- * noise) against the ODE at small d, with the bound of multiclass_check.h (16 runs: its
+ * noise) against the ODE at small d, with the bound of gmm_check.h (16 runs: its
  * Student-t multiplier k is 5.7-5.8 for 24-30 comparisons). */
 #include <string.h>
 
-#include "multiclass_check.h"
+#include "gmm_check.h"
 
 static const char *model =
     "[model]\nproblem = gmm_multiclass\nseed = 21\n"
@@ -27,7 +27,7 @@ static void reproducible(void)
   tl_check(memcmp(a.values, b.values, n * sizeof(double)) == 0,
            "1 and 2 threads give bit-identical runs (%zu values)", n);
   /* one advance 0 -> K against three uneven pieces */
-  const struct mc_plan *P = s->plan;
+  const struct gmm_plan *P = s->plan;
   size_t bytes = s->pb->sim_state_size(P);
   double *x = malloc(bytes), *y = malloc(bytes);
   uint64_t K = 3 * P->d + 17, bad;
@@ -52,8 +52,8 @@ static void versus(const char *label, int d, int runs, const char *data, const c
 {
   struct hd_session *s = tl_session(model, d, data, loss, lr, opt, runs);
   const char *const names[5] = {"risk", "error", "norm", "cosine_1", "lr"};
-  int adaptive = ((const struct mc_plan *)s->plan)->adaptive;
-  struct mc_verdict v = mc_theory_vs_sim(s, runs, names, 4 + (size_t)adaptive, 0);
+  int adaptive = ((const struct gmm_plan *)s->plan)->limit.adaptive;
+  struct gmm_verdict v = gmm_theory_vs_sim(s, runs, names, 4 + (size_t)adaptive, 0);
   tl_check(v.ok, "%s (d = %d): risk, error, ||X||^2, cosine%s within k s.e. + 2|ODE| b_d (worst at %.2f)",
            label, d, adaptive ? ", lr" : "", v.worst);
   tl_session_free(s);
@@ -83,7 +83,7 @@ int main(void)
          "covariance = power_law\nalpha = 1.1, 1.5\nmean_profile = power_law", "logistic", 2.0,
          "adaptive = adagrad_norm\nadagrad_b = 0.5");
   /* 4 runs: its cost is the 32-dimensional QMC error, read at every output of every run */
-  versus("32-class one-hot LS (issue: K up to 32)", 800, 16,
+  versus("32-class one-hot LS (K up to 32)", 800, 16,
          "classes = 32\ncovariance = isotropic\nvariance = 0.5\nmeans = orthogonal\nmean_scale = 2",
          "onehot_ls", 1.0, "");
   return tl_finish();

@@ -1,17 +1,17 @@
-/* multiclass.c — benchmark of gmm_multiclass (run on demand: `ninja -C build bench-multiclass`),
- * every baseline measured in the same run (issue 3):
+/* gmm_multiclass.c — benchmark of gmm_multiclass (run on demand: `ninja -C build bench-gmm`),
+ * every baseline measured in the same run:
  *
  *   (1) theory: the per-mode ODE (E1-E3) of two-class power-law binary logistic SGD
  *       (alpha = 1.1, 1.5, antipodal means d^-1/2 (rho/d)^beta, lr 1, to T = 1e4), CVODE BDF
  *       with the structured (Woodbury) Newton solve, at d = 1e3 and 1e4 and in the
  *       d -> infinity limit (800 nodes, to T = 1e6); against scipy solve_ivp RK45 (d = 1e4)
  *       and BDF (d = 1e3: its dense finite-difference Jacobian is infeasible at 1e4, 7 GB),
- *       on the same ODE (bench/multiclass_baselines.py).  Risk(T) printed by both as a check.
+ *       on the same ODE (bench/gmm_multiclass_baselines.py).  Risk(T) printed by both as a check.
  *   (2) simulation: the Monte Carlo step for K = 2 (binary logistic) and K = 10 (one-hot
  *       least squares, 10 outputs), isotropic data, d = 1e4, one thread, in coordinate-steps
  *       per second, against a plain numpy per-step loop of the same algorithm.
  *
- * Usage: multiclass [--python PYTHON] [--script bench/multiclass_baselines.py] [--quick]
+ * Usage: gmm_multiclass [--python PYTHON] [--script bench/gmm_multiclass_baselines.py] [--quick]
  *   PYTHON empty: the baselines are skipped.  --quick: beta = 0.5 only, shorter MC. */
 #include <math.h>
 #include <stdio.h>
@@ -116,14 +116,14 @@ static int baseline(const char *python, const char *script, const char *args, do
 
 int main(int argc, char **argv)
 {
-  const char *python = NULL, *script = "bench/multiclass_baselines.py";
+  const char *python = NULL, *script = "bench/gmm_multiclass_baselines.py";
   int quick = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--python") && i + 1 < argc) python = argv[++i];
     else if (!strcmp(argv[i], "--script") && i + 1 < argc) script = argv[++i];
     else if (!strcmp(argv[i], "--quick")) quick = 1;
     else {
-      fprintf(stderr, "usage: multiclass [--python PYTHON] [--script FILE] [--quick]\n");
+      fprintf(stderr, "usage: gmm_multiclass [--python PYTHON] [--script FILE] [--quick]\n");
       return 2;
     }
   }

@@ -1,17 +1,18 @@
-/* multiclass_output.c — what the plan derived from the model file, written by the engine's
+/* gmm_output.c — what the plan derived from the model file, written by the engine's
  * write_extra hook into /multiclass, so a file says which problem was actually solved:
  * the realised mean norms and traces, the eigen-groups (finite d and, if used, the
  * d -> infinity nodes), the quadrature rules, and the least-squares stability threshold. */
+#define HDSIM_GMM_PACKAGE
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "h5out.h"
-#include "multiclass.h"
+#include "problems/gmm/gmm_plan.h"
 
-static int write_groups(hid_t parent, const char *name, const struct mc_plan *P,
-                        const struct mc_groups *G)
+static int write_groups(hid_t parent, const char *name, const struct gmm_plan *P,
+                        const struct gmm_groups *G)
 {
   hid_t g = H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return -1;
@@ -33,18 +34,18 @@ static int write_groups(hid_t parent, const char *name, const struct mc_plan *P,
   return rc;
 }
 
-int mc_write_extra(void *plan, const struct hd_run_params *run, const double *grid_t,
-                   size_t n_times, int64_t h5file, char *msg, size_t msglen)
+int gmm_write_extra(void *plan, const struct hd_run_params *run, const double *grid_t,
+                    size_t n_times, int64_t h5file, char *msg, size_t msglen)
 {
   (void)run, (void)grid_t, (void)n_times;
-  const struct mc_plan *P = plan;
+  const struct gmm_plan *P = plan;
   hid_t g = H5Gcreate2((hid_t)h5file, "multiclass", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) {
     snprintf(msg, msglen, "cannot create /multiclass");
     return -1;
   }
   const size_t l = P->l;
-  double kappa[MC_MAX_CLASSES], trK[MC_MAX_CLASSES];
+  double kappa[GMM_MAX_CLASSES], trK[GMM_MAX_CLASSES];
   for (size_t c = 0; c < l; c++) {
     kappa[c] = 0;
     for (size_t i = 0; i < P->d; i++) kappa[c] += P->u[c * P->d + i] * P->u[c * P->d + i];
@@ -60,14 +61,10 @@ int mc_write_extra(void *plan, const struct hd_run_params *run, const double *gr
   if (P->q == 1) rc |= hd_h5_dset1(g, "labels", P->label, l);
   rc |= hd_h5_attr_i64(g, "outputs", (long long)P->q);
   rc |= hd_h5_attr_f64(g, "gamma_crit", P->gamma_crit);
-  rc |= hd_h5_attr_f64(g, "finite_d_scale", mc_finite_d_scale(P));
-  if (P->p.teacher != MC_TEACHER_NONE) rc |= hd_h5_attr_f64(g, "teacher_norm_sq", P->teacher_sq);
+  rc |= hd_h5_attr_f64(g, "finite_d_scale", gmm_finite_d_scale(P));
+  if (P->limit.teacher) rc |= hd_h5_attr_f64(g, "teacher_norm_sq", P->teacher_sq);
   char quad[256];
-  snprintf(quad, sizeof quad,
-           "1-D: %zu-node Gauss-Hermite%s; multi-D (softmax): %zu nodes per dimension up to "
-           "%zu dimensions, %d-point QMC beyond; multi-class error: %d-point QMC",
-           P->quad.n_gh[0], P->quad.auto_rule ? " for s <= 2, 16-point Gauss-Legendre panels beyond" : "",
-           P->quad.n_gh[1], P->quad.tensor_max_dim, MC_ERROR_POINTS, MC_ERROR_POINTS);
+  gmm_quadrature_text(P, quad, sizeof quad);
   rc |= hd_h5_attr_str(g, "quadrature", quad);
   rc |= write_groups(g, "groups", P, &P->fin);
   if (P->lim.n) rc |= write_groups(g, "limit_nodes", P, &P->lim);

@@ -1,13 +1,13 @@
-/* test_multiclass_vs_mc.c — the gmm_multiclass ODE (E1-E3) against Monte Carlo of the real
- * algorithm at d = 1000 and 4000 (issue 3 acceptance): isotropic logistic, zero-one
+/* test_gmm_vs_mc.c — the gmm_multiclass ODE (E1-E3) against Monte Carlo of the real
+ * algorithm at d = 1000 and 4000: isotropic logistic, zero-one
  * logistic, two-class power-law logistic (beta = 0 and 0.5; the paper's exponents 1.1 and
  * 1.5), 3-class softmax and 3-class one-hot least squares.
  *
  * Bound, at every output time and for risk, overlap <X, mu_1> and classification error:
  *     |mean - ODE| <= k s.e.(t) + 2 |ODE| b_d  [+ 2e-3 for the multi-class error],
- *     b_d = (1 + max_c ||mu_c||^2 / mean_c Tr K_c/d) / d   (mc_finite_d_scale)
+ *     b_d = (1 + max_c ||mu_c||^2 / mean_c Tr K_c/d) / d   (gmm_finite_d_scale)
  * k = 5.7: the Student-t multiplier for 16 runs and 24 comparisons at a 1e-3 false alarm
- * (multiclass_check.h; with 8 runs, k = 4 was not calibrated: the s.e. of 8 runs is itself
+ * (gmm_check.h; with 8 runs, k = 4 was not calibrated: the s.e. of 8 runs is itself
  * uncertain by ~25%).  2|ODE| b_d: the limit drops terms that are O(b_d) relative (spec §2.2,
  * "dropped terms": the mean's share of the quadratic variation), a finite-d bias with no
  * exact finite-d theory to subtract here.  The
@@ -18,7 +18,7 @@
  * like d^-1/2, so the summed sup relative s.e. (risk and overlap, all cases) must fall by
  * ~2 from d = 1000 to 4000 (tl_se_scaling_ok); with the bound at each d the error falls with
  * it.  (The summed sup error itself is a few random O(s.e.) draws, too noisy to compare.) */
-#include "multiclass_check.h"
+#include "gmm_check.h"
 
 enum { RUNS = 16 };
 
@@ -54,7 +54,7 @@ static double one(const struct mcase *c, int d)
       "[output]\ntimes = log(0.05, 4, 8)\n",
       d, c->data, c->loss, c->lr, runs);
   const char *const names[3] = {"risk", "overlap_1", "error"};
-  struct mc_verdict v = mc_theory_vs_sim(s, runs, names, 3, 2); /* error not in the sum */
+  struct gmm_verdict v = gmm_theory_vs_sim(s, runs, names, 3, 2); /* error not in the sum */
   tl_check(v.ok, "%-30s d = %4d: risk, overlap, error within k s.e. + 2|ODE| b_d (worst at %.2f "
            "of the bound; sup rel. error %.2e, rel. s.e. %.2e)", c->name, d, v.worst, v.sup_rel,
            v.sup_rse);

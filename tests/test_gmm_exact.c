@@ -1,4 +1,4 @@
-/* test_multiclass_exact.c — the gmm_multiclass theory against exact answers
+/* test_gmm_exact.c — the gmm_multiclass theory against exact answers
  * (shared/specs/multiclass_sgd.md §2.4, §3.3, §4.1) and its quadrature against
  * independent integrals.  Tolerances are set by the accuracy of the reference: closed
  * forms tightly (CVODE rtol 1e-11), the spec's 4-5-digit ODE values to their last digit. */
@@ -6,7 +6,8 @@
 
 #include "testlib.h"
 
-#include "../ode/multiclass.h"
+#define HDSIM_GMM_FRIEND
+#include "problems/gmm/gmm_plan.h"
 
 static const char *model =
     "[model]\nproblem = gmm_multiclass\nseed = %d\n"
@@ -125,7 +126,7 @@ static void ls_threshold(void)
   const char *data = "covariance = isotropic\nvariance = 1, 0.25\nmeans = antipodal";
   struct run r;
   theory(&r, 4, 400, data, "least_squares", 2.30, "", 1e5, 1e-10, "", "log(1, 1e5, 11)");
-  const struct mc_plan *P = r.s->plan;
+  const struct gmm_plan *P = r.s->plan;
   tl_check(fabs(P->gamma_crit - 2 / 0.85) < 1e-12, "gamma_crit = %.15f vs 2/0.85", P->gamma_crit);
   double a = at(&r, "risk", r.g.n - 3), b = at(&r, "risk", r.g.n - 1);
   tl_check(!r.th.failed && b < 100 && fabs(b - a) < 1e-6 * b,
@@ -168,7 +169,7 @@ static void quadrature(void)
 {
   struct run r;
   theory(&r, 1, 50, "covariance = isotropic", "logistic", 0.5, "", 1, 1e-8, "", "linear(0, 1, 2)");
-  const struct mc_plan *P = r.s->plan;
+  const struct gmm_plan *P = r.s->plan;
   const double ms[] = {0, 1.5, -3, 7, 0.3, 20}, ss[] = {0.5, 3, 10, 24, 26, 1e4};
   double worst = 0;
   for (int k = 0; k < 6; k++) {
@@ -184,8 +185,8 @@ static void quadrature(void)
       ref[3] += phi * (log1p(exp(-fabs(rr))) + fmax(rr, 0));
     }
     double mm[1] = {m}, S[1] = {s};
-    struct mc_expect E;
-    mc_expect_class(P, 1, mm, S, &E);
+    struct gmm_expect E;
+    gmm_expect_class(&P->limit, 1, mm, S, &E);
     double got[4] = {E.a[0], E.H[0], E.G2[0], E.R};
     for (int f = 0; f < 4; f++) worst = fmax(worst, fabs(got[f] - ref[f]));
   }
@@ -200,10 +201,10 @@ static void quadrature(void)
   theory(&rl, 1, 50, "covariance = isotropic", "logistic\nlabels = 0, 1", 0.5, "", 1, 1e-8, "",
          "linear(0, 1, 2)");
   double m2[2] = {0.7, -0.4}, S2[4] = {1.3, 0.2, 0.2, 0.9};
-  struct mc_expect Es, El;
-  mc_expect_class(r.s->plan, 0, m2, S2, &Es);
+  struct gmm_expect Es, El;
+  gmm_expect_class(&((const struct gmm_plan *)r.s->plan)->limit, 0, m2, S2, &Es);
   double md[1] = {m2[1] - m2[0]}, sd2[1] = {S2[0] + S2[3] - 2 * S2[1]};
-  mc_expect_class(rl.s->plan, 0, md, sd2, &El); /* label 0: E softplus(rho) */
+  gmm_expect_class(&((const struct gmm_plan *)rl.s->plan)->limit, 0, md, sd2, &El); /* label 0: E softplus(rho) */
   /* 64-node Gauss-Hermite at variance 1.8 vs the logistic panels (both ~1e-12) */
   tl_check(fabs(Es.R - El.R) < 1e-10 && fabs(Es.a[1] - El.a[0]) < 1e-10 &&
                fabs(Es.H[0] - El.H[0]) < 1e-10 && fabs(Es.H[1] + El.H[0]) < 1e-10,
@@ -216,15 +217,15 @@ static void quadrature(void)
    * Gauss-Hermite rule (10^4 points) at 5 classes, on a random-ish (m, S) */
   theory(&r, 1, 50, "classes = 5\ncovariance = isotropic\nmeans = orthogonal", "softmax", 0.5, "",
          1, 1e-8, "", "linear(0, 1, 2)");
-  struct mc_plan *P5 = (struct mc_plan *)r.s->plan;
+  struct gmm_plan *P5 = (struct gmm_plan *)r.s->plan;
   double m5[5] = {0.8, -0.3, 0.1, 0.4, -0.6}, S5[25];
   for (int i = 0; i < 5; i++)
     for (int j = 0; j < 5; j++) S5[i * 5 + j] = (i == j ? 0.9 : 0.0) + 0.1 * (i + 1) * (j + 1) / 5.0;
-  struct mc_expect Eg, Eq;
-  mc_expect_class(P5, 2, m5, S5, &Eg);
-  P5->quad.tensor_max_dim = 3;
-  mc_expect_class(P5, 2, m5, S5, &Eq);
-  P5->quad.tensor_max_dim = MC_MAX_QUAD_DIM;
+  struct gmm_expect Eg, Eq;
+  gmm_expect_class(&P5->limit, 2, m5, S5, &Eg);
+  P5->limit.quad.tensor_max_dim = 3;
+  gmm_expect_class(&P5->limit, 2, m5, S5, &Eq);
+  P5->limit.quad.tensor_max_dim = GMM_MAX_QUAD_DIM;
   double dq = fabs(Eg.R - Eq.R) / Eg.R;
   for (int i = 0; i < 5; i++) dq = fmax(dq, fabs(Eg.a[i] - Eq.a[i]));
   for (int i = 0; i < 25; i++) dq = fmax(dq, fmax(fabs(Eg.H[i] - Eq.H[i]), fabs(Eg.G2[i] - Eq.G2[i])));

@@ -1,4 +1,4 @@
-/* multiclass_expect.c — the Gaussian class expectations of spec §2.3,
+/* gmm_expect.c — the Gaussian class expectations of spec §2.3,
  *   a_c = E grad f,  H_c = E Hess f,  I_c = E grad f grad f^T,  R_c = E f,
  * at r ~ N(m_c, S_c), for every loss, plus the classification error of §1.4.  Theory and
  * simulation both read their risk through these routines (spec §1.4: "use the same
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "multiclass.h"
+#include "ode/gmm_limit.h"
 
 /* Above this variance the 1-D rule switches from Gauss-Hermite to panels: measured
  * against a 4e5-point reference, 64-node Gauss-Hermite errs by 5e-10 at s = 4, 2e-9 at
@@ -64,7 +64,7 @@ static size_t auto_dim_nodes(size_t k)
 static void qmc_normals(double *out, size_t q)
 {
   size_t dims = q + (q & 1);
-  unsigned primes[MC_MAX_Q + 2];
+  unsigned primes[GMM_MAX_Q + 2];
   size_t np = 0;
   for (unsigned c = 2; np < dims; c++) {
     int prime = 1;
@@ -72,7 +72,7 @@ static void qmc_normals(double *out, size_t q)
       if (c % primes[j] == 0) prime = 0;
     if (prime) primes[np++] = c;
   }
-  for (size_t n = 0; n < MC_ERROR_POINTS; n++) {
+  for (size_t n = 0; n < GMM_ERROR_POINTS; n++) {
     for (size_t j = 0; j < dims; j += 2) {
       double u[2];
       for (size_t h = 0; h < 2; h++) {
@@ -90,13 +90,13 @@ static void qmc_normals(double *out, size_t q)
   }
 }
 
-int mc_quad_init(struct mc_quad *Q, const struct mc_params *p, size_t q, char *msg, size_t len)
+int gmm_quad_init(struct gmm_quad *Q, long nodes, size_t q, char *msg, size_t len)
 {
   memset(Q, 0, sizeof *Q);
-  Q->auto_rule = p->quadrature == 0;
-  Q->tensor_max_dim = MC_MAX_QUAD_DIM;
-  size_t n_multi = p->quadrature > 0 ? (size_t)p->quadrature : auto_dim_nodes(q > 1 ? q - 1 : 1);
-  size_t n_rule[2] = {p->quadrature > 0 ? (size_t)p->quadrature : 64, n_multi};
+  Q->auto_rule = nodes == 0;
+  Q->tensor_max_dim = GMM_MAX_QUAD_DIM;
+  size_t n_multi = nodes > 0 ? (size_t)nodes : auto_dim_nodes(q > 1 ? q - 1 : 1);
+  size_t n_rule[2] = {nodes > 0 ? (size_t)nodes : 64, n_multi};
   for (int r = 0; r < 2; r++) {
     Q->n_gh[r] = n_rule[r];
     Q->gh_x[r] = malloc(n_rule[r] * sizeof(double));
@@ -114,13 +114,13 @@ int mc_quad_init(struct mc_quad *Q, const struct mc_params *p, size_t q, char *m
     return -1;
   }
   if (q > 1) {
-    Q->qmc = malloc(MC_ERROR_POINTS * q * sizeof(double));
+    Q->qmc = malloc(GMM_ERROR_POINTS * q * sizeof(double));
     qmc_normals(Q->qmc, q);
   }
   return 0;
 }
 
-void mc_quad_free(struct mc_quad *Q)
+void gmm_quad_free(struct gmm_quad *Q)
 {
   for (int r = 0; r < 2; r++) {
     free(Q->gh_x[r]);
@@ -154,7 +154,7 @@ static double phi(double z) { return exp(-0.5 * z * z) / sqrt(2 * M_PI); }
 /* Wide Gaussians (s > WIDE_S): Gauss-Legendre panels of width <= 2 on
  * [-LOGIT_CUT, LOGIT_CUT] cut to m +- 10 sqrt(s), and the tails in closed form, where
  * sigma is 0 or 1, sigma sigma-bar is 0 and softplus is 0 or r (error < 1e-17). */
-static void logistic_wide(const struct mc_quad *Q, double m, double s, double y, double acc[4])
+static void logistic_wide(const struct gmm_quad *Q, double m, double s, double y, double acc[4])
 {
   double sd = sqrt(s), lo = fmax(-LOGIT_CUT, m - 10 * sd), hi = fmin(LOGIT_CUT, m + 10 * sd);
   if (hi > lo) {
@@ -176,8 +176,8 @@ static void logistic_wide(const struct mc_quad *Q, double m, double s, double y,
   acc[3] += ru;
 }
 
-static void logistic_expect(const struct mc_quad *Q, double m, double s, double y,
-                            struct mc_expect *E)
+static void logistic_expect(const struct gmm_quad *Q, double m, double s, double y,
+                            struct gmm_expect *E)
 {
   double acc[4] = {0, 0, 0, 0};
   if (s > WIDE_S && Q->auto_rule) {
@@ -243,7 +243,7 @@ static void jacobi_eigen(double *A, size_t q, double *ev, double *Z)
  * 1 for standard normals); returns the count k. */
 static size_t factor_cov(const double *S, size_t q, double gh_scale, double *L)
 {
-  double A[MC_MAX_Q * MC_MAX_Q], Z[MC_MAX_Q * MC_MAX_Q], ev[MC_MAX_Q];
+  double A[GMM_MAX_Q * GMM_MAX_Q], Z[GMM_MAX_Q * GMM_MAX_Q], ev[GMM_MAX_Q];
   memcpy(A, S, q * q * sizeof(double));
   jacobi_eigen(A, q, ev, Z);
   double top = 0;
@@ -261,12 +261,12 @@ static size_t factor_cov(const double *S, size_t q, double gh_scale, double *L)
 /* Moments of the softmax over a weighted point set: sum_n w_n pi(r_n), pi pi^T, and
  * lse(r_n) - r_c, folded into the class expectations at the end. */
 struct softmax_acc {
-  double pi[MC_MAX_Q], pp[MC_MAX_Q * MC_MAX_Q], R;
+  double pi[GMM_MAX_Q], pp[GMM_MAX_Q * GMM_MAX_Q], R;
 };
 
 static void softmax_point(const double *r, size_t q, size_t c, double wt, struct softmax_acc *S)
 {
-  double pi[MC_MAX_Q], mx = r[0], z = 0;
+  double pi[GMM_MAX_Q], mx = r[0], z = 0;
   for (size_t i = 1; i < q; i++) mx = fmax(mx, r[i]);
   for (size_t i = 0; i < q; i++) z += (pi[i] = exp(r[i] - mx));
   for (size_t i = 0; i < q; i++) pi[i] /= z;
@@ -283,8 +283,8 @@ static void softmax_point(const double *r, size_t q, size_t c, double wt, struct
 static void helmert_cholesky(const double *S, size_t q, double *M)
 {
   const size_t k = q - 1;
-  double B[MC_MAX_Q * MC_MAX_Q], T[MC_MAX_Q * MC_MAX_Q], Sr[MC_MAX_Q * MC_MAX_Q],
-      L[MC_MAX_Q * MC_MAX_Q];
+  double B[GMM_MAX_Q * GMM_MAX_Q], T[GMM_MAX_Q * GMM_MAX_Q], Sr[GMM_MAX_Q * GMM_MAX_Q],
+      L[GMM_MAX_Q * GMM_MAX_Q];
   for (size_t i = 0; i < q; i++)
     for (size_t j = 0; j < k; j++) {
       double jj = (double)(j + 1), nrm = 1 / sqrt(jj * (jj + 1));
@@ -322,20 +322,20 @@ static void helmert_cholesky(const double *S, size_t q, double *M)
     }
 }
 
-static void softmax_expect(const struct mc_plan *P, size_t c, const double *m, const double *S,
-                           struct mc_expect *E)
+static void softmax_expect(const struct gmm_limit *L, size_t c, const double *m, const double *S,
+                           struct gmm_expect *E)
 {
-  const size_t q = P->q;
-  const struct mc_quad *Q = &P->quad;
+  const size_t q = L->q;
+  const struct gmm_quad *Q = &L->quad;
   /* shift reduction: f, grad f and Hess f are invariant under r -> r + t 1 */
-  double mbar = 0, mp[MC_MAX_Q], r[MC_MAX_Q];
+  double mbar = 0, mp[GMM_MAX_Q], r[GMM_MAX_Q];
   for (size_t i = 0; i < q; i++) mbar += m[i] / (double)q;
   for (size_t i = 0; i < q; i++) mp[i] = m[i] - mbar;
   struct softmax_acc acc;
   memset(&acc, 0, sizeof acc);
   if (q - 1 <= Q->tensor_max_dim) {
     /* tensor Gauss-Hermite over the variance-carrying directions of P S P */
-    double Sp[MC_MAX_Q * MC_MAX_Q], rowm[MC_MAX_Q], allm = 0, L[MC_MAX_Q * MC_MAX_Q];
+    double Sp[GMM_MAX_Q * GMM_MAX_Q], rowm[GMM_MAX_Q], allm = 0, F[GMM_MAX_Q * GMM_MAX_Q];
     for (size_t i = 0; i < q; i++) {
       rowm[i] = 0;
       for (size_t j = 0; j < q; j++) rowm[i] += S[i * q + j] / (double)q;
@@ -343,7 +343,7 @@ static void softmax_expect(const struct mc_plan *P, size_t c, const double *m, c
     }
     for (size_t i = 0; i < q; i++)
       for (size_t j = 0; j < q; j++) Sp[i * q + j] = S[i * q + j] - rowm[i] - rowm[j] + allm;
-    size_t k = factor_cov(Sp, q, 2.0, L), n = Q->n_gh[1], total = 1;
+    size_t k = factor_cov(Sp, q, 2.0, F), n = Q->n_gh[1], total = 1;
     if (k > q - 1) k = q - 1; /* rounding: P S P has rank <= q - 1 */
     for (size_t j = 0; j < k; j++) total *= n;
     for (size_t idx = 0; idx < total; idx++) {
@@ -354,24 +354,24 @@ static void softmax_expect(const struct mc_plan *P, size_t c, const double *m, c
         size_t node = rem % n;
         rem /= n;
         wt *= Q->gh_w[1][node];
-        for (size_t i = 0; i < q; i++) r[i] += L[j * q + i] * Q->gh_x[1][node];
+        for (size_t i = 0; i < q; i++) r[i] += F[j * q + i] * Q->gh_x[1][node];
       }
       softmax_point(r, q, c, wt, &acc);
     }
   } else {
     /* beyond tensor_max_dim dimensions: the fixed QMC point set (Halton + Box-Muller),
      * r = P m + B L z with the Helmert-Cholesky factor */
-    double M[MC_MAX_Q * MC_MAX_Q];
+    double M[GMM_MAX_Q * GMM_MAX_Q];
     const size_t k = q - 1;
     helmert_cholesky(S, q, M);
-    for (size_t n = 0; n < MC_ERROR_POINTS; n++) {
+    for (size_t n = 0; n < GMM_ERROR_POINTS; n++) {
       const double *z = Q->qmc + n * q;
       for (size_t i = 0; i < q; i++) {
         double v = mp[i];
         for (size_t j = 0; j < k; j++) v += M[i * k + j] * z[j];
         r[i] = v;
       }
-      softmax_point(r, q, c, 1.0 / MC_ERROR_POINTS, &acc);
+      softmax_point(r, q, c, 1.0 / GMM_ERROR_POINTS, &acc);
     }
   }
   /* H = E diag(pi) - E pi pi^T;  I = E (pi - e_c)(pi - e_c)^T */
@@ -388,26 +388,26 @@ static void softmax_expect(const struct mc_plan *P, size_t c, const double *m, c
 
 /* ---- dispatch ------------------------------------------------------------------------- */
 
-void mc_expect_class(const struct mc_plan *P, size_t c, const double *m, const double *S,
-                     struct mc_expect *E)
+void gmm_expect_class(const struct gmm_limit *L, size_t c, const double *m, const double *S,
+                     struct gmm_expect *E)
 {
-  const size_t q = P->q;
-  switch (P->p.loss) {
-  case MC_LOSS_LS: { /* f = (r - y_c - eps)^2 / 2 */
-    double res = m[0] - P->label[c], s2 = P->p.label_noise * P->p.label_noise;
+  const size_t q = L->q;
+  switch (L->loss) {
+  case GMM_LOSS_LS: { /* f = (r - y_c - eps)^2 / 2 */
+    double res = m[0] - L->label[c], s2 = L->label_noise * L->label_noise;
     E->a[0] = res;
     E->H[0] = 1;
     E->G2[0] = res * res + S[0] + s2;
     E->R = 0.5 * E->G2[0];
     return;
   }
-  case MC_LOSS_LOGISTIC:
-    logistic_expect(&P->quad, m[0], S[0], P->label[c], E);
+  case GMM_LOSS_LOGISTIC:
+    logistic_expect(&L->quad, m[0], S[0], L->label[c], E);
     return;
-  case MC_LOSS_SOFTMAX:
-    softmax_expect(P, c, m, S, E);
+  case GMM_LOSS_SOFTMAX:
+    softmax_expect(L, c, m, S, E);
     return;
-  case MC_LOSS_ONEHOT_LS: { /* f = |r - e_c|^2 / 2 */
+  case GMM_LOSS_ONEHOT_LS: { /* f = |r - e_c|^2 / 2 */
     double tr = 0;
     for (size_t i = 0; i < q; i++) E->a[i] = m[i] - (i == c ? 1.0 : 0.0);
     for (size_t i = 0; i < q; i++) {
@@ -423,26 +423,26 @@ void mc_expect_class(const struct mc_plan *P, size_t c, const double *m, const d
   }
 }
 
-double mc_class_error(const struct mc_plan *P, size_t c, const double *m, const double *S)
+double gmm_class_error(const struct gmm_limit *L, size_t c, const double *m, const double *S)
 {
-  const size_t q = P->q;
+  const size_t q = L->q;
   if (q == 1) { /* binary: predicted sign of r against the label's side */
-    double side = P->p.loss == MC_LOSS_LOGISTIC ? (P->label[c] > 0.5 ? 1.0 : -1.0)
-                                                 : (P->label[c] >= 0 ? 1.0 : -1.0);
+    double side = L->loss == GMM_LOSS_LOGISTIC ? (L->label[c] > 0.5 ? 1.0 : -1.0)
+                                                 : (L->label[c] >= 0 ? 1.0 : -1.0);
     double z = side * m[0];
     if (S[0] > 0) return Phi(-z / sqrt(S[0]));
     return z > 0 ? 0.0 : z < 0 ? 1.0 : 0.5;
   }
   /* multi-class: P(argmax r != c), r = m + S^{1/2} z over the fixed QMC point set; ties
    * count as a uniform pick among the tied outputs */
-  double L[MC_MAX_Q * MC_MAX_Q];
-  size_t k = factor_cov(S, q, 1.0, L);
-  double err = 0, r[MC_MAX_Q];
-  for (size_t n = 0; n < MC_ERROR_POINTS; n++) {
-    const double *z = P->quad.qmc + n * q;
+  double F[GMM_MAX_Q * GMM_MAX_Q];
+  size_t k = factor_cov(S, q, 1.0, F);
+  double err = 0, r[GMM_MAX_Q];
+  for (size_t n = 0; n < GMM_ERROR_POINTS; n++) {
+    const double *z = L->quad.qmc + n * q;
     memcpy(r, m, q * sizeof(double));
     for (size_t j = 0; j < k; j++)
-      for (size_t i = 0; i < q; i++) r[i] += L[j * q + i] * z[j];
+      for (size_t i = 0; i < q; i++) r[i] += F[j * q + i] * z[j];
     double mx = r[0];
     for (size_t i = 1; i < q; i++) mx = fmax(mx, r[i]);
     double tol = 1e-12 * (1 + fabs(mx));
@@ -450,5 +450,5 @@ double mc_class_error(const struct mc_plan *P, size_t c, const double *m, const 
     for (size_t i = 0; i < q; i++) ties += r[i] >= mx - tol;
     err += r[c] >= mx - tol ? 1.0 - 1.0 / (double)ties : 1.0;
   }
-  return err / MC_ERROR_POINTS;
+  return err / GMM_ERROR_POINTS;
 }

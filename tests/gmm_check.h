@@ -1,31 +1,32 @@
-/* multiclass_check.h — the theory-vs-Monte-Carlo bound shared by the gmm_multiclass tests:
+/* gmm_check.h — the theory-vs-Monte-Carlo bound shared by the gmm_multiclass tests:
  * runs the ODE and the ensemble of a prepared session on its grid and checks, for the named
  * observables at every output time after t = 0,
  *     |mean - ODE| <= k s.e. + 2 |ODE| b_d  [+ 2e-3 for the multi-class error],
  * k the Student-t multiplier of testlib.h (tl_bound_k: a correct theory fails the whole
  * check with probability < 1e-3; 5.7 at 16 runs and 24 comparisons),
  * b_d = (1 + max_c ||mu_c||^2 / mean Tr K_c/d) / d the relative size of the terms the limit
- * drops (spec §2.2; mc_finite_d_scale), 2e-3 the resolution of the 4096-point QMC error. */
-#ifndef HDSIM_TESTS_MULTICLASS_CHECK_H
-#define HDSIM_TESTS_MULTICLASS_CHECK_H
+ * drops (spec §2.2; gmm_finite_d_scale), 2e-3 the resolution of the 4096-point QMC error. */
+#ifndef HDSIM_TESTS_GMM_CHECK_H
+#define HDSIM_TESTS_GMM_CHECK_H
 
 #include <string.h>
 
 #include "testlib.h"
 
-#include "../ode/multiclass.h"
+#define HDSIM_GMM_FRIEND
+#include "problems/gmm/gmm_plan.h"
 
-struct mc_verdict {
+struct gmm_verdict {
   int ok;
   double worst;   /* largest error / bound */
   double sup_rel; /* sum of the sup relative errors of the first n_sum observables */
   double sup_rse; /* sum of their sup relative standard errors */
 };
 
-static struct mc_verdict mc_theory_vs_sim(struct hd_session *s, long runs, const char *const *names,
+static struct gmm_verdict gmm_theory_vs_sim(struct hd_session *s, long runs, const char *const *names,
                                           size_t n_names, size_t n_sum)
 {
-  const struct mc_plan *P = s->plan;
+  const struct gmm_plan *P = s->plan;
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result th;
@@ -34,8 +35,8 @@ static struct mc_verdict mc_theory_vs_sim(struct hd_session *s, long runs, const
   hd_mc_run(s->pb, s->plan, &g, runs, 0, s->run.divergence, 1, &mc);
   const struct hd_observable *obs;
   size_t n_obs = s->pb->observables(P, &obs);
-  const double bias = mc_finite_d_scale(P);
-  struct mc_verdict v = {.ok = mc.n_diverged == 0};
+  const double bias = gmm_finite_d_scale(P);
+  struct gmm_verdict v = {.ok = mc.n_diverged == 0};
   const double kse = tl_bound_k(runs, n_names * (g.n - 1));
   for (size_t k = 0; k < n_names; k++) {
     size_t o = 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# multiclass_cli.sh — gmm_multiclass from the command line: describe, check, run, the
+# gmm_cli.sh — gmm_multiclass from the command line: describe, check, run, the
 # per-class lists' errors (file:line: [section] key, exit 2, no output file), the
 # stability note and the divergence exit status, and the family's plot scripts.
 set -u
@@ -36,6 +36,12 @@ bad labels_01    "\[loss\] labels: logistic labels must be 0 or 1" \
     '' 'logistic\nlabels = 1, -1'
 bad softmax_one  "\[loss\] kind: softmax needs classes >= 2" \
     'classes = 1\nmeans = zero' softmax
+bad logistic_3   "\[loss\] kind: logistic is binary.*use kind = softmax" \
+    'classes = 3\nmeans = orthogonal' logistic
+bad antipodal_3  "\[data\] means: antipodal means need classes <= 2: use means = orthogonal" \
+    'classes = 3' softmax
+bad labels_soft  "\[loss\] labels: softmax / onehot_ls labels are the classes: remove labels" \
+    'classes = 3\nmeans = orthogonal' 'softmax\nlabels = 0, 1, 2'
 bad teacher_log  "\[data\] teacher: a teacher needs \[loss\] kind = least_squares" \
     'teacher = random' logistic
 bad limit_iso    "\[data\] limit_nodes: the d -> infinity node grid needs" \

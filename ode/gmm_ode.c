@@ -1,7 +1,7 @@
-/* multiclass_ode.c — the deterministic limit of multi-class one-pass SGD, per eigen-group
+/* gmm_ode.c — the deterministic limit of multi-class one-pass SGD, per eigen-group
  * (spec §2.1-2.2, 2.6-2.8).  With the class globals
  *     m_c = sum_g M_{c,g},   S_c = sum_g lambda_g^(c) V_g                         (§2.1)
- * and the class expectations a_c, H_c, I_c at r ~ N(m_c, S_c) (multiclass_expect.c):
+ * and the class expectations a_c, H_c, I_c at r ~ N(m_c, S_c) (gmm_expect.c):
  *
  *   dM_{a,g}/dt = -gamma [ sum_c p_c P_{ac,g} a_c + Hbar_g M_{a,g} ]
  *                 - gamma delta (M_{a,g} + P_{a*,g})                               (E1, §2.8)
@@ -24,19 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "multiclass.h"
+#include "ode/gmm_limit.h"
 
 /* Scratch of the right-hand side and Jacobian: expectations and globals per class. */
-struct mc_ode_ctx {
-  const struct mc_plan *P;
-  const struct mc_groups *G;
-  struct mc_expect *E, *dE; /* l each */
+struct gmm_ode_ctx {
+  const struct gmm_limit *L;
+  const struct gmm_groups *G;
+  struct gmm_expect *E, *dE; /* l each */
   double *m, *S;            /* l q, l q q */
 };
 
-void mc_ode_ctx_free(void *ctx)
+static void ctx_free(void *ctx)
 {
-  struct mc_ode_ctx *C = ctx;
+  struct gmm_ode_ctx *C = ctx;
   if (!C) return;
   free(C->E);
   free(C->dE);
@@ -50,14 +50,14 @@ void mc_ode_ctx_free(void *ctx)
 static void unpack(size_t q, const double *packed, double *full)
 {
   for (size_t i = 0; i < q; i++)
-    for (size_t j = 0; j < q; j++) full[i * q + j] = packed[mc_sym(q, i, j)];
+    for (size_t j = 0; j < q; j++) full[i * q + j] = packed[gmm_sym(q, i, j)];
 }
 
 /* m_c and S_c (full) for every class from a state in the layout of G. */
-static void globals(const struct mc_plan *P, const struct mc_groups *G, const double *y,
+static void globals(const struct gmm_limit *L, const struct gmm_groups *G, const double *y,
                     double *m, double *S)
 {
-  const size_t q = P->q, l = P->l, nv = P->nv, b = P->block;
+  const size_t q = L->q, l = L->l, nv = L->nv, b = L->block;
   memset(m, 0, l * q * sizeof(double));
   memset(S, 0, l * q * q * sizeof(double));
   if (q == 1) { /* scalars: the hot path of the per-mode theory */
@@ -70,7 +70,7 @@ static void globals(const struct mc_plan *P, const struct mc_groups *G, const do
     }
     return;
   }
-  double Vf[MC_MAX_Q * MC_MAX_Q];
+  double Vf[GMM_MAX_Q * GMM_MAX_Q];
   for (size_t g = 0; g < G->n; g++) {
     const double *yg = y + g * b;
     unpack(q, yg, Vf);
@@ -89,18 +89,18 @@ static void globals(const struct mc_plan *P, const struct mc_groups *G, const do
  * it is the linear response used for the Jacobian's low-rank columns. */
 /* q = 1 (least squares, binary logistic): the same equations with scalars, block
  * [V_g, M_{1,g} .. M_{A,g}] — the hot loop of the per-mode theory. */
-static void rhs_core_scalar(const struct mc_plan *P, const struct mc_groups *G, const double *y,
-                            double gamma, const struct mc_expect *E, size_t c0, size_t c1,
+static void rhs_core_scalar(const struct gmm_limit *L, const struct gmm_groups *G, const double *y,
+                            double gamma, const struct gmm_expect *E, size_t c0, size_t c1,
                             double delta, double *dy)
 {
-  const size_t l = P->l, A = P->A, b = P->block;
-  const double noise = gamma * gamma / (double)P->p.batch;
-  const int teacher = P->p.teacher != MC_TEACHER_NONE;
-  double pa[MC_MAX_CLASSES], pb[MC_MAX_CLASSES], pe[MC_MAX_CLASSES];
+  const size_t l = L->l, A = L->A, b = L->block;
+  const double noise = gamma * gamma / (double)L->batch;
+  const int teacher = L->teacher;
+  double pa[GMM_MAX_CLASSES], pb[GMM_MAX_CLASSES], pe[GMM_MAX_CLASSES];
   for (size_t c = c0; c < c1; c++) {
-    pa[c] = P->prob[c] * E[c].a[0];
-    pb[c] = P->prob[c] * E[c].H[0];
-    pe[c] = P->prob[c] * E[c].G2[0];
+    pa[c] = L->prob[c] * E[c].a[0];
+    pb[c] = L->prob[c] * E[c].H[0];
+    pe[c] = L->prob[c] * E[c].G2[0];
   }
   for (size_t g = 0; g < G->n; g++) {
     const double *yg = y + g * b, *lam = G->lam + g * l, *Pg = G->P + g * A * A;
@@ -123,28 +123,28 @@ static void rhs_core_scalar(const struct mc_plan *P, const struct mc_groups *G, 
   }
 }
 
-static void rhs_core(const struct mc_plan *P, const struct mc_groups *G, const double *y,
-                     double gamma, const struct mc_expect *E, long only_class, int with_const,
+static void rhs_core(const struct gmm_limit *L, const struct gmm_groups *G, const double *y,
+                     double gamma, const struct gmm_expect *E, long only_class, int with_const,
                      double *dy)
 {
-  const size_t q = P->q, l = P->l, A = P->A, nv = P->nv, b = P->block;
+  const size_t q = L->q, l = L->l, A = L->A, nv = L->nv, b = L->block;
   const size_t c0 = only_class >= 0 ? (size_t)only_class : 0,
                c1 = only_class >= 0 ? (size_t)only_class + 1 : l;
-  if (P->adaptive) { /* AdaGrad-Norm: dG/dt = sum_c p_c (Tr K_c/d) tr I_c (spec §2.8) */
+  if (L->adaptive) { /* AdaGrad-Norm: dG/dt = sum_c p_c (Tr K_c/d) tr I_c (spec §2.8) */
     double *dG = dy + G->n * b, v = 0;
     memset(dG, 0, b * sizeof(double));
     for (size_t c = c0; c < c1; c++)
-      for (size_t i = 0; i < q; i++) v += P->prob[c] * G->trK[c] * E[c].G2[i * q + i];
+      for (size_t i = 0; i < q; i++) v += L->prob[c] * G->trK[c] * E[c].G2[i * q + i];
     dG[0] = v;
   }
   if (q == 1) {
-    rhs_core_scalar(P, G, y, gamma, E, c0, c1, with_const ? P->p.ridge : 0.0, dy);
+    rhs_core_scalar(L, G, y, gamma, E, c0, c1, with_const ? L->ridge : 0.0, dy);
     return;
   }
-  const double delta = with_const ? P->p.ridge : 0.0, noise = gamma * gamma / (double)P->p.batch;
-  const int teacher = P->p.teacher != MC_TEACHER_NONE;
-  double V[MC_MAX_Q * MC_MAX_Q], Hb[MC_MAX_Q * MC_MAX_Q], Ib[MC_MAX_Q * MC_MAX_Q],
-      D[MC_MAX_Q * MC_MAX_Q];
+  const double delta = with_const ? L->ridge : 0.0, noise = gamma * gamma / (double)L->batch;
+  const int teacher = L->teacher;
+  double V[GMM_MAX_Q * GMM_MAX_Q], Hb[GMM_MAX_Q * GMM_MAX_Q], Ib[GMM_MAX_Q * GMM_MAX_Q],
+      D[GMM_MAX_Q * GMM_MAX_Q];
   for (size_t g = 0; g < G->n; g++) {
     const double *yg = y + g * b;
     double *dg = dy + g * b;
@@ -153,7 +153,7 @@ static void rhs_core(const struct mc_plan *P, const struct mc_groups *G, const d
     memset(Hb, 0, q * q * sizeof(double));
     memset(Ib, 0, q * q * sizeof(double));
     for (size_t c = c0; c < c1; c++) {
-      double pl = P->prob[c] * lam[c];
+      double pl = L->prob[c] * lam[c];
       if (pl == 0) continue;
       for (size_t i = 0; i < q * q; i++) Hb[i] += pl * E[c].H[i], Ib[i] += pl * E[c].G2[i];
     }
@@ -163,7 +163,7 @@ static void rhs_core(const struct mc_plan *P, const struct mc_groups *G, const d
       double *dM = dg + nv + a * q;
       for (size_t i = 0; i < q; i++) {
         double s = 0;
-        for (size_t c = c0; c < c1; c++) s += P->prob[c] * Pg[a * A + c] * E[c].a[i];
+        for (size_t c = c0; c < c1; c++) s += L->prob[c] * Pg[a * A + c] * E[c].a[i];
         for (size_t j = 0; j < q; j++) s += Hb[i * q + j] * M[j];
         dM[i] = -gamma * s;
         if (delta != 0) dM[i] -= gamma * delta * (M[i] + (teacher ? Pg[a * A + A - 1] : 0.0));
@@ -175,7 +175,7 @@ static void rhs_core(const struct mc_plan *P, const struct mc_groups *G, const d
         double s = 0;
         for (size_t c = c0; c < c1; c++) {
           const double *M = yg + nv + c * q;
-          s += P->prob[c] * (M[i] * E[c].a[j] + E[c].a[i] * M[j]);
+          s += L->prob[c] * (M[i] * E[c].a[j] + E[c].a[i] * M[j]);
         }
         for (size_t k = 0; k < q; k++) s += Hb[i * q + k] * V[k * q + j] + V[i * q + k] * Hb[k * q + j];
         D[i * q + j] = s;
@@ -187,49 +187,46 @@ static void rhs_core(const struct mc_plan *P, const struct mc_groups *G, const d
           v -= 2 * gamma * delta * V[i * q + j];
           if (teacher) v -= 2 * gamma * delta * yg[nv + (A - 1) * q]; /* q = 1 */
         }
-        dg[mc_sym(q, i, j)] = v;
+        dg[gmm_sym(q, i, j)] = v;
       }
   }
 }
 
-static void all_expectations(struct mc_ode_ctx *C, const double *y)
+static void all_expectations(struct gmm_ode_ctx *C, const double *y)
 {
-  const struct mc_plan *P = C->P;
-  const size_t q = P->q;
-  globals(P, C->G, y, C->m, C->S);
-  for (size_t c = 0; c < P->l; c++) mc_expect_class(P, c, C->m + c * q, C->S + c * q * q, &C->E[c]);
+  const struct gmm_limit *L = C->L;
+  const size_t q = L->q;
+  globals(L, C->G, y, C->m, C->S);
+  for (size_t c = 0; c < L->l; c++) gmm_expect_class(L, c, C->m + c * q, C->S + c * q * q, &C->E[c]);
 }
 
-static int mc_rhs(double t, const double *y, double *dydt, void *params)
+static int gmm_rhs(double t, const double *y, double *dydt, void *params)
 {
-  struct mc_ode_ctx *C = params;
+  struct gmm_ode_ctx *C = params;
   all_expectations(C, y);
-  for (size_t c = 0; c < C->P->l; c++)
-    for (size_t i = 0; i < C->P->q; i++)
+  for (size_t c = 0; c < C->L->l; c++)
+    for (size_t i = 0; i < C->L->q; i++)
       if (!isfinite(C->E[c].a[i])) return -1;
-  rhs_core(C->P, C->G, y, mc_lr(C->P, t, y, C->G->n), C->E, -1, 1, dydt);
+  rhs_core(C->L, C->G, y, gmm_lr(C->L, t, y, C->G->n), C->E, -1, 1, dydt);
   return 0;
 }
 
-static int mc_jac(double t, const double *y, struct hd_sjac *J, void *params)
+/* Jacobian, block-diagonal part: the globals (hence the class expectations) frozen. */
+static void jac_blocks(const struct gmm_ode_ctx *C, double gamma, struct hd_sjac *J)
 {
-  struct mc_ode_ctx *C = params;
-  const struct mc_plan *P = C->P;
-  const struct mc_groups *G = C->G;
-  const size_t q = P->q, l = P->l, A = P->A, nv = P->nv, b = P->block, n = J->dim;
-  const double gamma = mc_lr(P, t, y, G->n), delta = P->p.ridge;
-  const int teacher = P->p.teacher != MC_TEACHER_NONE;
-  all_expectations(C, y);
-
-  /* block-diagonal part, globals frozen */
-  double Hb[MC_MAX_Q * MC_MAX_Q];
+  const struct gmm_limit *L = C->L;
+  const struct gmm_groups *G = C->G;
+  const size_t q = L->q, l = L->l, A = L->A, nv = L->nv, b = L->block;
+  const double delta = L->ridge;
+  const int teacher = L->teacher;
+  double Hb[GMM_MAX_Q * GMM_MAX_Q];
   for (size_t g = 0; g < G->n; g++) {
     double *B = J->blocks + g * b * b;
     memset(B, 0, b * b * sizeof(double));
     const double *lam = G->lam + g * l;
     memset(Hb, 0, q * q * sizeof(double));
     for (size_t c = 0; c < l; c++)
-      for (size_t i = 0; i < q * q; i++) Hb[i] += P->prob[c] * lam[c] * C->E[c].H[i];
+      for (size_t i = 0; i < q * q; i++) Hb[i] += L->prob[c] * lam[c] * C->E[c].H[i];
     for (size_t a = 0; a < A; a++)
       for (size_t i = 0; i < q; i++)
         for (size_t j = 0; j < q; j++)
@@ -237,7 +234,7 @@ static int mc_jac(double t, const double *y, struct hd_sjac *J, void *params)
     /* dV/dV: V -> -gamma (Hbar V + V Hbar) - 2 gamma delta V, one packed column at a time */
     for (size_t mm = 0; mm < q; mm++)
       for (size_t nn = mm; nn < q; nn++) {
-        size_t col = mc_sym(q, mm, nn);
+        size_t col = gmm_sym(q, mm, nn);
         for (size_t i = 0; i < q; i++)
           for (size_t j = i; j < q; j++) {
             /* (Hbar E + E Hbar)_{ij} with E = e_mm e_nn^T + e_nn e_mm^T (once if mm == nn) */
@@ -246,7 +243,7 @@ static int mc_jac(double t, const double *y, struct hd_sjac *J, void *params)
             if (j == mm && mm != nn) v += Hb[i * q + nn];
             if (i == mm) v += Hb[nn * q + j];
             if (i == nn && mm != nn) v += Hb[mm * q + j];
-            B[mc_sym(q, i, j) * b + col] = -gamma * v - (col == mc_sym(q, i, j) ? 2 * gamma * delta : 0);
+            B[gmm_sym(q, i, j) * b + col] = -gamma * v - (col == gmm_sym(q, i, j) ? 2 * gamma * delta : 0);
           }
       }
     /* dV/dM_c: -gamma p_c (E_j a_c^T + a_c E_j^T) */
@@ -255,17 +252,25 @@ static int mc_jac(double t, const double *y, struct hd_sjac *J, void *params)
         for (size_t i = 0; i < q; i++)
           for (size_t j = i; j < q; j++) {
             double v = (i == jj ? C->E[c].a[j] : 0) + (j == jj ? C->E[c].a[i] : 0);
-            B[mc_sym(q, i, j) * b + nv + c * q + jj] += -gamma * P->prob[c] * v;
+            B[gmm_sym(q, i, j) * b + nv + c * q + jj] += -gamma * L->prob[c] * v;
           }
     if (teacher && delta != 0) B[0 * b + nv + (A - 1) * q] += -2 * gamma * delta;
   }
+}
 
-  /* low-rank part: column k = (class c, global component) */
+/* Jacobian, low-rank part: column k = (class c, global component) for every class and
+ * component of (m_c, packed S_c); returns the number of columns written. */
+static size_t jac_low_rank(struct gmm_ode_ctx *C, const double *y, double gamma,
+                           struct hd_sjac *J)
+{
+  const struct gmm_limit *L = C->L;
+  const struct gmm_groups *G = C->G;
+  const size_t q = L->q, l = L->l, nv = L->nv, b = L->block, n = J->dim;
   size_t k = 0;
   double *col = malloc(n * sizeof *col);
   for (size_t c = 0; c < l; c++) {
     for (size_t comp = 0; comp < q + nv; comp++, k++) {
-      double m1[MC_MAX_Q], S1[MC_MAX_Q * MC_MAX_Q];
+      double m1[GMM_MAX_Q], S1[GMM_MAX_Q * GMM_MAX_Q];
       memcpy(m1, C->m + c * q, q * sizeof(double));
       memcpy(S1, C->S + c * q * q, q * q * sizeof(double));
       size_t ii = 0, jj = 0;
@@ -276,21 +281,21 @@ static int mc_jac(double t, const double *y, struct hd_sjac *J, void *params)
       } else {
         for (ii = 0; ii < q; ii++) /* packed index comp - q -> (ii, jj) */
           for (jj = ii; jj < q; jj++)
-            if (mc_sym(q, ii, jj) == comp - q) goto found;
+            if (gmm_sym(q, ii, jj) == comp - q) goto found;
       found:
         h = 1e-7 * fmax(1.0, fabs(S1[ii * q + jj]));
         S1[ii * q + jj] += h;
         if (ii != jj) S1[jj * q + ii] += h;
       }
-      struct mc_expect E1;
-      mc_expect_class(P, c, m1, S1, &E1);
-      struct mc_expect *d = &C->dE[c];
+      struct gmm_expect E1;
+      gmm_expect_class(L, c, m1, S1, &E1);
+      struct gmm_expect *d = &C->dE[c];
       for (size_t i = 0; i < q; i++) d->a[i] = (E1.a[i] - C->E[c].a[i]) / h;
       for (size_t i = 0; i < q * q; i++) {
         d->H[i] = (E1.H[i] - C->E[c].H[i]) / h;
         d->G2[i] = (E1.G2[i] - C->E[c].G2[i]) / h;
       }
-      rhs_core(P, G, y, gamma, C->dE, (long)c, 0, col);
+      rhs_core(L, G, y, gamma, C->dE, (long)c, 0, col);
       memcpy(J->U + k * n, col, n * sizeof(double));
       double *W = J->V + k * n;
       memset(W, 0, n * sizeof(double));
@@ -301,49 +306,65 @@ static int mc_jac(double t, const double *y, struct hd_sjac *J, void *params)
     }
   }
   free(col);
-  if (P->adaptive) {
-    /* gamma = lr / sqrt(b^2 + G): every row depends on G through gamma.  The rhs is
-     * quadratic in gamma, so a central difference in gamma is exact up to rounding;
-     * dgamma/dG = -gamma^3 / (2 lr^2).  The AdaGrad block itself is zero. */
-    memset(J->blocks + G->n * b * b, 0, b * b * sizeof(double));
-    double *fp = malloc(n * sizeof *fp), *fm = malloc(n * sizeof *fm), h = 1e-4 * gamma;
-    rhs_core(P, G, y, gamma + h, C->E, -1, 1, fp);
-    rhs_core(P, G, y, gamma - h, C->E, -1, 1, fm);
-    double dgdG = -gamma * gamma * gamma / (2 * P->p.lr * P->p.lr);
-    for (size_t i = 0; i < n; i++) J->U[k * n + i] = (fp[i] - fm[i]) / (2 * h) * dgdG;
-    for (size_t i = 0; i < n; i++) J->V[k * n + i] = i == G->n * b ? 1.0 : 0.0;
-    free(fp);
-    free(fm);
-  }
+  return k;
+}
+
+/* AdaGrad-Norm's column k: gamma = lr / sqrt(b^2 + G), so every row depends on G through
+ * gamma.  The rhs is quadratic in gamma, so a central difference in gamma is exact up to
+ * rounding; dgamma/dG = -gamma^3 / (2 lr^2).  The AdaGrad block itself is zero. */
+static void jac_adaptive(const struct gmm_ode_ctx *C, const double *y, double gamma, size_t k,
+                         struct hd_sjac *J)
+{
+  const struct gmm_limit *L = C->L;
+  const struct gmm_groups *G = C->G;
+  const size_t b = L->block, n = J->dim;
+  memset(J->blocks + G->n * b * b, 0, b * b * sizeof(double));
+  double *fp = malloc(n * sizeof *fp), *fm = malloc(n * sizeof *fm), h = 1e-4 * gamma;
+  rhs_core(L, G, y, gamma + h, C->E, -1, 1, fp);
+  rhs_core(L, G, y, gamma - h, C->E, -1, 1, fm);
+  double dgdG = -gamma * gamma * gamma / (2 * L->schedule->lr * L->schedule->lr);
+  for (size_t i = 0; i < n; i++) J->U[k * n + i] = (fp[i] - fm[i]) / (2 * h) * dgdG;
+  for (size_t i = 0; i < n; i++) J->V[k * n + i] = i == G->n * b ? 1.0 : 0.0;
+  free(fp);
+  free(fm);
+}
+
+static int gmm_jac(double t, const double *y, struct hd_sjac *J, void *params)
+{
+  struct gmm_ode_ctx *C = params;
+  const double gamma = gmm_lr(C->L, t, y, C->G->n);
+  all_expectations(C, y);
+  jac_blocks(C, gamma, J);
+  size_t k = jac_low_rank(C, y, gamma, J);
+  if (C->L->adaptive) jac_adaptive(C, y, gamma, k, J);
   return 0;
 }
 
-double mc_lr(const struct mc_plan *P, double t, const double *y, size_t n_groups)
+double gmm_lr(const struct gmm_limit *L, double t, const double *y, size_t n_groups)
 {
-  if (P->adaptive) return P->p.lr / sqrt(P->p.adagrad_b * P->p.adagrad_b + y[n_groups * P->block]);
-  return hd_schedule_lr(t, &P->schedule);
+  if (L->adaptive) return L->schedule->lr / sqrt(L->adagrad_b * L->adagrad_b + y[n_groups * L->block]);
+  return hd_schedule_lr(t, L->schedule);
 }
 
 /* ---- set-up ----------------------------------------------------------------------------- */
 
-size_t mc_ode_dimension(const void *plan)
+size_t gmm_ode_dimension(const struct gmm_limit *L)
 {
-  const struct mc_plan *P = plan;
-  return (P->th->n + (size_t)P->adaptive) * P->block;
+  return (L->G->n + (size_t)L->adaptive) * L->block;
 }
 
 /* Initial state (spec §2.6): X_0 = 0 gives V = M = 0; with a teacher e_0 = -theta*, so
  * V_g = P_{**,g}, M_{a,g} = -P_{a*,g}; a random X_0 adds sigma_0^2 w_g I to V_g. */
-static void initial_state(const struct mc_plan *P, const struct mc_groups *G, double *y0)
+static void initial_state(const struct gmm_limit *L, const struct gmm_groups *G, double *y0)
 {
-  const size_t q = P->q, A = P->A, nv = P->nv, b = P->block;
-  const int teacher = P->p.teacher != MC_TEACHER_NONE;
-  double s0 = P->p.init == MC_INIT_RANDOM ? P->p.init_scale * P->p.init_scale : 0.0;
-  memset(y0, 0, (G->n + (size_t)P->adaptive) * b * sizeof(double));
+  const size_t q = L->q, A = L->A, nv = L->nv, b = L->block;
+  const int teacher = L->teacher;
+  double s0 = L->init_var;
+  memset(y0, 0, (G->n + (size_t)L->adaptive) * b * sizeof(double));
   for (size_t g = 0; g < G->n; g++) {
     double *yg = y0 + g * b;
     const double *Pg = G->P + g * A * A;
-    for (size_t i = 0; i < q; i++) yg[mc_sym(q, i, i)] = s0 * G->w[g];
+    for (size_t i = 0; i < q; i++) yg[gmm_sym(q, i, i)] = s0 * G->w[g];
     if (teacher) {
       yg[0] += Pg[(A - 1) * A + A - 1];
       for (size_t a = 0; a < A; a++) yg[nv + a * q] = -Pg[a * A + A - 1];
@@ -351,119 +372,106 @@ static void initial_state(const struct mc_plan *P, const struct mc_groups *G, do
   }
 }
 
-static struct mc_ode_ctx *ctx_new(const struct mc_plan *P)
+static struct gmm_ode_ctx *ctx_new(const struct gmm_limit *L)
 {
-  struct mc_ode_ctx *C = calloc(1, sizeof *C);
-  C->P = P;
-  C->G = P->th;
-  C->E = calloc(P->l, sizeof *C->E);
-  C->dE = calloc(P->l, sizeof *C->dE);
-  C->m = calloc(P->l * P->q, sizeof *C->m);
-  C->S = calloc(P->l * P->q * P->q, sizeof *C->S);
+  struct gmm_ode_ctx *C = calloc(1, sizeof *C);
+  C->L = L;
+  C->G = L->G;
+  C->E = calloc(L->l, sizeof *C->E);
+  C->dE = calloc(L->l, sizeof *C->dE);
+  C->m = calloc(L->l * L->q, sizeof *C->m);
+  C->S = calloc(L->l * L->q * L->q, sizeof *C->S);
   return C;
 }
 
-int mc_ode(void *plan, struct hd_ode_system *sys, double *y0)
+/* The structured solve only while a block and the Woodbury core stay small (tiny systems,
+ * e.g. isotropic with one group, go to the dense solver under "auto"). */
+int gmm_ode_structured(const struct gmm_limit *L, size_t *rank)
 {
-  struct mc_plan *P = plan;
-  mc_ode_ctx_free(P->ode_ctx);
-  P->ode_ctx = ctx_new(P);
-  sys->dimension = mc_ode_dimension(P);
-  sys->rhs = mc_rhs;
-  size_t rank = P->l * (P->q + P->nv) + (size_t)P->adaptive;
-  /* structured solve only while a block and the Woodbury core stay small (tiny systems,
-   * e.g. isotropic with one group, go to the dense solver under "auto") */
-  sys->jac_structured = P->block <= 48 && rank <= 96 && rank <= sys->dimension ? mc_jac : NULL;
-  sys->block = P->block;
+  size_t r = L->l * (L->q + L->nv) + (size_t)L->adaptive;
+  if (rank) *rank = r;
+  return L->block <= 48 && r <= 96 && r <= gmm_ode_dimension(L);
+}
+
+int gmm_ode(struct gmm_limit *L, struct hd_ode_system *sys, double *y0)
+{
+  ctx_free(L->ctx);
+  L->ctx = ctx_new(L);
+  sys->dimension = gmm_ode_dimension(L);
+  sys->rhs = gmm_rhs;
+  size_t rank;
+  sys->jac_structured = gmm_ode_structured(L, &rank) ? gmm_jac : NULL;
+  sys->block = L->block;
   sys->rank = rank;
-  sys->breakpoints = P->n_breakpoints ? P->breakpoints : NULL;
-  sys->n_breakpoints = P->n_breakpoints;
-  sys->params = P->ode_ctx;
-  initial_state(P, P->th, y0);
+  sys->breakpoints = L->n_breakpoints ? L->breakpoints : NULL;
+  sys->n_breakpoints = L->n_breakpoints;
+  sys->params = L->ctx;
+  initial_state(L, L->G, y0);
   return 0;
+}
+
+void gmm_limit_free(struct gmm_limit *L)
+{
+  ctx_free(L->ctx);
+  L->ctx = NULL;
+  gmm_quad_free(&L->quad);
 }
 
 /* ---- observables (spec §1.4, §2.6) --------------------------------------------------- */
 
-void mc_observe_state(const struct mc_plan *P, const struct mc_groups *G, const double *y,
+void gmm_observe_state(const struct gmm_limit *L, const struct gmm_groups *G, const double *y,
                       double *out)
 {
-  const size_t q = P->q, l = P->l, A = P->A, nv = P->nv, b = P->block;
-  const int teacher = P->p.teacher != MC_TEACHER_NONE;
+  const size_t q = L->q, l = L->l, A = L->A, nv = L->nv, b = L->block;
+  const int teacher = L->teacher;
   double *m = malloc(l * q * sizeof *m), *S = malloc(l * q * q * sizeof *S);
-  globals(P, G, y, m, S);
+  globals(L, G, y, m, S);
   double risk = 0, err = 0;
   for (size_t c = 0; c < l; c++) {
-    struct mc_expect E;
-    mc_expect_class(P, c, m + c * q, S + c * q * q, &E);
-    risk += P->prob[c] * E.R;
-    err += P->prob[c] * mc_class_error(P, c, m + c * q, S + c * q * q);
+    struct gmm_expect E;
+    gmm_expect_class(L, c, m + c * q, S + c * q * q, &E);
+    risk += L->prob[c] * E.R;
+    err += L->prob[c] * gmm_class_error(L, c, m + c * q, S + c * q * q);
   }
   double trV = 0, cross = 0;
   for (size_t g = 0; g < G->n; g++) {
-    for (size_t i = 0; i < q; i++) trV += y[g * b + mc_sym(q, i, i)];
+    for (size_t i = 0; i < q; i++) trV += y[g * b + gmm_sym(q, i, i)];
     if (teacher) cross += y[g * b + nv + (A - 1) * q];
   }
   out[0] = risk;
   out[1] = err;
-  out[2] = teacher ? trV + 2 * cross + P->teacher_sq : trV; /* ||X||^2, X = e + theta* */
-  for (size_t c = 0; c < P->n_overlap; c++) { /* <X, mu_c> (own output for q > 1), cosine */
-    double ov = m[c * q + (q > 1 ? c : 0)] + (teacher ? P->mean_dot_teacher[c] : 0.0);
+  out[2] = teacher ? trV + 2 * cross + L->teacher_sq : trV; /* ||X||^2, X = e + theta* */
+  for (size_t c = 0; c < L->obs.n_overlap; c++) { /* <X, mu_c> (own output for q > 1), cosine */
+    double ov = m[c * q + (q > 1 ? c : 0)] + (teacher ? L->mean_dot_teacher[c] : 0.0);
     double xx = q == 1 ? out[2] : 0, mm = 0;
     for (size_t g = 0; g < G->n; g++) {
-      if (q > 1) xx += y[g * b + mc_sym(q, c, c)];
+      if (q > 1) xx += y[g * b + gmm_sym(q, c, c)];
       mm += G->P[(g * A + c) * A + c];
     }
     out[3 + c] = ov;
-    out[P->o_cosine + c] = xx > 0 && mm > 0 ? ov / sqrt(xx * mm) : 0.0;
+    out[L->obs.o_cosine + c] = xx > 0 && mm > 0 ? ov / sqrt(xx * mm) : 0.0;
   }
-  if (P->o_distance) out[P->o_distance] = trV;
-  if (P->o_lr) out[P->o_lr] = mc_lr(P, 0.0, y, G->n);
-  if (P->o_band) {
-    double *nb = out + P->o_band, *mb = nb + P->n_bands;
-    memset(nb, 0, 2 * P->n_bands * sizeof(double));
+  if (L->obs.o_distance) out[L->obs.o_distance] = trV;
+  if (L->obs.o_lr) out[L->obs.o_lr] = gmm_lr(L, 0.0, y, G->n);
+  if (L->obs.o_band) {
+    double *nb = out + L->obs.o_band, *mb = nb + L->obs.n_bands;
+    memset(nb, 0, 2 * L->obs.n_bands * sizeof(double));
     for (size_t g = 0; g < G->n; g++) {
       const double *yg = y + g * b;
       size_t k = G->band[g];
-      for (size_t i = 0; i < q; i++) nb[k] += yg[mc_sym(q, i, i)];
+      for (size_t i = 0; i < q; i++) nb[k] += yg[gmm_sym(q, i, i)];
       if (q == 1) mb[k] += yg[nv];
       else
         for (size_t c = 0; c < l; c++) mb[k] += yg[nv + c * q + c] / (double)l;
     }
   }
-  if (P->o_clean) { /* band 0 is the clean band */
-    double mtot = 0, *nb = out + P->o_band, *mb = nb + P->n_bands;
-    for (size_t k = 0; k < P->n_bands; k++) mtot += mb[k];
+  if (L->obs.o_clean) { /* band 0 is the clean band */
+    double mtot = 0, *nb = out + L->obs.o_band, *mb = nb + L->obs.n_bands;
+    for (size_t k = 0; k < L->obs.n_bands; k++) mtot += mb[k];
     /* 0 while the total is 0 (X_0 = 0): the engine treats NaN as a failure */
-    out[P->o_clean] = mtot != 0 ? mb[0] / mtot : 0.0;
-    out[P->o_clean + 1] = trV > 0 ? nb[0] / trV : 0.0;
+    out[L->obs.o_clean] = mtot != 0 ? mb[0] / mtot : 0.0;
+    out[L->obs.o_clean + 1] = trV > 0 ? nb[0] / trV : 0.0;
   }
   free(m);
   free(S);
-}
-
-void mc_ode_observe(const void *plan, double t, const double *y, double *out)
-{
-  (void)t;
-  const struct mc_plan *P = plan;
-  mc_observe_state(P, P->th, y, out);
-}
-
-/* Size of the terms the limit drops (spec §2.2, "dropped terms"), relative: the mean's
- * share of the quadratic variation, (gamma^2/d) sum_i mu_i^2 E f'^2 against
- * gamma^2 w lambda E f'^2, and the O(1/d) corrections of the noise:
- * (1 + max_c ||mu_c||^2 / mean_c Tr K_c/d) / d.  Tests scale their bias allowance by it. */
-double mc_finite_d_scale(const struct mc_plan *P)
-{
-  double kappa = 0, lbar = 0;
-  for (size_t c = 0; c < P->l; c++) {
-    double k = 0, tr = 0;
-    for (size_t i = 0; i < P->d; i++) {
-      k += P->u[c * P->d + i] * P->u[c * P->d + i];
-      tr += P->lambda[c * P->d + i];
-    }
-    kappa = fmax(kappa, k);
-    lbar += tr / (double)P->d / (double)P->l;
-  }
-  return (1 + (lbar > 0 ? kappa / lbar : 0)) / (double)P->d;
 }

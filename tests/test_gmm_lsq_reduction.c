@@ -1,5 +1,5 @@
-/* test_multiclass_lsq_reduction.c — streaming least squares is the one-class, square-loss
- * special case of gmm_multiclass (issue 3; spec §1.2 teacher variant): one class with zero
+/* test_gmm_lsq_reduction.c — streaming least squares is the one-class, square-loss
+ * special case of gmm_multiclass (spec §1.2 teacher variant): one class with zero
  * mean and label 0, the teacher theta* (streaming_lsq's random target, the same draw) and
  * label noise.  The multiclass ODE (E1-E3) must then reproduce streaming_lsq's theory
  * (LS-2..LS-4) on the same spectrum and target to ~1e-10, with ridge, schedules and a
@@ -17,7 +17,7 @@ static const char *lsq_model =
     "[optimizer]\nlr = 0.8\nridge = %g\n%s\n"
     "[simulation]\nruns = 2\nhorizon = 50\n[theory]\nmethod = ode\nrtol = 1e-13\natol = 1e-15\n"
     "[output]\ntimes = log(0.01, 50, 25)\n";
-static const char *mc_model =
+static const char *gmm_model =
     "[model]\nproblem = gmm_multiclass\nseed = 11\n"
     "[data]\nd = %d\nclasses = 1\ncovariance = %s\nalpha = 1.5\nnormalise = trace\n"
     "means = zero\nteacher = random\nlabel_noise = 0.5\n"
@@ -29,7 +29,7 @@ static const char *mc_model =
 static void one(const char *label, int d, const char *spectrum, double ridge, const char *opt)
 {
   struct hd_session *a = tl_session(lsq_model, d, spectrum, ridge, opt);
-  struct hd_session *b = tl_session(mc_model, d, spectrum, ridge, opt);
+  struct hd_session *b = tl_session(gmm_model, d, spectrum, ridge, opt);
   struct hd_output_grid ga, gb;
   tl_grid(a, &ga);
   tl_grid(b, &gb);

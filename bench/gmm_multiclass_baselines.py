@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Baselines for bench/multiclass.c (gmm_multiclass), measured in the same run.
+"""Baselines for bench/gmm_multiclass.c (gmm_multiclass), measured in the same run.
 
-  multiclass_baselines.py ode METHOD D T BETA    scipy solve_ivp (RK45 | BDF) on the per-mode
+  gmm_multiclass_baselines.py ode METHOD D T BETA    scipy solve_ivp (RK45 | BDF) on the per-mode
       ODE (spec E1-E3, q = 1) of two-class power-law binary logistic SGD: alpha = 1.1, 1.5,
       antipodal means d^-1/2 (rho/d)^beta, lr 1, X_0 = 0, rtol 1e-8, atol 1e-10; logistic
       expectations by 128-node Gauss-Hermite (numpy).  Prints "seconds risk nfev".
-  multiclass_baselines.py mc K D STEPS           a plain numpy per-step loop of the SGD
+  gmm_multiclass_baselines.py mc K D STEPS           a plain numpy per-step loop of the SGD
       (K = 2: binary logistic; K > 2: one-hot least squares with K outputs), isotropic
       data, antipodal / orthogonal means.  Prints "seconds coordinate_steps_per_second".
 """

@@ -1,0 +1,167 @@
+/* gmm_data.c — the realised data of a gmm_multiclass plan: the class spectra in the shared
+ * eigenbasis, the class means and the teacher, drawn from the seed (spec §1.1, §3.1). */
+#define HDSIM_GMM_PACKAGE
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "problems/gmm/gmm_plan.h"
+#include "rng.h"
+#include "spectrum.h"
+
+/* ---- spectra and means ------------------------------------------------------------------ */
+
+int gmm_fill_spectra(struct gmm_plan *P, const struct hd_config *cfg, struct hd_errors *err)
+{
+  const size_t d = P->d, l = P->l;
+  const struct gmm_params *p = &P->p;
+  char msg[512];
+  char files[GMM_MAX_CLASSES][HD_STR_MAX];
+  size_t nf = 0;
+  if (p->covariance == GMM_COV_FILE) { /* comma-separated paths */
+    const char *s = p->spectrum_file;
+    while (*s && nf < GMM_MAX_CLASSES) {
+      while (*s == ' ') s++;
+      size_t k = strcspn(s, ",");
+      size_t e = k;
+      while (e > 0 && s[e - 1] == ' ') e--;
+      snprintf(files[nf++], HD_STR_MAX, "%.*s", (int)e, s);
+      s += k + (s[k] == ',');
+    }
+    if (nf != 1 && nf != l) {
+      hd_config_error(cfg, err, "data", "spectrum_file", "%zu files for %zu classes", nf, l);
+      return -1;
+    }
+  }
+  for (size_t c = 0; c < l; c++) {
+    double *lam = P->lambda + c * d;
+    switch (p->covariance) {
+    case GMM_COV_ISOTROPIC:
+      for (size_t i = 0; i < d; i++) lam[i] = 1.0;
+      break;
+    case GMM_COV_ZERO_ONE: { /* clean modes first, then the patterns 1 .. 2^l - 1 in turn */
+      size_t n0 = (size_t)llround(p->clean_fraction * (double)d), np = ((size_t)1 << l) - 1;
+      for (size_t i = 0; i < d; i++)
+        lam[i] = i < n0 ? 0.0 : ((((i - n0) % np) + 1) >> c) & 1 ? 1.0 : 0.0;
+      break;
+    }
+    case GMM_COV_POWER_LAW:
+      if (p->normalise == GMM_NORM_TRACE) { /* the engine's spectrum, bit for bit */
+        hd_spectrum_fill(HD_SPECTRUM_POWER_LAW, d, P->alpha[c], 0, NULL, 0, lam, msg, sizeof msg);
+      } else { /* lambda_rho = (rho/d)^alpha, rho = d - i (largest first, as spectrum.c) */
+        for (size_t i = 0; i < d; i++) lam[i] = pow((double)(d - i) / (double)d, P->alpha[c]);
+      }
+      break;
+    case GMM_COV_FILE: {
+      char path[2 * HD_STR_MAX];
+      if (hd_config_resolve_path(cfg, files[nf == 1 ? 0 : c], path, sizeof path) != 0 ||
+          hd_spectrum_fill(HD_SPECTRUM_FILE, d, 0, 0, path, p->normalise == GMM_NORM_TRACE, lam,
+                           msg, sizeof msg) != 0) {
+        hd_config_error(cfg, err, "data", "spectrum_file", "%s", msg);
+        return -1;
+      }
+      break;
+    }
+    }
+    if (p->normalise == GMM_NORM_TRACE &&
+        (p->covariance == GMM_COV_ISOTROPIC || p->covariance == GMM_COV_ZERO_ONE)) {
+      double s = 0;
+      for (size_t i = 0; i < d; i++) s += lam[i];
+      for (size_t i = 0; i < d; i++) lam[i] *= (double)d / s;
+    }
+    for (size_t i = 0; i < d; i++) {
+      lam[i] *= P->variance[c];
+      P->sqrt_lambda[c * d + i] = sqrt(lam[i]);
+    }
+  }
+  return 0;
+}
+
+static int is_clean(const struct gmm_plan *P, size_t i)
+{
+  for (size_t c = 0; c < P->l; c++)
+    if (P->lambda[c * P->d + i] != 0) return 0;
+  return 1;
+}
+
+/* One mean profile into v (d values), from class stream c. */
+static void mean_profile(const struct gmm_plan *P, size_t c, int signs, double *v)
+{
+  const size_t d = P->d;
+  const double sd = sqrt((double)d);
+  struct hd_rng r;
+  hd_rng_init(&r, P->seed, UINT64_MAX, HD_STREAM_EXTRA + 1 + c, 0);
+  switch (P->p.mean_profile) {
+  case GMM_PROFILE_GAUSSIAN:
+    hd_rng_normal_array(&r, v, d);
+    for (size_t i = 0; i < d; i++) v[i] /= sd;
+    break;
+  case GMM_PROFILE_POWER_LAW: /* mu_rho = d^-1/2 (rho/d)^beta, rho = d - i as the spectra */
+    if (signs) hd_rng_rademacher_array(&r, v, d);
+    for (size_t i = 0; i < d; i++)
+      v[i] = (signs ? v[i] : 1.0) * pow((double)(d - i) / (double)d, P->p.mean_beta) / sd;
+    break;
+  case GMM_PROFILE_CLEAN:
+    hd_rng_normal_array(&r, v, d);
+    for (size_t i = 0; i < d; i++) v[i] = is_clean(P, i) ? v[i] / sd : 0.0;
+    break;
+  }
+  double s = 0;
+  for (size_t i = 0; i < d; i++) s += v[i] * v[i];
+  double scale = P->p.mean_scale / (P->p.mean_normalise && s > 0 ? sqrt(s) : 1.0);
+  for (size_t i = 0; i < d; i++) v[i] *= scale;
+}
+
+int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct hd_errors *err)
+{
+  const size_t d = P->d, l = P->l;
+  double *u = P->u;
+  switch (P->p.means) {
+  case GMM_MEANS_ANTIPODAL:
+    mean_profile(P, 0, 0, u);
+    if (l == 2)
+      for (size_t i = 0; i < d; i++) u[d + i] = -u[i];
+    break;
+  case GMM_MEANS_INDEPENDENT:
+    for (size_t c = 0; c < l; c++) mean_profile(P, c, 1, u + c * d);
+    break;
+  case GMM_MEANS_ORTHOGONAL: /* Gram-Schmidt (twice, for orthogonality to rounding) */
+    for (size_t c = 0; c < l; c++) {
+      double *v = u + c * d;
+      mean_profile(P, c, 1, v);
+      for (int pass = 0; pass < 2; pass++)
+        for (size_t b = 0; b < c; b++) {
+          double dot = 0, nb = 0;
+          for (size_t i = 0; i < d; i++) dot += v[i] * u[b * d + i], nb += u[b * d + i] * u[b * d + i];
+          for (size_t i = 0; i < d; i++) v[i] -= dot / nb * u[b * d + i];
+        }
+      double s = 0;
+      for (size_t i = 0; i < d; i++) s += v[i] * v[i];
+      for (size_t i = 0; i < d; i++) v[i] *= P->p.mean_scale / sqrt(s);
+    }
+    break;
+  case GMM_MEANS_ZERO:
+    memset(u, 0, l * d * sizeof(double));
+    break;
+  }
+  if (P->p.mean_profile == GMM_PROFILE_CLEAN) {
+    size_t nclean = 0;
+    for (size_t i = 0; i < d; i++) nclean += (size_t)is_clean(P, i);
+    if (nclean == 0) {
+      hd_config_error(cfg, err, "data", "mean_profile", "no mode has zero variance in every class");
+      return -1;
+    }
+  }
+  if (P->p.teacher == GMM_TEACHER_RANDOM) { /* streaming_lsq's random target, bit for bit */
+    double *th = u + l * d, sd = sqrt((double)d);
+    struct hd_rng r;
+    hd_rng_init(&r, P->seed, UINT64_MAX, HD_STREAM_TARGET, 0);
+    hd_rng_normal_array(&r, th, d);
+    for (size_t i = 0; i < d; i++) th[i] /= sd;
+    for (size_t i = 0; i < d; i++) P->teacher_sq += th[i] * th[i];
+    for (size_t c = 0; c < l; c++)
+      for (size_t i = 0; i < d; i++) P->mean_dot_teacher[c] += u[c * d + i] * th[i];
+  }
+  return 0;
+}
+

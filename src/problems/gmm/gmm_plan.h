@@ -1,0 +1,136 @@
+/* gmm_plan.h — private to the gmm_multiclass package (src/problems/gmm/): the model-file
+ * parameters, the plan derived from them, and the package's internal calls.  The theory
+ * (ode/gmm_limit.h) and the simulation (src/sim/gmm_sgd.h) never see this header; the
+ * plan fills their plain structs.  White-box tests define HDSIM_GMM_FRIEND to read it. */
+#ifndef HDSIM_PROBLEMS_GMM_PLAN_H
+#define HDSIM_PROBLEMS_GMM_PLAN_H
+
+#if !defined(HDSIM_GMM_PACKAGE) && !defined(HDSIM_GMM_FRIEND)
+#error "gmm_plan.h is private to src/problems/gmm/ (white-box tests: define HDSIM_GMM_FRIEND)"
+#endif
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ode/gmm_limit.h"
+#include "params.h"
+#include "problem.h"
+#include "schedule.h"
+#include "sim/gmm_sgd.h"
+
+/* Choices of the enum keys, in the order of their parameter-table rows. */
+enum gmm_covariance { GMM_COV_ISOTROPIC, GMM_COV_ZERO_ONE, GMM_COV_POWER_LAW, GMM_COV_FILE };
+enum gmm_normalise { GMM_NORM_NONE, GMM_NORM_TRACE };
+enum gmm_means { GMM_MEANS_ANTIPODAL, GMM_MEANS_INDEPENDENT, GMM_MEANS_ORTHOGONAL, GMM_MEANS_ZERO };
+enum gmm_profile { GMM_PROFILE_GAUSSIAN, GMM_PROFILE_POWER_LAW, GMM_PROFILE_CLEAN };
+enum gmm_teacher { GMM_TEACHER_NONE, GMM_TEACHER_RANDOM };
+enum gmm_init { GMM_INIT_ZERO, GMM_INIT_RANDOM };
+enum gmm_adaptive { GMM_ADAPTIVE_NONE, GMM_ADAPTIVE_ADAGRAD_NORM };
+
+/* Model-file parameters, filled by the table in gmm_params.c (their one home).  Per-class
+ * values are short comma-separated lists held as text and parsed, with line-numbered
+ * errors, in validate. */
+struct gmm_params {
+  /* [data] */
+  long d;
+  long classes;
+  char probs[HD_STR_MAX];
+  int covariance;            /* enum gmm_covariance */
+  char alpha[HD_STR_MAX];
+  char variance[HD_STR_MAX];
+  double clean_fraction;
+  char spectrum_file[HD_STR_MAX];
+  int normalise;             /* enum gmm_normalise */
+  int means;                 /* enum gmm_means */
+  int mean_profile;          /* enum gmm_profile */
+  double mean_scale;
+  double mean_beta;
+  bool mean_normalise;
+  int teacher;               /* enum gmm_teacher */
+  double label_noise;
+  long bands;
+  long limit_nodes;
+  double limit_umin;
+  /* [loss] */
+  int loss;                  /* enum gmm_loss */
+  char labels[HD_STR_MAX];
+  long quadrature;
+  /* [optimizer] */
+  double lr, ridge;
+  long batch;
+  int schedule;
+  double lr_every, lr_factor, lr_t0, lr_power;
+  int init;                  /* enum gmm_init */
+  double init_scale;
+  int adaptive;              /* enum gmm_adaptive */
+  double adagrad_b;
+};
+
+/* The plan (FFTW style: made once per model, read by every theory solve and run). */
+struct gmm_plan {
+  struct gmm_params p;
+  size_t d, l, q, A, nv, block; /* classes, outputs, directions, packed V size, block */
+  uint64_t seed;
+  /* the per-class lists, resolved */
+  double prob[GMM_MAX_CLASSES], cum[GMM_MAX_CLASSES];
+  double label[GMM_MAX_CLASSES]; /* y_c for the q = 1 losses */
+  double alpha[GMM_MAX_CLASSES], variance[GMM_MAX_CLASSES];
+  /* finite-d data (Monte Carlo, and the theory unless limit_nodes > 0) */
+  double *lambda;      /* d * l, lambda[c*d + i] */
+  double *sqrt_lambda; /* d * l */
+  double *u;           /* A * d: directions, u[a*d + i]; the means first, then theta* */
+  double teacher_sq;   /* ||theta*||^2 */
+  double mean_dot_teacher[GMM_MAX_CLASSES]; /* <mu_c, theta*> */
+  size_t *mode_group;  /* d: finite-d group of each mode */
+  struct gmm_groups fin, lim; /* lim.n = 0 unless the d -> infinity node grid is on */
+  struct gmm_groups bin;      /* bin.n = 0 unless [theory] bins = N > 0: fin merged into bins */
+  struct hd_schedule schedule;
+  double breakpoints[256];
+  size_t n_breakpoints;
+  double gamma_crit;   /* square losses: the stability threshold 2 / rho(G) (spec §3.3) */
+  struct hd_observable *obs;
+  size_t n_obs;
+  char note[512];
+  struct gmm_limit limit; /* the theory's system (its groups: &fin, &bin or &lim) */
+  struct gmm_sgd sgd;     /* the simulation's system */
+};
+
+/* gmm_params.c */
+#define GMM_N_PARAMS 34 /* rows of gmm_table (checked where it is defined) */
+extern const struct hd_param gmm_table[GMM_N_PARAMS];
+/* q: 1, or l for softmax and one-hot least squares. */
+size_t gmm_outputs(const struct gmm_params *p);
+/* The per-class lists into P->prob, cum, label, alpha, variance; -1 after reporting. */
+int gmm_resolve_lists(const struct gmm_params *p, const struct hd_config *cfg,
+                      struct hd_errors *err, struct gmm_plan *P);
+void gmm_validate(const void *params, const struct hd_run_params *run,
+                  const struct hd_config *cfg, struct hd_errors *err);
+
+/* gmm_data.c: the realised spectra, means and teacher */
+int gmm_fill_spectra(struct gmm_plan *P, const struct hd_config *cfg, struct hd_errors *err);
+int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct hd_errors *err);
+
+/* gmm_groups.c: eigen-groups, the d -> infinity node grid, bins, bands */
+void gmm_build_groups(struct gmm_plan *P);
+void gmm_build_limit(struct gmm_plan *P);
+void gmm_build_bins(struct gmm_plan *P, long bins);
+void gmm_build_bands(struct gmm_plan *P);
+void gmm_group_traces(struct gmm_groups *G, size_t l);
+void gmm_groups_free(struct gmm_groups *G);
+
+/* gmm_plan.c */
+void *gmm_plan_create(const void *params, const struct hd_run_params *run,
+                      const struct hd_config *cfg, struct hd_errors *err);
+void gmm_plan_destroy(void *plan);
+/* Relative size of the terms the limit drops at this d (spec §2.2). */
+double gmm_finite_d_scale(const struct gmm_plan *P);
+
+/* The quadrature rules in words (HDF5 attribute and plan_print). */
+void gmm_quadrature_text(const struct gmm_plan *P, char *buf, size_t len);
+
+/* gmm_output.c: /multiclass in the output file (engine hook write_extra) */
+int gmm_write_extra(void *plan, const struct hd_run_params *run, const double *grid_t,
+                    size_t n_times, int64_t h5file, char *msg, size_t msglen);
+
+#endif
