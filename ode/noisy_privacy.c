@@ -26,6 +26,7 @@
 #include "noisy_privacy.h"
 #include "rng.h"
 #include "spectrum.h"
+#include "interrupt.h"
 
 /* ---- 4x4 algebra ------------------------------------------------------------------ */
 
@@ -512,7 +513,7 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
   }
   /* D(s_k, t0) = a_k r1^2 + b_k r2^2 + c0_k (NS-11 is quadratic in the residuals) */
   double *ak = malloc(K * sizeof *ak), *bk = malloc(K * sizeof *bk), *ck = malloc(K * sizeof *ck);
-  for (size_t k = 0; k < K; k++) {
+  for (size_t k = 0; k < K && !hd_interrupted(); k++) {
     const double *cs = c + k * G, *ct = c + N * G;
     double base = spectral_D(P, alpha, nodes[k], t0, cs, ct, 0, 0);
     ak[k] = spectral_D(P, alpha, nodes[k], t0, cs, ct, 1, 0) - base;
@@ -521,7 +522,7 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
   }
   /* residual profiles: R = X M - eps, M[i][k] = mu_i(s_k)/sqrt(d), records in blocks */
   double *M = malloc(d * K * sizeof *M);
-  for (size_t i = 0; i < d; i++) {
+  for (size_t i = 0; i < d && !hd_interrupted(); i++) {
     double mu0 = noisy_mu0(P, i), p = sd * P->theta_star[i];
     for (size_t k = 0; k < K; k++) {
       double phi, psi;
@@ -540,7 +541,7 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
     free(s1), free(s2);
     return -1;
   }
-  for (size_t j0 = 0; j0 < n; j0 += blk) {
+  for (size_t j0 = 0; j0 < n && !hd_interrupted(); j0 += blk) {
     size_t nb = j0 + blk <= n ? blk : n - j0;
     for (size_t b = 0; b < nb; b++) hd_noisy_record(P->noisy, P->seed, j0 + b, X + b * d, &eps[b]);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)K, (int)d, 1.0, X,
@@ -564,8 +565,8 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
   qsort(s2, n, sizeof *s2, by_score_desc);
   double *D = malloc(K * sizeof *D), best = -INFINITY;
   *best_1 = *best_2 = -1;
-  for (size_t u = 0; u < top; u++)
-    for (size_t v = 0; v < top; v++) {
+  for (size_t u = 0; u < top && !hd_interrupted(); u++)
+    for (size_t v = 0; v < top && !hd_interrupted(); v++) {
       long i = s1[u].idx, j = s2[v].idx;
       if (i == j) continue;
       for (size_t k = 0; k < K; k++) {
@@ -576,7 +577,7 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
       if (e > best || *best_1 < 0) best = e, *best_1 = i, *best_2 = j;
     }
   /* top = 1 and both slots led by the same record: the best pair uses a runner-up */
-  for (size_t u = 0; *best_1 < 0 && u < 2 && u < n; u++)
+  for (size_t u = 0; *best_1 < 0 && u < 2 && u < n && !hd_interrupted(); u++)
     for (size_t v = 0; v < 2 && v < n; v++) {
       long i = s1[u].idx, j = s2[v].idx;
       if (i == j) continue;
@@ -592,6 +593,7 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
     struct hd_rng rr;
     hd_rng_init(&rr, P->seed, UINT64_MAX, HD_STREAM_ORDER, 1);
     for (size_t q = 0; q < n_random; q++) {
+      if (hd_interrupted()) break; /* the caller sees the flag and stops */
       size_t i = (size_t)(hd_rng_uniform(&rr) * (double)n), j;
       do j = (size_t)(hd_rng_uniform(&rr) * (double)n); while (j == i || j >= n);
       if (i >= n) i = n - 1;
@@ -604,6 +606,10 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
   }
   free(nodes), free(c), free(ak), free(bk), free(ck), free(M), free(X), free(eps), free(Rp);
   free(s1), free(s2), free(D);
+  if (hd_interrupted()) {
+    snprintf(msg, msglen, "worst-pair search interrupted by a signal");
+    return -1;
+  }
   return 0;
 }
 

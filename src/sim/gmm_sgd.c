@@ -82,7 +82,7 @@ int gmm_sgd_advance(const struct gmm_sgd *S, uint64_t run, void *state, uint64_t
   hd_rng_init(&rl, S->seed, run, HD_STREAM_LABEL, k0);
   hd_rng_init(&rn, S->seed, run, STREAM_LABEL_NOISE, k0);
   for (uint64_t k = k0; k < k1; k++) {
-    if ((k & 1023) == 1023 && hd_interrupted()) return 0; /* the engine abandons the run */
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&rf, k);
     hd_rng_seek(&rl, k);
     if (noise != 0) hd_rng_seek(&rn, k);

@@ -68,7 +68,7 @@ int levi_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, u
   size_t d = P->d, n = P->n;
   double *D = st + 1, *X = D + d, *Xd = X + n * d;
   for (uint64_t k = k0; k < k1; k++) {
-    if ((k & 1023) == 1023 && hd_interrupted()) return 0; /* the engine abandons the run */
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)d, 1.0, X, (int)d, D, 1, 0.0, Xd, 1);
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, -2 * P->p.eta / (double)n, X, (int)d,
                 Xd, 1, 1.0, D, 1);

@@ -251,7 +251,7 @@ int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, u
   if (samples(P)) {
     struct grok_sample_seed z = run_seed(P, &s);
     for (uint64_t k = k0; k < k1; k++) {
-      if ((k & 1023) == 1023 && hd_interrupted()) return 0; /* the engine abandons the run */
+      if (hd_interrupted()) return 0; /* the engine abandons the run */
       grok_sample_step(P, &z, k, s.y, &s.sw);
       double check = 0;
       for (size_t i = 0; i <= P->P; i++) check += s.sw.dy[i];
@@ -263,7 +263,7 @@ int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, u
     return 0;
   }
   for (uint64_t k = k0; k < k1; k++) {
-    if ((k & 1023) == 1023 && hd_interrupted()) return 0; /* the engine abandons the run */
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     struct grok_batch b = grok_step_batch(P, k, f0, s.batch);
     double check = 0;
     if (neurons(P)) {

@@ -103,7 +103,7 @@ int hd_lsq_kernel_advance(const struct hd_lsq_kernel *K, uint64_t seed, uint64_t
   hd_rng_init(&rl, seed, run, HD_STREAM_LABEL, k0);
 
   for (uint64_t k = k0; k < k1; k++) {
-    if ((k & 1023) == 1023 && hd_interrupted()) return 0; /* the engine abandons the run */
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&rf, k);
     if (K->law == HD_FEATURES_RADEMACHER) {
       hd_rng_rademacher_array(&rf, x, d);

@@ -87,7 +87,7 @@ int sam_lsq_kernel_advance(const struct sam_lsq_kernel *K, uint64_t seed, uint64
   hd_rng_init(&rf, seed, run, HD_STREAM_FEATURES, k0);
   hd_rng_init(&rl, seed, run, HD_STREAM_LABEL, k0);
   for (uint64_t k = k0; k < k1; k++) {
-    if ((k & 1023) == 1023 && hd_interrupted()) return 0; /* the engine abandons the run */
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&rf, k);
     for (size_t b = 0; b < B; b++) hd_rng_normal_array_scaled(&rf, x + b * d, K->sqrt_lambda, d);
     if (K->label_noise != 0.0) hd_rng_seek(&rl, k);

@@ -85,7 +85,7 @@ int samq_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, u
   struct hd_rng r;
   hd_rng_init(&r, P->seed, run, purpose, k0);
   for (uint64_t k = k0; k < k1; k++) {
-    if ((k & 1023) == 1023 && hd_interrupted()) return 0; /* the engine abandons the run */
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&r, k);
     hd_rng_normal_array(&r, xi, m * d);
     if (sde)
