@@ -9,8 +9,8 @@ volatile sig_atomic_t hd_interrupt_signal = 0;
 
 /* The temporary file being written, removed by a forced stop (only async-signal-safe
  * calls below: unlink, write, _exit). */
-static char tmp_path[PATH_MAX + 64];
-static volatile sig_atomic_t tmp_set = 0;
+static char tmp_path[PATH_MAX + 64], lock_path[PATH_MAX + 64];
+static volatile sig_atomic_t tmp_set = 0, lock_set = 0;
 
 static void on_signal(int sig)
 {
@@ -20,6 +20,7 @@ static void on_signal(int sig)
     static const char msg[] = "\nhdsim: second signal: stopping now; nothing new is written "
                               "(an earlier OUT.partial is kept)\n";
     if (tmp_set) unlink(tmp_path);
+    if (lock_set) unlink(lock_path); /* still held: no other process relies on the name */
     ssize_t rc = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)rc;
     _exit(128 + sig);
@@ -45,4 +46,14 @@ void hd_interrupt_temporary(const char *path)
   if (n >= sizeof tmp_path) return;
   memcpy(tmp_path, path, n + 1);
   tmp_set = 1;
+}
+
+void hd_interrupt_lock_file(const char *path)
+{
+  lock_set = 0;
+  if (!path) return;
+  size_t n = strlen(path);
+  if (n >= sizeof lock_path) return;
+  memcpy(lock_path, path, n + 1);
+  lock_set = 1;
 }

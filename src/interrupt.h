@@ -15,6 +15,8 @@ void hd_interrupt_install(void);
 
 /* Names the temporary file being written (NULL: none), for a forced stop to remove. */
 void hd_interrupt_temporary(const char *path);
+/* Names the output lock held (NULL: none), removed by a forced stop too. */
+void hd_interrupt_lock_file(const char *path);
 
 static inline int hd_interrupted(void) { return hd_interrupt_signal != 0; }
 

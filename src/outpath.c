@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "provenance.h"
 
 /* The longest suffix hdsim appends to an output name: ".partial.tmp.<pid>". */
@@ -192,6 +193,7 @@ int hd_outlock_acquire(struct hd_outlock *l, const char *path, char *msg, size_t
     if (fstat(fd, &a) == 0 && stat(l->lock_path, &b) == 0 && a.st_dev == b.st_dev &&
         a.st_ino == b.st_ino) {
       l->fd = fd;
+      hd_interrupt_lock_file(l->lock_path);
       clean_stale(path);
       return 0;
     }
@@ -206,6 +208,7 @@ int hd_outlock_acquire(struct hd_outlock *l, const char *path, char *msg, size_t
 void hd_outlock_release(struct hd_outlock *l)
 {
   if (l->fd >= 0) {
+    hd_interrupt_lock_file(NULL);
     unlink(l->lock_path); /* under the lock: a waiter re-checks the name (above) */
     close(l->fd);
   }
