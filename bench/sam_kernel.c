@@ -2,7 +2,7 @@
  * `ninja -C build bench-sam`).  Prints coordinate-steps per second (steps x d / seconds,
  * one thread, best of 3 timings of ~0.25 s) for d = 10^3, 10^4, 10^5 of
  *   the engine's SGD kernel (hd_lsq_kernel_advance: the baseline, measured in this run),
- *   sam_lsq_kernel_advance for SGD, USAM, DNSAM, SAM (B = 1) and SAM with B = 8 (per
+ *   sams_kernel_advance for SGD, USAM, DNSAM, SAM (B = 1) and SAM with B = 8 (per
  *   sample: steps x B x d), with the ratio to the baseline, and
  *   a numpy per-step loop of SAM (B = 1), the code a user would write otherwise
  *   (bench/sam_kernel_numpy.py through popen; skipped without --python).
@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "clock.h"
-#include "../ode/sam.h"
+#include "sim/sam_streaming.h"
 #include "sim/lsq_kernel.h"
 
 static double now(void) { return hd_now(); }
@@ -39,7 +39,7 @@ static int adv_lsq(const void *K, double *e, double *w, uint64_t k0, uint64_t k1
 
 static int adv_sam(const void *K, double *e, double *w, uint64_t k0, uint64_t k1)
 {
-  return sam_lsq_kernel_advance(K, 1, 0, e, w, k0, k1, NULL);
+  return sams_kernel_advance(K, 1, 0, e, w, k0, k1, NULL);
 }
 
 static double rate(advance_fn fn, const void *K, size_t d, size_t B, double *e, double *w)
@@ -83,13 +83,13 @@ int main(int argc, char **argv)
     struct hd_lsq_kernel L = {.d = d, .sqrt_lambda = sl, .label_noise = 0.3, .lr = lr_const,
                               .lr_ctx = &LR};
     double base = rate(adv_lsq, &L, d, 1, e, w), r[5];
-    static const int alg[5] = {SAM_ALG_SGD, SAM_ALG_USAM, SAM_ALG_DNSAM, SAM_ALG_SAM, SAM_ALG_SAM};
+    static const enum sam_algorithm alg[5] = {SAM_ALG_SGD, SAM_ALG_USAM, SAM_ALG_DNSAM, SAM_ALG_SAM, SAM_ALG_SAM};
     for (int a = 0; a < 5; a++) {
       size_t B = a == 4 ? 8 : 1;
       double rho = alg[a] == SAM_ALG_SAM ? 0.5 / sqrt((double)d) : 0.5 / (double)d;
-      struct sam_lsq_kernel K = {.d = d, .batch = B, .sqrt_lambda = sl, .lambda = lam,
-                                 .label_noise = 0.3, .lr = LR, .rho = rho, .norm_eps = 1e-12,
-                                 .algorithm = alg[a]};
+      struct sams_kernel K = {.d = d, .batch = B, .sqrt_lambda = sl, .lambda = lam,
+                              .label_noise = 0.3, .lr = LR, .rho = rho, .norm_eps = 1e-12,
+                              .algorithm = alg[a]};
       r[a] = rate(adv_sam, &K, d, B, e, w);
     }
     double np = NAN;

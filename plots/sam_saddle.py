@@ -39,7 +39,9 @@ def main(argv):
         color = f"C{k}"
         with h5py.File(path, "r") as f:
             p = f["parameters"].attrs
-            lam = [float(x) for x in s(p["quadratic.eigenvalues"]).split(",")]
+            lam = np.atleast_1d(p["quadratic.eigenvalues"]).astype(float)  # a real list
+            if direction is None and lam.size == 0:
+                sys.exit(f"{path}: H is not given as a list; choose one with --direction")
             i = direction if direction is not None else int(np.argmin(lam))
             name = f"m2_{i}"
             if name not in f["simulation"]:

@@ -39,9 +39,14 @@ struct hd_schedule {
   double t0, power;           /* inverse_power: lr_t0, lr_power */
 };
 
-#define HD_SCHEDULE_ROWS(T, m, SPEC)                                                        \
+/* The lr row alone, for a family whose gamma is constant (its schedule keeps kind =
+ * constant, the zero the engine's calloc'd parameter struct starts with). */
+#define HD_SCHEDULE_LR_ROW(T, m, SPEC)                                                      \
   {"optimizer", "lr", HD_REAL, offsetof(T, m.lr), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",     \
-   "learning rate gamma; the SGD step is gamma/d", SPEC},                                   \
+   "learning rate gamma; the SGD step is gamma/d", SPEC}
+
+#define HD_SCHEDULE_ROWS(T, m, SPEC)                                                        \
+  HD_SCHEDULE_LR_ROW(T, m, SPEC),                                                           \
   {"optimizer", "schedule", HD_ENUM, offsetof(T, m.kind), "constant", 0, 0, 0,             \
    hd_schedule_names, "",                                                                   \
    "learning-rate schedule gamma(t): constant, step (lr * lr_factor^floor(t/lr_every)), "   \

@@ -49,7 +49,20 @@ lr = 0.01
 [simulation]
 horizon = 1
 INI
-bad bad_eigen "bad_eigen.ini:4: [quadratic] eigenvalues: expected a comma list"
+bad bad_eigen 'bad_eigen.ini:4: [quadratic] eigenvalues: value 2 of "1, two": expected a real number'
+cat >"$tmp/wishart_list.ini" <<'INI'
+[model]
+problem = sam_quadratic
+[quadratic]
+spectrum = wishart
+eigenvalues = 1, 0.5
+[optimizer]
+algorithm = usam
+lr = 0.01
+[simulation]
+horizon = 1
+INI
+bad wishart_list "wishart_list.ini:5: [quadratic] eigenvalues: eigenvalues is only read with spectrum = list"
 cat >"$tmp/sgd_rho.ini" <<'INI'
 [model]
 problem = sam_streaming

@@ -17,7 +17,8 @@
  *     recursion and by Monte Carlo escape counts. */
 #include <string.h>
 
-#include "../ode/sam.h"
+#define HDSIM_SAM_PACKAGE /* reaches into the plan */
+#include "problems/sam/sam_quadratic.h"
 #include "rng.h"
 #include "testlib.h"
 
@@ -37,6 +38,12 @@ static struct hd_session *quad(const char *algorithm, double eta, double rho, co
                     algorithm, eta, rho, extra);
 }
 
+/* the theory's system of a session's plan */
+static const struct samq_system *sys_of(const struct hd_session *s)
+{
+  return &((const struct samq_plan *)s->plan)->sde;
+}
+
 static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(a), fabs(b)); }
 
 static void stationary_reference(void)
@@ -44,8 +51,8 @@ static void stationary_reference(void)
   struct hd_session *a = quad("usam", 0.01, 0.1, "[sde]\ndiffusion = factor\n");
   struct hd_session *b = quad("usam", 0.01, 0.1, "[sde]\ndiffusion = truncated\n");
   struct hd_session *c = quad("sgd", 0.01, 0.0, "");
-  double ld = samq_stationary_loss_discrete(a->plan), l1b = samq_stationary_loss_sde(a->plan);
-  double l1a = samq_stationary_loss_sde(b->plan), l0 = samq_stationary_loss_sde(c->plan);
+  double ld = samq_stationary_loss_discrete(sys_of(a)), l1b = samq_stationary_loss_sde(sys_of(a));
+  double l1a = samq_stationary_loss_sde(sys_of(b)), l0 = samq_stationary_loss_sde(sys_of(c));
   tl_check(rel(ld, 7.92339e-5) < 1e-5, "stationary E f, discrete USAM %.6e (spec 7.92339e-5)", ld);
   tl_check(rel(l1b, 7.9e-5) < 1e-9, "stationary E f, USAM SDE S1b %.6e (spec 7.90000e-5)", l1b);
   tl_check(rel(l1a, 7.87107e-5) < 1e-5, "stationary E f, USAM SDE S1a %.6e (spec 7.87107e-5)", l1a);
@@ -72,15 +79,16 @@ static void ode_vs_exact(const char *diffusion)
 {
   struct hd_session *s = full_sigma(diffusion, "ode", 1);
   struct samq_plan *P = s->plan;
+  const struct samq_system *Q = &P->sde;
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result th;
   tl_theory(s, &g, HD_THEORY_ODE, &th);
-  size_t n = samq_moment_dimension(P), no = th.n_obs;
+  size_t n = samq_moment_dimension(Q), no = th.n_obs;
   double *y = malloc(n * sizeof *y), out[16], worst = 0;
   for (size_t k = 0; k < g.n; k++) {
-    samq_ou_exact(P, g.t[k], y);
-    samq_moment_observe(P, y, out);
+    samq_ou_exact(Q, g.t[k], y);
+    samq_moment_observe(Q, y, out);
     for (size_t o = 0; o < no; o++) worst = fmax(worst, rel(out[o], th.values[o * g.n + k]));
   }
   tl_check(worst < 1e-8, "CVODE moments (O1-O2, %s) = exact OU solution: max rel. error %.2e "
@@ -90,12 +98,12 @@ static void ode_vs_exact(const char *diffusion)
   /* 3. Lyapunov */
   size_t d = P->d;
   double C[16], Cc, w1 = 0, w2 = 0;
-  int info = samq_stationary_covariance(P, C);
-  samq_ou_exact(P, 1e4, y);
+  int info = samq_stationary_covariance(Q, C);
+  samq_ou_exact(Q, 1e4, y);
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < d; j++) {
-      Cc = P->p.lr * samq_noise_factor(P, i, j) * P->Sigma[i * d + j] /
-           (samq_mu(P, i) + samq_mu(P, j));
+      Cc = P->p.lr * samq_noise_factor(Q, i, j) * P->Sigma[i * d + j] /
+           (samq_mu(Q, i) + samq_mu(Q, j));
       w1 = fmax(w1, fabs(C[i * d + j] - Cc) / fabs(C[i * d + i]));
       size_t a = i < j ? i : j, b = i < j ? j : i;
       double ou = y[d + a * d - a * (a - 1) / 2 + (b - a)];
@@ -150,9 +158,9 @@ static void weak_error(void)
     struct hd_session *s1b = quad("usam", eta[k], rho, "[sde]\ndiffusion = factor\n");
     struct hd_session *s1a = quad("usam", eta[k], rho, "[sde]\ndiffusion = truncated\n");
     struct hd_session *s0 = quad("sgd", eta[k], 0.0, "");
-    e[0][k] = samq_weak_error_loss(alg->plan, s1b->plan, 5.0);
-    e[1][k] = samq_weak_error_loss(alg->plan, s1a->plan, 5.0);
-    e[2][k] = samq_weak_error_loss(alg->plan, s0->plan, 5.0);
+    e[0][k] = samq_weak_error_loss(sys_of(alg), sys_of(s1b), 5.0);
+    e[1][k] = samq_weak_error_loss(sys_of(alg), sys_of(s1a), 5.0);
+    e[2][k] = samq_weak_error_loss(sys_of(alg), sys_of(s0), 5.0);
     for (int c = 0; c < 3; c++) worst = fmax(worst, rel(e[c][k], ref[c][k]));
     tl_session_free(alg);
     tl_session_free(s1b);
@@ -263,12 +271,12 @@ static void sam_conditional_moments(void)
   enum { d = 3 };
   const long N = 400000;
   double M[d * d], e[d], x[d] = {0.2, -0.3, 0.25}, mean[d] = {0}, S2[d * d] = {0}, Q2[d * d] = {0};
-  samq_sam_covariance(P, x, M, e);
+  samq_sam_covariance(&P->sde, x, M, e);
   struct samq_sam_mom m;
   double a = 0;
   for (int i = 0; i < d; i++) a += pow(P->lambda[i] * x[i], 2);
   a = sqrt(a);
-  samq_sam_moments(P, a, &m);
+  samq_sam_moments(&P->sde, a, &m);
   struct hd_rng r;
   hd_rng_init(&r, 99, 0, 1, 0);
   double *G = malloc((size_t)N * d * sizeof *G);
@@ -308,7 +316,7 @@ static void sam_conditional_moments(void)
       "[optimizer]\nalgorithm = sam\nlr = 0.01\nrho = 0.4\n[simulation]\nhorizon = 1\n"
       "[theory]\nmethod = none\n");
   struct samq_sam_mom m0;
-  samq_sam_moments(t->plan, 0.5, &m0);
+  samq_sam_moments(sys_of(t), 0.5, &m0);
   tl_check(fabs(m0.phi1 - 1) < 1e-10 && fabs(m0.gamma1 - 1) < 1e-10,
            "sigma -> 0: phi_1 = 1 - %.1e, gamma_1 = 1 - %.1e", 1 - m0.phi1, 1 - m0.gamma1);
   free(G);
@@ -453,8 +461,38 @@ static void two_cycle(void)
   tl_session_free(s);
 }
 
+/* plan_print names the theory that will run and its state size, plan_bytes counts it:
+ * d = 3 has 3 means and 6 covariances (O1-O2); the full-batch SAM flow (F2) has d values. */
+static void plan_printed(void)
+{
+  struct hd_session *s = quad("usam", 0.01, 0.1, "");
+  struct hd_session *f = tl_session("[model]\nproblem = sam_quadratic\n[quadratic]\n"
+                                    "eigenvalues = 1, 0.5, 0.1\nnoise_std = 0\n[optimizer]\n"
+                                    "algorithm = sam\nlr = 0.01\nrho = 0.1\n"
+                                    "[simulation]\nhorizon = 1\n");
+  char *text = NULL, *flow = NULL;
+  size_t len = 0, th = 0, thr = 1, thf = 0;
+  FILE *out = open_memstream(&text, &len);
+  s->pb->plan_print(s->plan, out);
+  fclose(out);
+  out = open_memstream(&flow, &len);
+  f->pb->plan_print(f->plan, out);
+  fclose(out);
+  size_t bytes = s->pb->plan_bytes(s->plan, &th, &thr);
+  f->pb->plan_bytes(f->plan, &thf, NULL);
+  tl_check(strstr(text, "OU moment ODE (O1-O2), 9 values") && strstr(flow, "(F2), 3 values") &&
+               th == 9 * sizeof(double) && thf == 3 * sizeof(double) && thr == 0 && bytes > 0,
+           "plan_print / plan_bytes: moments 9 values (%zu bytes), flow 3 values (%zu bytes), "
+           "plan %zu bytes", th, thf, bytes);
+  free(text);
+  free(flow);
+  tl_session_free(s);
+  tl_session_free(f);
+}
+
 int main(void)
 {
+  plan_printed();
   two_cycle();
   saddle_escape("sgd", 0, 1, 693.7);
   saddle_escape("usam", 0.5, 1, 1384.9);

@@ -14,7 +14,8 @@
  *     plateaus. */
 #include <string.h>
 
-#include "../ode/sam.h"
+#define HDSIM_SAM_PACKAGE /* reaches into the plan */
+#include "problems/sam/sam_streaming.h"
 #include "testlib.h"
 
 static const char *algs[4] = {"sgd", "usam", "dnsam", "sam"};
@@ -122,7 +123,6 @@ static void jacobian_fd(const char *alg, long batch)
   size_t n = P->n_groups;
   struct hd_ode_system sys;
   double *y = malloc(n * sizeof *y), *f0 = malloc(n * sizeof *f0), *f1 = malloc(n * sizeof *f1);
-  P->kernel.d = P->d; /* unchanged; silences nothing */
   sys.dimension = 0;
   s->pb->ode(P, &sys, y);
   for (size_t g = 0; g < n; g++) y[g] *= 0.3 + 0.001 * (double)g; /* a generic state */
@@ -130,13 +130,13 @@ static void jacobian_fd(const char *alg, long batch)
   J.blocks = malloc(n * sizeof(double));
   J.U = malloc(2 * n * sizeof(double));
   J.V = malloc(2 * n * sizeof(double));
-  sys.jac_structured(0, y, &J, P);
-  sys.rhs(0, y, f0, P);
+  sys.jac_structured(0, y, &J, sys.params);
+  sys.rhs(0, y, f0, sys.params);
   double worst = 0;
   for (size_t h = 0; h < n; h += 37) { /* columns */
     double dy = 1e-6 * fabs(y[h]);
     y[h] += dy;
-    sys.rhs(0, y, f1, P);
+    sys.rhs(0, y, f1, sys.params);
     y[h] -= dy;
     for (size_t g = 0; g < n; g++) {
       double Jgh = (g == h ? J.blocks[g] : 0) + J.U[g] * J.V[h] + J.U[n + g] * J.V[n + h];
@@ -162,7 +162,7 @@ static void stationary(const char *alg, double rho_bar, double noise, double tol
   tl_grid(s, &g);
   struct hd_theory_result th;
   tl_theory(s, &g, HD_THEORY_ODE, &th);
-  double R = sams_stationary_risk(s->plan), Rt = th.values[g.n - 1];
+  double R = sams_stationary_risk(&((struct sams_plan *)s->plan)->ode), Rt = th.values[g.n - 1];
   tl_check(isfinite(R) && R > 0 && fabs(Rt - R) / R < tol,
            "%s (rho_bar %g, sigma %g): ODE risk at t = 4000 %.8e vs closed form (§4.4) %.8e", alg,
            rho_bar, noise, Rt, R);
@@ -181,7 +181,7 @@ static void truncated_collapses(void)
   struct hd_run_params run = s->run;
   hd_theory_run(s->pb, s->plan, &g, &run, &th); /* may stop where v -> 0 */
   tl_theory(e, &g, HD_THEORY_ODE, &te);
-  double plateau = sams_stationary_risk(e->plan), low = INFINITY;
+  double plateau = sams_stationary_risk(&((struct sams_plan *)e->plan)->ode), low = INFINITY;
   for (size_t k = 0; k < g.n; k++)
     if (isfinite(th.values[k])) low = fmin(low, th.values[k]);
   tl_check(low < 1e-2 * plateau && fabs(te.values[g.n - 1] - plateau) < 1e-6 * plateau,
@@ -194,8 +194,31 @@ static void truncated_collapses(void)
   tl_session_free(e);
 }
 
+/* plan_print names the limit and its state (one value per eigen-group: power_law with
+ * d = 200 has 200 distinct eigenvalues), plan_bytes counts that state. */
+static void plan_printed(void)
+{
+  struct hd_session *s = small("dnsam", 0.5, 0.2, 1, "exact");
+  const struct sams_plan *P = s->plan;
+  char *text = NULL, want[96];
+  size_t len = 0, th = 0, thr = 1;
+  FILE *out = open_memstream(&text, &len);
+  s->pb->plan_print(s->plan, out);
+  fclose(out);
+  size_t bytes = s->pb->plan_bytes(s->plan, &th, &thr);
+  snprintf(want, sizeof want, "exact moments), %zu values, structured Jacobian (diagonal + rank 2)",
+           P->n_groups);
+  tl_check(P->n_groups == 200 && strstr(text, want) && th == 200 * sizeof(double) && thr == 0 &&
+               bytes > 200 * sizeof(double),
+           "plan_print / plan_bytes: %zu groups, theory state %zu bytes, plan %zu bytes\n%s",
+           P->n_groups, th, bytes, text);
+  free(text);
+  tl_session_free(s);
+}
+
 int main(void)
 {
+  plan_printed();
   bit_identity();
   recursion_vs_mc("sgd", 0);
   recursion_vs_mc("usam", 1.0);

@@ -26,7 +26,8 @@
  * collapses to zero (it is singular at v = 0, reached at t ~ 3 here). */
 #include <string.h>
 
-#include "../ode/sam.h"
+#define HDSIM_SAM_PACKAGE /* reaches into the plan */
+#include "problems/sam/sam_streaming.h"
 #include "testlib.h"
 
 enum { RUNS = 32 };
@@ -78,9 +79,9 @@ static double one(const char *alg, double rho_bar, int d, double noise, double h
            "observable (worst at %.2f of the bound); sup rel. risk error %.2e, rel. s.e. %.2e",
            alg, batch, d, kse, exact_bias ? "|H1/H2 - ODE|" : "15/d", worst, sup_rel, sup_rse);
   if (plateau) {
-    double R = sams_stationary_risk(s->plan), m = mc.mean[g.n - 1], se = mc.stderr_[g.n - 1];
     struct sams_plan *P = s->plan;
-    P->p.form = SAM_FORM_TRUNCATED;
+    double R = sams_stationary_risk(&P->ode), m = mc.mean[g.n - 1], se = mc.stderr_[g.n - 1];
+    P->ode.form = SAMS_FORM_TRUNCATED;
     struct hd_theory_result tr;
     struct hd_run_params run = s->run;
     hd_theory_run(s->pb, P, &g, &run, &tr);

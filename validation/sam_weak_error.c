@@ -28,7 +28,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../ode/sam.h"
+#define HDSIM_SAM_PACKAGE /* reaches into the plan */
+#include "problems/sam/sam_quadratic.h"
 #include "../tests/testlib.h"
 
 static long runs_mc = 4000, runs_sweep = 32;
@@ -107,11 +108,12 @@ static int weak_error(FILE *csv, double *slopes)
     struct hd_session *alg = quad3("usam", eta[k], rho, "algorithm", 1, T);
     struct hd_session *s1b = quad3("usam", eta[k], rho, "algorithm", 1, T);
     struct hd_session *s0 = quad3("sgd", eta[k], 0, "algorithm", 1, T);
-    struct samq_plan *P1a = s1b->plan;
-    e[0][k] = samq_weak_error_loss(alg->plan, s1b->plan, T);
-    e[2][k] = samq_weak_error_loss(alg->plan, s0->plan, T);
-    P1a->p.diffusion = SAM_DIFF_TRUNCATED; /* S1a: only Phi changes in the closed forms */
-    e[1][k] = samq_weak_error_loss(alg->plan, P1a, T);
+    struct samq_system *A = &((struct samq_plan *)alg->plan)->sde;
+    struct samq_system *Q = &((struct samq_plan *)s1b->plan)->sde;
+    e[0][k] = samq_weak_error_loss(A, Q, T);
+    e[2][k] = samq_weak_error_loss(A, &((struct samq_plan *)s0->plan)->sde, T);
+    Q->diffusion = SAMQ_DIFF_TRUNCATED; /* S1a: only Phi changes in the closed forms */
+    e[1][k] = samq_weak_error_loss(A, Q, T);
     tl_session_free(alg);
     tl_session_free(s1b);
     tl_session_free(s0);
@@ -163,7 +165,7 @@ static void sam_study(FILE *csv, double *slopes)
 static struct hd_session *paper(const char *alg, double rho, const char *path)
 {
   return tl_session("[model]\nproblem = sam_quadratic\nseed = 42\n"
-                    "[quadratic]\neigenvalues = wishart\ndim = 20\nwishart_n = 40\n"
+                    "[quadratic]\nspectrum = wishart\ndim = 20\nwishart_n = 40\n"
                     "noise_std = 0.01\ninit = gaussian\n"
                     "[optimizer]\nalgorithm = %s\nlr = 0.01\nrho = %.17g\n"
                     "[sde]\npath = %s\nsubsteps = 4\n"

@@ -1,4 +1,4 @@
-/* sam_lyapunov.c — stationary covariance of a linear SDE dX = -A X dt + G dW:
+/* sam_quadratic_lyapunov.c — stationary covariance of a linear SDE dX = -A X dt + G dW:
  *   A C + C A^T = R,  R = G G^T        (spec §3.2, O3)
  * by Bartels-Stewart with LAPACKE: real Schur form A = V T V^T (dgees), F = V^T R V,
  * T Y + Y T^T = scale F (dtrsyl, trana = N, tranb = T, isgn = +1), C = V Y V^T / scale.
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ode/sam.h"
+#include "sde/sam_quadratic.h"
 
 /* out = X^T Y X  (transpose_first) or X Y X^T, all n x n row-major. */
 static void congruence(size_t n, const double *X, const double *Y, double *out, int transpose_first)
@@ -53,14 +53,14 @@ int hd_lyapunov_continuous(size_t n, const double *A, const double *R, double *C
   return info;
 }
 
-int samq_stationary_covariance(const struct samq_plan *P, double *C)
+int samq_stationary_covariance(const struct samq_system *Q, double *C)
 {
-  size_t d = P->d;
+  size_t d = Q->d;
   double *A = calloc(d * d, sizeof *A), *R = malloc(d * d * sizeof *R);
   for (size_t i = 0; i < d; i++) {
-    A[i * d + i] = samq_mu(P, i);
+    A[i * d + i] = samq_mu(Q, i);
     for (size_t j = 0; j < d; j++)
-      R[i * d + j] = P->p.lr * samq_noise_factor(P, i, j) * P->Sigma[i * d + j];
+      R[i * d + j] = Q->lr * samq_noise_factor(Q, i, j) * Q->Sigma[i * d + j];
   }
   int info = hd_lyapunov_continuous(d, A, R, C);
   free(A);

@@ -1,4 +1,4 @@
-/* sam_lsq_kernel.c — the two-gradient update of SAM-type methods on streaming least
+/* sam_streaming.c — the two-gradient update of SAM-type methods on streaming least
  * squares (spec §1.4).  With e_b = <a_b, r> - eps_b, g = (1/B) sum_b a_b e_b and
  * H^ = (1/B) sum_b a_b a_b^T, the perturbed gradient is exactly g + rho H^ u (the loss is
  * quadratic), u = g (L2 USAM), g / ||K r|| (L3 DNSAM), g / ||g|| (L4 SAM), and
@@ -7,16 +7,15 @@
  *   psi = e (SGD), e (1 + rho ||a||^2) (USAM), e (1 + rho ||a||^2 / ||K r||) (DNSAM),
  *   e + rho ||a||^2 e / (||a|| |e| + eps) = e + rho ||a|| sign(e) (SAM).
  * With rho = 0 each psi is e exactly, and the update is lsq_kernel.c's to the bit. */
-#include "sam_lsq_kernel.h"
+#include "sim/sam_streaming.h"
 
 #include <math.h>
 
-#include "../../ode/sam.h"
-#include "lsq_kernel.h"
+#include "sim/lsq_kernel.h"
 #include "rng.h"
 #include "interrupt.h"
 
-size_t sam_lsq_kernel_work_size(const struct sam_lsq_kernel *K)
+size_t sams_kernel_work_size(const struct sams_kernel *K)
 {
   return K->batch * K->d + K->d + 2 * K->batch;
 }
@@ -36,7 +35,7 @@ static void axpy_minus(double *restrict e, const double *restrict x, double c, s
   for (size_t i = 0; i < d; i++) e[i] = e[i] - c * x[i];
 }
 
-static double perturb_scale(const struct sam_lsq_kernel *K, const double *e, double gnorm)
+static double perturb_scale(const struct sams_kernel *K, const double *e, double gnorm)
 {
   switch (K->algorithm) {
   case SAM_ALG_USAM: return K->rho;
@@ -47,7 +46,7 @@ static double perturb_scale(const struct sam_lsq_kernel *K, const double *e, dou
 }
 
 /* One step with B = 1: psi as in the header comment. */
-static double psi_single(const struct sam_lsq_kernel *K, const double *x, const double *e, double r)
+static double psi_single(const struct sams_kernel *K, const double *x, const double *e, double r)
 {
   if (K->algorithm == SAM_ALG_SGD) return r;
   double s = hd_dot(x, x, K->d); /* ||a||^2 */
@@ -56,7 +55,7 @@ static double psi_single(const struct sam_lsq_kernel *K, const double *x, const 
 }
 
 /* One step with B > 1 (O(B d)). */
-static void step_batch(const struct sam_lsq_kernel *K, const double *x, const double *eb,
+static void step_batch(const struct sams_kernel *K, const double *x, const double *eb,
                        double *e, double *gv, double *hb, double eta)
 {
   size_t d = K->d, B = K->batch;
@@ -77,8 +76,8 @@ static void step_batch(const struct sam_lsq_kernel *K, const double *x, const do
     for (size_t b = 0; b < B; b++) axpy_minus(e, x + b * d, eta * c * hb[b], d);
 }
 
-int sam_lsq_kernel_advance(const struct sam_lsq_kernel *K, uint64_t seed, uint64_t run, double *e,
-                           double *work, uint64_t k0, uint64_t k1, uint64_t *bad_step)
+int sams_kernel_advance(const struct sams_kernel *K, uint64_t seed, uint64_t run, double *e,
+                        double *work, uint64_t k0, uint64_t k1, uint64_t *bad_step)
 {
   const size_t d = K->d, B = K->batch;
   const double dd = (double)d;
