@@ -11,6 +11,8 @@
  *               the per-time means and errors, per-run records
  *   threads     per worker thread: its run state (page-rounded) and plan_bytes' thread
  *               figure
+ *   run-time    library, thread and HDF5 writer buffers (measured: ~6 MiB, plus two
+ *               4 MiB chunks when the stored runs are that large)
  * Every product is overflow-checked: a size that does not fit in 64 bits is refused as
  * too large, never wrapped. */
 #ifndef HDSIM_MEMORY_ESTIMATE_H
@@ -22,7 +24,7 @@
 #include "problem.h"
 
 struct hd_memory_estimate {
-  size_t in_use, theory, results, per_thread, threads, total;
+  size_t in_use, runtime, theory, results, per_thread, threads, total;
   int overflow; /* a product did not fit: total is SIZE_MAX */
 };
 

@@ -235,7 +235,7 @@ static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t m
     return -1;
   }
   if (g.n < 2 || g.n > HD_GRID_MAX_POINTS) {
-    snprintf(msg, msglen, "grid needs 2 <= n <= %ld points, got n = %ld", HD_GRID_MAX_POINTS, g.n);
+    snprintf(msg, msglen, "grid needs n >= 2 and n <= %ld points, got n = %ld", HD_GRID_MAX_POINTS, g.n);
     return -1;
   }
   *out = g;
