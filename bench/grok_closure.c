@@ -1,7 +1,7 @@
 /* grok_closure.c — benchmark of the DMFT grokking family (run on demand:
  * `ninja -C build bench-grok`), spec dmft_grokking.md §6, on the Fig. 1 configuration
  * (D = 100, P = 550, alpha = 1, eps = 0.02, eta0 = 1):
- *   (1) ms per step of the exact N = infinity GD closure (ode/grok_closure.c);
+ *   (1) ms per step of the exact N = infinity GD closure (ode/grok_width.c);
  *   (2) ms per step of literal neuron-level GD at N = 500 (src/sim/grok_net.c, neurons);
  *   (3) ms per step of the same closure in numpy (bench/grok_closure_numpy.py via popen),
  *       measured in this run on one BLAS thread (the spec's reference) and on numpy's
@@ -19,7 +19,6 @@
 #include <time.h>
 
 #include "clock.h"
-#include "../ode/grok.h"
 #include "config.h"
 #include "driver.h"
 #include "grid.h"

@@ -14,8 +14,9 @@
 #include <time.h>
 
 #include "clock.h"
-#include "../ode/lsq.h"
-#include "../ode/noisy_privacy.h"
+#include "problems/lsq/lsq_plan.h"
+#include "ode/noisy_privacy.h"
+#include "problems/noisy/noisy_package.h"
 #include "config.h"
 #include "driver.h"
 
@@ -54,12 +55,12 @@ int main(int argc, char **argv)
   for (int k = 0; k < 51; k++) t[k] = 1.5 * k / 50.0;
   struct noisy_privacy_result res;
   double t0 = now();
-  noisy_privacy_curve(P, &S->run, &pr, &alpha, 1, t, 51, 0, &res, msg, sizeof msg);
+  noisy_plan_privacy_curve(P, &S->run, &pr, &alpha, 1, t, 51, 0, &res, msg, sizeof msg);
   double t_exact = now() - t0;
   double eps_x = res.eps_exact[res.n_times - 1];
   noisy_privacy_result_free(&res);
   t0 = now();
-  noisy_privacy_curve(P, &S->run, &pr, &alpha, 1, t, 51, 1, &res, msg, sizeof msg);
+  noisy_plan_privacy_curve(P, &S->run, &pr, &alpha, 1, t, 51, 1, &res, msg, sizeof msg);
   double t_spec = now() - t0;
   double eps_s = res.eps_spectral[res.n_times - 1];
   noisy_privacy_result_free(&res);
@@ -74,17 +75,17 @@ int main(int argc, char **argv)
   /* (2) one D evaluation at d = 1000: low rank vs dense */
   S = session(1000, "power_law", 20, 7);
   P = S->plan;
-  size_t dm = 1000, G = P->n_groups;
+  size_t dm = 1000, G = P->limit.n_groups;
   x1 = malloc(dm * sizeof *x1), x2 = malloc(dm * sizeof *x2);
   hd_noisy_record(P->noisy, P->seed, 0, x1, &e1);
   hd_noisy_record(P->noisy, P->seed, 1, x2, &e2);
   pr = (struct noisy_pair){x1, x2, e1, e2};
   double tt[2] = {0.5, 1.0}, *c = malloc(2 * G * sizeof *c);
-  noisy_variance_path(P, &S->run, tt, 2, c, NULL, NULL, msg, sizeof msg);
+  noisy_variance_path(&P->limit, &S->run, tt, 2, c, NULL, NULL, msg, sizeof msg);
   int reps = 2000;
   t0 = now();
   double acc = 0;
-  for (int r = 0; r < reps; r++) acc += noisy_divergence(P, &pr, 2, 0.5, 1.0, c, c + G, 1);
+  for (int r = 0; r < reps; r++) acc += noisy_divergence(&P->limit, &pr, 2, 0.5, 1.0, c, c + G, 1);
   double t_low = (now() - t0) / reps;
   /* dense: build Sigma_1, Sigma_2 (diagonal + rank 2 each, as matrices) and factorise */
   double *S1 = calloc(dm * dm, sizeof *S1), *S2 = calloc(dm * dm, sizeof *S2);
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
   long b1, b2;
   double best;
   t0 = now();
-  noisy_worst_pair(P, &S->run, 2, 1.5, 40, &b1, &b2, &best, 0, NULL, msg, sizeof msg);
+  noisy_plan_worst_pair(P, &S->run, 2, 1.5, 40, &b1, &b2, &best, 0, NULL, msg, sizeof msg);
   double t_search = now() - t0;
   printf("(3) worst pair over n = %zu records, d = %d (101 nodes, top 40 x 40): %.2f s, "
          "pair (%ld, %ld), eps_2(T) = %.6g\n", P->records, d, t_search, b1, b2, best);

@@ -23,8 +23,8 @@
 #include "grid.h"
 #include "theory.h"
 
-#include "../ode/lsq.h"
-#include "../ode/lsq_volterra.h"
+#include "problems/lsq/lsq_plan.h"
+#include "ode/lsq_volterra.h"
 
 static double cpu_now(void)
 {
@@ -101,12 +101,12 @@ int main(int argc, char **argv)
     const struct lsq_plan *P = s->plan;
     double h;
     size_t steps;
-    double *tmp = malloc(P->n_obs * g.n * sizeof *tmp);
-    (void)lsq_volterra_eval(P, g.t, g.n, 0, run.rtol, LSQ_VOLTERRA_NO_RICHARDSON, tmp, &h,
+    double *tmp = malloc(P->limit.n_obs * g.n * sizeof *tmp);
+    (void)lsq_volterra_eval(&P->limit, g.t, g.n, 0, run.rtol, LSQ_VOLTERRA_NO_RICHARDSON, tmp, &h,
                             &steps, msg, sizeof msg);
     free(tmp);
     printf("%9ld %9.3f %9.3f %9.3f %9.3f %8.1f %8zu %8zu %12.2e\n", d, to.seconds, c1 - c0,
-           tv.seconds, c2 - c1, (c1 - c0) / (c2 - c1), lsq_volterra_proxies(P, g.t[g.n - 1]),
+           tv.seconds, c2 - c1, (c1 - c0) / (c2 - c1), lsq_volterra_proxies(&P->limit, g.t[g.n - 1]),
            steps, w);
     fflush(stdout);
     hd_theory_result_free(&to);

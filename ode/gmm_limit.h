@@ -1,5 +1,5 @@
 /* gmm_limit.h — the deterministic limit of one-pass SGD on Gaussian mixtures with
- * commuting class covariances (shared/specs/multiclass_sgd.md, docs/theory/gmm.md): the
+ * commuting class covariances (docs/theory/gmm.md): the
  * per-eigen-group ODE (gmm_ode.c: E1, E2 and the observables, E3) and the Gaussian class
  * expectations of each loss (gmm_expect.c).  The problem package (src/problems/gmm/)
  * fills a struct gmm_limit from the model file; nothing here reads a parameter table.

@@ -13,38 +13,43 @@
 #include <math.h>
 #include <string.h>
 
-#include "grok.h"
+#include "ode/grok_limit.h"
 
-static void directions(const struct grok_plan *P, double m, double a, double *gpar,
+static void directions(const struct grok_limit *L, double m, double a, double *gpar,
                        double *gperp)
 {
-  double D = (double)P->D, ae = P->p.alpha * P->p.eps, s2 = P->p.sigma * P->p.sigma;
-  double bstar = P->s_y * P->beta2 / D;
+  const struct grok_system *S = L->sys;
+  double D = (double)S->D, ae = S->alpha * S->eps, s2 = S->sigma * S->sigma;
+  double bstar = S->s_y * S->beta2 / D;
   double Apar = bstar * D - ae * (m - s2), Aperp = -ae * (a - s2);
   double trA = Apar + (D - 1) * Aperp;
   *gpar = -trA / (2 * D * D) - Apar / (D * D);
   *gperp = -trA / (2 * D * D) - Aperp / (D * D);
 }
 
-static double kappa(const struct grok_plan *P) { return 2.0 * P->eta0_eff * P->p.eps / P->p.alpha; }
+static double kappa(const struct grok_limit *L)
+{
+  return 2.0 * L->sys->eta0_eff * L->sys->eps / L->sys->alpha;
+}
 
-void grok_pop_rates(const struct grok_plan *P, double m, double a, double *dm, double *da)
+void grok_pop_rates(const struct grok_limit *L, double m, double a, double *dm, double *da)
 {
   double gpar, gperp;
-  directions(P, m, a, &gpar, &gperp);
-  *dm = -2 * kappa(P) * gpar * m;
-  *da = -2 * kappa(P) * gperp * a;
+  directions(L, m, a, &gpar, &gperp);
+  *dm = -2 * kappa(L) * gpar * m;
+  *da = -2 * kappa(L) * gperp * a;
 }
 
-double grok_pop_fixed_point(const struct grok_plan *P)
+double grok_pop_fixed_point(const struct grok_limit *L)
 {
-  double D = (double)P->D, bstar = P->s_y * P->beta2 / D;
-  return P->p.sigma * P->p.sigma + bstar * D / (P->p.alpha * P->p.eps);
+  const struct grok_system *S = L->sys;
+  double D = (double)S->D, bstar = S->s_y * S->beta2 / D;
+  return S->sigma * S->sigma + bstar * D / (S->alpha * S->eps);
 }
 
-size_t grok_pop_dimension(const void *plan)
+size_t grok_pop_dimension(const struct grok_limit *L)
 {
-  (void)plan;
+  (void)L;
   return 2;
 }
 
@@ -55,43 +60,40 @@ static int pop_rhs(double t, const double *y, double *dy, void *params)
   return 0;
 }
 
-int grok_pop_ode(void *plan, struct hd_ode_system *sys, double *y0)
+int grok_pop_ode(struct grok_limit *L, struct hd_ode_system *sys, double *y0)
 {
-  struct grok_plan *P = plan;
-  y0[0] = y0[1] = P->p.sigma * P->p.sigma;
-  *sys = (struct hd_ode_system){.dimension = 2, .rhs = pop_rhs, .params = P};
+  y0[0] = y0[1] = L->sys->sigma * L->sys->sigma;
+  *sys = (struct hd_ode_system){.dimension = 2, .rhs = pop_rhs, .params = L};
   return 0;
 }
 
-void grok_pop_rec_step(const void *plan, uint64_t k, double *y)
+void grok_pop_rec_step(const struct grok_limit *L, uint64_t k, double *y)
 {
   (void)k;
-  const struct grok_plan *P = plan;
   double gpar, gperp;
-  directions(P, y[0], y[1], &gpar, &gperp);
-  double bp = 1 - kappa(P) * gpar, bq = 1 - kappa(P) * gperp;
+  directions(L, y[0], y[1], &gpar, &gperp);
+  double bp = 1 - kappa(L) * gpar, bq = 1 - kappa(L) * gperp;
   y[0] *= bp * bp;
   y[1] *= bq * bq;
 }
 
-void grok_pop_observe(const void *plan, const double *y, double *out)
+void grok_pop_observe(const struct grok_limit *L, const double *y, double *out)
 {
-  const struct grok_plan *P = plan;
-  size_t D = P->D;
-  struct grok_work w = P->tw;
-  double m = y[0], a = y[1], sig = P->p.sigma;
+  const struct grok_system *S = L->sys;
+  size_t D = S->D;
+  struct grok_work w = L->tw;
+  double m = y[0], a = y[1], sig = S->sigma;
   /* M = a I + (m - a) betahat betahat^T */
   for (size_t i = 0; i < D; i++)
     for (size_t j = 0; j < D; j++)
-      w.M[i * D + j] = (i == j ? a : 0.0) + (m - a) * P->beta[i] * P->beta[j] / P->beta2;
+      w.M[i * D + j] = (i == j ? a : 0.0) + (m - a) * S->beta[i] * S->beta[j] / S->beta2;
   /* U = sqrt(M / sigma^2) in both directions: |W - W0|^2/N = sum (sqrt(eig) - sigma)^2 */
   double move2 = (sqrt(m) - sig) * (sqrt(m) - sig) + (double)(D - 1) * (sqrt(a) - sig) * (sqrt(a) - sig);
-  grok_observe_moments(P, P->zero_D, w.M, P->zero_D, P->M0_inf, move2, P->f0t_inf, &w, out);
+  grok_observe_moments(S, L->zero, w.M, L->zero, L->M0, move2, L->f0t, &w, out);
   out[GROK_OBS_TRAIN] = out[GROK_OBS_TEST_POP];
 }
 
-void grok_pop_rec_init(const void *plan, double *y)
+void grok_pop_rec_init(const struct grok_limit *L, double *y)
 {
-  const struct grok_plan *P = plan;
-  y[0] = y[1] = P->p.sigma * P->p.sigma;
+  y[0] = y[1] = L->sys->sigma * L->sys->sigma;
 }

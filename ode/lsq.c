@@ -1,5 +1,5 @@
 /* lsq.c — the d -> infinity limit of streaming least squares, (LS-2)-(LS-4), per
- * eigen-group (see lsq.h for the grouping).  With mu_i = sqrt(d) E e_i,
+ * eigen-group (see ode/lsq_limit.h for the grouping).  With mu_i = sqrt(d) E e_i,
  * nu_i = d E e_i^2, p_i = sqrt(d) theta*_i and group means a = <nu>, b = <p mu>, c = <p^2>:
  *
  *   db_g/dt = -gamma(t) [ (lambda_g + delta) b_g + delta c_g ]                  from (LS-2)
@@ -7,7 +7,7 @@
  *             + 2 gamma(t)^2 lambda_g R(t)                                      (LS-3)
  *   R(t)    = 1/2 ( sum_g w_g lambda_g a_g + sigma^2 ),  w_g = n_g / d           (LS-4)
  *
- * Noisy SGD (noisy_sgd_privacy.md) extends this path, it does not copy it: injected noise
+ * Noisy SGD (docs/theory/noisy.md) extends this path, it does not copy it: injected noise
  * sigma_n adds the constant forcing gamma^2 sigma_n^2 / B to da_g/dt (NS-4, mini-batch B,
  * DP-SGD convention), and clipping the data gradient at c multiplies lambda_g in the
  * drift by mu_c(R) and replaces 2R by S_c(R) in the forcing (NS-12).  With sigma_n = 0,
@@ -16,7 +16,7 @@
 #include <math.h>
 #include <stdbool.h>
 
-#include "lsq.h"
+#include "ode/lsq_limit.h"
 #include "nv_fused.h"
 
 #ifndef M_PI
@@ -26,7 +26,7 @@
 /* Without ridge (delta = 0) the mean state b_g feeds neither a_g nor the risk (LS-3 has
  * delta b_g as its only coupling): the ODE then carries a_g alone, half the state and
  * half the work per step.  The recursion and the renewal path keep (b_g, a_g). */
-static bool mean_free(const struct lsq_plan *P) { return P->p.ridge == 0; }
+static bool mean_free(const struct lsq_limit *P) { return P->ridge == 0; }
 
 /* a_g in a state of stride 2 (b_g, a_g) or 1 (a_g only). */
 static inline double a_at(const double *y, size_t g, size_t stride)
@@ -34,14 +34,14 @@ static inline double a_at(const double *y, size_t g, size_t stride)
   return y[stride * g + stride - 1];
 }
 
-static double risk_strided(const struct lsq_plan *P, const double *y, size_t stride)
+static double risk_strided(const struct lsq_limit *P, const double *y, size_t stride)
 {
   double s = 0;
   for (size_t g = 0; g < P->n_groups; g++) s += P->g_wl[g] * a_at(y, g, stride);
-  return 0.5 * (s + P->p.label_noise * P->p.label_noise);
+  return 0.5 * (s + P->label_noise * P->label_noise);
 }
 
-static double risk_of(const struct lsq_plan *P, const double *y) { return risk_strided(P, y, 2); }
+static double risk_of(const struct lsq_limit *P, const double *y) { return risk_strided(P, y, 2); }
 
 void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu_c,
                       double *dS_c)
@@ -59,14 +59,14 @@ void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu
 
 static int lsq_rhs(double t, const double *y, double *dydt, void *params)
 {
-  const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->p.schedule);
-  double delta = P->p.ridge;
+  const struct lsq_limit *P = params;
+  double gamma = hd_schedule_lr(t, P->schedule);
+  double delta = P->ridge;
   double R = risk_of(P, y);
-  if (P->p.clip > 0) { /* (NS-12) */
+  if (P->clip > 0) { /* (NS-12) */
     double mc, S, dmc, dS;
-    lsq_clip_factors(P->p.clip, R, &mc, &S, &dmc, &dS);
-    double forcing = gamma * gamma * P->p.noise * P->p.noise / (double)P->batch;
+    lsq_clip_factors(P->clip, R, &mc, &S, &dmc, &dS);
+    double forcing = gamma * gamma * P->noise * P->noise / (double)P->batch;
     for (size_t g = 0; g < P->n_groups; g++) {
       double lam = P->g_lambda[g], b = y[2 * g], a = y[2 * g + 1];
       dydt[2 * g] = -gamma * ((mc * lam + delta) * b + delta * P->g_c[g]);
@@ -80,8 +80,8 @@ static int lsq_rhs(double t, const double *y, double *dydt, void *params)
     dydt[2 * g] = -gamma * ((lam + delta) * b + delta * P->g_c[g]);
     dydt[2 * g + 1] = -2 * gamma * ((lam + delta) * a + delta * b) + 2 * gamma * gamma * lam * R;
   }
-  if (P->p.noise != 0) { /* (NS-4): + gamma^2 sigma^2 / B */
-    double forcing = gamma * gamma * P->p.noise * P->p.noise / (double)P->batch;
+  if (P->noise != 0) { /* (NS-4): + gamma^2 sigma^2 / B */
+    double forcing = gamma * gamma * P->noise * P->noise / (double)P->batch;
     for (size_t g = 0; g < P->n_groups; g++) dydt[2 * g + 1] += forcing;
   }
   return 0;
@@ -93,9 +93,9 @@ static int lsq_rhs(double t, const double *y, double *dydt, void *params)
 static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
 {
   (void)y;
-  const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->p.schedule);
-  double delta = P->p.ridge;
+  const struct lsq_limit *P = params;
+  double gamma = hd_schedule_lr(t, P->schedule);
+  double delta = P->ridge;
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g];
     double *B = J->blocks + 4 * g;
@@ -108,9 +108,9 @@ static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
     J->V[2 * g] = 0;
     J->V[2 * g + 1] = 0.5 * P->g_weight[g] * lam;
   }
-  if (P->p.clip > 0) { /* (NS-12): mu_c(R), S_c(R) add u v^T with the same v = dR/dy */
+  if (P->clip > 0) { /* (NS-12): mu_c(R), S_c(R) add u v^T with the same v = dR/dy */
     double mc, S, dmc, dS;
-    lsq_clip_factors(P->p.clip, risk_of(P, y), &mc, &S, &dmc, &dS);
+    lsq_clip_factors(P->clip, risk_of(P, y), &mc, &S, &dmc, &dS);
     for (size_t g = 0; g < P->n_groups; g++) {
       double lam = P->g_lambda[g], *B = J->blocks + 4 * g;
       B[0] = -gamma * (mc * lam + delta);
@@ -129,24 +129,24 @@ static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
  * CVODE driver fuses with its own vector passes (integrate.h, hd_affine_rhs). */
 static int lsq_coef_a(double t, double wy, double abc[3], void *params)
 {
-  const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->p.schedule);
-  double R = 0.5 * (wy + P->p.label_noise * P->p.label_noise); /* (LS-4) */
+  const struct lsq_limit *P = params;
+  double gamma = hd_schedule_lr(t, P->schedule);
+  double R = 0.5 * (wy + P->label_noise * P->label_noise); /* (LS-4) */
   double mc = 1, S = 2 * R;
-  if (P->p.clip > 0) { /* (NS-12) */
+  if (P->clip > 0) { /* (NS-12) */
     double dmc, dS;
-    lsq_clip_factors(P->p.clip, R, &mc, &S, &dmc, &dS);
+    lsq_clip_factors(P->clip, R, &mc, &S, &dmc, &dS);
   }
   abc[0] = -2 * gamma * mc;
   abc[1] = gamma * gamma * S;
-  abc[2] = P->p.noise != 0 ? gamma * gamma * P->p.noise * P->p.noise / (double)P->batch
+  abc[2] = P->noise != 0 ? gamma * gamma * P->noise * P->noise / (double)P->batch
                            : 0.0; /* (NS-4) */
   return 0;
 }
 
 static int lsq_rhs_a(double t, const double *y, double *dydt, void *params)
 {
-  const struct lsq_plan *P = params;
+  const struct lsq_limit *P = params;
   const size_t n = P->n_groups;
   double abc[3];
   /* (LS-4) as a fixed-block threaded sum: at d = 1e6 the right-hand side is two passes */
@@ -165,9 +165,9 @@ static int lsq_rhs_a(double t, const double *y, double *dydt, void *params)
 
 static int lsq_jac_a(double t, const double *y, struct hd_sjac *J, void *params)
 {
-  const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->p.schedule), mc = 1, dmc = 0, dS = 2, S;
-  if (P->p.clip > 0) lsq_clip_factors(P->p.clip, risk_strided(P, y, 1), &mc, &S, &dmc, &dS);
+  const struct lsq_limit *P = params;
+  double gamma = hd_schedule_lr(t, P->schedule), mc = 1, dmc = 0, dS = 2, S;
+  if (P->clip > 0) lsq_clip_factors(P->clip, risk_strided(P, y, 1), &mc, &S, &dmc, &dS);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (hd_par_worth(P->n_groups))
 #endif
@@ -180,28 +180,26 @@ static int lsq_jac_a(double t, const double *y, struct hd_sjac *J, void *params)
   return 0;
 }
 
-size_t lsq_ode_dimension(const void *plan)
+size_t lsq_ode_dimension(const struct lsq_limit *P)
 {
-  const struct lsq_plan *P = plan;
   return (mean_free(P) ? 1 : 2) * P->n_groups;
 }
 
 /* Initial values: theta_0 = 0 gives mu_i(0) = -p_i, nu_i(0) = p_i^2, so b = -c, a = c;
  * a random start adds sigma_0^2 to nu_i(0). */
-static void lsq_initial(const struct lsq_plan *P, double *y0, size_t stride)
+static void lsq_initial(const struct lsq_limit *P, double *y0, size_t stride)
 {
-  double s0 = P->p.init == LSQ_INIT_RANDOM ? P->p.init_scale * P->p.init_scale : 0.0;
+  double s0 = P->init == LSQ_INIT_RANDOM ? P->init_scale * P->init_scale : 0.0;
   for (size_t g = 0; g < P->n_groups; g++) {
-    bool fixed = P->p.init == LSQ_INIT_FIXED; /* a fixed theta_0: b = <p mu(0)>, a = <mu(0)^2> */
+    bool fixed = P->init == LSQ_INIT_FIXED; /* a fixed theta_0: b = <p mu(0)>, a = <mu(0)^2> */
     double b = fixed ? P->g_m0p[g] : -P->g_c[g], a = fixed ? P->g_m00[g] : P->g_c[g] + s0;
     if (stride == 2) y0[2 * g] = b;
     y0[stride * g + stride - 1] = a;
   }
 }
 
-int lsq_ode(void *plan, struct hd_ode_system *sys, double *y0)
+int lsq_ode(struct lsq_limit *P, struct hd_ode_system *sys, double *y0)
 {
-  struct lsq_plan *P = plan;
   bool compact = mean_free(P);
   sys->dimension = lsq_ode_dimension(P);
   sys->rhs = compact ? lsq_rhs_a : lsq_rhs;
@@ -219,9 +217,8 @@ int lsq_ode(void *plan, struct hd_ode_system *sys, double *y0)
 
 /* risk, distance D = (1/d) sum nu_i, and the share of D in each spectral band, from a
  * state of stride 2 (b_g, a_g) or 1 (a_g). */
-void lsq_observe_state(const void *plan, const double *y, size_t stride, double *out)
+void lsq_observe_state(const struct lsq_limit *P, const double *y, size_t stride, double *out)
 {
-  const struct lsq_plan *P = plan;
   out[0] = risk_strided(P, y, stride);
   double D = 0;
   for (size_t b = 0; b < P->n_bands && P->n_bands > 1; b++) out[2 + b] = 0;
@@ -233,11 +230,11 @@ void lsq_observe_state(const void *plan, const double *y, size_t stride, double 
   out[1] = D;
 }
 
-void lsq_observe_groups(const void *plan, double t, const double *y, double *out)
+void lsq_observe_groups(const struct lsq_limit *L, double t, const double *y, double *out)
 {
   (void)t;
-  lsq_observe_state(plan, y, mean_free(plan) ? 1 : 2, out);
+  lsq_observe_state(L, y, mean_free(L) ? 1 : 2, out);
 }
 
 /* The recursion's state is (b_g, a_g), the ODE's full layout. */
-void lsq_recursion_init(const void *plan, double *state) { lsq_initial(plan, state, 2); }
+void lsq_recursion_init(const struct lsq_limit *L, double *state) { lsq_initial(L, state, 2); }

@@ -1,4 +1,4 @@
-/* lsq_recursion.c — the exact finite-d moment recursion (noisy_sgd_privacy.md §2.1,
+/* lsq_recursion.c — the exact finite-d moment recursion (docs/theory/noisy.md §2.1,
  * NS-2, with injected noise sigma = 0), per eigen-group.  Exact in expectation at every
  * d, with no O(1/d) bias: the sharpest reference for the simulator.
  *
@@ -11,27 +11,26 @@
  * (2R d eta^2 lambda collects eta^2 lambda_i sum_j lambda_j v_j and eta^2 lambda_i
  * sigma_eps^2 of NS-2.)  m4 = E z^4: 3 for Gaussian features, 1 for Rademacher.
  *
- * Noisy SGD extends it (noisy_sgd_privacy.md §1.2): with mini-batch B the step is
+ * Noisy SGD extends it (docs/theory/noisy.md §1.2): with mini-batch B the step is
  * eta = gamma(kB/d) B / d, the data variance terms are averaged over the batch (divided by
  * B), and the injected noise (eta sigma_n / B) xi adds d eta^2 sigma_n^2 / B^2 to a_g.
  * B = 1, sigma_n = 0 is bit-for-bit the streaming recursion above. */
-#include "lsq.h"
+#include "ode/lsq_limit.h"
 
-size_t lsq_recursion_dimension(const void *plan)
+size_t lsq_recursion_dimension(const struct lsq_limit *L)
 {
-  return 2 * ((const struct lsq_plan *)plan)->n_groups; /* (b_g, a_g) */
+  return 2 * L->n_groups; /* (b_g, a_g) */
 }
 
-void lsq_recursion_step(const void *plan, uint64_t k, double *y)
+void lsq_recursion_step(const struct lsq_limit *P, uint64_t k, double *y)
 {
-  const struct lsq_plan *P = plan;
   double d = (double)P->d, Bt = (double)P->batch;
-  double eta = hd_schedule_lr((double)(k * P->batch) / d, &P->p.schedule) / d * Bt;
-  double delta = P->p.ridge;
-  double noise = P->p.noise != 0 ? d * eta * eta * P->p.noise * P->p.noise / (Bt * Bt) : 0.0;
+  double eta = hd_schedule_lr((double)(k * P->batch) / d, P->schedule) / d * Bt;
+  double delta = P->ridge;
+  double noise = P->noise != 0 ? d * eta * eta * P->noise * P->noise / (Bt * Bt) : 0.0;
   double s2 = 0;
   for (size_t g = 0; g < P->n_groups; g++) s2 += P->g_weight[g] * P->g_lambda[g] * y[2 * g + 1];
-  double twoR = s2 + P->p.label_noise * P->p.label_noise;
+  double twoR = s2 + P->label_noise * P->label_noise;
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g], b = y[2 * g], a = y[2 * g + 1], c = P->g_c[g];
     double al = 1 - eta * (lam + delta);
@@ -43,7 +42,7 @@ void lsq_recursion_step(const void *plan, uint64_t k, double *y)
   }
 }
 
-void lsq_recursion_observe(const void *plan, const double *state, double *out)
+void lsq_recursion_observe(const struct lsq_limit *L, const double *state, double *out)
 {
-  lsq_observe_state(plan, state, 2, out);
+  lsq_observe_state(L, state, 2, out);
 }

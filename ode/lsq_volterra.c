@@ -1,6 +1,6 @@
 /* lsq_volterra.c — [theory] method = volterra: the d -> infinity limit of streaming least
  * squares / noisy SGD (LS-2..LS-4 = NS-3/NS-4) as a renewal equation, solved by a
- * trapezoidal convolution quadrature accelerated by FFT (noisy_sgd_privacy.md §2.3).
+ * trapezoidal convolution quadrature accelerated by FFT (docs/theory/noisy.md §2.3).
  *
  * Derivation (constant gamma, ridge delta, label noise sigma_e, injected noise sigma,
  * batch B; in the grouped variables of lsq.c: a_g = <nu>_g, b_g = <p mu>_g, c_g = <p^2>_g,
@@ -49,7 +49,7 @@
  * c2r of the block's length; the kernel's transform per level is computed once), solve
  * the right half; blocks of <= 64 steps are summed directly.  O(N log^2 N) in all.
  */
-#include "lsq_volterra.h"
+#include "ode/lsq_volterra.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -267,10 +267,10 @@ static size_t panel_of(double rho, double rho0)
 }
 
 /* Moments of group g (see the header): kernel, forcing of R, then of the distance. */
-static void group_moments(const struct lsq_plan *P, const double *y0, size_t g, double *m)
+static void group_moments(const struct lsq_limit *P, const double *y0, size_t g, double *m)
 {
-  double gam = P->p.schedule.lr, del = P->p.ridge, lam = P->g_lambda[g], w = P->g_weight[g];
-  double q = gam * gam * P->p.noise * P->p.noise / (double)P->batch;
+  double gam = P->schedule->lr, del = P->ridge, lam = P->g_lambda[g], w = P->g_weight[g];
+  double q = gam * gam * P->noise * P->noise / (double)P->batch;
   double binf = lam + del > 0 ? -del * P->g_c[g] / (lam + del) : 0.0;
   double beta = y0[2 * g] - binf, a0 = y0[2 * g + 1];
   double f2 = q - 2 * gam * del * binf, f3 = -2 * gam * del * beta;
@@ -284,11 +284,11 @@ static void group_moments(const struct lsq_plan *P, const double *y0, size_t g, 
   m[7] = w * f3;
 }
 
-static int build_proxies(const struct lsq_plan *P, double T, struct proxies *X)
+static int build_proxies(const struct lsq_limit *P, double T, struct proxies *X)
 {
   memset(X, 0, sizeof *X);
   size_t G = P->n_groups, nb = P->n_bands > 1 ? P->n_bands : 1;
-  double gam = P->p.schedule.lr, del = P->p.ridge, rho0 = 1.0 / T;
+  double gam = P->schedule->lr, del = P->ridge, rho0 = 1.0 / T;
   double *y0 = malloc(2 * G * sizeof(double));
   if (!y0) return -1;
   lsq_recursion_init(P, y0); /* the ODE's initial values (b_g, a_g) */
@@ -359,7 +359,7 @@ done:
   return rc;
 }
 
-size_t lsq_volterra_proxies(const struct lsq_plan *P, double T)
+size_t lsq_volterra_proxies(const struct lsq_limit *P, double T)
 {
   struct proxies X;
   if (build_proxies(P, T, &X) != 0) return 0;
@@ -462,7 +462,7 @@ static void series(const struct proxies *X, double h, double T, size_t M, double
 
 /* The series on the grid n h, n = 0..N: nser = 2 + 2 (nb + 1) rows of N + 1 values
  * (K, F, then K_D and F_D of the distance and of each band), or NULL. */
-static double *make_series(const struct lsq_plan *P, const struct proxies *X, double h, size_t N)
+static double *make_series(const struct lsq_limit *P, const struct proxies *X, double h, size_t N)
 {
   size_t nb = X->nb, M = N + 1, nser = 2 + 2 * (nb + 1);
   double *mem = calloc(nser * M, sizeof(double));
@@ -473,7 +473,7 @@ static double *make_series(const struct lsq_plan *P, const struct proxies *X, do
     FD[b] = mem + (3 + 2 * b) * M;
   }
   series(X, h, h * (double)N, M, mem, mem + M, KD, FD);
-  double se2 = P->p.label_noise * P->p.label_noise;
+  double se2 = P->label_noise * P->label_noise;
   for (size_t n = 0; n < M; n++) mem[M + n] += 0.5 * se2;
   return mem;
 }
@@ -528,11 +528,11 @@ static double interp(const double *y, size_t N, double h, double t)
   return v;
 }
 
-int lsq_volterra_eval(const struct lsq_plan *P, const double *t, size_t n_t, double h,
+int lsq_volterra_eval(const struct lsq_limit *P, const double *t, size_t n_t, double h,
                       double rtol, int flags, double *values, double *h_used, size_t *n_used,
                       char *msg, size_t msglen)
 {
-  if (P->p.schedule.kind != HD_SCHEDULE_CONSTANT || P->p.clip > 0) {
+  if (P->schedule->kind != HD_SCHEDULE_CONSTANT || P->clip > 0) {
     snprintf(msg, msglen, "the Volterra form needs a constant learning rate and no clipping");
     return -1;
   }
@@ -593,8 +593,8 @@ done:
   return rc;
 }
 
-int lsq_volterra(void *plan, const struct hd_run_params *run, const struct hd_output_grid *g,
-                 double *values, char *msg, size_t msglen)
+int lsq_volterra(const struct lsq_limit *L, const struct hd_run_params *run,
+                 const struct hd_output_grid *g, double *values, char *msg, size_t msglen)
 {
-  return lsq_volterra_eval(plan, g->t, g->n, 0, run->rtol, 0, values, NULL, NULL, msg, msglen);
+  return lsq_volterra_eval(L, g->t, g->n, 0, run->rtol, 0, values, NULL, NULL, msg, msglen);
 }

@@ -1,13 +1,13 @@
 /* lsq_volterra.h — the streaming least-squares / noisy-SGD limit as a renewal (Volterra
  * convolution) equation, solved by an FFT-accelerated trapezoidal convolution quadrature
- * ([theory] method = volterra; noisy_sgd_privacy.md §2.3).  The derivation and the
+ * ([theory] method = volterra; docs/theory/noisy.md §2.3).  The derivation and the
  * numerical scheme are in the header comment of lsq_volterra.c. */
 #ifndef HDSIM_ODE_LSQ_VOLTERRA_H
 #define HDSIM_ODE_LSQ_VOLTERRA_H
 
 #include <stddef.h>
 
-#include "lsq.h"
+#include "ode/lsq_limit.h"
 
 /* Trapezoidal convolution quadrature of R(t) = F(t) + int_0^t K(t-s) R(s) ds on the
  * uniform grid t_n = n h, n = 0..n_steps (F, K and R hold n_steps + 1 values):
@@ -29,12 +29,12 @@ enum {
  * down so that a whole number of steps ends at the horizon); h = 0: chosen from rtol (see
  * lsq_volterra.c).  *h_used / *n_used (may be NULL) report the step and the number of
  * steps of the (coarse) grid.  Returns 0, or -1 with a message. */
-int lsq_volterra_eval(const struct lsq_plan *P, const double *t, size_t n_t, double h,
+int lsq_volterra_eval(const struct lsq_limit *P, const double *t, size_t n_t, double h,
                       double rtol, int flags, double *values, double *h_used, size_t *n_used,
                       char *msg, size_t msglen);
 
 /* Number of exponentials the plan's spectrum was compressed to (the Chebyshev proxies of
  * lsq_volterra.c) for a horizon T; for diagnostics and the benchmark. */
-size_t lsq_volterra_proxies(const struct lsq_plan *P, double T);
+size_t lsq_volterra_proxies(const struct lsq_limit *P, double T);
 
 #endif

@@ -1,5 +1,5 @@
 /* noisy_privacy.c — Renyi privacy-loss dynamics of noisy one-pass SGD
- * (noisy_sgd_privacy.md §2.5-2.7).
+ * (docs/theory/noisy.md §2.5-2.7).
  *
  * Replace-one neighbours: record 1 in D, record 2 in D'.  Before the record's step s both
  * iterates are N(m(s), V(s)) (the homogenized SDE NS-8 with the deterministic risk:
@@ -23,7 +23,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
-#include "noisy_privacy.h"
+#include "ode/noisy_privacy.h"
 #include "rng.h"
 #include "spectrum.h"
 #include "interrupt.h"
@@ -204,9 +204,9 @@ done:
 
 /* r_j(s) = x_j^T (m(s) - theta*) - eps_j with the HSGD mean mu_i(s) = phi_g mu_i(0) +
  * psi_g p_i (phi, psi per eigen-group: one exp per group, not per mode) */
-static double residual(const struct lsq_plan *P, const double *x, double eps, double s)
+static double residual(const struct lsq_limit *P, const double *x, double eps, double s)
 {
-  double Gs = hd_schedule_integral(s, &P->p.schedule), acc = 0, sd = sqrt((double)P->d);
+  double Gs = hd_schedule_integral(s, P->schedule), acc = 0, sd = sqrt((double)P->d);
   double *fp = malloc(2 * P->n_groups * sizeof *fp);
   for (size_t g = 0; g < P->n_groups; g++)
     noisy_mean_factors(P, Gs, P->g_lambda[g], &fp[2 * g], &fp[2 * g + 1]);
@@ -220,7 +220,7 @@ static double residual(const struct lsq_plan *P, const double *x, double eps, do
 
 /* A record's per-group sums A_g = sum_{i in g} x_i mu_i(0), B_g = sum_{i in g} x_i p_i, so
  * that r(s) = (sum_g phi_g(s) A_g + psi_g(s) B_g) / sqrt(d) - eps costs O(groups). */
-static void record_sums(const struct lsq_plan *P, const double *x, double *AB)
+static void record_sums(const struct lsq_limit *P, const double *x, double *AB)
 {
   double sd = sqrt((double)P->d);
   memset(AB, 0, 2 * P->n_groups * sizeof *AB);
@@ -232,10 +232,10 @@ static void record_sums(const struct lsq_plan *P, const double *x, double *AB)
 }
 
 /* residuals of both records at s from their sums */
-static void residuals_from_sums(const struct lsq_plan *P, const double *AB1, const double *AB2,
+static void residuals_from_sums(const struct lsq_limit *P, const double *AB1, const double *AB2,
                                 double eps1, double eps2, double s, double *r1, double *r2)
 {
-  double Gs = hd_schedule_integral(s, &P->p.schedule), a = 0, b = 0;
+  double Gs = hd_schedule_integral(s, P->schedule), a = 0, b = 0;
   for (size_t g = 0; g < P->n_groups; g++) {
     double phi, psi;
     noisy_mean_factors(P, Gs, P->g_lambda[g], &phi, &psi);
@@ -249,15 +249,15 @@ static void residuals_from_sums(const struct lsq_plan *P, const double *AB1, con
 
 /* (NS-11) pieces at (s, t): Lambda(phi) and gamma^2 A.  Returns the spectral D_alpha
  * given the residuals. */
-static double spectral_D(const struct lsq_plan *P, double alpha, double s, double t,
+static double spectral_D(const struct lsq_limit *P, double alpha, double s, double t,
                          const double *c_s, const double *c_t, double r1, double r2)
 {
-  double gam = hd_schedule_lr(s, &P->p.schedule);
-  double dG = hd_schedule_integral(t, &P->p.schedule) - hd_schedule_integral(s, &P->p.schedule);
+  double gam = hd_schedule_lr(s, P->schedule);
+  double dG = hd_schedule_integral(t, P->schedule) - hd_schedule_integral(s, P->schedule);
   double A = 0, B = 0, C = 0, E = 0;
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g], w = P->g_weight[g];
-    double e2 = exp(-2 * (lam + P->p.ridge) * dG);
+    double e2 = exp(-2 * (lam + P->ridge) * dG);
     A += w * lam * e2 / c_t[g];
     B += w * lam * c_s[g];
     C += w * lam * e2 * c_s[g] / c_t[g];
@@ -279,14 +279,14 @@ static double spectral_D(const struct lsq_plan *P, double alpha, double s, doubl
 }
 
 /* (NS-10) at (s, t), exact in d. */
-static double exact_D(const struct lsq_plan *P, const struct noisy_pair *pr, double alpha,
+static double exact_D(const struct lsq_limit *P, const struct noisy_pair *pr, double alpha,
                       double s, double t, const double *c_s, const double *c_t, double r1,
                       double r2)
 {
   size_t d = P->d;
-  double dd = (double)d, delta = P->p.ridge, sig = P->p.noise;
-  double eta = hd_schedule_lr(s, &P->p.schedule) / dd;
-  double dG = hd_schedule_integral(t, &P->p.schedule) - hd_schedule_integral(s, &P->p.schedule);
+  double dd = (double)d, delta = P->ridge, sig = P->noise;
+  double eta = hd_schedule_lr(s, P->schedule) / dd;
+  double dG = hd_schedule_integral(t, P->schedule) - hd_schedule_integral(s, P->schedule);
   double G[16] = {0}, a11 = 0, a22 = 0, sh = (1 - eta * delta) * (1 - eta * delta) - 1;
   double *eg = malloc(P->n_groups * sizeof *eg);
   for (size_t g = 0; g < P->n_groups; g++) eg[g] = exp(-(P->g_lambda[g] + delta) * dG);
@@ -314,7 +314,7 @@ static double exact_D(const struct lsq_plan *P, const struct noisy_pair *pr, dou
   return noisy_gauss_renyi_lowrank(alpha, G, h, q, C1, C2);
 }
 
-double noisy_divergence(const struct lsq_plan *P, const struct noisy_pair *pair, double alpha,
+double noisy_divergence(const struct lsq_limit *P, const struct noisy_pair *pair, double alpha,
                         double s, double t, const double *c_s, const double *c_t, int exact)
 {
   double r1 = residual(P, pair->x1, pair->eps1, s), r2 = residual(P, pair->x2, pair->eps2, s);
@@ -382,14 +382,15 @@ void noisy_privacy_result_free(struct noisy_privacy_result *res)
   memset(res, 0, sizeof *res);
 }
 
-int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *run,
+int noisy_privacy_curve(const struct lsq_limit *P, const struct noisy_privacy_opts *o,
+                        const struct hd_run_params *run,
                         const struct noisy_pair *pair, const double *orders, size_t n_orders,
                         const double *t, size_t n_t, int formula,
                         struct noisy_privacy_result *res, char *msg, size_t msglen)
 {
   memset(res, 0, sizeof *res);
-  size_t N = (size_t)P->p.privacy_nodes, G = P->n_groups;
-  res->T = (double)P->records / (double)P->d;
+  size_t N = o->nodes, G = P->n_groups;
+  res->T = (double)o->records / (double)P->d;
   res->n_orders = n_orders;
   memcpy(res->orders, orders, n_orders * sizeof *orders);
   res->t = malloc(n_t * sizeof *res->t);
@@ -404,8 +405,8 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
   res->r1 = malloc((N + 1) * sizeof(double));
   res->r2 = malloc((N + 1) * sizeof(double));
   res->alpha_max = NAN;
-  if (G == 1 && P->p.schedule.kind == HD_SCHEDULE_CONSTANT) {
-    double gl = P->p.schedule.lr * P->g_lambda[0]; /* gamma lambda (the record step eta lambda d) */
+  if (G == 1 && P->schedule->kind == HD_SCHEDULE_CONSTANT) {
+    double gl = P->schedule->lr * P->g_lambda[0]; /* gamma lambda (the record step eta lambda d) */
     res->alpha_max = 1 / (gl * (2 - gl));
   }
   double *AB1 = malloc(2 * G * sizeof *AB1), *AB2 = malloc(2 * G * sizeof *AB2);
@@ -474,7 +475,7 @@ int noisy_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *ru
     double e[NOISY_MAX_ORDERS];
     for (size_t o = 0; o < no; o++)
       e[o] = formula != 1 ? res->eps_exact[o * nt + m] : res->eps_spectral[o * nt + m];
-    res->eps_dp[m] = noisy_rdp_to_dp(orders, e, no, P->p.dp_delta);
+    res->eps_dp[m] = noisy_rdp_to_dp(orders, e, no, o->delta);
   }
   free(nodes), free(c), free(Dx), free(Ds), free(R1), free(R2);
   free(ref), free(uni), free(cu), free(where), free(AB1), free(AB2);
@@ -494,11 +495,12 @@ static int by_score_desc(const void *a, const void *b)
   return (x < y) - (x > y);
 }
 
-int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, double alpha,
+int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts *o,
+                     const struct hd_run_params *run, double alpha,
                      double t0, size_t top, long *best_1, long *best_2, double *best_eps,
                      size_t n_random, double *random_eps, char *msg, size_t msglen)
 {
-  size_t n = P->records, d = P->d, N = (size_t)P->p.privacy_nodes, G = P->n_groups, K = N + 1;
+  size_t n = o->records, d = P->d, N = o->nodes, G = P->n_groups, K = N + 1;
   double T = (double)n / (double)d, sd = sqrt((double)d);
   if (top > n) top = n;
   if (N < 2 || n < 2) {
@@ -526,7 +528,7 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
     double mu0 = noisy_mu0(P, i), p = sd * P->theta_star[i];
     for (size_t k = 0; k < K; k++) {
       double phi, psi;
-      noisy_mean_factors(P, hd_schedule_integral(nodes[k], &P->p.schedule), P->lambda[i], &phi,
+      noisy_mean_factors(P, hd_schedule_integral(nodes[k], P->schedule), P->lambda[i], &phi,
                          &psi);
       M[i * K + k] = (phi * mu0 + psi * p) / sd;
     }
@@ -543,7 +545,7 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
   }
   for (size_t j0 = 0; j0 < n && !hd_interrupted(); j0 += blk) {
     size_t nb = j0 + blk <= n ? blk : n - j0;
-    for (size_t b = 0; b < nb; b++) hd_noisy_record(P->noisy, P->seed, j0 + b, X + b * d, &eps[b]);
+    for (size_t b = 0; b < nb; b++) o->record(o->record_ctx, j0 + b, X + b * d, &eps[b]);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)K, (int)d, 1.0, X,
                 (int)d, M, (int)K, 0.0, Rp + j0 * K, (int)K);
     for (size_t b = 0; b < nb; b++)
@@ -591,7 +593,7 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
   *best_eps = best;
   if (random_eps) { /* the distribution over random pairs (i != j) */
     struct hd_rng rr;
-    hd_rng_init(&rr, P->seed, UINT64_MAX, HD_STREAM_ORDER, 1);
+    hd_rng_init(&rr, o->seed, UINT64_MAX, o->pair_stream, 1);
     for (size_t q = 0; q < n_random; q++) {
       if (hd_interrupted()) break; /* the caller sees the flag and stops */
       size_t i = (size_t)(hd_rng_uniform(&rr) * (double)n), j;
@@ -615,14 +617,14 @@ int noisy_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, 
 
 /* ---- known-sensitivity accountants (§2.7) ---------------------------------------- */
 
-double noisy_accountant_composition(const struct lsq_plan *P, double c, double alpha, double k)
+double noisy_accountant_composition(const struct lsq_limit *P, double c, double alpha, double k)
 {
   (void)k; /* a one-pass record is used once: Gaussian mechanism, sensitivity 2C, std sigma */
   double C2 = c * c * P->trace;
-  return 2 * alpha * C2 / (P->p.noise * P->p.noise);
+  return 2 * alpha * C2 / (P->noise * P->noise);
 }
 
-double noisy_accountant_ye_shokri(const struct lsq_plan *P, double c, double alpha, double k,
+double noisy_accountant_ye_shokri(const struct lsq_limit *P, double c, double alpha, double k,
                                   double n)
 {
   /* eps_k^(0) = 2 alpha / z^2 r^{2(k-1)} (1 - r^2)/(1 - r^{2k}), z = sigma / C, r = 1 - eta mu,
@@ -630,8 +632,8 @@ double noisy_accountant_ye_shokri(const struct lsq_plan *P, double c, double alp
    * uniform position among n: (alpha-1)^-1 log((n - k + sum_{j<=k} e^{(alpha-1) eps_j})/n). */
   double lmin = INFINITY;
   for (size_t g = 0; g < P->n_groups; g++) lmin = fmin(lmin, P->g_lambda[g]);
-  double eta = P->p.schedule.lr / (double)P->d, r = 1 - eta * (lmin + P->p.ridge);
-  double z2 = P->p.noise * P->p.noise / (c * c * P->trace);
+  double eta = P->schedule->lr / (double)P->d, r = 1 - eta * (lmin + P->ridge);
+  double z2 = P->noise * P->noise / (c * c * P->trace);
   size_t K = (size_t)k;
   double lse = n - (double)K > 0 ? log(n - (double)K) : -INFINITY;
   double r2 = r * r, r2k = 1; /* r^{2(j-1)} */

@@ -1,16 +1,15 @@
 /* noisy_theory.c — closed forms and the mean/variance split of the noisy_sgd risk
- * (noisy_sgd_privacy.md §2.2, §2.4).  Notation: mu_i = sqrt(d) E e_i, c_i = Var part,
+ * (docs/theory/noisy.md §2.2, §2.4).  Notation: mu_i = sqrt(d) E e_i, c_i = Var part,
  * p_i = sqrt(d) theta*_i, <f> = (1/d) sum_i f_i, Gamma(t) = int_0^t gamma. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "noisy_privacy.h"
-#include "spectrum.h"
+#include "ode/noisy_privacy.h"
 
 /* mean of the group's mu(0)^2 and p mu(0) (lsq.c's initial values) */
-static void group_init(const struct lsq_plan *P, size_t g, double *m00, double *m0p)
+static void group_init(const struct lsq_limit *P, size_t g, double *m00, double *m0p)
 {
   if (P->theta_0) {
     *m00 = P->g_m00[g];
@@ -21,34 +20,34 @@ static void group_init(const struct lsq_plan *P, size_t g, double *m00, double *
   }
 }
 
-static double c_initial(const struct lsq_plan *P)
+static double c_initial(const struct lsq_limit *P)
 {
-  return P->p.init == LSQ_INIT_RANDOM ? P->p.init_scale * P->p.init_scale : 0.0;
+  return P->init == LSQ_INIT_RANDOM ? P->init_scale * P->init_scale : 0.0;
 }
 
-double noisy_mu0(const struct lsq_plan *P, size_t i)
+double noisy_mu0(const struct lsq_limit *P, size_t i)
 {
   double sd = sqrt((double)P->d);
   return P->theta_0 ? sd * (P->theta_0[i] - P->theta_star[i]) : -sd * P->theta_star[i];
 }
 
-void noisy_mean_factors(const struct lsq_plan *P, double Gamma, double lam, double *phi,
+void noisy_mean_factors(const struct lsq_limit *P, double Gamma, double lam, double *phi,
                         double *psi)
 {
-  double k = lam + P->p.ridge;
+  double k = lam + P->ridge;
   *phi = exp(-k * Gamma);
-  *psi = k > 0 ? -P->p.ridge / k * -expm1(-k * Gamma) : 0.0;
+  *psi = k > 0 ? -P->ridge / k * -expm1(-k * Gamma) : 0.0;
 }
 
-static double noise2(const struct lsq_plan *P)
+static double noise2(const struct lsq_limit *P)
 {
-  return P->p.noise * P->p.noise / (double)P->batch;
+  return P->noise * P->noise / (double)P->batch;
 }
 
-double noisy_stationary_risk(const struct lsq_plan *P) /* (NS-6) */
+double noisy_stationary_risk(const struct lsq_limit *P) /* (NS-6) */
 {
-  if (P->p.schedule.kind != HD_SCHEDULE_CONSTANT || P->p.clip > 0) return NAN;
-  double gamma = P->p.schedule.lr, delta = P->p.ridge, num = 0, a1 = 0, a2 = 0;
+  if (P->schedule->kind != HD_SCHEDULE_CONSTANT || P->clip > 0) return NAN;
+  double gamma = P->schedule->lr, delta = P->ridge, num = 0, a1 = 0, a2 = 0;
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g], w = P->g_weight[g], k = lam + delta;
     if (!(k > 0)) continue; /* lambda = delta = 0: a flat direction, no risk contribution */
@@ -58,17 +57,17 @@ double noisy_stationary_risk(const struct lsq_plan *P) /* (NS-6) */
   }
   double den = 2 - gamma * a2;
   if (!(den > 0)) return INFINITY;
-  return (num + 0.5 * gamma * noise2(P) * a1 + P->p.label_noise * P->p.label_noise) / den;
+  return (num + 0.5 * gamma * noise2(P) * a1 + P->label_noise * P->label_noise) / den;
 }
 
-double noisy_ridge_reference(const struct lsq_plan *P)
+double noisy_ridge_reference(const struct lsq_limit *P)
 {
-  double delta = P->p.ridge, s = 0;
+  double delta = P->ridge, s = 0;
   for (size_t g = 0; g < P->n_groups; g++) {
     double lam = P->g_lambda[g], k = lam + delta;
     if (k > 0) s += P->g_weight[g] * lam * delta * delta * P->g_c[g] / (k * k);
   }
-  return 0.5 * (s + P->p.label_noise * P->p.label_noise);
+  return 0.5 * (s + P->label_noise * P->label_noise);
 }
 
 /* Phi(x, y; t) = (e^{-xt} - e^{-yt}) / (y - x), in the expm1 form the spec requires. */
@@ -78,11 +77,11 @@ static double Phi(double x, double y, double t)
   return exp(-x * t) * -expm1(-(y - x) * t) / (y - x);
 }
 
-double noisy_isotropic_risk(const struct lsq_plan *P, double t) /* (NS-7) */
+double noisy_isotropic_risk(const struct lsq_limit *P, double t) /* (NS-7) */
 {
-  if (P->n_groups != 1 || P->p.schedule.kind != HD_SCHEDULE_CONSTANT || P->p.clip > 0) return NAN;
-  double lam = P->g_lambda[0], gamma = P->p.schedule.lr, delta = P->p.ridge, se2 = P->p.label_noise *
-                                                                            P->p.label_noise;
+  if (P->n_groups != 1 || P->schedule->kind != HD_SCHEDULE_CONSTANT || P->clip > 0) return NAN;
+  double lam = P->g_lambda[0], gamma = P->schedule->lr, delta = P->ridge, se2 = P->label_noise *
+                                                                            P->label_noise;
   double rho = gamma * (lam + delta), kappa = 2 * rho - gamma * gamma * lam * lam;
   double m00, m0p, cpp = P->g_c[0];
   group_init(P, 0, &m00, &m0p);
@@ -101,11 +100,11 @@ double noisy_isotropic_risk(const struct lsq_plan *P, double t) /* (NS-7) */
 /* ---- the c-form (NS-4') ---------------------------------------------------------- */
 
 struct cform {
-  const struct lsq_plan *P;
+  const struct lsq_limit *P;
 };
 
 /* 2 R_b = <lambda mu^2> + sigma_eps^2 at Gamma. */
-static double two_bias(const struct lsq_plan *P, double Gamma)
+static double two_bias(const struct lsq_limit *P, double Gamma)
 {
   double s = 0;
   for (size_t g = 0; g < P->n_groups; g++) {
@@ -114,24 +113,24 @@ static double two_bias(const struct lsq_plan *P, double Gamma)
     group_init(P, g, &m00, &m0p);
     s += P->g_weight[g] * lam * (phi * phi * m00 + 2 * phi * psi * m0p + psi * psi * P->g_c[g]);
   }
-  return s + P->p.label_noise * P->p.label_noise;
+  return s + P->label_noise * P->label_noise;
 }
 
-static double two_risk(const struct lsq_plan *P, double t, const double *c)
+static double two_risk(const struct lsq_limit *P, double t, const double *c)
 {
   double s = 0;
   for (size_t g = 0; g < P->n_groups; g++) s += P->g_weight[g] * P->g_lambda[g] * c[g];
-  return two_bias(P, hd_schedule_integral(t, &P->p.schedule)) + s;
+  return two_bias(P, hd_schedule_integral(t, P->schedule)) + s;
 }
 
 /* dc_g/dt = -2 gamma (lambda_g + delta) c_g + 2 gamma^2 lambda_g R + gamma^2 sigma^2 / B */
 static int cform_rhs(double t, const double *c, double *dc, void *params)
 {
-  const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->p.schedule), R = 0.5 * two_risk(P, t, c);
+  const struct lsq_limit *P = params;
+  double gamma = hd_schedule_lr(t, P->schedule), R = 0.5 * two_risk(P, t, c);
   double forcing = gamma * gamma * noise2(P);
   for (size_t g = 0; g < P->n_groups; g++)
-    dc[g] = -2 * gamma * (P->g_lambda[g] + P->p.ridge) * c[g] +
+    dc[g] = -2 * gamma * (P->g_lambda[g] + P->ridge) * c[g] +
             2 * gamma * gamma * P->g_lambda[g] * R + forcing;
   return 0;
 }
@@ -140,10 +139,10 @@ static int cform_rhs(double t, const double *c, double *dc, void *params)
 static int cform_jac(double t, const double *c, struct hd_sjac *J, void *params)
 {
   (void)c;
-  const struct lsq_plan *P = params;
-  double gamma = hd_schedule_lr(t, &P->p.schedule);
+  const struct lsq_limit *P = params;
+  double gamma = hd_schedule_lr(t, P->schedule);
   for (size_t g = 0; g < P->n_groups; g++) {
-    J->blocks[g] = -2 * gamma * (P->g_lambda[g] + P->p.ridge);
+    J->blocks[g] = -2 * gamma * (P->g_lambda[g] + P->ridge);
     J->U[g] = 2 * gamma * gamma * P->g_lambda[g];
     J->V[g] = 0.5 * P->g_weight[g] * P->g_lambda[g];
   }
@@ -151,7 +150,7 @@ static int cform_jac(double t, const double *c, struct hd_sjac *J, void *params)
 }
 
 struct path_ctx {
-  const struct lsq_plan *P;
+  const struct lsq_limit *P;
   double *c, *risk, *bias;
 };
 
@@ -160,13 +159,13 @@ static int path_out(size_t k, double t, const double *y, void *ctx)
   struct path_ctx *x = ctx;
   size_t G = x->P->n_groups;
   memcpy(x->c + k * G, y, G * sizeof(double));
-  double tb = two_bias(x->P, hd_schedule_integral(t, &x->P->p.schedule));
+  double tb = two_bias(x->P, hd_schedule_integral(t, x->P->schedule));
   if (x->bias) x->bias[k] = 0.5 * tb;
   if (x->risk) x->risk[k] = 0.5 * two_risk(x->P, t, y);
   return 0;
 }
 
-int noisy_variance_path(const struct lsq_plan *P, const struct hd_run_params *run,
+int noisy_variance_path(const struct lsq_limit *P, const struct hd_run_params *run,
                         const double *t, size_t n_t, double *c, double *risk, double *bias,
                         char *msg, size_t msglen)
 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Which directions SGD learns (gmm_multiclass, spec multiclass_sgd.md §1.4, §3.2).
+"""Which directions SGD learns (gmm_multiclass, docs/theory/gmm.md §1.4, §3.2).
 
 usage: python3 plots/multiclass_bands.py OUT.h5 [-o FIGURE.png]
 

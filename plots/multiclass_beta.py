@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The beta phase transition (gmm_multiclass, spec multiclass_sgd.md §3.2).
+"""The beta phase transition (gmm_multiclass, docs/theory/gmm.md §3.2).
 
 usage: python3 plots/multiclass_beta.py SWEEP.h5 [PLATEAU.h5] [-o FIGURE.png]
 

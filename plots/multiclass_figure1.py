@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The paper's Figure 1 as a 2x2 figure (gmm_multiclass, spec multiclass_sgd.md §4.5).
+"""The paper's Figure 1 as a 2x2 figure (gmm_multiclass, docs/theory/gmm.md §4.5).
 
 usage: python3 plots/multiclass_figure1.py FIG1A.h5 FIG1B.h5 FIG1C.h5 FIG1D.h5 [-o FIGURE.png]
 

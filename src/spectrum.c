@@ -1,4 +1,4 @@
-/* spectrum.c — covariance spectra (streaming_least_squares.md, "Spectra"). */
+/* spectrum.c — covariance spectra (docs/theory/lsq.md, "Spectra"). */
 #include "spectrum.h"
 
 #include <errno.h>

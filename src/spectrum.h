@@ -1,4 +1,4 @@
-/* spectrum.h — covariance spectra in the eigenbasis (streaming_least_squares.md
+/* spectrum.h — covariance spectra in the eigenbasis (docs/theory/lsq.md
  * "Spectra").  All generated spectra are normalised to (1/d) sum lambda_i = 1. */
 #ifndef HDSIM_SPECTRUM_H
 #define HDSIM_SPECTRUM_H
@@ -70,13 +70,13 @@ struct hd_spectrum_params {
 #define HD_SPECTRUM_FILE_ROW(T, m)                                                          \
   {"data", "spectrum_file", HD_PATH_LIST, offsetof(T, m.file), "", 0, 0, 0, NULL, "",      \
    "eigenvalues, one per line (text) or dataset /lambda (*.h5), relative to the model "    \
-   "file; one file (one per class where a family has classes); needs spectrum = file",     \
-   NULL}
+   "file; one file (one per class where a family has classes); read when the spectrum "    \
+   "kind is file", NULL}
 #define HD_SPECTRUM_NORMALISE_ROW(T, m)                                                     \
   {"data", "normalise", HD_ENUM, offsetof(T, m.normalise), "none", 0, 0, 0,                \
    hd_spectrum_normalisations, "",                                                          \
-   "none, or trace: rescale a spectrum read from a file to Tr K / d = 1 (mean eigenvalue "  \
-   "1; generated spectra always have it)", NULL}
+   "none, or trace: rescale each spectrum to Tr K / d = 1 (mean eigenvalue 1); where a "    \
+   "family's generated spectra always have it, it acts on files", NULL}
 #define HD_SPECTRUM_ROWS(T, m, KINDS, KINDS_DOC)                                            \
   HD_SPECTRUM_KIND_ROW(T, m, KINDS, KINDS_DOC), HD_SPECTRUM_ALPHA_ROW(T, m),                \
   HD_SPECTRUM_ZERO_FRACTION_ROW(T, m), HD_SPECTRUM_FILE_ROW(T, m),                          \
@@ -102,7 +102,7 @@ int hd_spectrum_fill(enum hd_spectrum_kind kind, size_t d, double alpha, double 
  * *.h5: the 1-D dataset /lambda).  Allocates *values; returns the count or -1. */
 long hd_spectrum_read(const char *path, double **values, char *msg, size_t msglen);
 
-/* Targets theta* = p / sqrt(d) with p_i = O(1) (streaming_least_squares.md, "Targets"):
+/* Targets theta* = p / sqrt(d) with p_i = O(1) (docs/theory/lsq.md, "Targets"):
  * random (p_i ~ N(0,1), drawn once per seed from the problem-level TARGET stream, so all
  * runs and the theory share it), aligned (p_i = 1), source (p_i^2 ~ lambda_i^beta, mean
  * 1), zero.  One implementation for every problem on this data path, so the same seed

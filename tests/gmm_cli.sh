@@ -28,10 +28,16 @@ bad() { # bad NAME EXPECTED DATA LOSS
 }
 bad alpha_count  "$tmp/alpha_count.ini:7: \[data\] alpha: 3 values for 2 classes" \
     'covariance = power_law\nalpha = 1, 2, 3' logistic
-bad alpha_text   "\[data\] alpha: 'one, two' is not a comma-separated list" \
+bad alpha_text   "\[data\] alpha: value 1 of \"one, two\": expected a real number" \
     'covariance = power_law\nalpha = one, two' logistic
 bad probs_sum    "\[data\] probs: class probabilities must be 2 values summing to 1" \
     'probs = 0.5, 0.6' logistic
+bad probs_one    "\[data\] probs: class probabilities must be 2 values summing to 1 (1 values" \
+    'probs = 1' logistic
+bad files_count  "\[data\] spectrum_file: 3 files for 2 classes" \
+    'covariance = file\nspectrum_file = a.txt, b.txt, c.txt' logistic
+bad normalise_bool "\[data\] normalise: " \
+    'normalise = true' logistic
 bad labels_01    "\[loss\] labels: logistic labels must be 0 or 1" \
     '' 'logistic\nlabels = 1, -1'
 bad softmax_one  "\[loss\] kind: softmax needs classes >= 2" \

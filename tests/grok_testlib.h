@@ -2,7 +2,7 @@
 #ifndef HDSIM_TESTS_GROK_TESTLIB_H
 #define HDSIM_TESTS_GROK_TESTLIB_H
 
-#include "../ode/grok.h"
+#include "problems/grok/dmft_grokking_plan.h"
 #include "testlib.h"
 
 /* Runs the session's exact GD map and its gradient flow on its grid; returns the largest

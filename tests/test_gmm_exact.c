@@ -1,5 +1,5 @@
 /* test_gmm_exact.c — the gmm_multiclass theory against exact answers
- * (shared/specs/multiclass_sgd.md §2.4, §3.3, §4.1) and its quadrature against
+ * (docs/theory/gmm.md §2.4, §3.3, §4.1) and its quadrature against
  * independent integrals.  Tolerances are set by the accuracy of the reference: closed
  * forms tightly (CVODE rtol 1e-11), the spec's 4-5-digit ODE values to their last digit. */
 #include <string.h>

@@ -16,7 +16,7 @@
  *     uses eta0 = 0.16 for the same 0.041.  The full Fig. 1 configuration is checked in
  *     the slow test grok_fig1.  At 8x the step the two must differ measurably, so the
  *     comparison can fail.
- *  4. the blocked increment (ode/grok_closure_blocked.c: M = Z Z^T, then X T and G by
+ *  4. the blocked increment (kernels/grok_closure_blocked.c: M = Z Z^T, then X T and G by
  *     column-panel dgemm, or by a dtrmm and a sign-split dsyrk) equals the plain two-dgemm
  *     form to 1e-13 of scale, in both forms, on 4 row blocks, r = D and r < D, centred,
  *     with weight decay, D = 40 (panels 16, 16, 8); it is the same bits on 1 and 2
@@ -84,10 +84,10 @@ static void initial_identities(const char *target, double sy)
   tl_theory(s, &g, -1, &th);
   struct hd_mc_result mc;
   run_mc(s, &g, &mc);
-  double b = P->beta2 / (double)P->D, want = 0.75 * sy * sy * b * b;
+  double b = P->sys.beta2 / (double)P->sys.D, want = 0.75 * sy * sy * b * b;
   double y2 = 0;
-  for (size_t m = 0; m < P->P; m++) y2 += P->y[m] * P->y[m];
-  y2 /= (double)P->P;
+  for (size_t m = 0; m < P->sys.P; m++) y2 += P->sys.y[m] * P->sys.y[m];
+  y2 /= (double)P->sys.P;
   size_t T = g.n, R = mc.runs;
   double e_th = fabs(th.values[GROK_OBS_TEST_POP * T] - want) / want;
   double e_tr = fabs(th.values[GROK_OBS_TRAIN * T] - y2) / y2;
@@ -182,14 +182,14 @@ static void cka_at_start(void)
   tl_grid(s, &g);
   struct hd_theory_result th;
   tl_theory(s, &g, -1, &th);
-  size_t n = P->Pt, D = P->D;
+  size_t n = P->sys.Pt, D = P->sys.D;
   double e2 = P->p.eps * P->p.eps * P->p.sigma * P->p.sigma, ym = 0;
   double *K = malloc(n * n * sizeof *K);
-  for (size_t i = 0; i < n; i++) ym += P->yt[i] / (double)n;
+  for (size_t i = 0; i < n; i++) ym += P->sys.yt[i] / (double)n;
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++) {
       double sdot = 0;
-      for (size_t k = 0; k < D; k++) sdot += P->Xt[i * D + k] * P->Xt[j * D + k];
+      for (size_t k = 0; k < D; k++) sdot += P->sys.Xt[i * D + k] * P->sys.Xt[j * D + k];
       K[i * n + j] = sdot * (1 + e2 * sdot);
     }
   double num = 0, fro = 0, yy = 0;
@@ -199,13 +199,13 @@ static void cka_at_start(void)
     for (size_t i = 0; i < n; i++) K[i * n + j] -= cm;
   }
   for (size_t i = 0; i < n; i++) {
-    yy += (P->yt[i] - ym) * (P->yt[i] - ym);
+    yy += (P->sys.yt[i] - ym) * (P->sys.yt[i] - ym);
     for (size_t j = 0; j < n; j++) {
-      num += (P->yt[i] - ym) * K[i * n + j] * (P->yt[j] - ym);
+      num += (P->sys.yt[i] - ym) * K[i * n + j] * (P->sys.yt[j] - ym);
       fro += K[i * n + j] * K[i * n + j];
     }
   }
-  double want = num / (sqrt(fro) * yy), got = th.values[(size_t)P->slot_cka * g.n];
+  double want = num / (sqrt(fro) * yy), got = th.values[(size_t)P->sys.slot_cka * g.n];
   tl_check(fabs(got - want) <= 1e-12 * fabs(want), "CKA at t = 0: %.12g (direct evaluation "
            "%.12g)", got, want);
   free(K);
@@ -236,15 +236,15 @@ static void blocked_increment(void)
 {
   struct hd_session *s = tl_session(blocked_model);
   struct grok_plan *P = s->plan;
-  size_t D = P->D, n = P->P;
-  struct grok_batch b = grok_full_batch(P, P->f0_inf);
+  size_t D = P->sys.D, n = P->sys.P;
+  struct grok_batch b = grok_full_batch(&P->sys, P->f0_inf);
   for (int form = 0; form < 2; form++) {
     for (size_t r = D; r >= D - 5; r -= 5) {
       struct grok_work wp, wb;
-      double *bp = malloc(grok_work_size(n, P->Pt, D, r, false) * sizeof(double));
-      double *bb = malloc(grok_work_size(n, P->Pt, D, r, false) * sizeof(double));
-      grok_work_bind(&wp, bp, n, P->Pt, D, r, false);
-      grok_work_bind(&wb, bb, n, P->Pt, D, r, false);
+      double *bp = malloc(grok_work_size(n, P->sys.Pt, D, r, false) * sizeof(double));
+      double *bb = malloc(grok_work_size(n, P->sys.Pt, D, r, false) * sizeof(double));
+      grok_work_bind(&wp, bp, n, P->sys.Pt, D, r, false);
+      grok_work_bind(&wb, bb, n, P->sys.Pt, D, r, false);
       wp.blocks = 0; /* the plain form */
       wb.parallel = true;
       if (form == 1) wb.panel = 0; /* the whole-triangle form (D > GROK_PANEL_MAX_D) */
@@ -257,11 +257,11 @@ static void blocked_increment(void)
       for (size_t i = 0; i < D; i++) wbar[i] = 0.3 * sin(1.0 + (double)i);
       for (size_t i = 0; i < D * r; i++)
         Z[i] = (i % (r + 1) == 0 ? 1.0 : 0.0) + 0.2 * cos((double)i);
-      grok_closure_rhs(P, &b, wbar, Z, r, out[0], out[0] + D, &wp);
+      grok_closure_rhs(&P->sys, &b, wbar, Z, r, out[0], out[0] + D, &wp);
       set_threads(1);
-      grok_closure_rhs(P, &b, wbar, Z, r, out[1], out[1] + D, &wb);
+      grok_closure_rhs(&P->sys, &b, wbar, Z, r, out[1], out[1] + D, &wb);
       set_threads(2);
-      grok_closure_rhs(P, &b, wbar, Z, r, out[2], out[2] + D, &wb);
+      grok_closure_rhs(&P->sys, &b, wbar, Z, r, out[2], out[2] + D, &wb);
       double scale = 0, diff = 0;
       for (size_t i = 0; i < D + D * r; i++) {
         scale = fmax(scale, fabs(out[0][i]));

@@ -125,7 +125,7 @@ static void figure3a(void)
     half[i] = first_below(&g, te, 0.5 * te[0]);
     fin[i] = te[g.n - 1] / te[0];
     bump[i] = te[argmax(te, g.n)] / te[0];
-    kmse = ((struct grok_plan *)s->plan)->kmse / te[0];
+    kmse = ((struct grok_plan *)s->plan)->sys.kmse / te[0];
     printf("     alpha = %-8g test-halving t = %-8g final L/L0 = %.4f  bump = %.3f\n", alphas[i],
            half[i], fin[i], bump[i]);
     hd_theory_result_free(&th);

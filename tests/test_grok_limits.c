@@ -17,7 +17,7 @@
  *     a* = sigma^2, and the recursion converges to it. */
 #include <cblas.h>
 
-#include "../ode/grok.h"
+#include "problems/grok/dmft_grokking_plan.h"
 #include "testlib.h"
 
 static const char *lazy_model =
@@ -39,10 +39,10 @@ static void lazy_closed_forms(void)
     tl_grid(s, &g);
     struct hd_theory_result th;
     tl_theory(s, &g, -1, &th);
-    double *ah = malloc(P->P * sizeof *ah), *out = malloc(P->n_obs * sizeof *out), worst = 0;
+    double *ah = malloc(P->sys.P * sizeof *ah), *out = malloc(P->n_obs * sizeof *out), worst = 0;
     for (size_t j = 0; j < g.n; j++) {
-      grok_lazy_closed_form(P, g.t[j], gd, ah);
-      grok_lazy_observe(P, ah, out);
+      grok_lazy_closed_form(&P->lim, g.t[j], gd, ah);
+      grok_lazy_observe(&P->lim, ah, out);
       for (size_t o = 0; o < 2; o++)
         worst = fmax(worst, fabs(out[o] - th.values[o * g.n + j]) / out[o]);
     }
@@ -119,17 +119,17 @@ static const char *pop_model =
 /* dM/dt of the full population flow (§2.6): -(2 eta0 eps/alpha)(G M + M G). */
 static void pop_full_rate(const struct grok_plan *P, const double *M, double *dM, double *G)
 {
-  size_t D = P->D;
+  size_t D = P->sys.D;
   double ae = P->p.alpha * P->p.eps, s2 = P->p.sigma * P->p.sigma, dd = (double)D;
   double trA = 0;
   for (size_t i = 0; i < D; i++)
     for (size_t j = 0; j < D; j++) {
-      double A = P->s_y * P->beta[i] * P->beta[j] - ae * (M[i * D + j] - (i == j ? s2 : 0.0));
+      double A = P->sys.s_y * P->sys.beta[i] * P->sys.beta[j] - ae * (M[i * D + j] - (i == j ? s2 : 0.0));
       G[i * D + j] = -A / (dd * dd);
       if (i == j) trA += A;
     }
   for (size_t i = 0; i < D; i++) G[i * D + i] -= trA / (2 * dd * dd);
-  double k = 2 * P->eta0_eff * P->p.eps / P->p.alpha;
+  double k = 2 * P->sys.eta0_eff * P->p.eps / P->p.alpha;
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)D, (int)D, -k, G, (int)D, M,
               (int)D, 0.0, dM, (int)D);
   for (size_t i = 0; i < D; i++)
@@ -141,8 +141,8 @@ static void pop_full_rate(const struct grok_plan *P, const double *M, double *dM
 
 static double pop_test_loss(const struct grok_plan *P, const double *M, double *out)
 {
-  struct grok_work w = P->tw;
-  grok_observe_moments(P, P->zero_D, M, P->zero_D, P->M0_inf, 0.0, P->f0t_inf, &w, out);
+  struct grok_work w = P->lim.tw;
+  grok_observe_moments(&P->sys, P->zero_D, M, P->zero_D, P->M0_inf, 0.0, P->f0t_inf, &w, out);
   return out[GROK_OBS_TEST_POP];
 }
 
@@ -151,7 +151,7 @@ static void population(void)
   for (int flow = 0; flow <= 1; flow++) {
     struct hd_session *s = tl_session(pop_model, 1.0, flow ? "ode" : "recursion");
     struct grok_plan *P = s->plan;
-    size_t D = P->D, n = D * D;
+    size_t D = P->sys.D, n = D * D;
     struct hd_output_grid g;
     tl_grid(s, &g);
     struct hd_theory_result th;
@@ -167,7 +167,7 @@ static void population(void)
         if (!flow) {
           /* one GD step on the population loss: M+ = B M B, B = I + (1/2) dt-rate operator */
           pop_full_rate(P, M, k1, G);
-          double kk = 2 * P->eta0_eff * P->p.eps / P->p.alpha;
+          double kk = 2 * P->sys.eta0_eff * P->p.eps / P->p.alpha;
           for (size_t q = 0; q < n; q++) G[q] *= -kk;
           for (size_t i = 0; i < D; i++) G[i * D + i] += 1.0; /* B = I - kk G_pop */
           cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)D, (int)D, (int)D, 1.0, G,
@@ -207,15 +207,15 @@ static void fixed_point(double sigma)
 {
   struct hd_session *s = tl_session(pop_model, sigma, "recursion");
   struct grok_plan *P = s->plan;
-  double ms = grok_pop_fixed_point(P), s2 = sigma * sigma, dm, da;
-  double bstar = P->s_y * P->beta2 / (double)P->D;
-  grok_pop_rates(P, ms, s2, &dm, &da);
+  double ms = grok_pop_fixed_point(&P->lim), s2 = sigma * sigma, dm, da;
+  double bstar = P->sys.s_y * P->sys.beta2 / (double)P->sys.D;
+  grok_pop_rates(&P->lim, ms, s2, &dm, &da);
   tl_check(fabs(dm) <= 1e-15 * ms && fabs(da) <= 1e-15 && fabs(ms - (s2 + bstar * 40 / 0.25)) <= 1e-12 * ms,
            "sigma = %g: rates vanish at m* = sigma^2 + b* D/(alpha eps) = %.6g, a* = sigma^2 "
            "(|dm| %.1e, |da| %.1e)", sigma, ms, fabs(dm), fabs(da));
   double y[2];
-  grok_pop_rec_init(P, y);
-  for (int k = 0; k < 200000 && fabs(y[0] - ms) > 1e-12 * ms; k++) grok_pop_rec_step(P, 0, y);
+  grok_pop_rec_init(&P->lim, y);
+  for (int k = 0; k < 200000 && fabs(y[0] - ms) > 1e-12 * ms; k++) grok_pop_rec_step(&P->lim, 0, y);
   tl_check(fabs(y[0] - ms) <= 1e-9 * ms && fabs(y[1] - s2) <= 1e-9 * s2,
            "sigma = %g: the population recursion converges to (m*, a*): m = %.10g (m* %.10g), "
            "a = %.10g", sigma, y[0], ms, y[1]);

@@ -1,5 +1,5 @@
 /* test_grok_sample_form.c — the sample-space form of the N = infinity closure (spec
- * dmft_grokking.md §2.4, ode/grok_sample.c) against the weight-space closure (§2.1):
+ * dmft_grokking.md §2.4, ode/grok_sample_limit.c) against the weight-space closure (§2.1):
  *  1. exact GD (method = recursion): every observable agrees to 1e-10 of its scale over
  *     the run, D = 60, P = 20, P_test = 15, for the centred and the uncentred predictor,
  *     both targets, with the CKA, and with minibatch SGD + weight decay + momentum (the
@@ -17,6 +17,8 @@
  *     eig(Sigma0)), centred and not, and SGD with weight decay and momentum.
  * Every comparison also checks that the run moves (train loss falls by half), so the
  * agreement is not that of two constants. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "grok_testlib.h"
@@ -90,7 +92,7 @@ static double spec_recursion(void)
   tl_grid(s, &g);
   struct hd_theory_result th;
   tl_theory(s, &g, -1, &th);
-  size_t n = P->P, D = P->D, T = g.n;
+  size_t n = P->sys.P, D = P->sys.D, T = g.n;
   double *K0 = malloc(n * n * sizeof *K0), *S = malloc(n * n * sizeof *S);
   double *S0 = malloc(n * n * sizeof *S0), *Sn = malloc(n * n * sizeof *Sn);
   double *BP = malloc(n * n * sizeof *BP), *a = calloc(n, sizeof *a), *an = malloc(n * sizeof *an);
@@ -98,18 +100,18 @@ static double spec_recursion(void)
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++) {
       double v = 0;
-      for (size_t k = 0; k < D; k++) v += P->X[i * D + k] * P->X[j * D + k];
+      for (size_t k = 0; k < D; k++) v += P->sys.X[i * D + k] * P->sys.X[j * D + k];
       K0[i * n + j] = v;
       S[i * n + j] = S0[i * n + j] = P->p.sigma * P->p.sigma * v; /* S(0) = X sigma^2 I X^T */
     }
-  double al = P->p.alpha, ae2 = 0.5 * P->p.alpha * P->p.eps, cc = P->c, ce = cc * P->p.eps;
+  double al = P->p.alpha, ae2 = 0.5 * P->p.alpha * P->p.eps, cc = P->sys.c, ce = cc * P->p.eps;
   double worst = 0, scale = 0;
   for (size_t i = 0; i < T; i++) scale = fmax(scale, th.values[GROK_OBS_TRAIN * T + i]);
   size_t j = 0;
   for (uint64_t k = 0; j < T; k++) {
     double loss = 0;
     for (size_t m = 0; m < n; m++) {
-      Dl[m] = al * a[m] + ae2 * (S[m * n + m] - S0[m * n + m]) - P->y[m]; /* a(0) = 0 */
+      Dl[m] = al * a[m] + ae2 * (S[m * n + m] - S0[m * n + m]) - P->sys.y[m]; /* a(0) = 0 */
       loss += Dl[m] * Dl[m];
     }
     loss /= (double)n;
@@ -197,9 +199,25 @@ static void auto_choice(long D, long P, int want_samples)
   const struct grok_plan *pl = s->plan;
   const char *note = s->pb->theory_note(s->plan);
   int says = note && strstr(note, "sample space") != NULL;
-  tl_check(pl->sample_form == want_samples && says == want_samples,
+  tl_check(pl->lim.sample_form == want_samples && says == want_samples,
            "closure_form = auto, D = %ld, P = %ld: %s form (note: \"%s\")", D, P,
-           pl->sample_form ? "sample" : "weight", note ? note : "");
+           pl->lim.sample_form ? "sample" : "weight", note ? note : "");
+  /* the plan made visible: its print names the form, its bytes cover the dataset and
+   * (sample form) the P x P Gram matrices */
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  s->pb->plan_print(s->plan, f);
+  fclose(f);
+  int prints = strstr(text, "sample space") != NULL;
+  size_t th = 1, per = 0, bytes = s->pb->plan_bytes(s->plan, &th, &per);
+  size_t data = (size_t)(P + 15) * (size_t)D * sizeof(double); /* 15 test points */
+  size_t gram = want_samples ? (size_t)(P * P) * sizeof(double) : 0;
+  tl_check(prints == want_samples && bytes >= data + gram && th == 0 && per > 0,
+           "plan_print names the %s form; plan_bytes %zu >= dataset %zu + Gram %zu, theory %zu, "
+           "per thread %zu", want_samples ? "sample-space" : "weight-space", bytes, data, gram,
+           th, per);
+  free(text);
   tl_session_free(s);
 }
 

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ode/lsq.h"
+#include "problems/lsq/lsq_plan.h"
 #include "sim/lsq_stationary.h"
 #include "testlib.h"
 
@@ -136,7 +136,7 @@ static void test_observe(int dims, size_t d)
   const struct lsq_plan *P = s->plan;
   double *C = circulant(dims, d, 2, 0.1);
   size_t bytes = s->pb->sim_state_size(s->plan);
-  double *state = malloc(bytes), *out = malloc(P->n_obs * sizeof *out), *th = malloc(d * 8);
+  double *state = malloc(bytes), *out = malloc(P->limit.n_obs * sizeof *out), *th = malloc(d * 8);
   s->pb->sim_start(s->plan, 0, state);
   s->pb->sim_advance(s->plan, 0, state, 0, d / 2, NULL); /* some generic e */
   s->pb->sim_observe(s->plan, state, out);
@@ -147,12 +147,12 @@ static void test_observe(int dims, size_t d)
     for (size_t l = 0; l < d; l++) q += e[j] * C[j * d + l] * e[l];
   }
   double R = 0.5 * (q + 0.25), bands = 0;
-  for (size_t b = 0; b + 2 < P->n_obs; b++) bands += out[2 + b];
+  for (size_t b = 0; b + 2 < P->limit.n_obs; b++) bands += out[2 + b];
   hd_stationary_to_eigen(P->stationary, P->theta_pix, th);
   double dt = 0;
   for (size_t i = 0; i < d; i++) dt = fmax(dt, fabs(th[i] - P->theta_star[i]));
   tl_check(fabs(out[0] - R) < 1e-12 * R && fabs(out[1] - D) < 1e-12 * D &&
-               (P->n_obs == 2 || fabs(bands - D) < 1e-12 * D) && dt < 1e-14,
+               (P->limit.n_obs == 2 || fabs(bands - D) < 1e-12 * D) && dt < 1e-14,
            "%d-D d = %zu: FFT risk %.15g = direct 1/2 (e^T C e + sigma^2) %.15g (rel %.1e), "
            "distance rel %.1e, bands sum to it; theta* eigen-coordinates = drawn p (max dev %.1e)",
            dims, d, out[0], R, fabs(out[0] - R) / R, fabs(out[1] - D) / D, dt);

@@ -2,7 +2,7 @@
  * (streaming_least_squares.md, "Exact solutions for tests"). */
 #include "testlib.h"
 
-#include "../ode/lsq.h"
+#include "problems/lsq/lsq_plan.h"
 
 static const char *base =
     "[model]\nproblem = streaming_lsq\nseed = 3\n"
@@ -71,8 +71,8 @@ static void ridge_stationary(void)
                                     1e-11, "structured", "log(1, 400, 10)");
   const struct lsq_plan *P = s->plan;
   double A = 0, B = 0;
-  for (size_t g = 0; g < P->n_groups; g++) {
-    double lam = P->g_lambda[g], w = P->g_weight[g], c = P->g_c[g];
+  for (size_t g = 0; g < P->limit.n_groups; g++) {
+    double lam = P->limit.g_lambda[g], w = P->limit.g_weight[g], c = P->limit.g_c[g];
     double bstar = -delta * c / (lam + delta);
     A += w * lam * gamma * lam / (lam + delta);      /* coefficient of R */
     B += w * lam * (-delta * bstar) / (lam + delta); /* constant */
@@ -83,7 +83,7 @@ static void ridge_stationary(void)
   struct hd_theory_result th;
   tl_theory(s, &g, -1, &th);
   double got = th.values[g.n - 1];
-  tl_check(P->n_groups == 2, "zero-one spectrum has 2 eigen-groups (got %zu)", P->n_groups);
+  tl_check(P->limit.n_groups == 2, "zero-one spectrum has 2 eigen-groups (got %zu)", P->limit.n_groups);
   tl_check(fabs(got - R) / R < 1e-8, "ridge stationary risk %.12g vs fixed point %.12g", got, R);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
@@ -288,8 +288,36 @@ static void mean_free_ode(const char *problem, const char *extra)
   tl_session_free(b);
 }
 
+/* plan_print says what will run (sizes read off the plan), plan_bytes counts the plan's
+ * d-sized arrays and a thread's run state. */
+static void plan_shown(void)
+{
+  struct hd_session *s = tl_session(base, 400, "zero_one", 0.3, "random",
+                                    "zero_fraction = 0.25", 0.6, 0.2, "", 4.0, "ode",
+                                    1e-8, "structured", "log(1, 4, 5)");
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  s->pb->plan_print(s->plan, f);
+  fclose(f);
+  tl_check(strstr(text, "dimension d: 400; eigen-groups: 2;") != NULL,
+           "plan_print: d and the groups of a zero-one spectrum\n%s", text);
+  tl_check(strstr(text, "theory state: 4 values (ODE), 4 (recursion); ODE on (b_g, a_g)") != NULL,
+           "plan_print: ridge > 0 keeps (b_g, a_g)");
+  tl_check(strstr(text, "simulation: streaming kernel; steps per unit time: 400; batch: 1") != NULL,
+           "plan_print: the streaming kernel at B = 1");
+  size_t theory = 0, thread = 0, plan = s->pb->plan_bytes(s->plan, &theory, &thread);
+  tl_check(plan >= 3 * 400 * sizeof(double) && theory >= 4 * sizeof(double) &&
+               thread == s->pb->sim_state_size(s->plan),
+           "plan_bytes: plan %zu >= 3 d doubles, theory %zu, thread %zu = run state", plan, theory,
+           thread);
+  free(text);
+  tl_session_free(s);
+}
+
 int main(void)
 {
+  plan_shown();
   mean_free_ode("streaming_lsq", "");
   mean_free_ode("noisy_sgd", "[noise]\nsigma = 0.5\nclip = 0.4\nbatch = 4\n");
   binning();

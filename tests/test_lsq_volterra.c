@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#include "../ode/lsq.h"
-#include "../ode/lsq_volterra.h"
+#include "problems/lsq/lsq_plan.h"
+#include "ode/lsq_volterra.h"
 
 static const char *lsq_model =
     "[model]\nproblem = streaming_lsq\nseed = 3\n"
@@ -95,8 +95,8 @@ static void power_law(void)
   double w = vs_cvode(s, &sv, &so);
   const struct lsq_plan *P = s->plan;
   tl_check(w < 1e-8, "power law d = 1e4, %zu observables, %zu exponentials after compression: "
-           "Volterra vs CVODE %.2e < 1e-8 (%.3f s vs %.3f s)", P->n_obs,
-           lsq_volterra_proxies(P, 200.0), w, sv, so);
+           "Volterra vs CVODE %.2e < 1e-8 (%.3f s vs %.3f s)", P->limit.n_obs,
+           lsq_volterra_proxies(&P->limit, 200.0), w, sv, so);
 
   /* plain trapezoid at h, h/2, h/4 against CVODE at rtol 1e-12: error ratio ~ 4 */
   struct hd_output_grid g;
@@ -104,12 +104,12 @@ static void power_law(void)
   struct hd_theory_result to;
   s->run.rtol = 1e-12;
   tl_theory(s, &g, HD_THEORY_ODE, &to);
-  size_t n = P->n_obs * g.n;
+  size_t n = P->limit.n_obs * g.n;
   double *v = malloc(n * sizeof *v), err[3], hs[3];
   char msg[256];
   for (int k = 0; k < 3; k++) {
     double h = 0.04 / (1 << k);
-    int rc = lsq_volterra_eval(P, g.t, g.n, h, 0, LSQ_VOLTERRA_NO_RICHARDSON, v, &hs[k], NULL,
+    int rc = lsq_volterra_eval(&P->limit, g.t, g.n, h, 0, LSQ_VOLTERRA_NO_RICHARDSON, v, &hs[k], NULL,
                                msg, sizeof msg);
     err[k] = rc == 0 ? sup_rel(v, to.values, n) : NAN;
   }
@@ -120,7 +120,7 @@ static void power_law(void)
   /* with the Richardson step (the default), the error falls like h^4 */
   double e4[2];
   for (int k = 0; k < 2; k++) {
-    int rc = lsq_volterra_eval(P, g.t, g.n, 0.08 / (1 << k), 0, 0, v, NULL, NULL, msg, sizeof msg);
+    int rc = lsq_volterra_eval(&P->limit, g.t, g.n, 0.08 / (1 << k), 0, 0, v, NULL, NULL, msg, sizeof msg);
     e4[k] = rc == 0 ? sup_rel(v, to.values, n) : NAN;
   }
   tl_check(e4[0] / e4[1] > 10, "with one Richardson step: %.2e (h = 0.08), %.2e (h = 0.04); "
@@ -152,15 +152,15 @@ static void fft_vs_direct(void)
   struct hd_output_grid g;
   tl_grid(s, &g);
   const struct lsq_plan *P = s->plan;
-  size_t n = P->n_obs * g.n;
+  size_t n = P->limit.n_obs * g.n;
   double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
   char msg[256];
   size_t steps = 0;
-  rc = lsq_volterra_eval(P, g.t, g.n, 0.01, 0, LSQ_VOLTERRA_DIRECT, a, NULL, &steps, msg, sizeof msg);
-  rc |= lsq_volterra_eval(P, g.t, g.n, 0.01, 0, 0, b, NULL, NULL, msg, sizeof msg);
+  rc = lsq_volterra_eval(&P->limit, g.t, g.n, 0.01, 0, LSQ_VOLTERRA_DIRECT, a, NULL, &steps, msg, sizeof msg);
+  rc |= lsq_volterra_eval(&P->limit, g.t, g.n, 0.01, 0, 0, b, NULL, NULL, msg, sizeof msg);
   w = sup_rel(b, a, n);
   tl_check(rc == 0 && w < 1e-12, "all %zu observables, FFT vs direct (%zu + %zu steps): %.2e < 1e-12",
-           P->n_obs, steps, 2 * steps, w);
+           P->limit.n_obs, steps, 2 * steps, w);
   free(a);
   free(b);
   hd_output_grid_free(&g);

@@ -20,8 +20,9 @@
 
 #include "testlib.h"
 
-#include "../ode/lsq.h"
-#include "../ode/noisy_privacy.h"
+#include "problems/lsq/lsq_plan.h"
+#include "ode/noisy_privacy.h"
+#include "problems/noisy/noisy_package.h"
 #include "rng.h"
 
 static double gauss_pdf(double x, double m, double v)
@@ -65,10 +66,10 @@ static const char *model =
 static void c_at(const struct hd_session *S, double s, double t, double *cs, double *ct)
 {
   const struct lsq_plan *P = S->plan;
-  size_t G = P->n_groups;
+  size_t G = P->limit.n_groups;
   double tt[2] = {s, t}, *c = malloc(2 * G * sizeof *c);
   char msg[256];
-  if (noisy_variance_path(P, &S->run, tt, 2, c, NULL, NULL, msg, sizeof msg) != 0) exit(1);
+  if (noisy_variance_path(&P->limit, &S->run, tt, 2, c, NULL, NULL, msg, sizeof msg) != 0) exit(1);
   memcpy(cs, c, G * sizeof *c);
   memcpy(ct, c + G, G * sizeof *c);
   free(c);
@@ -94,8 +95,8 @@ static double dense_D(const struct lsq_plan *P, const struct noisy_pair *pr, dou
     r[j] = -eps[j];
     for (size_t i = 0; i < d; i++) {
       double phi, psi;
-      noisy_mean_factors(P, P->p.schedule.lr * s, P->lambda[i], &phi, &psi);
-      r[j] += x[j][i] * (phi * noisy_mu0(P, i) + psi * sd * P->theta_star[i]) / sd;
+      noisy_mean_factors(&P->limit, P->p.schedule.lr * s, P->lambda[i], &phi, &psi);
+      r[j] += x[j][i] * (phi * noisy_mu0(&P->limit, i) + psi * sd * P->theta_star[i]) / sd;
     }
     S[j] = malloc(d * d * sizeof(double));
     m[j] = malloc(d * sizeof(double));
@@ -137,7 +138,7 @@ static void lowrank_vs_dense(void)
     c_at(S, cases[c].s, cases[c].t, cs, ct);
     double orders[] = {1, 1.5, 2, 3, 8};
     for (int k = 0; k < 5; k++) {
-      double lo = noisy_divergence(P, &pr, orders[k], cases[c].s, cases[c].t, cs, ct, 1);
+      double lo = noisy_divergence(&P->limit, &pr, orders[k], cases[c].s, cases[c].t, cs, ct, 1);
       double de = dense_D(P, &pr, orders[k], cases[c].s, cases[c].t, cs, ct);
       if (isinf(lo) || isinf(de)) {
         ok = ok && isinf(lo) && isinf(de);
@@ -158,7 +159,7 @@ static double spectral_error(int d)
 {
   struct hd_session *S = tl_session(model, 5, d, "power_law", 0.5, 0.1, 1.0, 20);
   const struct lsq_plan *P = S->plan;
-  size_t G = P->n_groups;
+  size_t G = P->limit.n_groups;
   double *cs = malloc(G * sizeof *cs), *ct = malloc(G * sizeof *ct);
   c_at(S, 0.3, 1.0, cs, ct);
   double *x1 = malloc(d * sizeof *x1), *x2 = malloc(d * sizeof *x2), err[40];
@@ -168,8 +169,8 @@ static double spectral_error(int d)
     hd_noisy_record(P->noisy, P->seed, (uint64_t)(2 * k), x1, &e1);
     hd_noisy_record(P->noisy, P->seed, (uint64_t)(2 * k + 1), x2, &e2);
     struct noisy_pair pr = {x1, x2, e1, e2};
-    double a = noisy_divergence(P, &pr, 2, 0.3, 1.0, cs, ct, 1);
-    double b = noisy_divergence(P, &pr, 2, 0.3, 1.0, cs, ct, 0);
+    double a = noisy_divergence(&P->limit, &pr, 2, 0.3, 1.0, cs, ct, 1);
+    double b = noisy_divergence(&P->limit, &pr, 2, 0.3, 1.0, cs, ct, 0);
     err[n++] = fabs(a - b) / fabs(a);
   }
   for (int i = 1; i < n; i++) /* median */
@@ -200,7 +201,7 @@ static void alpha_max(void)
   struct noisy_pair pr = {x1, x2, e1, e2};
   struct noisy_privacy_result res;
   char msg[256];
-  int rc = noisy_privacy_curve(P, &S->run, &pr, orders, 3, t, 3, 2, &res, msg, sizeof msg);
+  int rc = noisy_plan_privacy_curve(P, &S->run, &pr, orders, 3, t, 3, 2, &res, msg, sizeof msg);
   int fin = 1, inf3 = 1;
   for (size_t m = 0; m < 3; m++) {
     fin = fin && isfinite(res.eps_exact[0 * 3 + m]) && isfinite(res.eps_exact[1 * 3 + m]) &&
@@ -232,9 +233,9 @@ static void worst_pair(void)
   double best, heur;
   char msg[256];
   double rnd[50], rmax = 0;
-  noisy_worst_pair(P, &S->run, 2, 1.5, n, &b1, &b2, &best, 50, rnd, msg, sizeof msg);
+  noisy_plan_worst_pair(P, &S->run, 2, 1.5, n, &b1, &b2, &best, 50, rnd, msg, sizeof msg);
   for (int q = 0; q < 50; q++) rmax = fmax(rmax, rnd[q]);
-  noisy_worst_pair(P, &S->run, 2, 1.5, 8, &h1, &h2, &heur, 0, NULL, msg, sizeof msg);
+  noisy_plan_worst_pair(P, &S->run, 2, 1.5, 8, &h1, &h2, &heur, 0, NULL, msg, sizeof msg);
   /* brute force with the curve code (independent of the search's GEMM and decomposition) */
   double *X = malloc(n * d * sizeof *X), *E = malloc(n * sizeof *E), brute = -1, o = 2, t = 1.5;
   long i1 = -1, i2 = -1;
@@ -244,7 +245,7 @@ static void worst_pair(void)
       if (i == j) continue;
       struct noisy_pair pr = {X + i * d, X + j * d, E[i], E[j]};
       struct noisy_privacy_result res;
-      noisy_privacy_curve(P, &S->run, &pr, &o, 1, &t, 1, 1, &res, msg, sizeof msg);
+      noisy_plan_privacy_curve(P, &S->run, &pr, &o, 1, &t, 1, 1, &res, msg, sizeof msg);
       if (res.eps_spectral[0] > brute) brute = res.eps_spectral[0], i1 = (long)i, i2 = (long)j;
       noisy_privacy_result_free(&res);
     }
@@ -282,8 +283,8 @@ static void mc_law(void)
   for (int i = 0; i < d; i++) r1 += x1[i] * m[i], r2 += x2[i] * m[i];
   for (int i = 0; i < d; i++) {
     double phi, psi;
-    noisy_mean_factors(P, gamma * s, P->lambda[i], &phi, &psi);
-    double mu = (phi * noisy_mu0(P, i) + psi * sd * P->theta_star[i]) / sd;
+    noisy_mean_factors(&P->limit, gamma * s, P->lambda[i], &phi, &psi);
+    double mu = (phi * noisy_mu0(&P->limit, i) + psi * sd * P->theta_star[i]) / sd;
     r1c += x1[i] * mu, r2c += x2[i] * mu;
     double a = pow(1 - eta * (P->lambda[i] + delta), (double)(K - j - 1));
     g1[i] = -eta * x1[i] * a; /* Delta = r1 g1 - r2 g2' with g2' = -eta x2 a */
@@ -346,7 +347,7 @@ static void mc_law(void)
   tl_check(gap / nrm < 3.0 / dd, "  theory's Delta (NS-10, E = e^{-(K+delta)(Gamma(t)-Gamma(s))}, "
            "HSGD mean) vs exact discrete: sup %.2e of |Delta| < 3/d", gap / nrm);
   /* variance of x_a^T theta_T under D vs x_a^T Sigma_1 x_a of NS-10 */
-  size_t G = P->n_groups;
+  size_t G = P->limit.n_groups;
   double *cs = malloc(G * sizeof *cs), *ct = malloc(G * sizeof *ct);
   c_at(S, s, t, cs, ct);
   double worst = 0, tol = 0;

@@ -11,8 +11,9 @@
 
 #include "testlib.h"
 
-#include "../ode/lsq.h"
-#include "../ode/noisy_privacy.h"
+#include "problems/lsq/lsq_plan.h"
+#include "ode/noisy_privacy.h"
+#include "problems/noisy/noisy_package.h"
 
 static const char *iso =
     "[model]\nproblem = noisy_sgd\nseed = 1\n"
@@ -43,10 +44,10 @@ static void isotropic_tables(void)
     tl_theory(s, &g, -1, &th);
     double cf = 0, ode = 0;
     for (size_t j = 0; j < 4; j++) {
-      cf = fmax(cf, fabs(noisy_isotropic_risk(P, g.t[j]) - rows[r].R[j]));
+      cf = fmax(cf, fabs(noisy_isotropic_risk(&P->limit, g.t[j]) - rows[r].R[j]));
       ode = fmax(ode, fabs(th.values[j] - rows[r].R[j]) / rows[r].R[j]);
     }
-    double rinf = noisy_stationary_risk(P);
+    double rinf = noisy_stationary_risk(&P->limit);
     tl_check(cf < 1e-9 && fabs(rinf - rows[r].Rinf) < 1e-9,
              "gamma %g delta %g sigma %g: NS-7 table to %.1e, NS-6 R_inf %.10f (table %.10f)",
              rows[r].lr, rows[r].ridge, rows[r].sigma, cf, rinf, rows[r].Rinf);
@@ -73,15 +74,15 @@ static void stationary(void)
   tl_grid(s, &g);
   struct hd_theory_result th;
   tl_theory(s, &g, -1, &th);
-  double want = noisy_stationary_risk(s->plan), got = th.values[g.n - 1];
+  double want = noisy_stationary_risk(&((const struct lsq_plan *)s->plan)->limit), got = th.values[g.n - 1];
   tl_check(fabs(got - want) / want < 1e-10,
            "NS-6 stationary risk %.12f vs CVODE at t = 2000: %.12f (rel %.1e < 1e-10)", want, got,
            fabs(got - want) / want);
   /* the c-form (NS-4') gives the same risk at every time */
-  size_t G = ((const struct lsq_plan *)s->plan)->n_groups;
+  size_t G = ((const struct lsq_plan *)s->plan)->limit.n_groups;
   double *c = malloc(g.n * G * sizeof *c), *R = malloc(g.n * sizeof *R), *B = malloc(g.n * sizeof *B);
   char msg[256];
-  int rc = noisy_variance_path(s->plan, &s->run, g.t, g.n, c, R, B, msg, sizeof msg);
+  int rc = noisy_variance_path(&((const struct lsq_plan *)s->plan)->limit, &s->run, g.t, g.n, c, R, B, msg, sizeof msg);
   double worst = 0;
   for (size_t j = 0; j < g.n; j++) worst = fmax(worst, fabs(R[j] - th.values[j]) / th.values[j]);
   tl_check(rc == 0 && worst < 1e-9, "c-form (NS-4') risk = grouped ODE risk: sup rel. %.1e", worst);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# multiclass_beta_sweep.sh — the structural phase transition of spec §3.2 (multiclass_sgd.md):
+# multiclass_beta_sweep.sh — the structural phase transition of §3.2 of docs/theory/gmm.md:
 # binary logistic SGD on the paper's two-class power law (alpha = 1.1, 1.5) with mean
 # profile (rho/d)^beta.  models/multiclass_beta_limit.ini sweeps beta in the d -> infinity
 # limit (600 nodes, to t = 1e9); models/multiclass_beta_plateau.ini checks the beta = 0.5

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # multiclass_figure1.sh — reproduce the four panels of Figure 1 of Collins-Woodfin &
 # Seroussi, "Exact Dynamics of Multi-class SGD" (arXiv 2510.14074), as far as the spec
-# (shared/specs/multiclass_sgd.md §4.5) could reconstruct them: binary logistic regression,
+# (docs/theory/gmm.md §4.5) could reconstruct them: binary logistic regression,
 # risk against t for lr = 0.5, 1, 2, 5, ODE lines and Monte Carlo 90% bands at two d.
 # Each panel is one model file with a [sweep] over lr and d (models/multiclass_fig1*.ini).
 #

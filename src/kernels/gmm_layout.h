@@ -1,7 +1,7 @@
 /* gmm_layout.h — what the gmm_multiclass theory (ode/gmm_limit.h) and simulation
  * (src/sim/gmm_sgd.h) must agree on: the losses, and the layout of one eigen-group's
  * block of the state, which the simulation's exact observables fill and the theory's
- * observables read (shared/specs/multiclass_sgd.md §1.4, §2.1).
+ * observables read (docs/theory/gmm.md §1.4, §2.1).
  *
  * Block of group g: [V_g packed upper triangle (q(q+1)/2) | M_{1,g} | ... | M_{A,g}],
  * each M a q-vector: V_g the projected Gram matrix of the (teacher-shifted) iterate,

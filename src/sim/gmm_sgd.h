@@ -1,5 +1,5 @@
 /* gmm_sgd.h — one-pass (mini-batch) SGD on a Gaussian mixture, the real algorithm that
- * the gmm_multiclass limit describes (shared/specs/multiclass_sgd.md §1.1-1.4, §2.8).
+ * the gmm_multiclass limit describes (docs/theory/gmm.md §1.1-1.4, §2.8).
  * The problem package (src/problems/gmm/) fills a struct gmm_sgd; arrays point into its
  * plan.  Every number a step uses is a pure function of (seed, run, step). */
 #ifndef HDSIM_SIM_GMM_SGD_H

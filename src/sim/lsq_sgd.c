@@ -1,64 +1,58 @@
-/* lsq_sgd.c — the real algorithm for streaming least squares: one-pass SGD (LS-1) at
- * dimension d, one run at a time.  The hot loop lives in lsq_kernel.c (noisy SGD with
- * injected noise, clipping, mini-batches or a fixed dataset: noisy_kernel.c, NS-1); this
- * file sets a run's initial point and reads its observables off e = theta - theta*. */
+/* lsq_sgd.c — one run of one-pass SGD on least squares (LS-1, NS-1): the hot loop lives
+ * in lsq_kernel.c (noisy SGD with injected noise, clipping, mini-batches or a fixed
+ * dataset: noisy_kernel.c; the pixel basis: lsq_stationary.c); this file sets a run's
+ * initial point and reads its observables off e = theta - theta*. */
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
 
-#include "../../ode/lsq.h"
+#include "sim/lsq_sgd.h"
 #include "rng.h"
 
-size_t lsq_sim_state_size(const void *plan)
+size_t hd_lsq_sgd_state_size(const struct hd_lsq_sgd *P)
 {
-  const struct lsq_plan *P = plan;
-  if (P->noisy_kernel) return P->d * sizeof(double) + hd_noisy_kernel_work_bytes(P->noisy);
+  if (P->noisy) return P->d * sizeof(double) + hd_noisy_kernel_work_bytes(P->noisy);
   if (P->stationary) return (P->d + hd_stationary_work_size(P->stationary)) * sizeof(double);
-  return (P->d + hd_lsq_kernel_work_size(&P->kernel)) * sizeof(double);
+  return (P->d + hd_lsq_kernel_work_size(P->kernel)) * sizeof(double);
 }
 
-/* theta_0 = 0, or theta_0 ~ N(0, sigma_0^2 / d I) from the run's own INIT stream, or the
- * fixed theta_0 of the plan (one draw per seed, shared by all runs: the paper's case). */
-void lsq_sim_start(const void *plan, uint64_t run, void *state)
+void hd_lsq_sgd_start(const struct hd_lsq_sgd *P, uint64_t run, void *state)
 {
-  const struct lsq_plan *P = plan;
   double *e = state;
   size_t d = P->d;
   const double *ts = P->theta_pix ? P->theta_pix : P->theta_star; /* pixel basis if stationary */
-  if (P->noisy_kernel) hd_noisy_kernel_start(P->noisy, e + d);
-  if (P->p.init == LSQ_INIT_FIXED) {
+  if (P->noisy) hd_noisy_kernel_start(P->noisy, e + d);
+  if (P->init == HD_LSQ_SGD_FIXED) {
     for (size_t i = 0; i < d; i++) e[i] = P->theta_0[i] - P->theta_star[i];
-  } else if (P->p.init == LSQ_INIT_RANDOM) {
+  } else if (P->init == HD_LSQ_SGD_RANDOM) {
     struct hd_rng r;
     hd_rng_init(&r, P->seed, run, HD_STREAM_INIT, 0);
     hd_rng_normal_array(&r, e, d);
-    double s = P->p.init_scale / sqrt((double)d);
+    double s = P->init_scale / sqrt((double)d);
     for (size_t i = 0; i < d; i++) e[i] = s * e[i] - ts[i];
   } else {
     for (size_t i = 0; i < d; i++) e[i] = -ts[i];
   }
 }
 
-int lsq_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
-                    uint64_t *bad_step)
+int hd_lsq_sgd_advance(const struct hd_lsq_sgd *P, uint64_t run, void *state, uint64_t k0,
+                       uint64_t k1, uint64_t *bad_step)
 {
-  const struct lsq_plan *P = plan;
   double *e = state;
-  if (P->noisy_kernel)
+  if (P->noisy)
     return hd_noisy_kernel_advance(P->noisy, P->seed, run, e, e + P->d, k0, k1, bad_step);
   if (P->stationary) /* pixel basis, x = C^{1/2} z by FFT (LS-1) */
-    return hd_stationary_advance(P->stationary, &P->kernel, P->seed, run, e, e + P->d, k0, k1,
+    return hd_stationary_advance(P->stationary, P->kernel, P->seed, run, e, e + P->d, k0, k1,
                                  bad_step);
-  return hd_lsq_kernel_advance(&P->kernel, P->seed, run, e, e + P->d, k0, k1, bad_step);
+  return hd_lsq_kernel_advance(P->kernel, P->seed, run, e, e + P->d, k0, k1, bad_step);
 }
 
 /* risk = 1/2 (sum lambda_i e_i^2 + sigma^2) (the exact population risk of theta, LS-4),
  * distance = ||e||^2, band shares of the distance.  spectrum = stationary: e is in the
  * pixel basis and is first taken to eigen-coordinates (orthonormal real DFT), so
  * sum lambda_i e_i^2 = e^T C e. */
-void lsq_sim_observe(const void *plan, const void *state, double *out)
+void hd_lsq_sgd_observe(const struct hd_lsq_sgd *P, const void *state, double *out)
 {
-  const struct lsq_plan *P = plan;
   const double *e = state;
   double *eig = NULL;
   if (P->stationary) { /* one FFT per observation: e in eigen-coordinates */
@@ -74,7 +68,7 @@ void lsq_sim_observe(const void *plan, const void *state, double *out)
     D += e2;
     if (P->n_bands > 1) out[2 + P->mode_band[i]] += e2;
   }
-  out[0] = 0.5 * (r + P->p.label_noise * P->p.label_noise);
+  out[0] = 0.5 * (r + P->label_noise * P->label_noise);
   out[1] = D;
   free(eig);
 }

@@ -1,5 +1,5 @@
 /* lsq_stationary.h — streaming least squares with a stationary (circulant) covariance,
- * simulated in the original ("pixel") basis with FFTW (streaming_least_squares.md; the
+ * simulated in the original ("pixel") basis with FFTW (docs/theory/lsq.md; the
  * spec simulates in the eigenbasis because the limit LS-2..LS-4 is rotation invariant —
  * this path checks that invariance instead of assuming it).
  *

@@ -1,4 +1,4 @@
-/* noisy_kernel.h — noisy one-pass SGD on ridge least squares (noisy_sgd_privacy.md, NS-1
+/* noisy_kernel.h — noisy one-pass SGD on ridge least squares (docs/theory/noisy.md, NS-1
  * and §1.3), the Monte Carlo hot loop of the noisy_sgd problem.  It wraps the streaming
  * kernel's conventions (lsq_kernel.h: eigenbasis, error e = theta - theta*, fixed-order
  * dot product hd_dot, Philox streams keyed by (seed, run) with the step as counter) and

@@ -16,23 +16,6 @@ int gmm_fill_spectra(struct gmm_plan *P, const struct hd_config *cfg, struct hd_
   const size_t d = P->d, l = P->l;
   const struct gmm_params *p = &P->p;
   char msg[512];
-  char files[GMM_MAX_CLASSES][HD_STR_MAX];
-  size_t nf = 0;
-  if (p->covariance == GMM_COV_FILE) { /* comma-separated paths */
-    const char *s = p->spectrum_file;
-    while (*s && nf < GMM_MAX_CLASSES) {
-      while (*s == ' ') s++;
-      size_t k = strcspn(s, ",");
-      size_t e = k;
-      while (e > 0 && s[e - 1] == ' ') e--;
-      snprintf(files[nf++], HD_STR_MAX, "%.*s", (int)e, s);
-      s += k + (s[k] == ',');
-    }
-    if (nf != 1 && nf != l) {
-      hd_config_error(cfg, err, "data", "spectrum_file", "%zu files for %zu classes", nf, l);
-      return -1;
-    }
-  }
   for (size_t c = 0; c < l; c++) {
     double *lam = P->lambda + c * d;
     switch (p->covariance) {
@@ -46,7 +29,7 @@ int gmm_fill_spectra(struct gmm_plan *P, const struct hd_config *cfg, struct hd_
       break;
     }
     case GMM_COV_POWER_LAW:
-      if (p->normalise == GMM_NORM_TRACE) { /* the engine's spectrum, bit for bit */
+      if (p->spectrum.normalise == HD_NORMALISE_TRACE) { /* the engine's spectrum, bit for bit */
         hd_spectrum_fill(HD_SPECTRUM_POWER_LAW, d, P->alpha[c], 0, NULL, 0, lam, msg, sizeof msg);
       } else { /* lambda_rho = (rho/d)^alpha, rho = d - i (largest first, as spectrum.c) */
         for (size_t i = 0; i < d; i++) lam[i] = pow((double)(d - i) / (double)d, P->alpha[c]);
@@ -54,8 +37,9 @@ int gmm_fill_spectra(struct gmm_plan *P, const struct hd_config *cfg, struct hd_
       break;
     case GMM_COV_FILE: {
       char path[2 * HD_STR_MAX];
-      if (hd_config_resolve_path(cfg, files[nf == 1 ? 0 : c], path, sizeof path) != 0 ||
-          hd_spectrum_fill(HD_SPECTRUM_FILE, d, 0, 0, path, p->normalise == GMM_NORM_TRACE, lam,
+      if (hd_config_resolve_path(cfg, p->spectrum.file.v[p->spectrum.file.n == 1 ? 0 : c], path,
+                                 sizeof path) != 0 ||
+          hd_spectrum_fill(HD_SPECTRUM_FILE, d, 0, 0, path, p->spectrum.normalise == HD_NORMALISE_TRACE, lam,
                            msg, sizeof msg) != 0) {
         hd_config_error(cfg, err, "data", "spectrum_file", "%s", msg);
         return -1;
@@ -63,7 +47,7 @@ int gmm_fill_spectra(struct gmm_plan *P, const struct hd_config *cfg, struct hd_
       break;
     }
     }
-    if (p->normalise == GMM_NORM_TRACE &&
+    if (p->spectrum.normalise == HD_NORMALISE_TRACE &&
         (p->covariance == GMM_COV_ISOTROPIC || p->covariance == GMM_COV_ZERO_ONE)) {
       double s = 0;
       for (size_t i = 0; i < d; i++) s += lam[i];

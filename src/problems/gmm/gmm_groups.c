@@ -86,7 +86,7 @@ void gmm_build_limit(struct gmm_plan *P)
     double uu = exp(-L + (j + 0.5) * h);
     P->lim.w[j] = uu * h;
     for (size_t c = 0; c < l; c++) {
-      double scale = P->p.normalise == GMM_NORM_TRACE ? 1 + P->alpha[c] : 1.0;
+      double scale = P->p.spectrum.normalise == HD_NORMALISE_TRACE ? 1 + P->alpha[c] : 1.0;
       P->lim.lam[j * l + c] = P->variance[c] * scale * pow(uu, P->alpha[c]);
     }
     double pm = P->p.means == GMM_MEANS_ZERO ? 0.0

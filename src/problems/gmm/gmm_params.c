@@ -12,12 +12,10 @@
 #define F(field) offsetof(struct gmm_params, field)
 
 static const char *const covariances[] = {"isotropic", "zero_one", "power_law", "file", NULL};
-static const char *const normalisations[] = {"none", "trace", NULL};
 static const char *const mean_kinds[] = {"antipodal", "independent", "orthogonal", "zero", NULL};
 static const char *const profiles[] = {"gaussian", "power_law", "clean", NULL};
 static const char *const teachers[] = {"none", "random", NULL};
 static const char *const losses[] = {"least_squares", "logistic", "softmax", "onehot_ls", NULL};
-static const char *const schedules[] = {"constant", "step", "inverse_power", NULL};
 static const char *const inits[] = {"zero", "random", NULL};
 static const char *const adaptives[] = {"none", "adagrad_norm", NULL};
 
@@ -26,23 +24,19 @@ const struct hd_param gmm_table[] = {
    "§1.1"},
   {"data", "classes", HD_INT, F(classes), "2", 1, GMM_MAX_CLASSES, 0, NULL, "",
    "number l of mixture components (classes)", "§1.1"},
-  {"data", "probs", HD_STRING, F(probs), "", 0, 0, 0, NULL, "",
-   "class probabilities p_c, comma-separated (empty: uniform 1/l)", "§1.1"},
+  {"data", "probs", HD_REAL_LIST, F(probs), "", 0, 1, 0, NULL, "",
+   "class probabilities p_c, one per class summing to 1 (empty: uniform 1/l)", "§1.1"},
   {"data", "covariance", HD_ENUM, F(covariance), "isotropic", 0, 0, 0, covariances, "",
    "class covariances in one eigenbasis: isotropic, zero_one (clean modes where every "
    "class vanishes, the rest cycling through the non-zero class patterns), power_law "
    "((rho/d)^alpha_c), file (one spectrum file per class)", "§3.1"},
-  {"data", "alpha", HD_STRING, F(alpha), "1", 0, 0, 0, NULL, "",
-   "power-law exponents alpha_c, one value or one per class (paper: 1.1, 1.5)", "§3.1"},
-  {"data", "variance", HD_STRING, F(variance), "1", 0, 0, 0, NULL, "",
+  HD_SPECTRUM_ALPHA_ROW(struct gmm_params, spectrum),
+  {"data", "variance", HD_REAL_LIST, F(variance), "1", 0, 1e6, 0, NULL, "",
    "per-class multiplier of the eigenvalues, one value or one per class", "§2.4"},
   {"data", "clean_fraction", HD_REAL, F(clean_fraction), "0.25", 0, 1, HD_MAX_EXCL, NULL, "",
    "zero_one: fraction of modes with zero variance in every class [GUESS: 1/4]", "§3.1"},
-  {"data", "spectrum_file", HD_STRING, F(spectrum_file), "", 0, 0, 0, NULL, "",
-   "covariance = file: one path or one per class, comma-separated, relative to the "
-   "model file (text: one eigenvalue per line; *.h5: dataset /lambda)", NULL},
-  {"data", "normalise", HD_ENUM, F(normalise), "none", 0, 0, 0, normalisations, "",
-   "none (the paper's spectra) or trace (rescale each class to Tr K_c / d = 1)", "§3.1"},
+  HD_SPECTRUM_FILE_ROW(struct gmm_params, spectrum),
+  HD_SPECTRUM_NORMALISE_ROW(struct gmm_params, spectrum),
   {"data", "means", HD_ENUM, F(means), "antipodal", 0, 0, 0, mean_kinds, "",
    "class means: antipodal (+mu, -mu; l <= 2), independent draws, orthogonal (random, "
    "Gram-Schmidt, norm mean_scale), zero", "§3.1"},
@@ -72,7 +66,7 @@ const struct hd_param gmm_table[] = {
   {"loss", "kind", HD_ENUM, F(loss), "logistic", 0, 0, 0, losses, "",
    "least_squares (q = 1), logistic (binary, q = 1), softmax (cross-entropy, q = l), "
    "onehot_ls (q = l)", "§1.2"},
-  {"loss", "labels", HD_STRING, F(labels), "", 0, 0, 0, NULL, "",
+  {"loss", "labels", HD_REAL_LIST, F(labels), "", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "",
    "q = 1 losses: label y_c per class (default: logistic 1, 0; least squares +1, -1)",
    "§1.1"},
   {"loss", "quadrature", HD_INT, F(quadrature), "0", 0, 512, 0, NULL, "",
@@ -80,22 +74,11 @@ const struct hd_param gmm_table[] = {
    "Gauss-Legendre panels with exact tails beyond (error < 1e-12); softmax 64/40/16/10 per "
    "dimension for 2/3/4/5 classes, a 4096-point QMC rule beyond",
    "§2.3"},
-  {"optimizer", "lr", HD_REAL, F(lr), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
-   "learning rate gamma; the SGD step is gamma/d", "§1.3"},
+  HD_SCHEDULE_ROWS(struct gmm_params, schedule, "§1.3"),
   {"optimizer", "ridge", HD_REAL, F(ridge), "0", 0, 1e6, 0, NULL, "",
    "ridge penalty delta", "§2.8"},
   {"optimizer", "batch", HD_INT, F(batch), "1", 1, 1e6, 0, NULL, "",
    "mini-batch size B (gradients averaged; t counts steps / d)", "§2.8"},
-  {"optimizer", "schedule", HD_ENUM, F(schedule), "constant", 0, 0, 0, schedules, "",
-   "learning-rate schedule gamma(t): constant, step, inverse_power", "§2.8"},
-  {"optimizer", "lr_every", HD_REAL, F(lr_every), "1", 0, 1e9, HD_MIN_EXCL, NULL, "t",
-   "period of the step schedule", NULL},
-  {"optimizer", "lr_factor", HD_REAL, F(lr_factor), "0.5", 0, 1e3, HD_MIN_EXCL, NULL, "",
-   "factor of the step schedule", NULL},
-  {"optimizer", "lr_t0", HD_REAL, F(lr_t0), "1", 0, 1e9, HD_MIN_EXCL, NULL, "t",
-   "time scale of the inverse_power schedule", NULL},
-  {"optimizer", "lr_power", HD_REAL, F(lr_power), "1", 0, 10, 0, NULL, "",
-   "exponent of the inverse_power schedule", NULL},
   {"optimizer", "init", HD_ENUM, F(init), "zero", 0, 0, 0, inits, "",
    "X_0 = 0, or random: X_0 ~ N(0, init_scale^2 / d I), independent per run", "§1.3"},
   {"optimizer", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
@@ -108,60 +91,20 @@ const struct hd_param gmm_table[] = {
    "b of AdaGrad-Norm (gamma_0 = lr / b)", "§2.8"},
 };
 
-/* ---- short per-class lists ------------------------------------------------------------ */
+/* ---- per-class lists ------------------------------------------------------------------ */
 
-/* Parses "a, b, c" into out (at most max values); returns the count or -1 (msg). */
-static long parse_list(const char *text, double *out, size_t max, char *msg, size_t len)
-{
-  size_t n = 0;
-  const char *s = text;
-  while (*s) {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || !isfinite(v)) {
-      snprintf(msg, len, "'%s' is not a comma-separated list of numbers", text);
-      return -1;
-    }
-    if (n == max) {
-      snprintf(msg, len, "more than %zu values", max);
-      return -1;
-    }
-    out[n++] = v;
-    while (*end == ' ' || *end == '\t') end++;
-    if (*end == ',') end++;
-    else if (*end != '\0') {
-      snprintf(msg, len, "'%s' is not a comma-separated list of numbers", text);
-      return -1;
-    }
-    s = end;
-    while (*s == ' ' || *s == '\t') s++;
-  }
-  return (long)n;
-}
-
-/* A per-class list: empty -> def for all, one value -> all classes, l values. */
+/* A per-class list: empty -> def for every class, one value -> every class, or l values
+ * (the table has checked each value's range). */
 static int class_list(const struct hd_config *cfg, struct hd_errors *err, const char *section,
-                      const char *key, const char *text, size_t l, double def, double lo,
-                      double hi, double *out)
+                      const char *key, const struct hd_real_list *v, size_t l, double def,
+                      double *out)
 {
-  char msg[256];
-  double v[GMM_MAX_CLASSES];
-  long n = text[0] ? parse_list(text, v, GMM_MAX_CLASSES, msg, sizeof msg) : 0;
-  if (n < 0) {
-    hd_config_error(cfg, err, section, key, "%s", msg);
+  if (v->n != 0 && v->n != 1 && v->n != l) {
+    hd_config_error(cfg, err, section, key, "%zu values for %zu classes (give 1 or %zu)", v->n,
+                    l, l);
     return -1;
   }
-  if (n != 0 && n != 1 && (size_t)n != l) {
-    hd_config_error(cfg, err, section, key, "%ld values for %zu classes (give 1 or %zu)", n, l, l);
-    return -1;
-  }
-  for (size_t c = 0; c < l; c++) {
-    out[c] = n == 0 ? def : n == 1 ? v[0] : v[c];
-    if (!(out[c] >= lo && out[c] <= hi)) {
-      hd_config_error(cfg, err, section, key, "value %g outside [%g, %g]", out[c], lo, hi);
-      return -1;
-    }
-  }
+  for (size_t c = 0; c < l; c++) out[c] = v->n == 0 ? def : v->n == 1 ? v->v[0] : v->v[c];
   return 0;
 }
 
@@ -170,57 +113,79 @@ size_t gmm_outputs(const struct gmm_params *p)
   return p->loss == GMM_LOSS_SOFTMAX || p->loss == GMM_LOSS_ONEHOT_LS ? (size_t)p->classes : 1;
 }
 
+/* p_c: uniform when not given, else one per class summing to 1 (renormalised exactly). */
+static int resolve_probs(const struct gmm_params *p, const struct hd_config *cfg,
+                         struct hd_errors *err, double *prob)
+{
+  const size_t l = (size_t)p->classes, n = p->probs.n;
+  if (n == 0) {
+    for (size_t c = 0; c < l; c++) prob[c] = 1.0 / (double)l;
+    return 0;
+  }
+  double s = 0;
+  for (size_t c = 0; c < n; c++) s += p->probs.v[c];
+  if (n != l || fabs(s - 1) > 1e-9) {
+    hd_config_error(cfg, err, "data", "probs", "class probabilities must be %zu values summing "
+                    "to 1 (%zu values, sum %g)", l, n, s);
+    return -1;
+  }
+  for (size_t c = 0; c < l; c++) prob[c] = p->probs.v[c] / s;
+  return 0;
+}
+
+/* y_c of the q = 1 losses: logistic 1, 0 and least squares +1, -1 by default (two classes
+ * at most), or one per class (logistic: 0 or 1). */
+static int resolve_labels(const struct gmm_params *p, const struct hd_config *cfg,
+                          struct hd_errors *err, double *label)
+{
+  const size_t l = (size_t)p->classes, n = p->labels.n;
+  const int logistic = p->loss == GMM_LOSS_LOGISTIC;
+  if (gmm_outputs(p) > 1) {
+    if (n == 0) return 0;
+    hd_config_error(cfg, err, "loss", "labels", "softmax / onehot_ls labels are the classes: "
+                    "remove labels, or use kind = logistic / least_squares for scalar labels");
+    return -1;
+  }
+  if (n == 0 && l > 2) {
+    if (logistic)
+      hd_config_error(cfg, err, "loss", "kind", "logistic is binary and %zu classes have no "
+                      "default labels: use kind = softmax (or give labels, one 0 or 1 per "
+                      "class)", l);
+    else
+      hd_config_error(cfg, err, "loss", "labels", "least_squares with %zu classes needs one "
+                      "label y_c per class, or use kind = onehot_ls", l);
+    return -1;
+  }
+  if (n == 0) {
+    const double def[2] = {1.0, logistic ? 0.0 : -1.0};
+    for (size_t c = 0; c < l; c++) label[c] = def[c];
+    return 0;
+  }
+  if (n != l) {
+    hd_config_error(cfg, err, "loss", "labels", "%zu labels for %zu classes: need one label per "
+                    "class", n, l);
+    return -1;
+  }
+  for (size_t c = 0; c < l; c++) {
+    if (logistic && p->labels.v[c] != 0 && p->labels.v[c] != 1) {
+      hd_config_error(cfg, err, "loss", "labels", "logistic labels must be 0 or 1");
+      return -1;
+    }
+    label[c] = p->labels.v[c];
+  }
+  return 0;
+}
+
 /* Resolves the per-class lists into plan fields (also used by validate for errors). */
 int gmm_resolve_lists(const struct gmm_params *p, const struct hd_config *cfg,
                       struct hd_errors *err, struct gmm_plan *P)
 {
-  size_t l = (size_t)p->classes;
+  const size_t l = (size_t)p->classes;
   int bad = 0;
-  bad |= class_list(cfg, err, "data", "probs", p->probs, l, 1.0 / (double)l, 0, 1, P->prob);
-  if (!bad && p->probs[0]) {
-    double s = 0;
-    for (size_t c = 0; c < l; c++) s += P->prob[c];
-    if (fabs(s - 1) > 1e-9 || (l > 1 && strchr(p->probs, ',') == NULL)) {
-      hd_config_error(cfg, err, "data", "probs", "class probabilities must be %zu values summing "
-                      "to 1 (sum %g)", l, s);
-      bad = 1;
-    }
-    for (size_t c = 0; c < l; c++) P->prob[c] /= s;
-  }
-  bad |= class_list(cfg, err, "data", "alpha", p->alpha, l, 1, 0, 20, P->alpha);
-  bad |= class_list(cfg, err, "data", "variance", p->variance, l, 1, 0, 1e6, P->variance);
-  if (gmm_outputs(p) == 1) {
-    double def[2] = {p->loss == GMM_LOSS_LOGISTIC ? 1.0 : 1.0, p->loss == GMM_LOSS_LOGISTIC ? 0.0 : -1.0};
-    if (!p->labels[0] && l > 2) {
-      if (p->loss == GMM_LOSS_LOGISTIC)
-        hd_config_error(cfg, err, "loss", "kind", "logistic is binary and %zu classes have no "
-                        "default labels: use kind = softmax (or give labels, one 0 or 1 per "
-                        "class)", l);
-      else
-        hd_config_error(cfg, err, "loss", "labels", "least_squares with %zu classes needs one "
-                        "label y_c per class, or use kind = onehot_ls", l);
-      bad = 1;
-    } else if (!p->labels[0]) {
-      for (size_t c = 0; c < l; c++) P->label[c] = def[c];
-    } else {
-      char msg[256];
-      long n = parse_list(p->labels, P->label, GMM_MAX_CLASSES, msg, sizeof msg);
-      if (n != (long)l) {
-        hd_config_error(cfg, err, "loss", "labels", "%s", n < 0 ? msg : "need one label per class");
-        bad = 1;
-      }
-      for (size_t c = 0; c < l && p->loss == GMM_LOSS_LOGISTIC && n == (long)l; c++)
-        if (P->label[c] != 0 && P->label[c] != 1) {
-          hd_config_error(cfg, err, "loss", "labels", "logistic labels must be 0 or 1");
-          bad = 1;
-          break;
-        }
-    }
-  } else if (p->labels[0]) {
-    hd_config_error(cfg, err, "loss", "labels", "softmax / onehot_ls labels are the classes: "
-                    "remove labels, or use kind = logistic / least_squares for scalar labels");
-    bad = 1;
-  }
+  bad |= resolve_probs(p, cfg, err, P->prob);
+  bad |= class_list(cfg, err, "data", "alpha", &p->spectrum.alpha, l, 1, P->alpha);
+  bad |= class_list(cfg, err, "data", "variance", &p->variance, l, 1, P->variance);
+  bad |= resolve_labels(p, cfg, err, P->label);
   double cum = 0;
   for (size_t c = 0; c < l; c++) P->cum[c] = (cum += P->prob[c]);
   P->cum[l - 1] = 1.0;
@@ -253,9 +218,13 @@ void gmm_validate(const void *params, const struct hd_run_params *run,
   if (p->covariance == GMM_COV_ZERO_ONE && l > 10)
     hd_config_error(cfg, err, "data", "covariance", "zero_one supports at most 10 classes: use "
                     "covariance = file or power_law");
-  if (p->covariance == GMM_COV_FILE && !p->spectrum_file[0])
+  const size_t nf = p->spectrum.file.n;
+  if (p->covariance == GMM_COV_FILE && nf == 0)
     hd_config_error(cfg, err, "data", "spectrum_file", "covariance = file needs spectrum_file");
-  if (p->covariance != GMM_COV_FILE && p->spectrum_file[0])
+  if (p->covariance == GMM_COV_FILE && nf != 0 && nf != 1 && nf != l)
+    hd_config_error(cfg, err, "data", "spectrum_file", "%zu files for %zu classes (give 1 or %zu)",
+                    nf, l, l);
+  if (p->covariance != GMM_COV_FILE && nf != 0)
     hd_config_error(cfg, err, "data", "spectrum_file", "only read with covariance = file: set it, or "
                     "remove spectrum_file");
   if (p->mean_profile == GMM_PROFILE_CLEAN && p->covariance != GMM_COV_ZERO_ONE &&
@@ -269,7 +238,7 @@ void gmm_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "data", "limit_nodes", "the d -> infinity node grid needs "
                     "covariance = power_law, mean_profile = power_law, antipodal or zero means, "
                     "no teacher and mean_normalise = false");
-  if (p->adaptive != GMM_ADAPTIVE_NONE && p->schedule != HD_SCHEDULE_CONSTANT)
+  if (p->adaptive != GMM_ADAPTIVE_NONE && p->schedule.kind != HD_SCHEDULE_CONSTANT)
     hd_config_error(cfg, err, "optimizer", "adaptive",
                     "adagrad_norm sets the learning rate itself: use schedule = constant");
   if (run->method == HD_THEORY_RECURSION)

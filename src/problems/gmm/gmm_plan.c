@@ -168,7 +168,7 @@ static int fill_limit(struct gmm_plan *P, const struct gmm_groups *G,
   L->batch = p->batch;
   L->ridge = p->ridge;
   L->init_var = p->init == GMM_INIT_RANDOM ? p->init_scale * p->init_scale : 0.0;
-  L->schedule = &P->schedule;
+  L->schedule = &P->p.schedule;
   L->adaptive = p->adaptive == GMM_ADAPTIVE_ADAGRAD_NORM;
   L->adagrad_b = p->adagrad_b;
   L->breakpoints = P->breakpoints;
@@ -192,7 +192,7 @@ static void fill_sgd(struct gmm_plan *P)
       .cum = P->cum, .label = P->label, .sqrt_lambda = P->sqrt_lambda, .u = P->u,
       .teacher = p->teacher != GMM_TEACHER_NONE, .label_noise = p->label_noise,
       .ridge = p->ridge, .init_random = p->init == GMM_INIT_RANDOM,
-      .init_scale = p->init_scale, .schedule = &P->schedule,
+      .init_scale = p->init_scale, .schedule = &P->p.schedule,
       .adaptive = p->adaptive == GMM_ADAPTIVE_ADAGRAD_NORM, .adagrad_b = p->adagrad_b,
       .mode_group = P->mode_group, .n_groups = P->fin.n, .A = P->A};
 }
@@ -204,7 +204,7 @@ static void stability_and_note(struct gmm_plan *P, const struct hd_run_params *r
   P->gamma_crit = INFINITY;
   if ((p->loss == GMM_LOSS_LS || p->loss == GMM_LOSS_ONEHOT_LS) && !P->limit.adaptive) {
     P->gamma_crit = critical_lr(P);
-    double gmax = hd_schedule_max(&P->schedule, run->horizon);
+    double gmax = hd_schedule_max(&P->p.schedule, run->horizon);
     if (gmax >= P->gamma_crit)
       snprintf(P->note, sizeof P->note,
                "lr %g is beyond the least-squares stability threshold 2B/rho(G) = %.6g "
@@ -236,10 +236,7 @@ void *gmm_plan_create(const void *params, const struct hd_run_params *run,
   P->seed = (uint64_t)run->seed;
   if (gmm_resolve_lists(&P->p, cfg, err, P) != 0 || build_data(P, cfg, err) != 0) goto fail;
   const struct gmm_groups *G = build_groups(P, run);
-  P->schedule = (struct hd_schedule){.kind = P->p.schedule, .lr = P->p.lr,
-                                     .every = P->p.lr_every, .factor = P->p.lr_factor,
-                                     .t0 = P->p.lr_t0, .power = P->p.lr_power};
-  P->n_breakpoints = hd_schedule_breakpoints(&P->schedule, run->horizon, P->breakpoints,
+  P->n_breakpoints = hd_schedule_breakpoints(&P->p.schedule, run->horizon, P->breakpoints,
                                              sizeof P->breakpoints / sizeof P->breakpoints[0]);
   if (fill_limit(P, G, cfg, err) != 0) goto fail;
   fill_sgd(P);

@@ -18,10 +18,10 @@
 #include "problem.h"
 #include "schedule.h"
 #include "sim/gmm_sgd.h"
+#include "spectrum.h"
 
 /* Choices of the enum keys, in the order of their parameter-table rows. */
 enum gmm_covariance { GMM_COV_ISOTROPIC, GMM_COV_ZERO_ONE, GMM_COV_POWER_LAW, GMM_COV_FILE };
-enum gmm_normalise { GMM_NORM_NONE, GMM_NORM_TRACE };
 enum gmm_means { GMM_MEANS_ANTIPODAL, GMM_MEANS_INDEPENDENT, GMM_MEANS_ORTHOGONAL, GMM_MEANS_ZERO };
 enum gmm_profile { GMM_PROFILE_GAUSSIAN, GMM_PROFILE_POWER_LAW, GMM_PROFILE_CLEAN };
 enum gmm_teacher { GMM_TEACHER_NONE, GMM_TEACHER_RANDOM };
@@ -29,19 +29,18 @@ enum gmm_init { GMM_INIT_ZERO, GMM_INIT_RANDOM };
 enum gmm_adaptive { GMM_ADAPTIVE_NONE, GMM_ADAPTIVE_ADAGRAD_NORM };
 
 /* Model-file parameters, filled by the table in gmm_params.c (their one home).  Per-class
- * values are short comma-separated lists held as text and parsed, with line-numbered
- * errors, in validate. */
+ * values are lists of one value (every class) or one per class; the [data] spectrum keys
+ * (alpha, spectrum_file, normalise) and the [optimizer] schedule keys are the engine's
+ * shared rows (spectrum.h, schedule.h). */
 struct gmm_params {
   /* [data] */
   long d;
   long classes;
-  char probs[HD_STR_MAX];
+  struct hd_real_list probs;
   int covariance;            /* enum gmm_covariance */
-  char alpha[HD_STR_MAX];
-  char variance[HD_STR_MAX];
+  struct hd_spectrum_params spectrum; /* alpha, spectrum_file, normalise (not its kind) */
+  struct hd_real_list variance;
   double clean_fraction;
-  char spectrum_file[HD_STR_MAX];
-  int normalise;             /* enum gmm_normalise */
   int means;                 /* enum gmm_means */
   int mean_profile;          /* enum gmm_profile */
   double mean_scale;
@@ -54,13 +53,12 @@ struct gmm_params {
   double limit_umin;
   /* [loss] */
   int loss;                  /* enum gmm_loss */
-  char labels[HD_STR_MAX];
+  struct hd_real_list labels;
   long quadrature;
   /* [optimizer] */
-  double lr, ridge;
+  struct hd_schedule schedule; /* lr, schedule, lr_every, lr_factor, lr_t0, lr_power */
+  double ridge;
   long batch;
-  int schedule;
-  double lr_every, lr_factor, lr_t0, lr_power;
   int init;                  /* enum gmm_init */
   double init_scale;
   int adaptive;              /* enum gmm_adaptive */
@@ -85,8 +83,7 @@ struct gmm_plan {
   size_t *mode_group;  /* d: finite-d group of each mode */
   struct gmm_groups fin, lim; /* lim.n = 0 unless the d -> infinity node grid is on */
   struct gmm_groups bin;      /* bin.n = 0 unless [theory] bins = N > 0: fin merged into bins */
-  struct hd_schedule schedule;
-  double breakpoints[256];
+  double breakpoints[256]; /* discontinuities of gamma(t) = p.schedule up to the horizon */
   size_t n_breakpoints;
   double gamma_crit;   /* square losses: the stability threshold 2 / rho(G) (spec §3.3) */
   struct hd_observable *obs;

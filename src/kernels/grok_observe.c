@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grok.h"
+#include "kernels/grok_closure.h"
 
 size_t grok_work_size(size_t P, size_t Pt, size_t D, size_t r, bool cka)
 {
@@ -36,62 +36,16 @@ void grok_work_bind(struct grok_work *w, double *buf, size_t P, size_t Pt, size_
   grok_blocked_bind(w, buf, P, D, r);
 }
 
-static void set(struct hd_observable *o, const char *name, const char *desc, int lx, int ly)
-{
-  snprintf(o->name, HD_NAME_MAX, "%s", name);
-  snprintf(o->description, HD_DESC_MAX, "%s", desc);
-  o->unit[0] = '\0';
-  o->log_x = lx;
-  o->log_y = ly;
-}
-
-void grok_observables_build(struct grok_plan *P)
-{
-  P->obs = calloc(GROK_OBS_MAX, sizeof *P->obs);
-  size_t n = GROK_OBS_FIXED;
-  P->slot_kmse = P->p.kmse ? (int)n++ : -1;
-  P->slot_cka = P->p.cka ? (int)n++ : -1;
-  P->n_obs = n;
-  struct hd_observable *o = P->obs;
-  set(&o[GROK_OBS_TRAIN], "train", "train loss (1/P) sum_mu (f~(x_mu) - y_mu)^2, no 1/2 (§1.1)",
-      1, 1);
-  set(&o[GROK_OBS_TEST_POP], "test_pop",
-      "exact population test loss var + mis + lin (§1.2, paper eq. 6)", 1, 1);
-  set(&o[GROK_OBS_TEST_EMP], "test_emp", "test loss on the P_test held-out points (§1.4.2)",
-      1, 1);
-  set(&o[GROK_OBS_VAR], "var", "variance error (Tr A / D)^2 / 4, A = B* - alpha eps M' (§1.2)",
-      1, 1);
-  set(&o[GROK_OBS_MIS], "mis", "misalignment error ||A||_F^2 / (2 D^2) (§1.2)", 1, 1);
-  set(&o[GROK_OBS_LIN], "lin", "power in linear modes alpha^2 |u|^2 / D (§1.2)", 1, 1);
-  set(&o[GROK_OBS_TRM], "trM", "Tr M / D, mean squared weight per coordinate (§1.4.4)", 1, 0);
-  set(&o[GROK_OBS_OVERLAP], "overlap",
-      "beta^T M' beta alpha eps / (s_y |beta|^4): 1 at the solution (§1.4.4)", 1, 0);
-  set(&o[GROK_OBS_COSINE], "cosine", "<M', beta beta^T>_F / (||M'||_F |beta|^2) (§1.4.4)", 1,
-      0);
-  set(&o[GROK_OBS_WBAR2], "wbar2", "|wbar|^2, squared norm of the mean weight (§1.4.4)", 1, 0);
-  set(&o[GROK_OBS_WNORM], "wnorm",
-      "||W||_F / sqrt(N) = sqrt(Tr M): per-neuron weight norm, rises while grokking (§1.4.5)",
-      1, 0);
-  set(&o[GROK_OBS_RELCHANGE], "relchange", "|W - W0|_F / |W0|_F (§1.4.6)", 1, 1);
-  if (P->slot_kmse >= 0)
-    set(&o[P->slot_kmse], "kmse",
-        "constant: test MSE of ridgeless kernel regression with the N = inf initial NTK "
-        "(§1.4.8)", 1, 0);
-  if (P->slot_cka >= 0)
-    set(&o[P->slot_cka], "cka", "centred kernel alignment of the NTK with y on the test set "
-      "(§1.4.7)", 1, 0);
-}
-
 /* CKA = y_c^T K_c y_c / (||K_c||_F ||y_c||^2), K and y centred by column means (§1.4.7),
  * K(x, x') = x.x' [1 + eps (bt + bt') + eps^2 x^T M x'].  On entry K holds
  * Xt (M - m_iso I) Xt^T and bt = Xt wbar; K is overwritten. */
-double grok_cka_kernel(const struct grok_plan *P, const double *bt, double m_iso, double *K)
+double grok_cka_kernel(const struct grok_system *S, const double *bt, double m_iso, double *K)
 {
-  size_t Pt = P->Pt, D = P->D;
-  const double *Xt = P->Xt;
-  double eps = P->p.eps;
+  size_t Pt = S->Pt, D = S->D;
+  const double *Xt = S->Xt;
+  double eps = S->eps;
   double ym = 0;
-  for (size_t i = 0; i < Pt; i++) ym += P->yt[i];
+  for (size_t i = 0; i < Pt; i++) ym += S->yt[i];
   ym /= (double)Pt;
   for (size_t i = 0; i < Pt; i++)
     for (size_t j = 0; j < Pt; j++) {
@@ -107,10 +61,10 @@ double grok_cka_kernel(const struct grok_plan *P, const double *bt, double m_iso
     for (size_t i = 0; i < Pt; i++) K[i * Pt + j] -= cm;
   }
   for (size_t i = 0; i < Pt; i++) {
-    double yi = P->yt[i] - ym, row = 0;
+    double yi = S->yt[i] - ym, row = 0;
     yy += yi * yi;
     for (size_t j = 0; j < Pt; j++) {
-      row += K[i * Pt + j] * (P->yt[j] - ym);
+      row += K[i * Pt + j] * (S->yt[j] - ym);
       fro += K[i * Pt + j] * K[i * Pt + j];
     }
     num += yi * row;
@@ -118,24 +72,24 @@ double grok_cka_kernel(const struct grok_plan *P, const double *bt, double m_iso
   return fro > 0 && yy > 0 ? num / (sqrt(fro) * yy) : 0.0;
 }
 
-double grok_cka(const struct grok_plan *P, const double *wbar, const double *M,
+double grok_cka(const struct grok_system *S, const double *wbar, const double *M,
                 struct grok_work *w)
 {
-  size_t Pt = P->Pt, D = P->D;
-  const double *Xt = P->Xt;
+  size_t Pt = S->Pt, D = S->D;
+  const double *Xt = S->Xt;
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, Xt,
               (int)D, M, (int)D, 0.0, w->tXM, (int)D);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Pt, (int)Pt, (int)D, 1.0, w->tXM,
               (int)D, Xt, (int)D, 0.0, w->tK, (int)Pt);
   cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pt, (int)D, 1.0, Xt, (int)D, wbar, 1, 0.0,
               w->tv2, 1);
-  return grok_cka_kernel(P, w->tv2, 0.0, w->tK);
+  return grok_cka_kernel(S, w->tv2, 0.0, w->tK);
 }
 
-void grok_observe_summary(const struct grok_plan *P, const struct grok_summary *m, double *out)
+void grok_observe_summary(const struct grok_system *S, const struct grok_summary *m, double *out)
 {
-  double al = P->p.alpha, ae = P->p.alpha * P->p.eps, sy = P->s_y, b2 = P->beta2;
-  double dd = (double)P->D;
+  double al = S->alpha, ae = S->alpha * S->eps, sy = S->s_y, b2 = S->beta2;
+  double dd = (double)S->D;
   double trA = sy * b2 - ae * m->trMp;
   double A2 = sy * sy * b2 * b2 - 2 * ae * sy * m->bMb + ae * ae * m->fro;
   double var = 0.25 * (trA / dd) * (trA / dd), mis = A2 / (2 * dd * dd);
@@ -151,23 +105,23 @@ void grok_observe_summary(const struct grok_plan *P, const struct grok_summary *
   out[GROK_OBS_WBAR2] = m->wbar2;
   out[GROK_OBS_WNORM] = sqrt(m->trM);
   out[GROK_OBS_RELCHANGE] = sqrt(m->move2 / m->trM0);
-  if (P->slot_kmse >= 0) out[P->slot_kmse] = P->kmse;
+  if (S->slot_kmse >= 0) out[S->slot_kmse] = S->kmse;
 }
 
-double grok_test_mse(const struct grok_plan *P, const double *f)
+double grok_test_mse(const struct grok_system *S, const double *f)
 {
   double se = 0;
-  for (size_t m = 0; m < P->Pt; m++) se += (f[m] - P->yt[m]) * (f[m] - P->yt[m]);
-  return se / (double)P->Pt;
+  for (size_t m = 0; m < S->Pt; m++) se += (f[m] - S->yt[m]) * (f[m] - S->yt[m]);
+  return se / (double)S->Pt;
 }
 
-void grok_observe_moments(const struct grok_plan *P, const double *wbar, const double *M,
+void grok_observe_moments(const struct grok_system *S, const double *wbar, const double *M,
                           const double *wbar0, const double *M0, double move2,
                           const double *f0t, struct grok_work *w, double *out)
 {
-  size_t D = P->D, Pt = P->Pt;
-  double al = P->p.alpha, ae = P->p.alpha * P->p.eps;
-  bool c = P->p.center;
+  size_t D = S->D, Pt = S->Pt;
+  double al = S->alpha, ae = S->alpha * S->eps;
+  bool c = S->center;
   /* u and M' (§1.2): centred u = wbar - wbar0, M' = M - M0; otherwise wbar, M */
   struct grok_summary m = {.move2 = move2};
   for (size_t i = 0; i < D; i++) {
@@ -183,21 +137,21 @@ void grok_observe_moments(const struct grok_plan *P, const double *wbar, const d
     m.froM += M[k] * M[k];
   }
   for (size_t i = 0; i < D; i++) m.trMp += w->Mp[i * D + i];
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)D, (int)D, 1.0, w->Mp, (int)D, P->beta, 1, 0.0,
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)D, (int)D, 1.0, w->Mp, (int)D, S->beta, 1, 0.0,
               w->tv, 1);
-  m.bMb = cblas_ddot((int)D, P->beta, 1, w->tv, 1);
+  m.bMb = cblas_ddot((int)D, S->beta, 1, w->tv, 1);
   m.wbar2 = cblas_ddot((int)D, wbar, 1, wbar, 1);
-  grok_observe_summary(P, &m, out);
+  grok_observe_summary(S, &m, out);
 
   /* empirical test loss: f~ = alpha wbar.x + (alpha eps / 2) x^T M x - f0(x) */
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, P->Xt,
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, S->Xt,
               (int)D, M, (int)D, 0.0, w->tXM, (int)D);
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pt, (int)D, 1.0, P->Xt, (int)D, wbar, 1, 0.0,
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pt, (int)D, 1.0, S->Xt, (int)D, wbar, 1, 0.0,
               w->tv2, 1);
   for (size_t k = 0; k < Pt; k++) {
-    double q = cblas_ddot((int)D, w->tXM + k * D, 1, P->Xt + k * D, 1);
+    double q = cblas_ddot((int)D, w->tXM + k * D, 1, S->Xt + k * D, 1);
     w->tv2[k] = al * w->tv2[k] + 0.5 * ae * q - (f0t ? f0t[k] : 0.0);
   }
-  out[GROK_OBS_TEST_EMP] = grok_test_mse(P, w->tv2);
-  if (P->slot_cka >= 0) out[P->slot_cka] = grok_cka(P, wbar, M, w);
+  out[GROK_OBS_TEST_EMP] = grok_test_mse(S, w->tv2);
+  if (S->slot_cka >= 0) out[S->slot_cka] = grok_cka(S, wbar, M, w);
 }

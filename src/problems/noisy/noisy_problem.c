@@ -1,12 +1,13 @@
-/* noisy_problem.c — noisy SGD on ridge least squares (shared/specs/noisy_sgd_privacy.md)
- * as the hdsim problem `noisy_sgd`.
+/* noisy_problem.c — noisy SGD on ridge least squares (docs/theory/noisy.md) as the
+ * hdsim problem `noisy_sgd`.
  *
  * One source of truth: noisy_sgd IS streaming least squares with more knobs.  It shares
- * lsq's parameter rows (lsq_table.h), plan, grouped ODE (lsq.c: NS-3/4, NS-12), exact
- * recursion (lsq_recursion.c: NS-2) and simulation entry points (lsq_sgd.c, which hands
- * noisy runs to src/sim/noisy_kernel.c).  This file adds only the rows of the new keys,
- * their validation, and the privacy post-processing (noisy_privacy.c) written to the
- * output through the engine's write_extra hook.  With noise = 0, batch = 1, no
+ * the lsq package's parameter rows (lsq_table.h), plan and ops: the grouped ODE
+ * (ode/lsq.c: NS-3/4, NS-12), the exact recursion (ode/lsq_recursion.c: NS-2) and the
+ * simulation (src/sim/lsq_sgd.c, which hands noisy runs to src/sim/noisy_kernel.c).
+ * This file adds only the rows of the new keys, their validation, and the privacy
+ * post-processing (ode/noisy_privacy.c) written by noisy_output.c through the engine's
+ * write_extra hook.  With noise = 0, batch = 1, no
  * clipping and streaming data, noisy_sgd gives bit-identical results to streaming_lsq. */
 #include <math.h>
 #include <stdio.h>
@@ -14,10 +15,7 @@
 #include <string.h>
 
 #include "memory_estimate.h"
-#include "lsq.h"
-#include "lsq_table.h"
-#include "noisy_privacy.h"
-#include "spectrum.h"
+#include "problems/noisy/noisy_package.h"
 
 static const char *const laws[] = {"gaussian", "rademacher", "uniform", "uniform01_unitvar",
                                    NULL};
@@ -29,57 +27,57 @@ static const char *const formulas[] = {"exact", "spectral", "both", NULL};
 
 static const struct hd_param noisy_table[] = {
   LSQ_PARAM_ROWS(laws, inits)
-  {"noise", "sigma", HD_REAL, F(noise), "0", 0, 1e6, 0, NULL, "",
+  {"noise", "sigma", HD_REAL, LSQ_F(noise), "0", 0, 1e6, 0, NULL, "",
    "std of the Gaussian noise added to the per-sample gradient (per coordinate; the step "
    "adds (gamma sigma / d) xi)", "NS-1"},
-  {"noise", "batch", HD_INT, F(batch), "1", 1, 1e6, 0, NULL, "",
+  {"noise", "batch", HD_INT, LSQ_F(batch), "1", 1, 1e6, 0, NULL, "",
    "mini-batch B (DP-SGD convention: noise added to the sum of the B gradients, "
    "t = k B / d)", "NS-1"},
-  {"noise", "clip", HD_REAL, F(clip), "0", 0, 1e6, 0, NULL, "",
+  {"noise", "clip", HD_REAL, LSQ_F(clip), "0", 0, 1e6, 0, NULL, "",
    "clip the per-sample gradient at C = clip * sqrt(tr K) (0: no clipping, the "
    "sensitivity-free variant)", "NS-12"},
-  {"noise", "clip_target", HD_ENUM, F(clip_target), "data", 0, 0, 0, clip_targets, "",
+  {"noise", "clip_target", HD_ENUM, LSQ_F(clip_target), "data", 0, 0, 0, clip_targets, "",
    "what is clipped: data (r x, the theory's case) or full (r x + delta theta, the "
    "authors' risk_clipping.py; simulation only)", NULL},
-  {"noise", "dataset", HD_ENUM, F(dataset), "streaming", 0, 0, 0, datasets, "",
+  {"noise", "dataset", HD_ENUM, LSQ_F(dataset), "streaming", 0, 0, 0, datasets, "",
    "streaming (fresh samples every run) or fixed (one dataset of `records` records per "
    "seed; runs differ in noise and order)", NULL},
-  {"noise", "records", HD_INT, F(records), "0", 0, 1e9, 0, NULL, "",
+  {"noise", "records", HD_INT, LSQ_F(records), "0", 0, 1e9, 0, NULL, "",
    "records n of the dataset (0: ceil(horizon d), one pass); also the n of the privacy "
    "bound (T = n / d)", "NS-9"},
-  {"noise", "order", HD_ENUM, F(order), "fixed", 0, 0, 0, orders, "",
+  {"noise", "order", HD_ENUM, LSQ_F(order), "fixed", 0, 0, 0, orders, "",
    "fixed dataset: visit records in their order, or in a fresh permutation per run and "
    "epoch", NULL},
-  {"privacy", "enabled", HD_BOOL, F(privacy), "false", 0, 0, 0, NULL, "",
+  {"privacy", "enabled", HD_BOOL, LSQ_F(privacy), "false", 0, 0, 0, NULL, "",
    "compute the Renyi privacy loss eps_alpha(t) of one pair of neighbouring datasets "
    "(written under /privacy)", "NS-9"},
-  {"privacy", "orders", HD_REAL_LIST, F(orders), "2", 1, 0, HD_NO_MAX, NULL, "",
+  {"privacy", "orders", HD_REAL_LIST, LSQ_F(orders), "2", 1, 0, HD_NO_MAX, NULL, "",
    "Renyi orders alpha, comma separated (1 = KL)", "NS-9"},
-  {"privacy", "record_1", HD_INT, F(record_1), "-1", -1, 1e9, 0, NULL, "",
+  {"privacy", "record_1", HD_INT, LSQ_F(record_1), "-1", -1, 1e9, 0, NULL, "",
    "index of the record in D (replaced by record_2 in D'); -1: worst pair search", NULL},
-  {"privacy", "record_2", HD_INT, F(record_2), "-1", -1, 1e9, 0, NULL, "",
+  {"privacy", "record_2", HD_INT, LSQ_F(record_2), "-1", -1, 1e9, 0, NULL, "",
    "index of the record in D'; -1: worst pair search", NULL},
-  {"privacy", "formula", HD_ENUM, F(privacy_formula), "both", 0, 0, 0, formulas, "",
+  {"privacy", "formula", HD_ENUM, LSQ_F(privacy_formula), "both", 0, 0, 0, formulas, "",
    "exact O(d) Gaussian divergence (NS-10), d -> infinity spectral formula (NS-11), or both",
    "NS-10, NS-11"},
-  {"privacy", "delta", HD_REAL, F(dp_delta), "1e-5", 0, 1, HD_MIN_EXCL | HD_MAX_EXCL, NULL, "",
+  {"privacy", "delta", HD_REAL, LSQ_F(dp_delta), "1e-5", 0, 1, HD_MIN_EXCL | HD_MAX_EXCL, NULL, "",
    "delta of the (eps, delta)-DP conversion eps = min_alpha eps_alpha + log(1/delta)/(alpha-1)",
    NULL},
-  {"privacy", "nodes", HD_INT, F(privacy_nodes), "200", 4, 1e6, 0, NULL, "",
+  {"privacy", "nodes", HD_INT, LSQ_F(privacy_nodes), "200", 4, 1e6, 0, NULL, "",
    "Simpson intervals in s for the position average (NS-9)", "NS-9"},
-  {"privacy", "search_top", HD_INT, F(search_top), "40", 1, 1e5, 0, NULL, "",
+  {"privacy", "search_top", HD_INT, LSQ_F(search_top), "40", 1, 1e5, 0, NULL, "",
    "worst-pair search: candidates per slot (records with the largest residual profiles)",
    NULL},
-  {"privacy", "accountant", HD_BOOL, F(accountant), "true", 0, 0, 0, NULL, "",
+  {"privacy", "accountant", HD_BOOL, LSQ_F(accountant), "true", 0, 0, 0, NULL, "",
    "also write the known-sensitivity accountants of the clipped variant (composition and "
    "Ye-Shokri) for clip C = accountant_clip sqrt(tr K)", NULL},
-  {"privacy", "budget", HD_REAL, F(budget), "0", 0, 1e6, 0, NULL, "",
+  {"privacy", "budget", HD_REAL, LSQ_F(budget), "0", 0, 1e6, 0, NULL, "",
    "privacy budget eps_0: report the optimal stopping time t* = argmin R(t) subject to "
    "eps_alpha(t) <= eps_0 (0: not computed)", NULL},
-  {"privacy", "random_pairs", HD_INT, F(random_pairs), "200", 0, 1e7, 0, NULL, "",
+  {"privacy", "random_pairs", HD_INT, LSQ_F(random_pairs), "200", 0, 1e7, 0, NULL, "",
    "eps_alpha(T) (spectral) of this many random pairs of the dataset: the distribution "
    "the worst pair is the tail of", NULL},
-  {"privacy", "accountant_clip", HD_REAL, F(accountant_clip), "1", 0, 1e6, HD_MIN_EXCL, NULL,
+  {"privacy", "accountant_clip", HD_REAL, LSQ_F(accountant_clip), "1", 0, 1e6, HD_MIN_EXCL, NULL,
    "", "c of the accountants' clipping norm", NULL},
 };
 
@@ -160,6 +158,16 @@ static void *noisy_plan_create(const void *params, const struct hd_run_params *r
 
 static void noisy_plan_destroy(void *plan) { lsq_plan_destroy(plan); }
 
+static void noisy_plan_print(const void *plan, FILE *out)
+{
+  const struct lsq_plan *P = plan;
+  lsq_plan_print(plan, out);
+  if (P->p.privacy)
+    fprintf(out, "privacy: %zu Renyi orders, %ld Simpson intervals, %s over n = %zu records\n",
+            P->p.orders.n, P->p.privacy_nodes,
+            P->p.record_1 < 0 ? "worst-pair search" : "the given pair", P->records);
+}
+
 const struct hd_problem hd_problem_noisy_sgd = {
   .name = "noisy_sgd",
   .summary = "noisy (DP-)SGD on ridge least squares: risk (NS-2..NS-7, clipped NS-12) and "
@@ -172,5 +180,6 @@ const struct hd_problem hd_problem_noisy_sgd = {
   .plan_create = noisy_plan_create,
   .plan_destroy = noisy_plan_destroy,
   LSQ_SHARED_OPS,
+  .plan_print = noisy_plan_print,
   .write_extra = noisy_write_extra,
 };

@@ -1,28 +1,20 @@
-/* grok_problem.c — DMFT grokking as an hdsim problem (shared/specs/dmft_grokking.md):
- * parameter table (the one source of truth for its model-file keys), validation, the
- * dataset and the N = infinity quantities every theory shares, and the registry entry.
- *
- * Theory and simulation run on the same dataset (X, beta, test set), drawn once per
- * data seed; Monte Carlo runs are initialisation seeds of finite-N networks (§2.1:
- * "theory vs MC" = the N = infinity map against finite-N networks on the same data).
- * Average over data seeds with a [sweep] over data.data_seed. */
-#include <cblas.h>
-#include <lapacke.h>
-#include <math.h>
+/* dmft_grokking.c — DMFT grokking as an hdsim problem (docs/theory/grok.md): the
+ * parameter table (the one source of truth for its model-file keys), validation, and the
+ * ops table, which hands the theory to the limit of [theory] limit (ode/grok_limit.h) and
+ * the simulation to the finite networks (sim/grok_net.h).  The plan is
+ * dmft_grokking_plan.c. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "grok.h"
-#include "rng.h"
+#include "problems/grok/dmft_grokking_plan.h"
 
 #define F(field) offsetof(struct grok_params, field)
 
 static const char *const targets[] = {"half", "full", NULL};
 static const char *const beta_norms[] = {"random", "exact", NULL};
 static const char *const lr_scalings[] = {"mean_field", "sigma_sweep", NULL};
-static const char *const limits[] = {"width", "lazy", "population", NULL};
-static const char *const algorithms[] = {"closure", "neurons", "samples", NULL};
+static const char *const limits[] = {"width", "lazy", "population", NULL};   /* grok_limit_kind */
+static const char *const algorithms[] = {"closure", "neurons", "samples", NULL}; /* grok_net_algorithm */
 static const char *const forms[] = {"auto", "weights", "samples", NULL};
 
 static const struct hd_param grok_table[] = {
@@ -107,7 +99,7 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "theory", "limit",
                     "the %s limit is full-batch GD without weight decay or momentum: use "
                     "limit = width", limits[p->limit]);
-  if (p->algorithm == GROK_ALG_NEURONS && (double)p->N * (double)(p->P > p->test_points ? p->P : p->test_points) > 2e8)
+  if (p->algorithm == GROK_NET_NEURONS && (double)p->N * (double)(p->P > p->test_points ? p->P : p->test_points) > 2e8)
     hd_config_error(cfg, err, "network", "algorithm",
                     "neurons with N = %ld needs N x max(P, test_points) doubles per run; use "
                     "algorithm = closure (exact at any N)", p->N);
@@ -123,7 +115,7 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "theory", "closure_form",
                     "the sample-space form is the N = infinity closure (limit = width), not "
                     "the %s limit", limits[p->limit]);
-  if (p->algorithm == GROK_ALG_SAMPLES && p->P > GROK_KERNEL_MAX_P)
+  if (p->algorithm == GROK_NET_SAMPLES && p->P > GROK_KERNEL_MAX_P)
     hd_config_error(cfg, err, "network", "algorithm",
                     "the sample-space closure keeps P x P matrices per run: P = %ld > %d (use "
                     "closure)", p->P, GROK_KERNEL_MAX_P);
@@ -134,182 +126,6 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
   if (p->cka && p->test_points > 8000)
     hd_config_error(cfg, err, "observables", "cka",
                     "the CKA needs a test_points^2 matrix: use test_points <= 8000");
-}
-
-static void grok_plan_destroy(void *plan)
-{
-  struct grok_plan *P = plan;
-  if (!P) return;
-  free(P->X);
-  free(P->y);
-  free(P->Xt);
-  free(P->yt);
-  free(P->beta);
-  free(P->f0_inf);
-  free(P->f0t_inf);
-  free(P->M0_inf);
-  free(P->zero_D);
-  free(P->K0);
-  free(P->V);
-  free(P->lam);
-  free(P->yhat);
-  free(P->tw_buf);
-  free(P->tdy);
-  free(P->tbatch);
-  grok_sample_free(P->smp);
-  free(P->obs);
-  free(P);
-}
-
-/* k(x, x') = x.x' + eps^2 sigma^2 (x.x')^2 for the rows of A (n x D) and B (m x D). */
-static double *ntk0(const struct grok_plan *P, const double *A, size_t n, const double *B,
-                    size_t m)
-{
-  double *K = malloc(n * m * sizeof *K), e2 = P->p.eps * P->p.eps * P->p.sigma * P->p.sigma;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m, (int)P->D, 1.0, A,
-              (int)P->D, B, (int)P->D, 0.0, K, (int)m);
-  for (size_t k = 0; k < n * m; k++) K[k] += e2 * K[k] * K[k];
-  return K;
-}
-
-/* Test MSE of kernel regression with the N = infinity initial NTK (§1.4.8). */
-static double kernel_baseline(const struct grok_plan *P, double ridge, int *info_out)
-{
-  size_t n = P->P, nt = P->Pt;
-  double *A = malloc(n * n * sizeof *A), *coef = malloc(n * sizeof *coef);
-  memcpy(A, P->K0, n * n * sizeof *A);
-  memcpy(coef, P->y, n * sizeof *coef);
-  for (size_t i = 0; i < n; i++) A[i * n + i] += ridge;
-  lapack_int *piv = malloc(n * sizeof *piv);
-  lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)n, 1, A, (lapack_int)n, piv,
-                                  coef, 1);
-  *info_out = (int)info;
-  double mse = NAN;
-  if (info == 0) {
-    double *Kt = ntk0(P, P->Xt, nt, P->X, n), s = 0;
-    for (size_t m = 0; m < nt; m++) {
-      double f = cblas_ddot((int)n, Kt + m * n, 1, coef, 1) - P->yt[m];
-      s += f * f;
-    }
-    mse = s / (double)nt;
-    free(Kt);
-  }
-  free(piv);
-  free(A);
-  free(coef);
-  return mse;
-}
-
-static void draw_data(struct grok_plan *P)
-{
-  size_t D = P->D, n = P->P, nt = P->Pt;
-  struct hd_rng r;
-  P->beta = malloc(D * sizeof(double));
-  P->X = malloc(n * D * sizeof(double));
-  P->Xt = malloc(nt * D * sizeof(double));
-  P->y = malloc(n * sizeof(double));
-  P->yt = malloc(nt * sizeof(double));
-  /* three blocks of the data seed's TARGET stream: beta, training inputs, test inputs */
-  hd_rng_init(&r, P->data_seed, UINT64_MAX, HD_STREAM_TARGET, 0);
-  hd_rng_normal_array(&r, P->beta, D);
-  hd_rng_seek(&r, 1);
-  hd_rng_normal_array(&r, P->X, n * D);
-  hd_rng_seek(&r, 2);
-  hd_rng_normal_array(&r, P->Xt, nt * D);
-  double b2 = cblas_ddot((int)D, P->beta, 1, P->beta, 1);
-  if (P->p.beta_norm == GROK_BETA_EXACT) {
-    double s = sqrt((double)D / b2);
-    for (size_t i = 0; i < D; i++) P->beta[i] *= s;
-    b2 = cblas_ddot((int)D, P->beta, 1, P->beta, 1);
-  }
-  P->beta2 = b2;
-  double sd = 1.0 / sqrt((double)D);
-  for (size_t k = 0; k < n * D; k++) P->X[k] *= sd;
-  for (size_t k = 0; k < nt * D; k++) P->Xt[k] *= sd;
-  /* y = (s_y / 2) (beta.x)^2 (§1.1) */
-  for (size_t m = 0; m < n; m++) {
-    double h = cblas_ddot((int)D, P->X + m * D, 1, P->beta, 1);
-    P->y[m] = 0.5 * P->s_y * h * h;
-  }
-  for (size_t m = 0; m < nt; m++) {
-    double h = cblas_ddot((int)D, P->Xt + m * D, 1, P->beta, 1);
-    P->yt[m] = 0.5 * P->s_y * h * h;
-  }
-}
-
-static void *grok_plan_create(const void *params, const struct hd_run_params *run,
-                              const struct hd_config *cfg, struct hd_errors *err)
-{
-  struct grok_plan *P = calloc(1, sizeof *P);
-  P->p = *(const struct grok_params *)params;
-  P->D = (size_t)P->p.D;
-  P->P = (size_t)P->p.P;
-  P->Pt = (size_t)P->p.test_points;
-  P->N = (size_t)P->p.N;
-  P->r = P->N < P->D ? P->N : P->D;
-  P->seed = (uint64_t)run->seed;
-  P->data_seed = P->p.data_seed >= 0 ? (uint64_t)P->p.data_seed : P->seed;
-  P->s_y = P->p.target == GROK_TARGET_FULL ? 2.0 : 1.0;
-  double s2 = P->p.sigma * P->p.sigma;
-  P->eta0_eff = P->p.lr_scaling == GROK_LR_SIGMA_SWEEP ? P->p.eta0 / s2 : P->p.eta0;
-  P->B = P->p.batch > 0 ? (size_t)P->p.batch : P->P;
-  P->c = 2.0 * P->eta0_eff / (P->p.alpha * (double)P->B); /* c = 2 eta alpha/(N B) (§1.1) */
-  P->decay = P->eta0_eff * P->p.weight_decay / (P->p.alpha * P->p.alpha);
-  size_t D = P->D;
-  draw_data(P);
-
-  /* N = infinity initial condition: wbar0 = 0, M0 = sigma^2 I, f0 = (alpha eps/2) sigma^2 |x|^2 */
-  P->M0_inf = calloc(D * D, sizeof(double));
-  P->zero_D = calloc(D, sizeof(double));
-  for (size_t i = 0; i < D; i++) P->M0_inf[i * D + i] = s2;
-  P->f0_inf = malloc(P->P * sizeof(double));
-  P->f0t_inf = malloc(P->Pt * sizeof(double));
-  double hae = 0.5 * P->p.alpha * P->p.eps * s2;
-  for (size_t m = 0; m < P->P; m++)
-    P->f0_inf[m] = hae * cblas_ddot((int)D, P->X + m * D, 1, P->X + m * D, 1);
-  for (size_t m = 0; m < P->Pt; m++)
-    P->f0t_inf[m] = hae * cblas_ddot((int)D, P->Xt + m * D, 1, P->Xt + m * D, 1);
-
-  if (P->p.kmse || P->p.limit == GROK_LIMIT_LAZY) P->K0 = ntk0(P, P->X, P->P, P->X, P->P);
-  int info = 0;
-  if (P->p.kmse) P->kmse = kernel_baseline(P, P->p.kmse_ridge, &info);
-  if (info != 0) {
-    /* singular K0 (P beyond its rank): report, and fall back to a relative ridge */
-    double tr = 0;
-    for (size_t i = 0; i < P->P; i++) tr += P->K0[i * P->P + i];
-    double ridge = 1e-10 * tr / (double)P->P;
-    P->kmse = kernel_baseline(P, ridge, &info);
-    snprintf(P->note, sizeof P->note,
-             "K0 is singular (P = %zu): kmse uses ridge %.3g instead of %g", P->P, ridge,
-             P->p.kmse_ridge);
-  }
-  if (P->p.limit == GROK_LIMIT_LAZY && grok_lazy_prepare(P) != 0) {
-    hd_config_error(cfg, err, "theory", "limit", "eigendecomposition of K0 failed");
-    grok_plan_destroy(P);
-    return NULL;
-  }
-  P->sample_form = grok_sample_chosen(&P->p);
-  bool need_samples = P->sample_form || P->p.algorithm == GROK_ALG_SAMPLES;
-  if (need_samples && grok_sample_prepare(P) != 0) {
-    hd_config_error(cfg, err, "theory", "closure_form",
-                    "out of memory for the sample-space closure (P = %zu)", P->P);
-    grok_plan_destroy(P);
-    return NULL;
-  }
-  size_t nw = grok_work_size(P->P, P->Pt, D, D, P->p.cka);
-  P->tw_buf = malloc(nw * sizeof(double));
-  grok_work_bind(&P->tw, P->tw_buf, P->P, P->Pt, D, D, P->p.cka);
-  P->tw.parallel = true; /* the theory runs alone: its blocks may use every core */
-  P->tdy = malloc((D + D * D) * sizeof(double));
-  P->tbatch = malloc((grok_batch_size(P) + 1) * sizeof(double));
-  grok_observables_build(P);
-  if (P->sample_form) {
-    size_t used = strlen(P->note);
-    snprintf(P->note + used, sizeof P->note - used,
-             "%sN = infinity closure in sample space (P = %zu, D = %zu, §2.4)", used ? "; " : "",
-             P->P, P->D);
-  }
-  return P;
 }
 
 static size_t grok_observables(const void *plan, const struct hd_observable **obs)
@@ -332,40 +148,43 @@ static const char *grok_theory_note(const void *plan)
   return P->note[0] ? P->note : NULL;
 }
 
-/* ---- theory dispatch on [theory] limit ------------------------------------------ */
+/* ---- theory: the limit of [theory] limit, the width limit in weight or sample space --- */
 
-static int lim(const void *plan) { return ((const struct grok_plan *)plan)->p.limit; }
+static struct grok_limit *limit_of(const void *plan)
+{
+  return &((struct grok_plan *)(uintptr_t)plan)->lim;
+}
 
 static size_t grok_dimension(const void *plan)
 {
-  switch (lim(plan)) {
-  case GROK_LIMIT_LAZY: return grok_lazy_dimension(plan);
-  case GROK_LIMIT_POPULATION: return grok_pop_dimension(plan);
-  default:
-    return ((const struct grok_plan *)plan)->sample_form ? grok_sample_dimension(plan)
-                                                         : grok_width_dimension(plan);
+  const struct grok_limit *L = limit_of(plan);
+  switch (L->kind) {
+  case GROK_LIMIT_LAZY: return grok_lazy_dimension(L);
+  case GROK_LIMIT_POPULATION: return grok_pop_dimension(L);
+  default: return L->sample_form ? grok_sample_limit_dimension(L) : grok_width_dimension(L);
   }
 }
 
 static int grok_ode(void *plan, struct hd_ode_system *sys, double *y0)
 {
-  switch (lim(plan)) {
-  case GROK_LIMIT_LAZY: return grok_lazy_ode(plan, sys, y0);
-  case GROK_LIMIT_POPULATION: return grok_pop_ode(plan, sys, y0);
+  struct grok_limit *L = limit_of(plan);
+  switch (L->kind) {
+  case GROK_LIMIT_LAZY: return grok_lazy_ode(L, sys, y0);
+  case GROK_LIMIT_POPULATION: return grok_pop_ode(L, sys, y0);
   default:
-    return ((struct grok_plan *)plan)->sample_form ? grok_sample_ode(plan, sys, y0)
-                                                   : grok_width_ode(plan, sys, y0);
+    return L->sample_form ? grok_sample_limit_ode(L, sys, y0) : grok_width_ode(L, sys, y0);
   }
 }
 
 static void grok_rec_observe(const void *plan, const double *y, double *out)
 {
-  switch (lim(plan)) {
-  case GROK_LIMIT_LAZY: grok_lazy_observe(plan, y, out); break;
-  case GROK_LIMIT_POPULATION: grok_pop_observe(plan, y, out); break;
+  const struct grok_limit *L = limit_of(plan);
+  switch (L->kind) {
+  case GROK_LIMIT_LAZY: grok_lazy_observe(L, y, out); break;
+  case GROK_LIMIT_POPULATION: grok_pop_observe(L, y, out); break;
   default:
-    if (((const struct grok_plan *)plan)->sample_form) grok_sample_observe(plan, y, out);
-    else grok_width_rec_observe(plan, y, out);
+    if (L->sample_form) grok_sample_limit_observe(L, y, out);
+    else grok_width_rec_observe(L, y, out);
   }
 }
 
@@ -377,24 +196,50 @@ static void grok_ode_observe(const void *plan, double t, const double *y, double
 
 static void grok_rec_init(const void *plan, double *y)
 {
-  switch (lim(plan)) {
-  case GROK_LIMIT_LAZY: memset(y, 0, grok_lazy_dimension(plan) * sizeof *y); break;
-  case GROK_LIMIT_POPULATION: grok_pop_rec_init(plan, y); break;
+  const struct grok_limit *L = limit_of(plan);
+  switch (L->kind) {
+  case GROK_LIMIT_LAZY: memset(y, 0, grok_lazy_dimension(L) * sizeof *y); break;
+  case GROK_LIMIT_POPULATION: grok_pop_rec_init(L, y); break;
   default:
-    if (((const struct grok_plan *)plan)->sample_form) grok_sample_rec_init(plan, y);
-    else grok_width_rec_init(plan, y);
+    if (L->sample_form) grok_sample_limit_rec_init(L, y);
+    else grok_width_rec_init(L, y);
   }
 }
 
 static void grok_rec_step(const void *plan, uint64_t k, double *y)
 {
-  switch (lim(plan)) {
-  case GROK_LIMIT_LAZY: grok_lazy_rec_step(plan, k, y); break;
-  case GROK_LIMIT_POPULATION: grok_pop_rec_step(plan, k, y); break;
+  const struct grok_limit *L = limit_of(plan);
+  switch (L->kind) {
+  case GROK_LIMIT_LAZY: grok_lazy_rec_step(L, k, y); break;
+  case GROK_LIMIT_POPULATION: grok_pop_rec_step(L, k, y); break;
   default:
-    if (((const struct grok_plan *)plan)->sample_form) grok_sample_rec_step(plan, k, y);
-    else grok_width_rec_step(plan, k, y);
+    if (L->sample_form) grok_sample_limit_rec_step(L, k, y);
+    else grok_width_rec_step(L, k, y);
   }
+}
+
+/* ---- simulation: the finite networks -------------------------------------------- */
+
+static size_t grok_sim_state_size(const void *plan)
+{
+  return grok_net_state_size(&((const struct grok_plan *)plan)->net);
+}
+
+static void grok_sim_start(const void *plan, uint64_t run, void *state)
+{
+  grok_net_start(&((const struct grok_plan *)plan)->net, run, state);
+}
+
+static int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0,
+                            uint64_t k1, uint64_t *bad_step)
+{
+  (void)run; /* a run's randomness is all in its start */
+  return grok_net_advance(&((const struct grok_plan *)plan)->net, state, k0, k1, bad_step);
+}
+
+static void grok_sim_observe(const void *plan, const void *state, double *out)
+{
+  grok_net_observe(&((const struct grok_plan *)plan)->net, state, out);
 }
 
 const struct hd_problem hd_problem_dmft_grokking = {
@@ -410,6 +255,8 @@ const struct hd_problem hd_problem_dmft_grokking = {
   .plan_destroy = grok_plan_destroy,
   .observables = grok_observables,
   .steps_per_time = grok_steps_per_time,
+  .plan_print = grok_plan_print,
+  .plan_bytes = grok_plan_bytes,
   .ode_dimension = grok_dimension,
   .ode = grok_ode,
   .ode_observe = grok_ode_observe,

@@ -47,7 +47,7 @@
 #endif
 
 #include "blas_threads.h"
-#include "grok.h"
+#include "kernels/grok_closure.h"
 
 size_t grok_blocks(size_t n)
 {
@@ -110,11 +110,11 @@ static double dot8(size_t D, const double *x, const double *y)
  * written over their own X T rows (read by then): with column panels by Delta_mu in
  * place; else by sqrt|Delta_mu|, Delta >= 0 from r0 upward and Delta < 0 from r1
  * downward.  Returns the count of non-negative rows (the dsyrk split). */
-static size_t residual_rows(const struct grok_plan *P, const struct grok_batch *b, size_t r0,
+static size_t residual_rows(const struct grok_system *S, const struct grok_batch *b, size_t r0,
                             size_t r1, struct grok_work *w)
 {
-  size_t D = P->D, np = 0, nm = 0;
-  double al = P->p.alpha, eps = P->p.eps, hae = 0.5 * al * eps;
+  size_t D = S->D, np = 0, nm = 0;
+  double al = S->alpha, eps = S->eps, hae = 0.5 * al * eps;
   for (size_t m = r0; m < r1; m++) {
     const double *x = b->X + m * D, *xt = w->XT + m * D;
     double q = w->a[m] * w->a[m] + dot8(D, xt, x); /* x^T (wbar wbar^T + Z Z^T) x */
@@ -154,118 +154,162 @@ static int tri_row(int D, int nb, int k)
   return i;
 }
 
-void grok_closure_rhs_blocked(const struct grok_plan *P, const struct grok_batch *b,
+/* The shapes of one blocked increment, shared by its three steps. */
+struct blocked_call {
+  const struct grok_system *S;
+  const struct grok_batch *b;
+  const double *wbar, *Z;
+  double *dZ, *T, *G; /* T = w->M, G = w->Mp: D x D each */
+  struct grok_work *w;
+  int n, D, R, nb, W;
+};
+
+/* Step 1, panel k: T = triu(M) with the strict upper triangle doubled, M = Z Z^T, so
+ * x^T M x = x^T T x (dtrmm reads only this triangle).  Rows [i0, i1): a dsyrk for the
+ * diagonal block and a dgemm (alpha = 2) for the rest of the rows; with column panels,
+ * one dgemm per W rows, (2 Z Z^T)[s0:s1, s0:D], then the diagonal halved and the lower
+ * parts of T's W x W diagonal blocks zeroed. */
+static void triangle_panel(const struct blocked_call *q, int k)
+{
+  const int D = q->D, R = q->R, W = q->W;
+  const double *Z = q->Z;
+  double *T = q->T;
+  int i0 = tri_row(D, q->nb, k), i1 = tri_row(D, q->nb, k + 1);
+  if (i1 == i0) return;
+  if (W) {
+    for (int s0 = i0; s0 < i1; s0 += W) {
+      int s1 = panel_end(s0, W, i1);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s1 - s0, D - s0, R, 2.0,
+                  Z + (size_t)s0 * R, R, Z + (size_t)s0 * R, R, 0.0, T + (size_t)s0 * D + s0,
+                  D);
+      for (int i = s0; i < s1; i++) {
+        T[(size_t)i * D + i] *= 0.5;
+        for (int j = i / W * W; j < i; j++) T[(size_t)i * D + j] = 0.0;
+      }
+    }
+    return;
+  }
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, i1 - i0, R, 1.0, Z + (size_t)i0 * R,
+              R, 0.0, T + (size_t)i0 * D + i0, D);
+  for (int i = i0; i < i1; i++)
+    for (int j = i + 1; j < i1; j++) T[(size_t)i * D + j] *= 2.0;
+  if (i1 < D)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, D - i1, R, 2.0,
+                Z + (size_t)i0 * R, R, Z + (size_t)i1 * R, R, 0.0, T + (size_t)i0 * D + i1, D);
+}
+
+/* Step 2, block k of the batch rows: a = X wbar, X T, q, Delta, G_k (by panels, or
+ * sign-split) and g_k. */
+static void row_block(const struct blocked_call *q, int k)
+{
+  const int n = q->n, D = q->D, nb = q->nb, W = q->W;
+  struct grok_work *w = q->w;
+  size_t r0 = (size_t)k * (size_t)n / (size_t)nb, r1 = (size_t)(k + 1) * (size_t)n / (size_t)nb;
+  int rows = (int)(r1 - r0);
+  const double *Xk = q->b->X + r0 * (size_t)D;
+  double *Gk = w->part + (size_t)k * D * D, *XTk = w->XT + r0 * (size_t)D;
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, D, 1.0, Xk, D, q->wbar, 1, 0.0, w->a + r0, 1);
+  if (W) { /* X T by column panels: X[:, 0:c1] T[0:c1, c0:c1] */
+    for (int c0 = 0; c0 < D; c0 += W) {
+      int c1 = panel_end(c0, W, D);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, c1 - c0, c1, 1.0, Xk, D,
+                  q->T + c0, D, 0.0, XTk + c0, D);
+    }
+  } else {
+    memcpy(XTk, Xk, (size_t)rows * (size_t)D * sizeof *XTk);
+    cblas_dtrmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, rows, D,
+                1.0, q->T, D, XTk, D);
+  }
+  int np = (int)residual_rows(q->S, q->b, r0, r1, w);
+  if (W) { /* G_k[0:c1, c0:c1] = X[:, 0:c1]^T diag(Delta) X[:, c0:c1] */
+    for (int c0 = 0; c0 < D; c0 += W) {
+      int c1 = panel_end(c0, W, D);
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c1, c1 - c0, rows, 1.0, Xk, D,
+                  XTk + c0, D, 0.0, Gk + c0, D);
+    }
+  } else {
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, D, np, 1.0, XTk, D, 0.0, Gk, D);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, D, rows - np, -1.0,
+                XTk + (size_t)np * (size_t)D, D, 1.0, Gk, D);
+  }
+  cblas_dgemv(CblasRowMajor, CblasTrans, rows, D, 1.0, Xk, D, w->Da + r0, 1, 0.0,
+              w->gpart + (size_t)k * D, 1);
+}
+
+/* Step 3, row panel k of dZ = -omega Z - c eps G Z (§2.2; weight decay §1.5): the panel
+ * first adds up its full rows of G = sum_k G_k (the G_k hold upper triangles: row i is
+ * G_k[i][j] for j >= i and G_k[j][i] for j < i), so no thread waits for another's rows
+ * of G. */
+static void dz_panel(const struct blocked_call *q, int k)
+{
+  const int D = q->D, R = q->R, nb = q->nb;
+  const double ce = q->S->c * q->S->eps, om = q->S->decay, *part = q->w->part, *Z = q->Z;
+  double *G = q->G, *dZ = q->dZ;
+  int i0 = k * D / nb, i1 = (k + 1) * D / nb;
+  for (int i = i0; i < i1; i++) {
+    double *g = G + (size_t)i * D;
+    for (int j = 0; j < i; j++) {
+      double v = part[(size_t)j * D + i];
+      for (int l = 1; l < nb; l++) v += part[(size_t)l * D * D + (size_t)j * D + i];
+      g[j] = v;
+    }
+    sum_parts(part + (size_t)i * D, nb, (size_t)D * D, i, D, g);
+    for (int j = 0; j < R; j++) dZ[(size_t)i * R + j] = -om * Z[(size_t)i * R + j];
+  }
+  if (i1 > i0)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, R, D, -ce,
+                G + (size_t)i0 * D, D, Z, R, 1.0, dZ + (size_t)i0 * R, R);
+}
+
+/* The team for nb blocks: one thread per block at most, and no more than w->threads
+ * (the run's thread count) or, when that is 0, OpenMP's default. */
+static int team_size(const struct grok_work *w, int nb)
+{
+  int team = 1;
+#ifdef _OPENMP
+  if (w->parallel && nb > 1) {
+    int most = w->threads > 0 ? w->threads : omp_get_max_threads();
+    team = most < nb ? most : nb;
+  }
+#else
+  (void)w, (void)nb;
+#endif
+  return team;
+}
+
+void grok_closure_rhs_blocked(const struct grok_system *S, const struct grok_batch *b,
                               const double *wbar, const double *Z, size_t r, double *dwbar,
                               double *dZ, struct grok_work *w)
 {
-  const int n = (int)b->n, D = (int)P->D, R = (int)r, nb = (int)grok_blocks(b->n),
-            W = (int)w->panel;
-  const double c = P->c, ce = P->c * P->p.eps, om = P->decay;
-  double *T = w->M, *G = w->Mp; /* D x D each */
+  const struct blocked_call q = {
+      .S = S, .b = b, .wbar = wbar, .Z = Z, .dZ = dZ, .T = w->M, .G = w->Mp, .w = w,
+      .n = (int)b->n, .D = (int)S->D, .R = (int)r, .nb = (int)grok_blocks(b->n),
+      .W = (int)w->panel};
+  const int nb = q.nb, D = q.D;
   /* one BLAS thread per block whatever the team: OpenBLAS's sums depend on its own
    * thread count, and its threads would compete with the team's */
-  int team = 1, blas = nb > 1 ? hd_blas_one_thread() : 1;
-#ifdef _OPENMP
-  if (w->parallel && nb > 1) team = omp_get_max_threads() < nb ? omp_get_max_threads() : nb;
-#endif
+  int team = team_size(w, nb), blas = nb > 1 ? hd_blas_one_thread() : 1;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(team) if (team > 1)
 #endif
   {
-    /* T = triu(M) with the strict upper triangle doubled, M = Z Z^T: x^T M x = x^T T x
-     * (dtrmm reads only this triangle).  Panel k: rows [i0, i1), a dsyrk for its
-     * diagonal block and a dgemm (alpha = 2) for the rest of its rows; with column
-     * panels, a dgemm per W rows. */
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
-    for (int k = 0; k < nb; k++) {
-      int i0 = tri_row(D, nb, k), i1 = tri_row(D, nb, k + 1);
-      if (i1 == i0) continue;
-      if (W) { /* in row panels of W: one dgemm each, (2 Z Z^T)[s0:s1, s0:D], then the
-                * diagonal halved and the lower parts of T's W x W diagonal blocks zeroed */
-        for (int s0 = i0; s0 < i1; s0 += W) {
-          int s1 = panel_end(s0, W, i1);
-          cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s1 - s0, D - s0, R, 2.0,
-                      Z + (size_t)s0 * R, R, Z + (size_t)s0 * R, R, 0.0, T + (size_t)s0 * D + s0,
-                      D);
-          for (int i = s0; i < s1; i++) {
-            T[(size_t)i * D + i] *= 0.5;
-            for (int j = i / W * W; j < i; j++) T[(size_t)i * D + j] = 0.0;
-          }
-        }
-        continue;
-      }
-      cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, i1 - i0, R, 1.0, Z + (size_t)i0 * R,
-                  R, 0.0, T + (size_t)i0 * D + i0, D);
-      for (int i = i0; i < i1; i++)
-        for (int j = i + 1; j < i1; j++) T[(size_t)i * D + j] *= 2.0;
-      if (i1 < D)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, D - i1, R, 2.0,
-                    Z + (size_t)i0 * R, R, Z + (size_t)i1 * R, R, 0.0, T + (size_t)i0 * D + i1, D);
-    }
-    /* rows: a = X wbar, X T, q, Delta, G_k (by panels, or sign-split) and g_k */
+    for (int k = 0; k < nb; k++) triangle_panel(&q, k);
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
-    for (int k = 0; k < nb; k++) {
-      size_t r0 = (size_t)k * (size_t)n / (size_t)nb, r1 = (size_t)(k + 1) * (size_t)n / (size_t)nb;
-      int rows = (int)(r1 - r0);
-      const double *Xk = b->X + r0 * (size_t)D;
-      double *Gk = w->part + (size_t)k * D * D, *XTk = w->XT + r0 * (size_t)D;
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, D, 1.0, Xk, D, wbar, 1, 0.0, w->a + r0, 1);
-      if (W) { /* X T by column panels: X[:, 0:c1] T[0:c1, c0:c1] */
-        for (int c0 = 0; c0 < D; c0 += W) {
-          int c1 = panel_end(c0, W, D);
-          cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, c1 - c0, c1, 1.0, Xk, D,
-                      T + c0, D, 0.0, XTk + c0, D);
-        }
-      } else {
-        memcpy(XTk, Xk, (size_t)rows * (size_t)D * sizeof *XTk);
-        cblas_dtrmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, rows, D,
-                    1.0, T, D, XTk, D);
-      }
-      int np = (int)residual_rows(P, b, r0, r1, w);
-      if (W) { /* G_k[0:c1, c0:c1] = X[:, 0:c1]^T diag(Delta) X[:, c0:c1] */
-        for (int c0 = 0; c0 < D; c0 += W) {
-          int c1 = panel_end(c0, W, D);
-          cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c1, c1 - c0, rows, 1.0, Xk, D,
-                      XTk + c0, D, 0.0, Gk + c0, D);
-        }
-      } else {
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, D, np, 1.0, XTk, D, 0.0, Gk, D);
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, D, rows - np, -1.0,
-                    XTk + (size_t)np * (size_t)D, D, 1.0, Gk, D);
-      }
-      cblas_dgemv(CblasRowMajor, CblasTrans, rows, D, 1.0, Xk, D, w->Da + r0, 1, 0.0,
-                  w->gpart + (size_t)k * D, 1);
-    }
-    /* dZ = -omega Z - c eps G Z in row panels (§2.2; weight decay §1.5): panel k first
-     * adds up its full rows of G = sum_k G_k (the G_k hold upper triangles: row i is
-     * G_k[i][j] for j >= i and G_k[j][i] for j < i), so no thread waits for another's
-     * rows of G */
+    for (int k = 0; k < nb; k++) row_block(&q, k);
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
-    for (int k = 0; k < nb; k++) {
-      int i0 = k * D / nb, i1 = (k + 1) * D / nb;
-      for (int i = i0; i < i1; i++) {
-        double *g = G + (size_t)i * D;
-        for (int j = 0; j < i; j++) {
-          double v = w->part[(size_t)j * D + i];
-          for (int l = 1; l < nb; l++) v += w->part[(size_t)l * D * D + (size_t)j * D + i];
-          g[j] = v;
-        }
-        sum_parts(w->part + (size_t)i * D, nb, (size_t)D * D, i, D, g);
-        for (int j = 0; j < R; j++) dZ[(size_t)i * R + j] = -om * Z[(size_t)i * R + j];
-      }
-      if (i1 > i0)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, R, D, -ce,
-                    G + (size_t)i0 * D, D, Z, R, 1.0, dZ + (size_t)i0 * R, R);
-    }
+    for (int k = 0; k < nb; k++) dz_panel(&q, k);
   }
+  (void)team;
   hd_blas_restore(blas);
   /* dwbar = -omega wbar - c (g + eps G wbar) = -omega wbar - c X^T (Delta .* (1 + eps a)) */
+  const double c = S->c, om = S->decay;
   for (int i = 0; i < D; i++) {
     double g = 0;
     for (int k = 0; k < nb; k++) g += w->gpart[(size_t)k * D + i];

@@ -1,4 +1,4 @@
-/* grok_levi_sim.c — the finite-d_in Monte Carlo of the Levi et al. linear estimator
+/* grok_linear_estimator_sim.c — the finite-d_in Monte Carlo of the Levi et al. linear estimator
  * (spec §4.1, §6.5).  A run draws its own training inputs X (N_tr x d_in, N(0,1)) and
  * S0, T ~ N(0, 1/(2 d_in)) from its INIT stream keyed by (seed, run), then either
  *   gd     steps D+ = D - (2 eta / N_tr) X^T (X D) literally (two dgemv per step), or
@@ -12,22 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../ode/grok_levi.h"
 #include "rng.h"
+#include "sim/grok_linear_estimator_sim.h"
 #include "interrupt.h"
 
 /* state: [t | D (d) | X (n d) | Xd (n)]   gd
  *        [t | s (d) | c (d)]               eigen */
-size_t levi_sim_state_size(const void *plan)
+size_t gle_sim_state_size(const struct gle_sim *P)
 {
-  const struct levi_plan *P = plan;
   size_t d = P->d, n = P->n;
-  return (1 + (P->p.route == LEVI_ROUTE_GD ? d + n * d + n : 2 * d)) * sizeof(double);
+  return (1 + (P->route == GLE_ROUTE_GD ? d + n * d + n : 2 * d)) * sizeof(double);
 }
 
-void levi_sim_start(const void *plan, uint64_t run, void *state)
+void gle_sim_start(const struct gle_sim *P, uint64_t run, void *state)
 {
-  const struct levi_plan *P = plan;
   size_t d = P->d, n = P->n;
   double *st = state, *X = malloc(n * d * sizeof *X), *D0 = malloc(d * sizeof *D0);
   double *T = malloc(d * sizeof *T);
@@ -40,7 +38,7 @@ void levi_sim_start(const void *plan, uint64_t run, void *state)
   double sc = 1.0 / sqrt(2.0 * (double)d);
   for (size_t i = 0; i < d; i++) D0[i] = sc * (D0[i] - T[i]);
   st[0] = 0;
-  if (P->p.route == LEVI_ROUTE_GD) {
+  if (P->route == GLE_ROUTE_GD) {
     memcpy(st + 1, D0, d * sizeof *D0);
     memcpy(st + 1 + d, X, n * d * sizeof *X);
   } else {
@@ -57,20 +55,18 @@ void levi_sim_start(const void *plan, uint64_t run, void *state)
   free(T);
 }
 
-int levi_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
-                     uint64_t *bad_step)
+int gle_sim_advance(const struct gle_sim *P, void *state, uint64_t k0, uint64_t k1,
+                    uint64_t *bad_step)
 {
-  (void)run;
-  const struct levi_plan *P = plan;
   double *st = state;
   st[0] = (double)k1;
-  if (P->p.route != LEVI_ROUTE_GD) return 0;
+  if (P->route != GLE_ROUTE_GD) return 0;
   size_t d = P->d, n = P->n;
   double *D = st + 1, *X = D + d, *Xd = X + n * d;
   for (uint64_t k = k0; k < k1; k++) {
     if (hd_interrupted()) return 0; /* the engine abandons the run */
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)d, 1.0, X, (int)d, D, 1, 0.0, Xd, 1);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, -2 * P->p.eta / (double)n, X, (int)d,
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, -2 * P->eta / (double)n, X, (int)d,
                 Xd, 1, 1.0, D, 1);
     if (!isfinite(D[0])) {
       *bad_step = k;
@@ -80,15 +76,14 @@ int levi_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, u
   return 0;
 }
 
-void levi_sim_observe(const void *plan, const void *state, double *out)
+void gle_sim_losses(const struct gle_sim *P, const void *state, double *train, double *gen)
 {
-  const struct levi_plan *P = plan;
   const double *st = state;
   size_t d = P->d, n = P->n;
-  double tr = 0, gen = 0;
-  if (P->p.route == LEVI_ROUTE_GD) {
+  double tr = 0, gen_loss = 0;
+  if (P->route == GLE_ROUTE_GD) {
     const double *D = st + 1, *X = D + d;
-    gen = cblas_ddot((int)d, D, 1, D, 1);
+    gen_loss = cblas_ddot((int)d, D, 1, D, 1);
     for (size_t m = 0; m < n; m++) {
       double h = cblas_ddot((int)d, X + m * d, 1, D, 1);
       tr += h * h;
@@ -97,13 +92,11 @@ void levi_sim_observe(const void *plan, const void *state, double *out)
   } else {
     const double *s = st + 1, *c = st + 1 + d;
     for (size_t k = 0; k < d; k++) {
-      double f = pow(1 - 2 * P->p.eta * s[k], 2 * st[0]) * c[k] * c[k];
+      double f = pow(1 - 2 * P->eta * s[k], 2 * st[0]) * c[k] * c[k];
       tr += s[k] * f;
-      gen += f;
+      gen_loss += f;
     }
   }
-  out[LEVI_OBS_TRAIN] = tr;
-  out[LEVI_OBS_GEN] = gen;
-  out[LEVI_OBS_ACC_TRAIN] = levi_accuracy(P->p.acc_eps, tr);
-  out[LEVI_OBS_ACC_GEN] = levi_accuracy(P->p.acc_eps, gen);
+  *train = tr;
+  *gen = gen_loss;
 }

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "noisy_privacy.h"
-#include "spectrum.h"
+#include "ode/noisy_privacy.h"
+#include "problems/noisy/noisy_package.h"
 
 static int put(hid_t g, const char *name, const double *v, size_t n0, size_t n1,
                const char *desc)
@@ -60,23 +60,23 @@ static int write_risk_parts(const struct lsq_plan *P, const struct hd_run_params
 {
   hid_t g = H5Gcreate2(f, "risk_parts", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   int rc = g < 0 ? -1 : 0;
-  rc |= attr_d(g, "stationary_risk", noisy_stationary_risk(P));
-  rc |= attr_d(g, "ridge_reference", noisy_ridge_reference(P));
+  rc |= attr_d(g, "stationary_risk", noisy_stationary_risk(&P->limit));
+  rc |= attr_d(g, "ridge_reference", noisy_ridge_reference(&P->limit));
   if (P->p.clip > 0) {
     rc |= attr_s(g, "note", "clipped run: the mean/variance split (NS-4') is for clip = 0");
     H5Gclose(g);
     return rc;
   }
-  size_t G = P->n_groups;
+  size_t G = P->limit.n_groups;
   double *c = malloc(n * G * sizeof *c), *R = malloc(n * sizeof *R), *B = malloc(n * sizeof *B);
   double *V = malloc(n * sizeof *V), *X = malloc(n * sizeof *X), *CF = malloc(n * sizeof *CF);
-  if (noisy_variance_path(P, run, t, n, c, R, B, msg, msglen) != 0) rc = -2;
+  if (noisy_variance_path(&P->limit, run, t, n, c, R, B, msg, msglen) != 0) rc = -2;
   if (rc == 0) {
     double se2 = 0.5 * P->p.label_noise * P->p.label_noise;
     for (size_t k = 0; k < n; k++) {
       V[k] = R[k] - B[k];
       X[k] = R[k] - se2;
-      CF[k] = noisy_isotropic_risk(P, t[k]);
+      CF[k] = noisy_isotropic_risk(&P->limit, t[k]);
     }
     rc |= put(g, "t", t, n, 0, "time t = steps B / d");
     rc |= put(g, "risk", R, n, 0, "risk from the c-form (NS-4'), equal to /theory/risk (ODE)");
@@ -88,6 +88,95 @@ static int write_risk_parts(const struct lsq_plan *P, const struct hd_run_params
   }
   free(c), free(R), free(B), free(V), free(X), free(CF);
   H5Gclose(g);
+  return rc;
+}
+
+/* Record i of the dataset, as the simulation draws it (src/sim/noisy_kernel.c). */
+static void record_of(const void *ctx, uint64_t i, double *x, double *eps)
+{
+  const struct lsq_plan *P = ctx;
+  hd_noisy_record(P->noisy, P->seed, i, x, eps);
+}
+
+static struct noisy_privacy_opts privacy_opts(const struct lsq_plan *P)
+{
+  return (struct noisy_privacy_opts){
+      .records = P->records, .nodes = (size_t)P->p.privacy_nodes, .delta = P->p.dp_delta,
+      .record = record_of, .record_ctx = P, .seed = P->seed, .pair_stream = HD_STREAM_ORDER};
+}
+
+int noisy_plan_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *run,
+                             const struct noisy_pair *pair, const double *orders,
+                             size_t n_orders, const double *t, size_t n_t, int formula,
+                             struct noisy_privacy_result *res, char *msg, size_t msglen)
+{
+  struct noisy_privacy_opts o = privacy_opts(P);
+  return noisy_privacy_curve(&P->limit, &o, run, pair, orders, n_orders, t, n_t, formula, res,
+                             msg, msglen);
+}
+
+int noisy_plan_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run,
+                          double alpha, double t0, size_t top, long *best_1, long *best_2,
+                          double *best_eps, size_t n_random, double *random_eps, char *msg,
+                          size_t msglen)
+{
+  struct noisy_privacy_opts o = privacy_opts(P);
+  return noisy_worst_pair(&P->limit, &o, run, alpha, t0, top, best_1, best_2, best_eps,
+                          n_random, random_eps, msg, msglen);
+}
+
+/* Optimal stopping under a privacy budget: t* = argmin R(t) over the output times with
+ * eps_alpha(t) <= budget, per order (NaN: never within budget). */
+static int write_budget(const struct lsq_plan *P, const struct hd_run_params *run,
+                        const struct noisy_privacy_result *res, hid_t g, char *msg,
+                        size_t msglen)
+{
+  size_t nt = res->n_times;
+  int rc = 0;
+  size_t G = P->limit.n_groups;
+  double *c = malloc((nt + 1) * G * sizeof *c), *R = malloc((nt + 1) * sizeof *R);
+  double ts[NOISY_MAX_ORDERS], rs[NOISY_MAX_ORDERS];
+  if (nt && noisy_variance_path(&P->limit, run, res->t, nt, c, R, NULL, msg, msglen) != 0) rc = -2;
+  for (size_t o = 0; o < res->n_orders && rc == 0; o++) {
+    ts[o] = rs[o] = NAN;
+    for (size_t m = 0; m < nt; m++) {
+      double e = isnan(res->eps_exact[o * nt + m]) ? res->eps_spectral[o * nt + m]
+                                                    : res->eps_exact[o * nt + m];
+      if (e <= P->p.budget && !(R[m] >= rs[o])) ts[o] = res->t[m], rs[o] = R[m];
+    }
+  }
+  if (rc == 0) {
+    rc |= put(g, "t_star", ts, res->n_orders, 0,
+              "optimal stopping time per order: argmin R(t) over output times with "
+              "eps_alpha(t) <= budget (NaN: never within budget)");
+    rc |= put(g, "risk_at_t_star", rs, res->n_orders, 0, "R(t*)");
+    rc |= attr_d(g, "budget", P->p.budget);
+  }
+  free(c), free(R);
+  return rc;
+}
+
+/* The known-sensitivity accountants of the clipped variant (§2.7), per order and time. */
+static int write_accountants(const struct lsq_plan *P, const struct noisy_privacy_result *res,
+                             hid_t g)
+{
+  size_t nt = res->n_times;
+  int rc = 0;
+  double *comp = malloc((res->n_orders * nt + 1) * sizeof *comp);
+  double *ys = malloc((res->n_orders * nt + 1) * sizeof *ys);
+  for (size_t o = 0; o < res->n_orders; o++)
+    for (size_t m = 0; m < nt; m++) {
+      double k = floor(res->t[m] * (double)P->d + 0.5);
+      double c = P->p.accountant_clip, a = res->orders[o];
+      comp[o * nt + m] = noisy_accountant_composition(&P->limit, c, a, k);
+      ys[o * nt + m] = noisy_accountant_ye_shokri(&P->limit, c, a, k, (double)P->records);
+    }
+  rc |= put(g, "accountant_composition", comp, res->n_orders, nt,
+            "clipped variant, all iterates released: 2 alpha C^2 / sigma^2, C = c sqrt(tr K)");
+  rc |= put(g, "accountant_ye_shokri", ys, res->n_orders, nt,
+            "clipped variant, Ye-Shokri shuffled hidden-state bound, converted (spec 2.7)");
+  rc |= attr_d(g, "accountant_clip", P->p.accountant_clip);
+  free(comp), free(ys);
   return rc;
 }
 
@@ -104,7 +193,7 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
   double *rand_eps = n_rand ? malloc(n_rand * sizeof *rand_eps) : NULL;
   long s1 = -1, s2 = -1;
   if ((r1 < 0 || n_rand) &&
-      noisy_worst_pair(P, run, search_alpha, T, (size_t)P->p.search_top, &s1, &s2, &search_eps,
+      noisy_plan_worst_pair(P, run, search_alpha, T, (size_t)P->p.search_top, &s1, &s2, &search_eps,
                        n_rand, rand_eps, msg, msglen) != 0) {
     free(rand_eps);
     return -2;
@@ -116,7 +205,7 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
   hd_noisy_record(P->noisy, P->seed, (uint64_t)r2, x2, &e2);
   struct noisy_pair pair = {x1, x2, e1, e2};
   struct noisy_privacy_result res;
-  int rc = noisy_privacy_curve(P, run, &pair, orders, (size_t)no, t, n, P->p.privacy_formula,
+  int rc = noisy_plan_privacy_curve(P, run, &pair, orders, (size_t)no, t, n, P->p.privacy_formula,
                                &res, msg, msglen);
   free(x1), free(x2);
   if (rc != 0) {
@@ -157,45 +246,8 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
     rc |= put(g, "random_pair_eps", rand_eps, n_rand, 0,
               "eps_alpha(T) (NS-11 + NS-9, alpha = search_alpha) of random pairs of the dataset");
   free(rand_eps);
-  if (P->p.budget > 0) { /* optimal stopping: t* = argmin R(t) s.t. eps_alpha(t) <= budget */
-    size_t G = P->n_groups;
-    double *c = malloc((nt + 1) * G * sizeof *c), *R = malloc((nt + 1) * sizeof *R);
-    double ts[NOISY_MAX_ORDERS], rs[NOISY_MAX_ORDERS];
-    if (nt && noisy_variance_path(P, run, res.t, nt, c, R, NULL, msg, msglen) != 0) rc = -2;
-    for (size_t o = 0; o < res.n_orders && rc == 0; o++) {
-      ts[o] = rs[o] = NAN;
-      for (size_t m = 0; m < nt; m++) {
-        double e = isnan(res.eps_exact[o * nt + m]) ? res.eps_spectral[o * nt + m]
-                                                      : res.eps_exact[o * nt + m];
-        if (e <= P->p.budget && !(R[m] >= rs[o])) ts[o] = res.t[m], rs[o] = R[m];
-      }
-    }
-    if (rc == 0) {
-      rc |= put(g, "t_star", ts, res.n_orders, 0,
-                "optimal stopping time per order: argmin R(t) over output times with "
-                "eps_alpha(t) <= budget (NaN: never within budget)");
-      rc |= put(g, "risk_at_t_star", rs, res.n_orders, 0, "R(t*)");
-      rc |= attr_d(g, "budget", P->p.budget);
-    }
-    free(c), free(R);
-  }
-  if (P->p.accountant) {
-    double *comp = malloc((res.n_orders * nt + 1) * sizeof *comp);
-    double *ys = malloc((res.n_orders * nt + 1) * sizeof *ys);
-    for (size_t o = 0; o < res.n_orders; o++)
-      for (size_t m = 0; m < nt; m++) {
-        double k = floor(res.t[m] * (double)P->d + 0.5);
-        comp[o * nt + m] = noisy_accountant_composition(P, P->p.accountant_clip, res.orders[o], k);
-        ys[o * nt + m] = noisy_accountant_ye_shokri(P, P->p.accountant_clip, res.orders[o], k,
-                                                    (double)P->records);
-      }
-    rc |= put(g, "accountant_composition", comp, res.n_orders, nt,
-              "clipped variant, all iterates released: 2 alpha C^2 / sigma^2, C = c sqrt(tr K)");
-    rc |= put(g, "accountant_ye_shokri", ys, res.n_orders, nt,
-              "clipped variant, Ye-Shokri shuffled hidden-state bound, converted (spec 2.7)");
-    rc |= attr_d(g, "accountant_clip", P->p.accountant_clip);
-    free(comp), free(ys);
-  }
+  if (P->p.budget > 0) rc |= write_budget(P, run, &res, g, msg, msglen);
+  if (P->p.accountant) rc |= write_accountants(P, &res, g);
   H5Gclose(g);
   noisy_privacy_result_free(&res);
   return rc;
