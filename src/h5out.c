@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "h5dims.h"
+#include "h5stack.h"
 #include "registry.h"
 #include "hdsim_version.h"
 #include "rng.h"
@@ -130,10 +132,14 @@ int hd_h5_dset1(long long loc, const char *name, const double *data, size_t n)
   return 0;
 }
 
+/* CF units of an observable: "1" for the dimensionless ones (all of them today). */
+static const char *obs_units(const struct hd_observable *ob) { return ob->unit[0] ? ob->unit : "1"; }
+
 static int describe_obs(hid_t obj, const struct hd_observable *ob)
 {
   int rc = hd_h5_attr_str(obj, "description", ob->description);
-  rc |= hd_h5_attr_str(obj, "unit", ob->unit);
+  rc |= hd_h5_attr_str(obj, "unit", obs_units(ob));
+  rc |= hd_h5_attr_str(obj, "units", obs_units(ob));
   rc |= hd_h5_attr_i64(obj, "log_x", ob->log_x);
   rc |= hd_h5_attr_i64(obj, "log_y", ob->log_y);
   return rc;
@@ -181,7 +187,8 @@ static int write_root(hid_t f, const struct hd_output *o, const char *status)
   rc |= hd_h5_attr_str(f, "status", status);
   if (o->provenance) rc |= hd_provenance_write(f, o->provenance);
   rc |= hd_h5_attr_str(f, "rng_kernel", hd_rng_kernel_name());
-  rc |= hd_h5_attr_str(f, "time_unit", "t = SGD steps / d");
+  rc |= hd_h5_attr_str(f, "time_unit", o->problem->time_meaning);
+  rc |= hd_h5_attr_str(f, "Conventions", HD_CF_CONVENTIONS);
   /* observable names in the problem's order (HDF5 groups list them alphabetically) */
   char *names = NULL;
   size_t len = 0;
@@ -197,12 +204,19 @@ static int write_root(hid_t f, const struct hd_output *o, const char *status)
   return rc;
 }
 
+/* The time coordinate t of a group, described by the problem's meaning of t. */
+static int time_coord(hid_t g, const struct hd_output *o)
+{
+  return hd_h5_coord(g, "t", "1", "time t", o->problem->time_meaning);
+}
+
 static int write_theory(hid_t f, const struct hd_output *o)
 {
   const struct hd_theory_result *th = o->theory;
   static const char *const methods[] = {"ode", "recursion", "none", "volterra"};
   hid_t g = H5Gcreate2(f, "theory", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   int rc = hd_h5_dset1(g, "t", o->grid->t, o->grid->n);
+  rc |= time_coord(g, o);
   rc |= hd_h5_attr_str(g, "method", methods[th->method]);
   rc |= hd_h5_attr_i64(g, "state_dimension", (long long)th->dimension);
   rc |= hd_h5_attr_str(g, "note", o->theory_note ? o->theory_note : "");
@@ -211,6 +225,9 @@ static int write_theory(hid_t f, const struct hd_output *o)
     hid_t d = dset(g, o->obs[k].name, H5T_NATIVE_DOUBLE, 1, dims, th->values + k * o->grid->n);
     if (d < 0) { rc = -1; continue; }
     rc |= describe_obs(d, &o->obs[k]);
+    H5Dclose(d);
+    rc |= hd_h5_attach(g, o->obs[k].name, (const char *[]){"t"}, 1);
+    d = H5Dopen2(g, o->obs[k].name, H5P_DEFAULT);
     if (th->binning_error) rc |= hd_h5_attr_f64(d, "binning_error", th->binning_error[k]);
     H5Dclose(d);
   }
@@ -231,6 +248,8 @@ static int write_simulation(hid_t f, const struct hd_output *o)
   size_t T = mc->n_times, R = mc->runs;
   hid_t g = H5Gcreate2(f, "simulation", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   int rc = hd_h5_dset1(g, "t", o->grid->t, T);
+  rc |= time_coord(g, o);
+  rc |= hd_h5_index_coord(g, "run", R, "Monte Carlo run");
   hsize_t dT[1] = {T}, dR[1] = {R};
   hid_t d = dset(g, "steps", H5T_NATIVE_UINT64, 1, dT, o->grid->steps);
   if (d >= 0) H5Dclose(d); else rc = -1;
@@ -247,16 +266,38 @@ static int write_simulation(hid_t f, const struct hd_output *o)
   rc |= hd_h5_attr_i64(g, "runs", (long long)R);
   rc |= hd_h5_attr_i64(g, "diverged_runs", (long long)mc->n_diverged);
   rc |= hd_h5_attr_i64(g, "completed_runs", (long long)mc->n_completed);
+  static const char *const along_t[] = {"steps", "count"}, *const along_run[] = {"completed", "diverged", "diverged_t"};
+  for (size_t i = 0; i < 2; i++) rc |= hd_h5_attach(g, along_t[i], (const char *[]){"t"}, 1);
+  for (size_t i = 0; i < 3; i++) rc |= hd_h5_attach(g, along_run[i], (const char *[]){"run"}, 1);
+  rc |= hd_h5_cf(g, "steps", "1", "SGD steps taken at each output time");
+  rc |= hd_h5_cf(g, "completed", "1", "run completed (1) or not");
+  rc |= hd_h5_cf(g, "diverged", "1", "run diverged (1) or not");
+  rc |= hd_h5_cf(g, "diverged_t", "1", "time t at which the run diverged (NaN: never)");
   for (size_t k = 0; k < o->n_obs; k++) {
     hid_t go = H5Gcreate2(g, o->obs[k].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     rc |= describe_obs(go, &o->obs[k]);
+    const char *name = o->obs[k].name, *units = obs_units(&o->obs[k]);
+    char ln[HD_NAME_MAX + 64];
+    /* each group its own coordinates: xarray reads a group's variables, not its parent's */
+    rc |= hd_h5_dset1(go, "t", o->grid->t, T);
+    rc |= time_coord(go, o);
     if (o->run->store_runs || strcmp(o->status, "interrupted") == 0) {
       hsize_t dims[2] = {R, T};
       d = dset(go, "runs", H5T_NATIVE_DOUBLE, 2, dims, mc->values + k * R * T);
       if (d >= 0) H5Dclose(d); else rc = -1;
+      rc |= hd_h5_index_coord(go, "run", R, "Monte Carlo run");
+      rc |= hd_h5_attach(go, "runs", (const char *[]){"run", "t"}, 2);
+      snprintf(ln, sizeof ln, "%s of each Monte Carlo run", name);
+      rc |= hd_h5_cf(go, "runs", units, ln);
     }
     rc |= hd_h5_dset1(go, "mean", mc->mean + k * T, T);
     rc |= hd_h5_dset1(go, "stderr", mc->stderr_ + k * T, T);
+    rc |= hd_h5_attach(go, "mean", (const char *[]){"t"}, 1);
+    rc |= hd_h5_attach(go, "stderr", (const char *[]){"t"}, 1);
+    snprintf(ln, sizeof ln, "Monte Carlo mean of %s", name);
+    rc |= hd_h5_cf(go, "mean", units, ln);
+    snprintf(ln, sizeof ln, "standard error of the Monte Carlo mean of %s", name);
+    rc |= hd_h5_cf(go, "stderr", units, ln);
     H5Gclose(go);
   }
   H5Gclose(g);
@@ -267,7 +308,9 @@ static int write_compare(hid_t f, const struct hd_output *o)
 {
   size_t T = o->grid->n;
   hid_t g = H5Gcreate2(f, "compare", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = hd_h5_attr_str(g, "description",
+  int rc = hd_h5_dset1(g, "t", o->grid->t, T);
+  rc |= time_coord(g, o);
+  rc |= hd_h5_attr_str(g, "description",
                     "Monte Carlo mean minus theory: abs, rel = abs/|theory|, z = abs/stderr, "
                     "scaled = sqrt(size) abs (size: the finite-size parameter), run_rms = one "
                     "run's rms relative deviation; sup over the grid as attributes");
@@ -290,6 +333,18 @@ static int write_compare(hid_t f, const struct hd_output *o)
     rc |= hd_h5_dset1(go, "z", c.z, T);
     rc |= hd_h5_dset1(go, "scaled", c.scaled, T);
     rc |= hd_h5_dset1(go, "run_rms", c.run_rms, T);
+    rc |= hd_h5_dset1(go, "t", o->grid->t, T);
+    rc |= time_coord(go, o);
+    static const char *const parts[][2] = {
+        {"abs", "Monte Carlo mean minus theory"},
+        {"rel", "(mean - theory) / |theory|"},
+        {"z", "(mean - theory) / standard error"},
+        {"scaled", "sqrt(size) (mean - theory)"},
+        {"run_rms", "rms over runs of (run - theory) / |theory|"}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+      rc |= hd_h5_attach(go, parts[i][0], (const char *[]){"t"}, 1);
+      rc |= hd_h5_cf(go, parts[i][0], i == 0 || i == 3 ? obs_units(&o->obs[k]) : "1", parts[i][1]);
+    }
     rc |= hd_h5_attr_f64(go, "sup_abs", c.sup_abs);
     rc |= hd_h5_attr_f64(go, "sup_rel", c.sup_rel);
     rc |= hd_h5_attr_f64(go, "sup_z", c.sup_z);
@@ -427,6 +482,9 @@ int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void 
     goto out;
   }
   rc = fill(f, ctx);
+  /* what the writers left undeclared gets coordinates and CF attributes, so every file
+   * hdsim writes opens in netCDF and xarray */
+  if (rc == 0) rc = hd_h5_complete(f);
   if (H5Fclose(f) < 0) rc = -1;
   if (rc != 0) {
     snprintf(msg, msglen, "writing '%s' failed (disk full?)", tmp);
@@ -465,6 +523,7 @@ static int write_sweep_table(hid_t f, const struct hd_sweep *sw)
                                          "(/points/K); the first key varies slowest");
   free(keys);
   size_t n = sw->n_points;
+  rc |= hd_h5_index_coord(g, "point", n, "sweep point (/points/K)");
   for (size_t k = 0; k < sw->n_keys; k++) {
     const struct hd_sweep_key *key = &sw->keys[k];
     char name[160];
@@ -475,6 +534,7 @@ static int write_sweep_table(hid_t f, const struct hd_sweep *sw)
       for (size_t p = 0; p < n; p++) v[p] = strtod(key->values[hd_sweep_value_index(sw, p, k)], NULL);
       rc |= hd_h5_dset1(g, name, v, n);
       free(v);
+      rc |= hd_h5_attach(g, name, (const char *[]){"point"}, 1);
     } else {
       const char **v = malloc(n * sizeof *v);
       for (size_t p = 0; p < n; p++) v[p] = key->values[hd_sweep_value_index(sw, p, k)];
@@ -486,6 +546,7 @@ static int write_sweep_table(hid_t f, const struct hd_sweep *sw)
       if (d >= 0) H5Dclose(d); else rc = -1;
       H5Tclose(t);
       free(v);
+      rc |= hd_h5_attach(g, name, (const char *[]){"point"}, 1);
     }
   }
   H5Gclose(g);
@@ -498,6 +559,7 @@ static int fill_sweep(long long f, const void *vctx)
   int rc = write_root(f, c->base, c->base->status);
   rc |= write_sweep_table(f, c->sw);
   hid_t points = H5Gcreate2(f, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+
   static const char *const parts[] = {"parameters", "theory", "simulation", "compare", "diagnostics",
                                       "risk_parts", "privacy", /* noisy_sgd */
                                       "multiclass"};           /* gmm_multiclass */
@@ -511,6 +573,9 @@ static int fill_sweep(long long f, const void *vctx)
       if (H5Lexists(src, parts[k], H5P_DEFAULT) > 0 &&
           H5Ocopy(src, parts[k], gp, parts[k], H5P_DEFAULT, H5P_DEFAULT) < 0)
         rc = -1;
+    /* H5Ocopy copies the object references of dimension scales verbatim (addresses in
+     * the point's file): they are rebuilt for the copies */
+    rc |= hd_h5_copy_dims(src, gp);
     /* the point's status and swept values, next to its data */
     hid_t a = H5Aopen(src, "status", H5P_DEFAULT);
     if (a >= 0) {
@@ -548,6 +613,7 @@ static int fill_sweep(long long f, const void *vctx)
     H5Fclose(src);
   }
   H5Gclose(points);
+  if (rc == 0) rc = hd_h5_stack_sweep(f, c->base, c->sw);
   return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "registry.h"
 #include "rng.h"
 #include "validate.h"
+#include "export.h"
 #include "run_params.h"
 
 static const char usage[] =
@@ -30,6 +31,8 @@ static const char usage[] =
     "                         fitted slope of the theory-vs-simulation error against size\n"
     "  hdsim list             the problems hdsim knows\n"
     "  hdsim describe PROBLEM every model-file key of a problem: meaning, type, default, range\n"
+    "  hdsim export OUT.h5 --csv DIR\n"
+    "                         one tidy CSV table per group of an output file\n"
     "  hdsim --version\n"
     "  hdsim help\n"
     "\n"
@@ -215,6 +218,7 @@ int hd_cli_main(int argc, char **argv)
     return 0;
   }
   if (strcmp(cmd, "describe") == 0) return cmd_describe(argc, argv);
+  if (strcmp(cmd, "export") == 0) return hd_export_main(argc - 2, argv + 2);
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
     printf("hdsim %s (random streams: %s)\n", HDSIM_VERSION, hd_rng_kernel_name());
     return 0;

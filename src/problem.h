@@ -42,6 +42,9 @@ struct hd_problem {
   const char *name;    /* registry key, e.g. "streaming_lsq" */
   const char *summary; /* one line for `hdsim list` */
   const char *theory_doc; /* the family's theory document, e.g. "docs/theory/lsq.md" */
+  /* What the time t of the outputs counts, for the `t` coordinate's description, the
+   * root attribute time_unit and plot labels, e.g. "t = SGD steps x batch / d". */
+  const char *time_meaning;
   const struct hd_param *params;
   size_t n_params;
   size_t params_size;  /* sizeof the problem's parameter struct */

@@ -10,6 +10,7 @@
 
 #include "compare.h"
 #include "grid.h"
+#include "h5dims.h"
 #include "h5out.h"
 #include "mc.h"
 #include "outpath.h"
@@ -183,6 +184,19 @@ static int write_ladder(long long f, const void *ctx)
   COLUMN("sup_z", L->rungs[i].sup_z, "sup_t |mean - theory| / stderr");
   COLUMN("seconds", L->rungs[i].seconds, "time spent on the rung");
 #undef COLUMN
+  /* the coordinate of the rungs, named after the size key (e.g. d) */
+  const char *dot = strrchr(L->size_key, '.');
+  const char *coord = dot ? dot + 1 : L->size_key;
+  for (size_t i = 0; i < n; i++) col[i] = L->rungs[i].size;
+  rc |= hd_h5_dset1(g, coord, col, n);
+  char ln[160];
+  snprintf(ln, sizeof ln, "finite-size parameter %s", L->size_key);
+  rc |= hd_h5_coord(g, coord, "1", ln, NULL);
+  static const char *const columns[] = {"size", "runs", "statistic", "statistic_log_se",
+                                        "sup_rel_mean", "sup_run_rms", "sup_z", "seconds"};
+  for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++)
+    if (strcmp(columns[c], coord) != 0) rc |= hd_h5_attach(g, columns[c], (const char *[]){coord}, 1);
+  rc |= hd_h5_cf(g, "seconds", "s", NULL);
   H5Gclose(g);
   g = H5Gcreate2(f, "fit", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   rc |= hd_h5_attr_str(g, "statistic", L->v->fit_mean ? "mean" : "fluctuation");

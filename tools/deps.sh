@@ -4,7 +4,11 @@ set -euo pipefail
 pkgs=(gcc pkg-config meson ninja-build
       libsundials-dev libinih-dev libhdf5-dev hdf5-tools liblapacke-dev libopenblas-dev
       librandom123-dev libfftw3-dev libopenmpi-dev openmpi-bin python3 python3-numpy python3-h5py python3-matplotlib
-      python3-scipy)  # python3-scipy: bench/gmm_multiclass_baselines.py only
+      python3-scipy   # python3-scipy: bench/gmm_multiclass_baselines.py only
+      # the Python package and its tests: xarray over h5netcdf / netCDF4, ncdump, pytest,
+      # and the example notebook run headless
+      python3-xarray python3-h5netcdf python3-netcdf4 python3-pandas netcdf-bin
+      python3-pytest python3-nbclient python3-ipykernel jupyter-nbconvert)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -144,6 +144,7 @@ const struct hd_problem hd_problem_gmm_multiclass = {
   .summary = "one-pass SGD on Gaussian mixtures with commuting anisotropic class covariances: "
              "least squares, logistic, softmax, one-hot LS (spec E1-E3)",
   .theory_doc = "docs/theory/gmm.md",
+  .time_meaning = "t = SGD steps / d",
   .params = gmm_table,
   .n_params = GMM_N_PARAMS,
   .params_size = sizeof(struct gmm_params),

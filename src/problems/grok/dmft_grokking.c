@@ -247,6 +247,7 @@ const struct hd_problem hd_problem_dmft_grokking = {
   .summary = "two-layer quadratic network that groks under full-batch GD: finite-N training vs "
              "the exact N = infinity closure, its gradient flow, lazy and population limits",
   .theory_doc = "docs/theory/grok.md",
+  .time_meaning = "t = GD steps",
   .params = grok_table,
   .n_params = sizeof grok_table / sizeof grok_table[0],
   .params_size = sizeof(struct grok_params),

@@ -226,6 +226,7 @@ const struct hd_problem hd_problem_grok_linear_estimator = {
   .summary = "grokking in linear estimators (Levi et al.): full-batch GD on Gaussian linear "
              "regression, Marchenko-Pastur closed form, its ODE and the finite-d Monte Carlo",
   .theory_doc = "docs/theory/grok.md",
+  .time_meaning = "t = GD steps",
   .params = gle_table,
   .n_params = sizeof gle_table / sizeof gle_table[0],
   .params_size = sizeof(struct gle_params),

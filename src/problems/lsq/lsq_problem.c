@@ -106,6 +106,7 @@ const struct hd_problem hd_problem_streaming_lsq = {
   .summary = "one-pass SGD on streaming least squares with label noise, ridge and "
              "learning-rate schedules (LS-1..LS-4)",
   .theory_doc = "docs/theory/lsq.md",
+  .time_meaning = "t = SGD steps x batch / d",
   .params = lsq_table,
   .n_params = sizeof lsq_table / sizeof lsq_table[0],
   .params_size = sizeof(struct lsq_params),

@@ -2,7 +2,7 @@
  * hdsim problem `noisy_sgd`.
  *
  * One source of truth: noisy_sgd IS streaming least squares with more knobs.  It shares
- * the lsq package's parameter rows (lsq_table.h), plan and ops: the grouped ODE
+ * the lsq package's parameter rows, plan and ops (problems/lsq/lsq_plan.h): the grouped ODE
  * (ode/lsq.c: NS-3/4, NS-12), the exact recursion (ode/lsq_recursion.c: NS-2) and the
  * simulation (src/sim/lsq_sgd.c, which hands noisy runs to src/sim/noisy_kernel.c).
  * This file adds only the rows of the new keys, their validation, and the privacy
@@ -173,6 +173,7 @@ const struct hd_problem hd_problem_noisy_sgd = {
   .summary = "noisy (DP-)SGD on ridge least squares: risk (NS-2..NS-7, clipped NS-12) and "
              "Renyi privacy-loss dynamics (NS-9..NS-11)",
   .theory_doc = "docs/theory/noisy.md",
+  .time_meaning = "t = SGD steps x batch / d",
   .params = noisy_table,
   .n_params = sizeof noisy_table / sizeof noisy_table[0],
   .params_size = sizeof(struct lsq_params),

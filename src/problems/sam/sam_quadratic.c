@@ -276,6 +276,7 @@ const struct hd_problem hd_problem_sam_quadratic = {
   .summary = "SGD / USAM / DNSAM / SAM on a quadratic with additive noise: algorithms, "
              "Euler-Maruyama SDE paths, OU moments, exact USAM recursion (sam.md §1-3)",
   .theory_doc = "docs/theory/sam.md",
+  .time_meaning = "t = k eta (SGD steps x learning rate)",
   .params = samq_table,
   .n_params = sizeof samq_table / sizeof samq_table[0],
   .params_size = sizeof(struct samq_params),

@@ -154,6 +154,7 @@ const struct hd_problem hd_problem_sam_streaming = {
   .summary = "SGD / USAM / DNSAM / SAM on high-dimensional streaming least squares: "
              "d -> infinity ODEs (H4-H8), exact recursions (H1-H2) (sam.md §4)",
   .theory_doc = "docs/theory/sam.md",
+  .time_meaning = "t = SGD steps / d",
   .params = sams_table,
   .n_params = sizeof sams_table / sizeof sams_table[0],
   .params_size = sizeof(struct sams_params),

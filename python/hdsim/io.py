@@ -1,0 +1,130 @@
+"""Reading hdsim's HDF5 outputs (netCDF-4 files with dimension-scale coordinates)."""
+import h5py
+import numpy as np
+import xarray as xr
+
+
+def _text(v):
+    if isinstance(v, bytes):
+        return v.decode()
+    if isinstance(v, np.ndarray) and v.shape == ():
+        return _text(v[()])
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+class Result(dict):
+    """The groups of one output file, each an xarray.Dataset, keyed by group path
+    ("theory", "simulation", "compare", "privacy", "sweep/simulation", "points/0/theory",
+    ...).  Two kinds of groups are flattened for convenience: "simulation" (and
+    "points/K/simulation") holds, besides the group itself, <obs> (the Monte Carlo mean), <obs>_stderr and <obs>_runs (run, t) of every
+    observable; "compare" holds <obs>_abs, <obs>_rel, <obs>_z, ...  The subgroups stay
+    available under their own paths ("simulation/risk").
+
+    attrs: the root attributes (problem, model_text, command_line, seed, time_unit, ...);
+    parameters: every resolved parameter, {"section.key": value}; path: the file.
+    Every Dataset carries attrs and parameters among its own attrs as well.
+    """
+
+    def __init__(self, groups, attrs, parameters, path):
+        super().__init__(groups)
+        self.attrs = attrs
+        self.parameters = parameters
+        self.path = path
+
+    @property
+    def problem(self):
+        return self.attrs.get("problem", "")
+
+    @property
+    def time_unit(self):
+        """What t counts for this problem, e.g. 't = SGD steps x batch / d'."""
+        return self.attrs.get("time_unit", "t")
+
+    @property
+    def observables(self):
+        names = self.attrs.get("observables", "")
+        return [n for n in names.split(",") if n]
+
+    @property
+    def is_sweep(self):
+        return "sweep" in self
+
+    @property
+    def swept_keys(self):
+        """Names of the sweep's coordinates along point (e.g. ["lr", "label_noise"])."""
+        ds = self.get("sweep/simulation", self.get("sweep/theory"))
+        if ds is None:
+            return []
+        return [c for c in ds.coords if c not in ("point", "t") and ds[c].dims == ("point",)]
+
+    def __repr__(self):
+        return (f"<hdsim.Result {self.path}: {self.problem}, groups "
+                f"{', '.join(k for k in self if '/' not in k or k.startswith('sweep/'))}>")
+
+
+def _groups_with_datasets(f):
+    out = []
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Group) and any(isinstance(v, h5py.Dataset) for v in obj.values()):
+            out.append(name)
+    f.visititems(visit)
+    return out
+
+
+def _flatten(groups, parent):
+    """parent ("simulation" or "compare") merged with its per-observable subgroups."""
+    base = groups.get(parent, xr.Dataset())
+    parts = [base]
+    for key, ds in groups.items():
+        if key.startswith(parent + "/") and "/" not in key[len(parent) + 1:]:
+            obs = key[len(parent) + 1:]
+            renamed = {}
+            for v in ds.data_vars:
+                if parent.endswith("simulation"):
+                    renamed[v] = obs if v == "mean" else f"{obs}_{v}"
+                else:
+                    renamed[v] = f"{obs}_{v}"
+            sub = ds.rename(renamed)
+            sub = sub.drop_vars([c for c in sub.coords if c in base.coords], errors="ignore")
+            parts.append(sub)
+    merged = xr.merge(parts, compat="override", combine_attrs="override")
+    merged.attrs = dict(base.attrs)
+    return merged
+
+
+def load(path):
+    """Reads an hdsim output file (run, sweep or validation ladder) into a Result: a
+    dict of xarray.Dataset per group (Debian 12's xarray has no DataTree), with
+    coordinates (t, run, point, the swept keys, d), units, and the model's parameters
+    and the root attributes as attributes.  In a sweep's stacked groups
+    (sweep/theory, sweep/simulation) every swept key is an index, so
+    res["sweep/simulation"]["risk"].sel(lr=0.5) works."""
+    path = str(path)
+    with h5py.File(path, "r") as f:
+        attrs = {k: _text(v) for k, v in f.attrs.items()}
+        parameters = {}
+        if "parameters" in f:
+            parameters = {k: _text(v) for k, v in f["parameters"].attrs.items()}
+        names = _groups_with_datasets(f)
+        group_attrs = {n: {k: _text(v) for k, v in f[n].attrs.items()} for n in names}
+    groups = {}
+    for name in names:
+        ds = xr.load_dataset(path, group=name, engine="h5netcdf")
+        ds.attrs = dict(group_attrs[name])
+        if name.startswith("sweep/"):
+            for c in list(ds.coords):
+                if c not in ("point", "t") and ds[c].dims == ("point",):
+                    ds = ds.set_xindex(c)
+        groups[name] = ds
+    for parent in [k for k in list(groups) if k.rsplit("/", 1)[-1] in ("simulation", "compare")
+                   and not k.startswith("sweep/")]:
+        groups[parent] = _flatten(groups, parent)
+    for ds in groups.values():
+        for k, v in attrs.items():
+            ds.attrs.setdefault(k, v)
+        for k, v in parameters.items():
+            ds.attrs.setdefault(k, v)
+    return Result(groups, attrs, parameters, path)
