@@ -16,6 +16,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@
 
 #include "ode/noisy_privacy.h"
 #include "rng.h"
+#include "spectrum.h"
+#include "interrupt.h"
 
 /* ---- 4x4 algebra ------------------------------------------------------------------ */
 
@@ -512,7 +515,7 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
   }
   /* D(s_k, t0) = a_k r1^2 + b_k r2^2 + c0_k (NS-11 is quadratic in the residuals) */
   double *ak = malloc(K * sizeof *ak), *bk = malloc(K * sizeof *bk), *ck = malloc(K * sizeof *ck);
-  for (size_t k = 0; k < K; k++) {
+  for (size_t k = 0; k < K && !hd_interrupted(); k++) {
     const double *cs = c + k * G, *ct = c + N * G;
     double base = spectral_D(P, alpha, nodes[k], t0, cs, ct, 0, 0);
     ak[k] = spectral_D(P, alpha, nodes[k], t0, cs, ct, 1, 0) - base;
@@ -521,7 +524,7 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
   }
   /* residual profiles: R = X M - eps, M[i][k] = mu_i(s_k)/sqrt(d), records in blocks */
   double *M = malloc(d * K * sizeof *M);
-  for (size_t i = 0; i < d; i++) {
+  for (size_t i = 0; i < d && !hd_interrupted(); i++) {
     double mu0 = noisy_mu0(P, i), p = sd * P->theta_star[i];
     for (size_t k = 0; k < K; k++) {
       double phi, psi;
@@ -532,8 +535,15 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
   }
   size_t blk = 256;
   double *X = malloc(blk * d * sizeof *X), *eps = malloc(blk * sizeof *eps);
-  double *Rp = malloc(n * K * sizeof *Rp);
-  for (size_t j0 = 0; j0 < n; j0 += blk) {
+  double *Rp = n <= SIZE_MAX / sizeof(double) / K ? malloc(n * K * sizeof *Rp) : NULL;
+  struct scored *s1 = malloc(n * sizeof *s1), *s2 = malloc(n * sizeof *s2);
+  if (!Rp || !s1 || !s2 || !X || !eps || !M) {
+    snprintf(msg, msglen, "worst-pair search: out of memory for %zu records", n);
+    free(nodes), free(c), free(ak), free(bk), free(ck), free(M), free(X), free(eps), free(Rp);
+    free(s1), free(s2);
+    return -1;
+  }
+  for (size_t j0 = 0; j0 < n && !hd_interrupted(); j0 += blk) {
     size_t nb = j0 + blk <= n ? blk : n - j0;
     for (size_t b = 0; b < nb; b++) o->record(o->record_ctx, j0 + b, X + b * d, &eps[b]);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)K, (int)d, 1.0, X,
@@ -542,7 +552,6 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
       for (size_t k = 0; k < K; k++) Rp[(j0 + b) * K + k] -= eps[b];
   }
   /* slot scores: Simpson integrals of a_k r^2 and b_k r^2 */
-  struct scored *s1 = malloc(n * sizeof *s1), *s2 = malloc(n * sizeof *s2);
   double hstep = t0 / (double)N;
   for (size_t j = 0; j < n; j++) {
     double x = 0, y = 0;
@@ -558,8 +567,20 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
   qsort(s2, n, sizeof *s2, by_score_desc);
   double *D = malloc(K * sizeof *D), best = -INFINITY;
   *best_1 = *best_2 = -1;
-  for (size_t u = 0; u < top; u++)
-    for (size_t v = 0; v < top; v++) {
+  for (size_t u = 0; u < top && !hd_interrupted(); u++)
+    for (size_t v = 0; v < top && !hd_interrupted(); v++) {
+      long i = s1[u].idx, j = s2[v].idx;
+      if (i == j) continue;
+      for (size_t k = 0; k < K; k++) {
+        double r1 = Rp[(size_t)i * K + k], r2 = Rp[(size_t)j * K + k];
+        D[k] = isinf(ck[k]) ? INFINITY : ak[k] * r1 * r1 + bk[k] * r2 * r2 + ck[k];
+      }
+      double e = position_average(alpha, D, N, t0, T);
+      if (e > best || *best_1 < 0) best = e, *best_1 = i, *best_2 = j;
+    }
+  /* top = 1 and both slots led by the same record: the best pair uses a runner-up */
+  for (size_t u = 0; *best_1 < 0 && u < 2 && u < n && !hd_interrupted(); u++)
+    for (size_t v = 0; v < 2 && v < n; v++) {
       long i = s1[u].idx, j = s2[v].idx;
       if (i == j) continue;
       for (size_t k = 0; k < K; k++) {
@@ -574,6 +595,7 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
     struct hd_rng rr;
     hd_rng_init(&rr, o->seed, UINT64_MAX, o->pair_stream, 1);
     for (size_t q = 0; q < n_random; q++) {
+      if (hd_interrupted()) break; /* the caller sees the flag and stops */
       size_t i = (size_t)(hd_rng_uniform(&rr) * (double)n), j;
       do j = (size_t)(hd_rng_uniform(&rr) * (double)n); while (j == i || j >= n);
       if (i >= n) i = n - 1;
@@ -586,6 +608,10 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
   }
   free(nodes), free(c), free(ak), free(bk), free(ck), free(M), free(X), free(eps), free(Rp);
   free(s1), free(s2), free(D);
+  if (hd_interrupted()) {
+    snprintf(msg, msglen, "worst-pair search interrupted by a signal");
+    return -1;
+  }
   return 0;
 }
 

@@ -7,10 +7,12 @@
 #include "cli.h"
 #include "cli_commands.h"
 #include "driver.h"
+#include "memory_estimate.h"
 #include "plural.h"
 #include "validate.h"
 
-enum { OPT_RESUME = 256, OPT_KEEP_PARTIAL, OPT_DIMS, OPT_RUNS, OPT_OBSERVABLE, OPT_FIT };
+enum { OPT_RESUME = 256, OPT_KEEP_PARTIAL, OPT_DIMS, OPT_RUNS, OPT_OBSERVABLE, OPT_FIT,
+       OPT_MAX_MEMORY, OPT_PLAN };
 
 #define OPT_OUTPUT(what) {"output", 'o', "FILE", what, "the HDF5 file to write"}
 #define OPT_THREADS \
@@ -18,6 +20,9 @@ enum { OPT_RESUME = 256, OPT_KEEP_PARTIAL, OPT_DIMS, OPT_RUNS, OPT_OBSERVABLE, O
    "at most N busy threads in every phase (theory, simulation, BLAS)"}
 #define OPT_SEED {"seed", 's', "S", "[model] seed", "master seed of the random streams"}
 #define OPT_QUIET {"quiet", 'q', NULL, NULL, "no progress and no summary"}
+#define OPTION_MAX_MEMORY \
+  {"max-memory", OPT_MAX_MEMORY, "SIZE", "the memory available", \
+   "refuse a model whose memory estimate exceeds SIZE (8G, 512M; 0: no check)"}
 
 const struct hd_cli_option hd_run_options[] = {
   OPT_OUTPUT("[output] file, else out/MODEL.h5 (out/stdin.h5 for -)"),
@@ -28,6 +33,7 @@ const struct hd_cli_option hd_run_options[] = {
    "continue an interrupted run from OUT.h5.partial (or OUT.h5 written with --keep-partial)"},
   {"keep-partial", OPT_KEEP_PARTIAL, NULL, NULL,
    "an interrupted run is written under the final name instead of OUT.h5.partial"},
+  OPTION_MAX_MEMORY,
   {0},
 };
 
@@ -35,12 +41,14 @@ const struct hd_cli_option hd_check_options[] = {
   OPT_THREADS,
   OPT_SEED,
   {"quiet", 'q', NULL, NULL, "print nothing when the model is valid"},
+  {"plan", OPT_PLAN, NULL, NULL, "also print what will run (state size, solver, ...)"},
+  OPTION_MAX_MEMORY,
   {0},
 };
 
 const struct hd_cli_option hd_validate_options[] = {
   {"dims", OPT_DIMS, "D1,D2,...", NULL,
-   "the sizes of the ladder (d, or the width N), at least two (required)"},
+   "the sizes of the ladder (d, or the width N), at least three (required)"},
   {"runs", OPT_RUNS, "R1,R2,...", "[simulation] runs x D1 / D, at least 4",
    "Monte Carlo runs per size, one value per size"},
   {"observable", OPT_OBSERVABLE, "NAME", "the problem's primary observable",
@@ -51,6 +59,7 @@ const struct hd_cli_option hd_validate_options[] = {
   OPT_THREADS,
   OPT_SEED,
   OPT_QUIET,
+  OPTION_MAX_MEMORY,
   {0},
 };
 
@@ -127,6 +136,15 @@ static int scan(const struct hd_command *cmd, int argc, char **argv, struct hd_c
     else if (common > 0) continue;
     else if (key == OPT_RESUME) cli->resume = 1;
     else if (key == OPT_KEEP_PARTIAL) cli->keep_partial = 1;
+    else if (key == OPT_PLAN) cli->print_plan = 1;
+    else if (key == OPT_MAX_MEMORY) {
+      if (hd_memory_parse(arg, &cli->max_memory) != 0) {
+        fprintf(stderr, "hdsim: --max-memory expects a size such as 8G, 512M or 0 (no check), "
+                "got '%s'\n", arg);
+        rc = -1;
+      }
+      cli->max_memory_set = 1;
+    }
     else if (key == OPT_DIMS) rc = (*n_sizes = hd_cli_list("--dims", arg, sizes, 64, 0)) < 0 ? -1 : 0;
     else if (key == OPT_RUNS) rc = (*n_runs = hd_cli_list("--runs", arg, runs_d, 64, 1)) < 0 ? -1 : 0;
     else if (key == OPT_OBSERVABLE) vo->observable = arg;
@@ -139,7 +157,13 @@ static int scan(const struct hd_command *cmd, int argc, char **argv, struct hd_c
     }
   }
   hd_cli_scan_free(&sc);
-  for (long k = 0; k < *n_runs; k++) runs[k] = (long)runs_d[k];
+  for (long k = 0; k < *n_runs && rc == 0; k++) {
+    if (!(runs_d[k] <= 1e7)) {
+      fprintf(stderr, "hdsim: --runs: %g is more than 10000000 runs\n", runs_d[k]);
+      rc = -1;
+    }
+    runs[k] = (long)runs_d[k];
+  }
   if (rc == 0 && take_model(cmd, cli, argc, argv, first) != 0) rc = -1;
   return rc;
 }
@@ -153,8 +177,8 @@ static int run_like(const struct hd_command *cmd, int argc, char **argv, int wha
   int rc = scan(cmd, argc, argv, &cli, &vo, sizes, runs, &n_sizes, &n_runs);
   if (rc != 0) return rc > 0 ? HD_EXIT_OK : HD_EXIT_BAD_INPUT;
   if (what == 'v') {
-    if (n_sizes < 2) {
-      fprintf(stderr, "hdsim: validate needs --dims with at least two sizes\n");
+    if (n_sizes < 3) {
+      fprintf(stderr, "hdsim: validate needs --dims with at least three sizes\n");
       return HD_EXIT_BAD_INPUT;
     }
     if (n_runs && n_runs != n_sizes) {

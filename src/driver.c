@@ -18,6 +18,9 @@
 #include "plural.h"
 #include "progress.h"
 #include "threads.h"
+#include "memory_estimate.h"
+#include "outpath.h"
+#include "provenance.h"
 #include "registry.h"
 #include "run_params.h"
 #include "spectrum.h"
@@ -62,10 +65,27 @@ static void validate_point(struct hd_session *s, const struct hd_run_params *run
   s->pb->validate(params, run, s->cfg, err);
 }
 
+/* A command-line value for an engine key goes through the key's own row: the same range
+ * as in a model file. */
+static void override_run_key(struct hd_session *s, const char *section, const char *key,
+                             const char *option, long value)
+{
+  for (size_t i = 0; i < hd_run_param_count; i++) {
+    const struct hd_param *row = &hd_run_param_table[i];
+    if (strcmp(row->section, section) != 0 || strcmp(row->key, key) != 0) continue;
+    char text[32], msg[256];
+    snprintf(text, sizeof text, "%ld", value);
+    if (hd_param_parse(row, text, &s->run, msg, sizeof msg) != 0)
+      hd_errors_addf(&s->err, "%s: %s", option, msg);
+    return;
+  }
+}
+
 int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct hd_cli *cli)
 {
   memset(s, 0, sizeof *s);
   hd_errors_init(&s->err);
+  hd_provenance_inputs_reset();
   s->cfg = cfg ? cfg : hd_config_load(cli->model, &s->err);
   if (!s->cfg) return HD_EXIT_BAD_INPUT;
   hd_config_bind(s->cfg, hd_run_param_table, hd_run_param_count, &s->run, &s->err);
@@ -85,8 +105,8 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   hd_config_bind(s->cfg, s->pb->params, s->pb->n_params, s->params, &s->err);
   hd_sweep_parse(s->cfg, s->pb, &s->sweep, &s->err);
   hd_config_check_unused(s->cfg, &s->err);
-  if (cli->seed_set) s->run.seed = cli->seed;
-  if (cli->threads_set) s->run.threads = cli->threads;
+  if (cli->seed_set) override_run_key(s, "model", "seed", "--seed", cli->seed);
+  if (cli->threads_set) override_run_key(s, "simulation", "threads", "--threads", cli->threads);
   if (s->err.count) return HD_EXIT_BAD_INPUT;
 
   if (cli->sweep_point_set) {
@@ -149,6 +169,37 @@ int hd_session_from_text(struct hd_session *s, const char *name, const char *tex
   return rc;
 }
 
+/* What `check` adds to validation: the output grid, the memory estimate against what is
+ * available (a run would refuse the same way), and with --plan the problem's plan. */
+static int check_sizes(const struct hd_cli *cli, struct hd_session *s)
+{
+  char msg[1024];
+  if (cli->print_plan) {
+    if (s->pb->plan_print) s->pb->plan_print(s->plan, stdout);
+    else printf("plan: problem %s does not describe its plan\n", s->pb->name);
+  }
+  if (s->sweep.n_keys) return 0; /* each point is estimated when it runs */
+  struct hd_output_grid grid;
+  if (hd_output_grid_build(&s->run.times, s->run.horizon, s->pb->steps_per_time(s->plan), &grid,
+                           msg, sizeof msg) != 0) {
+    hd_config_error(s->cfg, &s->err, "output", "times", "%s", msg);
+    hd_errors_print(&s->err, stderr);
+    return HD_EXIT_BAD_INPUT;
+  }
+  struct hd_memory_estimate e;
+  hd_memory_estimate(s->pb, s->plan, &s->run, grid.n, &e);
+  if (!cli->quiet) {
+    printf("output times: %zu\n", grid.n);
+    hd_memory_print(&e, stdout);
+  }
+  hd_output_grid_free(&grid);
+  if (hd_memory_check(&e, cli->max_memory, cli->max_memory_set, msg, sizeof msg) != 0) {
+    fprintf(stderr, "hdsim: %s\n", msg);
+    return HD_EXIT_BAD_INPUT;
+  }
+  return 0;
+}
+
 int hd_driver_check(const struct hd_cli *cli)
 {
   struct hd_session s;
@@ -165,68 +216,150 @@ int hd_driver_check(const struct hd_cli *cli)
     const char *note = s.pb->theory_note ? s.pb->theory_note(s.plan) : NULL;
     if (note) printf("note: %s\n", note);
   }
+  if (rc == 0) rc = check_sizes(cli, &s);
   hd_session_free(&s);
   return rc;
 }
 
-/* out/<stem>.h5 for a model file dir/stem.ini. */
-static void default_output(const char *model, char *out, size_t len)
+/* out/<stem>.h5 for a model file dir/stem.ini (malloc'd). */
+static char *default_output(const char *model)
 {
   if (strcmp(model, "-") == 0) model = "stdin";
   const char *base = strrchr(model, '/');
   base = base ? base + 1 : model;
   const char *dot = strrchr(base, '.');
-  int n = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-  snprintf(out, len, "out/%.*s.h5", n, base);
+  size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+  char *stem = strndup(base, n);
+  if (!stem) abort();
+  char *dir = hd_path_join("out/", stem), *out = hd_path_join(dir, ".h5");
+  free(stem);
+  free(dir);
+  return out;
 }
 
-static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char *path);
+/* The output name (-o, [output] file, or out/<stem>.h5), checked before any work: not a
+ * directory, not the model or an input file, a writable directory, nothing truncated.
+ * NULL after printing why (*rc set). */
+static char *output_path(const struct hd_cli *cli, struct hd_session *s, int *rc)
+{
+  char msg[1024];
+  char *path;
+  if (cli->output) path = hd_path_join(cli->output, "");
+  else if (s->run.file[0]) path = hd_path_join(s->run.file, "");
+  else {
+    path = default_output(cli->model);
+    if (mkdir("out", 0777) != 0 && errno != EEXIST) {
+      fprintf(stderr, "hdsim: cannot create directory 'out': %s\n", strerror(errno));
+      free(path);
+      *rc = HD_EXIT_BAD_INPUT;
+      return NULL;
+    }
+  }
+  int dash = strcmp(path, "-") == 0; /* [output] file = -; the command line refuses -o - */
+  if (dash)
+    snprintf(msg, sizeof msg, "cannot write to standard output: HDF5 needs a seekable file "
+             "(give a file name)");
+  if (dash || hd_outpath_check(path, cli->model, msg, sizeof msg) != 0) {
+    if (cli->output || !s->run.file[0]) fprintf(stderr, "hdsim: -o: %s\n", msg);
+    else {
+      hd_config_error(s->cfg, &s->err, "output", "file", "%s", msg);
+      hd_errors_print(&s->err, stderr);
+    }
+    free(path);
+    *rc = HD_EXIT_BAD_INPUT;
+    return NULL;
+  }
+  return path;
+}
+
+/* The memory the run needs against what is available (or --max-memory). */
+static int memory_fits(const struct hd_cli *cli, const struct hd_session *s, size_t n_times)
+{
+  struct hd_memory_estimate e;
+  char msg[1024];
+  hd_memory_estimate(s->pb, s->plan, &s->run, n_times, &e);
+  if (hd_memory_check(&e, cli->max_memory, cli->max_memory_set, msg, sizeof msg) == 0) return 1;
+  fprintf(stderr, "hdsim: %s\n", msg);
+  return 0;
+}
+
+/* A finished sweep point's file is reused on --resume only if it was computed from this
+ * point's inputs and its data pass their checksums.  Its exit code, or -1 to recompute
+ * (no file), or HD_EXIT_BAD_INPUT after a message. */
+static int reuse_point(const char *path, const struct hd_provenance *prov)
+{
+  char msg[1024], status[64];
+  if (access(path, F_OK) != 0) return -1;
+  if (hd_h5_verify_finished(path, prov, status, sizeof status, msg, sizeof msg) != 0) {
+    fprintf(stderr, "hdsim: --resume: %s\n", msg);
+    return HD_EXIT_BAD_INPUT;
+  }
+  return strcmp(status, "complete") == 0 ? HD_EXIT_OK : HD_EXIT_NUMERICAL;
+}
+
+static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char *path,
+                     const struct hd_provenance *prov);
+static int run_single(const struct hd_cli *cli, struct hd_session *s, const char *path,
+                      const struct hd_provenance *prov);
 
 int hd_driver_run(const struct hd_cli *cli)
 {
   struct hd_session s;
   int rc = hd_session_prepare(&s, NULL, cli);
-  if (rc) {
-    hd_errors_print(&s.err, stderr);
+  if (rc) hd_errors_print(&s.err, stderr);
+  if (!hd_ranks_agree(rc == 0, "to prepare the model")) {
     hd_session_free(&s);
-    return rc;
+    return rc ? rc : HD_EXIT_BAD_INPUT;
   }
-  char path[HD_STR_MAX * 2], msg[1024];
-  if (cli->output) snprintf(path, sizeof path, "%s", cli->output);
-  else if (s.run.file[0]) snprintf(path, sizeof path, "%s", s.run.file);
-  else {
-    default_output(cli->model, path, sizeof path);
-    if (mkdir("out", 0777) != 0 && errno != EEXIST) {
-      fprintf(stderr, "hdsim: cannot create directory 'out': %s\n", strerror(errno));
-      hd_session_free(&s);
-      return HD_EXIT_BAD_INPUT;
+  char *path = output_path(cli, &s, &rc);
+  struct hd_outlock lock = {NULL, -1};
+  if (path && !cli->sweep_point_set && hd_is_root()) {
+    char msg[1024];
+    if (hd_outlock_acquire(&lock, path, msg, sizeof msg) != 0) {
+      fprintf(stderr, "hdsim: %s\n", msg);
+      free(path);
+      path = NULL;
+      rc = HD_EXIT_USAGE;
     }
   }
-  if (strcmp(path, "-") == 0) /* [output] file = -; the command line refuses -o - itself */
-    snprintf(msg, sizeof msg, "cannot write to standard output: HDF5 needs a seekable file "
-             "(give a file name)");
-  if (strcmp(path, "-") == 0 || hd_h5_check_writable(path, msg, sizeof msg) != 0) {
-    if (cli->output) fprintf(stderr, "hdsim: -o: %s\n", msg);
-    else {
-      hd_config_error(s.cfg, &s.err, "output", "file", "%s", msg);
-      hd_errors_print(&s.err, stderr);
-    }
-    hd_session_free(&s);
-    return HD_EXIT_BAD_INPUT;
+  struct hd_provenance prov = {0};
+  if (path) hd_provenance_build(&prov, s.pb, s.params, &s.run,
+                                s.sweep.n_keys && !cli->sweep_point_set ? &s.sweep : NULL);
+  if (!hd_ranks_agree(path != NULL, "to open the output")) {
+    rc = rc ? rc : HD_EXIT_BAD_INPUT;
+  } else if (hd_ranks.size > 1 && !hd_ranks.same_text(prov.digest)) {
+    if (hd_is_root())
+      fprintf(stderr, "hdsim-mpi: the ranks read different models (parameters, seed or input "
+              "files differ: provenance digests disagree); every rank stops\n");
+    rc = HD_EXIT_BAD_INPUT;
+  } else if (cli->reuse_finished && (rc = reuse_point(path, &prov)) != -1) {
+    /* a finished sweep point, checked */
+  } else if (s.sweep.n_keys && !cli->sweep_point_set) {
+    rc = run_sweep(cli, &s, path, &prov);
+  } else {
+    rc = run_single(cli, &s, path, &prov);
   }
+  hd_provenance_free(&prov);
+  hd_outlock_release(&lock);
+  free(path);
+  hd_session_free(&s);
+  return rc;
+}
 
-  if (s.sweep.n_keys && !cli->sweep_point_set) {
-    rc = run_sweep(cli, &s, path);
-    hd_session_free(&s);
-    return rc;
-  }
-
+static int run_single(const struct hd_cli *cli, struct hd_session *s_, const char *path,
+                      const struct hd_provenance *prov)
+{
+  struct hd_session s = *s_; /* borrowed: freed by the caller */
+  char msg[1024];
   struct hd_output_grid grid;
   if (hd_output_grid_build(&s.run.times, s.run.horizon, s.pb->steps_per_time(s.plan), &grid,
                            msg, sizeof msg) != 0) {
-    hd_config_error(s.cfg, &s.err, "output", "times", "%s", msg);
-    hd_errors_print(&s.err, stderr);
-    hd_session_free(&s);
+    hd_config_error(s.cfg, &s_->err, "output", "times", "%s", msg);
+    hd_errors_print(&s_->err, stderr);
+    return HD_EXIT_BAD_INPUT;
+  }
+  if (!hd_ranks_agree(memory_fits(cli, &s, grid.n), "the memory check")) {
+    hd_output_grid_free(&grid);
     return HD_EXIT_BAD_INPUT;
   }
 
@@ -238,8 +371,7 @@ int hd_driver_run(const struct hd_cli *cli)
   hd_interrupt_install();
   /* An interrupted run is written to OUT.partial unless the user asked to keep it under
    * the final name: a file under the final name is always a finished result otherwise. */
-  char partial[sizeof path + 16];
-  snprintf(partial, sizeof partial, cli->keep_partial ? "%s" : "%s.partial", path);
+  char *partial = hd_path_join(path, cli->keep_partial ? "" : ".partial");
   const char *resume_from = NULL;
   if (cli->resume) {
     if (access(partial, R_OK) == 0) resume_from = partial;
@@ -248,9 +380,34 @@ int hd_driver_run(const struct hd_cli *cli)
       fprintf(stderr, "hdsim: --resume: no interrupted run to continue (neither %s.partial "
               "nor %s exists)\n", path, path);
       hd_output_grid_free(&grid);
-      hd_session_free(&s);
+      free(partial);
       return HD_EXIT_BAD_INPUT;
     }
+  }
+
+  struct hd_mc_result mc = {0};
+  if (s.run.simulate && hd_mc_alloc(&mc, s.pb, s.plan, &grid, s.run.runs) != 0) {
+    fprintf(stderr, "hdsim: out of memory for %ld runs x %zu times x %zu observables\n",
+            s.run.runs, grid.n, n_obs);
+    hd_output_grid_free(&grid);
+    free(partial);
+    return HD_EXIT_USAGE;
+  }
+  /* the partial file first: a refused resume costs no theory */
+  if (s.run.simulate && resume_from) {
+    struct hd_output expect = {.model_text = s.cfg->text, .run = &s.run, .grid = &grid,
+                               .obs = obs, .n_obs = n_obs, .provenance = prov};
+    long loaded = hd_h5_read_partial(resume_from, &expect, &mc, msg, sizeof msg);
+    if (!hd_ranks_agree(loaded >= 0, "to resume")) {
+      if (loaded < 0) fprintf(stderr, "hdsim: --resume: %s\n", msg);
+      hd_mc_result_free(&mc);
+      hd_output_grid_free(&grid);
+      free(partial);
+      return HD_EXIT_BAD_INPUT;
+    }
+    if (!cli->quiet)
+      fprintf(stderr, "hdsim: resuming from %s: %ld of %ld %s already done\n", resume_from,
+              loaded, s.run.runs, hd_plural(s.run.runs, "run", "runs"));
   }
 
   struct hd_theory_result th = {0};
@@ -258,7 +415,7 @@ int hd_driver_run(const struct hd_cli *cli)
   int theory_failed = 0;
   if (have_theory) {
     theory_failed = hd_theory_run(s.pb, s.plan, &grid, &s.run, &th) != 0;
-    if (theory_failed)
+    if (theory_failed && !hd_interrupted())
     {
       const struct hd_param *sp = hd_problem_size_param(s.pb);
       if (sp)
@@ -267,7 +424,7 @@ int hd_driver_run(const struct hd_cli *cli)
       else
         fprintf(stderr, "hdsim: theory failed (problem %s): %s\n", s.pb->name, th.message);
     }
-    else if (s.run.bins > 0 && !hd_interrupted()) {
+    else if (!theory_failed && s.run.bins > 0 && !hd_interrupted()) {
       hd_theory_binning_error(s.pb, s.params, &s.run, s.cfg, &grid, &th);
       if (th.binning_note[0] && !cli->quiet) fprintf(stderr, "hdsim: note: %s\n", th.binning_note);
       else if (th.binning_error && !cli->quiet)
@@ -275,28 +432,20 @@ int hd_driver_run(const struct hd_cli *cli)
                 s.run.bins, obs[0].name, th.binning_error[0], 2 * s.run.bins);
     }
   }
-  struct hd_mc_result mc = {0};
   int interrupted = hd_interrupted();
+  int mc_rc = 0;
   if (s.run.simulate) {
-    hd_mc_alloc(&mc, s.pb, s.plan, &grid, s.run.runs);
-    if (resume_from) {
-      struct hd_output expect = {.model_text = s.cfg->text, .run = &s.run, .grid = &grid,
-                                 .obs = obs, .n_obs = n_obs};
-      long loaded = hd_h5_read_partial(resume_from, &expect, &mc, msg, sizeof msg);
-      if (loaded < 0) {
-        fprintf(stderr, "hdsim: --resume: %s\n", msg);
-        if (have_theory) hd_theory_result_free(&th);
-        hd_mc_result_free(&mc);
-        hd_output_grid_free(&grid);
-        hd_session_free(&s);
-        return HD_EXIT_BAD_INPUT;
-      }
-      if (!cli->quiet)
-        fprintf(stderr, "hdsim: resuming from %s: %ld of %ld %s already done\n", resume_from,
-                loaded, s.run.runs, hd_plural(s.run.runs, "run", "runs"));
-    }
-    interrupted = hd_mc_execute(&mc, s.pb, s.plan, &grid, s.run.threads, s.run.divergence,
-                                cli->quiet) != 0 || hd_interrupted();
+    mc_rc = hd_mc_execute(&mc, s.pb, s.plan, &grid, s.run.threads, s.run.divergence, cli->quiet);
+    interrupted = mc_rc == 1 || hd_interrupted();
+  }
+  if (mc_rc < 0) {
+    fprintf(stderr, "hdsim: out of memory for a simulation thread's run state (%zu bytes)\n",
+            s.pb->sim_state_size(s.plan));
+    if (have_theory) hd_theory_result_free(&th);
+    hd_mc_result_free(&mc);
+    hd_output_grid_free(&grid);
+    free(partial);
+    return HD_EXIT_USAGE;
   }
   if (s.run.simulate && mc.n_diverged) {
     size_t first = 0;
@@ -313,6 +462,7 @@ int hd_driver_run(const struct hd_cli *cli)
   const char *warnings[3] = {NULL, NULL, NULL};
   size_t nw = 0;
   if (note) warnings[nw++] = note;
+  char extra_failure[512] = "";
   struct hd_output out = {.path = interrupted ? partial : path, .status = status, .command_line = cli->command_line,
                           .model_path = cli->model, .model_text = s.cfg->text,
                           .problem = s.pb, .problem_params = s.params, .plan = s.plan,
@@ -320,15 +470,20 @@ int hd_driver_run(const struct hd_cli *cli)
                           .grid = &grid, .obs = obs, .n_obs = n_obs,
                           .theory = have_theory ? &th : NULL,
                           .mc = s.run.simulate ? &mc : NULL, .theory_note = note,
-                          .warnings = warnings};
+                          .warnings = warnings, .provenance = prov,
+                          .extra_failure = extra_failure, .extra_failure_len = sizeof extra_failure};
   int wrc = hd_h5_write(&out, msg, sizeof msg);
+  if (extra_failure[0]) {
+    fprintf(stderr, "hdsim: %s (the rest is written; status theory_failed)\n", extra_failure);
+    if (!interrupted) status = "theory_failed";
+  }
   if (wrc != 0) fprintf(stderr, "hdsim: %s\n", msg);
   else if (interrupted && !cli->sweep_point_set) {
     fprintf(stderr, "hdsim: interrupted by signal %d: %zu of %ld %s completed, written to %s; "
             "continue with: hdsim run %s --resume%s%s\n", (int)hd_interrupt_signal,
             mc.n_completed, s.run.runs, hd_plural(s.run.runs, "run", "runs"), partial, cli->model, cli->output ? " -o " : "",
             cli->output ? cli->output : "");
-  } else {
+  } else if (!interrupted) {
     if (resume_from && strcmp(resume_from, path) != 0 && hd_is_root()) unlink(resume_from);
   }
   if (wrc == 0 && !interrupted && !cli->quiet) {
@@ -351,7 +506,7 @@ int hd_driver_run(const struct hd_cli *cli)
   if (have_theory) hd_theory_result_free(&th);
   if (s.run.simulate) hd_mc_result_free(&mc);
   hd_output_grid_free(&grid);
-  hd_session_free(&s);
+  free(partial);
   if (wrc != 0) return HD_EXIT_USAGE;
   if (interrupted) return HD_EXIT_INTERRUPTED;
   return strcmp(status, "complete") == 0 ? HD_EXIT_OK : HD_EXIT_NUMERICAL;
@@ -359,29 +514,33 @@ int hd_driver_run(const struct hd_cli *cli)
 
 /* A sweep runs each point as an ordinary run into PATH.points/point_K.h5 (so an
  * interrupted sweep resumes point by point), then gathers the points into one file. */
-static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char *path)
+static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char *path,
+                     const struct hd_provenance *prov)
 {
-  char dir[HD_STR_MAX * 2 + 16], msg[1024];
-  snprintf(dir, sizeof dir, "%s.points", path);
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+  char msg[1024];
+  char *dir = hd_path_join(path, ".points");
+  if (hd_is_root() && mkdir(dir, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "hdsim: cannot create '%s': %s\n", dir, strerror(errno));
+    free(dir);
     return HD_EXIT_USAGE;
   }
   size_t n = s->sweep.n_points;
   char **files = calloc(n, sizeof *files);
+  if (!files) abort();
   int worst = HD_EXIT_OK, rc = HD_EXIT_OK;
   for (size_t p = 0; p < n && rc == HD_EXIT_OK; p++) {
-    files[p] = malloc(sizeof dir + 32);
-    snprintf(files[p], sizeof dir + 32, "%s/point_%zu.h5", dir, p);
-    char part[sizeof dir + 48];
-    snprintf(part, sizeof part, "%s.partial", files[p]);
-    if (cli->resume && access(files[p], R_OK) == 0 && access(part, F_OK) != 0) continue;
+    char name[64];
+    snprintf(name, sizeof name, "/point_%zu.h5", p);
+    files[p] = hd_path_join(dir, name);
+    char *part = hd_path_join(files[p], ".partial");
     struct hd_cli c = *cli;
     c.output = files[p];
     c.sweep_point_set = 1;
     c.sweep_point = p;
     c.keep_partial = 0;
     c.resume = cli->resume && access(part, R_OK) == 0;
+    c.reuse_finished = cli->resume && !c.resume;
+    free(part);
     if (!cli->quiet) {
       printf("sweep point %zu/%zu:", p + 1, n);
       for (size_t k = 0; k < s->sweep.n_keys; k++) {
@@ -400,6 +559,9 @@ static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char 
     } else if (prc == HD_EXIT_NUMERICAL) {
       worst = HD_EXIT_NUMERICAL;
     } else if (prc != HD_EXIT_OK) {
+      if (prc == HD_EXIT_BAD_INPUT && cli->resume)
+        fprintf(stderr, "hdsim: sweep point %zu of %zu cannot be resumed; remove %s/ to start "
+                "the sweep afresh\n", p + 1, n, dir);
       rc = prc;
     }
   }
@@ -410,7 +572,7 @@ static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char 
                              .command_line = cli->command_line, .model_path = cli->model,
                              .model_text = s->cfg->text, .problem = s->pb,
                              .problem_params = s->params, .run = &s->run, .obs = obs,
-                             .n_obs = n_obs};
+                             .n_obs = n_obs, .provenance = prov};
     if (hd_h5_write_sweep(&base, &s->sweep, (const char *const *)files, msg, sizeof msg) != 0) {
       fprintf(stderr, "hdsim: %s\n", msg);
       rc = HD_EXIT_USAGE;
@@ -426,5 +588,6 @@ static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char 
   }
   for (size_t p = 0; p < n; p++) free(files[p]);
   free(files);
+  free(dir);
   return rc;
 }

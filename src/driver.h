@@ -32,6 +32,10 @@ struct hd_cli {
   int validate_only;        /* stop before plan_create (fuzzing the model-file layer) */
   int sweep_point_set;      /* run only this point of the model's [sweep] */
   size_t sweep_point;
+  int reuse_finished;       /* a sweep point: a finished file is checked and kept */
+  int max_memory_set;       /* --max-memory given (0: no check) */
+  size_t max_memory;
+  int print_plan;           /* check --plan: the problem's plan_print */
   const char *command_line; /* stored in the output */
 };
 

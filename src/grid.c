@@ -17,19 +17,32 @@ int hd_output_grid_build(const struct hd_grid *spec, double horizon, double step
     s.b = horizon;
     s.n = a < horizon ? 1 + (long)ceil(8 * log10(horizon / a)) : 2;
   }
+  double max_steps = floor(horizon * steps_per_time + 0.5);
+  if (s.n < 2 || s.n > HD_GRID_MAX_POINTS || !(max_steps >= 0) || max_steps > 0x1p62) {
+    snprintf(msg, msglen, "the output grid needs 2..%ld times and at most 2^62 SGD steps (got %ld "
+             "times, %.3g steps)", HD_GRID_MAX_POINTS, s.n, max_steps);
+    g->t = NULL, g->steps = NULL, g->n = 0;
+    return -1;
+  }
+  /* distinct steps only: never more than the horizon has */
   size_t cap = (size_t)s.n + 1;
+  if ((double)cap > max_steps + 2) cap = (size_t)max_steps + 2;
   g->t = malloc(cap * sizeof *g->t);
   g->steps = malloc(cap * sizeof *g->steps);
+  if (!g->t || !g->steps) {
+    snprintf(msg, msglen, "out of memory for %zu output times", cap);
+    hd_output_grid_free(g);
+    return -1;
+  }
   g->n = 0;
   g->steps[g->n++] = 0;
-  double max_steps = floor(horizon * steps_per_time + 0.5);
   for (long i = 0; i < s.n; i++) {
     double u = s.n > 1 ? (double)i / (double)(s.n - 1) : 1.0;
     double t = s.kind == HD_GRID_LOG ? s.a * pow(s.b / s.a, u) : s.a + (s.b - s.a) * u;
     double k = floor(t * steps_per_time + 0.5);
     if (k > max_steps) k = max_steps;
     uint64_t step = (uint64_t)k;
-    if (step > g->steps[g->n - 1]) g->steps[g->n++] = step;
+    if (step > g->steps[g->n - 1] && g->n < cap) g->steps[g->n++] = step;
   }
   for (size_t i = 0; i < g->n; i++) g->t[i] = (double)g->steps[i] / steps_per_time;
   if (g->n < 2) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "h5out.h"
+#include "provenance.h"
 
 static char *read_str_attr(hid_t obj, const char *name)
 {
@@ -54,26 +55,12 @@ long hd_h5_read_partial(const char *path, const struct hd_output *expect,
     snprintf(msg, msglen, "cannot open '%s' to resume from", path);
     goto out;
   }
-  text = read_str_attr(f, "model_text");
   status = read_str_attr(f, "status");
-  long long seed = -1;
-  if (H5Aexists(f, "seed") > 0) {
-    hid_t a = H5Aopen(f, "seed", H5P_DEFAULT);
-    H5Aread(a, H5T_NATIVE_LLONG, &seed);
-    H5Aclose(a);
-  }
   if (!status || strcmp(status, "interrupted") != 0) {
     snprintf(msg, msglen, "'%s' is not an interrupted run (status %s)", path, status ? status : "?");
     goto out;
   }
-  if (!text || strcmp(text, expect->model_text) != 0) {
-    snprintf(msg, msglen, "'%s' was written from a different model file text", path);
-    goto out;
-  }
-  if (seed != expect->run->seed) {
-    snprintf(msg, msglen, "'%s' has seed %lld, this run %ld", path, seed, expect->run->seed);
-    goto out;
-  }
+  if (hd_provenance_check(f, path, expect->provenance, msg, msglen) != 0) goto out;
   if (read_dset(f, "/simulation/steps", H5T_NATIVE_UINT64, steps, T) != 0 ||
       memcmp(steps, expect->grid->steps, T * sizeof *steps) != 0) {
     snprintf(msg, msglen, "'%s' has a different output grid", path);
@@ -82,14 +69,15 @@ long hd_h5_read_partial(const char *path, const struct hd_output *expect,
   if (read_dset(f, "/simulation/completed", H5T_NATIVE_INT, res->completed, R) != 0 ||
       read_dset(f, "/simulation/diverged", H5T_NATIVE_INT, res->diverged, R) != 0 ||
       read_dset(f, "/simulation/diverged_t", H5T_NATIVE_DOUBLE, res->diverged_t, R) != 0) {
-    snprintf(msg, msglen, "'%s' lacks the per-run records of /simulation (different runs?)", path);
+    snprintf(msg, msglen, "'%s': the per-run records of /simulation are missing or fail their "
+             "checksum", path);
     goto out;
   }
   for (size_t k = 0; k < res->n_obs; k++) {
     char name[HD_NAME_MAX + 32];
     snprintf(name, sizeof name, "/simulation/%s/runs", expect->obs[k].name);
     if (read_dset(f, name, H5T_NATIVE_DOUBLE, res->values + k * R * T, R * T) != 0) {
-      snprintf(msg, msglen, "'%s' lacks %s", path, name);
+      snprintf(msg, msglen, "'%s': %s is missing or fails its checksum", path, name);
       goto out;
     }
   }
@@ -105,4 +93,58 @@ out:
   free(steps);
   free(flags);
   return loaded;
+}
+
+/* Reads every dataset under the object (the read verifies its Fletcher-32 checksum). */
+static herr_t read_one(hid_t obj, const char *name, const H5O_info_t *info, void *vbad)
+{
+  int *bad = vbad;
+  if (info->type != H5O_TYPE_DATASET) return 0;
+  hid_t d = H5Dopen2(obj, name, H5P_DEFAULT);
+  if (d < 0) return (*bad = 1), 1;
+  hid_t t = H5Dget_type(d), s = H5Dget_space(d);
+  hssize_t n = H5Sget_simple_extent_npoints(s);
+  size_t sz = H5Tget_size(t);
+  void *buf = n > 0 && (size_t)n <= ((size_t)1 << 34) / (sz ? sz : 1) ? malloc((size_t)n * sz) : NULL;
+  if (n > 0 && (!buf || H5Tis_variable_str(t) > 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0))
+    *bad = H5Tis_variable_str(t) > 0 ? *bad : 1;
+  free(buf);
+  H5Sclose(s);
+  H5Tclose(t);
+  H5Dclose(d);
+  return *bad ? 1 : 0;
+}
+
+int hd_h5_verify_finished(const char *path, const struct hd_provenance *expect, char *status,
+                          size_t status_len, char *msg, size_t msglen)
+{
+  H5E_auto2_t fn;
+  void *fd;
+  H5Eget_auto2(H5E_DEFAULT, &fn, &fd);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  int rc = -1;
+  char *st = NULL;
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) {
+    snprintf(msg, msglen, "cannot open '%s' (damaged?)", path);
+    goto out;
+  }
+  st = read_str_attr(f, "status");
+  if (!st || strcmp(st, "interrupted") == 0) {
+    snprintf(msg, msglen, "'%s' is not a finished result (status %s)", path, st ? st : "?");
+    goto out;
+  }
+  if (hd_provenance_check(f, path, expect, msg, msglen) != 0) goto out;
+  int bad = 0;
+  if (H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, read_one, &bad, H5O_INFO_BASIC) < 0 || bad) {
+    snprintf(msg, msglen, "'%s': a dataset fails its checksum (damaged file)", path);
+    goto out;
+  }
+  snprintf(status, status_len, "%s", st);
+  rc = 0;
+out:
+  if (f >= 0) H5Fclose(f);
+  H5Eset_auto2(H5E_DEFAULT, fn, fd);
+  free(st);
+  return rc;
 }

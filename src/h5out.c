@@ -18,6 +18,8 @@
 #include "rng.h"
 #include "sweep.h"
 #include "ranks.h"
+#include "interrupt.h"
+#include "provenance.h"
 
 /* ---- small typed helpers; each returns <0 on failure ---- */
 
@@ -85,12 +87,34 @@ static int attr_list(hid_t obj, const char *name, enum hd_type type, const void 
 }
 int hd_h5_attr_i64(long long obj, const char *name, long long v) { return attr_num(obj, name, H5T_NATIVE_LLONG, &v); }
 
+/* Every dataset carries HDF5's Fletcher-32 checksum (verified by every read, so a
+ * damaged partial or sweep-point file is refused on resume), in chunks of at most ~4 MiB
+ * (whole rows of a [runs, times] array). */
+static hid_t checksummed(int rank, const hsize_t *dims, size_t elem)
+{
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  hsize_t chunk[2] = {dims[0], rank > 1 ? dims[1] : 1};
+  for (int i = 0; i < rank; i++)
+    if (dims[i] == 0) return dcpl; /* empty: nothing to check, contiguous */
+  size_t row = (size_t)(rank > 1 ? dims[1] : 1) * elem, limit = (size_t)4 << 20;
+  if (rank > 1 && row > limit) chunk[1] = limit / elem; /* very long rows: split them too */
+  size_t rows = row > limit ? 1 : limit / row;
+  if (chunk[0] > rows) chunk[0] = rows;
+  if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
+    H5Pclose(dcpl);
+    return H5Pcreate(H5P_DATASET_CREATE);
+  }
+  return dcpl;
+}
+
 static hid_t dset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                   const void *data)
 {
   hid_t s = H5Screate_simple(rank, dims, NULL);
-  hid_t d = H5Dcreate2(loc, name, type, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t dcpl = checksummed(rank, dims, H5Tget_size(type));
+  hid_t d = H5Dcreate2(loc, name, type, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   herr_t rc = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+  H5Pclose(dcpl);
   H5Sclose(s);
   if (rc < 0) {
     if (d >= 0) H5Dclose(d);
@@ -145,7 +169,7 @@ static int write_table(hid_t g, const struct hd_param *rows, size_t n, const voi
   return rc;
 }
 
-static int write_root(hid_t f, const struct hd_output *o)
+static int write_root(hid_t f, const struct hd_output *o, const char *status)
 {
   char created[64];
   time_t now = time(NULL);
@@ -160,7 +184,8 @@ static int write_root(hid_t f, const struct hd_output *o)
   rc |= hd_h5_attr_str(f, "model_text", o->model_text);
   rc |= hd_h5_attr_str(f, "created", created);
   rc |= hd_h5_attr_i64(f, "seed", o->run->seed);
-  rc |= hd_h5_attr_str(f, "status", o->status);
+  rc |= hd_h5_attr_str(f, "status", status);
+  if (o->provenance) rc |= hd_provenance_write(f, o->provenance);
   rc |= hd_h5_attr_str(f, "rng_kernel", hd_rng_kernel_name());
   rc |= hd_h5_attr_str(f, "time_unit", o->problem->time_meaning);
   rc |= hd_h5_attr_str(f, "Conventions", HD_CF_CONVENTIONS);
@@ -406,22 +431,32 @@ int hd_h5_check_writable(const char *path, char *msg, size_t msglen)
 static int write_output(long long f, const void *ctx)
 {
   const struct hd_output *o = ctx;
-  int rc = write_root(f, o);
+  /* The problem's own post-processing (e.g. noisy_sgd's /privacy) first: when it fails
+   * (it needs a theory that failed, say) the rest is still written, with status
+   * theory_failed and its message in /diagnostics, never thrown away. */
+  const char *status = o->status;
+  char extra[512] = "";
+  if (o->plan && o->problem->write_extra && strcmp(o->status, "interrupted") != 0 &&
+      o->problem->write_extra(o->plan, o->run, o->grid->t, o->grid->n, (int64_t)f, extra,
+                              sizeof extra) != 0) {
+    if (!extra[0]) snprintf(extra, sizeof extra, "%s: post-processing failed", o->problem->name);
+    if (o->extra_failure) snprintf(o->extra_failure, o->extra_failure_len, "%s", extra);
+    status = "theory_failed";
+  }
+  int rc = write_root(f, o, status);
   if (o->theory) rc |= write_theory(f, o);
   if (o->mc) rc |= write_simulation(f, o);
   if (o->theory && o->mc) rc |= write_compare(f, o);
   rc |= write_diagnostics(f, o);
-  /* the problem's own post-processing (e.g. noisy_sgd's /privacy), after everything else */
-  if (rc == 0 && o->plan && o->problem->write_extra && strcmp(o->status, "interrupted") != 0) {
-    char extra[512] = "";
-    if (o->problem->write_extra(o->plan, o->run, o->grid->t, o->grid->n, (int64_t)f, extra,
-                                sizeof extra) != 0) {
-      fprintf(stderr, "hdsim: %s\n", extra);
-      rc = -1;
-    }
+  if (extra[0]) {
+    hid_t g = H5Gopen2(f, "diagnostics", H5P_DEFAULT);
+    rc |= g < 0 ? -1 : hd_h5_attr_str(g, "extra_failed", extra);
+    if (g >= 0) H5Gclose(g);
   }
   return rc;
 }
+
+void hd_h5_library_init(void) { H5dont_atexit(); }
 
 int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen)
 {
@@ -440,6 +475,7 @@ int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void 
   H5Eget_auto2(H5E_DEFAULT, &fn, &fd);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   int rc = -1;
+  hd_interrupt_temporary(tmp);
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0) {
     snprintf(msg, msglen, "cannot create '%s'", tmp);
@@ -461,6 +497,7 @@ int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void 
     rc = -1;
   }
 out:
+  hd_interrupt_temporary(NULL);
   H5Eset_auto2(H5E_DEFAULT, fn, fd);
   free(tmp);
   return rc;
@@ -519,7 +556,7 @@ static int write_sweep_table(hid_t f, const struct hd_sweep *sw)
 static int fill_sweep(long long f, const void *vctx)
 {
   const struct sweep_ctx *c = vctx;
-  int rc = write_root(f, c->base);
+  int rc = write_root(f, c->base, c->base->status);
   rc |= write_sweep_table(f, c->sw);
   hid_t points = H5Gcreate2(f, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 
@@ -549,6 +586,19 @@ static int fill_sweep(long long f, const void *vctx)
       if (H5Aread(a, t, &st) >= 0 && st) {
         rc |= hd_h5_attr_str(gp, "status", st);
         H5free_memory(st);
+      }
+      H5Tclose(t);
+      H5Aclose(a);
+    }
+    char *digest = NULL;
+    a = H5Aexists(src, "provenance_digest") > 0 ? H5Aopen(src, "provenance_digest", H5P_DEFAULT) : -1;
+    if (a >= 0) {
+      hid_t t = H5Tcopy(H5T_C_S1);
+      H5Tset_size(t, H5T_VARIABLE);
+      H5Tset_cset(t, H5T_CSET_UTF8);
+      if (H5Aread(a, t, &digest) >= 0 && digest) {
+        rc |= hd_h5_attr_str(gp, "provenance_digest", digest);
+        H5free_memory(digest);
       }
       H5Tclose(t);
       H5Aclose(a);

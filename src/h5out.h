@@ -19,6 +19,8 @@
 #include "run_params.h"
 #include "theory.h"
 
+struct hd_provenance;
+
 struct hd_output {
   const char *path;          /* final file name */
   const char *status;        /* "complete", "diverged", "theory_failed", ... */
@@ -36,6 +38,9 @@ struct hd_output {
   const struct hd_mc_result *mc;         /* NULL: simulation disabled */
   const char *theory_note;               /* or NULL */
   const char *const *warnings;           /* NULL-terminated, or NULL */
+  const struct hd_provenance *provenance; /* what the result depends on (provenance.h) */
+  char *extra_failure;                   /* out: write_extra's message when it failed */
+  size_t extra_failure_len;
 };
 
 /* Returns 0, or -1 with a message (nothing is left under path or the temporary name).
@@ -49,6 +54,13 @@ int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen);
 long hd_h5_read_partial(const char *path, const struct hd_output *expect,
                         struct hd_mc_result *res, char *msg, size_t msglen);
 
+/* Checks a finished output (a sweep point kept for --resume): its provenance record
+ * matches `expect` and every dataset reads back through its checksum.  Copies its status
+ * into status.  0, or -1 with a message. */
+struct hd_provenance;
+int hd_h5_verify_finished(const char *path, const struct hd_provenance *expect, char *status,
+                          size_t status_len, char *msg, size_t msglen);
+
 /* A sweep: root attributes and /parameters from base (status included), /sweep with the
  * table of swept values, and /points/K copied from each point's own output file. */
 struct hd_sweep;
@@ -59,6 +71,10 @@ int hd_h5_write_sweep(const struct hd_output *base, const struct hd_sweep *sw,
  * renames it to path only if fill returned 0 and the file closed cleanly. */
 int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void *ctx),
                        const void *ctx, char *msg, size_t msglen);
+
+/* Call before any other HDF5 use: HDF5 1.10 closes files left open at exit, and a file
+ * whose close already failed (disk full) crashes it there; hdsim closes every file itself. */
+void hd_h5_library_init(void);
 
 /* Small typed writers (HDF5 ids passed as long long so callers need not include
  * hdf5.h); each returns 0 or -1. */

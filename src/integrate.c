@@ -11,6 +11,7 @@
  * GMRES converges in one iteration whenever the preconditioner is current.  "woodbury"
  * applies the same inverse as a direct SUNLinearSolver (see the woodbury section). */
 #include "integrate.h"
+#include "interrupt.h"
 #include "nv_fused.h"
 
 #include <cvode/cvode.h>
@@ -238,6 +239,7 @@ static int rhs_wrap(sunrealtype t, N_Vector y, N_Vector ydot, void *user)
 {
   struct driver *D = user;
   const struct hd_ode_system *sys = D->sys;
+  if (hd_interrupted()) return -1; /* CVODE stops with CV_RHSFUNC_FAIL; the caller sees why */
   if (D->affine_ok) {
     bool queued;
     int rc = rhs_affine(D, t, y, ydot, &queued);

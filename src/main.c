@@ -7,6 +7,7 @@
 #include "cli_commands.h"
 #include "config.h"
 #include "driver.h"
+#include "h5out.h"
 #include "hdsim_version.h"
 #include "registry.h"
 #include "rng.h"
@@ -84,6 +85,7 @@ int hd_cli_main(int argc, char **argv);
 
 int hd_cli_main(int argc, char **argv)
 {
+  hd_h5_library_init();
   if (hd_registry_check(stderr) != 0) return HD_EXIT_USAGE;
   static const struct option global[] = {
     {"version", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};

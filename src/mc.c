@@ -13,11 +13,23 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-struct hd_ranks hd_ranks = {0, 1, NULL, NULL};
+struct hd_ranks hd_ranks = {0, 1, NULL, NULL, NULL, NULL};
+
+int hd_ranks_agree(int ok, const char *stage)
+{
+  if (hd_ranks.size <= 1 || !hd_ranks.all_ok) return ok;
+  int bad = -1;
+  int all = hd_ranks.all_ok(ok, &bad);
+  if (!all && hd_ranks.rank == 0 && ok)
+    fprintf(stderr, "hdsim-mpi: rank %d of %d failed %s; every rank stops\n", bad, hd_ranks.size,
+            stage);
+  return all;
+}
 
 struct mc_job {
   const struct hd_problem *pb;
@@ -30,12 +42,14 @@ struct mc_job {
   long workers;
   atomic_ullong steps_done;  /* SGD steps simulated, over all runs: the progress measure */
   double steps_total;
+  atomic_int out_of_memory; /* a worker could not allocate its run state */
 };
 
 static double now(void) { return hd_now(); }
 
 /* One run: start, then advance to each output step and observe.  A non-finite value or
- * a primary observable beyond `divergence` stops the run; the rest stays NaN.  A signal
+ * a primary observable beyond `divergence` times max(1, |its value at t = 0|) stops the
+ * run; the rest stays NaN.  A signal
  * abandons the run between output times (it is redone in full on resume: its stream is
  * a pure function of (seed, run, step), so the result is the same). */
 /* Progress by steps done across runs (finished runs alone would leave the line still
@@ -55,16 +69,21 @@ static void run_one(struct mc_job *job, size_t run, void *state, double *obs)
   size_t R = res->runs, T = res->n_times, O = res->n_obs;
   job->pb->sim_start(job->plan, run, state);
   uint64_t k = 0;
+  /* the threshold is relative to the run's own starting scale: a model whose risk starts
+   * at 2e8 (label noise 2e4) has not diverged at t = 0 */
+  double threshold = job->divergence;
   for (size_t j = 0; j < T; j++) {
     if (hd_interrupted()) return;
     uint64_t bad = 0;
     int rc = job->pb->sim_advance(job->plan, run, state, k, g->steps[j], &bad);
     report_steps(job, g->steps[j] - k);
+    if (hd_interrupted()) return; /* the kernel may have stopped part-way */
     k = g->steps[j];
     if (rc == 0) job->pb->sim_observe(job->plan, state, obs);
     int finite = rc == 0;
     for (size_t o = 0; o < O && finite; o++) finite = isfinite(obs[o]);
-    if (!finite || obs[0] > job->divergence) {
+    if (j == 0 && finite) threshold = job->divergence * fmax(1.0, fabs(obs[0]));
+    if (!finite || obs[0] > threshold) {
       res->diverged[run] = 1;
       res->diverged_t[run] = rc != 0 ? (double)bad / job->steps_per_time : g->t[j];
       for (size_t jj = j; jj < T; jj++)
@@ -87,8 +106,13 @@ static void *worker(void *arg)
    * 1.6x instead of 2x on two threads at d = 100). */
   void *state = NULL;
   size_t bytes = job->pb->sim_state_size(job->plan);
-  if (posix_memalign(&state, 4096, (bytes + 4095) / 4096 * 4096) != 0) return NULL;
   double *obs = malloc(job->res->n_obs * sizeof *obs);
+  if (bytes > SIZE_MAX - 4095 || posix_memalign(&state, 4096, (bytes + 4095) / 4096 * 4096) != 0 ||
+      !obs) {
+    atomic_store(&job->out_of_memory, 1);
+    free(obs);
+    return NULL;
+  }
   for (;;) {
     long r = atomic_fetch_add(&job->next_run, 1);
     if (r >= (long)job->res->runs || hd_interrupted()) break;
@@ -157,8 +181,8 @@ void hd_mc_summarise(struct hd_mc_result *res)
   }
 }
 
-void hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
-                 const struct hd_output_grid *g, long runs)
+int hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
+                const struct hd_output_grid *g, long runs)
 {
   const struct hd_observable *obs;
   memset(res, 0, sizeof *res);
@@ -166,15 +190,23 @@ void hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const vo
   res->n_times = g->n;
   res->n_obs = pb->observables(plan, &obs);
   size_t R = res->runs, T = res->n_times, O = res->n_obs;
+  /* sizes from user values: checked, never wrapped */
+  if (runs < 1 || (O && (R > SIZE_MAX / O || T > SIZE_MAX / sizeof(double) / (O * R)))) return -1;
   res->values = malloc(O * R * T * sizeof(double));
-  for (size_t i = 0; i < O * R * T; i++) res->values[i] = NAN;
   res->mean = malloc(O * T * sizeof(double));
   res->stderr_ = malloc(O * T * sizeof(double));
   res->count = malloc(T * sizeof(long));
   res->completed = calloc(R, sizeof(int));
   res->diverged = calloc(R, sizeof(int));
   res->diverged_t = malloc(R * sizeof(double));
+  if (!res->values || !res->mean || !res->stderr_ || !res->count || !res->completed ||
+      !res->diverged || !res->diverged_t) {
+    hd_mc_result_free(res);
+    return -1;
+  }
+  for (size_t i = 0; i < O * R * T; i++) res->values[i] = NAN;
   for (size_t r = 0; r < R; r++) res->diverged_t[r] = NAN;
+  return 0;
 }
 
 int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
@@ -197,6 +229,7 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
                        .steps_total = todo * (double)(g->n ? g->steps[g->n - 1] : 0)};
   atomic_init(&job.next_run, 0);
   atomic_init(&job.steps_done, 0);
+  atomic_init(&job.out_of_memory, 0);
   (void)quiet; /* progress is decided once per command (hd_progress_init) */
   hd_progress_begin("simulation");
   double t0 = now();
@@ -226,6 +259,7 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
     res->n_completed += (size_t)res->completed[r];
   }
   hd_mc_summarise(res);
+  if (atomic_load(&job.out_of_memory)) return -1;
   return res->n_completed < res->runs ? 1 : 0;
 }
 
@@ -233,7 +267,7 @@ int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_out
               long runs, long threads, double divergence, int quiet,
               struct hd_mc_result *res)
 {
-  hd_mc_alloc(res, pb, plan, g, runs);
+  if (hd_mc_alloc(res, pb, plan, g, runs) != 0) return -1;
   return hd_mc_execute(res, pb, plan, g, threads, divergence, quiet);
 }
 

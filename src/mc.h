@@ -24,16 +24,17 @@ struct hd_mc_result {
   long threads;       /* threads actually used */
 };
 
-/* Runs the ensemble; returns 0 (diverged runs are results, not errors), or 1 if a
- * signal interrupted it: then only the runs marked completed hold results. */
+/* Runs the ensemble; returns 0 (diverged runs are results, not errors), 1 if a signal
+ * interrupted it (then only the runs marked completed hold results), or -1 when memory
+ * ran out (the arrays, or a worker's run state). */
 int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_output_grid *g,
               long runs, long threads, double divergence, int quiet,
               struct hd_mc_result *res);
 
 /* The two halves of hd_mc_run, for resuming: allocate (every run not completed), let the
  * caller mark runs completed and fill their values, then execute the rest. */
-void hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
-                 const struct hd_output_grid *g, long runs);
+int hd_mc_alloc(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
+                const struct hd_output_grid *g, long runs); /* 0, or -1: out of memory */
 int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const void *plan,
                   const struct hd_output_grid *g, long threads, double divergence, int quiet);
 void hd_mc_result_free(struct hd_mc_result *res);

@@ -124,6 +124,13 @@ static int read_long(const char **s, long *x, const char **why) {
 
 static void element_range(const struct hd_param *row, char *buf, size_t len);
 
+static int out_of_range(const struct hd_param *row, const char *text, char *msg, size_t msglen) {
+  char range[128];
+  element_range(row, range, sizeof range);
+  snprintf(msg, msglen, "value %s out of range %s", text, range);
+  return -1;
+}
+
 /* Range check shared by HD_INT and HD_REAL (and their lists' elements); `text` is echoed in the message. */
 static int check_range(const struct hd_param *row, double v, const char *text, char *msg,
                        size_t msglen) {
@@ -132,10 +139,7 @@ static int check_range(const struct hd_param *row, double v, const char *text, c
   bool high_ok = (row->flags & HD_NO_MAX) ||
                  ((row->flags & HD_MAX_EXCL) ? v < row->max : v <= row->max);
   if (low_ok && high_ok) return 0;
-  char range[128];
-  element_range(row, range, sizeof range);
-  snprintf(msg, msglen, "value %s out of range %s", text, range);
-  return -1;
+  return out_of_range(row, text, msg, msglen);
 }
 
 /* ---------------------------------------------------------------- per-type parsers */
@@ -155,6 +159,15 @@ static int parse_int(const struct hd_param *row, const char *text, long *out, ch
     snprintf(msg, msglen, "expected an integer, got \"%s\"", text);
     return -1;
   }
+  /* compared as integers: through a double, 9000000000000000001 would pass a bound of
+   * 9e18 (doubles that large are 1024 apart) */
+  bool low_ok = (row->flags & HD_NO_MIN) || row->min < -9.2e18 ||
+                ((row->flags & HD_MIN_EXCL) ? v > (long)ceil(row->min) - (row->min == ceil(row->min) ? 0 : 1)
+                                            : v >= (long)ceil(row->min));
+  bool high_ok = (row->flags & HD_NO_MAX) || row->max > 9.2e18 ||
+                 ((row->flags & HD_MAX_EXCL) ? v < (long)floor(row->max) + (row->max == floor(row->max) ? 0 : 1)
+                                             : v <= (long)floor(row->max));
+  if (!low_ok || !high_ok) return out_of_range(row, text, msg, msglen);
   if (check_range(row, (double)v, text, msg, msglen) < 0) return -1;
   *out = v;
   return 0;
@@ -259,8 +272,8 @@ static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t m
              g.b);
     return -1;
   }
-  if (g.n < 2) {
-    snprintf(msg, msglen, "grid needs n >= 2 points, got n = %ld", g.n);
+  if (g.n < 2 || g.n > HD_GRID_MAX_POINTS) {
+    snprintf(msg, msglen, "grid needs n >= 2 and n <= %ld points, got n = %ld", HD_GRID_MAX_POINTS, g.n);
     return -1;
   }
   *out = g;

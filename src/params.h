@@ -51,6 +51,10 @@ struct hd_path_list {
 
 enum hd_grid_kind { HD_GRID_AUTO, HD_GRID_LOG, HD_GRID_LINEAR };
 
+/* At most this many output times in a grid: every run keeps runs x times x observables
+ * values, and a grid is built point by point. */
+#define HD_GRID_MAX_POINTS 10000000L
+
 struct hd_grid {
   enum hd_grid_kind kind;
   double a, b; /* first and last time (log: 0 < a < b; linear: 0 <= a < b) */

@@ -22,7 +22,7 @@ const struct hd_param hd_run_param_table[] = {
    "worker threads (0: one per core); results do not depend on it", NULL},
   {"simulation", "divergence", HD_REAL, F(divergence), "1e8", 0, 0, HD_MIN_EXCL | HD_NO_MAX,
    NULL, "", "a run is stopped and recorded as diverged when its primary observable "
-   "exceeds this (or is not finite)", NULL},
+   "exceeds this times max(1, |its value at t = 0|) (or is not finite)", NULL},
   {"simulation", "enabled", HD_BOOL, F(simulate), "true", 0, 0, 0, NULL, "",
    "run the Monte Carlo simulation (false: theory only)", NULL},
 

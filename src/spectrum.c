@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_file.h"
+#include "provenance.h"
 #include "rng.h"
 
 static void normalise_mean(double *lambda, size_t d)
@@ -48,8 +50,12 @@ static long read_h5(const char *path, double **values, char *msg, size_t msglen)
     snprintf(msg, msglen, "spectrum file '%s': /lambda must be one-dimensional", path);
   } else {
     H5Sget_simple_extent_dims(sp, dims, NULL);
-    *values = malloc((dims[0] ? dims[0] : 1) * sizeof(double));
-    if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *values) < 0) {
+    *values = dims[0] <= HD_INPUT_MAX_BYTES / sizeof(double)
+                  ? malloc((dims[0] ? dims[0] : 1) * sizeof(double)) : NULL;
+    if (!*values)
+      snprintf(msg, msglen, "spectrum file '%s': /lambda has %llu values (at most %zu)", path,
+               (unsigned long long)dims[0], HD_INPUT_MAX_BYTES / sizeof(double));
+    else if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *values) < 0) {
       snprintf(msg, msglen, "spectrum file '%s': cannot read /lambda as numbers", path);
       free(*values);
       *values = NULL;
@@ -68,37 +74,26 @@ out:
 long hd_spectrum_read(const char *path, double **values, char *msg, size_t msglen)
 {
   *values = NULL;
-  if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) return read_h5(path, values, msg, msglen);
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    snprintf(msg, msglen, "cannot open spectrum file '%s': %s", path, strerror(errno));
-    return -1;
-  }
-  size_t n = 0, cap = 1024;
-  double *v = malloc(cap * sizeof *v);
-  char line[512];
-  int lineno = 0;
-  while (fgets(line, sizeof line, f)) {
-    lineno++;
-    char *p = line;
-    while (*p == ' ' || *p == '\t') p++;
-    if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0') continue;
-    char *end;
-    errno = 0;
-    double x = strtod(p, &end);
-    while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n') end++;
-    if (end == p || *end != '\0' || errno == ERANGE) {
-      snprintf(msg, msglen, "spectrum file '%s' line %d: not a number", path, lineno);
-      free(v);
-      fclose(f);
-      return -1;
+  if (has_suffix(path, ".h5") || has_suffix(path, ".hdf5")) {
+    long n = read_h5(path, values, msg, msglen);
+    if (n >= 0) {
+      for (long i = 0; i < n; i++)
+        if (!isfinite((*values)[i])) {
+          snprintf(msg, msglen, "spectrum file '%s': /lambda[%ld] is not finite", path, i);
+          free(*values);
+          *values = NULL;
+          return -1;
+        }
+      if (hd_provenance_add_file(path) != 0) {
+        snprintf(msg, msglen, "cannot read spectrum file '%s' for its digest", path);
+        free(*values);
+        *values = NULL;
+        return -1;
+      }
     }
-    if (n == cap) v = realloc(v, (cap *= 2) * sizeof *v);
-    v[n++] = x;
+    return n;
   }
-  fclose(f);
-  *values = v;
-  return (long)n;
+  return hd_input_read_numbers(path, values, msg, msglen);
 }
 
 const char *const hd_spectrum_names[] = {"isotropic", "zero_one", "power_law",

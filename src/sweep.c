@@ -147,8 +147,8 @@ static int expand_range(const char *tok, const struct hd_param *row,
 static int parse_values(struct hd_config *cfg, const struct hd_config_entry *e,
                         struct hd_sweep_key *k, struct hd_errors *err)
 {
-  char buf[HD_STR_MAX * 4];
-  snprintf(buf, sizeof buf, "%s", e->value);
+  char *buf = strdup(e->value); /* the whole list, however long */
+  if (!buf) abort();
   int bad = 0;
   char *p = buf;
   while (*p && !bad) {
@@ -167,13 +167,15 @@ static int parse_values(struct hd_config *cfg, const struct hd_config_entry *e,
     int m = expand_range(tok, k->row, expanded, room, msg, sizeof msg);
     if (m < 0) {
       hd_errors_add(err, cfg->path, e->line, "sweep", e->key, "%s", msg);
+      free(buf);
       return -1;
     }
     if (m == 0) {
       if (room == 0) {
         hd_errors_add(err, cfg->path, e->line, "sweep", e->key, "at most %d values",
                       HD_SWEEP_MAX_VALUES);
-        return -1;
+        free(buf);
+      return -1;
       }
       snprintf(expanded[0], HD_STR_MAX, "%.*s", HD_STR_MAX - 1, tok);
       m = 1;
@@ -204,6 +206,7 @@ static int parse_values(struct hd_config *cfg, const struct hd_config_entry *e,
     hd_errors_add(err, cfg->path, e->line, "sweep", e->key, "no values");
     bad = 1;
   }
+  free(buf);
   return bad ? -1 : 0;
 }
 
@@ -318,6 +321,13 @@ void hd_sweep_parse(struct hd_config *cfg, const struct hd_problem *pb, struct h
     if (map[a] == (size_t)-1) {
       map[a] = sw->n_axes;
       sw->axis_values[sw->n_axes++] = sw->keys[k].n_values;
+      if (sw->n_points * sw->keys[k].n_values > HD_SWEEP_MAX_POINTS) {
+        char key[160];
+        snprintf(key, sizeof key, "%s.%s", sw->keys[k].section, sw->keys[k].key);
+        hd_errors_add(err, cfg->path, sw->keys[k].line, "sweep", key,
+                      "the sweep would have %zu x %zu points; at most %d (each point is a run)",
+                      sw->n_points, sw->keys[k].n_values, HD_SWEEP_MAX_POINTS);
+      }
       sw->n_points *= sw->keys[k].n_values;
     }
     sw->keys[k].axis = map[a];

@@ -16,6 +16,7 @@
 
 #define HD_SWEEP_MAX_KEYS 8
 #define HD_SWEEP_MAX_VALUES 64
+#define HD_SWEEP_MAX_POINTS 10000 /* points of a whole sweep (each is a run and a file) */
 
 struct hd_sweep_key {
   char section[64], key[64];       /* the swept parameter */

@@ -75,7 +75,11 @@ static int run_ode(const struct hd_problem *pb, void *plan, const struct hd_outp
   free(y0);
   if (rc != 0) {
     res->failed = 1;
-    if (res->message[0] == '\0') {
+    if (res->message[0] == '\0' && hd_interrupted()) {
+      res->t_fail = res->stats.t_fail;
+      snprintf(res->message, sizeof res->message, "interrupted by a signal at t = %g",
+               res->t_fail);
+    } else if (res->message[0] == '\0') {
       res->t_fail = res->stats.t_fail;
       snprintf(res->message, sizeof res->message, "%s", res->stats.message);
     }

@@ -13,6 +13,8 @@
 #include "h5dims.h"
 #include "h5out.h"
 #include "mc.h"
+#include "outpath.h"
+#include "ranks.h"
 #include "registry.h"
 #include "theory.h"
 
@@ -87,7 +89,16 @@ static int run_rung(struct hd_session *base, size_t obs_index, const struct hd_v
   struct hd_theory_result th;
   hd_theory_run(pb, plan, &g, &run, &th);
   struct hd_mc_result mc;
-  hd_mc_run(pb, plan, &g, run.runs, run.threads, run.divergence, quiet, &mc);
+  int mrc = hd_mc_run(pb, plan, &g, run.runs, run.threads, run.divergence, quiet, &mc);
+  if (mrc != 0) {
+    fprintf(stderr, "hdsim validate: size %g: %s\n", r->size,
+            mrc < 0 ? "out of memory for the simulation" : "interrupted");
+    hd_mc_result_free(&mc);
+    hd_theory_result_free(&th);
+    hd_output_grid_free(&g);
+    rc = -1;
+    goto out;
+  }
   size_t T = g.n, R = mc.runs;
   const double *theory = th.values + obs_index * T, *mean = mc.mean + obs_index * T;
   const double *runs = mc.values + obs_index * R * T;
@@ -221,22 +232,74 @@ static int write_ladder(long long f, const void *ctx)
   return rc;
 }
 
+/* A ladder hdsim can fit: no [sweep] (one model, one size parameter varied), every size
+ * and run count inside its parameter's documented range, and at least three distinct
+ * sizes (two points fit any slope exactly, one fits none).  0, or -1 after a message. */
+static int ladder_refused(const struct hd_session *s, const struct hd_param *sp,
+                          const struct hd_validate_opts *v)
+{
+  if (s->sweep.n_keys) {
+    fprintf(stderr, "hdsim validate: %s has a [sweep]; a ladder varies %s.%s of one model "
+            "(remove the [sweep] section or run each point's model separately)\n",
+            s->cfg->path, sp->section, sp->key);
+    return -1;
+  }
+  size_t distinct = 0;
+  for (size_t i = 0; i < v->n_sizes; i++) {
+    char text[64], msg[256];
+    union { long l; double d; } probe;
+    struct hd_param row = *sp;
+    row.offset = 0;
+    double x = v->sizes[i];
+    if (sp->type == HD_INT && (x != floor(x) || !(fabs(x) < 9.2e18))) {
+      fprintf(stderr, "hdsim validate: --dims: %s.%s = %g is not an integer in range\n",
+              sp->section, sp->key, x);
+      return -1;
+    }
+    if (sp->type == HD_INT) snprintf(text, sizeof text, "%.0f", x);
+    else snprintf(text, sizeof text, "%.17g", x);
+    if (hd_param_parse(&row, text, &probe, msg, sizeof msg) != 0) {
+      fprintf(stderr, "hdsim validate: --dims: %s.%s: %s\n", sp->section, sp->key, msg);
+      return -1;
+    }
+    int seen = 0;
+    for (size_t j = 0; j < i; j++) seen |= v->sizes[j] == x;
+    distinct += !seen;
+  }
+  if (distinct < 3) {
+    fprintf(stderr, "hdsim validate: --dims needs at least 3 distinct sizes to fit a slope "
+            "with an error (got %zu distinct)\n", distinct);
+    return -1;
+  }
+  for (size_t i = 0; v->runs && i < v->n_sizes; i++)
+    if (v->runs[i] < 2 || v->runs[i] > 10000000L) {
+      fprintf(stderr, "hdsim validate: --runs: %ld is outside [2, 10000000] (a rung needs two "
+              "runs for an error bar)\n", v->runs[i]);
+      return -1;
+    }
+  return 0;
+}
+
 int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *v)
 {
   struct hd_session s;
   struct hd_cli c = *cli;
   c.validate_only = 1;
   int rc = hd_session_prepare(&s, NULL, &c);
-  if (rc) {
-    hd_errors_print(&s.err, stderr);
+  if (rc) hd_errors_print(&s.err, stderr);
+  if (!hd_ranks_agree(rc == 0, "to prepare the model")) {
     hd_session_free(&s);
-    return rc;
+    return rc ? rc : HD_EXIT_BAD_INPUT;
   }
   const struct hd_param *sp = hd_problem_size_param(s.pb);
   if (!sp || !s.run.simulate || s.run.method == HD_THEORY_NONE) {
     fprintf(stderr, "hdsim validate: %s\n",
             !sp ? "this problem declares no finite-size parameter"
                 : "a ladder needs both theory and simulation enabled");
+    hd_session_free(&s);
+    return HD_EXIT_BAD_INPUT;
+  }
+  if (ladder_refused(&s, sp, v) != 0) {
     hd_session_free(&s);
     return HD_EXIT_BAD_INPUT;
   }
@@ -270,23 +333,33 @@ int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *
   s.pb->plan_destroy(plan0);
   hd_errors_free(&err);
 
-  char path[HD_STR_MAX * 2], msg[512], size_key[128];
+  char msg[1024], size_key[128];
   snprintf(size_key, sizeof size_key, "%s.%s", sp->section, sp->key);
-  if (cli->output) snprintf(path, sizeof path, "%s", cli->output);
+  char *path;
+  if (cli->output) path = hd_path_join(cli->output, "");
   else {
     const char *base = strrchr(cli->model, '/');
     base = base ? base + 1 : cli->model;
     const char *dot = strrchr(base, '.');
-    int n = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-    snprintf(path, sizeof path, "out/%.*s_ladder.h5", n, base);
+    char *stem = strndup(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
+    char *dir = hd_path_join("out/", stem ? stem : "model");
+    path = hd_path_join(dir, "_ladder.h5");
+    free(stem);
+    free(dir);
     if (mkdir("out", 0777) != 0 && errno != EEXIST) {
       fprintf(stderr, "hdsim: cannot create directory 'out': %s\n", strerror(errno));
+      free(path);
       hd_session_free(&s);
       return HD_EXIT_BAD_INPUT;
     }
   }
-  if (hd_h5_check_writable(path, msg, sizeof msg) != 0) {
-    fprintf(stderr, "hdsim validate: %s\n", msg);
+  struct hd_outlock lock = {NULL, -1};
+  int path_ok = hd_outpath_check(path, cli->model, msg, sizeof msg) == 0 &&
+                (!hd_is_root() || hd_outlock_acquire(&lock, path, msg, sizeof msg) == 0);
+  if (!path_ok) fprintf(stderr, "hdsim validate: %s\n", msg);
+  if (!hd_ranks_agree(path_ok, "to open the output")) {
+    hd_outlock_release(&lock);
+    free(path);
     hd_session_free(&s);
     return HD_EXIT_BAD_INPUT;
   }
@@ -332,6 +405,8 @@ int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *
     free(L.rungs[i].t), free(L.rungs[i].theory), free(L.rungs[i].mean), free(L.rungs[i].stderr_);
   }
   free(L.rungs);
+  hd_outlock_release(&lock);
+  free(path);
   hd_session_free(&s);
   return rc;
 }

@@ -60,8 +60,8 @@ check "unwritable [output] file: names file, line and key" grep -q 'unwritable.i
 check "--resume is not a check option" exit_is 2 "$HDSIM" check small.ini --resume
 check "validate: needs two sizes" exit_is 2 "$HDSIM" validate small.ini --dims 300
 check "validate: bad --dims" exit_is 2 "$HDSIM" validate small.ini --dims 300,abc
-check "validate: --runs count must match" exit_is 2 "$HDSIM" validate small.ini --dims 100,200 --runs 4
-check "validate: unknown observable" exit_is 2 "$HDSIM" validate small.ini --dims 100,200 --observable nope
+check "validate: --runs count must match" exit_is 2 "$HDSIM" validate small.ini --dims 100,200,400 --runs 4
+check "validate: unknown observable" exit_is 2 "$HDSIM" validate small.ini --dims 100,200,400 --observable nope
 check "validate: names the observables" grep -q 'risk, distance' "$tmp/stderr"
 check "validate: small ladder runs" exit_is 0 "$HDSIM" validate small.ini --dims 100,200,400 --runs 8,8,8 -o lad.h5 --quiet
 check "validate: ladder layout" bash -c 'h5ls -r lad.h5 | grep -q "^/ladder/statistic" && h5dump -a /fit/slope lad.h5 >/dev/null && h5ls -r lad.h5 | grep -q "^/rungs/2/theory"'

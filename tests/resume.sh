@@ -42,7 +42,7 @@ sed 's/seed = 4/seed = 5/' long.ini >other.ini
 sleep 0.3; kill -INT $pid; wait $pid
 "$HDSIM" run long.ini -o o.h5 --quiet --resume 2>err.txt; rc=$?
 check "resume with another model text: exit 2" test "$rc" -eq 2
-check "resume with another model text: says why" grep -q 'different model file text' err.txt
+check "resume with another seed: names the seed" grep -q 'changed: seed 5 -> 4' err.txt
 "$HDSIM" run long.ini -o none.h5 --quiet --resume 2>err.txt; rc=$?
 check "resume with nothing to resume: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'no interrupted run' err.txt"
 finish

@@ -14,6 +14,7 @@
 #include "sim/gmm_sgd.h"
 #include "sim/lsq_kernel.h"
 #include "rng.h"
+#include "interrupt.h"
 
 #define STREAM_LABEL_NOISE (HD_STREAM_EXTRA + 0)
 
@@ -81,6 +82,7 @@ int gmm_sgd_advance(const struct gmm_sgd *S, uint64_t run, void *state, uint64_t
   hd_rng_init(&rl, S->seed, run, HD_STREAM_LABEL, k0);
   hd_rng_init(&rn, S->seed, run, STREAM_LABEL_NOISE, k0);
   for (uint64_t k = k0; k < k1; k++) {
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&rf, k);
     hd_rng_seek(&rl, k);
     if (noise != 0) hd_rng_seek(&rn, k);

@@ -14,6 +14,7 @@
 
 #include "rng.h"
 #include "sim/grok_linear_estimator_sim.h"
+#include "interrupt.h"
 
 /* state: [t | D (d) | X (n d) | Xd (n)]   gd
  *        [t | s (d) | c (d)]               eigen */
@@ -63,6 +64,7 @@ int gle_sim_advance(const struct gle_sim *P, void *state, uint64_t k0, uint64_t 
   size_t d = P->d, n = P->n;
   double *D = st + 1, *X = D + d, *Xd = X + n * d;
   for (uint64_t k = k0; k < k1; k++) {
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)d, 1.0, X, (int)d, D, 1, 0.0, Xd, 1);
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, -2 * P->eta / (double)n, X, (int)d,
                 Xd, 1, 1.0, D, 1);

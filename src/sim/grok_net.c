@@ -24,6 +24,7 @@
 
 #include "rng.h"
 #include "sim/grok_net.h"
+#include "interrupt.h"
 
 /* Per-run state, carved out of the engine's buffer (all doubles). */
 struct net_state {
@@ -254,6 +255,7 @@ int grok_net_advance(const struct grok_net *net, void *state, uint64_t k0, uint6
   if (samples(net)) {
     struct grok_sample_seed z = run_seed(net, &s);
     for (uint64_t k = k0; k < k1; k++) {
+      if (hd_interrupted()) return 0; /* the engine abandons the run */
       grok_sample_step(S, &z, k, s.y, &s.sw);
       double check = 0;
       for (size_t i = 0; i <= S->P; i++) check += s.sw.dy[i];
@@ -265,6 +267,7 @@ int grok_net_advance(const struct grok_net *net, void *state, uint64_t k0, uint6
     return 0;
   }
   for (uint64_t k = k0; k < k1; k++) {
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     struct grok_batch b = grok_step_batch(S, k, f0, s.batch);
     double check = 0;
     if (neurons(net)) {

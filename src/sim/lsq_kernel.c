@@ -17,6 +17,7 @@
 #include <math.h>
 
 #include "rng.h"
+#include "interrupt.h"
 
 double hd_dot(const double *a, const double *b, size_t n) {
   double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
@@ -102,6 +103,7 @@ int hd_lsq_kernel_advance(const struct hd_lsq_kernel *K, uint64_t seed, uint64_t
   hd_rng_init(&rl, seed, run, HD_STREAM_LABEL, k0);
 
   for (uint64_t k = k0; k < k1; k++) {
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&rf, k);
     if (K->law == HD_FEATURES_RADEMACHER) {
       hd_rng_rademacher_array(&rf, x, d);

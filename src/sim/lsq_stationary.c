@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "interrupt.h"
 
 struct hd_stationary {
   int dims;
@@ -234,6 +235,7 @@ int hd_stationary_advance(const struct hd_stationary *S, const struct hd_lsq_ker
   hd_rng_init(&rf, seed, run, HD_STREAM_FEATURES, k0);
   hd_rng_init(&rl, seed, run, HD_STREAM_LABEL, k0);
   for (uint64_t k = k0; k < k1; k++) {
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&rf, k); /* z: the eigenbasis kernel's draw of step k */
     hd_rng_normal_array(&rf, x, d);
     colour(S, x, Y); /* x = C^{1/2} z  (LS-1, pixel basis) */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "interrupt.h"
 
 /* work layout: x[d] | xi[d] | acc[d] | epoch (uint64) | perm[n] (uint32) */
 struct work_view {
@@ -115,6 +116,7 @@ int hd_noisy_kernel_advance(const struct hd_noisy_kernel_cfg *K, uint64_t seed, 
   hd_rng_init(&rn, seed, run, HD_STREAM_NOISE, k0);
 
   for (uint64_t k = k0; k < k1; k++) {
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     const double eta = L->lr((double)(k * B) / dd, L->lr_ctx) / dd * Bd;
     if (B > 1) memset(w.acc, 0, d * sizeof(double));
     double theta2 = 0; /* ||theta||^2, only for clip_full */

@@ -13,6 +13,7 @@
 
 #include "sim/lsq_kernel.h"
 #include "rng.h"
+#include "interrupt.h"
 
 size_t sams_kernel_work_size(const struct sams_kernel *K)
 {
@@ -85,6 +86,7 @@ int sams_kernel_advance(const struct sams_kernel *K, uint64_t seed, uint64_t run
   hd_rng_init(&rf, seed, run, HD_STREAM_FEATURES, k0);
   hd_rng_init(&rl, seed, run, HD_STREAM_LABEL, k0);
   for (uint64_t k = k0; k < k1; k++) {
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&rf, k);
     for (size_t b = 0; b < B; b++) hd_rng_normal_array_scaled(&rf, x + b * d, K->sqrt_lambda, d);
     if (K->label_noise != 0.0) hd_rng_seek(&rl, k);

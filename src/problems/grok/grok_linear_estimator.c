@@ -13,6 +13,7 @@
 #include "ode/grok_linear_estimator.h"
 #include "problem.h"
 #include "sim/grok_linear_estimator_sim.h"
+#include "memory_estimate.h"
 
 struct gle_params {
   long d_in;
@@ -50,6 +51,9 @@ static const struct hd_param gle_table[] = {
    "Marchenko-Pastur quadrature nodes of the discrete-GD theory (method = recursion)", "§4.1"},
 };
 
+/* ~a minute of products per run on one core */
+#define LEVI_MAX_PRODUCTS 5e10
+
 static void gle_validate(const void *params, const struct hd_run_params *run,
                          const struct hd_config *cfg, struct hd_errors *err)
 {
@@ -59,6 +63,14 @@ static void gle_validate(const void *params, const struct hd_run_params *run,
   if (n < 1)
     hd_config_error(cfg, err, "data", "lambda", "lambda = %g leaves no training point at d_in = %ld",
                     p->lambda, p->d_in);
+  /* every run draws its own N_tr x d_in data matrix and, on the eigen route, forms and
+   * diagonalises its d_in x d_in covariance: refuse what cannot fit or would take hours */
+  double d = (double)p->d_in, bytes = (n * d + d * d + 3 * d) * 8.0, products = n * d * d / 2;
+  if (n >= 1 && (bytes > (double)hd_memory_available() || products > LEVI_MAX_PRODUCTS))
+    hd_config_error(cfg, err, "data", "lambda",
+                    "d_in = %ld with lambda = %g (N_tr = %.0f) needs %.3g GB and %.3g products "
+                    "per run (at most %.0e); lower d_in or raise lambda", p->d_in, p->lambda, n,
+                    bytes / 1e9, products, LEVI_MAX_PRODUCTS);
   double smax = (1 + sqrt(p->lambda)) * (1 + sqrt(p->lambda));
   if (2 * p->eta * smax >= 2)
     hd_config_error(cfg, err, "optimizer", "eta",

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory_estimate.h"
 #include "problems/noisy/noisy_package.h"
 
 static const char *const laws[] = {"gaussian", "rademacher", "uniform", "uniform01_unitvar",
@@ -110,6 +111,15 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
     if (p->record_1 >= n || p->record_2 >= n)
       hd_config_error(cfg, err, "privacy", p->record_1 >= n ? "record_1" : "record_2",
                       "record index beyond the dataset (n = %ld)", n);
+    /* the worst-pair search (and the random pairs) keep a residual profile of nodes + 1
+     * values per record, and regenerate every record once: refuse what cannot fit */
+    if ((p->record_1 < 0 || p->random_pairs > 0) &&
+        (double)n * (double)(p->privacy_nodes + 5) * 8.0 > (double)hd_memory_available())
+      hd_config_error(cfg, err, "noise", "records",
+                      "the worst-pair search over n = %ld records (%ld nodes) needs %.3g GB, "
+                      "more than is available; lower records or [privacy] nodes, or give "
+                      "record_1/record_2 and random_pairs = 0", n, p->privacy_nodes,
+                      (double)n * (double)(p->privacy_nodes + 5) * 8.0 / 1e9);
     if (p->batch != 1)
       hd_config_error(cfg, err, "privacy", "enabled",
                       "the privacy-loss theory (NS-10/11) is for batch = 1");

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "rng.h"
+#include "interrupt.h"
+#include "memory_estimate.h"
 
 #define F(field) offsetof(struct samq_params, field)
 
@@ -101,6 +103,9 @@ static void validate_spectrum(const struct samq_params *p, const struct hd_confi
   }
 }
 
+/* ~a minute of products on one core: the most a plan may spend drawing a Wishart matrix */
+#define SAMQ_WISHART_MAX_FLOPS 5e10
+
 static void samq_validate(const void *params, const struct hd_run_params *run,
                           const struct hd_config *cfg, struct hd_errors *err)
 {
@@ -109,6 +114,17 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
   bool closed = p->algorithm == SAM_ALG_SGD || p->algorithm == SAM_ALG_USAM;
   if (p->algorithm == SAM_ALG_SGD && p->rho != 0)
     hd_config_error(cfg, err, "optimizer", "rho", "algorithm = sgd takes no rho (got %g)", p->rho);
+  /* wishart keeps A (dim x wishart_n) and forms A A^T in dim^2 wishart_n / 2 products:
+   * refuse what would not fit in memory or would take hours before the run starts */
+  if (p->spectrum == SAMQ_SPECTRUM_WISHART) {
+    double values = (double)p->dim * (double)p->wishart_n;
+    double flops = (double)p->dim * (double)p->dim * (double)p->wishart_n / 2;
+    if (values * 8.0 > (double)hd_memory_available() || flops > SAMQ_WISHART_MAX_FLOPS)
+      hd_config_error(cfg, err, "quadratic", "wishart_n",
+                      "wishart with dim = %ld and wishart_n = %ld needs %.3g GB and %.3g "
+                      "products (at most %.0e); lower dim or wishart_n", p->dim, p->wishart_n,
+                      values * 8.0 / 1e9, flops, SAMQ_WISHART_MAX_FLOPS);
+  }
   if (p->noise_file[0] && hd_config_has(cfg, "quadratic", "noise_std"))
     hd_config_error(cfg, err, "quadratic", "noise_file", "give noise_std or noise_file, not both");
   if (!closed && noisy && run->method != HD_THEORY_NONE)
@@ -233,6 +249,7 @@ static int quadratic_sim_advance(const void *plan, uint64_t run, void *state, ui
   struct hd_rng r;
   hd_rng_init(&r, P->seed, run, purpose, k0);
   for (uint64_t k = k0; k < k1; k++) {
+    if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&r, k);
     hd_rng_normal_array(&r, xi, m * d);
     if (sde)

@@ -29,6 +29,11 @@ void samq_plan_destroy(void *plan)
 static int wishart_eigenvalues(size_t d, size_t n, uint64_t seed, double *lambda)
 {
   double *A = malloc(d * n * sizeof *A), *W = calloc(d * d, sizeof *W);
+  if (!A || !W) {
+    free(A);
+    free(W);
+    return -1;
+  }
   struct hd_rng r;
   hd_rng_init(&r, seed, UINT64_MAX, HD_STREAM_TARGET, 0);
   hd_rng_normal_array(&r, A, d * n);

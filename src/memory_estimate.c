@@ -1,0 +1,181 @@
+/* memory_estimate.c — see memory_estimate.h. */
+#include "memory_estimate.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static size_t mul(size_t a, size_t b, int *overflow)
+{
+  if (a && b > SIZE_MAX / a) {
+    *overflow = 1;
+    return SIZE_MAX;
+  }
+  return a * b;
+}
+
+static size_t add(size_t a, size_t b, int *overflow)
+{
+  if (b > SIZE_MAX - a) {
+    *overflow = 1;
+    return SIZE_MAX;
+  }
+  return a + b;
+}
+
+static size_t resident_bytes(void)
+{
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long size = 0, resident = 0;
+  if (f) {
+    if (fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+void hd_memory_estimate(const struct hd_problem *pb, const void *plan,
+                        const struct hd_run_params *run, size_t n_times,
+                        struct hd_memory_estimate *e)
+{
+  memset(e, 0, sizeof *e);
+  int of = 0;
+  e->in_use = resident_bytes();
+  size_t theory_extra = 0, thread_extra = 0;
+  int have_bytes = pb->plan_bytes != NULL;
+  if (have_bytes) pb->plan_bytes(plan, &theory_extra, &thread_extra);
+  const struct hd_observable *obs;
+  size_t O = pb->observables(plan, &obs);
+  if (run->method != HD_THEORY_NONE) {
+    size_t n = 0;
+    if (run->method == HD_THEORY_ODE && pb->ode_dimension) n = pb->ode_dimension(plan);
+    else if (run->method == HD_THEORY_RECURSION && pb->recursion_dimension)
+      n = pb->recursion_dimension(plan);
+    e->theory = have_bytes ? theory_extra : mul(mul(n, 24, &of), sizeof(double), &of);
+    if (!have_bytes && run->method == HD_THEORY_ODE &&
+        (run->linear_solver == HD_LINSOL_DENSE ||
+         (run->linear_solver == HD_LINSOL_AUTO && n <= 64)))
+      e->theory = add(e->theory, mul(mul(n, n, &of), 2 * sizeof(double), &of), &of);
+    e->theory = add(e->theory, mul(mul(O, n_times, &of), 2 * sizeof(double), &of), &of);
+  }
+  if (run->simulate) {
+    size_t R = (size_t)run->runs;
+    e->results = mul(mul(mul(O, R, &of), n_times, &of), sizeof(double), &of);
+    e->results = add(e->results, mul(mul(O, n_times, &of), 8 * sizeof(double), &of), &of);
+    e->results = add(e->results, mul(R, 4 * sizeof(double), &of), &of);
+    long threads = run->threads;
+    if (threads <= 0) {
+      long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+      threads = ncpu > 0 ? ncpu : 1;
+    }
+    if (threads > run->runs) threads = run->runs;
+    e->threads = (size_t)threads;
+    size_t state = pb->sim_state_size ? pb->sim_state_size(plan) : 0;
+    state = add(state, 4095, &of) / 4096 * 4096;
+    e->per_thread = add(add(state, thread_extra, &of), mul(O, sizeof(double), &of), &of);
+  }
+  /* what the run adds beyond its arrays, measured (peak RSS against this estimate, three
+   * models): ~6 MiB of solver, thread and HDF5 library buffers, and the writer's chunk
+   * and checksum buffers, two chunks of at most 4 MiB (h5out.c) */
+  size_t per_obs_runs = run->simulate ? mul(mul((size_t)run->runs, n_times, &of), sizeof(double), &of) : 0;
+  size_t chunk = per_obs_runs < ((size_t)4 << 20) ? per_obs_runs : ((size_t)4 << 20);
+  e->runtime = ((size_t)6 << 20) + 2 * chunk;
+  e->total = add(add(add(add(e->in_use, e->runtime, &of), e->theory, &of), e->results, &of),
+                 mul(e->per_thread, e->threads, &of), &of);
+  e->overflow = of;
+  if (of) e->total = SIZE_MAX;
+}
+
+static size_t read_size_file(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  if (!f) return SIZE_MAX;
+  char buf[64] = "";
+  size_t v = SIZE_MAX;
+  if (fgets(buf, sizeof buf, f) && isdigit((unsigned char)buf[0])) v = (size_t)strtoull(buf, NULL, 10);
+  fclose(f);
+  return v;
+}
+
+size_t hd_memory_available(void)
+{
+  size_t avail = SIZE_MAX;
+  FILE *f = fopen("/proc/meminfo", "r");
+  if (f) {
+    char line[256];
+    unsigned long long kb;
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) avail = (size_t)kb * 1024;
+    fclose(f);
+  }
+  size_t max = read_size_file("/sys/fs/cgroup/memory.max");
+  size_t cur = read_size_file("/sys/fs/cgroup/memory.current");
+  if (max != SIZE_MAX) {
+    size_t room = cur != SIZE_MAX && cur < max ? max - cur : 0;
+    if (room < avail) avail = room;
+  }
+  return avail;
+}
+
+int hd_memory_parse(const char *text, size_t *bytes)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(text ? text : "", &end);
+  if (!text || end == text || errno == ERANGE || !(v >= 0)) return -1;
+  double scale = 1;
+  switch (toupper((unsigned char)*end)) {
+  case 'K': scale = 1024.0, end++; break;
+  case 'M': scale = 1024.0 * 1024, end++; break;
+  case 'G': scale = 1024.0 * 1024 * 1024, end++; break;
+  case 'T': scale = 1024.0 * 1024 * 1024 * 1024, end++; break;
+  default: break;
+  }
+  if (*end == 'i' || *end == 'B') end += *end == 'i' ? 1 : 0;
+  if (*end == 'B') end++;
+  if (*end) return -1;
+  double b = v * scale;
+  if (b >= 1.8e19) return -1;
+  *bytes = (size_t)b;
+  return 0;
+}
+
+static void human(size_t b, char *buf, size_t len)
+{
+  if (b == SIZE_MAX) snprintf(buf, len, "more than 16 EiB");
+  else if (b >= (size_t)1 << 30) snprintf(buf, len, "%.2f GiB", (double)b / (1 << 30));
+  else snprintf(buf, len, "%.1f MiB", (double)b / (1 << 20));
+}
+
+int hd_memory_check(const struct hd_memory_estimate *e, size_t max_bytes, int max_given,
+                    char *msg, size_t msglen)
+{
+  if (max_given && max_bytes == 0 && !e->overflow) return 0; /* --max-memory 0: no check */
+  size_t limit = max_given ? max_bytes : hd_memory_available();
+  if (!e->overflow && e->total <= limit) return 0;
+  char need[64], have[64];
+  human(e->total, need, sizeof need);
+  human(limit, have, sizeof have);
+  snprintf(msg, msglen, "this run needs about %s of memory (results %zu bytes: runs x times x "
+           "observables; theory %zu; %zu threads x %zu), more than the %s %s; reduce runs, "
+           "output times or d, or set --max-memory", need, e->results, e->theory, e->threads,
+           e->per_thread, have, max_given ? "allowed by --max-memory" : "available");
+  return -1;
+}
+
+void hd_memory_print(const struct hd_memory_estimate *e, FILE *out)
+{
+  char a[64], b[64], c[64], d[64], t[64];
+  human(e->in_use, a, sizeof a);
+  human(e->theory, b, sizeof b);
+  human(e->results, c, sizeof c);
+  human(e->per_thread, d, sizeof d);
+  human(e->total, t, sizeof t);
+  char r[64];
+  human(e->runtime, r, sizeof r);
+  fprintf(out, "memory: about %s (in use after planning %s, run-time buffers %s, theory %s, "
+          "results %s, %zu threads x %s)\n", t, a, r, b, c, e->threads, d);
+}

@@ -1,0 +1,50 @@
+/* memory_estimate.h — the memory a run will need, estimated before it allocates, and
+ * refused when it exceeds what the machine (or its cgroup) has available.
+ *
+ *   in use      resident memory of the process once the plan is built (/proc/self/statm):
+ *               the program, its libraries and the plan
+ *   theory      the solver's state: plan_bytes' theory figure when the problem gives it,
+ *               else ~24 vectors of the state dimension (CVODE's BDF history, error
+ *               weights, Krylov or Newton work), plus n^2 doubles twice for the dense
+ *               solver
+ *   results     runs x times x observables doubles (every run is kept until written),
+ *               the per-time means and errors, per-run records
+ *   threads     per worker thread: its run state (page-rounded) and plan_bytes' thread
+ *               figure
+ *   run-time    library, thread and HDF5 writer buffers (measured: ~6 MiB, plus two
+ *               4 MiB chunks when the stored runs are that large)
+ * Every product is overflow-checked: a size that does not fit in 64 bits is refused as
+ * too large, never wrapped. */
+#ifndef HDSIM_MEMORY_ESTIMATE_H
+#define HDSIM_MEMORY_ESTIMATE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "problem.h"
+
+struct hd_memory_estimate {
+  size_t in_use, runtime, theory, results, per_thread, threads, total;
+  int overflow; /* a product did not fit: total is SIZE_MAX */
+};
+
+/* n_times: points of the output grid; simulate/theory: which parts will run. */
+void hd_memory_estimate(const struct hd_problem *pb, const void *plan,
+                        const struct hd_run_params *run, size_t n_times,
+                        struct hd_memory_estimate *e);
+
+/* Bytes available to this process: MemAvailable, lowered by a cgroup v2 memory.max
+ * (less memory.current) when one applies.  SIZE_MAX when unknown. */
+size_t hd_memory_available(void);
+
+/* Parses --max-memory: "4G", "512M", "1000000" (bytes), "0" (no check).  0 or -1. */
+int hd_memory_parse(const char *text, size_t *bytes);
+
+/* Returns 0 when the estimate fits under max_bytes (0: hd_memory_available()), else -1
+ * with a message. */
+int hd_memory_check(const struct hd_memory_estimate *e, size_t max_bytes, int max_given,
+                    char *msg, size_t msglen);
+
+void hd_memory_print(const struct hd_memory_estimate *e, FILE *out);
+
+#endif
