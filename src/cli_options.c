@@ -189,8 +189,15 @@ static int integral(const char *text, double *out)
 
 int hd_cli_long(const char *opt, const char *text, long min, long *out)
 {
+  char *end;
+  errno = 0;
+  long exact = text ? strtol(text, &end, 10) : 0;
+  if (text && end != text && *end == '\0' && errno == 0 && exact >= min) { /* exactly */
+    *out = exact;
+    return 0;
+  }
   double v;
-  if (!text || integral(text, &v) != 0 || v < (double)min) {
+  if (!text || integral(text, &v) != 0 || v < (double)min || v >= 9.0e18) {
     fprintf(stderr, "hdsim: %s expects a whole number >= %ld, got '%s'\n", opt, min,
             text ? text : "");
     return -1;
