@@ -36,7 +36,8 @@ static struct hd_session *session(const char *algorithm, const char *method)
            "[optimizer]\neta0 = 1\n"
            "[simulation]\nruns = 1\nhorizon = 100000\n"
            "[theory]\nmethod = %s\n"
-           "[output]\ntimes = log(1, 100000, 121)\n", algorithm, method);
+           "[output]\ntimes = log(1, 100000, 121)\n",
+           algorithm, method);
   struct hd_session *s = malloc(sizeof *s);
   if (hd_session_from_text(s, "bench.ini", text) != 0) exit(2);
   return s;
@@ -128,19 +129,19 @@ int main(int argc, char **argv)
     snprintf(rounds + used, sizeof rounds - used, " %.3f/%.3f/%.3f", c, np[0], np[1]);
   }
   double np_best = np_ms[0] < np_ms[1] ? np_ms[0] : np_ms[1];
-  printf("grokking closure, D = 100, P = 550 (Fig. 1), best of 3 x %d steps in %d rounds\n",
-         steps, ROUNDS);
+  printf("grokking closure, D = 100, P = 550 (Fig. 1), best of 3 x %d steps in %d rounds\n", steps,
+         ROUNDS);
   printf("  rounds, hdsim/numpy 1 thread/numpy default ms per step:%s\n", rounds);
   printf("  hdsim closure (N = inf)         %8.3f ms/step   (%.1f s per 1e5 steps; spec target "
-         "<= 0.3 ms)\n", c_ms, c_ms * 100);
+         "<= 0.3 ms)\n",
+         c_ms, c_ms * 100);
   printf("  hdsim neuron-level GD, N = 500  %8.3f ms/step   (ratio to closure %.2f)\n", n_ms,
          n_ms / c_ms);
   if (np_best < 1e30)
     printf("  numpy closure (same run)        %8.3f ms/step on 1 thread, %.3f on its default; "
            "numpy / hdsim = %.2f against the faster (target >= 2.5)\n",
            np_ms[0] < 1e30 ? np_ms[0] : 0.0, np_ms[1] < 1e30 ? np_ms[1] : 0.0, np_best / c_ms);
-  else
-    printf("  numpy closure: skipped (no python)\n");
+  else printf("  numpy closure: skipped (no python)\n");
 
   /* the same N = infinity map in sample space where P < D (§2.4): D = 400, P = 150 */
   double t_form[2];
@@ -160,7 +161,8 @@ int main(int argc, char **argv)
     free(fs);
   }
   printf("N = infinity map at D = 400, P = 150: weight space %.3f ms/step, sample space %.3f "
-         "ms/step (%.1fx)\n", t_form[0], t_form[1], t_form[0] / t_form[1]);
+         "ms/step (%.1fx)\n",
+         t_form[0], t_form[1], t_form[0] / t_form[1]);
 
   struct hd_session *ode = session("closure", "ode");
   struct hd_output_grid g;

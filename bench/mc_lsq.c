@@ -34,13 +34,15 @@
 static const size_t dims[ND] = {100, 1000, 10000, 100000};
 static const uint64_t SEED = 20240601;
 
-static double now(void) {
+static double now(void)
+{
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double lr_const(double t, const void *ctx) {
+static double lr_const(double t, const void *ctx)
+{
   (void)t;
   return *(const double *)ctx;
 }
@@ -58,14 +60,16 @@ struct pstream {
   double spare;
 };
 
-static void ps_seek(struct pstream *s, uint64_t step) {
+static void ps_seek(struct pstream *s, uint64_t step)
+{
   s->step = step;
   s->m = 0;
   s->used = 4;
   s->has_spare = 0;
 }
 
-static inline double ps_uniform(struct pstream *s) { /* [0,1) */
+static inline double ps_uniform(struct pstream *s)
+{ /* [0,1) */
   if (s->used == 4) {
     philox4x64_ctr_t c = {{s->step, s->m++, s->purpose, 0}};
     philox4x64_ctr_t y = philox4x64(c, s->key);
@@ -75,7 +79,8 @@ static inline double ps_uniform(struct pstream *s) { /* [0,1) */
   return (double)(s->buf[s->used++] >> 11) * 0x1p-53;
 }
 
-static inline double ps_polar(struct pstream *s) {
+static inline double ps_polar(struct pstream *s)
+{
   if (s->has_spare) {
     s->has_spare = 0;
     return s->spare;
@@ -93,7 +98,8 @@ static inline double ps_polar(struct pstream *s) {
 }
 
 static void scalar_advance(size_t d, const double *sl, uint64_t run, double *e, double *x,
-                           uint64_t k0, uint64_t k1) {
+                           uint64_t k0, uint64_t k1)
+{
   struct pstream sf = {.key = {{SEED, run}}, .purpose = HD_STREAM_FEATURES};
   struct pstream sn = {.key = {{SEED, run}}, .purpose = HD_STREAM_LABEL};
   const double g = LR / (double)d;
@@ -129,7 +135,8 @@ struct job {
   char pad[128]; /* the two threads' jobs never share a (prefetched pair of) cache line(s) */
 };
 
-static double *page_alloc(size_t n) {
+static double *page_alloc(size_t n)
+{
   double *p = aligned_alloc(4096, (n * sizeof(double) + 4095) / 4096 * 4096);
   if (!p) {
     fprintf(stderr, "mc_lsq: out of memory\n");
@@ -138,15 +145,21 @@ static double *page_alloc(size_t n) {
   return p;
 }
 
-static void job_init(struct job *J, int kind, size_t d, const double *sl, uint64_t run) {
+static void job_init(struct job *J, int kind, size_t d, const double *sl, uint64_t run)
+{
   memset(J, 0, sizeof *J);
   J->kind = kind;
   J->d = d;
   J->run = run;
   J->sl = sl;
-  J->K = (struct hd_lsq_kernel){.d = d, .sqrt_lambda = sl, .theta_star = NULL, .ridge = 0.0,
-                                .label_noise = NOISE, .law = HD_FEATURES_GAUSSIAN,
-                                .lr = lr_const, .lr_ctx = &LR};
+  J->K = (struct hd_lsq_kernel){.d = d,
+                                .sqrt_lambda = sl,
+                                .theta_star = NULL,
+                                .ridge = 0.0,
+                                .label_noise = NOISE,
+                                .law = HD_FEATURES_GAUSSIAN,
+                                .lr = lr_const,
+                                .lr_ctx = &LR};
   /* Whole pages per array: the L2 streamer prefetches ahead within a 4 KiB page, so at
    * small d one thread reading to the end of its array would otherwise keep pulling the
    * other thread's freshly written lines (measured: 2T/1T 1.6 instead of 2.0 at d = 100). */
@@ -156,12 +169,14 @@ static void job_init(struct job *J, int kind, size_t d, const double *sl, uint64
   for (size_t i = 0; i < d; i++) J->e[i] = 1.0 / sqrt((double)d);
 }
 
-static void job_free(struct job *J) {
+static void job_free(struct job *J)
+{
   free(J->e);
   free(J->work);
 }
 
-static void job_steps(struct job *J, uint64_t steps) {
+static void job_steps(struct job *J, uint64_t steps)
+{
   if (J->kind == JOB_HDSIM) {
     uint64_t bad;
     if (hd_lsq_kernel_advance(&J->K, SEED, J->run, J->e, J->work, J->k, J->k + steps, &bad))
@@ -173,7 +188,8 @@ static void job_steps(struct job *J, uint64_t steps) {
 }
 
 /* Steps for about `seconds` of work (calibrated by quadrupling from 1 step). */
-static uint64_t calibrate(struct job *J, double seconds) {
+static uint64_t calibrate(struct job *J, double seconds)
+{
   uint64_t steps = 1;
   double dt;
   for (;;) {
@@ -188,7 +204,8 @@ static uint64_t calibrate(struct job *J, double seconds) {
 }
 
 /* Best of `reps` timings (other load on the machine only ever slows a repeat down). */
-static double rate_one(struct job *J, uint64_t steps, int reps) {
+static double rate_one(struct job *J, uint64_t steps, int reps)
+{
   double best = 0;
   for (int rep = 0; rep < reps; rep++) {
     const double t0 = now();
@@ -202,7 +219,8 @@ static double rate_one(struct job *J, uint64_t steps, int reps) {
 
 static int pin_threads = 1;
 
-static void *thread_main(void *p) {
+static void *thread_main(void *p)
+{
   struct job *J = p;
   if (pin_threads) { /* one run per core, as with one process per core */
     cpu_set_t set;
@@ -215,7 +233,8 @@ static void *thread_main(void *p) {
   return NULL;
 }
 
-static double rate_threads_once(struct job *J, int nt, uint64_t steps) {
+static double rate_threads_once(struct job *J, int nt, uint64_t steps)
+{
   const long ncpu = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
   pthread_barrier_t bar;
   pthread_t th[8];
@@ -234,7 +253,8 @@ static double rate_threads_once(struct job *J, int nt, uint64_t steps) {
   return (double)nt * (double)steps * (double)J[0].d / dt;
 }
 
-static double rate_threads(struct job *J, int nt, uint64_t steps, int reps) {
+static double rate_threads(struct job *J, int nt, uint64_t steps, int reps)
+{
   double best = 0;
   for (int rep = 0; rep < reps; rep++) {
     const double rate = rate_threads_once(J, nt, steps);
@@ -245,7 +265,8 @@ static double rate_threads(struct job *J, int nt, uint64_t steps, int reps) {
 
 /* ----------------------------------------------------------------- numpy ----------- */
 
-static void shell_quote(char *dst, size_t cap, const char *s) {
+static void shell_quote(char *dst, size_t cap, const char *s)
+{
   size_t n = 0;
   if (n + 1 < cap) dst[n++] = '\'';
   for (; *s && n + 5 < cap; s++) {
@@ -261,8 +282,10 @@ static void shell_quote(char *dst, size_t cap, const char *s) {
 }
 
 /* Runs the numpy script; fills loop[] and batched[] (0 where missing).  Returns 0 on success. */
-static int run_numpy(const char *python, const char *script, double seconds, int reps, double loop[ND],
-                     double batched[ND], int batch_r[ND], char *version, size_t vcap) {
+static int run_numpy(const char *python, const char *script, double seconds, int reps,
+                     double loop[ND], double batched[ND], int batch_r[ND], char *version,
+                     size_t vcap)
+{
   char qp[1024], qs[1024], cmd[2600], dl[128] = "";
   shell_quote(qp, sizeof qp, python);
   shell_quote(qs, sizeof qs, script);
@@ -301,7 +324,8 @@ static int run_numpy(const char *python, const char *script, double seconds, int
 
 /* ------------------------------------------------------------------ main ----------- */
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   const char *script = NULL, *python = NULL;
   int quick = 0;
   for (int i = 1; i < argc; i++) {
@@ -310,7 +334,8 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--quick") == 0) quick = 1;
     else if (strcmp(argv[i], "--no-pin") == 0) pin_threads = 0;
     else {
-      fprintf(stderr, "usage: %s [--numpy SCRIPT] [--python PYTHON] [--quick] [--no-pin]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--numpy SCRIPT] [--python PYTHON] [--quick] [--no-pin]\n",
+              argv[0]);
       return 2;
     }
   }
@@ -321,7 +346,8 @@ int main(int argc, char **argv) {
   double r1[ND], r2[ND], rs[ND], npl[ND] = {0}, npb[ND] = {0};
   int npr[ND] = {0}, diverged = 0;
   printf("mc_lsq: one-pass SGD on streaming least squares, lambda_i = 2.5 (i/d)^1.5, lr %.2g, "
-         "label noise %.2g\n", LR, NOISE);
+         "label noise %.2g\n",
+         LR, NOISE);
   printf("kernel: %s; %ld CPUs online; each rate is the best of %d x %.2g s\n",
          hd_rng_kernel_name(), sysconf(_SC_NPROCESSORS_ONLN), reps, seconds);
   fflush(stdout);
@@ -361,10 +387,8 @@ int main(int argc, char **argv) {
 
   printf("\ncoordinate-steps per second (steps x d / s)%s\n",
          have_np ? "" : "; numpy not measured");
-  printf("%-8s %10s %10s %7s %10s %7s", "d", "hdsim 1T", "hdsim 2T", "2T/1T", "scalar C",
-         "hd/C");
-  if (have_np)
-    printf(" %10s %7s %10s %5s %7s", "numpy", "hd/np", "np batch", "R", "hd/npB");
+  printf("%-8s %10s %10s %7s %10s %7s", "d", "hdsim 1T", "hdsim 2T", "2T/1T", "scalar C", "hd/C");
+  if (have_np) printf(" %10s %7s %10s %5s %7s", "numpy", "hd/np", "np batch", "R", "hd/npB");
   printf("\n");
   for (int di = 0; di < ND; di++) {
     printf("%-8zu %10.3e %10.3e %7.2f %10.3e %7.2f", dims[di], r1[di], r2[di], r2[di] / r1[di],
@@ -373,16 +397,17 @@ int main(int argc, char **argv) {
       if (npl[di] > 0 && npb[di] > 0)
         printf(" %10.3e %7.2f %10.3e %5d %7.2f", npl[di], r1[di] / npl[di], npb[di], npr[di],
                r1[di] / npb[di]);
-      else
-        printf(" %10s", "(missing)");
+      else printf(" %10s", "(missing)");
     }
     printf("\n");
   }
   printf("\n1T/2T: hdsim kernel, one run per thread (2T aggregate, threads %s).  scalar C: "
-         "Philox + polar, plain loops.\n", pin_threads ? "pinned to CPUs 0,1" : "not pinned");
+         "Philox + polar, plain loops.\n",
+         pin_threads ? "pinned to CPUs 0,1" : "not pinned");
   if (have_np)
     printf("numpy %s: per-step loop (one run); np batch: R runs as an R x d array.  hd/np, hd/npB: "
-           "hdsim 1T over numpy.\n", npver);
+           "hdsim 1T over numpy.\n",
+           npver);
   if (diverged) {
     printf("WARNING: a run diverged; rates are not meaningful\n");
     return 1;

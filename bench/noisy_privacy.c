@@ -14,11 +14,11 @@
 #include <time.h>
 
 #include "clock.h"
-#include "problems/lsq/lsq_plan.h"
-#include "ode/noisy_privacy.h"
-#include "problems/noisy/noisy_package.h"
 #include "config.h"
 #include "driver.h"
+#include "ode/noisy_privacy.h"
+#include "problems/lsq/lsq_plan.h"
+#include "problems/noisy/noisy_package.h"
 
 static double now(void) { return hd_now(); }
 
@@ -31,7 +31,8 @@ static struct hd_session *session(int d, const char *spectrum, int nodes, int ti
            "[optimizer]\nlr = 0.2\nridge = 0.2\n[noise]\nsigma = 2\n"
            "[privacy]\nenabled = true\norders = 2\nnodes = %d\nrecord_1 = 0\nrecord_2 = 1\n"
            "[simulation]\nhorizon = 1.5\nenabled = false\n"
-           "[output]\ntimes = linear(0, 1.5, %d)\n", d, spectrum, nodes, times);
+           "[output]\ntimes = linear(0, 1.5, %d)\n",
+           d, spectrum, nodes, times);
   struct hd_session *s = malloc(sizeof *s);
   if (hd_session_from_text(s, "bench.ini", text) != 0) exit(2);
   return s;
@@ -103,7 +104,8 @@ int main(int argc, char **argv)
   for (int r = 0; r < dreps; r++) acc += noisy_gauss_renyi_dense(2, dm, m1, S1, m2, S2);
   double t_dense = (now() - t0) / dreps;
   printf("(2) one D_2(s, t) at d = 1000: low-rank NS-10 %.1f us, dense O(d^3) %.1f ms, "
-         "ratio %.0fx  (checksum %.3g)\n", 1e6 * t_low, 1e3 * t_dense, t_dense / t_low, acc);
+         "ratio %.0fx  (checksum %.3g)\n",
+         1e6 * t_low, 1e3 * t_dense, t_dense / t_low, acc);
   free(S1), free(S2), free(m1), free(m2), free(c), free(x1), free(x2);
   hd_session_free(S);
   free(S);
@@ -118,7 +120,8 @@ int main(int argc, char **argv)
   noisy_plan_worst_pair(P, &S->run, 2, 1.5, 40, &b1, &b2, &best, 0, NULL, msg, sizeof msg);
   double t_search = now() - t0;
   printf("(3) worst pair over n = %zu records, d = %d (101 nodes, top 40 x 40): %.2f s, "
-         "pair (%ld, %ld), eps_2(T) = %.6g\n", P->records, d, t_search, b1, b2, best);
+         "pair (%ld, %ld), eps_2(T) = %.6g\n",
+         P->records, d, t_search, b1, b2, best);
   hd_session_free(S);
   free(S);
   return 0;

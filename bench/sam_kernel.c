@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "clock.h"
-#include "sim/sam_streaming.h"
 #include "sim/lsq_kernel.h"
+#include "sim/sam_streaming.h"
 
 static double now(void) { return hd_now(); }
 
@@ -69,8 +69,8 @@ int main(int argc, char **argv)
   }
   static const size_t dims[3] = {1000, 10000, 100000};
   printf("coordinate-steps / s, one thread (indicative: shared 2-core machine)\n");
-  printf("%8s %11s %11s %11s %11s %11s %11s %11s\n", "d", "lsq(SGD)", "sgd", "usam", "dnsam",
-         "sam", "sam B=8", "numpy sam");
+  printf("%8s %11s %11s %11s %11s %11s %11s %11s\n", "d", "lsq(SGD)", "sgd", "usam", "dnsam", "sam",
+         "sam B=8", "numpy sam");
   for (int n = 0; n < 3; n++) {
     size_t d = dims[n];
     double *lam = malloc(d * sizeof *lam), *sl = malloc(d * sizeof *sl);
@@ -80,15 +80,22 @@ int main(int argc, char **argv)
       lam[i] *= (double)d / s;
       sl[i] = sqrt(lam[i]);
     }
-    struct hd_lsq_kernel L = {.d = d, .sqrt_lambda = sl, .label_noise = 0.3, .lr = lr_const,
-                              .lr_ctx = &LR};
+    struct hd_lsq_kernel L = {
+        .d = d, .sqrt_lambda = sl, .label_noise = 0.3, .lr = lr_const, .lr_ctx = &LR};
     double base = rate(adv_lsq, &L, d, 1, e, w), r[5];
-    static const enum sam_algorithm alg[5] = {SAM_ALG_SGD, SAM_ALG_USAM, SAM_ALG_DNSAM, SAM_ALG_SAM, SAM_ALG_SAM};
+    static const enum sam_algorithm alg[5] = {SAM_ALG_SGD, SAM_ALG_USAM, SAM_ALG_DNSAM, SAM_ALG_SAM,
+                                              SAM_ALG_SAM};
     for (int a = 0; a < 5; a++) {
       size_t B = a == 4 ? 8 : 1;
       double rho = alg[a] == SAM_ALG_SAM ? 0.5 / sqrt((double)d) : 0.5 / (double)d;
-      struct sams_kernel K = {.d = d, .batch = B, .sqrt_lambda = sl, .lambda = lam,
-                              .label_noise = 0.3, .lr = LR, .rho = rho, .norm_eps = 1e-12,
+      struct sams_kernel K = {.d = d,
+                              .batch = B,
+                              .sqrt_lambda = sl,
+                              .lambda = lam,
+                              .label_noise = 0.3,
+                              .lr = LR,
+                              .rho = rho,
+                              .norm_eps = 1e-12,
                               .algorithm = alg[a]};
       r[a] = rate(adv_sam, &K, d, B, e, w);
     }

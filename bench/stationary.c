@@ -54,8 +54,8 @@ int main(int argc, char **argv)
   double budget = quick ? 0.05 : 0.15;
   int reps = quick ? 1 : 3;
   printf("stationary spectrum, one SGD step: pixel basis (2 real FFTs) vs eigenbasis\n");
-  printf("%-4s %8s %14s %14s %8s %14s\n", "dims", "d", "eigen ns/coord", "pixel ns/coord",
-         "ratio", "pixel us/step");
+  printf("%-4s %8s %14s %14s %8s %14s\n", "dims", "d", "eigen ns/coord", "pixel ns/coord", "ratio",
+         "pixel us/step");
   for (int dims = 1; dims <= 2; dims++)
     for (int p = 10; p <= 16; p += dims) {
       size_t d = (size_t)1 << p;
@@ -69,9 +69,14 @@ int main(int argc, char **argv)
       double *ts = calloc(d, sizeof *ts), *e = malloc(d * sizeof *e);
       hd_stationary_lambda(S, lam);
       for (size_t i = 0; i < d; i++) sl[i] = sqrt(lam[i]);
-      struct hd_lsq_kernel K = {.d = d, .sqrt_lambda = sl, .theta_star = ts, .ridge = 0,
-                                .label_noise = 0.5, .law = HD_FEATURES_GAUSSIAN,
-                                .lr = lr_const, .lr_ctx = &LR};
+      struct hd_lsq_kernel K = {.d = d,
+                                .sqrt_lambda = sl,
+                                .theta_star = ts,
+                                .ridge = 0,
+                                .label_noise = 0.5,
+                                .law = HD_FEATURES_GAUSSIAN,
+                                .lr = lr_const,
+                                .lr_ctx = &LR};
       size_t wn = hd_stationary_work_size(S) > d ? hd_stationary_work_size(S) : d;
       double *work = malloc(wn * sizeof *work);
       for (size_t i = 0; i < d; i++) e[i] = 1.0 / sqrt((double)d);

@@ -92,8 +92,8 @@ static int ls3_jac(double t, const double *nu, struct hd_sjac *J, void *p)
 struct final {
   const struct ls3 *q;
   double risk;
-  size_t last;  /* index of the last output */
-  double *nu;   /* NULL, or d values: the state at the last output */
+  size_t last; /* index of the last output */
+  double *nu;  /* NULL, or d values: the state at the last output */
 };
 
 static int on_output(size_t k, double t, const double *nu, void *ctx)
@@ -138,9 +138,15 @@ static struct result bench(size_t d, enum hd_linsol ls, const double *tout, size
     nu0[i] = 1.0;
   }
   struct hd_affine_rhs affine = {.lam = q.lam, .w = q.lam, .coef = ls3_coef};
-  struct hd_ode_system sys = {.dimension = d, .rhs = ls3_rhs, .jac_structured = ls3_jac,
-                              .block = 1, .rank = 1, .affine = &affine, .params = &q};
-  struct hd_integrate_opts o = {.rtol = bench_rtol, .atol = bench_atol, .max_steps = 1000000, .linsol = ls};
+  struct hd_ode_system sys = {.dimension = d,
+                              .rhs = ls3_rhs,
+                              .jac_structured = ls3_jac,
+                              .block = 1,
+                              .rank = 1,
+                              .affine = &affine,
+                              .params = &q};
+  struct hd_integrate_opts o = {
+      .rtol = bench_rtol, .atol = bench_atol, .max_steps = 1000000, .linsol = ls};
   struct hd_integrate_stats st;
   struct final fin = {.q = &q, .risk = NAN, .last = nout - 1, .nu = final};
   /* Short runs are repeated (best of up to 5, within about half a second) so that the
@@ -191,8 +197,7 @@ static double maxrel(const double *a, const double *b, size_t n)
 static size_t ref_max_d = 10000;
 
 /* structured and woodbury at one d: their times, ratio and final-state difference */
-static void pair(size_t d, const double *tout, size_t nout, struct result *rs,
-                 struct result *rw)
+static void pair(size_t d, const double *tout, size_t nout, struct result *rs, struct result *rw)
 {
   double *a = malloc(d * sizeof(double)), *b = malloc(d * sizeof(double));
   if (!a || !b) {
@@ -216,8 +221,8 @@ static void pair(size_t d, const double *tout, size_t nout, struct result *rs,
     bench_rtol = r0;
     bench_atol = a0;
     if (rr.sec > 0)
-      printf("%9zu  error at t = 1e5 against the reference: structured %.2g, woodbury %.2g\n",
-             d, maxrel(a, ref, d), maxrel(b, ref, d));
+      printf("%9zu  error at t = 1e5 against the reference: structured %.2g, woodbury %.2g\n", d,
+             maxrel(a, ref, d), maxrel(b, ref, d));
     free(ref);
   }
   fflush(stdout);
@@ -257,8 +262,8 @@ static void passes(size_t d, const double *tout, size_t nout)
              memcmp(fin[0], fin[2], d * sizeof(double)) == 0;
   if (r[0].sec > 0 && r[1].sec > 0 && r[2].sec > 0)
     printf("%9zu  wall: fused / one-pass = %.2fx faster on 1 thread, %.2fx on %d threads; "
-           "final states %s\n", d, r[0].sec / r[1].sec, r[0].sec / r[2].sec, nthr,
-           same ? "bit-identical" : "DIFFER");
+           "final states %s\n",
+           d, r[0].sec / r[1].sec, r[0].sec / r[2].sec, nthr, same ? "bit-identical" : "DIFFER");
   for (int m = 0; m < 3; m++) free(fin[m]);
   fflush(stdout);
 }
@@ -273,7 +278,8 @@ static void model_run(long d)
            "[model]\nproblem = streaming_lsq\nseed = 9\n"
            "[data]\nd = %ld\nspectrum = power_law\nalpha = 1.5\nlabel_noise = 0.5\n"
            "[optimizer]\nlr = 0.5\n[simulation]\nenabled = false\nhorizon = 1e5\n"
-           "[theory]\nmethod = ode\nrtol = 1e-8\n[output]\ntimes = log(1e-3, 1e5, 49)\n", d);
+           "[theory]\nmethod = ode\nrtol = 1e-8\n[output]\ntimes = log(1e-3, 1e5, 49)\n",
+           d);
   struct hd_session s;
   if (hd_session_from_text(&s, "bench.ini", text) != 0) exit(2);
   struct hd_output_grid g;
@@ -287,10 +293,8 @@ static void model_run(long d)
   double c1 = cpu_now();
   if (rc == 0)
     printf("%9ld  model       %8.3f  %8.3f  %6ld  state %zu, %s, risk(1e5) = %.10f\n", d,
-           th.seconds, c1 - c0, th.stats.steps, th.dimension, th.stats.linsol,
-           th.values[g.n - 1]);
-  else
-    printf("%9ld  model       FAILED: %s\n", d, th.message);
+           th.seconds, c1 - c0, th.stats.steps, th.dimension, th.stats.linsol, th.values[g.n - 1]);
+  else printf("%9ld  model       FAILED: %s\n", d, th.message);
   fflush(stdout);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
@@ -320,8 +324,8 @@ int main(int argc, char **argv)
   printf("LS-3 (streaming least squares), lam_i = 2.5 (i/d)^1.5, g = 0.5, s^2 = 0.25; BDF rtol "
          "1e-8 atol 1e-10; t = 1e-3..1e5, 6 outputs/decade\n");
   printf("%9s  %-10s  %8s  %8s  %6s  %6s  %6s  %6s  %6s  %-12s  %-12s  %7s\n", "d", "linsol",
-         "seconds", "cpu", "steps", "newton", "lin_it", "rhs", "setups", "risk(1e5)",
-         "risk(inf)", "ns/d/st");
+         "seconds", "cpu", "steps", "newton", "lin_it", "rhs", "setups", "risk(1e5)", "risk(inf)",
+         "ns/d/st");
   /* ns/d/st: CPU nanoseconds per state component per step */
   struct result rs, rw;
   pair(1000, tout, nout, &rs, &rw);

@@ -23,8 +23,8 @@
 #include "grid.h"
 #include "theory.h"
 
-#include "problems/lsq/lsq_plan.h"
 #include "ode/lsq_volterra.h"
+#include "problems/lsq/lsq_plan.h"
 
 static double cpu_now(void)
 {
@@ -77,8 +77,8 @@ int main(int argc, char **argv)
     struct hd_session *s = session(d, horizon);
     struct hd_output_grid g;
     char msg[256];
-    if (hd_output_grid_build(&s->run.times, s->run.horizon, s->pb->steps_per_time(s->plan), &g,
-                             msg, sizeof msg) != 0) {
+    if (hd_output_grid_build(&s->run.times, s->run.horizon, s->pb->steps_per_time(s->plan), &g, msg,
+                             sizeof msg) != 0) {
       fprintf(stderr, "grid: %s\n", msg);
       return 1;
     }
@@ -106,8 +106,8 @@ int main(int argc, char **argv)
                             &steps, msg, sizeof msg);
     free(tmp);
     printf("%9ld %9.3f %9.3f %9.3f %9.3f %8.1f %8zu %8zu %12.2e\n", d, to.seconds, c1 - c0,
-           tv.seconds, c2 - c1, (c1 - c0) / (c2 - c1), lsq_volterra_proxies(&P->limit, g.t[g.n - 1]),
-           steps, w);
+           tv.seconds, c2 - c1, (c1 - c0) / (c2 - c1),
+           lsq_volterra_proxies(&P->limit, g.t[g.n - 1]), steps, w);
     fflush(stdout);
     hd_theory_result_free(&to);
     hd_theory_result_free(&tv);

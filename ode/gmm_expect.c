@@ -26,7 +26,7 @@
 /* Above this variance the 1-D rule switches from Gauss-Hermite to panels: measured
  * against a 4e5-point reference, 64-node Gauss-Hermite errs by 5e-10 at s = 4, 2e-9 at
  * s = 10 and 2e-6 at s = 24 (spec §2.3 saw the same), the panels by < 1e-12 at any s. */
-#define WIDE_S 2.0
+#define WIDE_S    2.0
 #define LOGIT_CUT 40.0 /* sigma(-40) = 4e-18: beyond +-40 the logistic functions are affine */
 
 /* ---- quadrature rules --------------------------------------------------------------- */
@@ -54,10 +54,7 @@ static double beta_legendre(size_t k)
 
 /* Gauss-Hermite nodes per dimension of the softmax rule, k = q - 1 reduced dimensions:
  * 64 / 40 / 16 / 10 (64^1 ... 10^4 = 1e4 points at most). */
-static size_t auto_dim_nodes(size_t k)
-{
-  return k <= 1 ? 64 : k == 2 ? 40 : k == 3 ? 16 : 10;
-}
+static size_t auto_dim_nodes(size_t k) { return k <= 1 ? 64 : k == 2 ? 40 : k == 3 ? 16 : 10; }
 
 /* Halton points (bases: the first primes) mapped pairwise by Box-Muller: a fixed,
  * deterministic normal point set for the multi-class error. */
@@ -389,7 +386,7 @@ static void softmax_expect(const struct gmm_limit *L, size_t c, const double *m,
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 void gmm_expect_class(const struct gmm_limit *L, size_t c, const double *m, const double *S,
-                     struct gmm_expect *E)
+                      struct gmm_expect *E)
 {
   const size_t q = L->q;
   switch (L->loss) {
@@ -401,12 +398,8 @@ void gmm_expect_class(const struct gmm_limit *L, size_t c, const double *m, cons
     E->R = 0.5 * E->G2[0];
     return;
   }
-  case GMM_LOSS_LOGISTIC:
-    logistic_expect(&L->quad, m[0], S[0], L->label[c], E);
-    return;
-  case GMM_LOSS_SOFTMAX:
-    softmax_expect(L, c, m, S, E);
-    return;
+  case GMM_LOSS_LOGISTIC: logistic_expect(&L->quad, m[0], S[0], L->label[c], E); return;
+  case GMM_LOSS_SOFTMAX: softmax_expect(L, c, m, S, E); return;
   case GMM_LOSS_ONEHOT_LS: { /* f = |r - e_c|^2 / 2 */
     double tr = 0;
     for (size_t i = 0; i < q; i++) E->a[i] = m[i] - (i == c ? 1.0 : 0.0);
@@ -428,7 +421,7 @@ double gmm_class_error(const struct gmm_limit *L, size_t c, const double *m, con
   const size_t q = L->q;
   if (q == 1) { /* binary: predicted sign of r against the label's side */
     double side = L->loss == GMM_LOSS_LOGISTIC ? (L->label[c] > 0.5 ? 1.0 : -1.0)
-                                                 : (L->label[c] >= 0 ? 1.0 : -1.0);
+                                               : (L->label[c] >= 0 ? 1.0 : -1.0);
     double z = side * m[0];
     if (S[0] > 0) return Phi(-z / sqrt(S[0]));
     return z > 0 ? 0.0 : z < 0 ? 1.0 : 0.5;

@@ -33,69 +33,69 @@
  * P[(g*A + a)*A + b] = sum_{i in g} u_{a,i} u_{b,i} (spec §2.1). */
 struct gmm_groups {
   size_t n;
-  double *w;       /* n: |g| / d, or the node weight */
-  double *lam;     /* n * l: lambda_g^(c) at lam[g*l + c] */
-  double *P;       /* n * A * A */
-  size_t *band;    /* n: observable band (clean band first when present) */
+  double *w;                   /* n: |g| / d, or the node weight */
+  double *lam;                 /* n * l: lambda_g^(c) at lam[g*l + c] */
+  double *P;                   /* n * A * A */
+  size_t *band;                /* n: observable band (clean band first when present) */
   double trK[GMM_MAX_CLASSES]; /* sum_g w_g lambda_g^(c) = Tr K_c / d */
 };
 
 /* Per-class Gaussian expectations of the loss at r ~ N(m_c, S_c) (spec §2.3). */
 struct gmm_expect {
-  double a[GMM_MAX_Q];             /* E grad f */
-  double H[GMM_MAX_Q * GMM_MAX_Q]; /* E Hess f (row-major) */
+  double a[GMM_MAX_Q];              /* E grad f */
+  double H[GMM_MAX_Q * GMM_MAX_Q];  /* E Hess f (row-major) */
   double G2[GMM_MAX_Q * GMM_MAX_Q]; /* E grad f grad f^T (spec I_c; I is complex.h's macro) */
-  double R;                        /* E f */
+  double R;                         /* E f */
 };
 
 /* Precomputed quadrature rules (plan once). */
 struct gmm_quad {
-  int auto_rule;          /* quadrature = 0: rule picked by the variance (spec §2.3) */
-  size_t tensor_max_dim;  /* softmax: tensor Gauss-Hermite up to this dimension, QMC beyond */
-  size_t n_gh[2];         /* Gauss-Hermite rules: 1-D, and per dimension of the multi-D one */
+  int auto_rule;             /* quadrature = 0: rule picked by the variance (spec §2.3) */
+  size_t tensor_max_dim;     /* softmax: tensor Gauss-Hermite up to this dimension, QMC beyond */
+  size_t n_gh[2];            /* Gauss-Hermite rules: 1-D, and per dimension of the multi-D one */
   double *gh_x[2], *gh_w[2]; /* nodes and weights for weight exp(-x^2)/sqrt(pi) (sum 1) */
-  size_t n_gl;            /* Gauss-Legendre panel rule on [-1, 1] (wide 1-D Gaussians) */
+  size_t n_gl;               /* Gauss-Legendre panel rule on [-1, 1] (wide 1-D Gaussians) */
   double *gl_x, *gl_w;
-  double *qmc;            /* GMM_ERROR_POINTS * q standard normal points (multi-class error) */
+  double *qmc; /* GMM_ERROR_POINTS * q standard normal points (multi-class error) */
 };
 
 /* Where the optional observables sit in the output vector (0: absent).  The fixed ones
  * come first: risk, error, norm, overlap_1..n_overlap, then cosine_1.. at o_cosine. */
 struct gmm_observables {
-  size_t n_overlap;     /* classes with overlap / cosine observables */
-  size_t o_cosine;      /* first cosine observable */
-  size_t o_lr;          /* the AdaGrad-Norm learning rate */
-  size_t o_distance;    /* ||X - theta*||^2 */
-  size_t o_band;        /* n_bands band norms, then n_bands band margins */
-  size_t o_clean;       /* clean margin share, clean norm share */
+  size_t n_overlap;  /* classes with overlap / cosine observables */
+  size_t o_cosine;   /* first cosine observable */
+  size_t o_lr;       /* the AdaGrad-Norm learning rate */
+  size_t o_distance; /* ||X - theta*||^2 */
+  size_t o_band;     /* n_bands band norms, then n_bands band margins */
+  size_t o_clean;    /* clean margin share, clean norm share */
   size_t n_bands;
-  int has_clean;        /* band 0 is the clean band (every class variance zero) */
+  int has_clean; /* band 0 is the clean band (every class variance zero) */
 };
 
 /* The limit system (GSL style: plain data, filled by the package; arrays point into the
  * package's plan and outlive this struct's use). */
 struct gmm_limit {
-  size_t l, q, A;          /* classes, outputs, tracked directions (l, + 1 with a teacher) */
-  size_t nv, block;        /* packed V size q(q+1)/2, block size nv + A q */
+  size_t l, q, A;   /* classes, outputs, tracked directions (l, + 1 with a teacher) */
+  size_t nv, block; /* packed V size q(q+1)/2, block size nv + A q */
   enum gmm_loss loss;
-  const double *prob;      /* l: class probabilities p_c */
-  const double *label;     /* l: y_c of the q = 1 losses */
-  double label_noise;      /* least squares: standard deviation of eps */
-  int teacher;             /* direction A - 1 is theta*; the state tracks e = X - theta* */
-  double teacher_sq;       /* ||theta*||^2 */
+  const double *prob;             /* l: class probabilities p_c */
+  const double *label;            /* l: y_c of the q = 1 losses */
+  double label_noise;             /* least squares: standard deviation of eps */
+  int teacher;                    /* direction A - 1 is theta*; the state tracks e = X - theta* */
+  double teacher_sq;              /* ||theta*||^2 */
   const double *mean_dot_teacher; /* l: <mu_c, theta*> */
-  long batch;              /* B */
-  double ridge;            /* delta */
-  double init_var;         /* sigma_0^2 of a random start; 0 for X_0 = 0 */
+  long batch;                     /* B */
+  double ridge;                   /* delta */
+  double init_var;                /* sigma_0^2 of a random start; 0 for X_0 = 0 */
   const struct hd_schedule *schedule; /* gamma(t); its lr is AdaGrad-Norm's lr too */
-  int adaptive;            /* AdaGrad-Norm: gamma = lr / sqrt(adagrad_b^2 + G) */
+  int adaptive;                       /* AdaGrad-Norm: gamma = lr / sqrt(adagrad_b^2 + G) */
   double adagrad_b;
   const double *breakpoints; /* discontinuities of gamma(t) for the integrator */
   size_t n_breakpoints;
   const struct gmm_groups *G; /* the groups the theory integrates */
   struct gmm_quad quad;
   struct gmm_observables obs;
-  void *ctx;               /* scratch of the right-hand side (gmm_ode.c), owned */
+  void *ctx; /* scratch of the right-hand side (gmm_ode.c), owned */
 };
 
 /* ode/gmm_expect.c */

@@ -31,7 +31,7 @@ struct gmm_ode_ctx {
   const struct gmm_limit *L;
   const struct gmm_groups *G;
   struct gmm_expect *E, *dE; /* l each */
-  double *m, *S;            /* l q, l q q */
+  double *m, *S;             /* l q, l q q */
 };
 
 static void ctx_free(void *ctx)
@@ -115,7 +115,8 @@ static void rhs_core_scalar(const struct gmm_limit *L, const struct gmm_groups *
       double s = hb * yg[1 + a];
       for (size_t c = c0; c < c1; c++) s += Pg[a * A + c] * pa[c];
       dg[1 + a] = -gamma * s;
-      if (delta != 0) dg[1 + a] -= gamma * delta * (yg[1 + a] + (teacher ? Pg[a * A + A - 1] : 0.0));
+      if (delta != 0)
+        dg[1 + a] -= gamma * delta * (yg[1 + a] + (teacher ? Pg[a * A + A - 1] : 0.0));
     }
     double v = -2 * gamma * (ma + hb * yg[0]) + noise * G->w[g] * ib; /* (E2) */
     if (delta != 0) v -= 2 * gamma * delta * (yg[0] + (teacher ? yg[A] : 0.0));
@@ -177,7 +178,8 @@ static void rhs_core(const struct gmm_limit *L, const struct gmm_groups *G, cons
           const double *M = yg + nv + c * q;
           s += L->prob[c] * (M[i] * E[c].a[j] + E[c].a[i] * M[j]);
         }
-        for (size_t k = 0; k < q; k++) s += Hb[i * q + k] * V[k * q + j] + V[i * q + k] * Hb[k * q + j];
+        for (size_t k = 0; k < q; k++)
+          s += Hb[i * q + k] * V[k * q + j] + V[i * q + k] * Hb[k * q + j];
         D[i * q + j] = s;
       }
     for (size_t i = 0; i < q; i++)
@@ -197,7 +199,8 @@ static void all_expectations(struct gmm_ode_ctx *C, const double *y)
   const struct gmm_limit *L = C->L;
   const size_t q = L->q;
   globals(L, C->G, y, C->m, C->S);
-  for (size_t c = 0; c < L->l; c++) gmm_expect_class(L, c, C->m + c * q, C->S + c * q * q, &C->E[c]);
+  for (size_t c = 0; c < L->l; c++)
+    gmm_expect_class(L, c, C->m + c * q, C->S + c * q * q, &C->E[c]);
 }
 
 static int gmm_rhs(double t, const double *y, double *dydt, void *params)
@@ -230,7 +233,8 @@ static void jac_blocks(const struct gmm_ode_ctx *C, double gamma, struct hd_sjac
     for (size_t a = 0; a < A; a++)
       for (size_t i = 0; i < q; i++)
         for (size_t j = 0; j < q; j++)
-          B[(nv + a * q + i) * b + nv + a * q + j] = -gamma * (Hb[i * q + j] + (i == j ? delta : 0));
+          B[(nv + a * q + i) * b + nv + a * q + j] = -gamma *
+                                                     (Hb[i * q + j] + (i == j ? delta : 0));
     /* dV/dV: V -> -gamma (Hbar V + V Hbar) - 2 gamma delta V, one packed column at a time */
     for (size_t mm = 0; mm < q; mm++)
       for (size_t nn = mm; nn < q; nn++) {
@@ -243,7 +247,8 @@ static void jac_blocks(const struct gmm_ode_ctx *C, double gamma, struct hd_sjac
             if (j == mm && mm != nn) v += Hb[i * q + nn];
             if (i == mm) v += Hb[nn * q + j];
             if (i == nn && mm != nn) v += Hb[mm * q + j];
-            B[gmm_sym(q, i, j) * b + col] = -gamma * v - (col == gmm_sym(q, i, j) ? 2 * gamma * delta : 0);
+            B[gmm_sym(q, i, j) * b + col] = -gamma * v -
+                                            (col == gmm_sym(q, i, j) ? 2 * gamma * delta : 0);
           }
       }
     /* dV/dM_c: -gamma p_c (E_j a_c^T + a_c E_j^T) */
@@ -260,8 +265,7 @@ static void jac_blocks(const struct gmm_ode_ctx *C, double gamma, struct hd_sjac
 
 /* Jacobian, low-rank part: column k = (class c, global component) for every class and
  * component of (m_c, packed S_c); returns the number of columns written. */
-static size_t jac_low_rank(struct gmm_ode_ctx *C, const double *y, double gamma,
-                           struct hd_sjac *J)
+static size_t jac_low_rank(struct gmm_ode_ctx *C, const double *y, double gamma, struct hd_sjac *J)
 {
   const struct gmm_limit *L = C->L;
   const struct gmm_groups *G = C->G;
@@ -342,7 +346,8 @@ static int gmm_jac(double t, const double *y, struct hd_sjac *J, void *params)
 
 double gmm_lr(const struct gmm_limit *L, double t, const double *y, size_t n_groups)
 {
-  if (L->adaptive) return L->schedule->lr / sqrt(L->adagrad_b * L->adagrad_b + y[n_groups * L->block]);
+  if (L->adaptive)
+    return L->schedule->lr / sqrt(L->adagrad_b * L->adagrad_b + y[n_groups * L->block]);
   return hd_schedule_lr(t, L->schedule);
 }
 
@@ -420,7 +425,7 @@ void gmm_limit_free(struct gmm_limit *L)
 /* ---- observables (spec §1.4, §2.6) --------------------------------------------------- */
 
 void gmm_observe_state(const struct gmm_limit *L, const struct gmm_groups *G, const double *y,
-                      double *out)
+                       double *out)
 {
   const size_t q = L->q, l = L->l, A = L->A, nv = L->nv, b = L->block;
   const int teacher = L->teacher;

@@ -19,7 +19,10 @@
 
 #include "ode/grok_limit.h"
 
-static double step_h(const struct grok_limit *L) { return 2.0 * L->sys->eta0_eff / (double)L->sys->P; }
+static double step_h(const struct grok_limit *L)
+{
+  return 2.0 * L->sys->eta0_eff / (double)L->sys->P;
+}
 
 int grok_lazy_prepare(struct grok_limit *L)
 {
@@ -28,12 +31,12 @@ int grok_lazy_prepare(struct grok_limit *L)
   L->lam = malloc(n * sizeof(double));
   L->yhat = malloc(n * sizeof(double));
   memcpy(L->V, L->K0, n * n * sizeof(double));
-  lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)n, L->V,
-                                   (lapack_int)n, L->lam);
+  lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)n, L->V, (lapack_int)n,
+                                   L->lam);
   /* yhat = V^T y (columns of V are the eigenvectors) */
   if (info == 0)
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, L->V, (int)n, L->sys->y, 1,
-                0.0, L->yhat, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, L->V, (int)n, L->sys->y, 1, 0.0,
+                L->yhat, 1);
   return info == 0 ? 0 : -1;
 }
 
@@ -61,8 +64,12 @@ int grok_lazy_ode(struct grok_limit *L, struct hd_ode_system *sys, double *y0)
 {
   size_t n = L->sys->P;
   memset(y0, 0, n * sizeof *y0);
-  *sys = (struct hd_ode_system){.dimension = n, .rhs = lazy_rhs, .jac_structured = lazy_jac,
-                                .block = 1, .rank = 0, .params = L};
+  *sys = (struct hd_ode_system){.dimension = n,
+                                .rhs = lazy_rhs,
+                                .jac_structured = lazy_jac,
+                                .block = 1,
+                                .rank = 0,
+                                .params = L};
   return 0;
 }
 

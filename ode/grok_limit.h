@@ -25,8 +25,8 @@ struct grok_sample_limit; /* ode/grok_sample_limit.c */
  * package's except those the prepare functions below allocate). */
 struct grok_limit {
   const struct grok_system *sys;
-  int kind;          /* enum grok_limit_kind */
-  bool sample_form;  /* kind = width: the closure in sample space */
+  int kind;         /* enum grok_limit_kind */
+  bool sample_form; /* kind = width: the closure in sample space */
   /* the N = infinity start: wbar0 = 0, M0 = sigma^2 I, f0 = (alpha eps/2) sigma^2 |x|^2 on
    * the training (f0) and test (f0t) points */
   const double *f0, *f0t;

@@ -39,7 +39,7 @@ double gle_train_flow(double eta, double lambda, double t)
  * on (0, pi): the midpoint rule on this periodic analytic integrand converges
  * exponentially. */
 void gle_mp_average(double eta, double lambda, double t, bool gd, size_t nodes, double *train,
-                     double *gen)
+                    double *gen)
 {
   double c = 1 + lambda, r = 2 * sqrt(lambda), h = M_PI / (double)nodes, st = 0, sg = 0;
   for (size_t j = 0; j < nodes; j++) {

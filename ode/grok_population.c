@@ -15,8 +15,7 @@
 
 #include "ode/grok_limit.h"
 
-static void directions(const struct grok_limit *L, double m, double a, double *gpar,
-                       double *gperp)
+static void directions(const struct grok_limit *L, double m, double a, double *gpar, double *gperp)
 {
   const struct grok_system *S = L->sys;
   double D = (double)S->D, ae = S->alpha * S->eps, s2 = S->sigma * S->sigma;
@@ -88,7 +87,8 @@ void grok_pop_observe(const struct grok_limit *L, const double *y, double *out)
     for (size_t j = 0; j < D; j++)
       w.M[i * D + j] = (i == j ? a : 0.0) + (m - a) * S->beta[i] * S->beta[j] / S->beta2;
   /* U = sqrt(M / sigma^2) in both directions: |W - W0|^2/N = sum (sqrt(eig) - sigma)^2 */
-  double move2 = (sqrt(m) - sig) * (sqrt(m) - sig) + (double)(D - 1) * (sqrt(a) - sig) * (sqrt(a) - sig);
+  double move2 = (sqrt(m) - sig) * (sqrt(m) - sig) +
+                 (double)(D - 1) * (sqrt(a) - sig) * (sqrt(a) - sig);
   grok_observe_moments(S, L->zero, w.M, L->zero, L->M0, move2, L->f0t, &w, out);
   out[GROK_OBS_TRAIN] = out[GROK_OBS_TEST_POP];
 }

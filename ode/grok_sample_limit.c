@@ -14,11 +14,11 @@
 #include "ode/grok_limit.h"
 
 struct grok_sample_limit {
-  size_t n;          /* P + 1 + P^2: the state (b, s, R) without velocities */
-  double *Kd;        /* the diagonal of K = X X^T */
-  double *Kt;        /* Xt X^T (P_test x P) */
-  double *xt2;       /* |x|^2 on the test points */
-  double *h;         /* X beta */
+  size_t n;                     /* P + 1 + P^2: the state (b, s, R) without velocities */
+  double *Kd;                   /* the diagonal of K = X X^T */
+  double *Kt;                   /* Xt X^T (P_test x P) */
+  double *xt2;                  /* |x|^2 on the test points */
+  double *h;                    /* X beta */
   struct grok_sample_seed seed; /* the N = infinity start: wbar0 = 0, Sigma0 = sigma^2 I */
   struct grok_sample_work w;    /* theory scratch (theory is single-threaded) */
   double *wbuf;
@@ -29,8 +29,7 @@ struct grok_sample_limit {
 void grok_sample_limit_free(struct grok_sample_limit *S)
 {
   if (!S) return;
-  double *bufs[] = {S->Kd, S->Kt, S->xt2, S->h, S->wbuf, S->Q, S->A, S->KtQ, S->ft, S->bt,
-                    S->tK};
+  double *bufs[] = {S->Kd, S->Kt, S->xt2, S->h, S->wbuf, S->Q, S->A, S->KtQ, S->ft, S->bt, S->tK};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
   free(S);
 }
@@ -39,8 +38,8 @@ size_t grok_sample_limit_bytes(const struct grok_limit *L)
 {
   if (!L->smp) return 0;
   size_t n = L->sys->P, nt = L->sys->Pt;
-  size_t doubles = n + nt * n + nt + n + grok_sample_work_size(n) + 2 * n * n + nt * n +
-                   2 * nt + (L->smp->tK ? nt * nt : 0);
+  size_t doubles = n + nt * n + nt + n + grok_sample_work_size(n) + 2 * n * n + nt * n + 2 * nt +
+                   (L->smp->tK ? nt * nt : 0);
   return sizeof *L->smp + doubles * sizeof(double);
 }
 
@@ -64,18 +63,20 @@ int grok_sample_limit_prepare(struct grok_limit *L)
   S->ft = malloc(nt * sizeof(double));
   S->bt = malloc(nt * sizeof(double));
   S->tK = cka ? malloc(nt * nt * sizeof(double)) : NULL;
-  if (!S->Kd || !S->Kt || !S->xt2 || !S->h || !S->wbuf || !S->Q || !S->A || !S->KtQ ||
-      !S->ft || !S->bt || (cka && !S->tK))
+  if (!S->Kd || !S->Kt || !S->xt2 || !S->h || !S->wbuf || !S->Q || !S->A || !S->KtQ || !S->ft ||
+      !S->bt || (cka && !S->tK))
     return -1;
   grok_sample_work_bind(&S->w, S->wbuf, n);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)n, (int)D, 1.0, P->Xt,
-              (int)D, P->X, (int)D, 0.0, S->Kt, (int)n);
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)D, 1.0, P->X, (int)D, P->beta, 1, 0.0,
-              S->h, 1);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)n, (int)D, 1.0, P->Xt, (int)D,
+              P->X, (int)D, 0.0, S->Kt, (int)n);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)D, 1.0, P->X, (int)D, P->beta, 1, 0.0, S->h,
+              1);
   for (size_t m = 0; m < n; m++) S->Kd[m] = P->K[m * n + m];
   for (size_t m = 0; m < nt; m++)
     S->xt2[m] = cblas_ddot((int)D, P->Xt + m * D, 1, P->Xt + m * D, 1);
-  S->seed = (struct grok_sample_seed){.a0 = NULL, .Gam = P->K, .Gd = S->Kd,
+  S->seed = (struct grok_sample_seed){.a0 = NULL,
+                                      .Gam = P->K,
+                                      .Gd = S->Kd,
                                       .f0 = P->center ? L->f0 : NULL,
                                       .gscale = P->sigma * P->sigma};
   return 0;
@@ -109,8 +110,8 @@ static int sample_rhs(double t, const double *y, double *dy, void *params)
 int grok_sample_limit_ode(struct grok_limit *L, struct hd_ode_system *sys, double *y0)
 {
   grok_sample_limit_rec_init(L, y0);
-  *sys = (struct hd_ode_system){.dimension = grok_sample_limit_dimension(L),
-                                .rhs = sample_rhs, .params = L};
+  *sys = (struct hd_ode_system){
+      .dimension = grok_sample_limit_dimension(L), .rhs = sample_rhs, .params = L};
   return 0;
 }
 
@@ -128,10 +129,10 @@ static void form_Q(const struct grok_limit *L, const double *y)
   size_t n = L->sys->P;
   const double *b = y, *R = y + n + 1;
   double s = y[n], sig2 = L->sys->sigma * L->sys->sigma;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, R,
-              (int)n, L->sys->K, (int)n, 0.0, S->A, (int)n);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)n, sig2, S->A,
-              (int)n, R, (int)n, 0.0, S->Q, (int)n);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, R, (int)n,
+              L->sys->K, (int)n, 0.0, S->A, (int)n);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)n, sig2, S->A, (int)n,
+              R, (int)n, 0.0, S->Q, (int)n);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++)
       S->Q[i * n + j] += b[i] * b[j] + sig2 * s * (R[i * n + j] + R[j * n + i]);
@@ -153,8 +154,8 @@ static struct grok_summary summarise(const struct grok_limit *L, const double *y
   double move2 = u2 + sig2 * (dd * (s - 1) * (s - 1) + 2 * (s - 1) * trRK + RKKR);
 
   /* QK = Q K (into V, no longer needed): Tr(Q K) and ||X^T Q X||_F^2 = Tr(QK QK) */
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, S->Q,
-              (int)n, P->K, (int)n, 0.0, w->V, (int)n);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, S->Q, (int)n,
+              P->K, (int)n, 0.0, w->V, (int)n);
   double trQK = trace(w->V, n), QKQK = 0;
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < n; j++) QKQK += w->V[i * n + j] * w->V[j * n + i];
@@ -164,10 +165,15 @@ static struct grok_summary summarise(const struct grok_limit *L, const double *y
 
   /* M = m_iso I + X^T Q X and M' = kappa I + X^T Q X */
   double m_iso = sig2 * s * s, kappa = m_iso - (P->center ? sig2 : 0.0);
-  return (struct grok_summary){
-      .u2 = u2, .wbar2 = u2, .move2 = move2, .trM = dd * m_iso + trQK, .trM0 = dd * sig2,
-      .trMp = dd * kappa + trQK, .fro = dd * kappa * kappa + 2 * kappa * trQK + QKQK,
-      .froM = dd * m_iso * m_iso + 2 * m_iso * trQK + QKQK, .bMb = kappa * P->beta2 + hQh};
+  return (struct grok_summary){.u2 = u2,
+                               .wbar2 = u2,
+                               .move2 = move2,
+                               .trM = dd * m_iso + trQK,
+                               .trM0 = dd * sig2,
+                               .trMp = dd * kappa + trQK,
+                               .fro = dd * kappa * kappa + 2 * kappa * trQK + QKQK,
+                               .froM = dd * m_iso * m_iso + 2 * m_iso * trQK + QKQK,
+                               .bMb = kappa * P->beta2 + hQh};
 }
 
 /* Test predictions: x.wbar = (Kt b), x^T M x = m_iso |x|^2 + (Kt Q Kt^T)_xx; then the
@@ -180,8 +186,8 @@ static void observe_test(const struct grok_limit *L, const double *y, double *ou
   const double *b = y;
   double s = y[n], m_iso = P->sigma * P->sigma * s * s;
   double al = P->alpha, hae = 0.5 * P->alpha * P->eps;
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)nt, (int)n, 1.0, S->Kt, (int)n, b, 1, 0.0,
-              S->bt, 1);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)nt, (int)n, 1.0, S->Kt, (int)n, b, 1, 0.0, S->bt,
+              1);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, (int)n, (int)n, 1.0, S->Kt,
               (int)n, S->Q, (int)n, 0.0, S->KtQ, (int)n);
   const double *f0t = P->center ? L->f0t : NULL;

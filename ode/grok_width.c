@@ -36,8 +36,8 @@ static int width_rhs(double t, const double *y, double *dy, void *params)
 int grok_width_ode(struct grok_limit *L, struct hd_ode_system *sys, double *y0)
 {
   grok_width_rec_init(L, y0);
-  *sys = (struct hd_ode_system){.dimension = grok_width_dimension(L), .rhs = width_rhs,
-                                .params = L};
+  *sys = (struct hd_ode_system){
+      .dimension = grok_width_dimension(L), .rhs = width_rhs, .params = L};
   return 0;
 }
 
@@ -74,7 +74,6 @@ void grok_width_rec_observe(const struct grok_limit *L, const double *y, double 
       double v = Z[i * D + j] - (i == j ? S->sigma : 0.0);
       move2 += v * v;
     }
-  grok_observe_moments(S, wbar, w.M, L->zero, L->M0, move2, S->center ? L->f0t : NULL, &w,
-                       out);
+  grok_observe_moments(S, wbar, w.M, L->zero, L->M0, move2, S->center ? L->f0t : NULL, &w, out);
   hd_blas_restore(blas);
 }

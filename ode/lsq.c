@@ -16,8 +16,8 @@
 #include <math.h>
 #include <stdbool.h>
 
-#include "ode/lsq_limit.h"
 #include "nv_fused.h"
+#include "ode/lsq_limit.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -43,8 +43,7 @@ static double risk_strided(const struct lsq_limit *P, const double *y, size_t st
 
 static double risk_of(const struct lsq_limit *P, const double *y) { return risk_strided(P, y, 2); }
 
-void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu_c,
-                      double *dS_c)
+void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu_c, double *dS_c)
 {
   if (!(R > 0)) { /* r = 0 almost surely: nothing is clipped, E min(r^2, c^2) = 0 */
     *mu_c = 1, *S_c = 0, *dmu_c = 0, *dS_c = 2;
@@ -140,7 +139,7 @@ static int lsq_coef_a(double t, double wy, double abc[3], void *params)
   abc[0] = -2 * gamma * mc;
   abc[1] = gamma * gamma * S;
   abc[2] = P->noise != 0 ? gamma * gamma * P->noise * P->noise / (double)P->batch
-                           : 0.0; /* (NS-4) */
+                         : 0.0; /* (NS-4) */
   return 0;
 }
 
@@ -180,10 +179,7 @@ static int lsq_jac_a(double t, const double *y, struct hd_sjac *J, void *params)
   return 0;
 }
 
-size_t lsq_ode_dimension(const struct lsq_limit *P)
-{
-  return (mean_free(P) ? 1 : 2) * P->n_groups;
-}
+size_t lsq_ode_dimension(const struct lsq_limit *P) { return (mean_free(P) ? 1 : 2) * P->n_groups; }
 
 /* Initial values: theta_0 = 0 gives mu_i(0) = -p_i, nu_i(0) = p_i^2, so b = -c, a = c;
  * a random start adds sigma_0^2 to nu_i(0). */

@@ -45,28 +45,27 @@ struct lsq_limit {
   /* per mode (d values): the spectrum, the target p_i / sqrt(d), a fixed theta_0 */
   const double *lambda;
   const double *theta_star;
-  const double *theta_0;              /* init = fixed, else NULL */
-  const size_t *mode_group;           /* eigen-group of each mode */
-  double trace;                       /* tr K = sum lambda_i */
+  const double *theta_0;    /* init = fixed, else NULL */
+  const size_t *mode_group; /* eigen-group of each mode */
+  double trace;             /* tr K = sum lambda_i */
   /* eigen-groups */
   size_t n_groups;
-  double *g_lambda, *g_weight;        /* lambda_g and n_g / d */
-  double *g_wl;                       /* g_weight * g_lambda: dR/da_g = g_wl / 2 */
-  double *g_c;                        /* c_g = mean p_i^2 over the group */
-  double *g_m00, *g_m0p;              /* init = fixed: group means of mu_i(0)^2, p_i mu_i(0) */
-  size_t *g_band;                     /* band of each group */
+  double *g_lambda, *g_weight; /* lambda_g and n_g / d */
+  double *g_wl;                /* g_weight * g_lambda: dR/da_g = g_wl / 2 */
+  double *g_c;                 /* c_g = mean p_i^2 over the group */
+  double *g_m00, *g_m0p;       /* init = fixed: group means of mu_i(0)^2, p_i mu_i(0) */
+  size_t *g_band;              /* band of each group */
   /* observables: risk, distance, then one per band when there are >= 2 bands */
   size_t n_bands, n_obs;
   /* discontinuities of gamma in (0, horizon) */
   double breakpoints[LSQ_MAX_BREAKPOINTS];
   size_t n_breakpoints;
-  struct hd_affine_rhs affine;        /* the compact ODE's right-hand side (lsq_ode fills it) */
+  struct hd_affine_rhs affine; /* the compact ODE's right-hand side (lsq_ode fills it) */
 };
 
 /* clipping factors of (NS-12): mu_c = erf(z), S_c = E min(r^2, c^2), r ~ N(0, 2R),
  * z = c / (2 sqrt R), and their R-derivatives (dS_c/dR = 2 erf z). */
-void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu_c,
-                      double *dS_c);
+void lsq_clip_factors(double c, double R, double *mu_c, double *S_c, double *dmu_c, double *dS_c);
 
 /* lsq.c: the ODE (LS-2/LS-3, NS-4, NS-12) */
 size_t lsq_ode_dimension(const struct lsq_limit *L);

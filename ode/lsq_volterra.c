@@ -61,9 +61,9 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-#define NCHEB 14
-#define NMOM 8
-#define DC_BASE 64
+#define NCHEB     14
+#define NMOM      8
+#define DC_BASE   64
 #define MAX_STEPS ((size_t)1 << 20)
 
 /* ---- the solver ------------------------------------------------------------------- */
@@ -138,8 +138,7 @@ static void dc_solve(struct dc *s, size_t lo, size_t hi, const double *K)
   dc_solve(s, mid, hi, K);
 }
 
-int hd_volterra_solve(size_t N, double h, const double *F, const double *K, double *R,
-                      int direct)
+int hd_volterra_solve(size_t N, double h, const double *F, const double *K, double *R, int direct)
 {
   double denom = 1 - 0.5 * h * K[0];
   if (!(denom > 0)) return -1;
@@ -323,7 +322,8 @@ static int build_proxies(const struct lsq_limit *P, double T, struct proxies *X)
     if (count[c] <= NCHEB) continue;
     size_t k = c % npan;
     double lo = k == 0 ? 0 : rho0 * ldexp(1, (int)k - 1), hi = rho0 * ldexp(1, (int)k);
-    for (int j = 0; j < NCHEB; j++) X->rho[start[c] + j] = 0.5 * (lo + hi) + 0.5 * (hi - lo) * node[j];
+    for (int j = 0; j < NCHEB; j++)
+      X->rho[start[c] + j] = 0.5 * (lo + hi) + 0.5 * (hi - lo) * node[j];
   }
   for (size_t g = 0; g < G; g++) {
     size_t b = nb > 1 ? P->g_band[g] : 0;
@@ -441,7 +441,8 @@ static void series(const struct proxies *X, double h, double T, size_t M, double
         er[i] = pr[C - 1] * ri < 1e-200 ? 0 : pr[C - 1] * ri;
         es[i] = ps[C - 1] * si < 1e-200 ? 0 : ps[C - 1] * si;
         double i2r = 1 / (2 * rho), ir = 1 / rho;
-        double ar = 0.5 * (m[1] - m[2] * i2r - m[3] * ir), as = 0.5 * m[3] * ir, a0 = 0.5 * m[2] * i2r;
+        double ar = 0.5 * (m[1] - m[2] * i2r - m[3] * ir), as = 0.5 * m[3] * ir,
+               a0 = 0.5 * m[2] * i2r;
         double dr = m[5] - m[6] * i2r - m[7] * ir, ds = m[7] * ir, d0 = m[6] * i2r;
         double m0 = m[0], m4 = m[4];
         for (size_t c = 0; c < C; c++) {
@@ -481,8 +482,8 @@ static double *make_series(const struct lsq_limit *P, const struct proxies *X, d
 /* Observables on the grid n h, n = 0..N (obs[o * (N + 1) + n]) from the series `ser`
  * computed on a grid `stride` times finer (rows of stride N + 1 values): the coarse grid
  * of the Richardson step reuses the fine grid's series. */
-static int solve_grid(size_t nb, const double *ser, size_t stride, double h, size_t N,
-                      int direct, double *obs)
+static int solve_grid(size_t nb, const double *ser, size_t stride, double h, size_t N, int direct,
+                      double *obs)
 {
   size_t M = N + 1, Ms = stride * N + 1, nser = 2 + 2 * (nb + 1);
   double *mem = malloc(nser * M * sizeof(double));
@@ -528,9 +529,9 @@ static double interp(const double *y, size_t N, double h, double t)
   return v;
 }
 
-int lsq_volterra_eval(const struct lsq_limit *P, const double *t, size_t n_t, double h,
-                      double rtol, int flags, double *values, double *h_used, size_t *n_used,
-                      char *msg, size_t msglen)
+int lsq_volterra_eval(const struct lsq_limit *P, const double *t, size_t n_t, double h, double rtol,
+                      int flags, double *values, double *h_used, size_t *n_used, char *msg,
+                      size_t msglen)
 {
   if (P->schedule->kind != HD_SCHEDULE_CONSTANT || P->clip > 0) {
     snprintf(msg, msglen, "the Volterra form needs a constant learning rate and no clipping");
@@ -575,8 +576,10 @@ int lsq_volterra_eval(const struct lsq_limit *P, const double *t, size_t n_t, do
             (rich && solve_grid(X.nb, ser, 1, h / 2, 2 * N, direct, f) != 0);
   free(ser);
   if (bad) {
-    snprintf(msg, msglen, "Volterra theory failed (step %g too large for the kernel, or out "
-             "of memory)", h);
+    snprintf(msg, msglen,
+             "Volterra theory failed (step %g too large for the kernel, or out "
+             "of memory)",
+             h);
     goto done;
   }
   if (rich)

@@ -29,9 +29,9 @@ enum {
  * down so that a whole number of steps ends at the horizon); h = 0: chosen from rtol (see
  * lsq_volterra.c).  *h_used / *n_used (may be NULL) report the step and the number of
  * steps of the (coarse) grid.  Returns 0, or -1 with a message. */
-int lsq_volterra_eval(const struct lsq_limit *P, const double *t, size_t n_t, double h,
-                      double rtol, int flags, double *values, double *h_used, size_t *n_used,
-                      char *msg, size_t msglen);
+int lsq_volterra_eval(const struct lsq_limit *P, const double *t, size_t n_t, double h, double rtol,
+                      int flags, double *values, double *h_used, size_t *n_used, char *msg,
+                      size_t msglen);
 
 /* Number of exponentials the plan's spectrum was compressed to (the Chebyshev proxies of
  * lsq_volterra.c) for a horizon T; for diagnostics and the benchmark. */

@@ -15,18 +15,18 @@
  * positive definite, with the (s, t) where it happened. */
 #include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "interrupt.h"
 #include "ode/noisy_privacy.h"
 #include "rng.h"
 #include "spectrum.h"
-#include "interrupt.h"
 
 /* ---- 4x4 algebra ------------------------------------------------------------------ */
 
@@ -53,10 +53,14 @@ static int solve4(const double *Min, const double *bin, double *x, int nrhs)
     if (M[4 * p + c] == 0) return -1;
     if (p != c) {
       for (int k = 0; k < 4; k++) {
-        double t = M[4 * c + k]; M[4 * c + k] = M[4 * p + k]; M[4 * p + k] = t;
+        double t = M[4 * c + k];
+        M[4 * c + k] = M[4 * p + k];
+        M[4 * p + k] = t;
       }
       for (int r = 0; r < nrhs; r++) {
-        double t = b[4 * c + r]; b[4 * c + r] = b[4 * p + r]; b[4 * p + r] = t;
+        double t = b[4 * c + r];
+        b[4 * c + r] = b[4 * p + r];
+        b[4 * p + r] = t;
       }
     }
     for (int r = c + 1; r < 4; r++) {
@@ -263,7 +267,7 @@ static double spectral_D(const struct lsq_limit *P, double alpha, double s, doub
     C += w * lam * e2 * c_s[g] / c_t[g];
     E += w * lam * e2 * c_s[g] * c_s[g] / c_t[g];
   }
-#define LAMBDA(f) ((1 - (f) * gam * C) * (1 - (f) * gam * C) + (f) * gam * gam * A * (B - (f) * E))
+#define LAMBDA(f) ((1 - (f)*gam * C) * (1 - (f)*gam * C) + (f)*gam * gam * A * (B - (f)*E))
   double L1 = LAMBDA(1.0), g2A = gam * gam * A;
   if (alpha == 1) { /* KL limit */
     double dL1 = -2 * gam * C * (1 - gam * C) + gam * gam * A * (B - 2 * E);
@@ -383,10 +387,9 @@ void noisy_privacy_result_free(struct noisy_privacy_result *res)
 }
 
 int noisy_privacy_curve(const struct lsq_limit *P, const struct noisy_privacy_opts *o,
-                        const struct hd_run_params *run,
-                        const struct noisy_pair *pair, const double *orders, size_t n_orders,
-                        const double *t, size_t n_t, int formula,
-                        struct noisy_privacy_result *res, char *msg, size_t msglen)
+                        const struct hd_run_params *run, const struct noisy_pair *pair,
+                        const double *orders, size_t n_orders, const double *t, size_t n_t,
+                        int formula, struct noisy_privacy_result *res, char *msg, size_t msglen)
 {
   memset(res, 0, sizeof *res);
   size_t N = o->nodes, G = P->n_groups;
@@ -496,9 +499,9 @@ static int by_score_desc(const void *a, const void *b)
 }
 
 int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts *o,
-                     const struct hd_run_params *run, double alpha,
-                     double t0, size_t top, long *best_1, long *best_2, double *best_eps,
-                     size_t n_random, double *random_eps, char *msg, size_t msglen)
+                     const struct hd_run_params *run, double alpha, double t0, size_t top,
+                     long *best_1, long *best_2, double *best_eps, size_t n_random,
+                     double *random_eps, char *msg, size_t msglen)
 {
   size_t n = o->records, d = P->d, N = o->nodes, G = P->n_groups, K = N + 1;
   double T = (double)n / (double)d, sd = sqrt((double)d);
@@ -528,8 +531,7 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
     double mu0 = noisy_mu0(P, i), p = sd * P->theta_star[i];
     for (size_t k = 0; k < K; k++) {
       double phi, psi;
-      noisy_mean_factors(P, hd_schedule_integral(nodes[k], P->schedule), P->lambda[i], &phi,
-                         &psi);
+      noisy_mean_factors(P, hd_schedule_integral(nodes[k], P->schedule), P->lambda[i], &phi, &psi);
       M[i * K + k] = (phi * mu0 + psi * p) / sd;
     }
   }
@@ -546,8 +548,8 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
   for (size_t j0 = 0; j0 < n && !hd_interrupted(); j0 += blk) {
     size_t nb = j0 + blk <= n ? blk : n - j0;
     for (size_t b = 0; b < nb; b++) o->record(o->record_ctx, j0 + b, X + b * d, &eps[b]);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)K, (int)d, 1.0, X,
-                (int)d, M, (int)K, 0.0, Rp + j0 * K, (int)K);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)K, (int)d, 1.0, X, (int)d,
+                M, (int)K, 0.0, Rp + j0 * K, (int)K);
     for (size_t b = 0; b < nb; b++)
       for (size_t k = 0; k < K; k++) Rp[(j0 + b) * K + k] -= eps[b];
   }
@@ -597,7 +599,8 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
     for (size_t q = 0; q < n_random; q++) {
       if (hd_interrupted()) break; /* the caller sees the flag and stops */
       size_t i = (size_t)(hd_rng_uniform(&rr) * (double)n), j;
-      do j = (size_t)(hd_rng_uniform(&rr) * (double)n); while (j == i || j >= n);
+      do j = (size_t)(hd_rng_uniform(&rr) * (double)n);
+      while (j == i || j >= n);
       if (i >= n) i = n - 1;
       for (size_t k = 0; k < K; k++) {
         double r1 = Rp[i * K + k], r2 = Rp[j * K + k];

@@ -40,9 +40,9 @@ double noisy_mu0(const struct lsq_limit *P, size_t i);
 /* The variance part c_g(t) of (NS-4') at the given increasing times (t[0] >= 0), with the
  * risk and its bias part R_b = 1/2(<lambda mu^2> + sigma_eps^2).  c: [n_t][n_groups].
  * Returns 0, or -1 with a message (CVODE failure). */
-int noisy_variance_path(const struct lsq_limit *P, const struct hd_run_params *run,
-                        const double *t, size_t n_t, double *c, double *risk, double *bias,
-                        char *msg, size_t msglen);
+int noisy_variance_path(const struct lsq_limit *P, const struct hd_run_params *run, const double *t,
+                        size_t n_t, double *c, double *risk, double *bias, char *msg,
+                        size_t msglen);
 
 /* ---- noisy_privacy.c ---- */
 
@@ -75,7 +75,7 @@ struct noisy_privacy_result {
   double T;             /* n / d */
   double alpha_max;     /* isotropic: 1/(gamma lam (2 - gamma lam)); NaN otherwise */
   long record_1, record_2;
-  char reason[512];     /* why some eps is +inf ("" if none) */
+  char reason[512]; /* why some eps is +inf ("" if none) */
 };
 
 /* What the privacy computation needs beyond the limit: the dataset of n records, which
@@ -83,22 +83,21 @@ struct noisy_privacy_result {
  * x = sqrt(lambda) .* z in the eigenbasis and its label noise), the quadrature and the
  * (eps, delta) conversion. */
 struct noisy_privacy_opts {
-  size_t records;                /* n; T = n / d */
-  size_t nodes;                  /* Simpson intervals in s (even), NS-9 */
-  double delta;                  /* delta of the (eps, delta)-DP conversion */
+  size_t records; /* n; T = n / d */
+  size_t nodes;   /* Simpson intervals in s (even), NS-9 */
+  double delta;   /* delta of the (eps, delta)-DP conversion */
   void (*record)(const void *ctx, uint64_t i, double *x, double *eps);
   const void *record_ctx;
-  uint64_t seed;                 /* random pairs: stream pair_stream of (seed, UINT64_MAX) */
+  uint64_t seed; /* random pairs: stream pair_stream of (seed, UINT64_MAX) */
   unsigned pair_stream;
 };
 
 /* eps_alpha(t) of the pair at times t (those > T are dropped).  formula: 0 exact, 1
  * spectral, 2 both. */
 int noisy_privacy_curve(const struct lsq_limit *P, const struct noisy_privacy_opts *o,
-                        const struct hd_run_params *run,
-                        const struct noisy_pair *pair, const double *orders, size_t n_orders,
-                        const double *t, size_t n_t, int formula,
-                        struct noisy_privacy_result *res, char *msg, size_t msglen);
+                        const struct hd_run_params *run, const struct noisy_pair *pair,
+                        const double *orders, size_t n_orders, const double *t, size_t n_t,
+                        int formula, struct noisy_privacy_result *res, char *msg, size_t msglen);
 void noisy_privacy_result_free(struct noisy_privacy_result *res);
 
 /* D_alpha(s, t) of one pair at one (s, t) by NS-10 (exact = 1) or NS-11 (exact = 0), given
@@ -111,9 +110,9 @@ double noisy_divergence(const struct lsq_limit *P, const struct noisy_pair *pair
  * best pair and its eps, and (if random_eps) the eps of n_random random pairs (drawn from
  * the dataset's HD_STREAM_ORDER stream, run UINT64_MAX); returns 0 or -1. */
 int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts *o,
-                     const struct hd_run_params *run, double alpha,
-                     double t0, size_t top, long *best_1, long *best_2, double *best_eps,
-                     size_t n_random, double *random_eps, char *msg, size_t msglen);
+                     const struct hd_run_params *run, double alpha, double t0, size_t top,
+                     long *best_1, long *best_2, double *best_eps, size_t n_random,
+                     double *random_eps, char *msg, size_t msglen);
 
 /* (eps, delta)-DP from RDP curves: min over orders > 1 of eps_a + log(1/delta)/(a - 1). */
 double noisy_rdp_to_dp(const double *orders, const double *eps, size_t n, double delta);

@@ -39,10 +39,7 @@ void noisy_mean_factors(const struct lsq_limit *P, double Gamma, double lam, dou
   *psi = k > 0 ? -P->ridge / k * -expm1(-k * Gamma) : 0.0;
 }
 
-static double noise2(const struct lsq_limit *P)
-{
-  return P->noise * P->noise / (double)P->batch;
-}
+static double noise2(const struct lsq_limit *P) { return P->noise * P->noise / (double)P->batch; }
 
 double noisy_stationary_risk(const struct lsq_limit *P) /* (NS-6) */
 {
@@ -80,20 +77,21 @@ static double Phi(double x, double y, double t)
 double noisy_isotropic_risk(const struct lsq_limit *P, double t) /* (NS-7) */
 {
   if (P->n_groups != 1 || P->schedule->kind != HD_SCHEDULE_CONSTANT || P->clip > 0) return NAN;
-  double lam = P->g_lambda[0], gamma = P->schedule->lr, delta = P->ridge, se2 = P->label_noise *
-                                                                            P->label_noise;
+  double lam = P->g_lambda[0], gamma = P->schedule->lr, delta = P->ridge,
+         se2 = P->label_noise * P->label_noise;
   double rho = gamma * (lam + delta), kappa = 2 * rho - gamma * gamma * lam * lam;
   double m00, m0p, cpp = P->g_c[0];
   group_init(P, 0, &m00, &m0p);
   double beta = lam + delta > 0 ? -delta / (lam + delta) : 0; /* b_i = beta p_i */
-  double A0 = beta * beta * cpp, mb = beta * m0p;           /* <b^2>, <mu0 b> */
+  double A0 = beta * beta * cpp, mb = beta * m0p;             /* <b^2>, <mu0 b> */
   double A2 = m00 - 2 * mb + A0, A1 = mb - A0;
   double B = A2 * exp(-2 * rho * t) + 2 * A1 * exp(-rho * t) + A0;
   double F0 = lam * lam * A0 + lam * se2 + noise2(P);
   double c = exp(-kappa * t) * c_initial(P) +
-             gamma * gamma * (F0 * (kappa != 0 ? -expm1(-kappa * t) / kappa : t) +
-                              lam * lam * A2 * Phi(2 * rho, kappa, t) +
-                              2 * lam * lam * A1 * Phi(rho, kappa, t));
+             gamma * gamma *
+                 (F0 * (kappa != 0 ? -expm1(-kappa * t) / kappa : t) +
+                  lam * lam * A2 * Phi(2 * rho, kappa, t) +
+                  2 * lam * lam * A1 * Phi(rho, kappa, t));
   return 0.5 * (lam * (B + c) + se2);
 }
 
@@ -165,19 +163,22 @@ static int path_out(size_t k, double t, const double *y, void *ctx)
   return 0;
 }
 
-int noisy_variance_path(const struct lsq_limit *P, const struct hd_run_params *run,
-                        const double *t, size_t n_t, double *c, double *risk, double *bias,
-                        char *msg, size_t msglen)
+int noisy_variance_path(const struct lsq_limit *P, const struct hd_run_params *run, const double *t,
+                        size_t n_t, double *c, double *risk, double *bias, char *msg, size_t msglen)
 {
   size_t G = P->n_groups;
   double *y0 = malloc(G * sizeof *y0);
   for (size_t g = 0; g < G; g++) y0[g] = c_initial(P);
-  struct hd_ode_system sys = {.dimension = G, .rhs = cform_rhs, .jac_structured = cform_jac,
-                              .block = 1, .rank = 1,
+  struct hd_ode_system sys = {.dimension = G,
+                              .rhs = cform_rhs,
+                              .jac_structured = cform_jac,
+                              .block = 1,
+                              .rank = 1,
                               .breakpoints = P->n_breakpoints ? P->breakpoints : NULL,
-                              .n_breakpoints = P->n_breakpoints, .params = (void *)P};
-  struct hd_integrate_opts opts = {.rtol = run->rtol, .atol = run->atol,
-                                   .max_steps = run->max_steps, .linsol = HD_LINSOL_AUTO};
+                              .n_breakpoints = P->n_breakpoints,
+                              .params = (void *)P};
+  struct hd_integrate_opts opts = {
+      .rtol = run->rtol, .atol = run->atol, .max_steps = run->max_steps, .linsol = HD_LINSOL_AUTO};
   struct path_ctx ctx = {P, c, risk, bias};
   struct hd_integrate_stats st;
   int rc = 0;

@@ -137,8 +137,7 @@ void sams_ode_fill(const struct sams_system *S, struct hd_ode_system *sys, doubl
 }
 
 /* risk, distance, grad_sq, effective step gamma A(v, G^2) */
-void sams_observe_moments(const struct sams_system *S, double v, double G2, double r2,
-                          double *out)
+void sams_observe_moments(const struct sams_system *S, double v, double G2, double r2, double *out)
 {
   struct sams_coef c;
   sams_coefficients(S, v, G2, &c);
@@ -208,4 +207,3 @@ double sams_stationary_risk(const struct sams_system *S)
   }
   return NAN;
 }
-

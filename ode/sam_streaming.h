@@ -21,21 +21,23 @@ enum sams_form { SAMS_FORM_EXACT, SAMS_FORM_TRUNCATED };
 /* The system: filled by the problem package, read-only here. */
 struct sams_system {
   size_t n_groups;
-  const double *g_lambda;   /* lambda_g */
-  const double *g_weight;   /* w_g = n_g / d */
-  const double *g_c;        /* a_g at t = 0 (theta_0 = 0: the mean of d theta*_i^2) */
-  double tau, kappa2;       /* tr K / d, tr K^2 / d */
+  const double *g_lambda; /* lambda_g */
+  const double *g_weight; /* w_g = n_g / d */
+  const double *g_c;      /* a_g at t = 0 (theta_0 = 0: the mean of d theta*_i^2) */
+  double tau, kappa2;     /* tr K / d, tr K^2 / d */
   enum sam_algorithm algorithm;
-  double lr;                /* gamma */
-  double rho_bar;           /* rho = rho_bar / d (usam, dnsam), rho_bar / sqrt(d) (sam) */
+  double lr;      /* gamma */
+  double rho_bar; /* rho = rho_bar / d (usam, dnsam), rho_bar / sqrt(d) (sam) */
   size_t batch;
-  double label_noise;       /* sigma */
+  double label_noise; /* sigma */
   enum sams_form form;
 };
 
 /* Drift and noise coefficients of (H4)-(H8) as functions of v and G^2, with partial
  * derivatives (for the Jacobian).  gamma A is the effective step. */
-struct sams_coef { double A, A_v, A_G2, Q, Q_v, Q_G2; };
+struct sams_coef {
+  double A, A_v, A_G2, Q, Q_v, Q_G2;
+};
 void sams_coefficients(const struct sams_system *S, double v, double G2, struct sams_coef *c);
 
 void sams_initial(const struct sams_system *S, double *a);
@@ -43,8 +45,7 @@ void sams_ode_fill(const struct sams_system *S, struct hd_ode_system *sys, doubl
 /* risk, distance, grad_sq, effective_lr from the group state a ... */
 void sams_observe(const struct sams_system *S, const double *a, double *out);
 /* ... or from v, G^2 and ||r||^2 measured otherwise (a simulated run). */
-void sams_observe_moments(const struct sams_system *S, double v, double G2, double r2,
-                          double *out);
+void sams_observe_moments(const struct sams_system *S, double v, double G2, double r2, double *out);
 /* §4.4 stationary risk R_inf (NaN when the closed form does not cover the case). */
 double sams_stationary_risk(const struct sams_system *S);
 

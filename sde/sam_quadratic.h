@@ -29,20 +29,20 @@ enum samq_diffusion { SAMQ_DIFF_FACTOR, SAMQ_DIFF_TRUNCATED };
 /* The system: filled by the problem package, read-only here. */
 struct samq_system {
   size_t d;
-  const double *lambda;         /* d eigenvalues of H */
-  const double *Sigma;          /* d x d noise covariance (row-major), already divided by B */
-  const double *S;              /* its lower Cholesky factor, or NULL when Sigma = s_iso^2 I */
+  const double *lambda; /* d eigenvalues of H */
+  const double *Sigma;  /* d x d noise covariance (row-major), already divided by B */
+  const double *S;      /* its lower Cholesky factor, or NULL when Sigma = s_iso^2 I */
   double s_iso;
-  const double *x0;             /* fixed start, or NULL: x0 ~ N(0, init_scale^2 I) */
+  const double *x0; /* fixed start, or NULL: x0 ~ N(0, init_scale^2 I) */
   double init_scale;
   enum sam_algorithm algorithm;
-  double lr;                    /* eta */
+  double lr; /* eta */
   double rho;
-  double norm_eps;              /* guard in ||.|| + eps */
+  double norm_eps; /* guard in ||.|| + eps */
   enum samq_diffusion diffusion;
-  size_t substeps;              /* m Euler-Maruyama substeps per step of eta */
-  bool per_direction;           /* observables m2_i = E x_i^2 after the first three */
-  const double *G_trunc;        /* constant square root of USAM's S1a covariance, or NULL */
+  size_t substeps;       /* m Euler-Maruyama substeps per step of eta */
+  bool per_direction;    /* observables m2_i = E x_i^2 after the first three */
+  const double *G_trunc; /* constant square root of USAM's S1a covariance, or NULL */
   /* SAM (S3): z ~ N(0, 1) and w ~ chi^2_{d-1} nodes and weights, by samq_sam_quadrature */
   double gh_x[SAMQ_NQ], gh_w[SAMQ_NQ];
   double gl_x[SAMQ_NQ], gl_w[SAMQ_NQ];
@@ -90,7 +90,9 @@ size_t samq_sde_work_size(const struct samq_system *Q); /* doubles */
 /* R = M^1/2 (symmetric, negative eigenvalues clipped; returns how many); V, w scratch */
 long samq_sym_sqrt(size_t d, const double *M, double *R, double *V, double *w);
 /* SAM (§3.5), isotropic noise: moments of u = g / ||g||, g = a e + Z, at a = ||H x|| */
-struct samq_sam_mom { double phi1, alpha, beta, gamma1, gamma2; };
+struct samq_sam_mom {
+  double phi1, alpha, beta, gamma1, gamma2;
+};
 int samq_sam_quadrature(struct samq_system *Q);
 void samq_sam_moments(const struct samq_system *Q, double a, struct samq_sam_mom *m);
 /* M (d x d): s^2 I + rho (P H + H P) [+ rho^2 H Q H for diffusion = factor]; e: d scratch */

@@ -39,7 +39,7 @@ int hd_lyapunov_continuous(size_t n, const double *A, const double *R, double *C
     congruence(n, V, R, F, 1); /* F = V^T R V */
     double scale = 1;
     info = LAPACKE_dtrsyl(LAPACK_ROW_MAJOR, 'N', 'T', 1, N, N, T, N, T, N, F, N, &scale);
-    if (info >= 0) { /* info = 1: perturbed (near-singular), still a solution */
+    if (info >= 0) {             /* info = 1: perturbed (near-singular), still a solution */
       congruence(n, V, F, C, 0); /* C = V Y V^T */
       for (size_t k = 0; k < n * n; k++) C[k] /= scale;
       info = 0;

@@ -21,8 +21,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "sde/sam_quadratic.h"
 #include "gauss.h"
+#include "sde/sam_quadratic.h"
 #include "sde_paths.h"
 
 /* Context of one EM call: the system and the run's scratch (the system is shared by threads). */
@@ -141,8 +141,7 @@ static void drift(const double *x, double *b, const void *vctx)
     double a = direction(Q, x, b); /* b holds e for a moment */
     struct samq_sam_mom m;
     samq_sam_moments(Q, a, &m);
-    for (size_t i = 0; i < Q->d; i++)
-      b[i] = -Q->lambda[i] * (x[i] + Q->rho * m.phi1 * b[i]);
+    for (size_t i = 0; i < Q->d; i++) b[i] = -Q->lambda[i] * (x[i] + Q->rho * m.phi1 * b[i]);
     return;
   }
   double k = perturb_coef(Q, x);
@@ -189,8 +188,8 @@ size_t samq_sde_work_size(const struct samq_system *Q)
 void samq_sde_step(const struct samq_system *Q, double *x, const double *xi, double *work)
 {
   size_t d = Q->d, m = Q->substeps;
-  struct sde_ctx c = {.Q = Q, .M = work + 2 * d, .V = work + 2 * d + 2 * d * d,
-                      .w = work + 2 * d + 3 * d * d};
+  struct sde_ctx c = {
+      .Q = Q, .M = work + 2 * d, .V = work + 2 * d + 2 * d * d, .w = work + 2 * d + 3 * d * d};
   struct hd_sde s = {.dim = d, .eps = Q->lr, .drift = drift, .diffuse = diffuse, .ctx = &c};
   hd_em_advance(&s, x, Q->lr / (double)m, m, xi, work);
 }

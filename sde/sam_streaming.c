@@ -32,4 +32,3 @@ void sams_recursion_step(const struct sams_recursion *R, double *a)
     a[g] = Dn * d;
   }
 }
-

@@ -14,16 +14,16 @@ struct hd_cli_option {
   const char *name;
   int key;
   const char *arg;
-  const char *def;   /* default, as the user sees it; NULL for flags */
+  const char *def; /* default, as the user sees it; NULL for flags */
   const char *help;
 };
 
 struct hd_command {
   const char *name;
-  const char *args;                     /* positional arguments, e.g. "MODEL" */
-  const char *summary;                  /* one line */
-  const char *details;                  /* paragraphs after the option list, or NULL */
-  const struct hd_cli_option *options;  /* terminated by a row with name NULL */
+  const char *args;                    /* positional arguments, e.g. "MODEL" */
+  const char *summary;                 /* one line */
+  const char *details;                 /* paragraphs after the option list, or NULL */
+  const struct hd_cli_option *options; /* terminated by a row with name NULL */
   int (*main)(const struct hd_command *cmd, int argc, char **argv);
 };
 
@@ -43,7 +43,7 @@ struct hd_cli_scan {
   int argc;
   char **argv;
   int started;
-  void *longopts;    /* struct option[], built on first use */
+  void *longopts; /* struct option[], built on first use */
   char shortopts[64];
 };
 int hd_cli_next(struct hd_cli_scan *sc, const char **arg, int *first);

@@ -17,10 +17,10 @@
 enum { OPT_PROBLEMS = 256, OPT_MODELS };
 
 const struct hd_cli_option hd_list_options[] = {
-  {"problems", OPT_PROBLEMS, NULL, NULL, "the problems hdsim knows (the default)"},
-  {"models", OPT_MODELS, NULL, NULL,
-   "the shipped models, runnable by name (`hdsim run NAME`), with their first comment line"},
-  {0},
+    {"problems", OPT_PROBLEMS, NULL, NULL, "the problems hdsim knows (the default)"},
+    {"models", OPT_MODELS, NULL, NULL,
+     "the shipped models, runnable by name (`hdsim run NAME`), with their first comment line"},
+    {0},
 };
 
 const struct hd_cli_option hd_describe_options[] = {{0}};
@@ -56,8 +56,10 @@ static int list_models(void)
   snprintf(dir, sizeof dir, "%s/models", hd_cli_data_dir());
   DIR *d = opendir(dir);
   if (!d) {
-    fprintf(stderr, "hdsim: no shipped models in %s (set HDSIM_DATADIR to the directory "
-            "holding models/)\n", dir);
+    fprintf(stderr,
+            "hdsim: no shipped models in %s (set HDSIM_DATADIR to the directory "
+            "holding models/)\n",
+            dir);
     return HD_EXIT_USAGE;
   }
   char **names = NULL;
@@ -147,8 +149,7 @@ static int describe_keys(const struct table *t, size_t nt, char **keys, int n_ke
       if (best)
         fprintf(stderr, "hdsim: describe: no key '%s'; did you mean '%s.%s'?\n", keys[k],
                 best->section, best->key);
-      else
-        fprintf(stderr, "hdsim: describe: no key '%s'\n", keys[k]);
+      else fprintf(stderr, "hdsim: describe: no key '%s'\n", keys[k]);
       rc = HD_EXIT_BAD_INPUT;
     }
   }
@@ -207,9 +208,9 @@ int hd_cmd_describe(const struct hd_command *cmd, int argc, char **argv)
 enum { OPT_CSV = 300 };
 
 const struct hd_cli_option hd_export_options[] = {
-  {"csv", OPT_CSV, "DIR", NULL,
-   "write one tidy CSV table per group and dimension set into DIR (required)"},
-  {0},
+    {"csv", OPT_CSV, "DIR", NULL,
+     "write one tidy CSV table per group and dimension set into DIR (required)"},
+    {0},
 };
 
 int hd_cmd_export(const struct hd_command *cmd, int argc, char **argv)
@@ -227,7 +228,7 @@ int hd_cmd_export(const struct hd_command *cmd, int argc, char **argv)
   hd_cli_scan_free(&sc);
   if (first + 1 != argc || !dir) {
     fprintf(stderr, "hdsim: export needs one output file and --csv DIR\n"
-            "Try 'hdsim export --help' for the options.\n");
+                    "Try 'hdsim export --help' for the options.\n");
     return HD_EXIT_BAD_INPUT;
   }
   char *args[] = {argv[first], "--csv", (char *)dir, NULL};

@@ -83,8 +83,7 @@ static void unknown_option(const struct hd_cli_scan *sc)
       if (!o->arg && strcmp(o->name, word) == 0) takes_none = o;
   if (takes_none)
     fprintf(stderr, "hdsim %s: option '--%s' takes no value\n", sc->cmd->name, takes_none->name);
-  else
-    fprintf(stderr, "hdsim %s: unknown option '%s'%s\n", sc->cmd->name, typed, hint);
+  else fprintf(stderr, "hdsim %s: unknown option '%s'%s\n", sc->cmd->name, typed, hint);
   fprintf(stderr, "Try 'hdsim %s --help' for the options.\n", sc->cmd->name);
 }
 
@@ -159,8 +158,7 @@ const struct hd_command *hd_cli_find_command(const char *name, int complain)
   if (complain) {
     if (best)
       fprintf(stderr, "hdsim: unknown command '%s'; did you mean '%s'?\n", name, best->name);
-    else
-      fprintf(stderr, "hdsim: unknown command '%s'\n", name);
+    else fprintf(stderr, "hdsim: unknown command '%s'\n", name);
     fprintf(stderr, "Try 'hdsim --help' for the commands.\n");
   }
   return NULL;
@@ -252,14 +250,14 @@ const char *hd_cli_data_dir(void)
     struct stat st;
     if (slash) {
       *slash = '\0';
-      if (HDSIM_DATADIR_FROM_BINDIR[0] == '/') snprintf(dir, sizeof dir, "%s", HDSIM_DATADIR_FROM_BINDIR);
+      if (HDSIM_DATADIR_FROM_BINDIR[0] == '/')
+        snprintf(dir, sizeof dir, "%s", HDSIM_DATADIR_FROM_BINDIR);
       else snprintf(dir, sizeof dir, "%s/%s", exe, HDSIM_DATADIR_FROM_BINDIR);
     }
     char *real = slash ? realpath(dir, NULL) : NULL; /* bin/../share/hdsim: say share/hdsim */
     if (!real || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
       snprintf(dir, sizeof dir, "%s", HDSIM_DATADIR);
-    else
-      snprintf(dir, sizeof dir, "%s", real);
+    else snprintf(dir, sizeof dir, "%s", real);
     free(real);
   }
   return dir;

@@ -11,56 +11,77 @@
 #include "plural.h"
 #include "validate.h"
 
-enum { OPT_RESUME = 256, OPT_KEEP_PARTIAL, OPT_DIMS, OPT_RUNS, OPT_OBSERVABLE, OPT_FIT,
-       OPT_MAX_MEMORY, OPT_PLAN };
+enum {
+  OPT_RESUME = 256,
+  OPT_KEEP_PARTIAL,
+  OPT_DIMS,
+  OPT_RUNS,
+  OPT_OBSERVABLE,
+  OPT_FIT,
+  OPT_MAX_MEMORY,
+  OPT_PLAN
+};
 
-#define OPT_OUTPUT(what) {"output", 'o', "FILE", what, "the HDF5 file to write"}
-#define OPT_THREADS \
-  {"threads", 't', "N", "[simulation] threads, 0: the cores available to this process", \
-   "at most N busy threads in every phase (theory, simulation, BLAS)"}
-#define OPT_SEED {"seed", 's', "S", "[model] seed", "master seed of the random streams"}
-#define OPT_QUIET {"quiet", 'q', NULL, NULL, "no progress and no summary"}
-#define OPTION_MAX_MEMORY \
-  {"max-memory", OPT_MAX_MEMORY, "SIZE", "the memory available", \
-   "refuse a model whose memory estimate exceeds SIZE (8G, 512M; 0: no check)"}
+#define OPT_OUTPUT(what)                                                                           \
+  {                                                                                                \
+    "output", 'o', "FILE", what, "the HDF5 file to write"                                          \
+  }
+#define OPT_THREADS                                                                                \
+  {                                                                                                \
+    "threads", 't', "N", "[simulation] threads, 0: the cores available to this process",           \
+        "at most N busy threads in every phase (theory, simulation, BLAS)"                         \
+  }
+#define OPT_SEED                                                                                   \
+  {                                                                                                \
+    "seed", 's', "S", "[model] seed", "master seed of the random streams"                          \
+  }
+#define OPT_QUIET                                                                                  \
+  {                                                                                                \
+    "quiet", 'q', NULL, NULL, "no progress and no summary"                                         \
+  }
+#define OPTION_MAX_MEMORY                                                                          \
+  {                                                                                                \
+    "max-memory", OPT_MAX_MEMORY, "SIZE", "the memory available",                                  \
+        "refuse a model whose memory estimate exceeds SIZE (8G, 512M; 0: no check)"                \
+  }
 
 const struct hd_cli_option hd_run_options[] = {
-  OPT_OUTPUT("[output] file, else out/MODEL.h5 (out/stdin.h5 for -)"),
-  OPT_THREADS,
-  OPT_SEED,
-  OPT_QUIET,
-  {"resume", OPT_RESUME, NULL, NULL,
-   "continue an interrupted run from OUT.h5.partial (or OUT.h5 written with --keep-partial)"},
-  {"keep-partial", OPT_KEEP_PARTIAL, NULL, NULL,
-   "an interrupted run is written under the final name instead of OUT.h5.partial"},
-  OPTION_MAX_MEMORY,
-  {0},
+    OPT_OUTPUT("[output] file, else out/MODEL.h5 (out/stdin.h5 for -)"),
+    OPT_THREADS,
+    OPT_SEED,
+    OPT_QUIET,
+    {"resume", OPT_RESUME, NULL, NULL,
+     "continue an interrupted run from OUT.h5.partial (or OUT.h5 written with --keep-partial)"},
+    {"keep-partial", OPT_KEEP_PARTIAL, NULL, NULL,
+     "an interrupted run is written under the final name instead of OUT.h5.partial"},
+    OPTION_MAX_MEMORY,
+    {0},
 };
 
 const struct hd_cli_option hd_check_options[] = {
-  OPT_THREADS,
-  OPT_SEED,
-  {"quiet", 'q', NULL, NULL, "print nothing when the model is valid"},
-  {"plan", OPT_PLAN, NULL, NULL, "also print what will run (state size, solver, ...)"},
-  OPTION_MAX_MEMORY,
-  {0},
+    OPT_THREADS,
+    OPT_SEED,
+    {"quiet", 'q', NULL, NULL, "print nothing when the model is valid"},
+    {"plan", OPT_PLAN, NULL, NULL, "also print what will run (state size, solver, ...)"},
+    OPTION_MAX_MEMORY,
+    {0},
 };
 
 const struct hd_cli_option hd_validate_options[] = {
-  {"dims", OPT_DIMS, "D1,D2,...", NULL,
-   "the sizes of the ladder (d, or the width N), at least three (required)"},
-  {"runs", OPT_RUNS, "R1,R2,...", "[simulation] runs x D1 / D, at least 4",
-   "Monte Carlo runs per size, one value per size"},
-  {"observable", OPT_OBSERVABLE, "NAME", "the problem's primary observable",
-   "the observable whose error is fitted"},
-  {"fit", OPT_FIT, "fluctuation|mean", "fluctuation",
-   "fit one run's rms deviation (slope -1/2) or the mean's error (slope -1, many runs)"},
-  OPT_OUTPUT("out/MODEL_ladder.h5"),
-  OPT_THREADS,
-  OPT_SEED,
-  OPT_QUIET,
-  OPTION_MAX_MEMORY,
-  {0},
+    {"dims", OPT_DIMS, "D1,D2,...", NULL,
+     "the sizes of the ladder (d, or the width N), at least three (required)"},
+    {"runs", OPT_RUNS, "R1,R2,...", "[simulation] runs x D1 / D, at least 4",
+     "Monte Carlo runs per size, one value per size"},
+    {"observable", OPT_OBSERVABLE, "NAME", "the problem's primary observable",
+     "the observable whose error is fitted"},
+    {"fit", OPT_FIT, "fluctuation|mean", "fluctuation",
+     "fit one run's rms deviation (slope -1/2) or the mean's error (slope -1, many runs)"},
+    OPT_OUTPUT("out/MODEL_ladder.h5"),
+    OPT_THREADS,
+    OPT_SEED,
+    OPT_QUIET,
+    OPTION_MAX_MEMORY,
+    {0},
 };
 
 static char *join_args(int argc, char **argv)
@@ -83,7 +104,7 @@ static int common_option(struct hd_cli *cli, int key, const char *arg)
   case 'o':
     if (strcmp(arg, "-") == 0) {
       fprintf(stderr, "hdsim: -o -: cannot write to standard output: HDF5 needs a seekable "
-              "file (give a file name, e.g. -o out.h5)\n");
+                      "file (give a file name, e.g. -o out.h5)\n");
       return -1;
     }
     cli->output = arg;
@@ -96,11 +117,8 @@ static int common_option(struct hd_cli *cli, int key, const char *arg)
     if (hd_cli_long("--seed", arg, 0, &cli->seed)) return -1;
     cli->seed_set = 1;
     return 1;
-  case 'q':
-    cli->quiet = 1;
-    return 1;
-  default:
-    return 0;
+  case 'q': cli->quiet = 1; return 1;
+  default: return 0;
   }
 }
 
@@ -122,8 +140,7 @@ static int take_model(const struct hd_command *cmd, struct hd_cli *cli, int argc
 }
 
 static int scan(const struct hd_command *cmd, int argc, char **argv, struct hd_cli *cli,
-                struct hd_validate_opts *vo, double *sizes, long *runs, long *n_sizes,
-                long *n_runs)
+                struct hd_validate_opts *vo, double *sizes, long *runs, long *n_sizes, long *n_runs)
 {
   struct hd_cli_scan sc = {.cmd = cmd, .argc = argc, .argv = argv};
   const char *arg;
@@ -139,14 +156,17 @@ static int scan(const struct hd_command *cmd, int argc, char **argv, struct hd_c
     else if (key == OPT_PLAN) cli->print_plan = 1;
     else if (key == OPT_MAX_MEMORY) {
       if (hd_memory_parse(arg, &cli->max_memory) != 0) {
-        fprintf(stderr, "hdsim: --max-memory expects a size such as 8G, 512M or 0 (no check), "
-                "got '%s'\n", arg);
+        fprintf(stderr,
+                "hdsim: --max-memory expects a size such as 8G, 512M or 0 (no check), "
+                "got '%s'\n",
+                arg);
         rc = -1;
       }
       cli->max_memory_set = 1;
-    }
-    else if (key == OPT_DIMS) rc = (*n_sizes = hd_cli_list("--dims", arg, sizes, 64, 0)) < 0 ? -1 : 0;
-    else if (key == OPT_RUNS) rc = (*n_runs = hd_cli_list("--runs", arg, runs_d, 64, 1)) < 0 ? -1 : 0;
+    } else if (key == OPT_DIMS)
+      rc = (*n_sizes = hd_cli_list("--dims", arg, sizes, 64, 0)) < 0 ? -1 : 0;
+    else if (key == OPT_RUNS)
+      rc = (*n_runs = hd_cli_list("--runs", arg, runs_d, 64, 1)) < 0 ? -1 : 0;
     else if (key == OPT_OBSERVABLE) vo->observable = arg;
     else if (key == OPT_FIT) {
       if (strcmp(arg, "mean") == 0) vo->fit_mean = 1;
@@ -192,8 +212,9 @@ static int run_like(const struct hd_command *cmd, int argc, char **argv, int wha
   }
   char *cmdline = join_args(argc, argv);
   cli.command_line = cmdline;
-  rc = what == 'v' ? hd_driver_validate(&cli, &vo)
-       : what == 'c' ? hd_driver_check(&cli) : hd_driver_run(&cli);
+  rc = what == 'v'   ? hd_driver_validate(&cli, &vo)
+       : what == 'c' ? hd_driver_check(&cli)
+                     : hd_driver_run(&cli);
   free(cmdline);
   return rc;
 }

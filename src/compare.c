@@ -5,8 +5,7 @@
 #include <stdlib.h>
 
 void hd_compare_compute(const double *theory, const double *mean, const double *stderr_,
-                        const double *runs, size_t R, size_t n, double size,
-                        struct hd_compare *c)
+                        const double *runs, size_t R, size_t n, double size, struct hd_compare *c)
 {
   c->n_times = n;
   c->abs_err = malloc(n * sizeof(double));

@@ -23,19 +23,21 @@
 #include <strings.h>
 
 #define MAX_FILE_BYTES (16u << 20) /* a model file is a few kB; refuse anything absurd */
-#define MAX_TABLES (sizeof(((struct hd_config *)0)->tables) / sizeof(const struct hd_param *))
+#define MAX_TABLES     (sizeof(((struct hd_config *)0)->tables) / sizeof(const struct hd_param *))
 
 /* ---------------------------------------------------------------- memory helpers */
 
 /* Model-file bookkeeping is a few hundred bytes; if even that cannot be allocated there
  * is no sensible recovery, so abort rather than thread NULL checks everywhere. */
-static void *xrealloc(void *p, size_t n) {
+static void *xrealloc(void *p, size_t n)
+{
   void *q = realloc(p, n ? n : 1);
   if (!q) abort();
   return q;
 }
 
-static char *xstrndup(const char *s, size_t n) {
+static char *xstrndup(const char *s, size_t n)
+{
   char *d = xrealloc(NULL, n + 1);
   memcpy(d, s, n);
   d[n] = '\0';
@@ -47,7 +49,8 @@ static char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 /* ---------------------------------------------------------------- look-ups */
 
 static struct hd_config_entry *find_entry(const struct hd_config *cfg, const char *section,
-                                          const char *key) {
+                                          const char *key)
+{
   for (size_t i = 0; i < cfg->n_entries; i++) {
     struct hd_config_entry *e = &cfg->entries[i];
     if (strcmp(e->section, section) == 0 && strcmp(e->key, key) == 0) return e;
@@ -55,20 +58,23 @@ static struct hd_config_entry *find_entry(const struct hd_config *cfg, const cha
   return NULL;
 }
 
-static int section_index(const struct hd_config *cfg, const char *section) {
+static int section_index(const struct hd_config *cfg, const char *section)
+{
   for (size_t i = 0; i < cfg->n_sections; i++)
     if (strcmp(cfg->sections[i], section) == 0) return (int)i;
   return -1;
 }
 
 /* Line of the first [section] header, 0 if the section never appears. */
-static int section_line(const struct hd_config *cfg, const char *section) {
+static int section_line(const struct hd_config *cfg, const char *section)
+{
   int i = section_index(cfg, section);
   return i < 0 ? 0 : cfg->section_lines[i];
 }
 
 static void add_entry(struct hd_config *cfg, const char *section, const char *key,
-                      const char *value, int line) {
+                      const char *value, int line)
+{
   cfg->entries = xrealloc(cfg->entries, (cfg->n_entries + 1) * sizeof *cfg->entries);
   struct hd_config_entry *e = &cfg->entries[cfg->n_entries++];
   e->section = xstrdup(section);
@@ -79,7 +85,8 @@ static void add_entry(struct hd_config *cfg, const char *section, const char *ke
 }
 
 /* Records a section on first sight and returns its stored (stable) name. */
-static const char *add_section(struct hd_config *cfg, const char *name, int line) {
+static const char *add_section(struct hd_config *cfg, const char *name, int line)
+{
   int i = section_index(cfg, name);
   if (i >= 0) return cfg->sections[i];
   size_t n = cfg->n_sections + 1;
@@ -96,33 +103,36 @@ static const char *add_section(struct hd_config *cfg, const char *name, int line
 struct loader {
   struct hd_config *cfg;
   struct hd_errors *err;
-  const char *pos;      /* next unread character of cfg->text */
-  int line;             /* real number of the line last handed to inih */
-  const char *section;  /* current section (stored in cfg), NULL before any header */
-  bool skip_keys;       /* after a malformed header: drop keys, its error says enough */
-  bool expect_handler;  /* current line is a key or continuation line ... */
-  bool handled;         /* ... and inih did call the handler for it */
-  bool continuation;    /* inih will treat the current line as a continuation */
-  bool have_prev;       /* mirrors inih's prev_name being non-empty */
-  char *prev_key;       /* full name of the last key line (inih's copy is truncated) */
+  const char *pos;     /* next unread character of cfg->text */
+  int line;            /* real number of the line last handed to inih */
+  const char *section; /* current section (stored in cfg), NULL before any header */
+  bool skip_keys;      /* after a malformed header: drop keys, its error says enough */
+  bool expect_handler; /* current line is a key or continuation line ... */
+  bool handled;        /* ... and inih did call the handler for it */
+  bool continuation;   /* inih will treat the current line as a continuation */
+  bool have_prev;      /* mirrors inih's prev_name being non-empty */
+  char *prev_key;      /* full name of the last key line (inih's copy is truncated) */
 };
 
 static bool is_comment_start(char c) { return c == ';' || c == '#'; }
 
-static const char *lskip(const char *s) {
+static const char *lskip(const char *s)
+{
   while (*s && isspace((unsigned char)*s)) s++;
   return s;
 }
 
 /* Trims trailing blanks in place. */
-static void rstrip(char *s) {
+static void rstrip(char *s)
+{
   size_t n = strlen(s);
   while (n > 0 && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
 }
 
 /* Cuts an inline comment: ';' or '#' at the start or after a blank.  inih strips only
  * ';' comments, so "lr = 0.5 # note" arrives as "0.5 # note". */
-static void strip_inline_comment(char *v) {
+static void strip_inline_comment(char *v)
+{
   for (size_t i = 0; v[i]; i++) {
     if (is_comment_start(v[i]) && (i == 0 || isspace((unsigned char)v[i - 1]))) {
       v[i] = '\0';
@@ -134,7 +144,8 @@ static void strip_inline_comment(char *v) {
 
 /* Called before each new line and at the end: a key line for which inih did not call
  * the handler was rejected by inih (no '=' or ':'). */
-static void finish_line(struct loader *st) {
+static void finish_line(struct loader *st)
+{
   if (st->expect_handler && !st->handled && !st->skip_keys)
     hd_errors_add(st->err, st->cfg->path, st->line, NULL, NULL,
                   "expected 'key = value', a [section] header or a comment");
@@ -144,14 +155,14 @@ static void finish_line(struct loader *st) {
 /* A header line (already left-trimmed, starts with '[').  Rewrites `line` to what inih
  * should see: the normalised "[name]" if valid, "" otherwise (so inih's state, like
  * ours, stays as it was). */
-static void section_header(struct loader *st, char *line) {
+static void section_header(struct loader *st, char *line)
+{
   const char *name = line + 1, *p = name;
   /* The name ends at ']'; a ';' or '#' after a blank starts a comment first. */
   while (*p && *p != ']' && !(is_comment_start(*p) && p > name && isspace((unsigned char)p[-1])))
     p++;
   if (*p != ']') {
-    hd_errors_add(st->err, st->cfg->path, st->line, NULL, NULL,
-                  "missing ']' in section header");
+    hd_errors_add(st->err, st->cfg->path, st->line, NULL, NULL, "missing ']' in section header");
     st->skip_keys = true;
     line[0] = '\0';
     return;
@@ -183,7 +194,8 @@ static void section_header(struct loader *st, char *line) {
 /* An over-long line is reported at its real number and replaced by an empty line for
  * inih.  If it is a key line we still record the key, with an empty value, so binding
  * neither reports it "required key missing" nor silently uses the default. */
-static void long_line(struct loader *st, const char *text, size_t len) {
+static void long_line(struct loader *st, const char *text, size_t len)
+{
   hd_errors_add(st->err, st->cfg->path, st->line, NULL, NULL,
                 "line longer than %d characters (%zu)", HD_MAX_LINE, len);
   const char *s = text;
@@ -203,7 +215,8 @@ static void long_line(struct loader *st, const char *text, size_t len) {
 }
 
 /* Decides what inih will make of a line that fits.  May rewrite a header line. */
-static void classify(struct loader *st, char *line) {
+static void classify(struct loader *st, char *line)
+{
   const char *s = lskip(line);
   st->handled = false;
   st->continuation = false;
@@ -219,7 +232,8 @@ static void classify(struct loader *st, char *line) {
 }
 
 /* fgets-like reader over cfg->text for ini_parse_stream. */
-static char *read_line(char *str, int num, void *stream) {
+static char *read_line(char *str, int num, void *stream)
+{
   struct loader *st = stream;
   finish_line(st);
   if (*st->pos == '\0') return NULL;
@@ -247,7 +261,8 @@ static char *read_line(char *str, int num, void *stream) {
 }
 
 /* inih's handler.  `section` is ignored: ours is authoritative and untruncated. */
-static int on_pair(void *user, const char *section, const char *name, const char *value) {
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
   (void)section;
   struct loader *st = user;
   const char *path = st->cfg->path;
@@ -290,7 +305,8 @@ static int on_pair(void *user, const char *section, const char *name, const char
   return 1;
 }
 
-static char *dir_of(const char *path) {
+static char *dir_of(const char *path)
+{
   const char *slash = strrchr(path, '/');
   if (!slash) return xstrdup(".");
   if (slash == path) return xstrdup("/");
@@ -298,7 +314,8 @@ static char *dir_of(const char *path) {
 }
 
 /* Builds a config around `text` (ownership taken) and tokenises it. */
-static struct hd_config *parse_text(const char *name, char *text, struct hd_errors *err) {
+static struct hd_config *parse_text(const char *name, char *text, struct hd_errors *err)
+{
   struct hd_config *cfg = xrealloc(NULL, sizeof *cfg);
   memset(cfg, 0, sizeof *cfg);
   cfg->path = xstrdup(name);
@@ -313,8 +330,8 @@ static struct hd_config *parse_text(const char *name, char *text, struct hd_erro
   return cfg;
 }
 
-struct hd_config *hd_config_load_string(const char *name, const char *text,
-                                        struct hd_errors *err) {
+struct hd_config *hd_config_load_string(const char *name, const char *text, struct hd_errors *err)
+{
   return parse_text(name, xstrdup(text ? text : ""), err);
 }
 
@@ -324,7 +341,8 @@ static char *stdin_text;
 
 static void free_stdin_text(void) { free(stdin_text); }
 
-struct hd_config *hd_config_load(const char *path, struct hd_errors *err) {
+struct hd_config *hd_config_load(const char *path, struct hd_errors *err)
+{
   bool from_stdin = strcmp(path, "-") == 0;
   if (from_stdin && stdin_text) return parse_text(HD_STDIN_NAME, xstrdup(stdin_text), err);
   FILE *f = from_stdin ? stdin : fopen(path, "rb");
@@ -352,8 +370,7 @@ struct hd_config *hd_config_load(const char *path, struct hd_errors *err) {
     return NULL;
   }
   if (len > MAX_FILE_BYTES) {
-    hd_errors_add(err, path, 0, NULL, NULL, "model file larger than %u MiB",
-                  MAX_FILE_BYTES >> 20);
+    hd_errors_add(err, path, 0, NULL, NULL, "model file larger than %u MiB", MAX_FILE_BYTES >> 20);
     free(buf);
     return NULL;
   }
@@ -367,7 +384,8 @@ struct hd_config *hd_config_load(const char *path, struct hd_errors *err) {
   return parse_text(path, buf, err);
 }
 
-void hd_config_free(struct hd_config *cfg) {
+void hd_config_free(struct hd_config *cfg)
+{
   if (!cfg) return;
   for (size_t i = 0; i < cfg->n_entries; i++) {
     free(cfg->entries[i].section);
@@ -387,7 +405,8 @@ void hd_config_free(struct hd_config *cfg) {
 /* ---------------------------------------------------------------- binding */
 
 static void register_table(struct hd_config *cfg, const struct hd_param *table, size_t n,
-                           struct hd_errors *err) {
+                           struct hd_errors *err)
+{
   for (size_t t = 0; t < cfg->n_tables; t++)
     if (cfg->tables[t] == table) return;
   if (cfg->n_tables == MAX_TABLES) {
@@ -401,7 +420,8 @@ static void register_table(struct hd_config *cfg, const struct hd_param *table, 
 }
 
 size_t hd_config_bind(struct hd_config *cfg, const struct hd_param *table, size_t n, void *dst,
-                      struct hd_errors *err) {
+                      struct hd_errors *err)
+{
   size_t before = err->count;
   char msg[640];
   register_table(cfg, table, n, err);
@@ -428,7 +448,8 @@ size_t hd_config_bind(struct hd_config *cfg, const struct hd_param *table, size_
 /* ---------------------------------------------------------------- unknown keys */
 
 /* Levenshtein distance (two rows); keys are short, longer strings are "far". */
-static size_t edit_distance(const char *a, const char *b) {
+static size_t edit_distance(const char *a, const char *b)
+{
   enum { MAXLEN = 64 };
   size_t la = strlen(a), lb = strlen(b);
   if (la > MAXLEN || lb > MAXLEN) return (size_t)-1;
@@ -447,7 +468,8 @@ static size_t edit_distance(const char *a, const char *b) {
 }
 
 /* True if `word` is one of the '_'-separated tokens of `s` ("lr" in "lr_rate"). */
-static bool has_token(const char *s, const char *word) {
+static bool has_token(const char *s, const char *word)
+{
   size_t wl = strlen(word);
   if (wl < 2) return false;
   for (const char *p = s; (p = strstr(p, word)) != NULL; p++) {
@@ -462,7 +484,8 @@ static bool has_token(const char *s, const char *word) {
  * Close means: same up to case, or an edit distance of at most 2 (or a third of the
  * typed length) that does not rewrite the whole shorter word, or one is a whole
  * '_'-token of the other. */
-long hd_similarity(const char *typed, const char *cand) {
+long hd_similarity(const char *typed, const char *cand)
+{
   if (strcasecmp(typed, cand) == 0) return 0;
   size_t d = edit_distance(typed, cand);
   size_t lt = strlen(typed), lc = strlen(cand), shorter = lt < lc ? lt : lc;
@@ -475,7 +498,8 @@ long hd_similarity(const char *typed, const char *cand) {
 
 /* A section is known if a bound table has keys in it, or if a free-form reader (the
  * [sweep] section) consumed its entries. */
-static bool section_known(const struct hd_config *cfg, const char *section) {
+static bool section_known(const struct hd_config *cfg, const char *section)
+{
   for (size_t t = 0; t < cfg->n_tables; t++)
     for (size_t i = 0; i < cfg->table_sizes[t]; i++)
       if (strcmp(cfg->tables[t][i].section, section) == 0) return true;
@@ -486,7 +510,8 @@ static bool section_known(const struct hd_config *cfg, const char *section) {
 
 /* "; did you mean 'lr'?" / "; did you mean '[optimizer] lr'?" or "". */
 static void suggest_key(const struct hd_config *cfg, const char *section, const char *key,
-                        char *out, size_t len) {
+                        char *out, size_t len)
+{
   const struct hd_param *best_same = NULL, *best_other = NULL, *exact_other = NULL;
   long score_same = -1, score_other = -1;
   for (size_t t = 0; t < cfg->n_tables; t++) {
@@ -506,16 +531,14 @@ static void suggest_key(const struct hd_config *cfg, const char *section, const 
   /* The same key under another section is the likeliest slip; then a near miss here. */
   if (exact_other)
     snprintf(out, len, "; did you mean '[%s] %s'?", exact_other->section, exact_other->key);
-  else if (best_same)
-    snprintf(out, len, "; did you mean '%s'?", best_same->key);
+  else if (best_same) snprintf(out, len, "; did you mean '%s'?", best_same->key);
   else if (best_other)
     snprintf(out, len, "; did you mean '[%s] %s'?", best_other->section, best_other->key);
-  else
-    out[0] = '\0';
+  else out[0] = '\0';
 }
 
-static void suggest_section(const struct hd_config *cfg, const char *section, char *out,
-                            size_t len) {
+static void suggest_section(const struct hd_config *cfg, const char *section, char *out, size_t len)
+{
   const char *best = NULL;
   long best_score = -1;
   for (size_t t = 0; t < cfg->n_tables; t++)
@@ -524,13 +547,12 @@ static void suggest_section(const struct hd_config *cfg, const char *section, ch
       long s = hd_similarity(section, cand);
       if (s >= 0 && (best_score < 0 || s < best_score)) best = cand, best_score = s;
     }
-  if (best)
-    snprintf(out, len, "; did you mean [%s]?", best);
-  else
-    out[0] = '\0';
+  if (best) snprintf(out, len, "; did you mean [%s]?", best);
+  else out[0] = '\0';
 }
 
-size_t hd_config_check_unused(const struct hd_config *cfg, struct hd_errors *err) {
+size_t hd_config_check_unused(const struct hd_config *cfg, struct hd_errors *err)
+{
   size_t before = err->count;
   char hint[256];
   /* Sections and entries are both stored in file order: merge them so the messages
@@ -543,8 +565,8 @@ size_t hd_config_check_unused(const struct hd_config *cfg, struct hd_errors *err
       const char *name = cfg->sections[s];
       if (!section_known(cfg, name)) {
         suggest_section(cfg, name, hint, sizeof hint);
-        hd_errors_add(err, cfg->path, cfg->section_lines[s], NULL, NULL,
-                      "unknown section [%s]%s", name, hint);
+        hd_errors_add(err, cfg->path, cfg->section_lines[s], NULL, NULL, "unknown section [%s]%s",
+                      name, hint);
       }
       s++;
       continue;
@@ -561,26 +583,31 @@ size_t hd_config_check_unused(const struct hd_config *cfg, struct hd_errors *err
 /* ---------------------------------------------------------------- queries */
 
 void hd_config_add_derived(struct hd_config *cfg, const char *section, const char *key,
-                           const char *value, int line) {
+                           const char *value, int line)
+{
   add_entry(cfg, section, key, value, line);
 }
 
-const char *hd_config_value(const struct hd_config *cfg, const char *section, const char *key) {
+const char *hd_config_value(const struct hd_config *cfg, const char *section, const char *key)
+{
   const struct hd_config_entry *e = find_entry(cfg, section, key);
   return e ? e->value : NULL;
 }
 
-int hd_config_line(const struct hd_config *cfg, const char *section, const char *key) {
+int hd_config_line(const struct hd_config *cfg, const char *section, const char *key)
+{
   const struct hd_config_entry *e = find_entry(cfg, section, key);
   return e ? e->line : 0;
 }
 
-bool hd_config_has(const struct hd_config *cfg, const char *section, const char *key) {
+bool hd_config_has(const struct hd_config *cfg, const char *section, const char *key)
+{
   return find_entry(cfg, section, key) != NULL;
 }
 
 void hd_config_error(const struct hd_config *cfg, struct hd_errors *err, const char *section,
-                     const char *key, const char *fmt, ...) {
+                     const char *key, const char *fmt, ...)
+{
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -591,8 +618,8 @@ void hd_config_error(const struct hd_config *cfg, struct hd_errors *err, const c
   hd_errors_add(err, cfg->path, line, section, key, "%s", msg);
 }
 
-int hd_config_resolve_path(const struct hd_config *cfg, const char *path, char *out,
-                           size_t len) {
+int hd_config_resolve_path(const struct hd_config *cfg, const char *path, char *out, size_t len)
+{
   int n;
   if (path[0] == '/' || path[0] == '\0' || strcmp(cfg->dir, ".") == 0) {
     n = snprintf(out, len, "%s", path);

@@ -28,13 +28,13 @@ struct hd_config_entry {
   char *key;
   char *value; /* inline comment and surrounding blanks stripped */
   int line;
-  bool used;   /* set when a bound table consumes it */
+  bool used; /* set when a bound table consumes it */
 };
 
 struct hd_config {
-  char *path;      /* as given */
-  char *dir;       /* directory of the file, for relative input paths */
-  char *text;      /* whole file text, stored verbatim in the HDF5 root */
+  char *path; /* as given */
+  char *dir;  /* directory of the file, for relative input paths */
+  char *text; /* whole file text, stored verbatim in the HDF5 root */
   struct hd_config_entry *entries;
   size_t n_entries;
   char **sections; /* every [section] seen, with the line it opened on */

@@ -13,18 +13,18 @@
 #include "grid.h"
 #include "h5out.h"
 #include "interrupt.h"
-#include "ranks.h"
 #include "mc.h"
-#include "plural.h"
-#include "progress.h"
-#include "threads.h"
 #include "memory_estimate.h"
 #include "outpath.h"
+#include "plural.h"
+#include "progress.h"
 #include "provenance.h"
+#include "ranks.h"
 #include "registry.h"
 #include "run_params.h"
 #include "spectrum.h"
 #include "theory.h"
+#include "threads.h"
 
 void hd_session_free(struct hd_session *s)
 {
@@ -257,7 +257,8 @@ static char *output_path(const struct hd_cli *cli, struct hd_session *s, int *rc
   }
   int dash = strcmp(path, "-") == 0; /* [output] file = -; the command line refuses -o - */
   if (dash)
-    snprintf(msg, sizeof msg, "cannot write to standard output: HDF5 needs a seekable file "
+    snprintf(msg, sizeof msg,
+             "cannot write to standard output: HDF5 needs a seekable file "
              "(give a file name)");
   if (dash || hd_outpath_check(path, cli->model, msg, sizeof msg) != 0) {
     if (cli->output || !s->run.file[0]) fprintf(stderr, "hdsim: -o: %s\n", msg);
@@ -323,14 +324,15 @@ int hd_driver_run(const struct hd_cli *cli)
     }
   }
   struct hd_provenance prov = {0};
-  if (path) hd_provenance_build(&prov, s.pb, s.params, &s.run,
-                                s.sweep.n_keys && !cli->sweep_point_set ? &s.sweep : NULL);
+  if (path)
+    hd_provenance_build(&prov, s.pb, s.params, &s.run,
+                        s.sweep.n_keys && !cli->sweep_point_set ? &s.sweep : NULL);
   if (!hd_ranks_agree(path != NULL, "to open the output")) {
     rc = rc ? rc : HD_EXIT_BAD_INPUT;
   } else if (hd_ranks.size > 1 && !hd_ranks.same_text(prov.digest)) {
     if (hd_is_root())
       fprintf(stderr, "hdsim-mpi: the ranks read different models (parameters, seed or input "
-              "files differ: provenance digests disagree); every rank stops\n");
+                      "files differ: provenance digests disagree); every rank stops\n");
     rc = HD_EXIT_BAD_INPUT;
   } else if (cli->reuse_finished && (rc = reuse_point(path, &prov)) != -1) {
     /* a finished sweep point, checked */
@@ -352,8 +354,8 @@ static int run_single(const struct hd_cli *cli, struct hd_session *s_, const cha
   struct hd_session s = *s_; /* borrowed: freed by the caller */
   char msg[1024];
   struct hd_output_grid grid;
-  if (hd_output_grid_build(&s.run.times, s.run.horizon, s.pb->steps_per_time(s.plan), &grid,
-                           msg, sizeof msg) != 0) {
+  if (hd_output_grid_build(&s.run.times, s.run.horizon, s.pb->steps_per_time(s.plan), &grid, msg,
+                           sizeof msg) != 0) {
     hd_config_error(s.cfg, &s_->err, "output", "times", "%s", msg);
     hd_errors_print(&s_->err, stderr);
     return HD_EXIT_BAD_INPUT;
@@ -377,8 +379,10 @@ static int run_single(const struct hd_cli *cli, struct hd_session *s_, const cha
     if (access(partial, R_OK) == 0) resume_from = partial;
     else if (access(path, R_OK) == 0) resume_from = path; /* written with --keep-partial */
     else {
-      fprintf(stderr, "hdsim: --resume: no interrupted run to continue (neither %s.partial "
-              "nor %s exists)\n", path, path);
+      fprintf(stderr,
+              "hdsim: --resume: no interrupted run to continue (neither %s.partial "
+              "nor %s exists)\n",
+              path, path);
       hd_output_grid_free(&grid);
       free(partial);
       return HD_EXIT_BAD_INPUT;
@@ -387,16 +391,20 @@ static int run_single(const struct hd_cli *cli, struct hd_session *s_, const cha
 
   struct hd_mc_result mc = {0};
   if (s.run.simulate && hd_mc_alloc(&mc, s.pb, s.plan, &grid, s.run.runs) != 0) {
-    fprintf(stderr, "hdsim: out of memory for %ld runs x %zu times x %zu observables\n",
-            s.run.runs, grid.n, n_obs);
+    fprintf(stderr, "hdsim: out of memory for %ld runs x %zu times x %zu observables\n", s.run.runs,
+            grid.n, n_obs);
     hd_output_grid_free(&grid);
     free(partial);
     return HD_EXIT_USAGE;
   }
   /* the partial file first: a refused resume costs no theory */
   if (s.run.simulate && resume_from) {
-    struct hd_output expect = {.model_text = s.cfg->text, .run = &s.run, .grid = &grid,
-                               .obs = obs, .n_obs = n_obs, .provenance = prov};
+    struct hd_output expect = {.model_text = s.cfg->text,
+                               .run = &s.run,
+                               .grid = &grid,
+                               .obs = obs,
+                               .n_obs = n_obs,
+                               .provenance = prov};
     long loaded = hd_h5_read_partial(resume_from, &expect, &mc, msg, sizeof msg);
     if (!hd_ranks_agree(loaded >= 0, "to resume")) {
       if (loaded < 0) fprintf(stderr, "hdsim: --resume: %s\n", msg);
@@ -406,8 +414,8 @@ static int run_single(const struct hd_cli *cli, struct hd_session *s_, const cha
       return HD_EXIT_BAD_INPUT;
     }
     if (!cli->quiet)
-      fprintf(stderr, "hdsim: resuming from %s: %ld of %ld %s already done\n", resume_from,
-              loaded, s.run.runs, hd_plural(s.run.runs, "run", "runs"));
+      fprintf(stderr, "hdsim: resuming from %s: %ld of %ld %s already done\n", resume_from, loaded,
+              s.run.runs, hd_plural(s.run.runs, "run", "runs"));
   }
 
   struct hd_theory_result th = {0};
@@ -415,16 +423,13 @@ static int run_single(const struct hd_cli *cli, struct hd_session *s_, const cha
   int theory_failed = 0;
   if (have_theory) {
     theory_failed = hd_theory_run(s.pb, s.plan, &grid, &s.run, &th) != 0;
-    if (theory_failed && !hd_interrupted())
-    {
+    if (theory_failed && !hd_interrupted()) {
       const struct hd_param *sp = hd_problem_size_param(s.pb);
       if (sp)
         fprintf(stderr, "hdsim: theory failed (problem %s, %s = %g): %s\n", s.pb->name, sp->key,
                 hd_problem_size(s.pb, s.params), th.message);
-      else
-        fprintf(stderr, "hdsim: theory failed (problem %s): %s\n", s.pb->name, th.message);
-    }
-    else if (!theory_failed && s.run.bins > 0 && !hd_interrupted()) {
+      else fprintf(stderr, "hdsim: theory failed (problem %s): %s\n", s.pb->name, th.message);
+    } else if (!theory_failed && s.run.bins > 0 && !hd_interrupted()) {
       hd_theory_binning_error(s.pb, s.params, &s.run, s.cfg, &grid, &th);
       if (th.binning_note[0] && !cli->quiet) fprintf(stderr, "hdsim: note: %s\n", th.binning_note);
       else if (th.binning_error && !cli->quiet)
@@ -453,25 +458,37 @@ static int run_single(const struct hd_cli *cli, struct hd_session *s_, const cha
     fprintf(stderr,
             "hdsim: %zu of %zu %s diverged (first: run %zu at t = %g; [simulation] "
             "divergence = %g)\n",
-            mc.n_diverged, mc.runs, hd_plural((long long)mc.runs, "run", "runs"), first, mc.diverged_t[first], s.run.divergence);
+            mc.n_diverged, mc.runs, hd_plural((long long)mc.runs, "run", "runs"), first,
+            mc.diverged_t[first], s.run.divergence);
   }
 
-  const char *status = interrupted ? "interrupted"
-                       : theory_failed ? "theory_failed"
-                       : (s.run.simulate && mc.n_diverged) ? "diverged" : "complete";
+  const char *status = interrupted                         ? "interrupted"
+                       : theory_failed                     ? "theory_failed"
+                       : (s.run.simulate && mc.n_diverged) ? "diverged"
+                                                           : "complete";
   const char *warnings[3] = {NULL, NULL, NULL};
   size_t nw = 0;
   if (note) warnings[nw++] = note;
   char extra_failure[512] = "";
-  struct hd_output out = {.path = interrupted ? partial : path, .status = status, .command_line = cli->command_line,
-                          .model_path = cli->model, .model_text = s.cfg->text,
-                          .problem = s.pb, .problem_params = s.params, .plan = s.plan,
+  struct hd_output out = {.path = interrupted ? partial : path,
+                          .status = status,
+                          .command_line = cli->command_line,
+                          .model_path = cli->model,
+                          .model_text = s.cfg->text,
+                          .problem = s.pb,
+                          .problem_params = s.params,
+                          .plan = s.plan,
                           .run = &s.run,
-                          .grid = &grid, .obs = obs, .n_obs = n_obs,
+                          .grid = &grid,
+                          .obs = obs,
+                          .n_obs = n_obs,
                           .theory = have_theory ? &th : NULL,
-                          .mc = s.run.simulate ? &mc : NULL, .theory_note = note,
-                          .warnings = warnings, .provenance = prov,
-                          .extra_failure = extra_failure, .extra_failure_len = sizeof extra_failure};
+                          .mc = s.run.simulate ? &mc : NULL,
+                          .theory_note = note,
+                          .warnings = warnings,
+                          .provenance = prov,
+                          .extra_failure = extra_failure,
+                          .extra_failure_len = sizeof extra_failure};
   int wrc = hd_h5_write(&out, msg, sizeof msg);
   if (extra_failure[0]) {
     fprintf(stderr, "hdsim: %s (the rest is written; status theory_failed)\n", extra_failure);
@@ -479,9 +496,11 @@ static int run_single(const struct hd_cli *cli, struct hd_session *s_, const cha
   }
   if (wrc != 0) fprintf(stderr, "hdsim: %s\n", msg);
   else if (interrupted && !cli->sweep_point_set) {
-    fprintf(stderr, "hdsim: interrupted by signal %d: %zu of %ld %s completed, written to %s; "
-            "continue with: hdsim run %s --resume%s%s\n", (int)hd_interrupt_signal,
-            mc.n_completed, s.run.runs, hd_plural(s.run.runs, "run", "runs"), partial, cli->model, cli->output ? " -o " : "",
+    fprintf(stderr,
+            "hdsim: interrupted by signal %d: %zu of %ld %s completed, written to %s; "
+            "continue with: hdsim run %s --resume%s%s\n",
+            (int)hd_interrupt_signal, mc.n_completed, s.run.runs,
+            hd_plural(s.run.runs, "run", "runs"), partial, cli->model, cli->output ? " -o " : "",
             cli->output ? cli->output : "");
   } else if (!interrupted) {
     if (resume_from && strcmp(resume_from, path) != 0 && hd_is_root()) unlink(resume_from);
@@ -489,9 +508,10 @@ static int run_single(const struct hd_cli *cli, struct hd_session *s_, const cha
   if (wrc == 0 && !interrupted && !cli->quiet) {
     printf("%s: %s", path, status);
     if (have_theory) printf(", theory %.3g s", th.seconds);
-    if (s.run.simulate) printf(", simulation %ld %s in %.3g s (%ld %s)", s.run.runs,
-                               hd_plural(s.run.runs, "run", "runs"), mc.seconds, mc.threads,
-                               hd_plural(mc.threads, "thread", "threads"));
+    if (s.run.simulate)
+      printf(", simulation %ld %s in %.3g s (%ld %s)", s.run.runs,
+             hd_plural(s.run.runs, "run", "runs"), mc.seconds, mc.threads,
+             hd_plural(mc.threads, "thread", "threads"));
     if (have_theory && s.run.simulate) {
       double sup = 0;
       size_t T = grid.n;
@@ -545,34 +565,44 @@ static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char 
       printf("sweep point %zu/%zu:", p + 1, n);
       for (size_t k = 0; k < s->sweep.n_keys; k++) {
         const struct hd_sweep_key *key = &s->sweep.keys[k];
-        printf(" %s.%s = %s", key->section, key->key, key->values[hd_sweep_value_index(&s->sweep, p, k)]);
+        printf(" %s.%s = %s", key->section, key->key,
+               key->values[hd_sweep_value_index(&s->sweep, p, k)]);
       }
       printf("\n");
       fflush(stdout);
     }
     int prc = hd_driver_run(&c);
     if (prc == HD_EXIT_INTERRUPTED) {
-      fprintf(stderr, "hdsim: sweep interrupted at point %zu of %zu; finished points are kept in "
-              "%s/; continue with: hdsim run %s --resume%s%s\n", p + 1, n, dir, cli->model,
-              cli->output ? " -o " : "", cli->output ? cli->output : "");
+      fprintf(stderr,
+              "hdsim: sweep interrupted at point %zu of %zu; finished points are kept in "
+              "%s/; continue with: hdsim run %s --resume%s%s\n",
+              p + 1, n, dir, cli->model, cli->output ? " -o " : "", cli->output ? cli->output : "");
       rc = HD_EXIT_INTERRUPTED;
     } else if (prc == HD_EXIT_NUMERICAL) {
       worst = HD_EXIT_NUMERICAL;
     } else if (prc != HD_EXIT_OK) {
       if (prc == HD_EXIT_BAD_INPUT && cli->resume)
-        fprintf(stderr, "hdsim: sweep point %zu of %zu cannot be resumed; remove %s/ to start "
-                "the sweep afresh\n", p + 1, n, dir);
+        fprintf(stderr,
+                "hdsim: sweep point %zu of %zu cannot be resumed; remove %s/ to start "
+                "the sweep afresh\n",
+                p + 1, n, dir);
       rc = prc;
     }
   }
   if (rc == HD_EXIT_OK) {
     const struct hd_observable *obs;
     size_t n_obs = s->pb->observables(s->plan, &obs);
-    struct hd_output base = {.path = path, .status = worst == HD_EXIT_OK ? "complete" : "numerical_trouble",
-                             .command_line = cli->command_line, .model_path = cli->model,
-                             .model_text = s->cfg->text, .problem = s->pb,
-                             .problem_params = s->params, .run = &s->run, .obs = obs,
-                             .n_obs = n_obs, .provenance = prov};
+    struct hd_output base = {.path = path,
+                             .status = worst == HD_EXIT_OK ? "complete" : "numerical_trouble",
+                             .command_line = cli->command_line,
+                             .model_path = cli->model,
+                             .model_text = s->cfg->text,
+                             .problem = s->pb,
+                             .problem_params = s->params,
+                             .run = &s->run,
+                             .obs = obs,
+                             .n_obs = n_obs,
+                             .provenance = prov};
     if (hd_h5_write_sweep(&base, &s->sweep, (const char *const *)files, msg, sizeof msg) != 0) {
       fprintf(stderr, "hdsim: %s\n", msg);
       rc = HD_EXIT_USAGE;
@@ -581,8 +611,9 @@ static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char 
         for (size_t p = 0; p < n; p++) unlink(files[p]);
         rmdir(dir);
       }
-      if (!cli->quiet) printf("%s: sweep of %zu %s%s\n", path, n, hd_plural((long long)n, "point", "points"),
-                              worst == HD_EXIT_OK ? "" : " (some diverged or failed: see /points/K)");
+      if (!cli->quiet)
+        printf("%s: sweep of %zu %s%s\n", path, n, hd_plural((long long)n, "point", "points"),
+               worst == HD_EXIT_OK ? "" : " (some diverged or failed: see /points/K)");
       rc = worst;
     }
   }

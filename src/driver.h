@@ -16,24 +16,29 @@
 #include "run_params.h"
 #include "sweep.h"
 
-enum { HD_EXIT_OK = 0, HD_EXIT_USAGE = 1, HD_EXIT_BAD_INPUT = 2, HD_EXIT_NUMERICAL = 3,
-       HD_EXIT_INTERRUPTED = 4 };
+enum {
+  HD_EXIT_OK = 0,
+  HD_EXIT_USAGE = 1,
+  HD_EXIT_BAD_INPUT = 2,
+  HD_EXIT_NUMERICAL = 3,
+  HD_EXIT_INTERRUPTED = 4
+};
 
 struct hd_cli {
-  const char *model;        /* model file path */
-  const char *output;       /* -o, or NULL */
-  long threads;             /* --threads, if threads_set */
+  const char *model;  /* model file path */
+  const char *output; /* -o, or NULL */
+  long threads;       /* --threads, if threads_set */
   int threads_set;
-  long seed;                /* --seed, if seed_set */
+  long seed; /* --seed, if seed_set */
   int seed_set;
   int quiet;
-  int resume;               /* --resume: continue an interrupted run */
-  int keep_partial;         /* --keep-partial: an interrupted run keeps the final name */
-  int validate_only;        /* stop before plan_create (fuzzing the model-file layer) */
-  int sweep_point_set;      /* run only this point of the model's [sweep] */
+  int resume;          /* --resume: continue an interrupted run */
+  int keep_partial;    /* --keep-partial: an interrupted run keeps the final name */
+  int validate_only;   /* stop before plan_create (fuzzing the model-file layer) */
+  int sweep_point_set; /* run only this point of the model's [sweep] */
   size_t sweep_point;
-  int reuse_finished;       /* a sweep point: a finished file is checked and kept */
-  int max_memory_set;       /* --max-memory given (0: no check) */
+  int reuse_finished; /* a sweep point: a finished file is checked and kept */
+  int max_memory_set; /* --max-memory given (0: no check) */
   size_t max_memory;
   int print_plan;           /* check --plan: the problem's plan_print */
   const char *command_line; /* stored in the output */
@@ -42,7 +47,7 @@ struct hd_cli {
 /* A model file taken as far as a plan: what `check` validates and what tests build on. */
 struct hd_session {
   struct hd_config *cfg;
-  struct hd_sweep sweep;    /* the [sweep] section (n_keys = 0 when absent) */
+  struct hd_sweep sweep; /* the [sweep] section (n_keys = 0 when absent) */
   struct hd_run_params run;
   const struct hd_problem *pb;
   void *params;

@@ -5,13 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-void hd_errors_init(struct hd_errors *e) {
+void hd_errors_init(struct hd_errors *e)
+{
   e->msg = NULL;
   e->count = 0;
   e->cap = 0;
 }
 
-void hd_errors_free(struct hd_errors *e) {
+void hd_errors_free(struct hd_errors *e)
+{
   for (size_t i = 0; i < e->count; i++) free(e->msg[i]);
   free(e->msg);
   hd_errors_init(e);
@@ -19,7 +21,8 @@ void hd_errors_free(struct hd_errors *e) {
 
 /* Appends an owned string.  Running out of memory while recording a message leaves
  * nothing sensible to report, so it aborts rather than silently dropping an error. */
-static void push(struct hd_errors *e, char *s) {
+static void push(struct hd_errors *e, char *s)
+{
   if (!s) abort();
   if (e->count == e->cap) {
     size_t cap = e->cap ? 2 * e->cap : 8;
@@ -32,7 +35,8 @@ static void push(struct hd_errors *e, char *s) {
 }
 
 /* vsnprintf into a fresh buffer of exactly the right size. */
-static char *vformat(const char *fmt, va_list ap) {
+static char *vformat(const char *fmt, va_list ap)
+{
   va_list ap2;
   va_copy(ap2, ap);
   int n = vsnprintf(NULL, 0, fmt, ap2);
@@ -44,7 +48,8 @@ static char *vformat(const char *fmt, va_list ap) {
 }
 
 void hd_errors_add(struct hd_errors *e, const char *file, int line, const char *section,
-                   const char *key, const char *fmt, ...) {
+                   const char *key, const char *fmt, ...)
+{
   va_list ap;
   va_start(ap, fmt);
   char *body = vformat(fmt, ap);
@@ -66,13 +71,13 @@ void hd_errors_add(struct hd_errors *e, const char *file, int line, const char *
              strlen(k) + strlen(tail) + strlen(body) + 1;
   char *s = malloc(n);
   if (!s) abort();
-  snprintf(s, n, "%s%s%s%s%s%s%s%s%s%s", f, lbuf, fsep, sopen, sname, sclose, ksep, k, tail,
-           body);
+  snprintf(s, n, "%s%s%s%s%s%s%s%s%s%s", f, lbuf, fsep, sopen, sname, sclose, ksep, k, tail, body);
   free(body);
   push(e, s);
 }
 
-void hd_errors_addf(struct hd_errors *e, const char *fmt, ...) {
+void hd_errors_addf(struct hd_errors *e, const char *fmt, ...)
+{
   va_list ap;
   va_start(ap, fmt);
   char *s = vformat(fmt, ap);
@@ -80,6 +85,7 @@ void hd_errors_addf(struct hd_errors *e, const char *fmt, ...) {
   push(e, s);
 }
 
-void hd_errors_print(const struct hd_errors *e, FILE *f) {
+void hd_errors_print(const struct hd_errors *e, FILE *f)
+{
   for (size_t i = 0; i < e->count; i++) fprintf(f, "%s\n", e->msg[i]);
 }

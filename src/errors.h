@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 struct hd_errors {
-  char **msg;      /* formatted messages, in the order found */
+  char **msg; /* formatted messages, in the order found */
   size_t count;
   size_t cap;
 };
@@ -22,8 +22,7 @@ void hd_errors_free(struct hd_errors *e);
 /* Adds "file:line: [section] key: <fmt>".  line <= 0 omits the line; section or key
  * NULL omit those parts. */
 void hd_errors_add(struct hd_errors *e, const char *file, int line, const char *section,
-                   const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+                   const char *key, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Adds an already formatted message verbatim. */
 void hd_errors_addf(struct hd_errors *e, const char *fmt, ...)

@@ -103,8 +103,7 @@ static herr_t list_children(hid_t g, const char *name, const H5L_info_t *info, v
     v->is_string = c == H5T_STRING;
     int usable = v->rank > 0 && (c == H5T_FLOAT || c == H5T_INTEGER || v->is_string);
     for (int k = 0; k < v->rank && usable; k++) {
-      if (H5DSis_scale(o) > 0)
-        snprintf(v->dim[k], NAME_LEN, "%s", name);
+      if (H5DSis_scale(o) > 0) snprintf(v->dim[k], NAME_LEN, "%s", name);
       else if (H5DSget_num_scales(o, (unsigned)k) > 0)
         H5DSiterate_scales(o, (unsigned)k, NULL, scale_name, v->dim[k]);
       if (!v->dim[k][0]) snprintf(v->dim[k], NAME_LEN, "%s_dim%d", name, k);
@@ -141,8 +140,7 @@ static double *read_values(hid_t g, const struct var *v, char ***strings)
     H5Tset_cset(t, H5Tget_cset(ft));
     if (H5Tis_variable_str(ft) > 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0)
       *strings = s;
-    else
-      free(s);
+    else free(s);
     H5Tclose(ft);
     H5Tclose(t);
   } else {
@@ -158,14 +156,10 @@ static double *read_values(hid_t g, const struct var *v, char ***strings)
 
 static void put_number(FILE *out, double x)
 {
-  if (x != x)
-    fputs("NaN", out);
-  else if (x > 1.7976931348623157e308)
-    fputs("Inf", out);
-  else if (x < -1.7976931348623157e308)
-    fputs("-Inf", out);
-  else
-    fprintf(out, "%.17g", x);
+  if (x != x) fputs("NaN", out);
+  else if (x > 1.7976931348623157e308) fputs("Inf", out);
+  else if (x < -1.7976931348623157e308) fputs("-Inf", out);
+  else fprintf(out, "%.17g", x);
 }
 
 static void put_string(FILE *out, const char *s)
@@ -204,7 +198,8 @@ static int write_table(hid_t g, const char *src, const char *group, const struct
     if (!coords[0]) attr_text(d, "coordinates", coords, sizeof coords);
     H5Dclose(d);
   }
-  for (char *save = NULL, *tok = strtok_r(coords, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+  for (char *save = NULL, *tok = strtok_r(coords, " ", &save); tok;
+       tok = strtok_r(NULL, " ", &save))
     for (size_t i = 0; i < L->n; i++)
       if (strcmp(L->v[i].name, tok) == 0 && L->v[i].rank == 1)
         for (int k = 0; k < shape->rank; k++)
@@ -213,7 +208,8 @@ static int write_table(hid_t g, const char *src, const char *group, const struct
   for (size_t i = 0; i < L->n; i++) {
     int taken = 0;
     for (size_t c = 0; c < nc; c++) taken |= col[c].v == &L->v[i];
-    if (!taken && same_dims(&L->v[i], shape)) col[nc++] = (struct column){.v = &L->v[i], .axis = -1};
+    if (!taken && same_dims(&L->v[i], shape))
+      col[nc++] = (struct column){.v = &L->v[i], .axis = -1};
   }
   int rc = 0;
   FILE *out = fopen(file, "w");
@@ -227,7 +223,8 @@ static int write_table(hid_t g, const char *src, const char *group, const struct
   for (size_t c = 0; c < nc; c++) {
     char units[128];
     hid_t d = H5Dopen2(g, col[c].v->name, H5P_DEFAULT);
-    if (attr_text(d, "units", units, sizeof units) != 0) snprintf(units, sizeof units, "%s", col[c].v->is_string ? "text" : "1");
+    if (attr_text(d, "units", units, sizeof units) != 0)
+      snprintf(units, sizeof units, "%s", col[c].v->is_string ? "text" : "1");
     H5Dclose(d);
     fprintf(out, "%s %s=%s", c ? "," : "", col[c].v->name, units);
   }
@@ -243,10 +240,8 @@ static int write_table(hid_t g, const char *src, const char *group, const struct
     for (size_t c = 0; c < nc; c++) {
       if (c) fputc(',', out);
       size_t at = col[c].axis >= 0 ? idx[col[c].axis] : r;
-      if (col[c].s)
-        put_string(out, col[c].s[at]);
-      else if (col[c].x)
-        put_number(out, col[c].x[at]);
+      if (col[c].s) put_string(out, col[c].s[at]);
+      else if (col[c].x) put_number(out, col[c].x[at]);
     }
     fputc('\n', out);
   }
@@ -283,7 +278,8 @@ static int export_group(hid_t g, const char *src, const char *path, const char *
       char coords[2048];
       hid_t dj = H5Dopen2(g, L->v[j].name, H5P_DEFAULT);
       if (attr_text(dj, "coordinates", coords, sizeof coords) == 0)
-        for (char *save = NULL, *tok = strtok_r(coords, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+        for (char *save = NULL, *tok = strtok_r(coords, " ", &save); tok;
+             tok = strtok_r(NULL, " ", &save))
           is_along |= strcmp(tok, L->v[i].name) == 0;
       H5Dclose(dj);
     }
@@ -340,13 +336,11 @@ int hd_export_main(int argc, char **argv)
 {
   const char *in = NULL, *dir = NULL;
   for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc)
-      dir = argv[++i];
+    if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) dir = argv[++i];
     else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(export_usage, stdout);
       return HD_EXIT_OK;
-    } else if (argv[i][0] != '-' && !in)
-      in = argv[i];
+    } else if (argv[i][0] != '-' && !in) in = argv[i];
     else {
       fprintf(stderr, "hdsim export: unexpected argument '%s'\n%s", argv[i], export_usage);
       return HD_EXIT_BAD_INPUT;

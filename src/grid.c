@@ -19,8 +19,10 @@ int hd_output_grid_build(const struct hd_grid *spec, double horizon, double step
   }
   double max_steps = floor(horizon * steps_per_time + 0.5);
   if (s.n < 2 || s.n > HD_GRID_MAX_POINTS || !(max_steps >= 0) || max_steps > 0x1p62) {
-    snprintf(msg, msglen, "the output grid needs 2..%ld times and at most 2^62 SGD steps (got %ld "
-             "times, %.3g steps)", HD_GRID_MAX_POINTS, s.n, max_steps);
+    snprintf(msg, msglen,
+             "the output grid needs 2..%ld times and at most 2^62 SGD steps (got %ld "
+             "times, %.3g steps)",
+             HD_GRID_MAX_POINTS, s.n, max_steps);
     g->t = NULL, g->steps = NULL, g->n = 0;
     return -1;
   }
@@ -46,8 +48,10 @@ int hd_output_grid_build(const struct hd_grid *spec, double horizon, double step
   }
   for (size_t i = 0; i < g->n; i++) g->t[i] = (double)g->steps[i] / steps_per_time;
   if (g->n < 2) {
-    snprintf(msg, msglen, "the output grid has no time after t = 0 at this d (a step is "
-             "t = %g)", 1.0 / steps_per_time);
+    snprintf(msg, msglen,
+             "the output grid has no time after t = 0 at this d (a step is "
+             "t = %g)",
+             1.0 / steps_per_time);
     hd_output_grid_free(g);
     return -1;
   }

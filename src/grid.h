@@ -13,8 +13,8 @@
 
 struct hd_output_grid {
   size_t n;
-  double *t;        /* n times */
-  uint64_t *steps;  /* n step counts, strictly increasing, steps[0] = 0 */
+  double *t;       /* n times */
+  uint64_t *steps; /* n step counts, strictly increasing, steps[0] = 0 */
 };
 
 /* Builds the grid; returns 0 or -1 (message) if it has fewer than 2 distinct steps. */

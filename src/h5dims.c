@@ -71,10 +71,8 @@ static int cf_on(hid_t d, const char *name, const char *units, const char *long_
   if (!has_attr(d, "units")) rc |= hd_h5_attr_str(d, "units", units);
   if (!has_attr(d, "long_name")) {
     char ln[512];
-    if (long_name)
-      snprintf(ln, sizeof ln, "%s", long_name);
-    else
-      long_name_from(d, name, ln, sizeof ln);
+    if (long_name) snprintf(ln, sizeof ln, "%s", long_name);
+    else long_name_from(d, name, ln, sizeof ln);
     rc |= hd_h5_attr_str(d, "long_name", ln);
   }
   return rc;
@@ -98,7 +96,8 @@ int hd_h5_coord(long long loc, const char *name, const char *units, const char *
   const char *base = strrchr(name, '/');
   base = base ? base + 1 : name;
   int rc = H5DSis_scale(d) > 0 ? 0 : (H5DSset_scale(d, base) < 0 ? -1 : 0);
-  if (description && !has_attr(d, "description")) rc |= hd_h5_attr_str(d, "description", description);
+  if (description && !has_attr(d, "description"))
+    rc |= hd_h5_attr_str(d, "description", description);
   rc |= cf_on(d, base, units, long_name);
   H5Dclose(d);
   return rc;
@@ -191,10 +190,8 @@ static long pick_scale(const struct listing *L, hsize_t n, int prefer_t)
   for (size_t i = 0; i < L->n; i++) {
     const struct child *c = &L->c[i];
     if (c->is_group || !c->is_scale || c->rank != 1 || c->dims[0] != n) continue;
-    if (strcmp(c->name, "t") == 0)
-      t = (long)i;
-    else if (other < 0)
-      other = (long)i;
+    if (strcmp(c->name, "t") == 0) t = (long)i;
+    else if (other < 0) other = (long)i;
   }
   if (prefer_t) return t >= 0 ? t : other;
   return other >= 0 ? other : t;
@@ -229,7 +226,10 @@ static int complete_group(hid_t g, const char *path, const char *outer_t, hsize_
     struct child c = L.c[i];
     if (c.is_group) continue;
     hid_t d = H5Dopen2(g, c.name, H5P_DEFAULT);
-    if (d < 0) { rc = -1; continue; }
+    if (d < 0) {
+      rc = -1;
+      continue;
+    }
     int attached = has_attr(d, "DIMENSION_LIST");
     H5Dclose(d);
     if (!c.is_scale && !attached && c.rank > 0) {
@@ -276,7 +276,10 @@ static int complete_group(hid_t g, const char *path, const char *outer_t, hsize_
     char sub[1024];
     snprintf(sub, sizeof sub, "%s/%s", strcmp(path, "/") == 0 ? "" : path, L.c[i].name);
     hid_t sg = H5Gopen2(g, L.c[i].name, H5P_DEFAULT);
-    if (sg < 0) { rc = -1; continue; }
+    if (sg < 0) {
+      rc = -1;
+      continue;
+    }
     rc |= complete_group(sg, sub, own_t[0] ? own_t : outer_t, own_t[0] ? own_t_len : outer_t_len);
     H5Gclose(sg);
   }
@@ -307,12 +310,18 @@ static int walk(hid_t g, const char *rel, hid_t dst, dataset_fn fn, void *ctx)
     snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", L.c[i].name);
     if (L.c[i].is_group) {
       hid_t sg = H5Gopen2(g, L.c[i].name, H5P_DEFAULT);
-      if (sg < 0) { rc = -1; continue; }
+      if (sg < 0) {
+        rc = -1;
+        continue;
+      }
       rc |= walk(sg, sub, dst, fn, ctx);
       H5Gclose(sg);
     } else {
       hid_t d = H5Dopen2(g, L.c[i].name, H5P_DEFAULT);
-      if (d < 0) { rc = -1; continue; }
+      if (d < 0) {
+        rc = -1;
+        continue;
+      }
       rc |= fn(dst, d, sub, ctx);
       H5Dclose(d);
     }
@@ -331,7 +340,10 @@ static int walk_copied(hid_t src, hid_t dst, dataset_fn fn)
   for (size_t i = 0; i < L.n; i++) {
     if (!L.c[i].is_group || H5Lexists(dst, L.c[i].name, H5P_DEFAULT) <= 0) continue;
     hid_t sg = H5Gopen2(src, L.c[i].name, H5P_DEFAULT);
-    if (sg < 0) { rc = -1; continue; }
+    if (sg < 0) {
+      rc = -1;
+      continue;
+    }
     rc |= walk(sg, L.c[i].name, dst, fn, NULL);
     H5Gclose(sg);
   }

@@ -32,14 +32,16 @@ static int read_dset(hid_t f, const char *path, hid_t type, void *buf, hsize_t e
   if (d < 0) return -1;
   hid_t s = H5Dget_space(d);
   hssize_t n = H5Sget_simple_extent_npoints(s);
-  int rc = n == (hssize_t)expect ? (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0 ? -1 : 0) : -1;
+  int rc = n == (hssize_t)expect
+               ? (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0 ? -1 : 0)
+               : -1;
   H5Sclose(s);
   H5Dclose(d);
   return rc;
 }
 
-long hd_h5_read_partial(const char *path, const struct hd_output *expect,
-                        struct hd_mc_result *res, char *msg, size_t msglen)
+long hd_h5_read_partial(const char *path, const struct hd_output *expect, struct hd_mc_result *res,
+                        char *msg, size_t msglen)
 {
   H5E_auto2_t fn;
   void *fd;
@@ -57,7 +59,8 @@ long hd_h5_read_partial(const char *path, const struct hd_output *expect,
   }
   status = read_str_attr(f, "status");
   if (!status || strcmp(status, "interrupted") != 0) {
-    snprintf(msg, msglen, "'%s' is not an interrupted run (status %s)", path, status ? status : "?");
+    snprintf(msg, msglen, "'%s' is not an interrupted run (status %s)", path,
+             status ? status : "?");
     goto out;
   }
   if (hd_provenance_check(f, path, expect->provenance, msg, msglen) != 0) goto out;
@@ -69,8 +72,10 @@ long hd_h5_read_partial(const char *path, const struct hd_output *expect,
   if (read_dset(f, "/simulation/completed", H5T_NATIVE_INT, res->completed, R) != 0 ||
       read_dset(f, "/simulation/diverged", H5T_NATIVE_INT, res->diverged, R) != 0 ||
       read_dset(f, "/simulation/diverged_t", H5T_NATIVE_DOUBLE, res->diverged_t, R) != 0) {
-    snprintf(msg, msglen, "'%s': the per-run records of /simulation are missing or fail their "
-             "checksum", path);
+    snprintf(msg, msglen,
+             "'%s': the per-run records of /simulation are missing or fail their "
+             "checksum",
+             path);
     goto out;
   }
   for (size_t k = 0; k < res->n_obs; k++) {
@@ -85,7 +90,8 @@ long hd_h5_read_partial(const char *path, const struct hd_output *expect,
   for (size_t r = 0; r < R; r++) loaded += res->completed[r] ? 1 : 0;
 out:
   if (loaded < 0) /* leave nothing half-loaded */
-    for (size_t r = 0; r < R; r++) res->completed[r] = 0, res->diverged[r] = 0, res->diverged_t[r] = NAN;
+    for (size_t r = 0; r < R; r++)
+      res->completed[r] = 0, res->diverged[r] = 0, res->diverged_t[r] = NAN;
   if (f >= 0) H5Fclose(f);
   H5Eset_auto2(H5E_DEFAULT, fn, fd);
   free(text);
@@ -105,8 +111,10 @@ static herr_t read_one(hid_t obj, const char *name, const H5O_info_t *info, void
   hid_t t = H5Dget_type(d), s = H5Dget_space(d);
   hssize_t n = H5Sget_simple_extent_npoints(s);
   size_t sz = H5Tget_size(t);
-  void *buf = n > 0 && (size_t)n <= ((size_t)1 << 34) / (sz ? sz : 1) ? malloc((size_t)n * sz) : NULL;
-  if (n > 0 && (!buf || H5Tis_variable_str(t) > 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0))
+  void *buf = n > 0 && (size_t)n <= ((size_t)1 << 34) / (sz ? sz : 1) ? malloc((size_t)n * sz)
+                                                                      : NULL;
+  if (n > 0 &&
+      (!buf || H5Tis_variable_str(t) > 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0))
     *bad = H5Tis_variable_str(t) > 0 ? *bad : 1;
   free(buf);
   H5Sclose(s);

@@ -13,13 +13,13 @@
 #include "compare.h"
 #include "h5dims.h"
 #include "h5stack.h"
-#include "registry.h"
 #include "hdsim_version.h"
-#include "rng.h"
-#include "sweep.h"
-#include "ranks.h"
 #include "interrupt.h"
 #include "provenance.h"
+#include "ranks.h"
+#include "registry.h"
+#include "rng.h"
+#include "sweep.h"
 
 /* ---- small typed helpers; each returns <0 on failure ---- */
 
@@ -48,7 +48,10 @@ static int attr_num(hid_t obj, const char *name, hid_t type, const void *value)
   return rc < 0 ? -1 : 0;
 }
 
-int hd_h5_attr_f64(long long obj, const char *name, double v) { return attr_num(obj, name, H5T_NATIVE_DOUBLE, &v); }
+int hd_h5_attr_f64(long long obj, const char *name, double v)
+{
+  return attr_num(obj, name, H5T_NATIVE_DOUBLE, &v);
+}
 
 /* A 1-D attribute of n values of `type` (n = 0: an empty dataspace). */
 static int attr_array(hid_t obj, const char *name, hid_t type, const void *values, size_t n)
@@ -85,7 +88,10 @@ static int attr_list(hid_t obj, const char *name, enum hd_type type, const void 
   H5Tclose(t);
   return rc;
 }
-int hd_h5_attr_i64(long long obj, const char *name, long long v) { return attr_num(obj, name, H5T_NATIVE_LLONG, &v); }
+int hd_h5_attr_i64(long long obj, const char *name, long long v)
+{
+  return attr_num(obj, name, H5T_NATIVE_LLONG, &v);
+}
 
 /* Every dataset carries HDF5's Fletcher-32 checksum (verified by every read, so a
  * damaged partial or sweep-point file is refused on resume), in chunks of at most ~4 MiB
@@ -133,7 +139,10 @@ int hd_h5_dset1(long long loc, const char *name, const double *data, size_t n)
 }
 
 /* CF units of an observable: "1" for the dimensionless ones (all of them today). */
-static const char *obs_units(const struct hd_observable *ob) { return ob->unit[0] ? ob->unit : "1"; }
+static const char *obs_units(const struct hd_observable *ob)
+{
+  return ob->unit[0] ? ob->unit : "1";
+}
 
 static int describe_obs(hid_t obj, const struct hd_observable *ob)
 {
@@ -161,9 +170,7 @@ static int write_table(hid_t g, const struct hd_param *rows, size_t n, const voi
     case HD_REAL_LIST:
     case HD_INT_LIST:
     case HD_PATH_LIST: rc |= attr_list(g, name, r->type, p); break;
-    default:
-      hd_param_format(r, src, text, sizeof text);
-      rc |= hd_h5_attr_str(g, name, text);
+    default: hd_param_format(r, src, text, sizeof text); rc |= hd_h5_attr_str(g, name, text);
     }
   }
   return rc;
@@ -223,7 +230,10 @@ static int write_theory(hid_t f, const struct hd_output *o)
   for (size_t k = 0; k < o->n_obs; k++) {
     hsize_t dims[1] = {o->grid->n};
     hid_t d = dset(g, o->obs[k].name, H5T_NATIVE_DOUBLE, 1, dims, th->values + k * o->grid->n);
-    if (d < 0) { rc = -1; continue; }
+    if (d < 0) {
+      rc = -1;
+      continue;
+    }
     rc |= describe_obs(d, &o->obs[k]);
     H5Dclose(d);
     rc |= hd_h5_attach(g, o->obs[k].name, (const char *[]){"t"}, 1);
@@ -233,10 +243,12 @@ static int write_theory(hid_t f, const struct hd_output *o)
   }
   if (o->run->bins > 0) {
     rc |= hd_h5_attr_i64(g, "bins", o->run->bins);
-    rc |= hd_h5_attr_str(g, "binning",
-                         th->binning_note[0] ? th->binning_note
-                         : "spectrum in quantile/log bins; binning_error on each observable: sup "
-                           "over t of the relative change when the number of bins is doubled");
+    rc |= hd_h5_attr_str(
+        g, "binning",
+        th->binning_note[0]
+            ? th->binning_note
+            : "spectrum in quantile/log bins; binning_error on each observable: sup "
+              "over t of the relative change when the number of bins is doubled");
   }
   H5Gclose(g);
   return rc;
@@ -252,21 +264,26 @@ static int write_simulation(hid_t f, const struct hd_output *o)
   rc |= hd_h5_index_coord(g, "run", R, "Monte Carlo run");
   hsize_t dT[1] = {T}, dR[1] = {R};
   hid_t d = dset(g, "steps", H5T_NATIVE_UINT64, 1, dT, o->grid->steps);
-  if (d >= 0) H5Dclose(d); else rc = -1;
+  if (d >= 0) H5Dclose(d);
+  else rc = -1;
   d = dset(g, "count", H5T_NATIVE_LONG, 1, dT, mc->count);
   if (d >= 0) {
     rc |= hd_h5_attr_str(d, "description", "runs still finite (not diverged) at each time");
     H5Dclose(d);
   } else rc = -1;
   d = dset(g, "completed", H5T_NATIVE_INT, 1, dR, mc->completed);
-  if (d >= 0) H5Dclose(d); else rc = -1;
+  if (d >= 0) H5Dclose(d);
+  else rc = -1;
   d = dset(g, "diverged", H5T_NATIVE_INT, 1, dR, mc->diverged);
-  if (d >= 0) H5Dclose(d); else rc = -1;
+  if (d >= 0) H5Dclose(d);
+  else rc = -1;
   rc |= hd_h5_dset1(g, "diverged_t", mc->diverged_t, R);
   rc |= hd_h5_attr_i64(g, "runs", (long long)R);
   rc |= hd_h5_attr_i64(g, "diverged_runs", (long long)mc->n_diverged);
   rc |= hd_h5_attr_i64(g, "completed_runs", (long long)mc->n_completed);
-  static const char *const along_t[] = {"steps", "count"}, *const along_run[] = {"completed", "diverged", "diverged_t"};
+  static const char *const along_t[] = {"steps", "count"}, *const along_run[] = {"completed",
+                                                                                 "diverged",
+                                                                                 "diverged_t"};
   for (size_t i = 0; i < 2; i++) rc |= hd_h5_attach(g, along_t[i], (const char *[]){"t"}, 1);
   for (size_t i = 0; i < 3; i++) rc |= hd_h5_attach(g, along_run[i], (const char *[]){"run"}, 1);
   rc |= hd_h5_cf(g, "steps", "1", "SGD steps taken at each output time");
@@ -284,7 +301,8 @@ static int write_simulation(hid_t f, const struct hd_output *o)
     if (o->run->store_runs || strcmp(o->status, "interrupted") == 0) {
       hsize_t dims[2] = {R, T};
       d = dset(go, "runs", H5T_NATIVE_DOUBLE, 2, dims, mc->values + k * R * T);
-      if (d >= 0) H5Dclose(d); else rc = -1;
+      if (d >= 0) H5Dclose(d);
+      else rc = -1;
       rc |= hd_h5_index_coord(go, "run", R, "Monte Carlo run");
       rc |= hd_h5_attach(go, "runs", (const char *[]){"run", "t"}, 2);
       snprintf(ln, sizeof ln, "%s of each Monte Carlo run", name);
@@ -311,9 +329,9 @@ static int write_compare(hid_t f, const struct hd_output *o)
   int rc = hd_h5_dset1(g, "t", o->grid->t, T);
   rc |= time_coord(g, o);
   rc |= hd_h5_attr_str(g, "description",
-                    "Monte Carlo mean minus theory: abs, rel = abs/|theory|, z = abs/stderr, "
-                    "scaled = sqrt(size) abs (size: the finite-size parameter), run_rms = one "
-                    "run's rms relative deviation; sup over the grid as attributes");
+                       "Monte Carlo mean minus theory: abs, rel = abs/|theory|, z = abs/stderr, "
+                       "scaled = sqrt(size) abs (size: the finite-size parameter), run_rms = one "
+                       "run's rms relative deviation; sup over the grid as attributes");
   double size = hd_problem_size(o->problem, o->problem_params);
   const struct hd_param *sp = hd_problem_size_param(o->problem);
   if (sp) {
@@ -398,7 +416,8 @@ static int write_diagnostics(hid_t f, const struct hd_output *o)
       if (o->mc->diverged[r]) runs[j] = (long long)r, times[j++] = o->mc->diverged_t[r];
     hsize_t dims[1] = {n};
     hid_t d = dset(g, "diverged_runs", H5T_NATIVE_LLONG, 1, dims, runs);
-    if (d >= 0) H5Dclose(d); else rc = -1;
+    if (d >= 0) H5Dclose(d);
+    else rc = -1;
     rc |= hd_h5_dset1(g, "diverged_times", times, n);
     free(runs);
     free(times);
@@ -515,12 +534,14 @@ static int write_sweep_table(hid_t f, const struct hd_sweep *sw)
   char *keys = NULL;
   size_t len = 0;
   FILE *m = open_memstream(&keys, &len);
-  for (size_t k = 0; k < sw->n_keys; k++) fprintf(m, "%s%s.%s", k ? "," : "", sw->keys[k].section, sw->keys[k].key);
+  for (size_t k = 0; k < sw->n_keys; k++)
+    fprintf(m, "%s%s.%s", k ? "," : "", sw->keys[k].section, sw->keys[k].key);
   fclose(m);
   int rc = hd_h5_attr_str(g, "keys", keys);
   rc |= hd_h5_attr_i64(g, "n_points", (long long)sw->n_points);
-  rc |= hd_h5_attr_str(g, "description", "one dataset per swept key: its value at each point "
-                                         "(/points/K); the first key varies slowest");
+  rc |= hd_h5_attr_str(g, "description",
+                       "one dataset per swept key: its value at each point "
+                       "(/points/K); the first key varies slowest");
   free(keys);
   size_t n = sw->n_points;
   rc |= hd_h5_index_coord(g, "point", n, "sweep point (/points/K)");
@@ -531,7 +552,8 @@ static int write_sweep_table(hid_t f, const struct hd_sweep *sw)
     int numeric = key->row->type == HD_INT || key->row->type == HD_REAL;
     if (numeric) {
       double *v = malloc(n * sizeof *v);
-      for (size_t p = 0; p < n; p++) v[p] = strtod(key->values[hd_sweep_value_index(sw, p, k)], NULL);
+      for (size_t p = 0; p < n; p++)
+        v[p] = strtod(key->values[hd_sweep_value_index(sw, p, k)], NULL);
       rc |= hd_h5_dset1(g, name, v, n);
       free(v);
       rc |= hd_h5_attach(g, name, (const char *[]){"point"}, 1);
@@ -543,7 +565,8 @@ static int write_sweep_table(hid_t f, const struct hd_sweep *sw)
       H5Tset_cset(t, H5T_CSET_UTF8);
       hsize_t dims[1] = {n};
       hid_t d = dset(g, name, t, 1, dims, v);
-      if (d >= 0) H5Dclose(d); else rc = -1;
+      if (d >= 0) H5Dclose(d);
+      else rc = -1;
       H5Tclose(t);
       free(v);
       rc |= hd_h5_attach(g, name, (const char *[]){"point"}, 1);
@@ -560,14 +583,17 @@ static int fill_sweep(long long f, const void *vctx)
   rc |= write_sweep_table(f, c->sw);
   hid_t points = H5Gcreate2(f, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 
-  static const char *const parts[] = {"parameters", "theory", "simulation", "compare", "diagnostics",
-                                      "risk_parts", "privacy", /* noisy_sgd */
-                                      "multiclass"};           /* gmm_multiclass */
+  static const char *const parts[] = {"parameters",  "theory",     "simulation", "compare",
+                                      "diagnostics", "risk_parts", "privacy", /* noisy_sgd */
+                                      "multiclass"};                          /* gmm_multiclass */
   for (size_t p = 0; p < c->sw->n_points; p++) {
     char name[32];
     snprintf(name, sizeof name, "%zu", p);
     hid_t src = H5Fopen(c->files[p], H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (src < 0) { rc = -1; break; }
+    if (src < 0) {
+      rc = -1;
+      break;
+    }
     hid_t gp = H5Gcreate2(points, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
       if (H5Lexists(src, parts[k], H5P_DEFAULT) > 0 &&
@@ -591,7 +617,8 @@ static int fill_sweep(long long f, const void *vctx)
       H5Aclose(a);
     }
     char *digest = NULL;
-    a = H5Aexists(src, "provenance_digest") > 0 ? H5Aopen(src, "provenance_digest", H5P_DEFAULT) : -1;
+    a = H5Aexists(src, "provenance_digest") > 0 ? H5Aopen(src, "provenance_digest", H5P_DEFAULT)
+                                                : -1;
     if (a >= 0) {
       hid_t t = H5Tcopy(H5T_C_S1);
       H5Tset_size(t, H5T_VARIABLE);

@@ -22,24 +22,24 @@
 struct hd_provenance;
 
 struct hd_output {
-  const char *path;          /* final file name */
-  const char *status;        /* "complete", "diverged", "theory_failed", ... */
+  const char *path;   /* final file name */
+  const char *status; /* "complete", "diverged", "theory_failed", ... */
   const char *command_line;
   const char *model_path;
   const char *model_text;
   const struct hd_problem *problem;
   const void *problem_params;
-  void *plan;                /* for problem->write_extra (NULL: not called) */
+  void *plan; /* for problem->write_extra (NULL: not called) */
   const struct hd_run_params *run;
   const struct hd_output_grid *grid;
   const struct hd_observable *obs;
   size_t n_obs;
-  const struct hd_theory_result *theory; /* NULL: method = none */
-  const struct hd_mc_result *mc;         /* NULL: simulation disabled */
-  const char *theory_note;               /* or NULL */
-  const char *const *warnings;           /* NULL-terminated, or NULL */
+  const struct hd_theory_result *theory;  /* NULL: method = none */
+  const struct hd_mc_result *mc;          /* NULL: simulation disabled */
+  const char *theory_note;                /* or NULL */
+  const char *const *warnings;            /* NULL-terminated, or NULL */
   const struct hd_provenance *provenance; /* what the result depends on (provenance.h) */
-  char *extra_failure;                   /* out: write_extra's message when it failed */
+  char *extra_failure;                    /* out: write_extra's message when it failed */
   size_t extra_failure_len;
 };
 
@@ -51,8 +51,8 @@ int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen);
 /* Loads the completed runs of an interrupted file into res (allocated by hd_mc_alloc for
  * the same model): checks that the file was written by the same model text, seed, runs,
  * observables and output steps.  Returns the number of runs loaded, or -1 with a message. */
-long hd_h5_read_partial(const char *path, const struct hd_output *expect,
-                        struct hd_mc_result *res, char *msg, size_t msglen);
+long hd_h5_read_partial(const char *path, const struct hd_output *expect, struct hd_mc_result *res,
+                        char *msg, size_t msglen);
 
 /* Checks a finished output (a sweep point kept for --resume): its provenance record
  * matches `expect` and every dataset reads back through its checksum.  Copies its status

@@ -55,7 +55,8 @@ static size_t locate(const double *u, size_t n, double x)
   size_t lo = 0, hi = n;
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
-    if (u[mid] <= x) lo = mid; else hi = mid;
+    if (u[mid] <= x) lo = mid;
+    else hi = mid;
   }
   return lo;
 }
@@ -64,7 +65,7 @@ struct stack {
   const struct hd_output *base;
   const struct hd_sweep *sw;
   size_t n_points, n_t;
-  double *t;        /* the union grid */
+  double *t; /* the union grid */
   char names[HD_SWEEP_MAX_KEYS][160];
   char coordinates[HD_SWEEP_MAX_KEYS * 160];
 };
@@ -109,9 +110,8 @@ static int write_coords(hid_t g, const struct stack *S)
 }
 
 /* Stacks /points/K/<part>/<path> (K = 0..n-1) into g/<name>; NaN where absent. */
-static int stack_one(hid_t f, hid_t g, const struct stack *S, const char *part,
-                     const char *path, const char *name, const char *long_name,
-                     const char *description)
+static int stack_one(hid_t f, hid_t g, const struct stack *S, const char *part, const char *path,
+                     const char *name, const char *long_name, const char *description)
 {
   size_t n = S->n_points, T = S->n_t;
   double *v = malloc((n * T > 0 ? n * T : 1) * sizeof *v);
@@ -213,8 +213,7 @@ int hd_h5_stack_sweep(long long file, const struct hd_output *base, const struct
       shared |= j != k && strcmp(sw->keys[j].key, sw->keys[k].key) == 0;
     if (shared)
       snprintf(S.names[k], sizeof S.names[k], "%s_%s", sw->keys[k].section, sw->keys[k].key);
-    else
-      snprintf(S.names[k], sizeof S.names[k], "%s", sw->keys[k].key);
+    else snprintf(S.names[k], sizeof S.names[k], "%s", sw->keys[k].key);
     len += (size_t)snprintf(S.coordinates + len, sizeof S.coordinates - len, "%s%s", k ? " " : "",
                             S.names[k]);
   }

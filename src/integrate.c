@@ -55,8 +55,8 @@ struct counters {
 struct driver {
   const struct hd_ode_system *sys;
   void *cvode_mem;
-  double rtol, atol;      /* for ewt_wrap */
-  struct counters base;   /* totals of the finished CVODE segments */
+  double rtol, atol;    /* for ewt_wrap */
+  struct counters base; /* totals of the finished CVODE segments */
 
   /* sys->affine: max_i |lam_i|, and whether lam is finite (else the plain rhs is used) */
   double lam_max;
@@ -68,13 +68,13 @@ struct driver {
   double t_nonfinite;
 
   /* structured preconditioner */
-  struct hd_sjac J;       /* last Jacobian from sys->jac_structured */
-  double *ainv;           /* n_blocks * b * b: (I - gamma B_k)^{-1}, row-major */
-  double *W;              /* dim * rank: A^{-1} U, column j at W[j*dim] */
-  double *S;              /* rank * rank: capacitance I - gamma V^T W (factored) */
-  lapack_int *ipiv;       /* pivots of S when rank > 2 */
-  double *cvec;           /* rank */
-  double *work;           /* 2 * b * b + b scratch for block inversion / aliasing */
+  struct hd_sjac J; /* last Jacobian from sys->jac_structured */
+  double *ainv;     /* n_blocks * b * b: (I - gamma B_k)^{-1}, row-major */
+  double *W;        /* dim * rank: A^{-1} U, column j at W[j*dim] */
+  double *S;        /* rank * rank: capacitance I - gamma V^T W (factored) */
+  lapack_int *ipiv; /* pivots of S when rank > 2 */
+  double *cvec;     /* rank */
+  double *work;     /* 2 * b * b + b scratch for block inversion / aliasing */
   double gamma_built;
   bool have_J, built;
 
@@ -182,13 +182,12 @@ static void fail(struct hd_integrate_stats *st, const struct driver *D, int flag
   flag_name(flag, name, sizeof name);
   st->flag = flag;
   st->t_fail = t;
-  int len = snprintf(st->message, sizeof st->message, "CVODE failed at t = %.10g: %s (%s)", t,
-                     name, flag_description(flag));
+  int len = snprintf(st->message, sizeof st->message, "CVODE failed at t = %.10g: %s (%s)", t, name,
+                     flag_description(flag));
   size_t used = len < 0 ? 0 : (size_t)len;
   if (D->nonfinite_seen && used < sizeof st->message) {
     len = snprintf(st->message + used, sizeof st->message - used,
-                   "; the right-hand side returned non-finite values at t = %.10g",
-                   D->t_nonfinite);
+                   "; the right-hand side returned non-finite values at t = %.10g", D->t_nonfinite);
     used += len < 0 ? 0 : (size_t)len;
   }
   if (D->cvmsg[0] && used < sizeof st->message)
@@ -204,8 +203,7 @@ static void fail_input(struct hd_integrate_stats *st, int flag, const char *msg)
 /* CVODE reports through this instead of printing to stderr.  Warnings (such as
  * "t + h = t") are dropped: a run that goes wrong ends in an error flag, which the
  * driver reports with the last captured error message. */
-static void err_handler(int code, const char *module, const char *function, char *msg,
-                        void *user)
+static void err_handler(int code, const char *module, const char *function, char *msg, void *user)
 {
   (void)module;
   struct driver *D = user;
@@ -422,8 +420,7 @@ static int build_precond(struct driver *D, double gamma)
     if (singular) return 1;
   } else {
     for (size_t k = 0; k < nb; k++)
-      if (invert_block(D->J.blocks + k * b * b, gamma, b, D->ainv + k * b * b, D->work))
-        return 1;
+      if (invert_block(D->J.blocks + k * b * b, gamma, b, D->ainv + k * b * b, D->work)) return 1;
   }
   if (r == 0) {
     D->gamma_built = gamma;
@@ -491,7 +488,6 @@ static int psetup(sunrealtype t, N_Vector y, N_Vector fy, sunbooleantype jok,
   return rc != 0 ? rc : build_precond(D, gamma);
 }
 
-
 /* c <- S^{-1} c for the r x r capacitance matrix of the Woodbury identity (factored by
  * build_precond: an explicit inverse for r <= 2, LU from LAPACKE above). */
 static int solve_capacitance(const struct driver *D, size_t r, double *c)
@@ -504,8 +500,8 @@ static int solve_capacitance(const struct driver *D, size_t r, double *c)
     c[0] = c0;
     c[1] = c1;
   } else {
-    lapack_int info = LAPACKE_dgetrs(LAPACK_ROW_MAJOR, 'N', (lapack_int)r, 1, D->S,
-                                     (lapack_int)r, D->ipiv, c, 1);
+    lapack_int info = LAPACKE_dgetrs(LAPACK_ROW_MAJOR, 'N', (lapack_int)r, 1, D->S, (lapack_int)r,
+                                     D->ipiv, c, 1);
     if (info != 0) return -1;
   }
   return 0;
@@ -623,7 +619,7 @@ static int wb_linsys(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix A, sunboo
 {
   (void)fy;
   (void)A;
-  (void)jok; /* J is O(dim) to rebuild, so a saved one is never worth reusing */
+  (void)jok;   /* J is O(dim) to rebuild, so a saved one is never worth reusing */
   (void)gamma; /* wb_setup factors at CVodeGetCurrentGamma, the same value */
   (void)tmp1;
   (void)tmp2;
@@ -777,8 +773,8 @@ static SUNMatrix shell_matrix(SUNContext sunctx)
 /* ---------------------------------------------------------------------------------- */
 /* the driver */
 
-int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double *tout,
-                 size_t nout, const struct hd_integrate_opts *opts, hd_output_fn out, void *ctx,
+int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double *tout, size_t nout,
+                 const struct hd_integrate_opts *opts, hd_output_fn out, void *ctx,
                  struct hd_integrate_stats *stats)
 {
   struct hd_integrate_stats local;
@@ -813,9 +809,7 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
   const size_t n = sys->dimension;
   enum hd_linsol ls = opts->linsol;
   if (ls == HD_LINSOL_AUTO)
-    ls = sys->jac_structured ? HD_LINSOL_WOODBURY
-         : n <= 64           ? HD_LINSOL_DENSE
-                             : HD_LINSOL_GMRES;
+    ls = sys->jac_structured ? HD_LINSOL_WOODBURY : n <= 64 ? HD_LINSOL_DENSE : HD_LINSOL_GMRES;
   if (ls != HD_LINSOL_DENSE && ls != HD_LINSOL_GMRES && ls != HD_LINSOL_STRUCTURED &&
       ls != HD_LINSOL_WOODBURY) {
     fail_input(st, CV_ILL_INPUT, "unknown linear solver");
@@ -905,9 +899,7 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
     A = SUNDenseMatrix((sunindextype)n, (sunindextype)n, sunctx);
     if (A) LS = SUNLinSol_Dense(y, A, sunctx);
     break;
-  case HD_LINSOL_GMRES:
-    LS = SUNLinSol_SPGMR(y, SUN_PREC_NONE, MAXL_GMRES, sunctx);
-    break;
+  case HD_LINSOL_GMRES: LS = SUNLinSol_SPGMR(y, SUN_PREC_NONE, MAXL_GMRES, sunctx); break;
   case HD_LINSOL_WOODBURY:
     if (alloc_precond(&D) != 0) {
       fail_input(st, CV_MEM_FAIL, "out of memory (structured Jacobian)");
@@ -957,7 +949,7 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
   size_t ib = 0;
   const size_t nbp = sys->breakpoints ? sys->n_breakpoints : 0;
   while (ib < nbp && !(sys->breakpoints[ib] > t0)) ib++;
-  /* The stop time is the next breakpoint, or tend: CVODE may then overshoot an output
+    /* The stop time is the next breakpoint, or tend: CVODE may then overshoot an output
    * time and interpolate (cheap), but never a breakpoint, and never evaluates the RHS
    * beyond the last output. */
 #define NEXT_STOP() (ib < nbp && sys->breakpoints[ib] < tend ? sys->breakpoints[ib] : tend)

@@ -79,20 +79,20 @@ enum hd_linsol {
 };
 
 struct hd_integrate_opts {
-  double rtol;         /* relative tolerance */
-  double atol;         /* absolute tolerance (scalar) */
-  long max_steps;      /* CVODE mxstep per output interval */
+  double rtol;    /* relative tolerance */
+  double atol;    /* absolute tolerance (scalar) */
+  long max_steps; /* CVODE mxstep per output interval */
   enum hd_linsol linsol;
 };
 
 struct hd_integrate_stats {
-  const char *linsol;  /* name of the linear solver actually used */
+  const char *linsol; /* name of the linear solver actually used */
   long steps, rhs_evals, lin_iters, lin_conv_fails, prec_setups, prec_solves;
   long err_test_fails, nonlin_iters, nonlin_conv_fails;
-  double last_step;    /* last step size */
-  int flag;            /* 0, or the CVODE return flag of a failure */
-  double t_fail;       /* time reached when it failed (NaN if no failure) */
-  char message[256];   /* "" or a description of the failure */
+  double last_step;  /* last step size */
+  int flag;          /* 0, or the CVODE return flag of a failure */
+  double t_fail;     /* time reached when it failed (NaN if no failure) */
+  char message[256]; /* "" or a description of the failure */
 };
 
 /* Called at each requested output time with the state there.  Return non-zero to stop
@@ -103,8 +103,8 @@ typedef int (*hd_output_fn)(size_t k, double t, const double *y, void *ctx);
  * k = 0..nout-1 (k = 0 with y0 itself).  tout must be strictly increasing.
  * Returns 0 on success; on failure returns the CVODE flag (< 0), fills stats->flag,
  * t_fail and message, and stops: outputs after the failure are not called. */
-int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double *tout,
-                 size_t nout, const struct hd_integrate_opts *opts, hd_output_fn out, void *ctx,
+int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double *tout, size_t nout,
+                 const struct hd_integrate_opts *opts, hd_output_fn out, void *ctx,
                  struct hd_integrate_stats *stats);
 
 const char *hd_linsol_name(enum hd_linsol ls);

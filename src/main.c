@@ -28,21 +28,21 @@ static const char describe_details[] =
     "KEYs (lr, optimizer.lr or [optimizer]) narrow the output to those rows.\n";
 
 const struct hd_command hd_commands[] = {
-  {"run", "MODEL.ini", "theory (CVODE) and Monte Carlo side by side, written to one HDF5 file",
-   run_details, hd_run_options, hd_cmd_run},
-  {"check", "MODEL.ini", "validate a model file without running it (exit 0 when valid)",
-   run_details, hd_check_options, hd_cmd_check},
-  {"validate", "MODEL.ini",
-   "the model over a ladder of sizes, and the fitted slope of its error against size",
-   validate_details, hd_validate_options, hd_cmd_validate},
-  {"list", NULL, "the problems hdsim knows, or the shipped models", NULL, hd_list_options,
-   hd_cmd_list},
-  {"describe", "PROBLEM [KEY...]",
-   "every model-file key of a problem: meaning, type, default, range", describe_details,
-   hd_describe_options, hd_cmd_describe},
-  {"export", "OUT.h5", "one tidy CSV table per group of an output file (--csv DIR)", NULL,
-   hd_export_options, hd_cmd_export},
-  {NULL, NULL, NULL, NULL, NULL, NULL},
+    {"run", "MODEL.ini", "theory (CVODE) and Monte Carlo side by side, written to one HDF5 file",
+     run_details, hd_run_options, hd_cmd_run},
+    {"check", "MODEL.ini", "validate a model file without running it (exit 0 when valid)",
+     run_details, hd_check_options, hd_cmd_check},
+    {"validate", "MODEL.ini",
+     "the model over a ladder of sizes, and the fitted slope of its error against size",
+     validate_details, hd_validate_options, hd_cmd_validate},
+    {"list", NULL, "the problems hdsim knows, or the shipped models", NULL, hd_list_options,
+     hd_cmd_list},
+    {"describe", "PROBLEM [KEY...]",
+     "every model-file key of a problem: meaning, type, default, range", describe_details,
+     hd_describe_options, hd_cmd_describe},
+    {"export", "OUT.h5", "one tidy CSV table per group of an output file (--csv DIR)", NULL,
+     hd_export_options, hd_cmd_export},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 static const char exit_status[] =
@@ -55,12 +55,15 @@ static void usage(FILE *out)
   fprintf(out, "usage: hdsim [--version|-V] [--help|-h] COMMAND [OPTIONS]\n\ncommands:\n");
   for (const struct hd_command *c = hd_commands; c->name; c++) {
     char head[64];
-    snprintf(head, sizeof head, "hdsim %s%s%s", c->name, c->args ? " " : "", c->args ? c->args : "");
+    snprintf(head, sizeof head, "hdsim %s%s%s", c->name, c->args ? " " : "",
+             c->args ? c->args : "");
     fprintf(out, "  %-34s %s\n", head, c->summary);
   }
   fprintf(out, "  %-34s %s\n", "hdsim help [COMMAND]", "this text, or a command's options");
-  fprintf(out, "\n'hdsim COMMAND --help' lists a command's options with their defaults;\n"
-               "`man hdsim` has the whole story.\n\n%s", exit_status);
+  fprintf(out,
+          "\n'hdsim COMMAND --help' lists a command's options with their defaults;\n"
+          "`man hdsim` has the whole story.\n\n%s",
+          exit_status);
 }
 
 static int version(void)
@@ -88,7 +91,7 @@ int hd_cli_main(int argc, char **argv)
   hd_h5_library_init();
   if (hd_registry_check(stderr) != 0) return HD_EXIT_USAGE;
   static const struct option global[] = {
-    {"version", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+      {"version", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
   opterr = 0;
   int c = getopt_long(argc, argv, "+hV", global, NULL); /* '+': stop at the command */
   if (c == 'V') return version();
@@ -98,9 +101,10 @@ int hd_cli_main(int argc, char **argv)
     if (optopt) snprintf(typed, sizeof typed, "-%c", optopt);
     else snprintf(typed, sizeof typed, "%s", argv[optind - 1]);
     const char *hint = hd_similarity(typed + 2, "version") >= 0 ? "; did you mean '--version'?"
-                       : hd_similarity(typed + 2, "help") >= 0 ? "; did you mean '--help'?" : "";
-    fprintf(stderr, "hdsim: unknown option '%s'%s\nTry 'hdsim --help' for the commands.\n",
-            typed, strncmp(typed, "--", 2) == 0 ? hint : "");
+                       : hd_similarity(typed + 2, "help") >= 0  ? "; did you mean '--help'?"
+                                                                : "";
+    fprintf(stderr, "hdsim: unknown option '%s'%s\nTry 'hdsim --help' for the commands.\n", typed,
+            strncmp(typed, "--", 2) == 0 ? hint : "");
     return HD_EXIT_USAGE;
   }
   if (optind >= argc) {

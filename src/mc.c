@@ -1,19 +1,19 @@
 /* mc.c — ensemble runner (pthreads over runs). */
-#include "clock.h"
 #include "mc.h"
+#include "clock.h"
 
 #include "blas_threads.h"
-#include "progress.h"
-#include "threads.h"
 #include "interrupt.h"
+#include "progress.h"
 #include "ranks.h"
+#include "threads.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,7 +40,7 @@ struct mc_job {
   struct hd_mc_result *res;
   atomic_long next_run;
   long workers;
-  atomic_ullong steps_done;  /* SGD steps simulated, over all runs: the progress measure */
+  atomic_ullong steps_done; /* SGD steps simulated, over all runs: the progress measure */
   double steps_total;
   atomic_int out_of_memory; /* a worker could not allocate its run state */
 };
@@ -116,7 +116,7 @@ static void *worker(void *arg)
   for (;;) {
     long r = atomic_fetch_add(&job->next_run, 1);
     if (r >= (long)job->res->runs || hd_interrupted()) break;
-    if (job->res->completed[r]) continue; /* loaded from a partial file */
+    if (job->res->completed[r]) continue;             /* loaded from a partial file */
     if (r % hd_ranks.size != hd_ranks.rank) continue; /* another rank's run */
     run_one(job, (size_t)r, state, obs);
   }
@@ -223,8 +223,12 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
   res->n_completed = 0;
   for (size_t r = 0; r < res->runs; r++) res->n_completed += (size_t)res->completed[r];
   double todo = (double)(res->runs - res->n_completed) / hd_ranks.size;
-  struct mc_job job = {.pb = pb, .plan = plan, .g = g, .divergence = divergence,
-                       .steps_per_time = pb->steps_per_time(plan), .res = res,
+  struct mc_job job = {.pb = pb,
+                       .plan = plan,
+                       .g = g,
+                       .divergence = divergence,
+                       .steps_per_time = pb->steps_per_time(plan),
+                       .res = res,
                        .workers = threads,
                        .steps_total = todo * (double)(g->n ? g->steps[g->n - 1] : 0)};
   atomic_init(&job.next_run, 0);
@@ -264,8 +268,7 @@ int hd_mc_execute(struct hd_mc_result *res, const struct hd_problem *pb, const v
 }
 
 int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_output_grid *g,
-              long runs, long threads, double divergence, int quiet,
-              struct hd_mc_result *res)
+              long runs, long threads, double divergence, int quiet, struct hd_mc_result *res)
 {
   if (hd_mc_alloc(res, pb, plan, g, runs) != 0) return -1;
   return hd_mc_execute(res, pb, plan, g, threads, divergence, quiet);

@@ -20,16 +20,15 @@ struct hd_mc_result {
   double *diverged_t; /* [run] time it was stopped (NaN if not) */
   size_t n_diverged;
   size_t n_completed;
-  double seconds;     /* wall time */
-  long threads;       /* threads actually used */
+  double seconds; /* wall time */
+  long threads;   /* threads actually used */
 };
 
 /* Runs the ensemble; returns 0 (diverged runs are results, not errors), 1 if a signal
  * interrupted it (then only the runs marked completed hold results), or -1 when memory
  * ran out (the arrays, or a worker's run state). */
 int hd_mc_run(const struct hd_problem *pb, const void *plan, const struct hd_output_grid *g,
-              long runs, long threads, double divergence, int quiet,
-              struct hd_mc_result *res);
+              long runs, long threads, double divergence, int quiet, struct hd_mc_result *res);
 
 /* The two halves of hd_mc_run, for resuming: allocate (every run not completed), let the
  * caller mark runs completed and fill their values, then execute the rest. */

@@ -80,7 +80,9 @@ void hd_memory_estimate(const struct hd_problem *pb, const void *plan,
   /* what the run adds beyond its arrays, measured (peak RSS against this estimate, three
    * models): ~6 MiB of solver, thread and HDF5 library buffers, and the writer's chunk
    * and checksum buffers, two chunks of at most 4 MiB (h5out.c) */
-  size_t per_obs_runs = run->simulate ? mul(mul((size_t)run->runs, n_times, &of), sizeof(double), &of) : 0;
+  size_t per_obs_runs = run->simulate
+                            ? mul(mul((size_t)run->runs, n_times, &of), sizeof(double), &of)
+                            : 0;
   size_t chunk = per_obs_runs < ((size_t)4 << 20) ? per_obs_runs : ((size_t)4 << 20);
   e->runtime = ((size_t)6 << 20) + 2 * chunk;
   e->total = add(add(add(add(e->in_use, e->runtime, &of), e->theory, &of), e->results, &of),
@@ -95,7 +97,8 @@ static size_t read_size_file(const char *path)
   if (!f) return SIZE_MAX;
   char buf[64] = "";
   size_t v = SIZE_MAX;
-  if (fgets(buf, sizeof buf, f) && isdigit((unsigned char)buf[0])) v = (size_t)strtoull(buf, NULL, 10);
+  if (fgets(buf, sizeof buf, f) && isdigit((unsigned char)buf[0]))
+    v = (size_t)strtoull(buf, NULL, 10);
   fclose(f);
   return v;
 }
@@ -150,8 +153,8 @@ static void human(size_t b, char *buf, size_t len)
   else snprintf(buf, len, "%.1f MiB", (double)b / (1 << 20));
 }
 
-int hd_memory_check(const struct hd_memory_estimate *e, size_t max_bytes, int max_given,
-                    char *msg, size_t msglen)
+int hd_memory_check(const struct hd_memory_estimate *e, size_t max_bytes, int max_given, char *msg,
+                    size_t msglen)
 {
   if (max_given && max_bytes == 0 && !e->overflow) return 0; /* --max-memory 0: no check */
   size_t limit = max_given ? max_bytes : hd_memory_available();
@@ -159,10 +162,12 @@ int hd_memory_check(const struct hd_memory_estimate *e, size_t max_bytes, int ma
   char need[64], have[64];
   human(e->total, need, sizeof need);
   human(limit, have, sizeof have);
-  snprintf(msg, msglen, "this run needs about %s of memory (results %zu bytes: runs x times x "
+  snprintf(msg, msglen,
+           "this run needs about %s of memory (results %zu bytes: runs x times x "
            "observables; theory %zu; %zu threads x %zu), more than the %s %s; reduce runs, "
-           "output times or d, or set --max-memory", need, e->results, e->theory, e->threads,
-           e->per_thread, have, max_given ? "allowed by --max-memory" : "available");
+           "output times or d, or set --max-memory",
+           need, e->results, e->theory, e->threads, e->per_thread, have,
+           max_given ? "allowed by --max-memory" : "available");
   return -1;
 }
 
@@ -176,6 +181,8 @@ void hd_memory_print(const struct hd_memory_estimate *e, FILE *out)
   human(e->total, t, sizeof t);
   char r[64];
   human(e->runtime, r, sizeof r);
-  fprintf(out, "memory: about %s (in use after planning %s, run-time buffers %s, theory %s, "
-          "results %s, %zu threads x %s)\n", t, a, r, b, c, e->threads, d);
+  fprintf(out,
+          "memory: about %s (in use after planning %s, run-time buffers %s, theory %s, "
+          "results %s, %zu threads x %s)\n",
+          t, a, r, b, c, e->threads, d);
 }

@@ -42,8 +42,8 @@ int hd_memory_parse(const char *text, size_t *bytes);
 
 /* Returns 0 when the estimate fits under max_bytes (0: hd_memory_available()), else -1
  * with a message. */
-int hd_memory_check(const struct hd_memory_estimate *e, size_t max_bytes, int max_given,
-                    char *msg, size_t msglen);
+int hd_memory_check(const struct hd_memory_estimate *e, size_t max_bytes, int max_given, char *msg,
+                    size_t msglen);
 
 void hd_memory_print(const struct hd_memory_estimate *e, FILE *out);
 

@@ -53,16 +53,24 @@
 #endif
 
 enum {
-  MAXQ = 64,       /* queued operations before a forced flush */
-  MAXV = 16,       /* vectors per fused operation (CVODE uses at most q + 2 <= 7) */
-  BLOCK = 4096,    /* elements per block: 32 KiB of each vector, so the ~15 vectors a BDF
+  MAXQ = 64,    /* queued operations before a forced flush */
+  MAXV = 16,    /* vectors per fused operation (CVODE uses at most q + 2 <= 7) */
+  BLOCK = 4096, /* elements per block: 32 KiB of each vector, so the ~15 vectors a BDF
                       step touches stay in L2 while the queue runs over one block; also the
                       reduction block (fixed: sums do not depend on the number of threads) */
 };
 #define PAR_MIN ((size_t)1 << 15) /* below this a flush is not worth waking threads */
 
 enum op_kind {
-  OP_LINSUM, OP_CONST, OP_PROD, OP_DIV, OP_SCALE, OP_ABS, OP_INV, OP_ADDCONST, OP_LINCOMB,
+  OP_LINSUM,
+  OP_CONST,
+  OP_PROD,
+  OP_DIV,
+  OP_SCALE,
+  OP_ABS,
+  OP_INV,
+  OP_ADDCONST,
+  OP_LINCOMB,
   OP_EWT,
   OP_AFFINE,    /* z = a x + b: a linear sum one of whose inputs is a queued constant */
   OP_DIAGAFFINE /* z = x .* (a y + b) + c[0]: a right-hand side (hd_nv_diag_affine) */
@@ -71,11 +79,11 @@ enum op_kind {
 struct op {
   enum op_kind kind;
   int nvec;
-  double a, b;                 /* scalars */
-  const double *x, *y;         /* inputs */
-  double *z;                   /* output */
-  double c[MAXV];              /* coefficients, copied (CVODE reuses its arrays) */
-  const double *xs[MAXV];      /* inputs of OP_LINCOMB */
+  double a, b;            /* scalars */
+  const double *x, *y;    /* inputs */
+  double *z;              /* output */
+  double c[MAXV];         /* coefficients, copied (CVODE reuses its arrays) */
+  const double *xs[MAXV]; /* inputs of OP_LINCOMB */
 };
 
 struct queue {
@@ -201,19 +209,19 @@ static void run_op(const struct op *o, size_t i0, size_t i1)
 #else
 #define UNROLL
 #endif
-#define TRIANGLE(Q, STORE_TOP)                                                            \
-  ELEMENTWISE                                                                             \
-  for (size_t i = i0; i < i1; i++) {                                                      \
-    double v[(Q) + 1];                                                                    \
-    UNROLL for (int j = 0; j <= (Q); j++) v[j] = zn[j][i];                               \
-    if (x) {                                                                              \
-      const double a = x[i];                                                              \
-      UNROLL for (int j = 0; j <= (Q); j++) v[j] = has[j] ? c[j] * a + v[j] : v[j];      \
-    }                                                                                     \
-    UNROLL for (int k = 1; k <= (Q); k++)                                                 \
-      UNROLL for (int j = (Q); j >= k; j--) v[j - 1] = v[j - 1] + v[j];                  \
-    UNROLL for (int j = 0; j < (Q); j++) zn[j][i] = v[j];                                \
-    if (STORE_TOP) zn[Q][i] = v[Q];                                                       \
+#define TRIANGLE(Q, STORE_TOP)                                                                     \
+  ELEMENTWISE                                                                                      \
+  for (size_t i = i0; i < i1; i++) {                                                               \
+    double v[(Q) + 1];                                                                             \
+    UNROLL for (int j = 0; j <= (Q); j++) v[j] = zn[j][i];                                         \
+    if (x) {                                                                                       \
+      const double a = x[i];                                                                       \
+      UNROLL for (int j = 0; j <= (Q); j++) v[j] = has[j] ? c[j] * a + v[j] : v[j];                \
+    }                                                                                              \
+    UNROLL for (int k = 1; k <= (Q); k++) UNROLL for (int j = (Q); j >= k; j--)                    \
+        v[j - 1] = v[j - 1] + v[j];                                                                \
+    UNROLL for (int j = 0; j < (Q); j++) zn[j][i] = v[j];                                          \
+    if (STORE_TOP) zn[Q][i] = v[Q];                                                                \
   }
 
 /* The triangle, preceded when x != NULL by zn[j] = c[j] x + zn[j] for the j with has[j]
@@ -272,8 +280,8 @@ static int match_triangle(const struct queue *Q, const unsigned char *sel, int k
 struct prog {
   int n;
   struct {
-    int op;          /* queue index of the operation, or of a triangle's first */
-    int q;           /* 0: the operation alone; else a triangle of order q */
+    int op; /* queue index of the operation, or of a triangle's first */
+    int q;  /* 0: the operation alone; else a triangle of order q */
     double *zn[6];
     const double *x; /* NULL, or the history update folded into the triangle */
     double c[6];
@@ -283,14 +291,13 @@ struct prog {
 
 /* Operations k.. of the form zn = c x + zn (distinct outputs, one x) that a triangle
  * follows and whose outputs are its arrays: how many (0 if none), with the item filled. */
-static int match_update(const struct queue *Q, const unsigned char *sel, int k,
-                        struct prog *P, int i)
+static int match_update(const struct queue *Q, const unsigned char *sel, int k, struct prog *P,
+                        int i)
 {
   const struct op *o = Q->ops;
   int m = 0;
-  while (k + m < Q->n && (!sel || sel[k + m]) && o[k + m].kind == OP_LINSUM &&
-         o[k + m].b == 1.0 && o[k + m].y == o[k + m].z && o[k + m].x == o[k].x &&
-         o[k + m].x != o[k + m].z && m < 6)
+  while (k + m < Q->n && (!sel || sel[k + m]) && o[k + m].kind == OP_LINSUM && o[k + m].b == 1.0 &&
+         o[k + m].y == o[k + m].z && o[k + m].x == o[k].x && o[k + m].x != o[k + m].z && m < 6)
     m++;
   if (m == 0) return 0;
   int q = match_triangle(Q, sel, k + m, P->item[i].zn);
@@ -336,10 +343,8 @@ static void run_block(const struct queue *Q, const struct prog *P, size_t blk)
   size_t i0 = blk * BLOCK, i1 = i0 + BLOCK < Q->len ? i0 + BLOCK : Q->len;
   for (int i = 0; i < P->n; i++) {
     if (P->item[i].q)
-      run_triangle(P->item[i].zn, P->item[i].q, P->item[i].x, P->item[i].c, P->item[i].has,
-                   i0, i1);
-    else
-      run_op(&Q->ops[P->item[i].op], i0, i1);
+      run_triangle(P->item[i].zn, P->item[i].q, P->item[i].x, P->item[i].c, P->item[i].has, i0, i1);
+    else run_op(&Q->ops[P->item[i].op], i0, i1);
   }
 }
 
@@ -381,8 +386,8 @@ static int op_inputs(const struct op *o, const double **in)
  * operation back, one is selected when it writes an array the access or a selected
  * later operation reads or writes (read-after-write, write-after-write), or reads an
  * array one of them writes (write-after-read: it must see the old value). */
-static int closure(const struct queue *Q, const double *const *rd, int nrd,
-                   const double *const *wr, int nwr, unsigned char *sel)
+static int closure(const struct queue *Q, const double *const *rd, int nrd, const double *const *wr,
+                   int nwr, unsigned char *sel)
 {
   if (Q->len <= BLOCK) { /* one block stays in cache whatever runs when: run it all */
     memset(sel, 1, (size_t)Q->n);
@@ -458,10 +463,8 @@ static void run_queue(struct queue *Q, const unsigned char *sel)
   } else {
     for (size_t b = 0; b < nb; b++) run_block(Q, &P, b);
   }
-  if (sel)
-    compact(Q, sel);
-  else
-    Q->n = 0;
+  if (sel) compact(Q, sel);
+  else Q->n = 0;
 }
 
 void hd_nv_flush(void)
@@ -696,7 +699,7 @@ enum red_kind { RED_DOT, RED_WSQR, RED_SCALE_DOT, RED_ZERO };
 struct red_args {
   const double *a, *b; /* RED_SCALE_DOT: z = a .* b, sum v .* z (v in x) */
   double *z;
-  double *scan;        /* RED_DOT: max |y_i| (NaN if some y_i is not finite), or NULL */
+  double *scan; /* RED_DOT: max |y_i| (NaN if some y_i is not finite), or NULL */
 };
 
 /* max |y_i| over [i0, i1), NaN when some y_i is NaN or infinite (0 y_i is then NaN) */
@@ -712,10 +715,7 @@ static double scan_block(const double *y, size_t i0, size_t i1)
 }
 
 /* the scans of blocks combined (NaN wins) */
-static double scan_join(double m, double b)
-{
-  return m != m || b != b ? NAN : b > m ? b : m;
-}
+static double scan_join(double m, double b) { return m != m || b != b ? NAN : b > m ? b : m; }
 
 static double red_block(enum red_kind k, const double *x, const double *y,
                         const struct red_args *ra, size_t i0, size_t i1)
@@ -961,14 +961,13 @@ static int f_wrmsnormvectorarray(int nvec, N_Vector *X, N_Vector *W, realtype *m
   hd_nv_flush();
   return N_VWrmsNormVectorArray_Serial(nvec, X, W, m);
 }
-static int f_wrmsnormmaskvectorarray(int nvec, N_Vector *X, N_Vector *W, N_Vector id,
-                                     realtype *m)
+static int f_wrmsnormmaskvectorarray(int nvec, N_Vector *X, N_Vector *W, N_Vector id, realtype *m)
 {
   hd_nv_flush();
   return N_VWrmsNormMaskVectorArray_Serial(nvec, X, W, id, m);
 }
-static int f_scaleaddmultivectorarray(int nvec, int nsum, realtype *a, N_Vector *X,
-                                      N_Vector **Y, N_Vector **Z)
+static int f_scaleaddmultivectorarray(int nvec, int nsum, realtype *a, N_Vector *X, N_Vector **Y,
+                                      N_Vector **Z)
 {
   hd_nv_flush();
   return N_VScaleAddMultiVectorArray_Serial(nvec, nsum, a, X, Y, Z);

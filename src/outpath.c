@@ -77,9 +77,10 @@ int hd_outpath_check(const char *path, const char *model, char *msg, size_t msgl
   long name_max = pathconf(".", _PC_NAME_MAX);
   if (name_max <= 0) name_max = 255;
   if (strlen(base) + LONGEST_SUFFIX > (size_t)name_max || len + LONGEST_SUFFIX >= PATH_MAX) {
-    snprintf(msg, msglen, "output name '%.60s...' is too long (%zu characters; a file name "
-             "may have %ld, hdsim appends up to %d)", path, strlen(base), name_max,
-             LONGEST_SUFFIX);
+    snprintf(msg, msglen,
+             "output name '%.60s...' is too long (%zu characters; a file name "
+             "may have %ld, hdsim appends up to %d)",
+             path, strlen(base), name_max, LONGEST_SUFFIX);
     return -1;
   }
   char *partial = hd_path_join(path, ".partial"), *points = hd_path_join(path, ".points");
@@ -181,10 +182,11 @@ int hd_outlock_acquire(struct hd_outlock *l, const char *path, char *msg, size_t
       int e = errno;
       close(fd);
       if (e == EWOULDBLOCK)
-        snprintf(msg, msglen, "another hdsim process is writing '%s' (it holds '%s'); wait "
-                 "for it to finish or choose another output", path, l->lock_path);
-      else
-        snprintf(msg, msglen, "cannot lock '%s': %s", l->lock_path, strerror(e));
+        snprintf(msg, msglen,
+                 "another hdsim process is writing '%s' (it holds '%s'); wait "
+                 "for it to finish or choose another output",
+                 path, l->lock_path);
+      else snprintf(msg, msglen, "cannot lock '%s': %s", l->lock_path, strerror(e));
       break;
     }
     /* The holder before us may have unlinked the name after we opened it: the lock then

@@ -15,7 +15,8 @@
 
 /* ---------------------------------------------------------------- small helpers */
 
-static const char *skip_blanks(const char *s) {
+static const char *skip_blanks(const char *s)
+{
   while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
   return s;
 }
@@ -24,7 +25,8 @@ static bool only_blanks(const char *s) { return *skip_blanks(s) == '\0'; }
 
 /* Shortest %.Ng (N = 15..17) that reads back as the same double, so ranges print as
  * "0.1" rather than "0.10000000000000001" yet never lie about a bound. */
-static void fmt_real_short(double x, char *buf, size_t len) {
+static void fmt_real_short(double x, char *buf, size_t len)
+{
   if (isinf(x)) {
     snprintf(buf, len, "%s", x > 0 ? "inf" : "-inf");
     return;
@@ -37,16 +39,17 @@ static void fmt_real_short(double x, char *buf, size_t len) {
 
 /* Bounds of an HD_INT row are integers stored as doubles: print them without an
  * exponent while that is exact. */
-static void fmt_bound(const struct hd_param *row, double x, char *buf, size_t len) {
+static void fmt_bound(const struct hd_param *row, double x, char *buf, size_t len)
+{
   if ((row->type == HD_INT || row->type == HD_INT_LIST) && x == floor(x) && fabs(x) < 1e19)
     snprintf(buf, len, "%.0f", x);
-  else
-    fmt_real_short(x, buf, len);
+  else fmt_real_short(x, buf, len);
 }
 
 /* Reads one finite double at *s (leading blanks allowed); advances *s past it.
  * Returns 0, or -1 with *why set to a reason. */
-static int read_real(const char **s, double *x, const char **why) {
+static int read_real(const char **s, double *x, const char **why)
+{
   char *end;
   errno = 0;
   double v = strtod(*s, &end);
@@ -70,7 +73,8 @@ static int read_real(const char **s, double *x, const char **why) {
 /* Reads one whole number at *s (leading blanks allowed); advances *s past it.  Besides
  * plain integers, any exactly integral number is one: 1e3, 2.5e1, and powers 2^10 of
  * whole numbers (so `d = 1e6` means what it says). */
-static int read_long(const char **s, long *x, const char **why) {
+static int read_long(const char **s, long *x, const char **why)
+{
   char *end;
   errno = 0;
   long v = strtol(*s, &end, 10);
@@ -124,7 +128,8 @@ static int read_long(const char **s, long *x, const char **why) {
 
 static void element_range(const struct hd_param *row, char *buf, size_t len);
 
-static int out_of_range(const struct hd_param *row, const char *text, char *msg, size_t msglen) {
+static int out_of_range(const struct hd_param *row, const char *text, char *msg, size_t msglen)
+{
   char range[128];
   element_range(row, range, sizeof range);
   snprintf(msg, msglen, "value %s out of range %s", text, range);
@@ -133,7 +138,8 @@ static int out_of_range(const struct hd_param *row, const char *text, char *msg,
 
 /* Range check shared by HD_INT and HD_REAL (and their lists' elements); `text` is echoed in the message. */
 static int check_range(const struct hd_param *row, double v, const char *text, char *msg,
-                       size_t msglen) {
+                       size_t msglen)
+{
   bool low_ok = (row->flags & HD_NO_MIN) ||
                 ((row->flags & HD_MIN_EXCL) ? v > row->min : v >= row->min);
   bool high_ok = (row->flags & HD_NO_MAX) ||
@@ -145,14 +151,14 @@ static int check_range(const struct hd_param *row, double v, const char *text, c
 /* ---------------------------------------------------------------- per-type parsers */
 
 static int parse_int(const struct hd_param *row, const char *text, long *out, char *msg,
-                     size_t msglen) {
+                     size_t msglen)
+{
   const char *s = text, *why;
   long v;
   if (read_long(&s, &v, &why) < 0) {
     if (strcmp(why, "not an integer") == 0)
       snprintf(msg, msglen, "expected an integer, got \"%s\"", text);
-    else
-      snprintf(msg, msglen, "integer \"%s\" %s", text, why);
+    else snprintf(msg, msglen, "integer \"%s\" %s", text, why);
     return -1;
   }
   if (!only_blanks(s)) {
@@ -162,11 +168,13 @@ static int parse_int(const struct hd_param *row, const char *text, long *out, ch
   /* compared as integers: through a double, 9000000000000000001 would pass a bound of
    * 9e18 (doubles that large are 1024 apart) */
   bool low_ok = (row->flags & HD_NO_MIN) || row->min < -9.2e18 ||
-                ((row->flags & HD_MIN_EXCL) ? v > (long)ceil(row->min) - (row->min == ceil(row->min) ? 0 : 1)
-                                            : v >= (long)ceil(row->min));
+                ((row->flags & HD_MIN_EXCL)
+                     ? v > (long)ceil(row->min) - (row->min == ceil(row->min) ? 0 : 1)
+                     : v >= (long)ceil(row->min));
   bool high_ok = (row->flags & HD_NO_MAX) || row->max > 9.2e18 ||
-                 ((row->flags & HD_MAX_EXCL) ? v < (long)floor(row->max) + (row->max == floor(row->max) ? 0 : 1)
-                                             : v <= (long)floor(row->max));
+                 ((row->flags & HD_MAX_EXCL)
+                      ? v < (long)floor(row->max) + (row->max == floor(row->max) ? 0 : 1)
+                      : v <= (long)floor(row->max));
   if (!low_ok || !high_ok) return out_of_range(row, text, msg, msglen);
   if (check_range(row, (double)v, text, msg, msglen) < 0) return -1;
   *out = v;
@@ -174,7 +182,8 @@ static int parse_int(const struct hd_param *row, const char *text, long *out, ch
 }
 
 static int parse_real(const struct hd_param *row, const char *text, double *out, char *msg,
-                      size_t msglen) {
+                      size_t msglen)
+{
   const char *s = text, *why;
   double v;
   if (read_real(&s, &v, &why) < 0) {
@@ -182,8 +191,7 @@ static int parse_real(const struct hd_param *row, const char *text, double *out,
       snprintf(msg, msglen, "expected a real number, got \"%s\"", text);
     else if (strcmp(why, "not finite") == 0)
       snprintf(msg, msglen, "expected a finite real number, got \"%s\"", text);
-    else
-      snprintf(msg, msglen, "real number \"%s\" %s", text, why);
+    else snprintf(msg, msglen, "real number \"%s\" %s", text, why);
     return -1;
   }
   if (!only_blanks(s)) {
@@ -195,7 +203,8 @@ static int parse_real(const struct hd_param *row, const char *text, double *out,
   return 0;
 }
 
-static int parse_bool(const char *text, bool *out, char *msg, size_t msglen) {
+static int parse_bool(const char *text, bool *out, char *msg, size_t msglen)
+{
   if (strcmp(text, "true") == 0) {
     *out = true;
     return 0;
@@ -209,7 +218,8 @@ static int parse_bool(const char *text, bool *out, char *msg, size_t msglen) {
 }
 
 static int parse_enum(const struct hd_param *row, const char *text, int *out, char *msg,
-                      size_t msglen) {
+                      size_t msglen)
+{
   for (int i = 0; row->choices && row->choices[i]; i++) {
     if (strcmp(text, row->choices[i]) == 0) {
       *out = i;
@@ -222,7 +232,8 @@ static int parse_enum(const struct hd_param *row, const char *text, int *out, ch
   return -1;
 }
 
-static int parse_string(const char *text, char *out, char *msg, size_t msglen) {
+static int parse_string(const char *text, char *out, char *msg, size_t msglen)
+{
   size_t n = strlen(text);
   if (n > HD_STR_MAX - 1) {
     snprintf(msg, msglen, "text longer than %d characters", HD_STR_MAX - 1);
@@ -233,7 +244,8 @@ static int parse_string(const char *text, char *out, char *msg, size_t msglen) {
 }
 
 /* Expects blanks then character c at *s; advances past it. */
-static bool expect_char(const char **s, char c) {
+static bool expect_char(const char **s, char c)
+{
   const char *p = skip_blanks(*s);
   if (*p != c) return false;
   *s = p + 1;
@@ -241,7 +253,8 @@ static bool expect_char(const char **s, char c) {
 }
 
 /* auto | log(a, b, n) | linear(a, b, n), blanks allowed around every token. */
-static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t msglen) {
+static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t msglen)
+{
   const char *s = skip_blanks(text), *word = s, *why;
   while (isalpha((unsigned char)*s)) s++;
   size_t wlen = (size_t)(s - word);
@@ -251,16 +264,13 @@ static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t m
     *out = g;
     return 0;
   }
-  if (wlen == 3 && strncmp(word, "log", 3) == 0)
-    g.kind = HD_GRID_LOG;
-  else if (wlen == 6 && strncmp(word, "linear", 6) == 0)
-    g.kind = HD_GRID_LINEAR;
-  else
-    goto syntax;
+  if (wlen == 3 && strncmp(word, "log", 3) == 0) g.kind = HD_GRID_LOG;
+  else if (wlen == 6 && strncmp(word, "linear", 6) == 0) g.kind = HD_GRID_LINEAR;
+  else goto syntax;
 
   if (!expect_char(&s, '(') || read_real(&s, &g.a, &why) < 0 || !expect_char(&s, ',') ||
-      read_real(&s, &g.b, &why) < 0 || !expect_char(&s, ',') ||
-      read_long(&s, &g.n, &why) < 0 || !expect_char(&s, ')') || !only_blanks(s))
+      read_real(&s, &g.b, &why) < 0 || !expect_char(&s, ',') || read_long(&s, &g.n, &why) < 0 ||
+      !expect_char(&s, ')') || !only_blanks(s))
     goto syntax;
 
   if (g.kind == HD_GRID_LOG && !(0.0 < g.a && g.a < g.b)) {
@@ -268,12 +278,12 @@ static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t m
     return -1;
   }
   if (g.kind == HD_GRID_LINEAR && !(0.0 <= g.a && g.a < g.b)) {
-    snprintf(msg, msglen, "linear grid needs 0 <= a < b, got a = %.17g, b = %.17g", g.a,
-             g.b);
+    snprintf(msg, msglen, "linear grid needs 0 <= a < b, got a = %.17g, b = %.17g", g.a, g.b);
     return -1;
   }
   if (g.n < 2 || g.n > HD_GRID_MAX_POINTS) {
-    snprintf(msg, msglen, "grid needs n >= 2 and n <= %ld points, got n = %ld", HD_GRID_MAX_POINTS, g.n);
+    snprintf(msg, msglen, "grid needs n >= 2 and n <= %ld points, got n = %ld", HD_GRID_MAX_POINTS,
+             g.n);
     return -1;
   }
   *out = g;
@@ -289,13 +299,15 @@ syntax:
 
 /* ---------------------------------------------------------------- lists */
 
-static bool is_list(enum hd_type t) {
+static bool is_list(enum hd_type t)
+{
   return t == HD_REAL_LIST || t == HD_INT_LIST || t == HD_PATH_LIST;
 }
 
 /* Parses one element `tok` (blanks trimmed) of a list into slot k of the list at out. */
 static int parse_element(const struct hd_param *row, const char *tok, void *out, size_t k,
-                         char *msg, size_t msglen) {
+                         char *msg, size_t msglen)
+{
   switch (row->type) {
   case HD_REAL_LIST: return parse_real(row, tok, &((struct hd_real_list *)out)->v[k], msg, msglen);
   case HD_INT_LIST: return parse_int(row, tok, &((struct hd_int_list *)out)->v[k], msg, msglen);
@@ -307,7 +319,8 @@ static int parse_element(const struct hd_param *row, const char *tok, void *out,
  * is written to dst only when every element is good.  A one-element list reports an
  * element's error exactly as the scalar type would; longer lists name the position. */
 static int parse_list(const struct hd_param *row, const char *text, void *dst, char *msg,
-                      size_t msglen) {
+                      size_t msglen)
+{
   union {
     struct hd_real_list r;
     struct hd_int_list i;
@@ -339,10 +352,8 @@ static int parse_list(const struct hd_param *row, const char *text, void *dst, c
     memcpy(tok, a, (size_t)(b - a));
     tok[b - a] = '\0';
     if (parse_element(row, tok, &tmp, n, why, sizeof why) < 0) {
-      if (total == 1)
-        snprintf(msg, msglen, "%s", why);
-      else
-        snprintf(msg, msglen, "value %zu of \"%s\": %s", n + 1, text, why);
+      if (total == 1) snprintf(msg, msglen, "%s", why);
+      else snprintf(msg, msglen, "value %zu of \"%s\": %s", n + 1, text, why);
       return -1;
     }
     if (!comma) break;
@@ -350,22 +361,36 @@ static int parse_list(const struct hd_param *row, const char *text, void *dst, c
   }
   n = total;
   switch (row->type) {
-  case HD_REAL_LIST: tmp.r.n = n; memcpy(dst, &tmp.r, sizeof tmp.r); break;
-  case HD_INT_LIST: tmp.i.n = n; memcpy(dst, &tmp.i, sizeof tmp.i); break;
-  default: tmp.p.n = n; memcpy(dst, &tmp.p, sizeof tmp.p); break;
+  case HD_REAL_LIST:
+    tmp.r.n = n;
+    memcpy(dst, &tmp.r, sizeof tmp.r);
+    break;
+  case HD_INT_LIST:
+    tmp.i.n = n;
+    memcpy(dst, &tmp.i, sizeof tmp.i);
+    break;
+  default:
+    tmp.p.n = n;
+    memcpy(dst, &tmp.p, sizeof tmp.p);
+    break;
   }
   return 0;
 }
 
 /* Elements joined by ", "; reals in the shortest form that reads back exactly. */
-static void format_list(const struct hd_param *row, const void *p, char *buf, size_t len) {
+static void format_list(const struct hd_param *row, const void *p, char *buf, size_t len)
+{
   size_t used = 0, n = *(const size_t *)p;
   buf[0] = '\0';
   for (size_t k = 0; k < n && used < len; k++) {
     char one[HD_STR_MAX];
     switch (row->type) {
-    case HD_REAL_LIST: fmt_real_short(((const struct hd_real_list *)p)->v[k], one, sizeof one); break;
-    case HD_INT_LIST: snprintf(one, sizeof one, "%ld", ((const struct hd_int_list *)p)->v[k]); break;
+    case HD_REAL_LIST:
+      fmt_real_short(((const struct hd_real_list *)p)->v[k], one, sizeof one);
+      break;
+    case HD_INT_LIST:
+      snprintf(one, sizeof one, "%ld", ((const struct hd_int_list *)p)->v[k]);
+      break;
     default: snprintf(one, sizeof one, "%s", ((const struct hd_path_list *)p)->v[k]); break;
     }
     int w = snprintf(buf + used, len - used, "%s%s", k ? ", " : "", one);
@@ -377,7 +402,8 @@ static void format_list(const struct hd_param *row, const void *p, char *buf, si
 /* ---------------------------------------------------------------- public API */
 
 int hd_param_parse(const struct hd_param *row, const char *text, void *dst, char *msg,
-                   size_t msglen) {
+                   size_t msglen)
+{
   char *p = (char *)dst + row->offset;
   switch (row->type) {
   case HD_INT: return parse_int(row, text, (long *)(void *)p, msg, msglen);
@@ -395,7 +421,8 @@ int hd_param_parse(const struct hd_param *row, const char *text, void *dst, char
   return -1;
 }
 
-void hd_param_format(const struct hd_param *row, const void *src, char *buf, size_t len) {
+void hd_param_format(const struct hd_param *row, const void *src, char *buf, size_t len)
+{
   const char *p = (const char *)src + row->offset;
   if (len == 0) return;
   switch (row->type) {
@@ -412,11 +439,10 @@ void hd_param_format(const struct hd_param *row, const void *src, char *buf, siz
   case HD_PATH: snprintf(buf, len, "%s", p); return;
   case HD_GRID: {
     const struct hd_grid *g = (const struct hd_grid *)(const void *)p;
-    if (g->kind == HD_GRID_AUTO)
-      snprintf(buf, len, "auto");
+    if (g->kind == HD_GRID_AUTO) snprintf(buf, len, "auto");
     else
-      snprintf(buf, len, "%s(%.17g, %.17g, %ld)", g->kind == HD_GRID_LOG ? "log" : "linear",
-               g->a, g->b, g->n);
+      snprintf(buf, len, "%s(%.17g, %.17g, %ld)", g->kind == HD_GRID_LOG ? "log" : "linear", g->a,
+               g->b, g->n);
     return;
   }
   case HD_REAL_LIST:
@@ -426,7 +452,8 @@ void hd_param_format(const struct hd_param *row, const void *src, char *buf, siz
   buf[0] = '\0';
 }
 
-const char *hd_type_name(enum hd_type t) {
+const char *hd_type_name(enum hd_type t)
+{
   switch (t) {
   case HD_INT: return "int";
   case HD_REAL: return "real";
@@ -443,7 +470,8 @@ const char *hd_type_name(enum hd_type t) {
 }
 
 /* The range of one value: the row's own for scalars, an element's for lists. */
-static void element_range(const struct hd_param *row, char *buf, size_t len) {
+static void element_range(const struct hd_param *row, char *buf, size_t len)
+{
   if (len == 0) return;
   buf[0] = '\0';
   switch (row->type) {
@@ -452,14 +480,10 @@ static void element_range(const struct hd_param *row, char *buf, size_t len) {
   case HD_INT_LIST:
   case HD_REAL_LIST: {
     char lo[40], hi[40];
-    if (row->flags & HD_NO_MIN)
-      snprintf(lo, sizeof lo, "-inf");
-    else
-      fmt_bound(row, row->min, lo, sizeof lo);
-    if (row->flags & HD_NO_MAX)
-      snprintf(hi, sizeof hi, "inf");
-    else
-      fmt_bound(row, row->max, hi, sizeof hi);
+    if (row->flags & HD_NO_MIN) snprintf(lo, sizeof lo, "-inf");
+    else fmt_bound(row, row->min, lo, sizeof lo);
+    if (row->flags & HD_NO_MAX) snprintf(hi, sizeof hi, "inf");
+    else fmt_bound(row, row->max, hi, sizeof hi);
     char open = (row->flags & (HD_NO_MIN | HD_MIN_EXCL)) ? '(' : '[';
     char close = (row->flags & (HD_NO_MAX | HD_MAX_EXCL)) ? ')' : ']';
     snprintf(buf, len, "%c%s, %s%c", open, lo, hi, close);
@@ -482,7 +506,8 @@ static void element_range(const struct hd_param *row, char *buf, size_t len) {
   }
 }
 
-void hd_param_range(const struct hd_param *row, char *buf, size_t len) {
+void hd_param_range(const struct hd_param *row, char *buf, size_t len)
+{
   if (len == 0) return;
   element_range(row, buf, len);
   if (!is_list(row->type)) return;
@@ -495,7 +520,8 @@ void hd_param_range(const struct hd_param *row, char *buf, size_t len) {
  *       doc
  *       spec: LABEL
  * with a blank line between sections (rows grouped in order of first appearance). */
-void hd_params_describe(const struct hd_param *rows, size_t n, FILE *out) {
+void hd_params_describe(const struct hd_param *rows, size_t n, FILE *out)
+{
   bool *done = calloc(n ? n : 1, sizeof *done);
   if (!done) return;
   bool first_section = true;
@@ -508,12 +534,9 @@ void hd_params_describe(const struct hd_param *rows, size_t n, FILE *out) {
       const struct hd_param *r = &rows[j];
       done[j] = true;
       fprintf(out, "[%s] %s  (%s, ", r->section, r->key, hd_type_name(r->type));
-      if (!r->def)
-        fprintf(out, "required)");
-      else if (r->def[0] == '\0')
-        fprintf(out, "default \"\")");
-      else
-        fprintf(out, "default %s)", r->def);
+      if (!r->def) fprintf(out, "required)");
+      else if (r->def[0] == '\0') fprintf(out, "default \"\")");
+      else fprintf(out, "default %s)", r->def);
       char range[512];
       hd_param_range(r, range, sizeof range);
       if (range[0]) fprintf(out, "  %s", range);

@@ -19,8 +19,8 @@ enum hd_type {
   HD_BOOL,   /* stored as bool; text true/false only */
   HD_ENUM,   /* stored as int: index into choices */
   HD_STRING, /* stored as char[HD_STR_MAX] */
-  HD_PATH,   /* stored as char[HD_STR_MAX]; a file path, relative to the model file's directory for inputs */
-  HD_GRID,   /* stored as struct hd_grid: auto | log(a, b, n) | linear(a, b, n) */
+  HD_PATH, /* stored as char[HD_STR_MAX]; a file path, relative to the model file's directory for inputs */
+  HD_GRID,      /* stored as struct hd_grid: auto | log(a, b, n) | linear(a, b, n) */
   HD_REAL_LIST, /* stored as struct hd_real_list: "1.1, 1.5"; each value finite, in range */
   HD_INT_LIST,  /* stored as struct hd_int_list: "1, 2, 4"; each value in range */
   HD_PATH_LIST  /* stored as struct hd_path_list: "a.txt, b.h5" (paths hold no comma) */
@@ -71,17 +71,17 @@ struct hd_grid {
 #define HD_FINITE_SIZE 16u
 
 struct hd_param {
-  const char *section;          /* "data", "optimizer", ... */
+  const char *section; /* "data", "optimizer", ... */
   const char *key;
   enum hd_type type;
-  size_t offset;                /* offsetof(struct ..., field) */
-  const char *def;              /* default as model-file text; NULL: the key is required */
-  double min, max;              /* range for HD_INT / HD_REAL */
-  unsigned flags;               /* HD_MIN_EXCL | HD_MAX_EXCL | HD_NO_MAX | HD_NO_MIN */
-  const char *const *choices;   /* HD_ENUM: NULL-terminated list of accepted words */
-  const char *unit;             /* "" when dimensionless */
-  const char *doc;              /* one line: what it means */
-  const char *spec;             /* spec equation label(s), e.g. "LS-1", or NULL */
+  size_t offset;              /* offsetof(struct ..., field) */
+  const char *def;            /* default as model-file text; NULL: the key is required */
+  double min, max;            /* range for HD_INT / HD_REAL */
+  unsigned flags;             /* HD_MIN_EXCL | HD_MAX_EXCL | HD_NO_MAX | HD_NO_MIN */
+  const char *const *choices; /* HD_ENUM: NULL-terminated list of accepted words */
+  const char *unit;           /* "" when dimensionless */
+  const char *doc;            /* one line: what it means */
+  const char *spec;           /* spec equation label(s), e.g. "LS-1", or NULL */
 };
 
 /* Parses `text` per `row` into dst + row->offset.  On failure returns -1 and writes a

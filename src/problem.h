@@ -39,19 +39,19 @@ struct hd_observable {
 
 struct hd_problem {
   /* ==== required: identity and parameters ==== */
-  const char *name;    /* registry key, e.g. "streaming_lsq" */
-  const char *summary; /* one line for `hdsim list` */
+  const char *name;       /* registry key, e.g. "streaming_lsq" */
+  const char *summary;    /* one line for `hdsim list` */
   const char *theory_doc; /* the family's theory document, e.g. "docs/theory/lsq.md" */
   /* What the time t of the outputs counts, for the `t` coordinate's description, the
    * root attribute time_unit and plot labels, e.g. "t = SGD steps x batch / d". */
   const char *time_meaning;
   const struct hd_param *params;
   size_t n_params;
-  size_t params_size;  /* sizeof the problem's parameter struct */
+  size_t params_size; /* sizeof the problem's parameter struct */
 
   /* Cross-field validation after binding.  Adds errors through hd_config_error. */
-  void (*validate)(const void *params, const struct hd_run_params *run,
-                   const struct hd_config *cfg, struct hd_errors *err);
+  void (*validate)(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
+                   struct hd_errors *err);
 
   /* ==== required: plan and observables ==== */
   /* Builds the shared plan; returns NULL with a message in err on failure (e.g. an
@@ -95,15 +95,15 @@ struct hd_problem {
    * ODE ([theory] method = volterra; streaming_lsq / noisy_sgd with a constant learning
    * rate).  Fills values[obs * g->n + time] on the output grid; returns 0, or -1 with a
    * message. */
-  int (*volterra)(void *plan, const struct hd_run_params *run,
-                  const struct hd_output_grid *g, double *values, char *msg, size_t msglen);
+  int (*volterra)(void *plan, const struct hd_run_params *run, const struct hd_output_grid *g,
+                  double *values, char *msg, size_t msglen);
 
   /* Why the limit may not apply (e.g. the decaying power law is outside the ODE
    * regime): a note written to the output, or NULL. */
   const char *(*theory_note)(const void *plan);
 
   /* ==== optional: simulation ==== */
-  size_t (*sim_state_size)(const void *plan);      /* bytes of per-run state */
+  size_t (*sim_state_size)(const void *plan); /* bytes of per-run state */
   /* Sets the run's initial state (its own random streams are keyed by (seed, run)). */
   void (*sim_start)(const void *plan, uint64_t run, void *state);
   /* Advances steps [k0, k1).  Returns 0, or non-zero if the run produced a non-finite

@@ -40,7 +40,9 @@ void hd_progress_begin(const char *phase)
 static void fmt_seconds(double s, char *buf, size_t len)
 {
   if (s < 90) snprintf(buf, len, "%.0f s", s);
-  else if (s < 5400) snprintf(buf, len, "%.0f min %02.0f s", (double)(long)(s / 60), s - 60 * (double)(long)(s / 60));
+  else if (s < 5400)
+    snprintf(buf, len, "%.0f min %02.0f s", (double)(long)(s / 60),
+             s - 60 * (double)(long)(s / 60));
   else snprintf(buf, len, "%.1f h", s / 3600);
 }
 

@@ -79,9 +79,8 @@ static void format_table(FILE *m, const struct hd_param *rows, size_t n, const v
   }
 }
 
-void hd_provenance_build(struct hd_provenance *p, const struct hd_problem *pb,
-                         const void *params, const struct hd_run_params *run,
-                         const struct hd_sweep *sw)
+void hd_provenance_build(struct hd_provenance *p, const struct hd_problem *pb, const void *params,
+                         const struct hd_run_params *run, const struct hd_sweep *sw)
 {
   size_t len;
   FILE *m = open_memstream(&p->parameters, &len);
@@ -103,8 +102,8 @@ void hd_provenance_build(struct hd_provenance *p, const struct hd_problem *pb,
   char seed[32];
   snprintf(seed, sizeof seed, "%ld", p->seed);
   hd_sha256_init(&s);
-  const char *parts[] = {"parameters\n", p->parameters, "inputs\n", p->inputs, "seed\n", seed,
-                         "\nversion\n", HDSIM_VERSION, "\nrng\n", HD_RNG_LAYOUT, "\n"};
+  const char *parts[] = {"parameters\n", p->parameters, "inputs\n", p->inputs,     "seed\n", seed,
+                         "\nversion\n",  HDSIM_VERSION, "\nrng\n",  HD_RNG_LAYOUT, "\n"};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
     hd_sha256_update(&s, parts[i], strlen(parts[i]));
   hd_sha256_final_hex(&s, p->digest);
@@ -224,8 +223,10 @@ int hd_provenance_check(long long f, const char *path, const struct hd_provenanc
 {
   char *digest = read_str(f, "provenance_digest");
   if (!digest) {
-    snprintf(msg, msglen, "'%s' has no provenance record (written by an older hdsim?); "
-             "start afresh", path);
+    snprintf(msg, msglen,
+             "'%s' has no provenance record (written by an older hdsim?); "
+             "start afresh",
+             path);
     return -1;
   }
   if (strcmp(digest, expect->digest) == 0) {

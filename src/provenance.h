@@ -24,13 +24,14 @@
 struct hd_sweep;
 
 /* The layout of the random streams (rng.h): changes whenever a stream's words change. */
-#define HD_RNG_LAYOUT "philox4x32-10; key (seed low word, run); counter (block, step, purpose, seed high word); v1"
+#define HD_RNG_LAYOUT                                                                              \
+  "philox4x32-10; key (seed low word, run); counter (block, step, purpose, seed high word); v1"
 
 struct hd_provenance {
   char *parameters; /* "[section] key = value\n" per result-relevant parameter */
   char *inputs;     /* "sha256 bytes path\n" per input file, in reading order */
   long seed;
-  char digest[65];  /* SHA-256 over all parts, hex */
+  char digest[65]; /* SHA-256 over all parts, hex */
 };
 
 void hd_provenance_inputs_reset(void);
@@ -43,9 +44,8 @@ const char *hd_provenance_input_path(size_t i);
 
 /* The record of the present model (problem params after any sweep point applied; sw:
  * the whole sweep's table for a sweep's gathered file, else NULL). */
-void hd_provenance_build(struct hd_provenance *p, const struct hd_problem *pb,
-                         const void *params, const struct hd_run_params *run,
-                         const struct hd_sweep *sw);
+void hd_provenance_build(struct hd_provenance *p, const struct hd_problem *pb, const void *params,
+                         const struct hd_run_params *run, const struct hd_sweep *sw);
 void hd_provenance_free(struct hd_provenance *p);
 
 /* Root attributes provenance_digest, provenance_parameters, provenance_inputs,

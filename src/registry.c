@@ -57,18 +57,21 @@ int hd_registry_check(FILE *f)
   int defects = 0;
   for (size_t i = 0; i < hd_registry_count(); i++) {
     const struct hd_problem *p = problems[i];
-#define REQUIRE(field)                                                                   \
-  if (!p->field) {                                                                       \
-    fprintf(f, "hdsim: problem %zu (%s) lacks required op %s\n", i, p->name ? p->name : "?", #field);         \
-    defects++;                                                                           \
+#define REQUIRE(field)                                                                             \
+  if (!p->field) {                                                                                 \
+    fprintf(f, "hdsim: problem %zu (%s) lacks required op %s\n", i, p->name ? p->name : "?",       \
+            #field);                                                                               \
+    defects++;                                                                                     \
   }
-    REQUIRE(name) REQUIRE(summary) REQUIRE(params) REQUIRE(validate) REQUIRE(plan_create)
-    REQUIRE(plan_destroy) REQUIRE(observables) REQUIRE(steps_per_time) REQUIRE(time_meaning)
+    REQUIRE(name)
+    REQUIRE(summary) REQUIRE(params) REQUIRE(validate) REQUIRE(plan_create) REQUIRE(plan_destroy)
+        REQUIRE(observables) REQUIRE(steps_per_time) REQUIRE(time_meaning)
 #undef REQUIRE
-    size_t n_size = 0;
+            size_t n_size = 0;
     for (size_t k = 0; k < p->n_params; k++) n_size += (p->params[k].flags & HD_FINITE_SIZE) != 0;
     if (n_size > 1) {
-      fprintf(f, "hdsim: problem '%s' flags %zu finite-size parameters (at most one)\n", p->name, n_size);
+      fprintf(f, "hdsim: problem '%s' flags %zu finite-size parameters (at most one)\n", p->name,
+              n_size);
       defects++;
     }
     int has_ode = p->ode_dimension && p->ode && p->ode_observe;

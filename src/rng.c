@@ -60,25 +60,26 @@
 #define ZIG_R 3.6541528853610088
 
 #if defined(__GNUC__)
-#define HD_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HD_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define HD_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define HD_NOINLINE __attribute__((noinline))
+#define HD_NOINLINE    __attribute__((noinline))
 #else
-#define HD_LIKELY(x) (x)
+#define HD_LIKELY(x)   (x)
 #define HD_UNLIKELY(x) (x)
 #define HD_NOINLINE
 #endif
 
 /* ---------------------------------------------------------------- tables ---------- */
 
-static uint64_t zig_k[ZIG_C];        /* accept j < zig_k[i] */
-static double zig_w[ZIG_C];          /* X[i] * 2^-53 */
-static double zig_ws[2 * ZIG_C];     /* [sign bit, layer] -> +-X[i] * 2^-53 (bits 0..8 of a word) */
-static double zig_x[ZIG_C + 1];      /* X[0] = V/f(R), X[1] = R, ..., X[256] = 0 */
-static double zig_f[ZIG_C + 1];      /* f(X[i]) = exp(-X[i]^2/2) */
+static uint64_t zig_k[ZIG_C];    /* accept j < zig_k[i] */
+static double zig_w[ZIG_C];      /* X[i] * 2^-53 */
+static double zig_ws[2 * ZIG_C]; /* [sign bit, layer] -> +-X[i] * 2^-53 (bits 0..8 of a word) */
+static double zig_x[ZIG_C + 1];  /* X[0] = V/f(R), X[1] = R, ..., X[256] = 0 */
+static double zig_f[ZIG_C + 1];  /* f(X[i]) = exp(-X[i]^2/2) */
 static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
 
-static void zig_init(void) {
+static void zig_init(void)
+{
   const double R = ZIG_R;
   const double fR = exp(-0.5 * R * R);
   /* area of each layer (unnormalised density exp(-x^2/2)) */
@@ -103,14 +104,18 @@ static inline void zig_tables(void) { pthread_once(&zig_once, zig_init); }
 
 #define RUN_PROBLEM 0xFFFFFFFFu /* key word 1 of the run = UINT64_MAX streams */
 
-static void layout_fail(const char *what, uint64_t v) {
-  fprintf(stderr, "hdsim: internal error: random stream %s %" PRIu64 " outside the key and counter "
-          "layout (src/rng.h)\n", what, v);
+static void layout_fail(const char *what, uint64_t v)
+{
+  fprintf(stderr,
+          "hdsim: internal error: random stream %s %" PRIu64 " outside the key and counter "
+          "layout (src/rng.h)\n",
+          what, v);
   abort();
 }
 
 /* Block m of the current step, as two 64-bit words. */
-static inline void philox_block(const struct hd_rng *r, uint64_t m, uint64_t out[2]) {
+static inline void philox_block(const struct hd_rng *r, uint64_t m, uint64_t out[2])
+{
   philox4x32_ctr_t c = {{(uint32_t)m, r->ctr[1], r->ctr[2], r->ctr[3]}};
   philox4x32_key_t k = {{r->key[0], r->key[1]}};
   philox4x32_ctr_t y = philox4x32(c, k);
@@ -118,7 +123,8 @@ static inline void philox_block(const struct hd_rng *r, uint64_t m, uint64_t out
   out[1] = (uint64_t)y.v[2] | (uint64_t)y.v[3] << 32;
 }
 
-void hd_rng_init(struct hd_rng *r, uint64_t seed, uint64_t run, uint64_t purpose, uint64_t step) {
+void hd_rng_init(struct hd_rng *r, uint64_t seed, uint64_t run, uint64_t purpose, uint64_t step)
+{
   memset(r, 0, sizeof *r);
   if (run >= RUN_PROBLEM && run != UINT64_MAX) layout_fail("run", run);
   if (purpose > 255) layout_fail("purpose", purpose);
@@ -129,16 +135,18 @@ void hd_rng_init(struct hd_rng *r, uint64_t seed, uint64_t run, uint64_t purpose
   hd_rng_seek(r, step);
 }
 
-void hd_rng_seek(struct hd_rng *r, uint64_t step) {
+void hd_rng_seek(struct hd_rng *r, uint64_t step)
+{
   if (HD_UNLIKELY(step >> 56)) layout_fail("step", step);
   r->step = step;
   r->ctr[1] = (uint32_t)step;
   r->ctr[2] = (uint32_t)(step >> 32) | (uint32_t)r->purpose << 24;
-  r->used = 2;       /* buffer empty */
-  r->block_pos = 0;  /* next Philox block within this step */
+  r->used = 2;      /* buffer empty */
+  r->block_pos = 0; /* next Philox block within this step */
 }
 
-static inline uint64_t rng_next(struct hd_rng *r) {
+static inline uint64_t rng_next(struct hd_rng *r)
+{
   if (HD_UNLIKELY(r->used >= 2)) {
     if (HD_UNLIKELY(r->block_pos >> 32)) layout_fail("block", r->block_pos);
     philox_block(r, r->block_pos, r->buf);
@@ -159,52 +167,57 @@ uint64_t hd_rng_u64(struct hd_rng *r) { return rng_next(r); }
 #if defined(__AVX2__)
 #include <immintrin.h>
 typedef __m256i phx_v;
-#define PHX_LANES 4
-#define phx_set1(a) _mm256_set1_epi64x((long long)(a))
-#define phx_mul _mm256_mul_epu32
+#define PHX_LANES    4
+#define phx_set1(a)  _mm256_set1_epi64x((long long)(a))
+#define phx_mul      _mm256_mul_epu32
 #define phx_srl32(a) _mm256_srli_epi64(a, 32)
 #define phx_sll32(a) _mm256_slli_epi64(a, 32)
-#define phx_xor _mm256_xor_si256
-#define phx_and _mm256_and_si256
-#define phx_or _mm256_or_si256
-static inline phx_v phx_lanes(uint32_t m) {
+#define phx_xor      _mm256_xor_si256
+#define phx_and      _mm256_and_si256
+#define phx_or       _mm256_or_si256
+static inline phx_v phx_lanes(uint32_t m)
+{
   return _mm256_set_epi64x((long long)(uint32_t)(m + 3), (long long)(uint32_t)(m + 2),
                            (long long)(uint32_t)(m + 1), (long long)m);
 }
 /* lane j of e (even words) and o (odd words) -> w[2j], w[2j+1] */
-static inline void phx_store(uint64_t *w, phx_v e, phx_v o) {
+static inline void phx_store(uint64_t *w, phx_v e, phx_v o)
+{
   const phx_v t0 = _mm256_unpacklo_epi64(e, o), t1 = _mm256_unpackhi_epi64(e, o);
   _mm256_storeu_si256((phx_v *)w, _mm256_permute2x128_si256(t0, t1, 0x20));
   _mm256_storeu_si256((phx_v *)(w + 4), _mm256_permute2x128_si256(t0, t1, 0x31));
 }
-#define PHX_G 3
+#define PHX_G    3
 #define PHX_KIND "AVX2 Philox pass"
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 typedef __m128i phx_v;
-#define PHX_LANES 2
-#define phx_set1(a) _mm_set1_epi64x((long long)(a))
-#define phx_mul _mm_mul_epu32
+#define PHX_LANES    2
+#define phx_set1(a)  _mm_set1_epi64x((long long)(a))
+#define phx_mul      _mm_mul_epu32
 #define phx_srl32(a) _mm_srli_epi64(a, 32)
 #define phx_sll32(a) _mm_slli_epi64(a, 32)
-#define phx_xor _mm_xor_si128
-#define phx_and _mm_and_si128
-#define phx_or _mm_or_si128
-static inline phx_v phx_lanes(uint32_t m) {
+#define phx_xor      _mm_xor_si128
+#define phx_and      _mm_and_si128
+#define phx_or       _mm_or_si128
+static inline phx_v phx_lanes(uint32_t m)
+{
   return _mm_set_epi64x((long long)(uint32_t)(m + 1), (long long)m);
 }
-static inline void phx_store(uint64_t *w, phx_v e, phx_v o) {
+static inline void phx_store(uint64_t *w, phx_v e, phx_v o)
+{
   _mm_storeu_si128((phx_v *)w, _mm_unpacklo_epi64(e, o));
   _mm_storeu_si128((phx_v *)(w + 2), _mm_unpackhi_epi64(e, o));
 }
-#define PHX_G 3
-#define PHX_KIND "SSE2 Philox pass"
+#define PHX_G        3
+#define PHX_KIND     "SSE2 Philox pass"
 #endif
 #ifndef PHX_KIND
 #define PHX_KIND "portable C"
 #endif
 
-static void philox_fill(struct hd_rng *r, uint64_t *restrict w, size_t nb) {
+static void philox_fill(struct hd_rng *r, uint64_t *restrict w, size_t nb)
+{
   const uint64_t m0 = r->block_pos;
   if (HD_UNLIKELY((m0 + nb) >> 32)) layout_fail("block", m0 + nb);
   size_t b = 0;
@@ -256,27 +269,31 @@ struct wsrc {
   struct hd_rng *r;
 };
 
-static inline uint64_t ws_next(struct wsrc *s) {
+static inline uint64_t ws_next(struct wsrc *s)
+{
   if (s->pos < s->len) return s->w[s->pos++];
   return rng_next(s->r);
 }
 
 /* (0,1): j / 2^53 for the top 53 bits j of a word, a zero j being skipped (next word). */
-static inline double ws_uniform(struct wsrc *s) {
+static inline double ws_uniform(struct wsrc *s)
+{
   uint64_t j;
   do j = ws_next(s) >> 11;
   while (HD_UNLIKELY(j == 0));
   return (double)(int64_t)j * 0x1p-53;
 }
 
-double hd_rng_uniform(struct hd_rng *r) {
+double hd_rng_uniform(struct hd_rng *r)
+{
   struct wsrc s = {NULL, 0, 0, r};
   return ws_uniform(&s);
 }
 
 /* ------------------------------------------------------------- ziggurat ------------- */
 
-static inline double with_sign(double x, uint64_t w) {
+static inline double with_sign(double x, uint64_t w)
+{
   uint64_t b;
   memcpy(&b, &x, sizeof b);
   b ^= (w & 0x100u) << 55; /* bit 8 -> bit 63 */
@@ -285,7 +302,8 @@ static inline double with_sign(double x, uint64_t w) {
 }
 
 /* The draw for word w whose fast test failed (or any word: the test is repeated). */
-static HD_NOINLINE double zig_slow(uint64_t w, struct wsrc *s) {
+static HD_NOINLINE double zig_slow(uint64_t w, struct wsrc *s)
+{
   for (;;) {
     const unsigned i = (unsigned)(w & 0xFFu);
     const uint64_t j = w >> 11;
@@ -306,14 +324,16 @@ static HD_NOINLINE double zig_slow(uint64_t w, struct wsrc *s) {
   }
 }
 
-static inline double zig(uint64_t w, struct wsrc *s) {
+static inline double zig(uint64_t w, struct wsrc *s)
+{
   const unsigned i = (unsigned)(w & 0xFFu);
   const uint64_t j = w >> 11;
   if (HD_LIKELY(j < zig_k[i])) return (double)(int64_t)j * zig_ws[w & 0x1FFu];
   return zig_slow(w, s);
 }
 
-double hd_rng_normal(struct hd_rng *r) {
+double hd_rng_normal(struct hd_rng *r)
+{
   zig_tables();
   struct wsrc s = {NULL, 0, 0, r};
   const uint64_t w = rng_next(r);
@@ -327,7 +347,8 @@ double hd_rng_normal(struct hd_rng *r) {
 /* The longest run of fast-path draws o[0..j) from w[0..j), j <= m, with o[j] = sc[j] z_j
  * (sc == NULL: o[j] = z_j).  Stops at the first word whose fast test fails. */
 static inline size_t zig_fast_run(const uint64_t *restrict w, double *restrict o,
-                                  const double *restrict sc, size_t m) {
+                                  const double *restrict sc, size_t m)
+{
   size_t j = 0;
   for (; j < m; j++) {
     const uint64_t wj = w[j];
@@ -340,8 +361,9 @@ static inline size_t zig_fast_run(const uint64_t *restrict w, double *restrict o
   return j;
 }
 
-void hd_rng_normal_array_scaled(struct hd_rng *r, double *restrict out, const double *restrict scale,
-                                size_t n) {
+void hd_rng_normal_array_scaled(struct hd_rng *r, double *restrict out,
+                                const double *restrict scale, size_t n)
+{
   uint64_t wb[2 * ZIG_CHUNK_BLOCKS];
   size_t i = 0;
   zig_tables();
@@ -394,7 +416,8 @@ void hd_rng_normal_array_scaled(struct hd_rng *r, double *restrict out, const do
   }
 }
 
-void hd_rng_normal_array(struct hd_rng *r, double *out, size_t n) {
+void hd_rng_normal_array(struct hd_rng *r, double *out, size_t n)
+{
   hd_rng_normal_array_scaled(r, out, NULL, n);
 }
 
@@ -405,7 +428,8 @@ static const double rad_tab[16][4] = {
     {1, 1, 1, -1},  {-1, 1, 1, -1},  {1, -1, 1, -1},  {-1, -1, 1, -1},
     {1, 1, -1, -1}, {-1, 1, -1, -1}, {1, -1, -1, -1}, {-1, -1, -1, -1}};
 
-void hd_rng_rademacher_array(struct hd_rng *r, double *out, size_t n) {
+void hd_rng_rademacher_array(struct hd_rng *r, double *out, size_t n)
+{
   /* bit b of the w-th word gives out[64 w + b]: 0 -> +1, 1 -> -1; the unused bits of the
    * last word are dropped */
   size_t i = 0;

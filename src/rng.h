@@ -24,13 +24,13 @@ enum hd_stream_purpose {
 };
 
 struct hd_rng {
-  uint32_t key[2];       /* (seed, run): low word of the seed, run (rng.c) */
-  uint32_t ctr[4];       /* counter words 1..3: step, purpose, high word of the seed; 0 unused */
+  uint32_t key[2]; /* (seed, run): low word of the seed, run (rng.c) */
+  uint32_t ctr[4]; /* counter words 1..3: step, purpose, high word of the seed; 0 unused */
   uint64_t purpose;
-  uint64_t step;         /* current block index */
-  uint64_t buf[2];       /* last Philox output, as two 64-bit words */
-  unsigned used;         /* words of buf consumed */
-  uint64_t block_pos;    /* Philox blocks drawn in this step (counter word 0) */
+  uint64_t step;      /* current block index */
+  uint64_t buf[2];    /* last Philox output, as two 64-bit words */
+  unsigned used;      /* words of buf consumed */
+  uint64_t block_pos; /* Philox blocks drawn in this step (counter word 0) */
 };
 
 /* Positions the stream (seed, run, purpose) at block `step`.  Limits of the counter
@@ -43,8 +43,8 @@ void hd_rng_init(struct hd_rng *r, uint64_t seed, uint64_t run, uint64_t purpose
 void hd_rng_seek(struct hd_rng *r, uint64_t step);
 
 uint64_t hd_rng_u64(struct hd_rng *r);
-double hd_rng_uniform(struct hd_rng *r);   /* in (0, 1), 53-bit */
-double hd_rng_normal(struct hd_rng *r);    /* N(0,1), ziggurat */
+double hd_rng_uniform(struct hd_rng *r); /* in (0, 1), 53-bit */
+double hd_rng_normal(struct hd_rng *r);  /* N(0,1), ziggurat */
 
 /* Fills out[0..n) with N(0,1) deviates (array ziggurat: Philox words in their own pass). */
 void hd_rng_normal_array(struct hd_rng *r, double *out, size_t n);

@@ -17,17 +17,17 @@ struct hd_run_params {
   /* [simulation] */
   long runs;
   double horizon;
-  long threads;           /* 0: one per available core */
-  double divergence;      /* a run stops when its primary observable exceeds this */
-  bool simulate;          /* false: theory only */
+  long threads;      /* 0: one per available core */
+  double divergence; /* a run stops when its primary observable exceeds this */
+  bool simulate;     /* false: theory only */
   /* [theory] */
-  int method;             /* enum hd_theory_method */
+  int method; /* enum hd_theory_method */
   double rtol, atol;
-  int linear_solver;      /* enum hd_linsol */
+  int linear_solver; /* enum hd_linsol */
   long max_steps;
-  long bins;              /* 0: exact; N: spectrum in at most N bins (problems that bin) */
+  long bins; /* 0: exact; N: spectrum in at most N bins (problems that bin) */
   /* [output] */
-  char file[HD_STR_MAX];  /* "" → out/<model file stem>.h5 */
+  char file[HD_STR_MAX]; /* "" → out/<model file stem>.h5 */
   struct hd_grid times;
   bool store_runs;
 };

@@ -22,8 +22,7 @@ double hd_schedule_max(const struct hd_schedule *s, double horizon)
   return s->lr;
 }
 
-size_t hd_schedule_breakpoints(const struct hd_schedule *s, double horizon, double *out,
-                               size_t max)
+size_t hd_schedule_breakpoints(const struct hd_schedule *s, double horizon, double *out, size_t max)
 {
   size_t n = 0;
   if (s->kind != HD_SCHEDULE_STEP) return 0;

@@ -15,8 +15,7 @@ struct hd_sde {
   /* b = b(x) */
   void (*drift)(const double *x, double *b, const void *ctx);
   /* out = G(x) xi */
-  void (*diffuse)(const double *x, const double *xi, double *out, const double *b,
-                  const void *ctx);
+  void (*diffuse)(const double *x, const double *xi, double *out, const double *b, const void *ctx);
   const void *ctx;
 };
 

@@ -8,9 +8,9 @@
 
 struct hd_sha256 {
   uint32_t h[8];
-  uint64_t bytes;       /* message length so far */
+  uint64_t bytes; /* message length so far */
   unsigned char buf[64];
-  size_t fill;          /* bytes waiting in buf */
+  size_t fill; /* bytes waiting in buf */
 };
 
 void hd_sha256_init(struct hd_sha256 *s);

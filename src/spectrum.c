@@ -51,7 +51,8 @@ static long read_h5(const char *path, double **values, char *msg, size_t msglen)
   } else {
     H5Sget_simple_extent_dims(sp, dims, NULL);
     *values = dims[0] <= HD_INPUT_MAX_BYTES / sizeof(double)
-                  ? malloc((dims[0] ? dims[0] : 1) * sizeof(double)) : NULL;
+                  ? malloc((dims[0] ? dims[0] : 1) * sizeof(double))
+                  : NULL;
     if (!*values)
       snprintf(msg, msglen, "spectrum file '%s': /lambda has %llu values (at most %zu)", path,
                (unsigned long long)dims[0], HD_INPUT_MAX_BYTES / sizeof(double));
@@ -96,21 +97,19 @@ long hd_spectrum_read(const char *path, double **values, char *msg, size_t msgle
   return hd_input_read_numbers(path, values, msg, msglen);
 }
 
-const char *const hd_spectrum_names[] = {"isotropic", "zero_one", "power_law",
-                                          "power_law_decay", "file", "stationary", NULL};
+const char *const hd_spectrum_names[] = {"isotropic", "zero_one",   "power_law", "power_law_decay",
+                                         "file",      "stationary", NULL};
 const char *const hd_spectrum_normalisations[] = {"none", "trace", NULL};
 
 void hd_spectrum_params_check(const struct hd_spectrum_params *s, const struct hd_config *cfg,
                               struct hd_errors *err)
 {
   if (s->alpha.n != 1)
-    hd_config_error(cfg, err, "data", "alpha", "one exponent expected, got %zu values",
-                    s->alpha.n);
+    hd_config_error(cfg, err, "data", "alpha", "one exponent expected, got %zu values", s->alpha.n);
   if (s->kind == HD_SPECTRUM_FILE && s->file.n == 0)
     hd_config_error(cfg, err, "data", "spectrum_file", "spectrum = file needs spectrum_file");
   if (s->kind == HD_SPECTRUM_FILE && s->file.n > 1)
-    hd_config_error(cfg, err, "data", "spectrum_file", "one file expected, got %zu",
-                    s->file.n);
+    hd_config_error(cfg, err, "data", "spectrum_file", "one file expected, got %zu", s->file.n);
   if (s->kind != HD_SPECTRUM_FILE && s->file.n > 0)
     hd_config_error(cfg, err, "data", "spectrum_file",
                     "spectrum_file is only read with spectrum = file");
@@ -142,13 +141,12 @@ void hd_spectrum_default_d(struct hd_config *cfg, const struct hd_param *table, 
 int hd_spectrum_fill_params(const struct hd_spectrum_params *s, size_t d, const char *path,
                             double *lambda, char *msg, size_t msglen)
 {
-  return hd_spectrum_fill((enum hd_spectrum_kind)s->kind, d, s->alpha.v[0], s->zero_fraction,
-                          path, s->normalise == HD_NORMALISE_TRACE, lambda, msg, msglen);
+  return hd_spectrum_fill((enum hd_spectrum_kind)s->kind, d, s->alpha.v[0], s->zero_fraction, path,
+                          s->normalise == HD_NORMALISE_TRACE, lambda, msg, msglen);
 }
 
 int hd_spectrum_fill(enum hd_spectrum_kind kind, size_t d, double alpha, double zero_fraction,
-                     const char *path, int normalise_file, double *lambda, char *msg,
-                     size_t msglen)
+                     const char *path, int normalise_file, double *lambda, char *msg, size_t msglen)
 {
   switch (kind) {
   case HD_SPECTRUM_ISOTROPIC:

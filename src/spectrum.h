@@ -58,29 +58,40 @@ struct hd_spectrum_params {
   int normalise;             /* enum hd_spectrum_normalise */
 };
 
-#define HD_SPECTRUM_KIND_ROW(T, m, KINDS, DOC)                                              \
-  {"data", "spectrum", HD_ENUM, offsetof(T, m.kind), "isotropic", 0, 0, 0, KINDS, "", DOC, \
-   NULL}
-#define HD_SPECTRUM_ALPHA_ROW(T, m)                                                         \
-  {"data", "alpha", HD_REAL_LIST, offsetof(T, m.alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "",  \
-   "power-law exponent alpha (one value; one per class where a family has classes)", NULL}
-#define HD_SPECTRUM_ZERO_FRACTION_ROW(T, m)                                                 \
-  {"data", "zero_fraction", HD_REAL, offsetof(T, m.zero_fraction), "0.5", 0, 1,            \
-   HD_MAX_EXCL, NULL, "", "fraction of zero eigenvalues (zero_one spectrum)", NULL}
-#define HD_SPECTRUM_FILE_ROW(T, m)                                                          \
-  {"data", "spectrum_file", HD_PATH_LIST, offsetof(T, m.file), "", 0, 0, 0, NULL, "",      \
-   "eigenvalues, one per line (text) or dataset /lambda (*.h5), relative to the model "    \
-   "file; one file (one per class where a family has classes); read when the spectrum "    \
-   "kind is file", NULL}
-#define HD_SPECTRUM_NORMALISE_ROW(T, m)                                                     \
-  {"data", "normalise", HD_ENUM, offsetof(T, m.normalise), "none", 0, 0, 0,                \
-   hd_spectrum_normalisations, "",                                                          \
-   "none, or trace: rescale each spectrum to Tr K / d = 1 (mean eigenvalue 1); where a "    \
-   "family's generated spectra always have it, it acts on files", NULL}
-#define HD_SPECTRUM_ROWS(T, m, KINDS, KINDS_DOC)                                            \
-  HD_SPECTRUM_KIND_ROW(T, m, KINDS, KINDS_DOC), HD_SPECTRUM_ALPHA_ROW(T, m),                \
-  HD_SPECTRUM_ZERO_FRACTION_ROW(T, m), HD_SPECTRUM_FILE_ROW(T, m),                          \
-  HD_SPECTRUM_NORMALISE_ROW(T, m)
+#define HD_SPECTRUM_KIND_ROW(T, m, KINDS, DOC)                                                     \
+  {                                                                                                \
+    "data", "spectrum", HD_ENUM, offsetof(T, m.kind), "isotropic", 0, 0, 0, KINDS, "", DOC, NULL   \
+  }
+#define HD_SPECTRUM_ALPHA_ROW(T, m)                                                                \
+  {                                                                                                \
+    "data", "alpha", HD_REAL_LIST, offsetof(T, m.alpha), "1", 0, 20, HD_MIN_EXCL, NULL, "",        \
+        "power-law exponent alpha (one value; one per class where a family has classes)", NULL     \
+  }
+#define HD_SPECTRUM_ZERO_FRACTION_ROW(T, m)                                                        \
+  {                                                                                                \
+    "data", "zero_fraction", HD_REAL, offsetof(T, m.zero_fraction), "0.5", 0, 1, HD_MAX_EXCL,      \
+        NULL, "", "fraction of zero eigenvalues (zero_one spectrum)", NULL                         \
+  }
+#define HD_SPECTRUM_FILE_ROW(T, m)                                                                 \
+  {                                                                                                \
+    "data", "spectrum_file", HD_PATH_LIST, offsetof(T, m.file), "", 0, 0, 0, NULL, "",             \
+        "eigenvalues, one per line (text) or dataset /lambda (*.h5), relative to the model "       \
+        "file; one file (one per class where a family has classes); read when the spectrum "       \
+        "kind is file",                                                                            \
+        NULL                                                                                       \
+  }
+#define HD_SPECTRUM_NORMALISE_ROW(T, m)                                                            \
+  {                                                                                                \
+    "data", "normalise", HD_ENUM, offsetof(T, m.normalise), "none", 0, 0, 0,                       \
+        hd_spectrum_normalisations, "",                                                            \
+        "none, or trace: rescale each spectrum to Tr K / d = 1 (mean eigenvalue 1); where a "      \
+        "family's generated spectra always have it, it acts on files",                             \
+        NULL                                                                                       \
+  }
+#define HD_SPECTRUM_ROWS(T, m, KINDS, KINDS_DOC)                                                   \
+  HD_SPECTRUM_KIND_ROW(T, m, KINDS, KINDS_DOC), HD_SPECTRUM_ALPHA_ROW(T, m),                       \
+      HD_SPECTRUM_ZERO_FRACTION_ROW(T, m), HD_SPECTRUM_FILE_ROW(T, m),                             \
+      HD_SPECTRUM_NORMALISE_ROW(T, m)
 
 /* The checks the shared keys need for a family with one spectrum (the [data] spectrum
  * key): one alpha, one spectrum_file exactly when spectrum = file. */

@@ -9,17 +9,19 @@
 #include "run_params.h"
 
 const struct hd_param hd_sweep_param_table[] = {
-  {"sweep", "SECTION.KEY", HD_STRING, 0, "(none)", 0, 0, 0, NULL, "",
-   "sweep any engine or problem key (e.g. optimizer.lr = 0.1, 0.2, 0.4): a list of values, "
-   "log(a, b, n) (n values from a to b, log-spaced), linear(a, b, n) (evenly spaced), or "
-   "lists and ranges mixed; integer keys get ranges rounded to whole numbers.  The points "
-   "are the Cartesian product of the swept keys (first key slowest), each an ordinary run "
-   "of the model, written to /points/K with the table of values in /sweep; model.problem, "
-   "model.seed and output.file cannot be swept", NULL},
-  {"sweep", "zip", HD_STRING, 0, "(none)", 0, 0, 0, NULL, "",
-   "swept keys that vary together instead of forming a product, e.g. zip = optimizer.lr, "
-   "data.d: the i-th point of the group takes the i-th value of each (equal numbers of "
-   "values)", NULL},
+    {"sweep", "SECTION.KEY", HD_STRING, 0, "(none)", 0, 0, 0, NULL, "",
+     "sweep any engine or problem key (e.g. optimizer.lr = 0.1, 0.2, 0.4): a list of values, "
+     "log(a, b, n) (n values from a to b, log-spaced), linear(a, b, n) (evenly spaced), or "
+     "lists and ranges mixed; integer keys get ranges rounded to whole numbers.  The points "
+     "are the Cartesian product of the swept keys (first key slowest), each an ordinary run "
+     "of the model, written to /points/K with the table of values in /sweep; model.problem, "
+     "model.seed and output.file cannot be swept",
+     NULL},
+    {"sweep", "zip", HD_STRING, 0, "(none)", 0, 0, 0, NULL, "",
+     "swept keys that vary together instead of forming a product, e.g. zip = optimizer.lr, "
+     "data.d: the i-th point of the group takes the i-th value of each (equal numbers of "
+     "values)",
+     NULL},
 };
 
 const size_t hd_sweep_param_count = sizeof hd_sweep_param_table / sizeof hd_sweep_param_table[0];
@@ -43,8 +45,8 @@ static void trim(char *s)
 
 /* "; did you mean 'optimizer.lr'?" for a swept name with no row: the section first (an
  * unknown section is named as such), then a near key in it, then the key elsewhere. */
-static void suggest(const struct hd_problem *pb, const char *section, const char *key,
-                    char *out, size_t len)
+static void suggest(const struct hd_problem *pb, const char *section, const char *key, char *out,
+                    size_t len)
 {
   const struct hd_param *tables[2] = {hd_run_param_table, pb ? pb->params : NULL};
   size_t sizes[2] = {hd_run_param_count, pb ? pb->n_params : 0};
@@ -90,8 +92,8 @@ static void fmt_value(double x, char *buf, size_t len)
 
 /* Expands `log(a, b, n)` / `linear(a, b, n)` into values; 0 when tok is no range,
  * n > 0 when expanded, -1 with msg on a malformed or unusable range. */
-static int expand_range(const char *tok, const struct hd_param *row,
-                        char (*vals)[HD_STR_MAX], size_t room, char *msg, size_t len)
+static int expand_range(const char *tok, const struct hd_param *row, char (*vals)[HD_STR_MAX],
+                        size_t room, char *msg, size_t len)
 {
   int is_log = strncmp(tok, "log(", 4) == 0, is_lin = strncmp(tok, "linear(", 7) == 0;
   if (!is_log && !is_lin) return 0;
@@ -175,7 +177,7 @@ static int parse_values(struct hd_config *cfg, const struct hd_config_entry *e,
         hd_errors_add(err, cfg->path, e->line, "sweep", e->key, "at most %d values",
                       HD_SWEEP_MAX_VALUES);
         free(buf);
-      return -1;
+        return -1;
       }
       snprintf(expanded[0], HD_STR_MAX, "%.*s", HD_STR_MAX - 1, tok);
       m = 1;
@@ -195,7 +197,8 @@ static int parse_values(struct hd_config *cfg, const struct hd_config_entry *e,
       struct hd_param row = *k->row;
       row.offset = 0;
       if (hd_param_parse(&row, expanded[j], &probe, msg, sizeof msg) != 0) {
-        hd_errors_add(err, cfg->path, e->line, "sweep", e->key, "value \"%s\": %s", expanded[j], msg);
+        hd_errors_add(err, cfg->path, e->line, "sweep", e->key, "value \"%s\": %s", expanded[j],
+                      msg);
         bad = 1;
         continue;
       }
@@ -220,9 +223,10 @@ static void parse_zip(struct hd_config *cfg, const struct hd_config_entry *e, st
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     trim(tok);
     size_t k = 0;
-    while (k < sw->n_keys && !(strncmp(tok, sw->keys[k].section, strlen(sw->keys[k].section)) == 0 &&
-                               tok[strlen(sw->keys[k].section)] == '.' &&
-                               strcmp(tok + strlen(sw->keys[k].section) + 1, sw->keys[k].key) == 0))
+    while (k < sw->n_keys &&
+           !(strncmp(tok, sw->keys[k].section, strlen(sw->keys[k].section)) == 0 &&
+             tok[strlen(sw->keys[k].section)] == '.' &&
+             strcmp(tok + strlen(sw->keys[k].section) + 1, sw->keys[k].key) == 0))
       k++;
     if (k == sw->n_keys) {
       char hint[160] = "";
@@ -231,10 +235,13 @@ static void parse_zip(struct hd_config *cfg, const struct hd_config_entry *e, st
         char dotted[140];
         snprintf(dotted, sizeof dotted, "%s.%s", sw->keys[j].section, sw->keys[j].key);
         long s = hd_similarity(tok, dotted);
-        if (s >= 0 && (best < 0 || s < best)) best = s, snprintf(hint, sizeof hint, "; did you mean '%s'?", dotted);
+        if (s >= 0 && (best < 0 || s < best))
+          best = s, snprintf(hint, sizeof hint, "; did you mean '%s'?", dotted);
       }
-      hd_errors_add(err, cfg->path, e->line, "sweep", "zip", "'%s' is not a swept key of this "
-                    "[sweep]%s", tok, hint);
+      hd_errors_add(err, cfg->path, e->line, "sweep", "zip",
+                    "'%s' is not a swept key of this "
+                    "[sweep]%s",
+                    tok, hint);
       continue;
     }
     n++;
@@ -310,8 +317,7 @@ void hd_sweep_parse(struct hd_config *cfg, const struct hd_problem *pb, struct h
   if (zip && err->count == errors_before) { /* a bad key would be reported twice */
     if (sw->n_keys == 0)
       hd_errors_add(err, cfg->path, zip->line, "sweep", "zip", "zip without swept keys");
-    else
-      parse_zip(cfg, zip, sw, err);
+    else parse_zip(cfg, zip, sw, err);
   }
   /* number the axes in order of first appearance */
   size_t map[HD_SWEEP_MAX_KEYS];
@@ -341,8 +347,7 @@ size_t hd_sweep_value_index(const struct hd_sweep *sw, size_t point, size_t k)
   return (point / stride) % sw->axis_values[a];
 }
 
-void hd_sweep_apply(const struct hd_sweep *sw, size_t point, void *run_params,
-                    void *problem_params)
+void hd_sweep_apply(const struct hd_sweep *sw, size_t point, void *run_params, void *problem_params)
 {
   for (size_t k = 0; k < sw->n_keys; k++) {
     const struct hd_sweep_key *key = &sw->keys[k];

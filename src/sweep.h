@@ -14,16 +14,16 @@
 #include "params.h"
 #include "problem.h"
 
-#define HD_SWEEP_MAX_KEYS 8
+#define HD_SWEEP_MAX_KEYS   8
 #define HD_SWEEP_MAX_VALUES 64
 #define HD_SWEEP_MAX_POINTS 10000 /* points of a whole sweep (each is a run and a file) */
 
 struct hd_sweep_key {
-  char section[64], key[64];       /* the swept parameter */
-  const struct hd_param *row;      /* its table row */
-  int is_engine;                   /* row of the engine table (else the problem's) */
-  int line;                        /* of the [sweep] entry */
-  size_t axis;                     /* axis of the product (zipped keys share one) */
+  char section[64], key[64];  /* the swept parameter */
+  const struct hd_param *row; /* its table row */
+  int is_engine;              /* row of the engine table (else the problem's) */
+  int line;                   /* of the [sweep] entry */
+  size_t axis;                /* axis of the product (zipped keys share one) */
   size_t n_values;
   char values[HD_SWEEP_MAX_VALUES][HD_STR_MAX];
 };
@@ -33,7 +33,7 @@ struct hd_sweep {
   struct hd_sweep_key keys[HD_SWEEP_MAX_KEYS];
   size_t n_axes;
   size_t axis_values[HD_SWEEP_MAX_KEYS]; /* values along each axis */
-  size_t n_points;                 /* product over the axes; 1 if no keys */
+  size_t n_points;                       /* product over the axes; 1 if no keys */
 };
 
 /* The [sweep] section's documentation rows (`hdsim describe`); never bound. */

@@ -1,6 +1,6 @@
 /* theory.c — the deterministic side of every output file. */
-#include "clock.h"
 #include "theory.h"
+#include "clock.h"
 
 #include "interrupt.h"
 #include "progress.h"
@@ -51,8 +51,7 @@ static int on_output(size_t k, double t, const double *y, void *vctx)
   c->pb->ode_observe(c->plan, t, y, c->buf);
   if (store(c->res, k, c->buf) != 0) {
     c->res->t_fail = t;
-    snprintf(c->res->message, sizeof c->res->message,
-             "theory observable not finite at t = %g", t);
+    snprintf(c->res->message, sizeof c->res->message, "theory observable not finite at t = %g", t);
     return 1;
   }
   return 0;
@@ -66,19 +65,19 @@ static int run_ode(const struct hd_problem *pb, void *plan, const struct hd_outp
   double *y0 = calloc(n, sizeof *y0);
   struct hd_ode_system sys = {0};
   pb->ode(plan, &sys, y0);
-  struct hd_integrate_opts opts = {.rtol = run->rtol, .atol = run->atol,
+  struct hd_integrate_opts opts = {.rtol = run->rtol,
+                                   .atol = run->atol,
                                    .max_steps = run->max_steps,
                                    .linsol = (enum hd_linsol)run->linear_solver};
-  struct observe_ctx ctx = {.pb = pb, .plan = plan, .res = res, .buf = buf,
-                            .horizon = g->t[g->n - 1]};
+  struct observe_ctx ctx = {
+      .pb = pb, .plan = plan, .res = res, .buf = buf, .horizon = g->t[g->n - 1]};
   int rc = hd_integrate(&sys, y0, g->t, g->n, &opts, on_output, &ctx, &res->stats);
   free(y0);
   if (rc != 0) {
     res->failed = 1;
     if (res->message[0] == '\0' && hd_interrupted()) {
       res->t_fail = res->stats.t_fail;
-      snprintf(res->message, sizeof res->message, "interrupted by a signal at t = %g",
-               res->t_fail);
+      snprintf(res->message, sizeof res->message, "interrupted by a signal at t = %g", res->t_fail);
     } else if (res->message[0] == '\0') {
       res->t_fail = res->stats.t_fail;
       snprintf(res->message, sizeof res->message, "%s", res->stats.message);
@@ -88,9 +87,8 @@ static int run_ode(const struct hd_problem *pb, void *plan, const struct hd_outp
   return 0;
 }
 
-static int run_recursion(const struct hd_problem *pb, void *plan,
-                         const struct hd_output_grid *g, struct hd_theory_result *res,
-                         double *buf)
+static int run_recursion(const struct hd_problem *pb, void *plan, const struct hd_output_grid *g,
+                         struct hd_theory_result *res, double *buf)
 {
   size_t n = pb->recursion_dimension(plan);
   res->dimension = n;
@@ -197,7 +195,8 @@ void hd_theory_binning_error(const struct hd_problem *pb, const void *params,
     if (th2.dimension == res->dimension && res->dimension > 0) /* 0: no state (volterra) */
       snprintf(res->binning_note, sizeof res->binning_note,
                "bins = %ld changed nothing: the problem does not bin its spectrum, or it has "
-               "at most %ld distinct eigenvalues", run->bins, run->bins);
+               "at most %ld distinct eigenvalues",
+               run->bins, run->bins);
   }
   hd_theory_result_free(&th2);
   pb->plan_destroy(plan2);

@@ -10,12 +10,12 @@
 
 struct hd_theory_result {
   size_t n_obs, n_times;
-  double *values;        /* [obs][time]; NaN where the theory failed */
-  int method;            /* enum hd_theory_method */
-  size_t dimension;      /* state size */
-  int failed;            /* 1 if it stopped early */
-  double t_fail;         /* time it failed at (NaN if not) */
-  char message[512];     /* failure description, "" if none */
+  double *values;                  /* [obs][time]; NaN where the theory failed */
+  int method;                      /* enum hd_theory_method */
+  size_t dimension;                /* state size */
+  int failed;                      /* 1 if it stopped early */
+  double t_fail;                   /* time it failed at (NaN if not) */
+  char message[512];               /* failure description, "" if none */
   struct hd_integrate_stats stats; /* ODE only */
   double seconds;
   double *binning_error; /* [obs] sup_t |theory(N bins) - theory(2N)| / |theory(2N)|, or NULL */

@@ -60,10 +60,7 @@ long hd_threads_set(long n)
   return limit;
 }
 
-long hd_threads_limit(void)
-{
-  return limit > 0 ? limit : hd_threads_available();
-}
+long hd_threads_limit(void) { return limit > 0 ? limit : hd_threads_available(); }
 
 void hd_threads_enter_worker(long workers)
 {

@@ -42,7 +42,7 @@ double hd_fit_slope(const double *x, const double *y, const double *s, size_t n,
 struct rung {
   double size;
   long runs;
-  double stat, stat_se;          /* the fitted statistic and the s.e. of its log */
+  double stat, stat_se; /* the fitted statistic and the s.e. of its log */
   double sup_rel_mean, sup_run_rms, sup_z, seconds;
   size_t n_times;
   double *t, *theory, *mean, *stderr_;
@@ -81,7 +81,8 @@ static int run_rung(struct hd_session *base, size_t obs_index, const struct hd_v
   }
   char msg[256];
   struct hd_output_grid g;
-  if (hd_output_grid_build(&run.times, run.horizon, pb->steps_per_time(plan), &g, msg, sizeof msg)) {
+  if (hd_output_grid_build(&run.times, run.horizon, pb->steps_per_time(plan), &g, msg,
+                           sizeof msg)) {
     fprintf(stderr, "hdsim validate: size %g: %s\n", r->size, msg);
     rc = -1;
     goto out;
@@ -167,20 +168,21 @@ static int write_ladder(long long f, const void *ctx)
   rc |= hd_h5_attr_str(f, "observable", L->obs_name);
   rc |= hd_h5_attr_str(f, "size_parameter", L->size_key);
   hid_t g = H5Gcreate2(f, "ladder", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-#define COLUMN(name, expr, desc)                                                         \
-  do {                                                                                   \
-    for (size_t i = 0; i < n; i++) col[i] = (expr);                                      \
-    rc |= hd_h5_dset1(g, name, col, n);                                                  \
-    hid_t d_ = H5Dopen2(g, name, H5P_DEFAULT);                                           \
-    rc |= hd_h5_attr_str(d_, "description", desc);                                       \
-    H5Dclose(d_);                                                                        \
+#define COLUMN(name, expr, desc)                                                                   \
+  do {                                                                                             \
+    for (size_t i = 0; i < n; i++) col[i] = (expr);                                                \
+    rc |= hd_h5_dset1(g, name, col, n);                                                            \
+    hid_t d_ = H5Dopen2(g, name, H5P_DEFAULT);                                                     \
+    rc |= hd_h5_attr_str(d_, "description", desc);                                                 \
+    H5Dclose(d_);                                                                                  \
   } while (0)
   COLUMN("size", L->rungs[i].size, "the finite-size parameter at each rung");
   COLUMN("runs", (double)L->rungs[i].runs, "Monte Carlo runs at each rung");
   COLUMN("statistic", L->rungs[i].stat, "the fitted statistic (see /fit)");
   COLUMN("statistic_log_se", L->rungs[i].stat_se, "standard error of its natural log");
   COLUMN("sup_rel_mean", L->rungs[i].sup_rel_mean, "sup_t |mean - theory| / |theory|");
-  COLUMN("sup_run_rms", L->rungs[i].sup_run_rms, "sup_t rms over runs of (run - theory) / |theory|");
+  COLUMN("sup_run_rms", L->rungs[i].sup_run_rms,
+         "sup_t rms over runs of (run - theory) / |theory|");
   COLUMN("sup_z", L->rungs[i].sup_z, "sup_t |mean - theory| / stderr");
   COLUMN("seconds", L->rungs[i].seconds, "time spent on the rung");
 #undef COLUMN
@@ -192,10 +194,12 @@ static int write_ladder(long long f, const void *ctx)
   char ln[160];
   snprintf(ln, sizeof ln, "finite-size parameter %s", L->size_key);
   rc |= hd_h5_coord(g, coord, "1", ln, NULL);
-  static const char *const columns[] = {"size", "runs", "statistic", "statistic_log_se",
-                                        "sup_rel_mean", "sup_run_rms", "sup_z", "seconds"};
+  static const char *const columns[] = {
+      "size",         "runs",        "statistic", "statistic_log_se",
+      "sup_rel_mean", "sup_run_rms", "sup_z",     "seconds"};
   for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++)
-    if (strcmp(columns[c], coord) != 0) rc |= hd_h5_attach(g, columns[c], (const char *[]){coord}, 1);
+    if (strcmp(columns[c], coord) != 0)
+      rc |= hd_h5_attach(g, columns[c], (const char *[]){coord}, 1);
   rc |= hd_h5_cf(g, "seconds", "s", NULL);
   H5Gclose(g);
   g = H5Gcreate2(f, "fit", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -239,7 +243,8 @@ static int ladder_refused(const struct hd_session *s, const struct hd_param *sp,
                           const struct hd_validate_opts *v)
 {
   if (s->sweep.n_keys) {
-    fprintf(stderr, "hdsim validate: %s has a [sweep]; a ladder varies %s.%s of one model "
+    fprintf(stderr,
+            "hdsim validate: %s has a [sweep]; a ladder varies %s.%s of one model "
             "(remove the [sweep] section or run each point's model separately)\n",
             s->cfg->path, sp->section, sp->key);
     return -1;
@@ -247,7 +252,10 @@ static int ladder_refused(const struct hd_session *s, const struct hd_param *sp,
   size_t distinct = 0;
   for (size_t i = 0; i < v->n_sizes; i++) {
     char text[64], msg[256];
-    union { long l; double d; } probe;
+    union {
+      long l;
+      double d;
+    } probe;
     struct hd_param row = *sp;
     row.offset = 0;
     double x = v->sizes[i];
@@ -267,14 +275,18 @@ static int ladder_refused(const struct hd_session *s, const struct hd_param *sp,
     distinct += !seen;
   }
   if (distinct < 3) {
-    fprintf(stderr, "hdsim validate: --dims needs at least 3 distinct sizes to fit a slope "
-            "with an error (got %zu distinct)\n", distinct);
+    fprintf(stderr,
+            "hdsim validate: --dims needs at least 3 distinct sizes to fit a slope "
+            "with an error (got %zu distinct)\n",
+            distinct);
     return -1;
   }
   for (size_t i = 0; v->runs && i < v->n_sizes; i++)
     if (v->runs[i] < 2 || v->runs[i] > 10000000L) {
-      fprintf(stderr, "hdsim validate: --runs: %ld is outside [2, 10000000] (a rung needs two "
-              "runs for an error bar)\n", v->runs[i]);
+      fprintf(stderr,
+              "hdsim validate: --runs: %ld is outside [2, 10000000] (a rung needs two "
+              "runs for an error bar)\n",
+              v->runs[i]);
       return -1;
     }
   return 0;
@@ -364,8 +376,13 @@ int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *
     return HD_EXIT_BAD_INPUT;
   }
 
-  struct ladder L = {.cli = cli, .v = v, .pb = s.pb, .model_text = s.cfg->text,
-                     .obs_name = obs_name, .size_key = size_key, .n = v->n_sizes,
+  struct ladder L = {.cli = cli,
+                     .v = v,
+                     .pb = s.pb,
+                     .model_text = s.cfg->text,
+                     .obs_name = obs_name,
+                     .size_key = size_key,
+                     .n = v->n_sizes,
                      .expected = v->fit_mean ? -1.0 : -0.5};
   L.rungs = calloc(v->n_sizes, sizeof *L.rungs);
   rc = 0;
@@ -376,10 +393,11 @@ int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *
                       : (long)fmax(4.0, round((double)s.run.runs * v->sizes[0] / v->sizes[i]));
     if (run_rung(&s, obs_index, v, r, cli->quiet) != 0) rc = HD_EXIT_BAD_INPUT;
     else if (!cli->quiet)
-      printf("%s = %-10g runs %-6ld %s %.4g (log s.e. %.3f)  sup rel. mean error %.3g  sup |z| %.2f  "
-             "[%.2g s]\n",
-             size_key, r->size, r->runs, v->fit_mean ? "mean error" : "run rms", r->stat,
-             r->stat_se, r->sup_rel_mean, r->sup_z, r->seconds);
+      printf(
+          "%s = %-10g runs %-6ld %s %.4g (log s.e. %.3f)  sup rel. mean error %.3g  sup |z| %.2f  "
+          "[%.2g s]\n",
+          size_key, r->size, r->runs, v->fit_mean ? "mean error" : "run rms", r->stat, r->stat_se,
+          r->sup_rel_mean, r->sup_z, r->seconds);
   }
   if (rc == 0) {
     double *x = malloc(L.n * sizeof *x), *y = malloc(L.n * sizeof *y), *e = malloc(L.n * sizeof *e);

@@ -15,10 +15,11 @@
 #include "driver.h"
 
 struct hd_validate_opts {
-  const double *sizes; size_t n_sizes;
-  const long *runs;    /* n_sizes values, or NULL: runs scaled as runs0 * size0 / size (>= 4) */
+  const double *sizes;
+  size_t n_sizes;
+  const long *runs;       /* n_sizes values, or NULL: runs scaled as runs0 * size0 / size (>= 4) */
   const char *observable; /* NULL: the primary observable */
-  int fit_mean;        /* fit the mean error instead of the fluctuation */
+  int fit_mean;           /* fit the mean error instead of the fluctuation */
 };
 
 int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *v);

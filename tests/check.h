@@ -8,16 +8,16 @@
 
 static int n_pass, n_fail;
 
-#define CHECK(cond, ...)                                                                  \
-  do {                                                                                    \
-    if (cond) {                                                                           \
-      n_pass++;                                                                           \
-    } else {                                                                              \
-      n_fail++;                                                                           \
-      printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
-      printf(__VA_ARGS__);                                                                \
-      printf("\n");                                                                       \
-    }                                                                                     \
+#define CHECK(cond, ...)                                                                           \
+  do {                                                                                             \
+    if (cond) {                                                                                    \
+      n_pass++;                                                                                    \
+    } else {                                                                                       \
+      n_fail++;                                                                                    \
+      printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                       \
+      printf(__VA_ARGS__);                                                                         \
+      printf("\n");                                                                                \
+    }                                                                                              \
   } while (0)
 
 static inline int check_finish(void)

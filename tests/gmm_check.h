@@ -23,8 +23,8 @@ struct gmm_verdict {
   double sup_rse; /* sum of their sup relative standard errors */
 };
 
-static struct gmm_verdict gmm_theory_vs_sim(struct hd_session *s, long runs, const char *const *names,
-                                          size_t n_names, size_t n_sum)
+static struct gmm_verdict gmm_theory_vs_sim(struct hd_session *s, long runs,
+                                            const char *const *names, size_t n_names, size_t n_sum)
 {
   const struct gmm_plan *P = s->plan;
   struct hd_output_grid g;

@@ -8,7 +8,7 @@
 /* Runs the session's exact GD map and its gradient flow on its grid; returns the largest
  * relative difference of train and test_pop (the results are left in gd and gf). */
 static inline double grok_gd_vs_flow(struct hd_session *s, const struct hd_output_grid *g,
-                              struct hd_theory_result *gd, struct hd_theory_result *gf)
+                                     struct hd_theory_result *gd, struct hd_theory_result *gf)
 {
   tl_theory(s, g, HD_THEORY_RECURSION, gd);
   tl_theory(s, g, HD_THEORY_ODE, gf);

@@ -35,20 +35,23 @@ struct tparams {
 static const char *const modes[] = {"isotropic", "zero_one", "power_law", NULL};
 
 static const struct hd_param table[] = {
-  {"data", "n", HD_INT, F(n), "10", 1, 1000, 0, NULL, "", "an int in [1, 1000]", "T-1"},
-  {"data", "big", HD_INT, F(big), "0", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "", "any long", NULL},
-  {"data", "x", HD_REAL, F(x), "0.5", 0, 2, HD_MIN_EXCL | HD_MAX_EXCL, NULL, "", "in (0, 2)", NULL},
-  {"data", "mode", HD_ENUM, F(mode), "isotropic", 0, 0, 0, modes, "", "an enum", NULL},
-  {"data", "file", HD_PATH, F(file), "", 0, 0, 0, NULL, "", "a path", NULL},
-  {"opt", "lr", HD_REAL, F(lr), NULL, 0, 0, HD_MIN_EXCL | HD_NO_MAX, NULL, "1/t", "required", "LS-3"},
-  {"opt", "y", HD_REAL, F(y), "0", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "", "any real", NULL},
-  {"opt", "flag", HD_BOOL, F(flag), "false", 0, 0, 0, NULL, "", "a bool", NULL},
-  {"out", "name", HD_STRING, F(name), "run", 0, 0, 0, NULL, "", "a string", NULL},
-  {"out", "times", HD_GRID, F(times), "auto", 0, 0, 0, NULL, "t", "a grid", NULL},
+    {"data", "n", HD_INT, F(n), "10", 1, 1000, 0, NULL, "", "an int in [1, 1000]", "T-1"},
+    {"data", "big", HD_INT, F(big), "0", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "", "any long", NULL},
+    {"data", "x", HD_REAL, F(x), "0.5", 0, 2, HD_MIN_EXCL | HD_MAX_EXCL, NULL, "", "in (0, 2)",
+     NULL},
+    {"data", "mode", HD_ENUM, F(mode), "isotropic", 0, 0, 0, modes, "", "an enum", NULL},
+    {"data", "file", HD_PATH, F(file), "", 0, 0, 0, NULL, "", "a path", NULL},
+    {"opt", "lr", HD_REAL, F(lr), NULL, 0, 0, HD_MIN_EXCL | HD_NO_MAX, NULL, "1/t", "required",
+     "LS-3"},
+    {"opt", "y", HD_REAL, F(y), "0", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "", "any real", NULL},
+    {"opt", "flag", HD_BOOL, F(flag), "false", 0, 0, 0, NULL, "", "a bool", NULL},
+    {"out", "name", HD_STRING, F(name), "run", 0, 0, 0, NULL, "", "a string", NULL},
+    {"out", "times", HD_GRID, F(times), "auto", 0, 0, 0, NULL, "t", "a grid", NULL},
 };
 static const size_t table_n = sizeof table / sizeof table[0];
 
-static const struct hd_param *row(const char *key) {
+static const struct hd_param *row(const char *key)
+{
   for (size_t i = 0; i < table_n; i++)
     if (strcmp(table[i].key, key) == 0) return &table[i];
   abort();
@@ -56,52 +59,55 @@ static const struct hd_param *row(const char *key) {
 
 /* ---------------------------------------------------------------- helpers */
 
-static bool has_msg(const struct hd_errors *e, const char *sub) {
+static bool has_msg(const struct hd_errors *e, const char *sub)
+{
   for (size_t i = 0; i < e->count; i++)
     if (strstr(e->msg[i], sub)) return true;
   return false;
 }
 
-static void dump(const struct hd_errors *e) {
+static void dump(const struct hd_errors *e)
+{
   for (size_t i = 0; i < e->count; i++) fprintf(stderr, "    | %s\n", e->msg[i]);
 }
 
-#define CHECK_MSG(e, sub)                                                                   \
-  do {                                                                                      \
-    bool found_ = has_msg(e, sub);                                                          \
-    CHECK(found_, "no message containing \"%s\"", sub);                                     \
-    if (!found_) dump(e);                                                                   \
+#define CHECK_MSG(e, sub)                                                                          \
+  do {                                                                                             \
+    bool found_ = has_msg(e, sub);                                                                 \
+    CHECK(found_, "no message containing \"%s\"", sub);                                            \
+    if (!found_) dump(e);                                                                          \
   } while (0)
 
-#define CHECK_COUNT(e, n)                                                                   \
-  do {                                                                                      \
-    CHECK((e)->count == (size_t)(n), "expected %zu errors, got %zu", (size_t)(n),         \
-          (e)->count);                                                                      \
-    if ((e)->count != (size_t)(n)) dump(e);                                                 \
+#define CHECK_COUNT(e, n)                                                                          \
+  do {                                                                                             \
+    CHECK((e)->count == (size_t)(n), "expected %zu errors, got %zu", (size_t)(n), (e)->count);     \
+    if ((e)->count != (size_t)(n)) dump(e);                                                        \
   } while (0)
 
 /* Parses text for one row; returns 0/-1 and leaves the message in msg. */
-static int parse1(const char *key, const char *text, struct tparams *p, char *msg) {
+static int parse1(const char *key, const char *text, struct tparams *p, char *msg)
+{
   msg[0] = '\0';
   return hd_param_parse(row(key), text, p, msg, 512);
 }
 
-#define GOOD(key, text)                                                                     \
-  do {                                                                                      \
-    char m_[512];                                                                           \
-    CHECK(parse1(key, text, &p, m_) == 0, "%s = \"%s\" rejected: %s", key, text, m_);      \
+#define GOOD(key, text)                                                                            \
+  do {                                                                                             \
+    char m_[512];                                                                                  \
+    CHECK(parse1(key, text, &p, m_) == 0, "%s = \"%s\" rejected: %s", key, text, m_);              \
   } while (0)
 
-#define BAD(key, text, sub)                                                                 \
-  do {                                                                                      \
-    char m_[512];                                                                           \
-    int rc_ = parse1(key, text, &p, m_);                                                    \
-    CHECK(rc_ < 0 && strstr(m_, sub), "%s = \"%s\": rc %d, message \"%s\", wanted \"%s\"", \
-          key, text, rc_, m_, sub);                                                         \
+#define BAD(key, text, sub)                                                                        \
+  do {                                                                                             \
+    char m_[512];                                                                                  \
+    int rc_ = parse1(key, text, &p, m_);                                                           \
+    CHECK(rc_ < 0 && strstr(m_, sub), "%s = \"%s\": rc %d, message \"%s\", wanted \"%s\"", key,    \
+          text, rc_, m_, sub);                                                                     \
   } while (0)
 
 /* Loads, binds the table and checks unused keys: the full pipeline. */
-static struct hd_config *pipeline(const char *text, struct tparams *p, struct hd_errors *e) {
+static struct hd_config *pipeline(const char *text, struct tparams *p, struct hd_errors *e)
+{
   struct hd_config *cfg = hd_config_load_string("t.ini", text, e);
   if (!cfg) return NULL;
   hd_config_bind(cfg, table, table_n, p, e);
@@ -111,7 +117,8 @@ static struct hd_config *pipeline(const char *text, struct tparams *p, struct hd
 
 /* ---------------------------------------------------------------- tests: errors */
 
-static void test_errors(void) {
+static void test_errors(void)
+{
   struct hd_errors e;
   hd_errors_init(&e);
   hd_errors_add(&e, "m.ini", 5, "data", "d", "bad %d", 3);
@@ -135,7 +142,8 @@ static void test_errors(void) {
 
 /* ---------------------------------------------------------------- tests: params */
 
-static void test_parse_types(void) {
+static void test_parse_types(void)
+{
   struct tparams p;
   memset(&p, 0, sizeof p);
 
@@ -226,8 +234,8 @@ static void test_parse_types(void) {
         "log grid");
   GOOD("times", " log ( 1e-2 ,2,20 ) ");
   GOOD("times", "linear(0, 10, 101)");
-  CHECK(p.times.kind == HD_GRID_LINEAR && p.times.a == 0 && p.times.b == 10 &&
-            p.times.n == 101, "linear grid");
+  CHECK(p.times.kind == HD_GRID_LINEAR && p.times.a == 0 && p.times.b == 10 && p.times.n == 101,
+        "linear grid");
   GOOD("times", "linear(0,1,2)");
   BAD("times", "log(0, 10, 5)", "0 < a < b");
   BAD("times", "log(-1, 10, 5)", "0 < a < b");
@@ -247,7 +255,8 @@ static void test_parse_types(void) {
 }
 
 /* Same stored value, compared field by field (struct padding may differ). */
-static bool same_value(const struct hd_param *r, const struct tparams *a, const struct tparams *b) {
+static bool same_value(const struct hd_param *r, const struct tparams *a, const struct tparams *b)
+{
   const char *pa = (const char *)a + r->offset, *pb = (const char *)b + r->offset;
   switch (r->type) {
   case HD_INT: return *(const long *)(const void *)pa == *(const long *)(const void *)pb;
@@ -269,16 +278,29 @@ static bool same_value(const struct hd_param *r, const struct tparams *a, const 
 }
 
 /* Every type: parse → format → parse gives the same bits and the same text. */
-static void test_round_trip(void) {
+static void test_round_trip(void)
+{
   static const struct {
     const char *key, *text;
   } cases[] = {
-    {"n", "17"},          {"big", "-9223372036854775808"}, {"big", "9223372036854775807"},
-    {"x", "0.1"},         {"x", "1.9999999999999998"},     {"y", "-1e-300"},
-    {"y", "0x1.8p+1"},    {"y", "4.9406564584124654e-324"}, {"lr", "0.3333333333333333"},
-    {"flag", "true"},     {"flag", "false"},               {"mode", "zero_one"},
-    {"name", "hello world"}, {"name", ""},                  {"file", "a/b.txt"},
-    {"times", "auto"},    {"times", "log(0.01, 2, 20)"},   {"times", "linear(0, 0.3, 7)"},
+      {"n", "17"},
+      {"big", "-9223372036854775808"},
+      {"big", "9223372036854775807"},
+      {"x", "0.1"},
+      {"x", "1.9999999999999998"},
+      {"y", "-1e-300"},
+      {"y", "0x1.8p+1"},
+      {"y", "4.9406564584124654e-324"},
+      {"lr", "0.3333333333333333"},
+      {"flag", "true"},
+      {"flag", "false"},
+      {"mode", "zero_one"},
+      {"name", "hello world"},
+      {"name", ""},
+      {"file", "a/b.txt"},
+      {"times", "auto"},
+      {"times", "log(0.01, 2, 20)"},
+      {"times", "linear(0, 0.3, 7)"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const struct hd_param *r = row(cases[i].key);
@@ -292,8 +314,8 @@ static void test_round_trip(void) {
     rc = hd_param_parse(r, t1, &b, msg, sizeof msg);
     CHECK(rc == 0, "formatted %s = \"%s\" does not parse: %s", cases[i].key, t1, msg);
     hd_param_format(r, &b, t2, sizeof t2);
-    CHECK(same_value(r, &a, &b), "%s: \"%s\" → \"%s\" changed the value",
-          cases[i].key, cases[i].text, t1);
+    CHECK(same_value(r, &a, &b), "%s: \"%s\" → \"%s\" changed the value", cases[i].key,
+          cases[i].text, t1);
     CHECK(strcmp(t1, t2) == 0, "%s: \"%s\" vs \"%s\"", cases[i].key, t1, t2);
   }
   /* Exact formats promised by params.h. */
@@ -314,7 +336,8 @@ static void test_round_trip(void) {
   CHECK(strcmp(buf, "zero_one") == 0, "enum: %s", buf);
 }
 
-static void test_range_and_names(void) {
+static void test_range_and_names(void)
+{
   char buf[256];
   hd_param_range(row("x"), buf, sizeof buf);
   CHECK(strcmp(buf, "(0, 2)") == 0, "x range %s", buf);
@@ -343,7 +366,8 @@ static void test_range_and_names(void) {
   CHECK(strcmp(hd_type_name(HD_GRID), "grid") == 0, "grid");
 }
 
-static void test_describe(void) {
+static void test_describe(void)
+{
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);
@@ -352,12 +376,13 @@ static void test_describe(void) {
   hd_params_describe(table, table_n, f);
   fclose(f);
   CHECK(strstr(text, "[opt] lr  (real, required)  (0, inf)  unit: 1/t\n    required\n"
-                     "    spec: LS-3\n") != NULL, "lr block:\n%s", text);
-  CHECK(strstr(text, "[data] x  (real, default 0.5)  (0, 2)\n    in (0, 2)\n") != NULL,
-        "x block");
+                     "    spec: LS-3\n") != NULL,
+        "lr block:\n%s", text);
+  CHECK(strstr(text, "[data] x  (real, default 0.5)  (0, 2)\n    in (0, 2)\n") != NULL, "x block");
   CHECK(strstr(text, "[data] file  (path, default \"\")\n") != NULL, "file block");
   CHECK(strstr(text, "[data] mode  (enum, default isotropic)  isotropic | zero_one | "
-                     "power_law\n") != NULL, "mode block");
+                     "power_law\n") != NULL,
+        "mode block");
   /* Grouped by section: all [data] rows before the first [opt] row. */
   const char *last_data = strstr(text, "[data] file"), *first_opt = strstr(text, "[opt]");
   CHECK(last_data && first_opt && last_data < first_opt, "grouped");
@@ -374,28 +399,30 @@ struct lparams {
 
 #define L(field) offsetof(struct lparams, field)
 static const struct hd_param list_table[] = {
-  {"privacy", "orders", HD_REAL_LIST, L(orders), "2", 1, 0, HD_NO_MAX, NULL, "",
-   "reals >= 1", "NS-9"},
-  {"data", "counts", HD_INT_LIST, L(counts), "", 0, 10, HD_MIN_EXCL, NULL, "", "ints in (0, 10]",
-   NULL},
-  {"data", "files", HD_PATH_LIST, L(files), "", 0, 0, 0, NULL, "", "paths", NULL},
+    {"privacy", "orders", HD_REAL_LIST, L(orders), "2", 1, 0, HD_NO_MAX, NULL, "", "reals >= 1",
+     "NS-9"},
+    {"data", "counts", HD_INT_LIST, L(counts), "", 0, 10, HD_MIN_EXCL, NULL, "", "ints in (0, 10]",
+     NULL},
+    {"data", "files", HD_PATH_LIST, L(files), "", 0, 0, 0, NULL, "", "paths", NULL},
 };
 static const size_t list_n = sizeof list_table / sizeof list_table[0];
 
-static int lparse(size_t r, const char *text, struct lparams *q, char *msg) {
+static int lparse(size_t r, const char *text, struct lparams *q, char *msg)
+{
   msg[0] = '\0';
   return hd_param_parse(&list_table[r], text, q, msg, 512);
 }
 
-#define LBAD(r, text, sub)                                                                  \
-  do {                                                                                      \
-    char m_[512];                                                                           \
-    int rc_ = lparse(r, text, &q, m_);                                                      \
-    CHECK(rc_ < 0 && strstr(m_, sub), "list \"%s\": rc %d, message \"%s\", wanted \"%s\"", \
-          text, rc_, m_, sub);                                                              \
+#define LBAD(r, text, sub)                                                                         \
+  do {                                                                                             \
+    char m_[512];                                                                                  \
+    int rc_ = lparse(r, text, &q, m_);                                                             \
+    CHECK(rc_ < 0 && strstr(m_, sub), "list \"%s\": rc %d, message \"%s\", wanted \"%s\"", text,   \
+          rc_, m_, sub);                                                                           \
   } while (0)
 
-static void test_list_parse(void) {
+static void test_list_parse(void)
+{
   struct lparams q;
   memset(&q, 0, sizeof q);
   char m[512];
@@ -434,7 +461,7 @@ static void test_list_parse(void) {
   LBAD(1, "1, 99999999999999999999", "does not fit");
 
   CHECK(lparse(2, "a.txt, dir/b c.h5", &q, m) == 0 && q.files.n == 2 &&
-        strcmp(q.files.v[0], "a.txt") == 0 && strcmp(q.files.v[1], "dir/b c.h5") == 0,
+            strcmp(q.files.v[0], "a.txt") == 0 && strcmp(q.files.v[1], "dir/b c.h5") == 0,
         "files: %s", m);
   char longpath[HD_STR_MAX + 8];
   memset(longpath, 'x', HD_STR_MAX);
@@ -442,16 +469,17 @@ static void test_list_parse(void) {
   LBAD(2, longpath, "longer than 255 characters");
 }
 
-static void test_list_round_trip_and_describe(void) {
+static void test_list_round_trip_and_describe(void)
+{
   static const struct {
     size_t row;
     const char *text, *formatted;
   } cases[] = {
-    {0, "1.1, 1e300, 3", "1.1, 1e+300, 3"},
-    {0, "1.0000000000000002,2", "1.0000000000000002, 2"},
-    {0, "", ""},
-    {1, "1,2 , 10", "1, 2, 10"},
-    {2, " a.txt ,b.h5", "a.txt, b.h5"},
+      {0, "1.1, 1e300, 3", "1.1, 1e+300, 3"},
+      {0, "1.0000000000000002,2", "1.0000000000000002, 2"},
+      {0, "", ""},
+      {1, "1,2 , 10", "1, 2, 10"},
+      {2, " a.txt ,b.h5", "a.txt, b.h5"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const struct hd_param *r = &list_table[cases[i].row];
@@ -483,7 +511,8 @@ static void test_list_round_trip_and_describe(void) {
   hd_params_describe(list_table, list_n, f);
   fclose(f);
   CHECK(strstr(text, "[privacy] orders  (real list, default 2)  [1, inf) each, at most 64 "
-                     "values\n    reals >= 1\n    spec: NS-9\n") != NULL, "orders block:\n%s", text);
+                     "values\n    reals >= 1\n    spec: NS-9\n") != NULL,
+        "orders block:\n%s", text);
   CHECK(strstr(text, "[data] files  (path list, default \"\")  at most 64 values\n") != NULL,
         "files block:\n%s", text);
   free(text);
@@ -510,22 +539,22 @@ static void test_list_round_trip_and_describe(void) {
 
 /* ---------------------------------------------------------------- tests: config */
 
-static const char *valid_model =
-  "; a valid model\n"                /* 1 */
-  "[data]\n"                         /* 2 */
-  "n = 200\n"                        /* 3 */
-  "x = 1.25          ; inline\n"    /* 4 */
-  "mode = zero_one   # hash comment\n" /* 5 */
-  "file = spec.txt\n"                /* 6 */
-  "\n"                               /* 7 */
-  "[opt]\n"                          /* 8 */
-  "lr = 0.5\n"                       /* 9 */
-  "flag = true\n"                    /* 10 */
-  "[out]\n"                          /* 11 */
-  "name = a#b;c\n"                   /* 12: not comments, no blank before */
-  "times = log(0.01, 2, 20)\n";      /* 13 */
+static const char *valid_model = "; a valid model\n"                  /* 1 */
+                                 "[data]\n"                           /* 2 */
+                                 "n = 200\n"                          /* 3 */
+                                 "x = 1.25          ; inline\n"       /* 4 */
+                                 "mode = zero_one   # hash comment\n" /* 5 */
+                                 "file = spec.txt\n"                  /* 6 */
+                                 "\n"                                 /* 7 */
+                                 "[opt]\n"                            /* 8 */
+                                 "lr = 0.5\n"                         /* 9 */
+                                 "flag = true\n"                      /* 10 */
+                                 "[out]\n"                            /* 11 */
+                                 "name = a#b;c\n" /* 12: not comments, no blank before */
+                                 "times = log(0.01, 2, 20)\n"; /* 13 */
 
-static void test_valid(void) {
+static void test_valid(void)
+{
   struct hd_errors e;
   hd_errors_init(&e);
   struct tparams p;
@@ -557,16 +586,19 @@ static void test_valid(void) {
 
   char out[64];
   CHECK(hd_config_resolve_path(cfg, "spec.txt", out, sizeof out) == 0 &&
-            strcmp(out, "spec.txt") == 0, "resolve in . : %s", out);
+            strcmp(out, "spec.txt") == 0,
+        "resolve in . : %s", out);
   hd_config_free(cfg);
   hd_errors_free(&e);
 
   hd_errors_init(&e);
   cfg = hd_config_load_string("models/sub/m.ini", "", &e);
   CHECK(hd_config_resolve_path(cfg, "spec.txt", out, sizeof out) == 0 &&
-            strcmp(out, "models/sub/spec.txt") == 0, "relative: %s", out);
+            strcmp(out, "models/sub/spec.txt") == 0,
+        "relative: %s", out);
   CHECK(hd_config_resolve_path(cfg, "/abs/spec.txt", out, sizeof out) == 0 &&
-            strcmp(out, "/abs/spec.txt") == 0, "absolute: %s", out);
+            strcmp(out, "/abs/spec.txt") == 0,
+        "absolute: %s", out);
   CHECK(hd_config_resolve_path(cfg, "spec.txt", out, 8) == -1, "too long");
   hd_config_free(cfg);
   cfg = hd_config_load_string("/m.ini", "", &e);
@@ -578,7 +610,8 @@ static void test_valid(void) {
 }
 
 /* Runs the pipeline on text and checks the error count and messages (NULL-ended). */
-static void expect(const char *what, const char *text, size_t count, const char *const *subs) {
+static void expect(const char *what, const char *text, size_t count, const char *const *subs)
+{
   struct hd_errors e;
   hd_errors_init(&e);
   struct tparams p;
@@ -596,10 +629,11 @@ static void expect(const char *what, const char *text, size_t count, const char 
   hd_errors_free(&e);
 }
 
-#define EXPECT(what, text, count, ...)                                                      \
+#define EXPECT(what, text, count, ...)                                                             \
   expect(what, text, count, (const char *const[]){__VA_ARGS__, NULL})
 
-static char *long_line_model(size_t width, bool comment_line) {
+static char *long_line_model(size_t width, bool comment_line)
+{
   /* line 1 [data], line 2 the long line, line 3 a bad key after it, line 4 [opt] lr */
   char *s = malloc(width + 256);
   strcpy(s, "[data]\n");
@@ -614,7 +648,8 @@ static char *long_line_model(size_t width, bool comment_line) {
   return s;
 }
 
-static void test_syntax(void) {
+static void test_syntax(void)
+{
   /* A 250-character line: one error at its real line, none for phantom lines, and the
    * key after it keeps its real line number. */
   char *m = long_line_model(250, false);
@@ -648,9 +683,8 @@ static void test_syntax(void) {
          "t.ini:4: [data] n: duplicate key (first set at line 2)");
   EXPECT("continuation line", "[data]\nx = 0.5\n   0.7\n[opt]\nlr = 1\n", 1,
          "t.ini:3: [data] x: duplicate key (first set at line 2)");
-  EXPECT("indented key after a key is a continuation",
-         "[data]\nn = 5\n  x = 0.5\n[opt]\nlr = 1\n", 1,
-         "t.ini:3: [data] n: duplicate key (first set at line 2)");
+  EXPECT("indented key after a key is a continuation", "[data]\nn = 5\n  x = 0.5\n[opt]\nlr = 1\n",
+         1, "t.ini:3: [data] n: duplicate key (first set at line 2)");
   EXPECT("indented key after a header is a key", "[data]\n  x = 0.5\n[opt]\nlr = 1\n", 0, "");
   EXPECT("indented header", "[data]\nx = 0.5\n  [opt]\nlr = 1\n", 0, "");
   EXPECT("reopened section", "[data]\nn = 5\n[opt]\nlr = 1\n[data]\nn = 6\n", 1,
@@ -662,7 +696,8 @@ static void test_syntax(void) {
     struct tparams p;
     struct hd_config *cfg = pipeline(
         "[data]\nx = 0.25 # note\nn = 7 ; note\nmode = power_law#x\n[opt]\nlr = 2\t; c\n"
-        "[out]\nname = #all comment\n", &p, &e);
+        "[out]\nname = #all comment\n",
+        &p, &e);
     CHECK_MSG(&e, "t.ini:4: [data] mode: expected one of: isotropic | zero_one | power_law; "
                   "got \"power_law#x\"");
     CHECK_MSG(&e, "t.ini:8: [out] name: empty value");
@@ -705,7 +740,8 @@ static void test_syntax(void) {
   EXPECT("key outside any section", "n = 5\n[opt]\nlr = 1\n", 1,
          "t.ini:1: n: key outside any section");
   EXPECT("empty value", "[opt]\nlr =\n", 1, "t.ini:2: [opt] lr: empty value");
-  EXPECT("empty value with comment", "[opt]\nlr = ; nothing\n", 1, "t.ini:2: [opt] lr: empty value");
+  EXPECT("empty value with comment", "[opt]\nlr = ; nothing\n", 1,
+         "t.ini:2: [opt] lr: empty value");
   EXPECT("required key missing, section present", "[data]\nn = 5\n[opt]\nflag = true\n", 1,
          "t.ini:3: [opt] lr: required key missing");
   EXPECT("required key missing, no section", "[data]\nn = 5\n", 1,
@@ -737,7 +773,8 @@ static void test_syntax(void) {
 }
 
 /* hd_config_load on real files: a missing file, a long line, a directory. */
-static void test_files(void) {
+static void test_files(void)
+{
   struct hd_errors e;
   hd_errors_init(&e);
   struct hd_config *cfg = hd_config_load("/nonexistent/dir/nonexistent.ini", &e);
@@ -780,7 +817,8 @@ static void test_files(void) {
   unlink(path);
 }
 
-int main(void) {
+int main(void)
+{
   test_errors();
   test_parse_types();
   test_round_trip();

@@ -9,14 +9,13 @@
 #define HDSIM_GMM_FRIEND
 #include "problems/gmm/gmm_plan.h"
 
-static const char *model =
-    "[model]\nproblem = gmm_multiclass\nseed = %d\n"
-    "[data]\nd = %d\n%s\n"
-    "[loss]\nkind = %s\n"
-    "[optimizer]\nlr = %.17g\n%s\n"
-    "[simulation]\nenabled = false\nhorizon = %g\n"
-    "[theory]\nrtol = %g\natol = 1e-14\n%s\n"
-    "[output]\ntimes = %s\n";
+static const char *model = "[model]\nproblem = gmm_multiclass\nseed = %d\n"
+                           "[data]\nd = %d\n%s\n"
+                           "[loss]\nkind = %s\n"
+                           "[optimizer]\nlr = %.17g\n%s\n"
+                           "[simulation]\nenabled = false\nhorizon = %g\n"
+                           "[theory]\nrtol = %g\natol = 1e-14\n%s\n"
+                           "[output]\ntimes = %s\n";
 
 struct run {
   struct hd_session *s;
@@ -66,8 +65,10 @@ static void ls_isotropic(void)
     theory(&r, 3, 500, "covariance = isotropic\nmeans = antipodal\nmean_normalise = true",
            "least_squares", g, "", 200, 1e-11, "", "linear(0, 200, 41)");
     double R = at(&r, "risk", r.g.n - 1);
-    tl_check(fabs(R - want[k]) < 1e-9 * want[k], "LS isotropic gamma = %g: R(200) = %.12f vs "
-             "1/(2(2-gamma)) = %.12f", g, R, want[k]);
+    tl_check(fabs(R - want[k]) < 1e-9 * want[k],
+             "LS isotropic gamma = %g: R(200) = %.12f vs "
+             "1/(2(2-gamma)) = %.12f",
+             g, R, want[k]);
     /* reduced system, RK4 with h = 1e-3 (error ~1e-13) */
     double m = 0, V = 0, worst = 0, h = 1e-3;
     size_t j = 1;
@@ -75,7 +76,8 @@ static void ls_isotropic(void)
       double y[2] = {m, V}, kk[4][2];
       for (int st = 0; st < 4; st++) {
         double c = st == 0 ? 0 : st == 3 ? 1 : 0.5;
-        double mm = y[0] + (st ? c * h * kk[st - 1][0] : 0), vv = y[1] + (st ? c * h * kk[st - 1][1] : 0);
+        double mm = y[0] + (st ? c * h * kk[st - 1][0] : 0),
+               vv = y[1] + (st ? c * h * kk[st - 1][1] : 0);
         kk[st][0] = -g * (mm - 1) - g * mm;
         kk[st][1] = -2 * g * mm * (mm - 1) - 2 * g * vv + g * g * ((mm - 1) * (mm - 1) + vv);
       }
@@ -88,8 +90,8 @@ static void ls_isotropic(void)
         j++;
       }
     }
-    tl_check(worst < 1e-8, "LS isotropic gamma = %g: trajectory = reduced (m, V) system to %.1e",
-             g, worst);
+    tl_check(worst < 1e-8, "LS isotropic gamma = %g: trajectory = reduced (m, V) system to %.1e", g,
+             worst);
     done(&r);
   }
 }
@@ -135,8 +137,8 @@ static void ls_threshold(void)
   theory(&r, 4, 400, data, "least_squares", 2.36, "", 1e4, 1e-9, "", "log(1, 1e4, 9)");
   a = at(&r, "risk", 4); /* t = 100 */
   b = r.th.failed ? INFINITY : at(&r, "risk", r.g.n - 1);
-  tl_check(b > 1e10 * a, "gamma = 2.36 > gamma_crit: R grows without bound (%.3g at t = 100 -> %.3g)",
-           a, b);
+  tl_check(b > 1e10 * a,
+           "gamma = 2.36 > gamma_crit: R grows without bound (%.3g at t = 100 -> %.3g)", a, b);
   done(&r);
 }
 
@@ -150,8 +152,10 @@ static void zero_one(void)
   theory(&r, 1, 400, data, "logistic", 0.5, "", 1e6, 1e-10, "", "log(1, 1e6, 7)");
   double v4 = 0.5 * 1e4 * at(&r, "risk", 5), v6 = 0.5 * 1e6 * at(&r, "risk", 7);
   tl_check(r.th.dimension == 4 * 3, "zero-one: four eigen-groups (state %zu)", r.th.dimension);
-  tl_check(fabs(v4 - 1.0011) < 1e-4, "zero-one logistic: gamma kappa t R = %.5f at t = 1e4 (spec 1.0011)", v4);
-  tl_check(fabs(v6 - 1.0000) < 1e-4, "zero-one logistic: gamma kappa t R = %.6f at t = 1e6 (spec 1.0000)", v6);
+  tl_check(fabs(v4 - 1.0011) < 1e-4,
+           "zero-one logistic: gamma kappa t R = %.5f at t = 1e4 (spec 1.0011)", v4);
+  tl_check(fabs(v6 - 1.0000) < 1e-4,
+           "zero-one logistic: gamma kappa t R = %.6f at t = 1e6 (spec 1.0000)", v6);
   tl_check(at(&r, "clean_margin_share", 7) > 0.9,
            "zero-one logistic: the clean directions carry the margin (share %.4f)",
            at(&r, "clean_margin_share", 7));
@@ -190,8 +194,10 @@ static void quadrature(void)
     double got[4] = {E.a[0], E.H[0], E.G2[0], E.R};
     for (int f = 0; f < 4; f++) worst = fmax(worst, fabs(got[f] - ref[f]));
   }
-  tl_check(worst < 1e-10, "logistic expectations vs a 4e5-point reference, s in [0.5, 1e4]: "
-           "max abs error %.2e", worst);
+  tl_check(worst < 1e-10,
+           "logistic expectations vs a 4e5-point reference, s in [0.5, 1e4]: "
+           "max abs error %.2e",
+           worst);
   done(&r);
 
   /* two-class softmax = logistic in r_c - r_other: its risk E lse - r_c = E softplus(-(r_1 - r_2)) */
@@ -204,7 +210,8 @@ static void quadrature(void)
   struct gmm_expect Es, El;
   gmm_expect_class(&((const struct gmm_plan *)r.s->plan)->limit, 0, m2, S2, &Es);
   double md[1] = {m2[1] - m2[0]}, sd2[1] = {S2[0] + S2[3] - 2 * S2[1]};
-  gmm_expect_class(&((const struct gmm_plan *)rl.s->plan)->limit, 0, md, sd2, &El); /* label 0: E softplus(rho) */
+  gmm_expect_class(&((const struct gmm_plan *)rl.s->plan)->limit, 0, md, sd2,
+                   &El); /* label 0: E softplus(rho) */
   /* 64-node Gauss-Hermite at variance 1.8 vs the logistic panels (both ~1e-12) */
   tl_check(fabs(Es.R - El.R) < 1e-10 && fabs(Es.a[1] - El.a[0]) < 1e-10 &&
                fabs(Es.H[0] - El.H[0]) < 1e-10 && fabs(Es.H[1] + El.H[0]) < 1e-10,
@@ -220,7 +227,8 @@ static void quadrature(void)
   struct gmm_plan *P5 = (struct gmm_plan *)r.s->plan;
   double m5[5] = {0.8, -0.3, 0.1, 0.4, -0.6}, S5[25];
   for (int i = 0; i < 5; i++)
-    for (int j = 0; j < 5; j++) S5[i * 5 + j] = (i == j ? 0.9 : 0.0) + 0.1 * (i + 1) * (j + 1) / 5.0;
+    for (int j = 0; j < 5; j++)
+      S5[i * 5 + j] = (i == j ? 0.9 : 0.0) + 0.1 * (i + 1) * (j + 1) / 5.0;
   struct gmm_expect Eg, Eq;
   gmm_expect_class(&P5->limit, 2, m5, S5, &Eg);
   P5->limit.quad.tensor_max_dim = 3;
@@ -228,9 +236,12 @@ static void quadrature(void)
   P5->limit.quad.tensor_max_dim = GMM_MAX_QUAD_DIM;
   double dq = fabs(Eg.R - Eq.R) / Eg.R;
   for (int i = 0; i < 5; i++) dq = fmax(dq, fabs(Eg.a[i] - Eq.a[i]));
-  for (int i = 0; i < 25; i++) dq = fmax(dq, fmax(fabs(Eg.H[i] - Eq.H[i]), fabs(Eg.G2[i] - Eq.G2[i])));
-  tl_check(dq < 3e-3, "softmax QMC rule (> 5 classes) vs tensor Gauss-Hermite at 5 classes: max "
-           "deviation %.1e < 3e-3", dq);
+  for (int i = 0; i < 25; i++)
+    dq = fmax(dq, fmax(fabs(Eg.H[i] - Eq.H[i]), fabs(Eg.G2[i] - Eq.G2[i])));
+  tl_check(dq < 3e-3,
+           "softmax QMC rule (> 5 classes) vs tensor Gauss-Hermite at 5 classes: max "
+           "deviation %.1e < 3e-3",
+           dq);
   done(&r);
 }
 
@@ -253,8 +264,8 @@ static void limit_grid(void)
   snprintf(data, sizeof data, fmt, 0);
   theory(&rd, 1, 4000, data, "logistic", 1.0, "", 1e3, 1e-9, "", "log(1, 1e3, 4)");
   double a = at(&rd, "risk", 1), b = at(&r8, "risk", 1);
-  tl_check(fabs(a - b) < 1e-2 * b, "d = 4000 per-mode theory near the limit at t = 10: %.6f vs %.6f",
-           a, b);
+  tl_check(fabs(a - b) < 1e-2 * b,
+           "d = 4000 per-mode theory near the limit at t = 10: %.6f vs %.6f", a, b);
   /* the engine's spectral binning ([theory] bins = N): 200 bins of the d = 4000 power
    * law stay within 1e-4 of the per-mode theory (measured 2.5e-5), on ~200 groups */
   struct run rb;
@@ -276,13 +287,17 @@ static void limit_grid(void)
 static void solvers(void)
 {
   const char *cases[2][2] = {
-      {"covariance = power_law\nalpha = 1.1, 1.5\nmeans = antipodal\nmean_profile = power_law", "logistic"},
+      {"covariance = power_law\nalpha = 1.1, 1.5\nmeans = antipodal\nmean_profile = power_law",
+       "logistic"},
       {"covariance = zero_one\nclasses = 3\nmeans = orthogonal\nmean_scale = 2", "softmax"}};
   for (int c = 0; c < 2; c++) {
     struct run a, b, e;
-    theory(&a, 2, 40, cases[c][0], cases[c][1], 1.0, "", 20, 1e-10, "linear_solver = structured", "log(0.1, 20, 5)");
-    theory(&b, 2, 40, cases[c][0], cases[c][1], 1.0, "", 20, 1e-10, "linear_solver = gmres", "log(0.1, 20, 5)");
-    theory(&e, 2, 40, cases[c][0], cases[c][1], 1.0, "", 20, 1e-10, "linear_solver = dense", "log(0.1, 20, 5)");
+    theory(&a, 2, 40, cases[c][0], cases[c][1], 1.0, "", 20, 1e-10, "linear_solver = structured",
+           "log(0.1, 20, 5)");
+    theory(&b, 2, 40, cases[c][0], cases[c][1], 1.0, "", 20, 1e-10, "linear_solver = gmres",
+           "log(0.1, 20, 5)");
+    theory(&e, 2, 40, cases[c][0], cases[c][1], 1.0, "", 20, 1e-10, "linear_solver = dense",
+           "log(0.1, 20, 5)");
     double worst = 0;
     for (size_t j = 1; j < a.g.n; j++) {
       double ra = at(&a, "risk", j);
@@ -305,16 +320,17 @@ static void adagrad(void)
 {
   struct run r;
   theory(&r, 5, 300, "covariance = isotropic\nvariance = 0.8\nmeans = antipodal", "least_squares",
-         1.5, "adaptive = adagrad_norm\nadagrad_b = 0.7", 10, 1e-11, "",
-         "linear(0, 10, 4001)");
+         1.5, "adaptive = adagrad_norm\nadagrad_b = 0.7", 10, 1e-11, "", "linear(0, 10, 4001)");
   double integral = 0, worst = 0;
   for (size_t j = 1; j < r.g.n; j++) {
     integral += 0.5 * (at(&r, "risk", j) + at(&r, "risk", j - 1)) * (r.g.t[j] - r.g.t[j - 1]);
     double want = 1.5 / sqrt(0.49 + 2 * 0.8 * integral);
     worst = fmax(worst, fabs(at(&r, "lr", j) - want) / want);
   }
-  tl_check(!r.th.failed && worst < 1e-6, "AdaGrad-Norm: lr(t) = lr / sqrt(b^2 + 2 (Tr K/d) int R) "
-           "to %.1e (lr(10) = %.6f)", worst, at(&r, "lr", r.g.n - 1));
+  tl_check(!r.th.failed && worst < 1e-6,
+           "AdaGrad-Norm: lr(t) = lr / sqrt(b^2 + 2 (Tr K/d) int R) "
+           "to %.1e (lr(10) = %.6f)",
+           worst, at(&r, "lr", r.g.n - 1));
   done(&r);
 }
 

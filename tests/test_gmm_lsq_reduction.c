@@ -48,7 +48,8 @@ static void one(const char *label, int d, const char *spectrum, double ridge, co
   }
   tl_check(od > 0 && ga.n == gb.n && worst < 1e-10,
            "%s: multiclass (1 class, square loss, teacher) = streaming_lsq theory, "
-           "risk and distance to %.1e", label, worst);
+           "risk and distance to %.1e",
+           label, worst);
 
   /* Monte Carlo: same seed, run, feature stream and label-noise law; with one class the
    * class draw is a no-op, so the risks agree to rounding up to the label-noise stream,

@@ -9,10 +9,9 @@
 #define HDSIM_GMM_FRIEND
 #include "problems/gmm/gmm_plan.h"
 
-static const char *model =
-    "[model]\nproblem = gmm_multiclass\nseed = 3\n"
-    "[data]\nd = %d\n%s\n[loss]\nkind = %s\n[optimizer]\nlr = 1\n%s\n"
-    "[simulation]\nruns = 2\nhorizon = 1\n";
+static const char *model = "[model]\nproblem = gmm_multiclass\nseed = 3\n"
+                           "[data]\nd = %d\n%s\n[loss]\nkind = %s\n[optimizer]\nlr = 1\n%s\n"
+                           "[simulation]\nruns = 2\nhorizon = 1\n";
 
 /* plan_print's text of a session, in a buffer the caller frees. */
 static char *printed(struct hd_session *s)
@@ -30,10 +29,10 @@ static void print_names_what_runs(void)
   struct hd_session *s = tl_session(model, 400, "covariance = zero_one", "logistic", "");
   const struct gmm_plan *P = s->plan;
   char *text = printed(s), want[160];
-  snprintf(want, sizeof want, "on %zu finite-d eigen-groups, block %zu, state %zu values",
-           P->fin.n, P->block, s->pb->ode_dimension(P));
-  tl_check(P->fin.n == 4 && strstr(text, want) != NULL,
-           "zero-one, 2 classes: plan_print says '%s'", want);
+  snprintf(want, sizeof want, "on %zu finite-d eigen-groups, block %zu, state %zu values", P->fin.n,
+           P->block, s->pb->ode_dimension(P));
+  tl_check(P->fin.n == 4 && strstr(text, want) != NULL, "zero-one, 2 classes: plan_print says '%s'",
+           want);
   tl_check(strstr(text, "quadrature: 1-D: 64-node Gauss-Hermite") != NULL,
            "plan_print names the quadrature rule");
   free(text);
@@ -54,8 +53,10 @@ static void print_names_what_runs(void)
 static size_t plan_bytes_at(int d, size_t *theory, size_t *thread, size_t *l, size_t *A,
                             size_t *n_obs)
 {
-  struct hd_session *s = tl_session(model, d, "covariance = power_law\nclasses = 3\n"
-                                    "alpha = 1, 1.5, 2\nmeans = orthogonal", "softmax", "");
+  struct hd_session *s = tl_session(model, d,
+                                    "covariance = power_law\nclasses = 3\n"
+                                    "alpha = 1, 1.5, 2\nmeans = orthogonal",
+                                    "softmax", "");
   const struct gmm_plan *P = s->plan;
   size_t bytes = s->pb->plan_bytes(P, theory, thread);
   *l = P->l;
@@ -79,9 +80,10 @@ static void bytes_count_the_arrays(void)
                     (1 + l + A * A) * sizeof(double) + sizeof(size_t);
   /* and a decade more of spectrum adds a band: its norm and margin observables */
   size_t want = 500 * per_mode + (o2 - o1) * sizeof(struct hd_observable);
-  tl_check(o2 == o1 + 2 && b2 - b1 == want, "d = 500 -> 1000: plan bytes grow by %zu per mode "
-           "and %zu per observable (%zu, counted %zu)", per_mode, sizeof(struct hd_observable),
-           want, b2 - b1);
+  tl_check(o2 == o1 + 2 && b2 - b1 == want,
+           "d = 500 -> 1000: plan bytes grow by %zu per mode "
+           "and %zu per observable (%zu, counted %zu)",
+           per_mode, sizeof(struct hd_observable), want, b2 - b1);
 }
 
 int main(void)

@@ -7,17 +7,17 @@
 
 #include "gmm_check.h"
 
-static const char *model =
-    "[model]\nproblem = gmm_multiclass\nseed = 21\n"
-    "[data]\nd = %d\n%s\n[loss]\nkind = %s\n[optimizer]\nlr = %g\n%s\n"
-    "[simulation]\nruns = %d\nhorizon = 3\n[theory]\nrtol = 1e-9\n"
-    "[output]\ntimes = log(0.1, 3, 6)\n";
+static const char *model = "[model]\nproblem = gmm_multiclass\nseed = 21\n"
+                           "[data]\nd = %d\n%s\n[loss]\nkind = %s\n[optimizer]\nlr = %g\n%s\n"
+                           "[simulation]\nruns = %d\nhorizon = 3\n[theory]\nrtol = 1e-9\n"
+                           "[output]\ntimes = log(0.1, 3, 6)\n";
 
 static void reproducible(void)
 {
-  struct hd_session *s = tl_session(model, 200, "covariance = power_law\nalpha = 1.1, 1.5\n"
-                                    "mean_profile = power_law", "logistic", 1.0,
-                                    "batch = 2\nridge = 0.05\ninit = random", 4);
+  struct hd_session *s = tl_session(model, 200,
+                                    "covariance = power_law\nalpha = 1.1, 1.5\n"
+                                    "mean_profile = power_law",
+                                    "logistic", 1.0, "batch = 2\nridge = 0.05\ninit = random", 4);
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_mc_result a, b;
@@ -54,7 +54,8 @@ static void versus(const char *label, int d, int runs, const char *data, const c
   const char *const names[5] = {"risk", "error", "norm", "cosine_1", "lr"};
   int adaptive = ((const struct gmm_plan *)s->plan)->limit.adaptive;
   struct gmm_verdict v = gmm_theory_vs_sim(s, runs, names, 4 + (size_t)adaptive, 0);
-  tl_check(v.ok, "%s (d = %d): risk, error, ||X||^2, cosine%s within k s.e. + 2|ODE| b_d (worst at %.2f)",
+  tl_check(v.ok,
+           "%s (d = %d): risk, error, ||X||^2, cosine%s within k s.e. + 2|ODE| b_d (worst at %.2f)",
            label, d, adaptive ? ", lr" : "", v.worst);
   tl_session_free(s);
 }

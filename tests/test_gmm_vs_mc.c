@@ -55,9 +55,10 @@ static double one(const struct mcase *c, int d)
       d, c->data, c->loss, c->lr, runs);
   const char *const names[3] = {"risk", "overlap_1", "error"};
   struct gmm_verdict v = gmm_theory_vs_sim(s, runs, names, 3, 2); /* error not in the sum */
-  tl_check(v.ok, "%-30s d = %4d: risk, overlap, error within k s.e. + 2|ODE| b_d (worst at %.2f "
-           "of the bound; sup rel. error %.2e, rel. s.e. %.2e)", c->name, d, v.worst, v.sup_rel,
-           v.sup_rse);
+  tl_check(v.ok,
+           "%-30s d = %4d: risk, overlap, error within k s.e. + 2|ODE| b_d (worst at %.2f "
+           "of the bound; sup rel. error %.2e, rel. s.e. %.2e)",
+           c->name, d, v.worst, v.sup_rel, v.sup_rse);
   tl_session_free(s);
   return v.sup_rse;
 }
@@ -69,7 +70,9 @@ int main(void)
     e1 += one(&cases[k], 1000);
     e4 += one(&cases[k], 4000);
   }
-  tl_check(tl_se_scaling_ok(e1 / e4, 2, RUNS), "error scale shrinks like d^-1/2: summed rel. s.e. "
-           "%.3e (d = 1000) -> %.3e (4000), factor %.2f (expected 2)", e1, e4, e1 / e4);
+  tl_check(tl_se_scaling_ok(e1 / e4, 2, RUNS),
+           "error scale shrinks like d^-1/2: summed rel. s.e. "
+           "%.3e (d = 1000) -> %.3e (4000), factor %.2f (expected 2)",
+           e1, e4, e1 / e4);
   return tl_finish();
 }

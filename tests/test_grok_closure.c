@@ -64,7 +64,8 @@ static void closure_vs_neurons(long N, const char *center, double alpha, long ba
   tl_check(worst <= 1e-12 && tend < 0.9 * t0,
            "closure = neuron-level %s, N = %ld (%s), center = %s, weight decay %g, momentum %g: "
            "max diff / scale %.2e over %zu observables x %zu times (worst %s; <= 1e-12); "
-           "train %.4g -> %.4g", batch ? "SGD (B = 20 of 80)" : "GD", N,
+           "train %.4g -> %.4g",
+           batch ? "SGD (B = 20 of 80)" : "GD", N,
            N <= 30 ? "Z = centred neurons" : "Z from eig(Sigma0)", center, wd, mom, worst, O, g.n,
            obs[wo].name, t0, tend);
   hd_mc_result_free(&ma);
@@ -98,7 +99,8 @@ static void initial_identities(const char *target, double sy)
   }
   tl_check(e_th <= 1e-13 && e_mc <= 1e-13,
            "t = 0, target %s: L_test = (3/4) s_y^2 b^2 = %.6g (theory rel. err %.1e, networks "
-           "%.1e; <= 1e-13)", target, want, e_th, e_mc);
+           "%.1e; <= 1e-13)",
+           target, want, e_th, e_mc);
   tl_check(e_tr <= 1e-12 && e_mctr <= 1e-12,
            "t = 0, target %s: train loss = mean(y^2) = %.6g (theory %.1e, networks %.1e)", target,
            y2, e_tr, e_mctr);
@@ -111,14 +113,14 @@ static void initial_identities(const char *target, double sy)
 /* Relative sup difference of train and test_pop between GD (recursion) and flow (CVODE). */
 static double gd_vs_flow(double eta0, int quiet)
 {
-  struct hd_session *s = tl_session(
-      "[model]\nproblem = dmft_grokking\nseed = 2\n"
-      "[data]\nD = 16\nP = 88\ntest_points = 100\n"
-      "[network]\nN = 1\nalpha = 1\neps = 0.5\n"
-      "[optimizer]\neta0 = %g\n"
-      "[simulation]\nenabled = false\nhorizon = %g\n"
-      "[theory]\nmethod = ode\nrtol = 1e-9\natol = 1e-12\n"
-      "[output]\ntimes = log(%g, %g, 12)\n", eta0, 3.2e3 / eta0, 1 / eta0, 3.2e3 / eta0);
+  struct hd_session *s = tl_session("[model]\nproblem = dmft_grokking\nseed = 2\n"
+                                    "[data]\nD = 16\nP = 88\ntest_points = 100\n"
+                                    "[network]\nN = 1\nalpha = 1\neps = 0.5\n"
+                                    "[optimizer]\neta0 = %g\n"
+                                    "[simulation]\nenabled = false\nhorizon = %g\n"
+                                    "[theory]\nmethod = ode\nrtol = 1e-9\natol = 1e-12\n"
+                                    "[output]\ntimes = log(%g, %g, 12)\n",
+                                    eta0, 3.2e3 / eta0, 1 / eta0, 3.2e3 / eta0);
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result gd, gf;
@@ -127,8 +129,8 @@ static double gd_vs_flow(double eta0, int quiet)
     size_t T = g.n;
     tl_check(gd.values[GROK_OBS_TEST_POP * T + T - 1] < 0.1 * gd.values[GROK_OBS_TEST_POP * T],
              "the eta0 = %g run groks within the horizon: test %.3g -> %.3g "
-             "(CVODE: %ld steps, %ld RHS evaluations)", eta0,
-             gd.values[GROK_OBS_TEST_POP * T], gd.values[GROK_OBS_TEST_POP * T + T - 1],
+             "(CVODE: %ld steps, %ld RHS evaluations)",
+             eta0, gd.values[GROK_OBS_TEST_POP * T], gd.values[GROK_OBS_TEST_POP * T + T - 1],
              gf.stats.steps, gf.stats.rhs_evals);
   }
   hd_theory_result_free(&gd);
@@ -155,8 +157,10 @@ static void minibatch_theory(void)
   size_t j = g.n - 1, o = GROK_OBS_TRAIN * g.n + j;
   double m = ma.mean[o], se = ma.stderr_[o], sgd = ta.values[o], gd = tb.values[o];
   tl_check(fabs(m - sgd) <= 3 * se + 0.02 * sgd && fabs(gd - sgd) > 10 * fabs(m - sgd),
-           "minibatch SGD with momentum: N = 4000 networks %.5g +- %.1e vs the N = inf SGD map %.5g (full-batch "
-           "map %.5g) at t = %g", m, se, sgd, gd, g.t[j]);
+           "minibatch SGD with momentum: N = 4000 networks %.5g +- %.1e vs the N = inf SGD map "
+           "%.5g (full-batch "
+           "map %.5g) at t = %g",
+           m, se, sgd, gd, g.t[j]);
   hd_mc_result_free(&ma);
   hd_theory_result_free(&ta);
   hd_theory_result_free(&tb);
@@ -206,22 +210,23 @@ static void cka_at_start(void)
     }
   }
   double want = num / (sqrt(fro) * yy), got = th.values[(size_t)P->sys.slot_cka * g.n];
-  tl_check(fabs(got - want) <= 1e-12 * fabs(want), "CKA at t = 0: %.12g (direct evaluation "
-           "%.12g)", got, want);
+  tl_check(fabs(got - want) <= 1e-12 * fabs(want),
+           "CKA at t = 0: %.12g (direct evaluation "
+           "%.12g)",
+           got, want);
   free(K);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
   tl_session_free(s);
 }
 
-static const char *blocked_model =
-    "[model]\nproblem = dmft_grokking\nseed = 3\n"
-    "[data]\nD = 40\nP = 1100\ntest_points = 50\n"
-    "[network]\nN = 40\nalpha = 1\neps = 0.3\ncenter = true\n"
-    "[optimizer]\neta0 = 1\nweight_decay = 1e-3\n"
-    "[simulation]\nruns = 1\nhorizon = 60\n"
-    "[theory]\nmethod = recursion\n"
-    "[output]\ntimes = log(1, 60, 5)\n";
+static const char *blocked_model = "[model]\nproblem = dmft_grokking\nseed = 3\n"
+                                   "[data]\nD = 40\nP = 1100\ntest_points = 50\n"
+                                   "[network]\nN = 40\nalpha = 1\neps = 0.3\ncenter = true\n"
+                                   "[optimizer]\neta0 = 1\nweight_decay = 1e-3\n"
+                                   "[simulation]\nruns = 1\nhorizon = 60\n"
+                                   "[theory]\nmethod = recursion\n"
+                                   "[output]\ntimes = log(1, 60, 5)\n";
 
 static void set_threads(int n)
 {
@@ -271,8 +276,8 @@ static void blocked_increment(void)
                    memcmp(out[1], out[2], (D + D * r) * sizeof(double)) == 0,
                "blocked increment (%s, %zu row blocks, D = %zu, r = %zu, P = %zu, centred, "
                "decay) = plain two-dgemm form: max diff %.2e of scale %.3g (<= 1e-13); 1 and 2 "
-               "threads bit-identical", form ? "dtrmm + dsyrk" : "column panels", wb.blocks, D, r,
-               n, diff, scale);
+               "threads bit-identical",
+               form ? "dtrmm + dsyrk" : "column panels", wb.blocks, D, r, n, diff, scale);
       for (int k = 0; k < 3; k++) free(out[k]);
       free(wbar), free(Z), free(bp), free(bb);
     }
@@ -289,7 +294,8 @@ static void blocked_increment(void)
   tl_check(memcmp(th[0].values, th[1].values, O * sizeof(double)) == 0 &&
                th[0].values[g.n - 1] < 0.9 * th[0].values[0],
            "N = infinity GD on 4 row blocks: 1 and 2 threads give the same bits (%zu values); "
-           "train %.4g -> %.4g", O, th[0].values[0], th[0].values[g.n - 1]);
+           "train %.4g -> %.4g",
+           O, th[0].values[0], th[0].values[g.n - 1]);
   for (int k = 0; k < 2; k++) hd_theory_result_free(&th[k]);
   hd_output_grid_free(&g);
   tl_session_free(s);
@@ -315,9 +321,14 @@ int main(void)
   initial_identities("half", 1.0);
   initial_identities("full", 2.0);
   double d1 = gd_vs_flow(0.16, 0), d8 = gd_vs_flow(1.28, 1);
-  tl_check(d1 <= 1e-2, "GD (eta0 = 0.16, Fig. 1 step ratio) vs gradient flow (CVODE): max rel. diff of train and "
-           "test_pop %.2e (<= 1e-2)", d1);
-  tl_check(d8 > 3 * d1, "the comparison resolves discretisation: eta0 = 1.28 differs by %.2e "
-           "(> 3 x %.2e)", d8, d1);
+  tl_check(
+      d1 <= 1e-2,
+      "GD (eta0 = 0.16, Fig. 1 step ratio) vs gradient flow (CVODE): max rel. diff of train and "
+      "test_pop %.2e (<= 1e-2)",
+      d1);
+  tl_check(d8 > 3 * d1,
+           "the comparison resolves discretisation: eta0 = 1.28 differs by %.2e "
+           "(> 3 x %.2e)",
+           d8, d1);
   return tl_finish();
 }

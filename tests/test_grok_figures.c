@@ -19,14 +19,13 @@
  *    another: 0.706 against 0.860 L0, with the lazy curve itself at 0.882 at t = 6e4.) */
 #include "grok_testlib.h"
 
-static const char *fig1 =
-    "[model]\nproblem = dmft_grokking\nseed = 1\n"
-    "[data]\nD = 100\nP = 550\n"
-    "[network]\nN = 1\nalpha = 1\neps = 0.02\n"
-    "[optimizer]\neta0 = 1\n"
-    "[simulation]\nenabled = false\nhorizon = %g\n"
-    "[theory]\nmethod = %s\n"
-    "[output]\ntimes = log(1, %g, %d)\n";
+static const char *fig1 = "[model]\nproblem = dmft_grokking\nseed = 1\n"
+                          "[data]\nD = 100\nP = 550\n"
+                          "[network]\nN = 1\nalpha = 1\neps = 0.02\n"
+                          "[optimizer]\neta0 = 1\n"
+                          "[simulation]\nenabled = false\nhorizon = %g\n"
+                          "[theory]\nmethod = %s\n"
+                          "[output]\ntimes = log(1, %g, %d)\n";
 
 static double first_below(const struct hd_output_grid *g, const double *y, double theta)
 {
@@ -57,18 +56,24 @@ static void figure1(void)
   size_t peak = argmax(te, T), lpeak = argmax(lin, T);
   tl_check(tte >= 3 * ttr && tte - ttr >= 2e4 && isfinite(tte),
            "Fig. 1: grokking delay: t_test(0.1 L0) = %g >= 3 t_train(0.1 L0) = %g and >= 2e4 "
-           "steps later", tte, 3 * ttr);
+           "steps later",
+           tte, 3 * ttr);
   tl_check(te[peak] > 1.1 * te[0] && g.t[peak] < ttr,
            "Fig. 1: test loss rises to %.3f (> 1.1 L(0) = %.3f) at t = %g, before the train "
-           "loss has fallen", te[peak], 1.1 * te[0], g.t[peak]);
-  tl_check(wn[T - 1] > 2 * wn[peak], "Fig. 1: weight norm grows while grokking: sqrt(Tr M) "
-           "%.3g at the test peak -> %.3g at the end", wn[peak], wn[T - 1]);
+           "loss has fallen",
+           te[peak], 1.1 * te[0], g.t[peak]);
+  tl_check(wn[T - 1] > 2 * wn[peak],
+           "Fig. 1: weight norm grows while grokking: sqrt(Tr M) "
+           "%.3g at the test peak -> %.3g at the end",
+           wn[peak], wn[T - 1]);
   tl_check(lin[lpeak] > 10 * lin[T - 1] && lin[lpeak] > 10 * lin[1],
            "Fig. 4 / claim 6: linear power rises (%.2e at t = 1) to %.3g at t = %g, then falls "
-           "to %.2e", lin[1], lin[lpeak], g.t[lpeak], lin[T - 1]);
+           "to %.2e",
+           lin[1], lin[lpeak], g.t[lpeak], lin[T - 1]);
   tl_check(th.stats.rhs_evals + th.stats.lin_iters <= 5000,
            "Fig. 1 gradient flow: %ld RHS evaluations + %ld Jacobian-vector products for 1e5 "
-           "steps (<= 5000; %.2f s)", th.stats.rhs_evals, th.stats.lin_iters, th.seconds);
+           "steps (<= 5000; %.2f s)",
+           th.stats.rhs_evals, th.stats.lin_iters, th.seconds);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
   tl_session_free(s);
@@ -81,9 +86,10 @@ static void gd_vs_flow(void)
   tl_grid(s, &g);
   struct hd_theory_result gd, gf;
   double worst = grok_gd_vs_flow(s, &g, &gd, &gf);
-  tl_check(worst <= 1e-2, "Fig. 1 configuration, eta0 = 1: GD map vs gradient flow, max rel. "
-           "diff of train and test_pop up to t = 1e4: %.2e (<= 1e-2; GD %.1f s)", worst,
-           gd.seconds);
+  tl_check(worst <= 1e-2,
+           "Fig. 1 configuration, eta0 = 1: GD map vs gradient flow, max rel. "
+           "diff of train and test_pop up to t = 1e4: %.2e (<= 1e-2; GD %.1f s)",
+           worst, gd.seconds);
   hd_theory_result_free(&gd);
   hd_theory_result_free(&gf);
   hd_output_grid_free(&g);
@@ -94,14 +100,13 @@ static void figure3a(void)
 {
   const double alphas[] = {1.0 / 32, 0.25, 1, 4, 32};
   enum { NA = 5 };
-  static const char *model =
-      "[model]\nproblem = dmft_grokking\nseed = 1\n"
-      "[data]\nD = 100\nP = 450\ntarget = full\n"
-      "[network]\nN = 1\nalpha = %g\neps = 0.25\n"
-      "[optimizer]\neta0 = 0.5\n"
-      "[simulation]\nenabled = false\nhorizon = 60000\n"
-      "[theory]\nmethod = ode\n%s\n"
-      "[output]\ntimes = log(1, 60000, 96)\n";
+  static const char *model = "[model]\nproblem = dmft_grokking\nseed = 1\n"
+                             "[data]\nD = 100\nP = 450\ntarget = full\n"
+                             "[network]\nN = 1\nalpha = %g\neps = 0.25\n"
+                             "[optimizer]\neta0 = 0.5\n"
+                             "[simulation]\nenabled = false\nhorizon = 60000\n"
+                             "[theory]\nmethod = ode\n%s\n"
+                             "[output]\ntimes = log(1, 60000, 96)\n";
   double half[NA], fin[NA], bump[NA], kmse = 0, lazy = 0;
   {
     struct hd_session *s = tl_session(model, 1.0, "limit = lazy");
@@ -146,13 +151,13 @@ static void figure3a(void)
   for (int i = 1; i < NA; i++) mono_bump &= bump[i] >= bump[i - 1];
   tl_check(mono_bump && bump[3] > 1.01 && bump[4] > 1.01 && bump[0] <= 1.001 && bump[1] <= 1.001,
            "Fig. 3(a): the test bump grows with alpha: none for alpha <= 1/4 (%.4f, %.4f), %.3f "
-           "at alpha = 1, over 1%% for alpha >= 4 (%.3f, %.3f)", bump[0], bump[1], bump[2],
-           bump[3], bump[4]);
+           "at alpha = 1, over 1%% for alpha >= 4 (%.3f, %.3f)",
+           bump[0], bump[1], bump[2], bump[3], bump[4]);
   tl_check(below && closer,
            "Fig. 3(a): final test losses stay below the kernel regression %.3f L0 and the alpha = "
            "infinity (lazy) curve %.3f L0 at t = 6e4, and approach the latter as alpha grows "
-           "(gap %.3f at alpha = 1/32, %.3f at alpha = 32)", kmse, lazy, lazy - fin[0],
-           lazy - fin[NA - 1]);
+           "(gap %.3f at alpha = 1/32, %.3f at alpha = 32)",
+           kmse, lazy, lazy - fin[0], lazy - fin[NA - 1]);
 }
 
 int main(void)

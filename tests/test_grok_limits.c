@@ -20,14 +20,13 @@
 #include "problems/grok/dmft_grokking_plan.h"
 #include "testlib.h"
 
-static const char *lazy_model =
-    "[model]\nproblem = dmft_grokking\nseed = 7\n"
-    "[data]\nD = 24\nP = 108\ntest_points = 200\ntarget = full\n"
-    "[network]\nN = %ld\nalpha = %g\neps = 0.25\n"
-    "[optimizer]\neta0 = 0.5\n"
-    "[simulation]\nruns = %ld\nhorizon = 1000\n"
-    "[theory]\nmethod = %s\nlimit = %s\nrtol = 1e-10\natol = 1e-14\n"
-    "[output]\ntimes = linear(0, 1000, 11)\n";
+static const char *lazy_model = "[model]\nproblem = dmft_grokking\nseed = 7\n"
+                                "[data]\nD = 24\nP = 108\ntest_points = 200\ntarget = full\n"
+                                "[network]\nN = %ld\nalpha = %g\neps = 0.25\n"
+                                "[optimizer]\neta0 = 0.5\n"
+                                "[simulation]\nruns = %ld\nhorizon = 1000\n"
+                                "[theory]\nmethod = %s\nlimit = %s\nrtol = 1e-10\natol = 1e-14\n"
+                                "[output]\ntimes = linear(0, 1000, 11)\n";
 
 static void lazy_closed_forms(void)
 {
@@ -86,8 +85,8 @@ static void lazy_vs_network(void)
                o ? "test_pop" : "train", g.t[j], L, W, fabs(W - L) / L, ratio);
       tl_check(fabs(m - L) <= 0.01 * L + 3 * se,
                "%s at t = %g: lazy formula vs N = 2000 networks at alpha = 1e4: %.5g +- %.1e "
-               "(|diff| %.1e <= 1e-2 L + 3 s.e.)", o ? "test_pop" : "train", g.t[j], m, se,
-               fabs(m - L));
+               "(|diff| %.1e <= 1e-2 L + 3 s.e.)",
+               o ? "test_pop" : "train", g.t[j], m, se, fabs(m - L));
       if (k == 1)
         tl_check(fabs(A1 - L) > 0.01 * L,
                  "%s at t = %g: alpha = 1 is not lazy (%.5g vs %.5g, rel. %.2f > 1e-2)",
@@ -124,7 +123,8 @@ static void pop_full_rate(const struct grok_plan *P, const double *M, double *dM
   double trA = 0;
   for (size_t i = 0; i < D; i++)
     for (size_t j = 0; j < D; j++) {
-      double A = P->sys.s_y * P->sys.beta[i] * P->sys.beta[j] - ae * (M[i * D + j] - (i == j ? s2 : 0.0));
+      double A = P->sys.s_y * P->sys.beta[i] * P->sys.beta[j] -
+                 ae * (M[i * D + j] - (i == j ? s2 : 0.0));
       G[i * D + j] = -A / (dd * dd);
       if (i == j) trA += A;
     }
@@ -156,7 +156,8 @@ static void population(void)
     tl_grid(s, &g);
     struct hd_theory_result th;
     tl_theory(s, &g, -1, &th);
-    double *M = calloc(n, sizeof *M), *G = malloc(n * sizeof *G), *out = malloc(P->n_obs * sizeof *out);
+    double *M = calloc(n, sizeof *M), *G = malloc(n * sizeof *G),
+           *out = malloc(P->n_obs * sizeof *out);
     double *k1 = malloc(n * sizeof *k1), *k2 = malloc(n * sizeof *k2), *k3 = malloc(n * sizeof *k3),
            *k4 = malloc(n * sizeof *k4), *Mt = malloc(n * sizeof *Mt);
     for (size_t i = 0; i < D; i++) M[i * D + i] = 1.0;
@@ -194,8 +195,9 @@ static void population(void)
     double tol = flow ? 1e-8 : 1e-10;
     tl_check(worst <= tol && last < 0.05 * first,
              "population %s (m, a) vs the full D = 40 population %s: max rel. diff of the test "
-             "loss %.2e (<= %g); loss %.3g -> %.3g", flow ? "ODE (CVODE)" : "recursion",
-             flow ? "flow (RK4)" : "GD map", worst, tol, first, last);
+             "loss %.2e (<= %g); loss %.3g -> %.3g",
+             flow ? "ODE (CVODE)" : "recursion", flow ? "flow (RK4)" : "GD map", worst, tol, first,
+             last);
     free(M), free(G), free(out), free(k1), free(k2), free(k3), free(k4), free(Mt);
     hd_theory_result_free(&th);
     hd_output_grid_free(&g);
@@ -210,15 +212,18 @@ static void fixed_point(double sigma)
   double ms = grok_pop_fixed_point(&P->lim), s2 = sigma * sigma, dm, da;
   double bstar = P->sys.s_y * P->sys.beta2 / (double)P->sys.D;
   grok_pop_rates(&P->lim, ms, s2, &dm, &da);
-  tl_check(fabs(dm) <= 1e-15 * ms && fabs(da) <= 1e-15 && fabs(ms - (s2 + bstar * 40 / 0.25)) <= 1e-12 * ms,
+  tl_check(fabs(dm) <= 1e-15 * ms && fabs(da) <= 1e-15 &&
+               fabs(ms - (s2 + bstar * 40 / 0.25)) <= 1e-12 * ms,
            "sigma = %g: rates vanish at m* = sigma^2 + b* D/(alpha eps) = %.6g, a* = sigma^2 "
-           "(|dm| %.1e, |da| %.1e)", sigma, ms, fabs(dm), fabs(da));
+           "(|dm| %.1e, |da| %.1e)",
+           sigma, ms, fabs(dm), fabs(da));
   double y[2];
   grok_pop_rec_init(&P->lim, y);
   for (int k = 0; k < 200000 && fabs(y[0] - ms) > 1e-12 * ms; k++) grok_pop_rec_step(&P->lim, 0, y);
   tl_check(fabs(y[0] - ms) <= 1e-9 * ms && fabs(y[1] - s2) <= 1e-9 * s2,
            "sigma = %g: the population recursion converges to (m*, a*): m = %.10g (m* %.10g), "
-           "a = %.10g", sigma, y[0], ms, y[1]);
+           "a = %.10g",
+           sigma, y[0], ms, y[1]);
   tl_session_free(s);
 }
 

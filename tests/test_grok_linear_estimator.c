@@ -16,12 +16,11 @@
 #include "ode/grok_linear_estimator.h"
 #include "testlib.h"
 
-static const char *mc_model =
-    "[model]\nproblem = grok_linear_estimator\nseed = 3\n"
-    "[data]\nd_in = %ld\nlambda = %g\n[optimizer]\neta = 0.05\n"
-    "[simulation]\nruns = %ld\nhorizon = %g\nroute = %s\n"
-    "[theory]\nmethod = recursion\n"
-    "[output]\ntimes = log(1, %g, 10)\n";
+static const char *mc_model = "[model]\nproblem = grok_linear_estimator\nseed = 3\n"
+                              "[data]\nd_in = %ld\nlambda = %g\n[optimizer]\neta = 0.05\n"
+                              "[simulation]\nruns = %ld\nhorizon = %g\nroute = %s\n"
+                              "[theory]\nmethod = recursion\n"
+                              "[output]\ntimes = log(1, %g, 10)\n";
 
 #ifndef GROK_LINEAR_ESTIMATOR_MC
 /* The output slot of the observable called name. */
@@ -36,12 +35,12 @@ static size_t slot_of(const struct hd_session *s, const char *name)
 static void closed_form_vs_quadrature(double lambda)
 {
   double worst = 0, worst_gen = 0;
-  struct hd_session *s = tl_session(
-      "[model]\nproblem = grok_linear_estimator\n"
-      "[data]\nd_in = 10\nlambda = %g\n[optimizer]\neta = 0.01\n"
-      "[simulation]\nenabled = false\nhorizon = 1e5\n"
-      "[theory]\nmethod = ode\nrtol = 1e-12\natol = 1e-14\n"
-      "[output]\ntimes = log(1, 1e5, 41)\n", lambda);
+  struct hd_session *s = tl_session("[model]\nproblem = grok_linear_estimator\n"
+                                    "[data]\nd_in = 10\nlambda = %g\n[optimizer]\neta = 0.01\n"
+                                    "[simulation]\nenabled = false\nhorizon = 1e5\n"
+                                    "[theory]\nmethod = ode\nrtol = 1e-12\natol = 1e-14\n"
+                                    "[output]\ntimes = log(1, 1e5, 41)\n",
+                                    lambda);
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result th;
@@ -56,13 +55,16 @@ static void closed_form_vs_quadrature(double lambda)
     gen_end = th.values[o_gen * g.n + j];
   }
   double limit = lambda > 1 ? 1 - 1 / lambda : 0.0;
-  tl_check(worst <= 1e-9, "lambda = %g: Bessel closed form of L_tr vs MP quadrature: max abs "
-           "diff %.1e (<= 1e-9)", lambda, worst);
-  tl_check(worst_gen <= 1e-9, "lambda = %g: CVODE L_gen' = -4 eta L_tr vs MP quadrature: max "
-           "abs diff %.1e (<= 1e-9)", lambda, worst_gen);
+  tl_check(worst <= 1e-9,
+           "lambda = %g: Bessel closed form of L_tr vs MP quadrature: max abs "
+           "diff %.1e (<= 1e-9)",
+           lambda, worst);
+  tl_check(worst_gen <= 1e-9,
+           "lambda = %g: CVODE L_gen' = -4 eta L_tr vs MP quadrature: max "
+           "abs diff %.1e (<= 1e-9)",
+           lambda, worst_gen);
   tl_check(fabs(gen_end - limit) <= 1e-6,
-           "lambda = %g: L_gen(1e5) = %.4g -> max(0, 1 - 1/lambda) = %.4g", lambda, gen_end,
-           limit);
+           "lambda = %g: L_gen(1e5) = %.4g -> max(0, 1 - 1/lambda) = %.4g", lambda, gen_end, limit);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
   tl_session_free(s);
@@ -80,8 +82,10 @@ static void gd_vs_eigen(void)
   double worst = 0;
   for (size_t k = 0; k < 2 * 3 * g.n; k++)
     worst = fmax(worst, fabs(ma.values[k] - mb.values[k]) / fabs(mb.values[k]));
-  tl_check(worst <= 1e-10, "literal GD = eigen route (d_in = 60, lambda = 0.5, 3 runs): max "
-           "rel. diff %.1e (<= 1e-10)", worst);
+  tl_check(worst <= 1e-10,
+           "literal GD = eigen route (d_in = 60, lambda = 0.5, 3 runs): max "
+           "rel. diff %.1e (<= 1e-10)",
+           worst);
   hd_mc_result_free(&ma);
   hd_mc_result_free(&mb);
   hd_output_grid_free(&g);
@@ -110,9 +114,10 @@ static void mc_vs_theory(double lambda)
       double z = fabs(m - L) / (3 * se + fabs(L) / n_tr);
       if (z > worst) worst = z, at = j;
     }
-    tl_check(worst <= 1, "lambda = %g, %s: MC (d_in = %ld, %ld runs) vs MP discrete-GD theory: "
-             "max |diff| / (3 s.e. + |L|/N_tr) = %.2f at t = %g (<= 1)", lambda, names[o], d,
-             runs, worst, g.t[at]);
+    tl_check(worst <= 1,
+             "lambda = %g, %s: MC (d_in = %ld, %ld runs) vs MP discrete-GD theory: "
+             "max |diff| / (3 s.e. + |L|/N_tr) = %.2f at t = %g (<= 1)",
+             lambda, names[o], d, runs, worst, g.t[at]);
   }
   hd_mc_result_free(&mc);
   hd_theory_result_free(&th);

@@ -23,15 +23,14 @@
 
 #include "grok_testlib.h"
 
-static const char *model =
-    "[model]\nproblem = dmft_grokking\nseed = 11\n"
-    "[data]\nD = %ld\nP = %ld\ntest_points = 15\ntarget = %s\n"
-    "[network]\nN = 10\nalpha = %g\neps = 0.4\nsigma = %g\ncenter = %s\n"
-    "[optimizer]\neta0 = %g\nbatch = %ld\nweight_decay = %g\nmomentum = %g\n"
-    "[simulation]\nenabled = false\nhorizon = %g\n"
-    "[theory]\nmethod = %s\nrtol = 1e-10\natol = 1e-13\nclosure_form = %s\n"
-    "[observables]\ncka = true\n"
-    "[output]\ntimes = log(1, %g, 10)\n";
+static const char *model = "[model]\nproblem = dmft_grokking\nseed = 11\n"
+                           "[data]\nD = %ld\nP = %ld\ntest_points = 15\ntarget = %s\n"
+                           "[network]\nN = 10\nalpha = %g\neps = 0.4\nsigma = %g\ncenter = %s\n"
+                           "[optimizer]\neta0 = %g\nbatch = %ld\nweight_decay = %g\nmomentum = %g\n"
+                           "[simulation]\nenabled = false\nhorizon = %g\n"
+                           "[theory]\nmethod = %s\nrtol = 1e-10\natol = 1e-13\nclosure_form = %s\n"
+                           "[observables]\ncka = true\n"
+                           "[output]\ntimes = log(1, %g, 10)\n";
 
 struct cfg {
   long D, P;
@@ -42,8 +41,8 @@ struct cfg {
 
 static struct hd_session *make(const struct cfg *c, const char *form)
 {
-  return tl_session(model, c->D, c->P, c->target, c->alpha, c->sigma, c->center, c->eta0,
-                    c->batch, c->wd, c->mom, c->horizon, c->method, form, c->horizon);
+  return tl_session(model, c->D, c->P, c->target, c->alpha, c->sigma, c->center, c->eta0, c->batch,
+                    c->wd, c->mom, c->horizon, c->method, form, c->horizon);
 }
 
 /* Largest difference over all observables and times, relative to each observable's
@@ -77,7 +76,8 @@ static void exact_gd(const struct cfg *c, const char *what)
   double moved, worst = compare_forms(c, name, sizeof name, &moved);
   tl_check(worst <= 1e-10 && moved < 0.5,
            "GD, %s: sample form = weight form, max diff / scale %.2e (worst %s; <= 1e-10); "
-           "train loss x %.3g", what, worst, name, moved);
+           "train loss x %.3g",
+           what, worst, name, moved);
 }
 
 /* The spec's §2.4 recursion on a = X v, S = X M X^T (centred, full batch, no decay):
@@ -182,8 +182,8 @@ static void sim_forms(long N, const char *center, long batch, double wd, double 
   double moved = ma.values[g.n - 1] / ma.values[0];
   tl_check(worst <= 1e-10 && moved < 0.5,
            "networks N = %ld (%s), center = %s%s: samples = closure, max diff / scale %.2e "
-           "(worst %s; <= 1e-10); train loss of run 0 x %.3g", N,
-           N < 60 ? "Z = centred neurons" : "Z from eig(Sigma0)", center,
+           "(worst %s; <= 1e-10); train loss of run 0 x %.3g",
+           N, N < 60 ? "Z = centred neurons" : "Z from eig(Sigma0)", center,
            batch ? ", SGD B = 8, decay, momentum" : "", worst, name, moved);
   hd_mc_result_free(&ma);
   hd_mc_result_free(&mb);
@@ -215,8 +215,8 @@ static void auto_choice(long D, long P, int want_samples)
   size_t gram = want_samples ? (size_t)(P * P) * sizeof(double) : 0;
   tl_check(prints == want_samples && bytes >= data + gram && th == 0 && per > 0,
            "plan_print names the %s form; plan_bytes %zu >= dataset %zu + Gram %zu, theory %zu, "
-           "per thread %zu", want_samples ? "sample-space" : "weight-space", bytes, data, gram,
-           th, per);
+           "per thread %zu",
+           want_samples ? "sample-space" : "weight-space", bytes, data, gram, th, per);
   free(text);
   tl_session_free(s);
 }
@@ -245,8 +245,10 @@ int main(void)
   exact_gd(&sgd, "SGD B = 8 of 20, weight decay 0.05, momentum 0.5, alpha = 2");
 
   double e = spec_recursion();
-  tl_check(e <= 1e-10, "train loss = the spec's §2.4 (a, S) recursion: max diff / scale %.2e "
-           "(<= 1e-10)", e);
+  tl_check(e <= 1e-10,
+           "train loss = the spec's §2.4 (a, S) recursion: max diff / scale %.2e "
+           "(<= 1e-10)",
+           e);
 
   struct cfg gf = base;
   gf.method = "ode";
@@ -254,7 +256,8 @@ int main(void)
   double moved, worst = compare_forms(&gf, name, sizeof name, &moved);
   tl_check(worst <= 1e-7 && moved < 0.5,
            "gradient flow (CVODE, rtol 1e-10): sample form = weight form to %.2e of scale "
-           "(worst %s; <= 1e-7); train loss x %.3g", worst, name, moved);
+           "(worst %s; <= 1e-7); train loss x %.3g",
+           worst, name, moved);
 
   sim_forms(10, "true", 0, 0, 0);
   sim_forms(100, "false", 0, 0, 0);

@@ -19,13 +19,12 @@
 #include "testlib.h"
 #include "threads.h"
 
-static const char *model =
-    "[model]\nproblem = dmft_grokking\nseed = 3\n"
-    "[data]\nD = 40\nP = 1100\ntest_points = 50\n"
-    "[network]\nN = 40\nalpha = 1\neps = 0.3\n"
-    "[optimizer]\neta0 = 1\n[observables]\nkmse = false\n"
-    "[simulation]\nenabled = false\nhorizon = 4\nthreads = %d\n"
-    "[theory]\nmethod = recursion\n[output]\ntimes = linear(0, 4, 3)\n";
+static const char *model = "[model]\nproblem = dmft_grokking\nseed = 3\n"
+                           "[data]\nD = 40\nP = 1100\ntest_points = 50\n"
+                           "[network]\nN = 40\nalpha = 1\neps = 0.3\n"
+                           "[optimizer]\neta0 = 1\n[observables]\nkmse = false\n"
+                           "[simulation]\nenabled = false\nhorizon = 4\nthreads = %d\n"
+                           "[theory]\nmethod = recursion\n[output]\ntimes = linear(0, 4, 3)\n";
 
 static int count_threads(void)
 {
@@ -73,8 +72,8 @@ int main(void)
   double a[256 * 256];
   for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) a[i] = 1.0 / (double)(i + 1);
   double c[256 * 256];
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 256, 256, 256, 1.0, a, 256, a, 256,
-              0.0, c, 256);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 256, 256, 256, 1.0, a, 256, a, 256, 0.0, c,
+              256);
   int one = threads_started(1);
   tl_check(one == 0, "threads = 1: the theory started %d threads (0)", one);
   int two = threads_started(2);
@@ -83,8 +82,10 @@ int main(void)
   long avail = hd_threads_available();
   int want = (avail < 4 ? (int)avail : 4) - 2; /* beyond the team of two kept from above */
   if (want < 0) want = 0;
-  tl_check(all == want, "threads = 0 (the %ld cores available, not OpenMP's default of 4): %d "
-           "more threads (%d)", avail, all, want);
+  tl_check(all == want,
+           "threads = 0 (the %ld cores available, not OpenMP's default of 4): %d "
+           "more threads (%d)",
+           avail, all, want);
   return tl_finish();
 #endif
 }

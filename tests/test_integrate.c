@@ -23,12 +23,12 @@
 #include "check.h"
 
 /* An error check that also prints the measured error, so the margin is visible. */
-#define CHECK_ERR(err, bound, ...)                                                        \
-  do {                                                                                    \
-    printf("  ");                                                                         \
-    printf(__VA_ARGS__);                                                                  \
-    printf(" (bound %.0e)\n", (double)(bound));                                           \
-    CHECK((err) < (bound), __VA_ARGS__);                                                  \
+#define CHECK_ERR(err, bound, ...)                                                                 \
+  do {                                                                                             \
+    printf("  ");                                                                                  \
+    printf(__VA_ARGS__);                                                                           \
+    printf(" (bound %.0e)\n", (double)(bound));                                                    \
+    CHECK((err) < (bound), __VA_ARGS__);                                                           \
   } while (0)
 
 static double relerr(double a, double b)
@@ -42,7 +42,7 @@ static double relerr(double a, double b)
 
 struct rec {
   size_t dim, nout, calls, last_k;
-  double *y; /* nout * dim */
+  double *y;                /* nout * dim */
   int stop_at_k, stop_code; /* stop_code returned at k == stop_at_k (if stop_code != 0) */
 };
 
@@ -71,7 +71,7 @@ static int rec_out(size_t k, double t, const double *y, void *ctx)
  * global error, which at rtol 1e-11 reaches ~1e-9 on components passing near zero; at
  * 1e-12 the differences are ~3e-11, well under the 1e-9 the comparisons demand. */
 #define RTOL_EXACT 1e-11
-#define RTOL_CMP 1e-12
+#define RTOL_CMP   1e-12
 
 static struct hd_integrate_opts tight_rtol(enum hd_linsol ls, double rtol)
 {
@@ -152,8 +152,8 @@ static void test_scalar_linear(void)
     int rc = hd_integrate(&sys, &y0, tout, nout, &o, rec_out, &r, &st);
     CHECK(rc == 0, "scalar %s: rc %d (%s)", hd_linsol_name(lss[s]), rc, st.message);
     CHECK(r.calls == nout, "scalar: %zu output calls", r.calls);
-    CHECK(strcmp(st.linsol, s == 0 ? "dense" : hd_linsol_name(lss[s])) == 0,
-          "scalar: linsol %s", st.linsol);
+    CHECK(strcmp(st.linsol, s == 0 ? "dense" : hd_linsol_name(lss[s])) == 0, "scalar: linsol %s",
+          st.linsol);
     double worst = 0;
     for (size_t k = 0; k < nout; k++) {
       double ex = q.b / q.a + (y0 - q.b / q.a) * exp(-q.a * tout[k]);
@@ -165,8 +165,8 @@ static void test_scalar_linear(void)
           "scalar %s: stats steps %ld rhs %ld nni %ld h %g flag %d", st.linsol, st.steps,
           st.rhs_evals, st.nonlin_iters, st.last_step, st.flag);
     if (has_jac)
-      CHECK(st.prec_setups > 0 && st.prec_solves > 0, "scalar %s: setups %ld solves %ld",
-            st.linsol, st.prec_setups, st.prec_solves);
+      CHECK(st.prec_setups > 0 && st.prec_solves > 0, "scalar %s: setups %ld solves %ld", st.linsol,
+            st.prec_setups, st.prec_solves);
     if (lss[s] == HD_LINSOL_WOODBURY)
       CHECK(st.lin_iters == 0 && st.lin_conv_fails == 0 && st.prec_solves == st.nonlin_iters,
             "scalar woodbury: %ld linear iterations, %ld fails, %ld solves for %ld Newton "
@@ -236,8 +236,12 @@ static double *power_law(size_t d)
 
 static struct hd_ode_system ls3_system(struct ls3 *q)
 {
-  struct hd_ode_system s = {.dimension = q->d, .rhs = ls3_rhs, .jac_structured = ls3_jac,
-                            .block = 1, .rank = q->w ? 2 : 1, .params = q};
+  struct hd_ode_system s = {.dimension = q->d,
+                            .rhs = ls3_rhs,
+                            .jac_structured = ls3_jac,
+                            .block = 1,
+                            .rank = q->w ? 2 : 1,
+                            .params = q};
   return s;
 }
 
@@ -253,8 +257,8 @@ static int run_rtol(const struct hd_ode_system *sys, const double *y0, const dou
 }
 
 /* one run at the comparison tolerance */
-static int run(const struct hd_ode_system *sys, const double *y0, const double *tout,
-               size_t nout, enum hd_linsol ls, struct rec *r, struct hd_integrate_stats *st)
+static int run(const struct hd_ode_system *sys, const double *y0, const double *tout, size_t nout,
+               enum hd_linsol ls, struct rec *r, struct hd_integrate_stats *st)
 {
   return run_rtol(sys, y0, tout, nout, ls, RTOL_CMP, r, st);
 }
@@ -306,8 +310,7 @@ static void test_ls3_small(void)
             sw.prec_setups > 0 && sw.prec_setups < sw.steps,
         "LS-3 d=50 woodbury: %ld linear iterations, %ld fails, %ld solves, %ld setups for %ld "
         "Newton iterations, %ld steps",
-        sw.lin_iters, sw.lin_conv_fails, sw.prec_solves, sw.prec_setups, sw.nonlin_iters,
-        sw.steps);
+        sw.lin_iters, sw.lin_conv_fails, sw.prec_solves, sw.prec_setups, sw.nonlin_iters, sw.steps);
   e = maxrel(&rg, &rd, 1e-3);
   CHECK_ERR(e, 1e-9, "LS-3 d=50: gmres vs dense %.3g", e);
   /* The preconditioner is the exact inverse of the Newton matrix (J is constant here), so
@@ -376,12 +379,11 @@ static void test_ls3_large(void)
   struct hd_integrate_stats s1, s2;
   CHECK(run_rtol(&sys, nu0, tout, nout, HD_LINSOL_STRUCTURED, RTOL_EXACT, &r1, &s1) == 0,
         "LS-3 structured");
-  CHECK(run_rtol(&sys, nu0, tout, nout, HD_LINSOL_GMRES, RTOL_EXACT, &r2, &s2) == 0,
-        "LS-3 gmres");
+  CHECK(run_rtol(&sys, nu0, tout, nout, HD_LINSOL_GMRES, RTOL_EXACT, &r2, &s2) == 0, "LS-3 gmres");
   e = maxrel(&r1, &r2, 1e-3);
   CHECK_ERR(e, 1e-8, "LS-3 d=2000: structured vs gmres %.3g", e);
-  CHECK(4 * s1.lin_iters < s2.lin_iters,
-        "LS-3 d=2000: structured %ld linear iterations, gmres %ld", s1.lin_iters, s2.lin_iters);
+  CHECK(4 * s1.lin_iters < s2.lin_iters, "LS-3 d=2000: structured %ld linear iterations, gmres %ld",
+        s1.lin_iters, s2.lin_iters);
   printf("  LS-3 d=2000 to 1e5: structured %ld steps %ld lin iters, gmres %ld steps %ld lin "
          "iters (%ld conv fails)\n",
          s1.steps, s1.lin_iters, s2.steps, s2.lin_iters, s2.lin_conv_fails);
@@ -443,8 +445,12 @@ static void test_block2(void)
 {
   const size_t d = 40;
   struct pair2 q = {.d = d, .g = 0.5, .s2 = 0.25, .c = 0.3, .om = 0.05, .lam = power_law(d)};
-  struct hd_ode_system sys = {.dimension = 2 * d, .rhs = pair2_rhs, .jac_structured = pair2_jac,
-                              .block = 2, .rank = 1, .params = &q};
+  struct hd_ode_system sys = {.dimension = 2 * d,
+                              .rhs = pair2_rhs,
+                              .jac_structured = pair2_jac,
+                              .block = 2,
+                              .rank = 1,
+                              .params = &q};
   double y0[80];
   for (size_t i = 0; i < d; i++) {
     y0[2 * i] = cos((double)i);
@@ -537,7 +543,7 @@ static void test_nonlinear(void)
  * rotation with mode-dependent rates, u_j, v_j three fixed smooth vectors; the constant
  * source keeps the state O(1) instead of decaying into atol territory. */
 struct trip {
-  size_t m; /* number of triples */
+  size_t m;            /* number of triples */
   double *lam, *u, *v; /* u, v: 3 columns of length 3m */
 };
 
@@ -598,8 +604,12 @@ static void test_block3_rank3(void)
       q.u[j * n + l] = 0.3 * sin(0.37 * (double)(l + 1) * (double)(j + 1));
       q.v[j * n + l] = cos(0.11 * (double)l + (double)j);
     }
-  struct hd_ode_system sys = {.dimension = n, .rhs = trip_rhs, .jac_structured = trip_jac,
-                              .block = 3, .rank = 3, .params = &q};
+  struct hd_ode_system sys = {.dimension = n,
+                              .rhs = trip_rhs,
+                              .jac_structured = trip_jac,
+                              .block = 3,
+                              .rank = 3,
+                              .params = &q};
   double x0[60];
   for (size_t l = 0; l < n; l++) x0[l] = 1.0 + 0.1 * (double)(l % 7);
   double tout[64];
@@ -654,8 +664,8 @@ static void test_breakpoints(void)
   /* the breakpoint list also holds one before the start and one after the end; both
    * must be ignored */
   const double bps[] = {-1.0, 1.0, 10.0};
-  struct hd_ode_system sys = {.dimension = 1, .rhs = brk_rhs, .breakpoints = bps,
-                              .n_breakpoints = 3, .params = &q};
+  struct hd_ode_system sys = {
+      .dimension = 1, .rhs = brk_rhs, .breakpoints = bps, .n_breakpoints = 3, .params = &q};
   const double y0 = 1.0;
   /* (a) the breakpoint coincides with an output time; (b) it falls between two */
   const double ta[] = {0, 0.5, 1.0, 1.5, 2.0, 3.0};
@@ -671,8 +681,7 @@ static void test_breakpoints(void)
     double worst = 0;
     for (size_t k = 0; k < 6; k++) worst = fmax(worst, relerr(r.y[k], brk_exact(&q, ts[c][k])));
     CHECK_ERR(worst, 1e-8, "breakpoints case %d: max relative error %.3g", c, worst);
-    CHECK(!q.went_back, "breakpoints case %d: the RHS was evaluated past t = 1 and then before",
-          c);
+    CHECK(!q.went_back, "breakpoints case %d: the RHS was evaluated past t = 1 and then before", c);
     CHECK(q.tmax <= 3.0, "breakpoints case %d: RHS evaluated at t = %g beyond the last output", c,
           q.tmax);
     free(r.y);
@@ -712,11 +721,16 @@ static int sched_jac(double t, const double *nu, struct hd_sjac *J, void *p)
 static void test_schedule(void)
 {
   const size_t d = 30;
-  struct sched s = {.q = {.d = d, .s2 = 0.25, .lam = power_law(d)}, .g0 = 0.8, .tau = 5.0,
-                    .tb = 2.0};
+  struct sched s = {
+      .q = {.d = d, .s2 = 0.25, .lam = power_law(d)}, .g0 = 0.8, .tau = 5.0, .tb = 2.0};
   const double bps[] = {2.0};
-  struct hd_ode_system sys = {.dimension = d, .rhs = sched_rhs, .jac_structured = sched_jac,
-                              .block = 1, .rank = 1, .breakpoints = bps, .n_breakpoints = 1,
+  struct hd_ode_system sys = {.dimension = d,
+                              .rhs = sched_rhs,
+                              .jac_structured = sched_jac,
+                              .block = 1,
+                              .rank = 1,
+                              .breakpoints = bps,
+                              .n_breakpoints = 1,
                               .params = &s};
   double nu0[30];
   for (size_t i = 0; i < d; i++) nu0[i] = 1.0 + 0.3 * cos((double)i);
@@ -773,8 +787,7 @@ static void test_nan(void)
            st.message);
     CHECK(rc < 0 && st.flag == rc, "NaN: rc %d flag %d", rc, st.flag);
     CHECK(st.t_fail <= 1.0 && st.t_fail > 0.9, "NaN: t_fail %.9g", st.t_fail);
-    CHECK(st.message[0] != 0 && strstr(st.message, "non-finite"), "NaN: message '%s'",
-          st.message);
+    CHECK(st.message[0] != 0 && strstr(st.message, "non-finite"), "NaN: message '%s'", st.message);
     CHECK(r.calls == 2 && r.last_k == 1, "NaN: %zu output calls, last k %zu", r.calls, r.last_k);
     CHECK(st.steps > 0, "NaN: stats filled on failure (steps %ld)", st.steps);
     free(r.y);
@@ -831,20 +844,30 @@ static void test_affine_rhs(void)
   const struct {
     size_t d;
     enum hd_linsol ls;
-  } cases[] = {{5000, HD_LINSOL_WOODBURY}, {70000, HD_LINSOL_WOODBURY},
-               {120, HD_LINSOL_DENSE}, {1000, HD_LINSOL_GMRES}};
+  } cases[] = {{5000, HD_LINSOL_WOODBURY},
+               {70000, HD_LINSOL_WOODBURY},
+               {120, HD_LINSOL_DENSE},
+               {1000, HD_LINSOL_GMRES}};
   double tout[25];
   tout[0] = 0;
   for (int k = 1; k < 25; k++) tout[k] = pow(10.0, -3.0 + 0.25 * k);
   for (size_t di = 0; di < sizeof cases / sizeof cases[0]; di++) {
     size_t d = cases[di].d;
-    struct aff q = {.d = d, .g = 0.5, .s2 = 0.25, .c0 = 0.01, .lam = power_law(d),
+    struct aff q = {.d = d,
+                    .g = 0.5,
+                    .s2 = 0.25,
+                    .c0 = 0.01,
+                    .lam = power_law(d),
                     .w = malloc(d * sizeof(double))};
     double *y0 = malloc(d * sizeof(double));
     for (size_t i = 0; i < d; i++) q.w[i] = 1.0 + 0.5 * sin((double)i), y0[i] = 1.0;
     struct hd_affine_rhs affine = {.lam = q.lam, .w = q.w, .coef = aff_coef};
-    struct hd_ode_system sys = {.dimension = d, .rhs = aff_rhs, .jac_structured = aff_jac,
-                                .block = 1, .rank = 1, .params = &q};
+    struct hd_ode_system sys = {.dimension = d,
+                                .rhs = aff_rhs,
+                                .jac_structured = aff_jac,
+                                .block = 1,
+                                .rank = 1,
+                                .params = &q};
     struct rec r[2];
     struct hd_integrate_stats st[2];
     int rc[2];
@@ -856,9 +879,9 @@ static void test_affine_rhs(void)
               st[0].rhs_evals == st[1].rhs_evals && st[0].steps > 100 &&
               memcmp(r[0].y, r[1].y, 25 * d * sizeof(double)) == 0,
           "affine right-hand side, d = %zu, %s: %ld steps, %ld evaluations, 25 outputs the "
-          "same bits as the plain function (rc %d %d, %ld %ld steps)", d,
-          hd_linsol_name(cases[di].ls), st[1].steps, st[1].rhs_evals, rc[0], rc[1],
-          st[0].steps, st[1].steps);
+          "same bits as the plain function (rc %d %d, %ld %ld steps)",
+          d, hd_linsol_name(cases[di].ls), st[1].steps, st[1].rhs_evals, rc[0], rc[1], st[0].steps,
+          st[1].steps);
     for (int m = 0; m < 2; m++) free(r[m].y);
     if (di == 0) { /* a NaN coefficient: the plain function's check reports it */
       q.nan_after = 1;
@@ -870,7 +893,8 @@ static void test_affine_rhs(void)
       CHECK(rcn < 0 && sn.t_fail <= 1.0 && sn.t_fail > 0.9 && strstr(sn.message, "non-finite") &&
                 rn.calls == 2,
             "affine right-hand side with NaN coefficients after t = 1: rc %d, t_fail %.9g, "
-            "%zu outputs, message '%s'", rcn, sn.t_fail, rn.calls, sn.message);
+            "%zu outputs, message '%s'",
+            rcn, sn.t_fail, rn.calls, sn.message);
       free(rn.y);
     }
     free(q.lam), free(q.w), free(y0);
@@ -935,8 +959,8 @@ static void test_jac_failure(void)
   for (int s = 0; s < 2; s++)
     for (int c = 0; c < 2; c++) {
       struct jfail q = {.t_bad = c == 0 ? 0.5 : 0.0, .code = c == 0 ? -1 : 1};
-      struct hd_ode_system sys = {.dimension = 1, .rhs = jfail_rhs, .jac_structured = jfail_jac,
-                                  .block = 1, .params = &q};
+      struct hd_ode_system sys = {
+          .dimension = 1, .rhs = jfail_rhs, .jac_structured = jfail_jac, .block = 1, .params = &q};
       struct rec r;
       rec_init(&r, 1, 4);
       struct hd_integrate_opts o = tight(lss[s]);
@@ -950,8 +974,8 @@ static void test_jac_failure(void)
       if (c == 0)
         CHECK(r.calls == 2 && st.t_fail >= 0.25 && st.t_fail <= 1.0 &&
                   strstr(st.message, "CV_LSETUP_FAIL"),
-              "Jacobian failure %s: %zu output calls, t_fail %g, message '%s'", st.linsol,
-              r.calls, st.t_fail, st.message);
+              "Jacobian failure %s: %zu output calls, t_fail %g, message '%s'", st.linsol, r.calls,
+              st.t_fail, st.message);
       else
         CHECK(r.calls == 1, "Jacobian failure %s (recoverable): %zu output calls", st.linsol,
               r.calls);
@@ -994,8 +1018,8 @@ static void test_misc(void)
   sys.block = 1;
   o.linsol = HD_LINSOL_AUTO;
   rc = hd_integrate(&sys, &y0, tout, 4, &o, NULL, NULL, &st);
-  CHECK(rc == 0 && strcmp(st.linsol, "woodbury") == 0,
-        "auto with jac_structured: rc %d, linsol %s", rc, st.linsol);
+  CHECK(rc == 0 && strcmp(st.linsol, "woodbury") == 0, "auto with jac_structured: rc %d, linsol %s",
+        rc, st.linsol);
   o.linsol = (enum hd_linsol)(HD_LINSOL_WOODBURY + 1);
   rc = hd_integrate(&sys, &y0, tout, 4, &o, NULL, NULL, &st);
   CHECK(rc < 0 && st.message[0], "unknown linear solver: rc %d", rc);
@@ -1045,7 +1069,8 @@ static void test_fused_kernels_bitwise(void)
     size_t bytes = d * nout * sizeof(double);
     CHECK(ok && memcmp(r[0].y, r[1].y, bytes) == 0 && memcmp(r[0].y, r[2].y, bytes) == 0,
           "LS-3 d=%zu %s: one pass per operation = fused (1 thread) = fused (2 threads), "
-          "bit for bit over %zu outputs", d, hd_linsol_name(lss[s]), nout);
+          "bit for bit over %zu outputs",
+          d, hd_linsol_name(lss[s]), nout);
     for (int m = 0; m < 3; m++) free(r[m].y);
   }
 #ifdef _OPENMP
@@ -1143,8 +1168,8 @@ static size_t queue_stream(size_t n, unsigned long long seed, double *out, doubl
       }
     }
   }
-  for (int k = 0; k < QV; k++) memcpy(finals + (size_t)k * n, N_VGetArrayPointer(v[k]),
-                                      n * sizeof(double));
+  for (int k = 0; k < QV; k++)
+    memcpy(finals + (size_t)k * n, N_VGetArrayPointer(v[k]), n * sizeof(double));
   for (int k = 0; k < QV; k++) N_VDestroy(v[k]);
   return nout;
 }
@@ -1183,8 +1208,8 @@ static void test_fused_queue_random(void)
                 d1 - d0 >= 10 && t1 - t0 >= 10,
             "queue closure, n = %zu, stream %llu: %zu reductions and accesses and %d final "
             "vectors the same bits as one operation per pass (%ld constants read, %ld dead "
-            "stores dropped, %ld triangle kernels)", n, seed, nout[0], QV, f1 - f0, d1 - d0,
-            t1 - t0);
+            "stores dropped, %ld triangle kernels)",
+            n, seed, nout[0], QV, f1 - f0, d1 - d0, t1 - t0);
       for (int m = 0; m < 2; m++) free(out[m]), free(fin[m]);
     }
   }

@@ -14,11 +14,13 @@
 
 #include "check.h"
 
-static int same_bits(const double *a, const double *b, size_t n) {
+static int same_bits(const double *a, const double *b, size_t n)
+{
   return n == 0 || memcmp(a, b, n * sizeof *a) == 0;
 }
 
-static double lr_const(double t, const void *ctx) {
+static double lr_const(double t, const void *ctx)
+{
   (void)t;
   return *(const double *)ctx;
 }
@@ -28,7 +30,8 @@ static double lr_decay(double t, const void *ctx) { return *(const double *)ctx 
 
 /* ------------------------------------------------------------------ (a) hd_dot ----- */
 
-static void test_dot(void) {
+static void test_dot(void)
+{
   static const size_t sizes[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 100, 1001, 12345};
   const size_t nmax = 12345;
   double *a = malloc(nmax * sizeof *a), *b = malloc(nmax * sizeof *b);
@@ -87,7 +90,8 @@ struct problem {
 };
 
 static void problem_make(struct problem *P, size_t d, double ridge, double noise,
-                         enum hd_feature_law law, int isotropic, int decay) {
+                         enum hd_feature_law law, int isotropic, int decay)
+{
   P->d = d;
   P->sl = malloc(d * sizeof(double));
   P->th = malloc(d * sizeof(double));
@@ -109,7 +113,8 @@ static void problem_make(struct problem *P, size_t d, double ridge, double noise
                                 .lr_ctx = &P->g0};
 }
 
-static void problem_free(struct problem *P) {
+static void problem_free(struct problem *P)
+{
   free(P->sl);
   free(P->th);
   free(P->e0);
@@ -117,19 +122,17 @@ static void problem_free(struct problem *P) {
 
 /* ------------------------------------------------------------------ (b) split ------ */
 
-static void test_split(void) {
+static void test_split(void)
+{
   static const struct {
     size_t d;
     double ridge, noise;
     enum hd_feature_law law;
     int iso, decay;
   } cases[] = {
-      {100, 0.0, 0.5, HD_FEATURES_GAUSSIAN, 0, 0},
-      {1000, 0.0, 0.5, HD_FEATURES_GAUSSIAN, 0, 1},
-      {37, 0.1, 0.3, HD_FEATURES_GAUSSIAN, 0, 1},
-      {64, 0.0, 0.0, HD_FEATURES_GAUSSIAN, 1, 0},
-      {130, 0.05, 0.5, HD_FEATURES_RADEMACHER, 0, 0},
-      {77, 0.0, 0.2, HD_FEATURES_RADEMACHER, 1, 1},
+      {100, 0.0, 0.5, HD_FEATURES_GAUSSIAN, 0, 0},    {1000, 0.0, 0.5, HD_FEATURES_GAUSSIAN, 0, 1},
+      {37, 0.1, 0.3, HD_FEATURES_GAUSSIAN, 0, 1},     {64, 0.0, 0.0, HD_FEATURES_GAUSSIAN, 1, 0},
+      {130, 0.05, 0.5, HD_FEATURES_RADEMACHER, 0, 0}, {77, 0.0, 0.2, HD_FEATURES_RADEMACHER, 1, 1},
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     struct problem P;
@@ -153,7 +156,8 @@ static void test_split(void) {
     CHECK(rc == 0, "case %zu: no divergence", c);
     CHECK(same_bits(e1, e2, d), "case %zu (d=%zu): advance(0,100) == advance(0,37)+advance(37,100)",
           c, d);
-    CHECK(same_bits(e1, e3, d), "case %zu (d=%zu): advance in uneven pieces is bit-identical", c, d);
+    CHECK(same_bits(e1, e3, d), "case %zu (d=%zu): advance in uneven pieces is bit-identical", c,
+          d);
     /* another run or seed gives a different path */
     memcpy(e2, P.e0, d * sizeof *e2);
     hd_lsq_kernel_advance(&P.K, 2024, 6, e2, w, 0, 100, NULL);
@@ -168,14 +172,21 @@ static void test_split(void) {
 
 /* ------------------------------------------------------------- (c) by hand -------- */
 
-static void test_by_hand(void) {
+static void test_by_hand(void)
+{
   const double th = 0.7, sl = 1.3, noise = 0.4, g0 = 0.5;
   const uint64_t seed = 77, run = 3, k = 12;
   for (int variant = 0; variant < 4; variant++) {
     const double ridge = variant & 1 ? 0.25 : 0.0;
     const enum hd_feature_law law = variant & 2 ? HD_FEATURES_RADEMACHER : HD_FEATURES_GAUSSIAN;
-    struct hd_lsq_kernel K = {.d = 1, .sqrt_lambda = &sl, .theta_star = &th, .ridge = ridge,
-                              .label_noise = noise, .law = law, .lr = lr_const, .lr_ctx = &g0};
+    struct hd_lsq_kernel K = {.d = 1,
+                              .sqrt_lambda = &sl,
+                              .theta_star = &th,
+                              .ridge = ridge,
+                              .label_noise = noise,
+                              .law = law,
+                              .lr = lr_const,
+                              .lr_ctx = &g0};
     double e = -0.3, w;
     const double e0 = e;
     int rc = hd_lsq_kernel_advance(&K, seed, run, &e, &w, k, k + 1, NULL);
@@ -199,8 +210,13 @@ static void test_by_hand(void) {
   }
   /* label_noise = 0 draws nothing from the label stream and eps = 0 */
   {
-    struct hd_lsq_kernel K = {.d = 1, .sqrt_lambda = NULL, .theta_star = &th, .ridge = 0.0,
-                              .label_noise = 0.0, .law = HD_FEATURES_GAUSSIAN, .lr = lr_const,
+    struct hd_lsq_kernel K = {.d = 1,
+                              .sqrt_lambda = NULL,
+                              .theta_star = &th,
+                              .ridge = 0.0,
+                              .label_noise = 0.0,
+                              .law = HD_FEATURES_GAUSSIAN,
+                              .lr = lr_const,
                               .lr_ctx = &g0};
     double e = 0.9, w;
     hd_lsq_kernel_advance(&K, seed, run, &e, &w, k, k + 1, NULL);
@@ -216,8 +232,13 @@ static void test_by_hand(void) {
     double sl5[5] = {0.3, 0.7, 1.1, 1.3, 1.7}, th5[5] = {0}, e[5] = {0.1, -0.2, 0.3, -0.4, 0.5};
     double eh[5], x[5], w[5];
     memcpy(eh, e, sizeof e);
-    struct hd_lsq_kernel K = {.d = d, .sqrt_lambda = sl5, .theta_star = th5, .ridge = 0.0,
-                              .label_noise = noise, .law = HD_FEATURES_GAUSSIAN, .lr = lr_decay,
+    struct hd_lsq_kernel K = {.d = d,
+                              .sqrt_lambda = sl5,
+                              .theta_star = th5,
+                              .ridge = 0.0,
+                              .label_noise = noise,
+                              .law = HD_FEATURES_GAUSSIAN,
+                              .lr = lr_decay,
                               .lr_ctx = &g0};
     hd_lsq_kernel_advance(&K, seed, run, e, w, k, k + 1, NULL);
     struct hd_rng rf, rl;
@@ -234,7 +255,8 @@ static void test_by_hand(void) {
 
 /* ------------------------------------------------------- (d) one-step mean -------- */
 
-static void test_one_step_mean(void) {
+static void test_one_step_mean(void)
+{
   const size_t d = 6;
   const long runs = 200000;
   struct problem P;
@@ -270,7 +292,8 @@ static void test_one_step_mean(void) {
 
 /* ---------------------------------------------------------- (e) divergence -------- */
 
-static void test_divergence(void) {
+static void test_divergence(void)
+{
   struct problem P;
   problem_make(&P, 50, 0.0, 0.5, HD_FEATURES_GAUSSIAN, 0, 0);
   P.g0 = 1e6;
@@ -299,7 +322,8 @@ static void test_divergence(void) {
   problem_free(&P);
 }
 
-int main(void) {
+int main(void)
+{
   test_dot();
   test_split();
   test_by_hand();

@@ -34,7 +34,8 @@ static void compare(const char *law, long runs, int expect_diff_from_gaussian)
     }
     tl_check(worst <= 3.0 && mc.n_diverged == 0,
              "%s features, %s: MC (%ld runs, d = 40) vs NS-2 recursion: max |z| = %.2f at t = %g "
-             "(<= 3)", law, names[o], runs, worst, g.t[at]);
+             "(<= 3)",
+             law, names[o], runs, worst, g.t[at]);
   }
   if (expect_diff_from_gaussian) {
     /* The same model with the Gaussian m4 = 3 in the recursion must be distinguishable:

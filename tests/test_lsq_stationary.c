@@ -97,7 +97,8 @@ static void test_basis_and_draw(int dims, size_t d, double a, double f0, long N)
     }
   tl_check(rt < 1e-13 && dc < 1e-12 * cmax,
            "%d-D d = %zu: real Fourier basis orthonormal (round trip %.1e), U diag(lambda) U^T "
-           "= circulant C (max dev %.1e, lambda_max %.3g)", dims, d, rt, dc, lam[0]);
+           "= circulant C (max dev %.1e, lambda_max %.3g)",
+           dims, d, rt, dc, lam[0]);
   /* (2) E[x x^T] = C within 5 s.e. per entry */
   double *M = calloc(d * d, sizeof *M);
   double *work = malloc(hd_stationary_work_size(S) * sizeof(double));
@@ -112,26 +113,29 @@ static void test_basis_and_draw(int dims, size_t d, double a, double f0, long N)
       double c = C[j * d + l], se = sqrt((C[j * d + j] * C[l * d + l] + c * c) / (double)N);
       zmax = fmax(zmax, fabs(M[j * d + l] / (double)N - c) / se);
     }
-  tl_check(zmax < 5, "%d-D d = %zu: Monte Carlo E[x x^T] = C over %ld draws: max |z| = %.2f "
-           "(< 5) over %zu entries", dims, d, N, zmax, d * d);
+  tl_check(zmax < 5,
+           "%d-D d = %zu: Monte Carlo E[x x^T] = C over %ld draws: max |z| = %.2f "
+           "(< 5) over %zu entries",
+           dims, d, N, zmax, d * d);
   free(M), free(work), free(U), free(v), free(x), free(w), free(C), free(lam);
   hd_stationary_destroy(S);
 }
 
-static const char *model_fmt =
-    "[model]\nproblem = streaming_lsq\nseed = %d\n"
-    "[data]\nd = %zu\n%s\nlabel_noise = 0.5\ntarget = random\n"
-    "[optimizer]\nlr = 0.7\n"
-    "[simulation]\nruns = %ld\nhorizon = %g\n"
-    "[theory]\nmethod = ode\nrtol = 1e-10\n"
-    "[output]\ntimes = log(0.05, %g, 16)\n";
+static const char *model_fmt = "[model]\nproblem = streaming_lsq\nseed = %d\n"
+                               "[data]\nd = %zu\n%s\nlabel_noise = 0.5\ntarget = random\n"
+                               "[optimizer]\nlr = 0.7\n"
+                               "[simulation]\nruns = %ld\nhorizon = %g\n"
+                               "[theory]\nmethod = ode\nrtol = 1e-10\n"
+                               "[output]\ntimes = log(0.05, %g, 16)\n";
 
 /* (3) observables by FFT = direct; theta* eigen-coordinates = the drawn p */
 static void test_observe(int dims, size_t d)
 {
   char data[256];
-  snprintf(data, sizeof data, "spectrum = stationary\nsignal_dims = %d\nspectral_exponent = 2"
-           "\ncorner_frequency = 0.1", dims);
+  snprintf(data, sizeof data,
+           "spectrum = stationary\nsignal_dims = %d\nspectral_exponent = 2"
+           "\ncorner_frequency = 0.1",
+           dims);
   struct hd_session *s = tl_session(model_fmt, 7, d, data, 1L, 1.0, 1.0);
   const struct lsq_plan *P = s->plan;
   double *C = circulant(dims, d, 2, 0.1);
@@ -178,8 +182,10 @@ struct cmp {
 static struct cmp one(int dims, size_t d, long runs, double horizon, int eig)
 {
   char data[512], path[256];
-  snprintf(data, sizeof data, "spectrum = stationary\nsignal_dims = %d\nspectral_exponent = %g"
-           "\ncorner_frequency = %g", dims, dims == 1 ? 2.0 : 2.0, dims == 1 ? 0.05 : 0.1);
+  snprintf(data, sizeof data,
+           "spectrum = stationary\nsignal_dims = %d\nspectral_exponent = %g"
+           "\ncorner_frequency = %g",
+           dims, dims == 1 ? 2.0 : 2.0, dims == 1 ? 0.05 : 0.1);
   struct hd_session *s = tl_session(model_fmt, 5, d, data, runs, horizon, horizon);
   struct hd_output_grid g;
   tl_grid(s, &g);
@@ -201,9 +207,10 @@ static struct cmp one(int dims, size_t d, long runs, double horizon, int eig)
       if (o == 0) c.sup_se = fmax(c.sup_se, mc.stderr_[i] / ode.values[i]);
       c.ok = c.ok && err <= bound;
     }
-  tl_check(c.ok, "%d-D d = %5zu, pixel basis (FFT): |mean - ODE| <= %.1f s.e. + |NS-2 - ODE| at "
-           "every time (worst at %.2f of the bound); sup rel. risk error %.2e (%.2f s)", dims, d,
-           k, c.worst_ratio, c.sup_rel, mc.seconds);
+  tl_check(c.ok,
+           "%d-D d = %5zu, pixel basis (FFT): |mean - ODE| <= %.1f s.e. + |NS-2 - ODE| at "
+           "every time (worst at %.2f of the bound); sup rel. risk error %.2e (%.2f s)",
+           dims, d, k, c.worst_ratio, c.sup_rel, mc.seconds);
   if (eig) {
     snprintf(path, sizeof path, "/tmp/hdsim_stationary_%d_%zu_%d.txt", dims, d, (int)getpid());
     write_spectrum(s->plan, path);
@@ -229,8 +236,8 @@ static struct cmp one(int dims, size_t d, long runs, double horizon, int eig)
     tl_check(ok && c.theory_dev < 1e-12 && c.pair_z < k,
              "%d-D d = %5zu, rotation invariance: eigenbasis (spectrum = file, same lambda and p) "
              "has the same ODE (rel. dev %.1e), its mean is within the bound (worst %.2f), and "
-             "|mean_pixel - mean_eigen| / s.e. <= %.2f (< %.1f)", dims, d, c.theory_dev, worst,
-             c.pair_z, k);
+             "|mean_pixel - mean_eigen| / s.e. <= %.2f (< %.1f)",
+             dims, d, c.theory_dev, worst, c.pair_z, k);
     c.ok = c.ok && ok;
     remove(path);
     hd_mc_result_free(&me);
@@ -299,13 +306,15 @@ int main(int argc, char **argv)
    * inside k s.e. + |NS-2 - ODE| at every rung (checked above). */
   struct cmp a = one(1, 1024, RUNS, 2, 1), b = one(1, 4096, RUNS, 2, 1);
   double fa = a.sup_se / b.sup_se;
-  tl_check(tl_se_scaling_ok(fa, 2, RUNS), "1-D: error scale shrinks like d^-1/2: rel. s.e. %.2e (1024) -> "
-           "%.2e (4096), factor %.2f (expected 2); sup rel. error %.2e -> %.2e", a.sup_se,
-           b.sup_se, fa, a.sup_rel, b.sup_rel);
+  tl_check(tl_se_scaling_ok(fa, 2, RUNS),
+           "1-D: error scale shrinks like d^-1/2: rel. s.e. %.2e (1024) -> "
+           "%.2e (4096), factor %.2f (expected 2); sup rel. error %.2e -> %.2e",
+           a.sup_se, b.sup_se, fa, a.sup_rel, b.sup_rel);
   struct cmp i2 = one(2, 32 * 32, RUNS, 2, 0), c = one(2, 64 * 64, RUNS, 2, 1);
   double fc = i2.sup_se / c.sup_se;
-  tl_check(tl_se_scaling_ok(fc, 2, RUNS), "2-D: error scale shrinks like d^-1/2: rel. s.e. %.2e (32x32) -> "
-           "%.2e (64x64), factor %.2f (expected 2); sup rel. error %.2e -> %.2e", i2.sup_se,
-           c.sup_se, fc, i2.sup_rel, c.sup_rel);
+  tl_check(tl_se_scaling_ok(fc, 2, RUNS),
+           "2-D: error scale shrinks like d^-1/2: rel. s.e. %.2e (32x32) -> "
+           "%.2e (64x64), factor %.2f (expected 2); sup rel. error %.2e -> %.2e",
+           i2.sup_se, c.sup_se, fc, i2.sup_rel, c.sup_rel);
   return tl_finish();
 }

@@ -4,21 +4,20 @@
 
 #include "problems/lsq/lsq_plan.h"
 
-static const char *base =
-    "[model]\nproblem = streaming_lsq\nseed = 3\n"
-    "[data]\nd = %d\nspectrum = %s\nlabel_noise = %g\ntarget = %s\n%s\n"
-    "[optimizer]\nlr = %g\nridge = %g\n%s\n"
-    "[simulation]\nhorizon = %g\nenabled = false\n"
-    "[theory]\nmethod = %s\nrtol = %g\natol = 1e-14\nlinear_solver = %s\n"
-    "[output]\ntimes = %s\n";
+static const char *base = "[model]\nproblem = streaming_lsq\nseed = 3\n"
+                          "[data]\nd = %d\nspectrum = %s\nlabel_noise = %g\ntarget = %s\n%s\n"
+                          "[optimizer]\nlr = %g\nridge = %g\n%s\n"
+                          "[simulation]\nhorizon = %g\nenabled = false\n"
+                          "[theory]\nmethod = %s\nrtol = %g\natol = 1e-14\nlinear_solver = %s\n"
+                          "[output]\ntimes = %s\n";
 
 /* Isotropic, delta = 0, constant gamma: nu_bar(t) = nu_inf + (nu_bar(0) - nu_inf)
  * exp(-(2 gamma - gamma^2) t), nu_inf = gamma sigma^2 / (2 - gamma), R = (nu_bar + s^2)/2. */
 static void isotropic_exact(const char *label, const char *init, double nu0)
 {
   double gamma = 0.5, sigma = 0.5;
-  struct hd_session *s = tl_session(base, 1000, "isotropic", sigma, "aligned", "", gamma, 0.0,
-                                    init, 20.0, "ode", 1e-11, "auto", "log(1e-3, 20, 40)");
+  struct hd_session *s = tl_session(base, 1000, "isotropic", sigma, "aligned", "", gamma, 0.0, init,
+                                    20.0, "ode", 1e-11, "auto", "log(1e-3, 20, 40)");
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result th;
@@ -34,7 +33,8 @@ static void isotropic_exact(const char *label, const char *init, double nu0)
            worst);
   tl_check(th.dimension == 1,
            "isotropic spectrum collapses to one eigen-group, a alone without ridge (state 1, "
-           "got %zu)", th.dimension);
+           "got %zu)",
+           th.dimension);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
   tl_session_free(s);
@@ -45,9 +45,8 @@ static void isotropic_exact(const char *label, const char *init, double nu0)
 static void powerlaw_stationary(void)
 {
   double gamma = 0.8, sigma = 0.7;
-  struct hd_session *s = tl_session(base, 100, "power_law", sigma, "random", "alpha = 1.5",
-                                    gamma, 0.0, "", 3e4, "ode", 1e-10, "structured",
-                                    "log(1, 3e4, 10)");
+  struct hd_session *s = tl_session(base, 100, "power_law", sigma, "random", "alpha = 1.5", gamma,
+                                    0.0, "", 3e4, "ode", 1e-10, "structured", "log(1, 3e4, 10)");
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result th;
@@ -66,9 +65,9 @@ static void powerlaw_stationary(void)
 static void ridge_stationary(void)
 {
   double gamma = 0.6, sigma = 0.3, delta = 0.2;
-  struct hd_session *s = tl_session(base, 400, "zero_one", sigma, "random",
-                                    "zero_fraction = 0.25", gamma, delta, "", 400.0, "ode",
-                                    1e-11, "structured", "log(1, 400, 10)");
+  struct hd_session *s = tl_session(base, 400, "zero_one", sigma, "random", "zero_fraction = 0.25",
+                                    gamma, delta, "", 400.0, "ode", 1e-11, "structured",
+                                    "log(1, 400, 10)");
   const struct lsq_plan *P = s->plan;
   double A = 0, B = 0;
   for (size_t g = 0; g < P->limit.n_groups; g++) {
@@ -83,7 +82,8 @@ static void ridge_stationary(void)
   struct hd_theory_result th;
   tl_theory(s, &g, -1, &th);
   double got = th.values[g.n - 1];
-  tl_check(P->limit.n_groups == 2, "zero-one spectrum has 2 eigen-groups (got %zu)", P->limit.n_groups);
+  tl_check(P->limit.n_groups == 2, "zero-one spectrum has 2 eigen-groups (got %zu)",
+           P->limit.n_groups);
   tl_check(fabs(got - R) / R < 1e-8, "ridge stationary risk %.12g vs fixed point %.12g", got, R);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
@@ -97,9 +97,9 @@ static void solvers_agree(void)
   double *ref = NULL, worst = 0;
   size_t n = 0;
   for (int k = 0; k < 3; k++) {
-    struct hd_session *s = tl_session(base, 30, "power_law", 0.5, "random", "alpha = 2",
-                                      1.2, 0.1, "schedule = inverse_power\nlr_t0 = 2", 50.0,
-                                      "ode", 1e-11, solvers[k], "log(0.01, 50, 30)");
+    struct hd_session *s = tl_session(base, 30, "power_law", 0.5, "random", "alpha = 2", 1.2, 0.1,
+                                      "schedule = inverse_power\nlr_t0 = 2", 50.0, "ode", 1e-11,
+                                      solvers[k], "log(0.01, 50, 30)");
     struct hd_output_grid g;
     tl_grid(s, &g);
     struct hd_theory_result th;
@@ -109,7 +109,8 @@ static void solvers_agree(void)
       ref = malloc(n * sizeof *ref);
       for (size_t i = 0; i < n; i++) ref[i] = th.values[i];
     } else {
-      for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(th.values[i] - ref[i]) / fabs(ref[i]));
+      for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs(th.values[i] - ref[i]) / fabs(ref[i]));
     }
     hd_theory_result_free(&th);
     hd_output_grid_free(&g);
@@ -123,16 +124,16 @@ static void solvers_agree(void)
  * divides the sup relative gap by about 4 (accepted: 3 to 5). */
 static double recursion_gap(int d)
 {
-  struct hd_session *s = tl_session(base, d, "power_law", 0.5, "random", "alpha = 1",
-                                    1.0, 0.0, "", 5.0, "ode", 1e-11, "auto",
-                                    "linear(0.5, 5, 10)");
+  struct hd_session *s = tl_session(base, d, "power_law", 0.5, "random", "alpha = 1", 1.0, 0.0, "",
+                                    5.0, "ode", 1e-11, "auto", "linear(0.5, 5, 10)");
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result ode, rec;
   tl_theory(s, &g, HD_THEORY_ODE, &ode);
   tl_theory(s, &g, HD_THEORY_RECURSION, &rec);
   double gap = 0;
-  for (size_t j = 1; j < g.n; j++) gap = fmax(gap, fabs(rec.values[j] - ode.values[j]) / ode.values[j]);
+  for (size_t j = 1; j < g.n; j++)
+    gap = fmax(gap, fabs(rec.values[j] - ode.values[j]) / ode.values[j]);
   hd_theory_result_free(&ode);
   hd_theory_result_free(&rec);
   hd_output_grid_free(&g);
@@ -163,8 +164,8 @@ static void bands_sum(void)
     for (size_t b = 2; b < th.n_obs; b++) sum += th.values[b * g.n + j];
     worst = fmax(worst, fabs(sum - th.values[g.n + j]) / th.values[g.n + j]);
   }
-  tl_check(th.n_obs == 5 && worst < 1e-12, "3 bands present (%zu observables) and sum to the distance (%.1e)",
-           th.n_obs, worst);
+  tl_check(th.n_obs == 5 && worst < 1e-12,
+           "3 bands present (%zu observables) and sum to the distance (%.1e)", th.n_obs, worst);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
   tl_session_free(s);
@@ -204,8 +205,8 @@ static void step_schedule_exact(void)
 /* A spectrum read from a file gives exactly the theory of the generated one. */
 static void file_spectrum(void)
 {
-  struct hd_session *a = tl_session(base, 500, "power_law", 0.5, "aligned", "alpha = 1.5", 0.8,
-                                    0.0, "", 3.0, "ode", 1e-10, "auto", "linear(0.5, 3, 6)");
+  struct hd_session *a = tl_session(base, 500, "power_law", 0.5, "aligned", "alpha = 1.5", 0.8, 0.0,
+                                    "", 3.0, "ode", 1e-10, "auto", "linear(0.5, 3, 6)");
   const struct lsq_plan *P = a->plan;
   char path[] = "/tmp/hdsim_spectrum_XXXXXX";
   int fd = mkstemp(path);
@@ -247,10 +248,11 @@ static void binning(void)
   tl_theory(binned, &g, -1, &tb);
   hd_theory_binning_error(binned->pb, binned->params, &binned->run, binned->cfg, &g, &tb);
   double truth = 0;
-  for (size_t j = 0; j < g.n; j++) truth = fmax(truth, fabs(tb.values[j] - te.values[j]) / te.values[j]);
+  for (size_t j = 0; j < g.n; j++)
+    truth = fmax(truth, fabs(tb.values[j] - te.values[j]) / te.values[j]);
   double est = tb.binning_error ? tb.binning_error[0] : NAN;
-  tl_check(tb.dimension <= 200 && te.dimension == 20000,
-           "200 bins: state %zu instead of %zu", tb.dimension, te.dimension);
+  tl_check(tb.dimension <= 200 && te.dimension == 20000, "200 bins: state %zu instead of %zu",
+           tb.dimension, te.dimension);
   tl_check(truth < 1e-3 && est <= 2 * truth && truth <= 2 * est,
            "binning error of the risk %.2e, estimated %.2e (within a factor 2)", truth, est);
   hd_theory_result_free(&te);
@@ -278,9 +280,8 @@ static void mean_free_ode(const char *problem, const char *extra)
   struct hd_theory_result ta, tb;
   double worst = tl_theory_maxrel(a, b, &g, &ta, &tb);
   tl_check(ta.dimension == 3000 && tb.dimension == 6000 && worst < 1e-8,
-           "%s%s: ridge 0 ODE (state %zu, a only) = full ODE (state %zu) to %.2e (< 1e-8)",
-           problem, extra[0] ? " with clipping, noise, batch" : "", ta.dimension,
-           tb.dimension, worst);
+           "%s%s: ridge 0 ODE (state %zu, a only) = full ODE (state %zu) to %.2e (< 1e-8)", problem,
+           extra[0] ? " with clipping, noise, batch" : "", ta.dimension, tb.dimension, worst);
   hd_theory_result_free(&ta);
   hd_theory_result_free(&tb);
   hd_output_grid_free(&g);
@@ -292,9 +293,8 @@ static void mean_free_ode(const char *problem, const char *extra)
  * d-sized arrays and a thread's run state. */
 static void plan_shown(void)
 {
-  struct hd_session *s = tl_session(base, 400, "zero_one", 0.3, "random",
-                                    "zero_fraction = 0.25", 0.6, 0.2, "", 4.0, "ode",
-                                    1e-8, "structured", "log(1, 4, 5)");
+  struct hd_session *s = tl_session(base, 400, "zero_one", 0.3, "random", "zero_fraction = 0.25",
+                                    0.6, 0.2, "", 4.0, "ode", 1e-8, "structured", "log(1, 4, 5)");
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);

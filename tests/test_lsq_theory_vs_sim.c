@@ -34,27 +34,33 @@ static double one_d(int d, const char *law)
       d, law, runs);
   double sup_rel, worst_ratio, sup_rse;
   int ok = tl_within_bound(s, runs, 2, 0, &worst_ratio, &sup_rel, &sup_rse);
-  tl_check(ok, "%s, d = %5d: |mean - ODE| <= k s.e. + |NS-2 - ODE| at every time (worst at %.2f of the "
-           "bound); sup rel. risk error %.2e, rel. s.e. %.2e", law, d, worst_ratio, sup_rel, sup_rse);
+  tl_check(ok,
+           "%s, d = %5d: |mean - ODE| <= k s.e. + |NS-2 - ODE| at every time (worst at %.2f of the "
+           "bound); sup rel. risk error %.2e, rel. s.e. %.2e",
+           law, d, worst_ratio, sup_rel, sup_rse);
   tl_session_free(s);
   return sup_rse;
 }
 
-
 int main(void)
 {
   /* the bound's multiplier against printed tables: t_7 at 0.975 and t_3 at 0.995 */
-  tl_check(fabs(tl_student_k(0.05, 7) - 2.3646) < 1e-4 && fabs(tl_student_k(0.01, 3) - 5.8409) < 1e-4,
+  tl_check(fabs(tl_student_k(0.05, 7) - 2.3646) < 1e-4 &&
+               fabs(tl_student_k(0.01, 3) - 5.8409) < 1e-4,
            "Student-t quantiles of testlib.h: %.4f (2.3646), %.4f (5.8409)", tl_student_k(0.05, 7),
            tl_student_k(0.01, 3));
   double e1 = one_d(500, "gaussian"), e2 = one_d(2000, "gaussian"), e3 = one_d(8000, "gaussian");
-  tl_check(tl_se_scaling_ok(e1 / e3, 4, RUNS), "error scale shrinks like d^-1/2: rel. s.e. %.2e "
-           "(500) -> %.2e (2000) -> %.2e (8000), factor %.2f (expected 4)", e1, e2, e3, e1 / e3);
+  tl_check(tl_se_scaling_ok(e1 / e3, 4, RUNS),
+           "error scale shrinks like d^-1/2: rel. s.e. %.2e "
+           "(500) -> %.2e (2000) -> %.2e (8000), factor %.2f (expected 4)",
+           e1, e2, e3, e1 / e3);
   /* Universality: Rademacher features have the same d -> infinity limit (the ODE does not
    * see the fourth moment), so the same bound must hold against the same ODE; only the
    * finite-d bias term (NS-2 with m4 = 1) differs. */
   double r1 = one_d(500, "rademacher"), r3 = one_d(8000, "rademacher");
-  tl_check(tl_se_scaling_ok(r1 / r3, 4, RUNS), "Rademacher: error scale shrinks like d^-1/2: rel. "
-           "s.e. %.2e (500) -> %.2e (8000), factor %.2f (expected 4)", r1, r3, r1 / r3);
+  tl_check(tl_se_scaling_ok(r1 / r3, 4, RUNS),
+           "Rademacher: error scale shrinks like d^-1/2: rel. "
+           "s.e. %.2e (500) -> %.2e (8000), factor %.2f (expected 4)",
+           r1, r3, r1 / r3);
   return tl_finish();
 }

@@ -5,16 +5,15 @@
 
 #include <string.h>
 
-#include "problems/lsq/lsq_plan.h"
 #include "ode/lsq_volterra.h"
+#include "problems/lsq/lsq_plan.h"
 
-static const char *lsq_model =
-    "[model]\nproblem = streaming_lsq\nseed = 3\n"
-    "[data]\nd = %d\nspectrum = %s\nlabel_noise = %g\ntarget = %s\n%s\n"
-    "[optimizer]\nlr = %g\nridge = %g\n%s\n"
-    "[simulation]\nhorizon = %g\nenabled = false\n"
-    "[theory]\nmethod = volterra\nrtol = %g\natol = 1e-14\n"
-    "[output]\ntimes = %s\n";
+static const char *lsq_model = "[model]\nproblem = streaming_lsq\nseed = 3\n"
+                               "[data]\nd = %d\nspectrum = %s\nlabel_noise = %g\ntarget = %s\n%s\n"
+                               "[optimizer]\nlr = %g\nridge = %g\n%s\n"
+                               "[simulation]\nhorizon = %g\nenabled = false\n"
+                               "[theory]\nmethod = volterra\nrtol = %g\natol = 1e-14\n"
+                               "[output]\ntimes = %s\n";
 
 static double sup_rel(const double *a, const double *b, size_t n)
 {
@@ -27,8 +26,8 @@ static double sup_rel(const double *a, const double *b, size_t n)
 static void isotropic_closed_form(void)
 {
   double gamma = 0.5, sigma = 0.5;
-  struct hd_session *s = tl_session(lsq_model, 1000, "isotropic", sigma, "aligned", "", gamma,
-                                    0.0, "init = random\ninit_scale = 0.5", 20.0, 1e-8,
+  struct hd_session *s = tl_session(lsq_model, 1000, "isotropic", sigma, "aligned", "", gamma, 0.0,
+                                    "init = random\ninit_scale = 0.5", 20.0, 1e-8,
                                     "log(1e-3, 20, 40)");
   struct hd_output_grid g;
   tl_grid(s, &g);
@@ -80,8 +79,10 @@ static void zero_one_ridge_noise(void)
       "[simulation]\nhorizon = 30\nenabled = false\n"
       "[theory]\nmethod = volterra\n[output]\ntimes = log(1e-2, 30, 30)\n");
   double w = vs_cvode(s, NULL, NULL);
-  tl_check(w < 1e-8, "zero-one, ridge, label + injected noise, batch 4: Volterra vs CVODE "
-           "%.2e < 1e-8 (risk, distance)", w);
+  tl_check(w < 1e-8,
+           "zero-one, ridge, label + injected noise, batch 4: Volterra vs CVODE "
+           "%.2e < 1e-8 (risk, distance)",
+           w);
   tl_session_free(s);
 }
 
@@ -94,9 +95,10 @@ static void power_law(void)
   double sv, so;
   double w = vs_cvode(s, &sv, &so);
   const struct lsq_plan *P = s->plan;
-  tl_check(w < 1e-8, "power law d = 1e4, %zu observables, %zu exponentials after compression: "
-           "Volterra vs CVODE %.2e < 1e-8 (%.3f s vs %.3f s)", P->limit.n_obs,
-           lsq_volterra_proxies(&P->limit, 200.0), w, sv, so);
+  tl_check(w < 1e-8,
+           "power law d = 1e4, %zu observables, %zu exponentials after compression: "
+           "Volterra vs CVODE %.2e < 1e-8 (%.3f s vs %.3f s)",
+           P->limit.n_obs, lsq_volterra_proxies(&P->limit, 200.0), w, sv, so);
 
   /* plain trapezoid at h, h/2, h/4 against CVODE at rtol 1e-12: error ratio ~ 4 */
   struct hd_output_grid g;
@@ -109,8 +111,8 @@ static void power_law(void)
   char msg[256];
   for (int k = 0; k < 3; k++) {
     double h = 0.04 / (1 << k);
-    int rc = lsq_volterra_eval(&P->limit, g.t, g.n, h, 0, LSQ_VOLTERRA_NO_RICHARDSON, v, &hs[k], NULL,
-                               msg, sizeof msg);
+    int rc = lsq_volterra_eval(&P->limit, g.t, g.n, h, 0, LSQ_VOLTERRA_NO_RICHARDSON, v, &hs[k],
+                               NULL, msg, sizeof msg);
     err[k] = rc == 0 ? sup_rel(v, to.values, n) : NAN;
   }
   double r1 = err[0] / err[1], r2 = err[1] / err[2];
@@ -120,11 +122,14 @@ static void power_law(void)
   /* with the Richardson step (the default), the error falls like h^4 */
   double e4[2];
   for (int k = 0; k < 2; k++) {
-    int rc = lsq_volterra_eval(&P->limit, g.t, g.n, 0.08 / (1 << k), 0, 0, v, NULL, NULL, msg, sizeof msg);
+    int rc = lsq_volterra_eval(&P->limit, g.t, g.n, 0.08 / (1 << k), 0, 0, v, NULL, NULL, msg,
+                               sizeof msg);
     e4[k] = rc == 0 ? sup_rel(v, to.values, n) : NAN;
   }
-  tl_check(e4[0] / e4[1] > 10, "with one Richardson step: %.2e (h = 0.08), %.2e (h = 0.04); "
-           "ratio %.1f (O(h^4): 16)", e4[0], e4[1], e4[0] / e4[1]);
+  tl_check(e4[0] / e4[1] > 10,
+           "with one Richardson step: %.2e (h = 0.08), %.2e (h = 0.04); "
+           "ratio %.1f (O(h^4): 16)",
+           e4[0], e4[1], e4[0] / e4[1]);
   free(v);
   hd_theory_result_free(&to);
   hd_output_grid_free(&g);
@@ -156,11 +161,13 @@ static void fft_vs_direct(void)
   double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
   char msg[256];
   size_t steps = 0;
-  rc = lsq_volterra_eval(&P->limit, g.t, g.n, 0.01, 0, LSQ_VOLTERRA_DIRECT, a, NULL, &steps, msg, sizeof msg);
+  rc = lsq_volterra_eval(&P->limit, g.t, g.n, 0.01, 0, LSQ_VOLTERRA_DIRECT, a, NULL, &steps, msg,
+                         sizeof msg);
   rc |= lsq_volterra_eval(&P->limit, g.t, g.n, 0.01, 0, 0, b, NULL, NULL, msg, sizeof msg);
   w = sup_rel(b, a, n);
-  tl_check(rc == 0 && w < 1e-12, "all %zu observables, FFT vs direct (%zu + %zu steps): %.2e < 1e-12",
-           P->limit.n_obs, steps, 2 * steps, w);
+  tl_check(rc == 0 && w < 1e-12,
+           "all %zu observables, FFT vs direct (%zu + %zu steps): %.2e < 1e-12", P->limit.n_obs,
+           steps, 2 * steps, w);
   free(a);
   free(b);
   hd_output_grid_free(&g);
@@ -175,9 +182,9 @@ static void fft_vs_direct(void)
 static void refusals(void)
 {
   const char *cases[][2] = {
-    {"streaming_lsq", "[optimizer]\nlr = 0.5\nschedule = step\n"},
-    {"noisy_sgd", "[optimizer]\nlr = 0.5\n[noise]\nclip = 2\n"},
-    {"sam_streaming", "[optimizer]\nlr = 0.5\nalgorithm = sgd\n"},
+      {"streaming_lsq", "[optimizer]\nlr = 0.5\nschedule = step\n"},
+      {"noisy_sgd", "[optimizer]\nlr = 0.5\n[noise]\nclip = 2\n"},
+      {"sam_streaming", "[optimizer]\nlr = 0.5\nalgorithm = sgd\n"},
   };
   const char *expect[] = {"schedule", "clip", "method"};
   for (int k = 0; k < 3; k++) {
@@ -194,8 +201,8 @@ static void refusals(void)
     int rc = hd_session_prepare(&s, cfg, &cli);
     int named = 0;
     for (size_t i = 0; i < s.err.count; i++) named |= strstr(s.err.msg[i], expect[k]) != NULL;
-    tl_check(rc == HD_EXIT_BAD_INPUT && named, "%s with %s: refused (%s)", cases[k][0],
-             expect[k], s.err.count ? s.err.msg[0] : "accepted");
+    tl_check(rc == HD_EXIT_BAD_INPUT && named, "%s with %s: refused (%s)", cases[k][0], expect[k],
+             s.err.count ? s.err.msg[0] : "accepted");
     hd_session_free(&s);
     hd_errors_free(&err);
   }

@@ -20,8 +20,8 @@
 
 #include "testlib.h"
 
-#include "problems/lsq/lsq_plan.h"
 #include "ode/noisy_privacy.h"
+#include "problems/lsq/lsq_plan.h"
 #include "problems/noisy/noisy_package.h"
 #include "rng.h"
 
@@ -37,7 +37,8 @@ static void one_d_quadrature(void)
     double a = orders[k], s = 0, h = 1e-3;
     for (double x = -30; x <= 30; x += h) {
       double p = gauss_pdf(x, m1, v1), q = gauss_pdf(x, m2, v2);
-      double lp = log(gauss_pdf(x, m1, v1)) , lq = -(x - m2) * (x - m2) / (2 * v2) - 0.5 * log(2 * M_PI * v2);
+      double lp = log(gauss_pdf(x, m1, v1)),
+             lq = -(x - m2) * (x - m2) / (2 * v2) - 0.5 * log(2 * M_PI * v2);
       lp = -(x - m1) * (x - m1) / (2 * v1) - 0.5 * log(2 * M_PI * v1);
       s += a == 1 ? p * (lp - lq) * h : exp(a * lp + (1 - a) * lq) * h;
       (void)q;
@@ -76,8 +77,8 @@ static void c_at(const struct hd_session *S, double s, double t, double *cs, dou
 }
 
 /* Dense Sigma_j, m_j from the definitions (§2.6 "Per-position law"). */
-static double dense_D(const struct lsq_plan *P, const struct noisy_pair *pr, double alpha,
-                      double s, double t, const double *cs, const double *ct)
+static double dense_D(const struct lsq_plan *P, const struct noisy_pair *pr, double alpha, double s,
+                      double t, const double *cs, const double *ct)
 {
   size_t d = P->d;
   double dd = (double)d, delta = P->p.ridge, sig = P->p.noise, eta = P->p.schedule.lr / dd;
@@ -124,8 +125,9 @@ static double dense_D(const struct lsq_plan *P, const struct noisy_pair *pr, dou
 
 static void lowrank_vs_dense(void)
 {
-  struct { double lr, s, t; } cases[] = {{0.8, 0.3, 1.0}, {0.8, 0.0, 0.5}, {0.8, 0.9, 1.2},
-                                         {1.6, 0.99, 1.0}};
+  struct {
+    double lr, s, t;
+  } cases[] = {{0.8, 0.3, 1.0}, {0.8, 0.0, 0.5}, {0.8, 0.9, 1.2}, {1.6, 0.99, 1.0}};
   int ok = 1, saw_inf = 0;
   double worst = 0;
   for (size_t c = 0; c < 4; c++) {
@@ -175,7 +177,9 @@ static double spectral_error(int d)
   }
   for (int i = 1; i < n; i++) /* median */
     for (int j = i; j > 0 && err[j] < err[j - 1]; j--) {
-      double t = err[j]; err[j] = err[j - 1]; err[j - 1] = t;
+      double t = err[j];
+      err[j] = err[j - 1];
+      err[j - 1] = t;
     }
   free(cs), free(ct), free(x1), free(x2);
   tl_session_free(S);
@@ -187,7 +191,8 @@ static void spectral_vs_exact(void)
   double e1 = spectral_error(2000), e2 = spectral_error(8000), e3 = spectral_error(32000);
   tl_check(e1 / e2 > 1.4 && e1 / e2 < 2.9 && e2 / e3 > 1.4 && e2 / e3 < 2.9,
            "NS-11 vs NS-10, median rel. error of D_2: %.2e (2000) %.2e (8000) %.2e (32000), "
-           "ratios %.2f %.2f (d^-1/2: 2)", e1, e2, e3, e1 / e2, e2 / e3);
+           "ratios %.2f %.2f (d^-1/2: 2)",
+           e1, e2, e3, e1 / e2, e2 / e3);
 }
 
 static void alpha_max(void)
@@ -210,7 +215,8 @@ static void alpha_max(void)
   }
   tl_check(rc == 0 && fabs(res.alpha_max - 1 / (0.25 * 1.75)) < 1e-12,
            "alpha_max = 1/(gamma lambda (2 - gamma lambda)) = %.4f", res.alpha_max);
-  tl_check(fin, "gamma 0.25, delta 0.5: KL and eps_2 finite (eps_2(1.5) = %.4f exact, %.4f spectral)",
+  tl_check(fin,
+           "gamma 0.25, delta 0.5: KL and eps_2 finite (eps_2(1.5) = %.4f exact, %.4f spectral)",
            res.eps_exact[1 * 3 + 2], res.eps_spectral[1 * 3 + 2]);
   tl_check(inf3 && res.reason[0], "  eps_3 = +inf (not clamped), reason: %.90s...", res.reason);
   /* NS-9 is non-decreasing in alpha where finite (Renyi divergences are monotone in alpha) */
@@ -218,15 +224,16 @@ static void alpha_max(void)
            res.eps_exact[3 + 2], res.eps_exact[2]);
   /* (eps, delta): min over orders > 1 of eps_a + log(1/delta)/(a - 1) */
   double dp = res.eps_dp[2], want = res.eps_exact[3 + 2] + log(1e5);
-  tl_check(fabs(dp - want) < 1e-12, "(eps, delta = 1e-5)-DP at t = 1.5: %.6f = eps_2 + log(1/delta)",
-           dp);
+  tl_check(fabs(dp - want) < 1e-12,
+           "(eps, delta = 1e-5)-DP at t = 1.5: %.6f = eps_2 + log(1/delta)", dp);
   noisy_privacy_result_free(&res);
   tl_session_free(S);
 }
 
 static void worst_pair(void)
 {
-  struct hd_session *S = tl_session(model, 9, 40, "isotropic", 0.2, 0.2, 1.0, 20); /* alpha_max 2.78 */
+  struct hd_session *S = tl_session(model, 9, 40, "isotropic", 0.2, 0.2, 1.0,
+                                    20); /* alpha_max 2.78 */
   struct lsq_plan *P = S->plan;
   size_t n = P->records, d = P->d;
   long b1, b2, h1, h2;
@@ -249,13 +256,15 @@ static void worst_pair(void)
       if (res.eps_spectral[0] > brute) brute = res.eps_spectral[0], i1 = (long)i, i2 = (long)j;
       noisy_privacy_result_free(&res);
     }
-  tl_check(b1 == i1 && b2 == i2 && fabs(best - brute) < 1e-9 * brute,
-           "worst pair over all %zu^2 pairs: search (%ld, %ld) eps_2 %.8f = brute force (%ld, %ld) %.8f",
-           n, b1, b2, best, i1, i2, brute);
+  tl_check(
+      b1 == i1 && b2 == i2 && fabs(best - brute) < 1e-9 * brute,
+      "worst pair over all %zu^2 pairs: search (%ld, %ld) eps_2 %.8f = brute force (%ld, %ld) %.8f",
+      n, b1, b2, best, i1, i2, brute);
   tl_check(rmax <= best * (1 + 1e-12) && rmax > 0,
            "  50 random pairs: eps_2 up to %.4f <= the worst pair's %.4f", rmax, best);
-  tl_check(heur >= 0.9 * brute, "  top-8 heuristic finds (%ld, %ld) eps_2 %.6f (%.1f%% of the worst)",
-           h1, h2, heur, 100 * heur / brute);
+  tl_check(heur >= 0.9 * brute,
+           "  top-8 heuristic finds (%ld, %ld) eps_2 %.6f (%.1f%% of the worst)", h1, h2, heur,
+           100 * heur / brute);
   free(X), free(E);
   tl_session_free(S);
 }
@@ -337,15 +346,18 @@ static void mc_law(void)
   double zB = (mB - r2) / sqrt((sB2 / R - mB * mB) / (R - 1));
   tl_check(fabs(zA) < 3 && fabs(zB) < 3,
            "MC mean shift (%d coupled runs, d = %d) = r1 g1 - r2 g2 of the exact discrete law: "
-           "r1 %.4f vs %.4f (z %.2f), r2 %.4f vs %.4f (z %.2f)", R, d, mA, r1, zA, mB, r2, zB);
+           "r1 %.4f vs %.4f (z %.2f), r2 %.4f vs %.4f (z %.2f)",
+           R, d, mA, r1, zA, mB, r2, zB);
   double gap = 0, nrm = 0;
   for (int i = 0; i < d; i++) {
     double Dd = r1 * g1[i] + r2 * g2[i];
     gap = fmax(gap, fabs(Dd - Dc[i]));
     nrm = fmax(nrm, fabs(Dd));
   }
-  tl_check(gap / nrm < 3.0 / dd, "  theory's Delta (NS-10, E = e^{-(K+delta)(Gamma(t)-Gamma(s))}, "
-           "HSGD mean) vs exact discrete: sup %.2e of |Delta| < 3/d", gap / nrm);
+  tl_check(gap / nrm < 3.0 / dd,
+           "  theory's Delta (NS-10, E = e^{-(K+delta)(Gamma(t)-Gamma(s))}, "
+           "HSGD mean) vs exact discrete: sup %.2e of |Delta| < 3/d",
+           gap / nrm);
   /* variance of x_a^T theta_T under D vs x_a^T Sigma_1 x_a of NS-10 */
   size_t G = P->limit.n_groups;
   double *cs = malloc(G * sizeof *cs), *ct = malloc(G * sizeof *ct);
@@ -357,7 +369,9 @@ static void mc_law(void)
     for (int i = 0; i < d; i++) {
       double E = exp(-(P->lambda[i] + delta) * gamma * (t - s)), Vs = cs[P->mode_group[i]] / dd;
       double Vt = ct[P->mode_group[i]] / dd;
-      double Dt = Vt + E * E * (((1 - eta * delta) * (1 - eta * delta) - 1) * Vs + eta * eta * sigma * sigma);
+      double Dt = Vt + E * E *
+                           (((1 - eta * delta) * (1 - eta * delta) - 1) * Vs +
+                            eta * eta * sigma * sigma);
       th += u[i] * u[i] * Dt;
       xVx += x1[i] * Vs * x1[i];
       xEx1 += u[i] * E * x1[i];
@@ -371,8 +385,10 @@ static void mc_law(void)
     double se_rel = sqrt(2.0 / (R - 1));
     worst = fmax(worst, rel);
     tol = 3 * se_rel + 4.0 / dd;
-    tl_check(rel < tol, "  Var(x_%d^T theta_T) under D: MC %.5f vs NS-10 %.5f (rel %.3f < 3 s.e. "
-             "+ 4/d = %.3f)", a + 1, var, th, rel, tol);
+    tl_check(rel < tol,
+             "  Var(x_%d^T theta_T) under D: MC %.5f vs NS-10 %.5f (rel %.3f < 3 s.e. "
+             "+ 4/d = %.3f)",
+             a + 1, var, th, rel, tol);
   }
   free(cs), free(ct);
   tl_session_free(S);

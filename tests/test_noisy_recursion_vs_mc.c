@@ -20,8 +20,8 @@ static const char *model =
     "[theory]\nmethod = recursion\n"
     "[output]\ntimes = linear(0.5, 8, 16)\n"; /* t = k/2: whole steps for B = 1 and 4 */
 
-static double zmax_of(const struct hd_mc_result *mc, const struct hd_theory_result *th,
-                      size_t n, size_t o)
+static double zmax_of(const struct hd_mc_result *mc, const struct hd_theory_result *th, size_t n,
+                      size_t o)
 {
   double w = 0;
   for (size_t j = 1; j < n; j++)
@@ -41,7 +41,8 @@ static void one(const char *law, double sigma, int B, long runs, double alt_sigm
   double z0 = zmax_of(&mc, &rec, g.n, 0), z1 = zmax_of(&mc, &rec, g.n, 1);
   tl_check(z0 <= 3 && z1 <= 3 && mc.n_diverged == 0,
            "%s, sigma %g, B %d: MC (%ld runs, d = 40) vs NS-2: max |z| risk %.2f, distance %.2f "
-           "(<= 3)", law, sigma, B, runs, z0, z1);
+           "(<= 3)",
+           law, sigma, B, runs, z0, z1);
   struct hd_session *a = tl_session(model, law, "random", alt_sigma, alt_B, "", 2L);
   struct hd_output_grid ga;
   tl_grid(a, &ga);
@@ -65,7 +66,8 @@ static void one(const char *law, double sigma, int B, long runs, double alt_sigm
 
 static void fixed_dataset(void)
 {
-  struct hd_session *s = tl_session(model, "gaussian", "fixed", 0.0, 1, "dataset = fixed\nrecords = 100", 4L);
+  struct hd_session *s = tl_session(model, "gaussian", "fixed", 0.0, 1,
+                                    "dataset = fixed\nrecords = 100", 4L);
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_mc_result mc;
@@ -78,7 +80,8 @@ static void fixed_dataset(void)
   hd_mc_result_free(&mc);
   tl_session_free(s);
 
-  s = tl_session(model, "gaussian", "fixed", 0.5, 2, "dataset = fixed\nrecords = 100\norder = shuffled", 4L);
+  s = tl_session(model, "gaussian", "fixed", 0.5, 2,
+                 "dataset = fixed\nrecords = 100\norder = shuffled", 4L);
   struct hd_mc_result m1, m2;
   hd_mc_run(s->pb, s->plan, &g, 4, 1, s->run.divergence, 1, &m1);
   hd_mc_run(s->pb, s->plan, &g, 4, 2, s->run.divergence, 1, &m2);

@@ -11,8 +11,8 @@
 
 #include "testlib.h"
 
-#include "problems/lsq/lsq_plan.h"
 #include "ode/noisy_privacy.h"
+#include "problems/lsq/lsq_plan.h"
 #include "problems/noisy/noisy_package.h"
 
 static const char *iso =
@@ -27,13 +27,15 @@ static const char *iso =
 static void isotropic_tables(void)
 {
   /* spec §3C item 3 (gamma 0.5, delta 0.1) and item 4 (gamma 0.25, delta 0.5) */
-  static const struct { double lr, ridge, sigma, R[4], Rinf; } rows[] = {
-    {0.5, 0.1, 0.5, {0.505, 0.3630052624, 0.2663191765, 0.2001811791}, 0.0485828877},
-    {0.5, 0.1, 1.0, {0.505, 0.4011924185, 0.3294719413, 0.2796557047}, 0.1588770053},
-    {0.5, 0.1, 2.0, {0.505, 0.5539410427, 0.5820830007, 0.5975538069}, 0.6000534759},
-    {0.25, 0.5, 0.5, {0.505, 0.4126003051, 0.3416115555, 0.2867402323}, 0.0774242424},
-    {0.25, 0.5, 1.0, {0.505, 0.4225171398, 0.3585604790, 0.3086756534}, 0.1115151515},
-    {0.25, 0.5, 2.0, {0.505, 0.4621844786, 0.4263561729, 0.3964173378}, 0.2478787879},
+  static const struct {
+    double lr, ridge, sigma, R[4], Rinf;
+  } rows[] = {
+      {0.5, 0.1, 0.5, {0.505, 0.3630052624, 0.2663191765, 0.2001811791}, 0.0485828877},
+      {0.5, 0.1, 1.0, {0.505, 0.4011924185, 0.3294719413, 0.2796557047}, 0.1588770053},
+      {0.5, 0.1, 2.0, {0.505, 0.5539410427, 0.5820830007, 0.5975538069}, 0.6000534759},
+      {0.25, 0.5, 0.5, {0.505, 0.4126003051, 0.3416115555, 0.2867402323}, 0.0774242424},
+      {0.25, 0.5, 1.0, {0.505, 0.4225171398, 0.3585604790, 0.3086756534}, 0.1115151515},
+      {0.25, 0.5, 2.0, {0.505, 0.4621844786, 0.4263561729, 0.3964173378}, 0.2478787879},
   };
   for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
     struct hd_session *s = tl_session(iso, rows[r].lr, rows[r].ridge, rows[r].sigma);
@@ -74,15 +76,18 @@ static void stationary(void)
   tl_grid(s, &g);
   struct hd_theory_result th;
   tl_theory(s, &g, -1, &th);
-  double want = noisy_stationary_risk(&((const struct lsq_plan *)s->plan)->limit), got = th.values[g.n - 1];
+  double want = noisy_stationary_risk(&((const struct lsq_plan *)s->plan)->limit),
+         got = th.values[g.n - 1];
   tl_check(fabs(got - want) / want < 1e-10,
            "NS-6 stationary risk %.12f vs CVODE at t = 2000: %.12f (rel %.1e < 1e-10)", want, got,
            fabs(got - want) / want);
   /* the c-form (NS-4') gives the same risk at every time */
   size_t G = ((const struct lsq_plan *)s->plan)->limit.n_groups;
-  double *c = malloc(g.n * G * sizeof *c), *R = malloc(g.n * sizeof *R), *B = malloc(g.n * sizeof *B);
+  double *c = malloc(g.n * G * sizeof *c), *R = malloc(g.n * sizeof *R),
+         *B = malloc(g.n * sizeof *B);
   char msg[256];
-  int rc = noisy_variance_path(&((const struct lsq_plan *)s->plan)->limit, &s->run, g.t, g.n, c, R, B, msg, sizeof msg);
+  int rc = noisy_variance_path(&((const struct lsq_plan *)s->plan)->limit, &s->run, g.t, g.n, c, R,
+                               B, msg, sizeof msg);
   double worst = 0;
   for (size_t j = 0; j < g.n; j++) worst = fmax(worst, fabs(R[j] - th.values[j]) / th.values[j]);
   tl_check(rc == 0 && worst < 1e-9, "c-form (NS-4') risk = grouped ODE risk: sup rel. %.1e", worst);
@@ -117,8 +122,8 @@ static void recursion_vs_ode(void)
   for (int B = 1; B <= 4; B *= 4) {
     double a = gap(250, B), b = gap(1000, B), c = gap(4000, B);
     tl_check(a / b > 3 && a / b < 5 && b / c > 3 && b / c < 5,
-             "B = %d: |NS-2 - ODE| ~ 1/d: %.2e (250) %.2e (1000) %.2e (4000), ratios %.2f %.2f",
-             B, a, b, c, a / b, b / c);
+             "B = %d: |NS-2 - ODE| ~ 1/d: %.2e (250) %.2e (1000) %.2e (4000), ratios %.2f %.2f", B,
+             a, b, c, a / b, b / c);
   }
 }
 
@@ -147,12 +152,11 @@ static void clip_limit(void)
 /* sigma = 0: noisy_sgd and streaming_lsq give the same bits. */
 static void same_as_lsq(void)
 {
-  const char *m =
-      "[model]\nproblem = %s\nseed = 8\n"
-      "[data]\nd = 60\nspectrum = power_law\nalpha = 1.5\nlabel_noise = 0.4\n"
-      "[optimizer]\nlr = 0.9\nridge = 0.05\ninit = random\n"
-      "[simulation]\nruns = 3\nhorizon = 4\n[theory]\nmethod = %s\n"
-      "[output]\ntimes = log(0.1, 4, 8)\n";
+  const char *m = "[model]\nproblem = %s\nseed = 8\n"
+                  "[data]\nd = 60\nspectrum = power_law\nalpha = 1.5\nlabel_noise = 0.4\n"
+                  "[optimizer]\nlr = 0.9\nridge = 0.05\ninit = random\n"
+                  "[simulation]\nruns = 3\nhorizon = 4\n[theory]\nmethod = %s\n"
+                  "[output]\ntimes = log(0.1, 4, 8)\n";
   int same = 1;
   for (int meth = 0; meth < 2; meth++) {
     const char *mn = meth ? "recursion" : "ode";

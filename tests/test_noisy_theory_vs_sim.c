@@ -45,9 +45,10 @@ static void clipped(void)
     z = fmax(z, fabs(mc.mean[j] - th.values[j]) / mc.stderr_[j]);
     zu = fmax(zu, fabs(mc.mean[j] - tu.values[j]) / mc.stderr_[j]);
   }
-  tl_check(z <= k, "clipped DP-SGD, d = 2000, 40 runs: MC vs NS-12 max |z| %.2f <= %.2f "
-           "(t = 3: ODE %.5f, MC %.5f +- %.5f)", z, k, th.values[g.n - 1], mc.mean[g.n - 1],
-           mc.stderr_[g.n - 1]);
+  tl_check(z <= k,
+           "clipped DP-SGD, d = 2000, 40 runs: MC vs NS-12 max |z| %.2f <= %.2f "
+           "(t = 3: ODE %.5f, MC %.5f +- %.5f)",
+           z, k, th.values[g.n - 1], mc.mean[g.n - 1], mc.stderr_[g.n - 1]);
   tl_check(zu > 10, "  the unclipped ODE is rejected by the same MC: max |z| %.1f > 10", zu);
   hd_mc_result_free(&mc);
   hd_theory_result_free(&th), hd_theory_result_free(&tu);
@@ -64,12 +65,14 @@ static double one_d(int d, const char *extra, int fixed_data)
       "[optimizer]\nlr = 0.8\nridge = 0.05\ninit = random\ninit_scale = 0.5\n"
       "[noise]\nsigma = 1.0\n%s\n"
       "[simulation]\nruns = %ld\nhorizon = 1.5\n[theory]\nmethod = ode\nrtol = 1e-10\n"
-      "[output]\ntimes = log(0.05, 1.5, 16)\n", d, extra, runs);
+      "[output]\ntimes = log(0.05, 1.5, 16)\n",
+      d, extra, runs);
   double sup, worst, rse;
   int ok = tl_within_bound(s, runs, 1, fixed_data ? 3 / sqrt((double)d) : 0, &worst, &sup, &rse);
-  tl_check(ok, "%s d = %5d: |mean - ODE| within the bound at every time (worst %.2f of it); "
-           "sup rel. risk error %.2e, rel. s.e. %.2e", fixed_data ? "fixed dataset," : "streaming,",
-           d, worst, sup, rse);
+  tl_check(ok,
+           "%s d = %5d: |mean - ODE| within the bound at every time (worst %.2f of it); "
+           "sup rel. risk error %.2e, rel. s.e. %.2e",
+           fixed_data ? "fixed dataset," : "streaming,", d, worst, sup, rse);
   tl_session_free(s);
   return rse;
 }
@@ -78,8 +81,10 @@ int main(void)
 {
   clipped();
   double e1 = one_d(500, "", 0), e2 = one_d(2000, "", 0), e3 = one_d(8000, "", 0);
-  tl_check(tl_se_scaling_ok(e1 / e3, 4, RUNS), "error scale shrinks like d^-1/2: rel. s.e. %.2e "
-           "(500) -> %.2e (2000) -> %.2e (8000), factor %.2f (expected 4)", e1, e2, e3, e1 / e3);
+  tl_check(tl_se_scaling_ok(e1 / e3, 4, RUNS),
+           "error scale shrinks like d^-1/2: rel. s.e. %.2e "
+           "(500) -> %.2e (2000) -> %.2e (8000), factor %.2f (expected 4)",
+           e1, e2, e3, e1 / e3);
   one_d(2000, "dataset = fixed\norder = shuffled", 1);
   return tl_finish();
 }

@@ -20,7 +20,8 @@ static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0;
 /* --------------------------------------------------------------------------------- */
 
 /* Random123 known answers for philox4x32-10 (kat_vectors): counter, key -> output. */
-static void test_kat(void) {
+static void test_kat(void)
+{
   static const struct {
     uint32_t ctr[4], key[2], out[4];
   } kat[3] = {
@@ -51,10 +52,12 @@ static void test_kat(void) {
  * philox4x32({m, step_lo, step_hi | purpose << 24, seed_hi}, {seed_lo, run}) = y as
  * y0 | y1 << 32 and y2 | y3 << 32; run = UINT64_MAX is key word 0xFFFFFFFF. */
 static void philox_words(uint64_t seed, uint32_t run32, uint64_t purpose, uint64_t step, size_t nb,
-                         uint64_t *w) {
+                         uint64_t *w)
+{
   philox4x32_key_t k = {{(uint32_t)seed, run32}};
   for (size_t m = 0; m < nb; m++) {
-    philox4x32_ctr_t c = {{(uint32_t)m, (uint32_t)step, (uint32_t)(step >> 32) | (uint32_t)purpose << 24,
+    philox4x32_ctr_t c = {{(uint32_t)m, (uint32_t)step,
+                           (uint32_t)(step >> 32) | (uint32_t)purpose << 24,
                            (uint32_t)(seed >> 32)}};
     philox4x32_ctr_t y = philox4x32(c, k);
     w[2 * m] = y.v[0] | (uint64_t)y.v[1] << 32;
@@ -62,7 +65,8 @@ static void philox_words(uint64_t seed, uint32_t run32, uint64_t purpose, uint64
   }
 }
 
-static void test_layout(void) {
+static void test_layout(void)
+{
   const uint64_t seed = 0x1234567890abcdefULL, purpose = HD_STREAM_LABEL, step = 0x12345678901ULL;
   const uint64_t runs[2] = {77, UINT64_MAX};
   const uint32_t run32[2] = {77, 0xFFFFFFFFu};
@@ -74,15 +78,18 @@ static void test_layout(void) {
     hd_rng_init(&r, seed, runs[q], purpose, step);
     int ok = 1;
     for (int i = 0; i < 2 * NB; i++) ok &= hd_rng_u64(&r) == want[i];
-    CHECK(ok, "run %d: stream words follow key {seed_lo, run}, counter {block, step_lo, "
-              "step_hi | purpose << 24, seed_hi}", q);
+    CHECK(ok,
+          "run %d: stream words follow key {seed_lo, run}, counter {block, step_lo, "
+          "step_hi | purpose << 24, seed_hi}",
+          q);
   }
 }
 
 /* The bulk Philox pass (vectorised: groups of 12 blocks with AVX2, 6 with SSE2) against
  * Random123's scalar call, through the deviates it feeds: every length from 1 to 70
  * deviates, starting 0 or 1 words into a block, must equal the one-at-a-time draws. */
-static void test_bulk_words(void) {
+static void test_bulk_words(void)
+{
   int bad = 0, cases = 0;
   for (int start = 0; start < 2; start++)
     for (size_t n = 1; n <= 70; n++) {
@@ -103,13 +110,15 @@ static void test_bulk_words(void) {
         hd_rng_kernel_name());
 }
 
-static uint64_t first_word(uint64_t seed, uint64_t run, uint64_t purpose, uint64_t step) {
+static uint64_t first_word(uint64_t seed, uint64_t run, uint64_t purpose, uint64_t step)
+{
   struct hd_rng r;
   hd_rng_init(&r, seed, run, purpose, step);
   return hd_rng_u64(&r);
 }
 
-static void test_streams_differ(void) {
+static void test_streams_differ(void)
+{
   const uint64_t base = first_word(1, 2, 3, 4);
   CHECK(first_word(2, 2, 3, 4) != base, "different seed -> different stream");
   CHECK(first_word(1, 3, 3, 4) != base, "different run -> different stream");
@@ -131,7 +140,8 @@ static void test_streams_differ(void) {
   CHECK(equal < 5, "runs 0 and 1 share %d of %d normals", equal, N);
 }
 
-static void test_seek(void) {
+static void test_seek(void)
+{
   enum { N = 37 };
   uint64_t a[N], b[N], c[N];
   struct hd_rng r, s;
@@ -161,9 +171,11 @@ static void test_seek(void) {
 
 /* hd_rng_normal_array (and _scaled) == n calls of hd_rng_normal, bit for bit, and leave the
  * stream at the same position. */
-static void test_array_equals_scalar(void) {
-  static const size_t sizes[] = {0, 1, 2, 3, 4, 5, 7, 8, 63, 64, 100, 255, 1000, 1023, 1024,
-                                 1025, 1030, 4095, 4096, 4097, 10000, 100003};
+static void test_array_equals_scalar(void)
+{
+  static const size_t sizes[] = {0,    1,    2,    3,    4,     5,     7,    8,
+                                 63,   64,   100,  255,  1000,  1023,  1024, 1025,
+                                 1030, 4095, 4096, 4097, 10000, 100003};
   double *a = malloc(100003 * sizeof *a), *b = malloc(100003 * sizeof *b);
   double *sc = malloc(100003 * sizeof *sc), *c = malloc(100003 * sizeof *c);
   for (size_t i = 0; i < 100003; i++) sc[i] = 0.5 + (double)(i % 17) * 0.125;
@@ -227,7 +239,8 @@ static void test_array_equals_scalar(void) {
 
 /* Phi^-1 by bisection on the exact CDF */
 static double norm_cdf(double x) { return 0.5 * erfc(-x / sqrt(2.0)); }
-static double norm_quantile(double p) {
+static double norm_quantile(double p)
+{
   double lo = -40, hi = 40;
   for (int it = 0; it < 200; it++) {
     const double m = 0.5 * (lo + hi);
@@ -237,7 +250,8 @@ static double norm_quantile(double p) {
   return 0.5 * (lo + hi);
 }
 
-static void test_moments(void) {
+static void test_moments(void)
+{
   const size_t n = 2000000;
   double *z = malloc(n * sizeof *z);
   struct hd_rng r;
@@ -288,7 +302,8 @@ static void test_moments(void) {
         p45);
   double chi2 = 0;
   const double expct = dn / NB;
-  for (int b = 0; b < NB; b++) chi2 += ((double)counts[b] - expct) * ((double)counts[b] - expct) / expct;
+  for (int b = 0; b < NB; b++)
+    chi2 += ((double)counts[b] - expct) * ((double)counts[b] - expct) / expct;
   /* 1e-4 upper quantile of chi^2 with 49 d.o.f. (Wilson-Hilferty, z = 3.719) */
   const double k = NB - 1, zq = 3.7190164854556804;
   const double thr = k * pow(1 - 2 / (9 * k) + zq * sqrt(2 / (9 * k)), 3);
@@ -298,7 +313,8 @@ static void test_moments(void) {
   free(z);
 }
 
-static void test_uniform(void) {
+static void test_uniform(void)
+{
   struct hd_rng r;
   hd_rng_init(&r, 11, 12, HD_STREAM_EXTRA, 0);
   const size_t n = 1000000;
@@ -318,7 +334,8 @@ static void test_uniform(void) {
   CHECK(mn < 1e-5 && mx > 1 - 1e-5, "uniform covers (0,1): min %.3g max %.8f", mn, mx);
 }
 
-static void test_rademacher(void) {
+static void test_rademacher(void)
+{
   const size_t n = 1000001;
   double *x = malloc(n * sizeof *x);
   struct hd_rng r, s;
@@ -358,14 +375,16 @@ static void test_rademacher(void) {
 struct thr_arg {
   double out[2000];
 };
-static void *thr_main(void *p) {
+static void *thr_main(void *p)
+{
   struct thr_arg *a = p;
   struct hd_rng r;
   hd_rng_init(&r, 99, 0, HD_STREAM_FEATURES, 0);
   hd_rng_normal_array(&r, a->out, 2000);
   return NULL;
 }
-static void test_threads_first_use(void) {
+static void test_threads_first_use(void)
+{
   static struct thr_arg a, b;
   pthread_t ta, tb;
   pthread_create(&ta, NULL, thr_main, &a);
@@ -375,7 +394,8 @@ static void test_threads_first_use(void) {
   CHECK(memcmp(a.out, b.out, sizeof a.out) == 0, "concurrent first use gives identical streams");
 }
 
-int main(void) {
+int main(void)
+{
   test_threads_first_use(); /* must come first: exercises the one-time table setup */
   test_kat();
   test_layout();

@@ -22,7 +22,6 @@
 #include "rng.h"
 #include "testlib.h"
 
-
 static const char *src_root(void)
 {
   const char *r = getenv("HDSIM_SOURCE_ROOT");
@@ -91,9 +90,10 @@ static void ode_vs_exact(const char *diffusion)
     samq_moment_observe(Q, y, out);
     for (size_t o = 0; o < no; o++) worst = fmax(worst, rel(out[o], th.values[o * g.n + k]));
   }
-  tl_check(worst < 1e-8, "CVODE moments (O1-O2, %s) = exact OU solution: max rel. error %.2e "
-           "over %zu observables x %zu times (%s, %ld steps)", diffusion, worst, no, g.n,
-           th.stats.linsol, th.stats.steps);
+  tl_check(worst < 1e-8,
+           "CVODE moments (O1-O2, %s) = exact OU solution: max rel. error %.2e "
+           "over %zu observables x %zu times (%s, %ld steps)",
+           diffusion, worst, no, g.n, th.stats.linsol, th.stats.steps);
 
   /* 3. Lyapunov */
   size_t d = P->d;
@@ -138,7 +138,8 @@ static void recursion_vs_mc(void)
     }
   tl_check(mc.n_diverged == 0 && worst <= 4,
            "exact USAM recursion (U1-U2) vs Monte Carlo of Q2 (non-diagonal Sigma, B = 2, %ld "
-           "runs): max |mean - exact| = %.2f s.e. over %zu comparisons", runs, worst, used);
+           "runs): max |mean - exact| = %.2f s.e. over %zu comparisons",
+           runs, worst, used);
   hd_mc_result_free(&mc);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
@@ -167,8 +168,10 @@ static void weak_error(void)
     tl_session_free(s1a);
     tl_session_free(s0);
   }
-  tl_check(worst < 1e-4, "weak-error table of spec §3.4 reproduced (15 entries, worst rel. "
-           "deviation %.1e from the 5 printed digits)", worst);
+  tl_check(worst < 1e-4,
+           "weak-error table of spec §3.4 reproduced (15 entries, worst rel. "
+           "deviation %.1e from the 5 printed digits)",
+           worst);
   double a = sam_loglog_slope(eta, e[0], 5), b = sam_loglog_slope(eta, e[1], 5);
   double c = sam_loglog_slope(eta, e[2], 5);
   tl_check(fabs(a - 1) < 0.1 && fabs(b - 1) < 0.1,
@@ -194,8 +197,10 @@ static void lyapunov_general(void)
       res = fmax(res, fabs(s));
       scale = fmax(scale, fabs(R[i * n + j]));
     }
-  tl_check(info == 0 && res < 1e-13 * scale * 10, "Lyapunov A C + C A^T = R, non-normal 5x5 A: "
-           "residual %.1e", res);
+  tl_check(info == 0 && res < 1e-13 * scale * 10,
+           "Lyapunov A C + C A^T = R, non-normal 5x5 A: "
+           "residual %.1e",
+           res);
 }
 
 static void em_equals_algorithm(const char *algorithm, double rho)
@@ -215,8 +220,10 @@ static void em_equals_algorithm(const char *algorithm, double rho)
   double worst = 0;
   for (size_t i = 0; i < ma.n_obs * ma.runs * ma.n_times; i++)
     worst = fmax(worst, fabs(ma.values[i] - mb.values[i]) / fmax(1e-300, fabs(ma.values[i])));
-  tl_check(worst < 1e-12, "%s: EM (h = eta, sync coupling) = the algorithm path by path "
-           "(max rel. difference %.1e)", algorithm, worst);
+  tl_check(worst < 1e-12,
+           "%s: EM (h = eta, sync coupling) = the algorithm path by path "
+           "(max rel. difference %.1e)",
+           algorithm, worst);
   hd_mc_result_free(&ma);
   hd_mc_result_free(&mb);
   hd_output_grid_free(&g);
@@ -233,7 +240,8 @@ static void saddle(double rho, int trapped)
       "[quadratic]\neigenvalues = 1, -1\nnoise_std = 0.01\nx0 = 0.5, 1e-3\n"
       "[optimizer]\nalgorithm = usam\nlr = 0.01\nrho = %g\n"
       "[sde]\nper_direction = true\n[simulation]\nruns = %ld\nhorizon = 200\n"
-      "[theory]\nmethod = recursion\n[output]\ntimes = linear(0, 200, 3)\n", rho, runs);
+      "[theory]\nmethod = recursion\n[output]\ntimes = linear(0, 200, 3)\n",
+      rho, runs);
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result th;
@@ -246,9 +254,10 @@ static void saddle(double rho, int trapped)
     escaped += mc.values[(o * mc.runs + r) * mc.n_times + last] > 1.0;
   double m2 = th.values[o * g.n + last];
   int ok = trapped ? (escaped == 0 && m2 < 1e-4) : (escaped == runs && m2 > 1e6);
-  tl_check(ok, "saddle, USAM rho = %.2f (threshold 1/|lambda_-| = 1): %s; exact E x_-^2(T) = "
-           "%.3g, %ld/%ld runs escaped |x_-| > 1", rho, trapped ? "trapped" : "escapes", m2,
-           escaped, runs);
+  tl_check(ok,
+           "saddle, USAM rho = %.2f (threshold 1/|lambda_-| = 1): %s; exact E x_-^2(T) = "
+           "%.3g, %ld/%ld runs escaped |x_-| > 1",
+           rho, trapped ? "trapped" : "escapes", m2, escaped, runs);
   hd_mc_result_free(&mc);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
@@ -309,8 +318,10 @@ static void sam_conditional_moments(void)
       worst = fmax(worst, fabs(S2[i * d + j] - M[i * d + j]) / sc);
     }
   }
-  tl_check(worst < 4.5, "SAM one-step moments (§3.5, quadrature) = sampling at fixed x, %ld "
-           "draws: worst %.2f s.e. over the drift and the 9 covariance entries", N, worst);
+  tl_check(worst < 4.5,
+           "SAM one-step moments (§3.5, quadrature) = sampling at fixed x, %ld "
+           "draws: worst %.2f s.e. over the drift and the 9 covariance entries",
+           N, worst);
   struct hd_session *t = tl_session(
       "[model]\nproblem = sam_quadratic\n[quadratic]\neigenvalues = 1, 2\nnoise_std = 1e-6\n"
       "[optimizer]\nalgorithm = sam\nlr = 0.01\nrho = 0.4\n[simulation]\nhorizon = 1\n"
@@ -359,8 +370,10 @@ static void sam_sde_paths(void)
   struct hd_session *s = tl_session(fmt, "sam", rho, "sde");
   struct hd_session *g = tl_session(fmt, "sgd", 0.0, "sde");
   double es = paired_loss_error(a, s, 100), eg = paired_loss_error(a, g, 100);
-  tl_check(es < eg / 5, "SAM vs its SDE (S3, coupled, h = eta/2): weak loss error %.2e, vs "
-           "the SGD SDE %.2e", es, eg);
+  tl_check(es < eg / 5,
+           "SAM vs its SDE (S3, coupled, h = eta/2): weak loss error %.2e, vs "
+           "the SGD SDE %.2e",
+           es, eg);
   tl_session_free(a);
   tl_session_free(s);
   tl_session_free(g);
@@ -407,18 +420,19 @@ static void saddle_escape(const char *alg, double rho, double want_frac, double 
   double iqr = esc > 4 ? steps[3 * esc / 4] - steps[esc / 4] : 0;
   double se_med = 1.2533 * iqr / (1.349 * sqrt((double)(esc ? esc : 1)));
   int ok;
+  if (want_median > 0) ok = esc == runs && fabs(med - want_median) < 4 * se_med + 5;
+  else if (want_frac == 0) ok = esc == 0;
+  else ok = fabs(frac - want_frac) < 4 * sqrt(want_frac * (1 - want_frac) / (double)runs);
   if (want_median > 0)
-    ok = esc == runs && fabs(med - want_median) < 4 * se_med + 5;
-  else if (want_frac == 0)
-    ok = esc == 0;
+    tl_check(ok,
+             "saddle escape, %s rho = %g: %.0f%% of %ld runs escaped, median step %.0f +- %.1f "
+             "(prediction %.1f)",
+             alg, rho, 100 * frac, runs, med, se_med, want_median);
   else
-    ok = fabs(frac - want_frac) < 4 * sqrt(want_frac * (1 - want_frac) / (double)runs);
-  if (want_median > 0)
-    tl_check(ok, "saddle escape, %s rho = %g: %.0f%% of %ld runs escaped, median step %.0f +- %.1f "
-             "(prediction %.1f)", alg, rho, 100 * frac, runs, med, se_med, want_median);
-  else
-    tl_check(ok, "saddle escape, %s rho = %g: %.1f%% of %ld runs escaped in 20000 steps (spec "
-             "§3.7: %.0f%%)", alg, rho, 100 * frac, runs, 100 * want_frac);
+    tl_check(ok,
+             "saddle escape, %s rho = %g: %.1f%% of %ld runs escaped in 20000 steps (spec "
+             "§3.7: %.0f%%)",
+             alg, rho, 100 * frac, runs, 100 * want_frac);
   free(steps);
   hd_mc_result_free(&mc);
   hd_output_grid_free(&g);
@@ -445,16 +459,18 @@ static void two_cycle(void)
   double amp = sqrt(mc.values[3 * g.n + g.n - 1]); /* m2_0 (observable 3) at the last time */
   double rest = 0;
   for (int i = 1; i < 4; i++) rest = fmax(rest, mc.values[(3 + i) * g.n + g.n - 1]);
-  tl_check(fabs(amp - star) < 1e-9 && rest < 1e-8, "full-batch SAM 2-cycle amplitude %.10f "
-           "(s* = %.10f), other directions %.1e", amp, star, sqrt(rest));
+  tl_check(fabs(amp - star) < 1e-9 && rest < 1e-8,
+           "full-batch SAM 2-cycle amplitude %.10f "
+           "(s* = %.10f), other directions %.1e",
+           amp, star, sqrt(rest));
   struct hd_theory_result th;
   struct hd_run_params run = s->run;
   hd_theory_run(s->pb, s->plan, &g, &run, &th);
   double fl = th.values[g.n - 1], alg = mc.values[g.n - 1];
   tl_check((th.failed && th.t_fail < 300) || fl < 1e-20,
            "full-batch flow (F2) reaches the minimum (%s, loss %.1e at t = 300) while the "
-           "algorithm keeps the 2-cycle loss %.3e", th.failed ? "CVODE stops there" : "converged",
-           fl, alg);
+           "algorithm keeps the 2-cycle loss %.3e",
+           th.failed ? "CVODE stops there" : "converged", fl, alg);
   hd_theory_result_free(&th);
   hd_mc_result_free(&mc);
   hd_output_grid_free(&g);
@@ -483,7 +499,8 @@ static void plan_printed(void)
   tl_check(strstr(text, "OU moment ODE (O1-O2), 9 values") && strstr(flow, "(F2), 3 values") &&
                th == 9 * sizeof(double) && thf == 3 * sizeof(double) && thr == 0 && bytes > 0,
            "plan_print / plan_bytes: moments 9 values (%zu bytes), flow 3 values (%zu bytes), "
-           "plan %zu bytes", th, thf, bytes);
+           "plan %zu bytes",
+           th, thf, bytes);
   free(text);
   free(flow);
   tl_session_free(s);

@@ -28,9 +28,8 @@ static struct hd_session *stream(const char *alg, double rho_bar, const char *ex
                     "[simulation]\nruns = 2\nhorizon = 1.5\n"
                     "[theory]\nrtol = 1e-11\natol = 1e-13\n"
                     "[output]\ntimes = linear(0, 1.5, 7)\n%s",
-                    alg ? "sam_streaming" : "streaming_lsq",
-                    "[optimizer]\nlr = 0.8\n", alg ? "algorithm = " : "", alg ? alg : "",
-                    extra ? extra : "");
+                    alg ? "sam_streaming" : "streaming_lsq", "[optimizer]\nlr = 0.8\n",
+                    alg ? "algorithm = " : "", alg ? alg : "", extra ? extra : "");
   (void)rho_bar;
 }
 
@@ -82,7 +81,8 @@ static void recursion_vs_mc(const char *alg, double rho_bar)
       "[data]\nd = 10\nspectrum = power_law\nalpha = 1\nlabel_noise = 0.2\ntarget = aligned\n"
       "[optimizer]\nalgorithm = %s\nlr = 0.3\nrho_bar = %g\n"
       "[simulation]\nruns = %ld\nhorizon = 3\n[theory]\nmethod = recursion\n"
-      "[output]\ntimes = linear(0, 3, 11)\n", alg, rho_bar, runs);
+      "[output]\ntimes = linear(0, 3, 11)\n",
+      alg, rho_bar, runs);
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result th;
@@ -95,7 +95,8 @@ static void recursion_vs_mc(const char *alg, double rho_bar)
       size_t i = o * g.n + k;
       worst = fmax(worst, fabs(mc.mean[i] - th.values[i]) / mc.stderr_[i]);
     }
-  tl_check(mc.n_diverged == 0 && worst <= 4, "exact finite-d recursion (%s) vs Monte Carlo at d "
+  tl_check(mc.n_diverged == 0 && worst <= 4,
+           "exact finite-d recursion (%s) vs Monte Carlo at d "
            "= 10, %ld runs: max |mean - exact| = %.2f s.e. (risk, distance, grad_sq)",
            strcmp(alg, "sgd") == 0 ? "H1" : "H2", runs, worst);
   hd_mc_result_free(&mc);

@@ -32,19 +32,19 @@
 
 enum { RUNS = 32 };
 
-static double one(const char *alg, double rho_bar, int d, double noise, double horizon,
-                  int plateau, long batch)
+static double one(const char *alg, double rho_bar, int d, double noise, double horizon, int plateau,
+                  long batch)
 {
   double lr = batch > 1 ? 1.5 : 0.6;
   const long runs = RUNS;
-  struct hd_session *s =
-      tl_session("[model]\nproblem = sam_streaming\nseed = 21\n"
-                 "[data]\nd = %d\nspectrum = %s\nalpha = 1\nlabel_noise = %g\ntarget = random\n"
-                 "[optimizer]\nalgorithm = %s\nlr = %g\nrho_bar = %g\nbatch = %ld\n"
-                 "[simulation]\nruns = %ld\nhorizon = %g\n[theory]\nrtol = 1e-10\n"
-                 "[output]\ntimes = log(0.05, %g, 15)\n",
-                 d, plateau ? "isotropic" : "power_law", noise, alg, lr, rho_bar, batch, runs,
-                 horizon, horizon);
+  struct hd_session *s = tl_session(
+      "[model]\nproblem = sam_streaming\nseed = 21\n"
+      "[data]\nd = %d\nspectrum = %s\nalpha = 1\nlabel_noise = %g\ntarget = random\n"
+      "[optimizer]\nalgorithm = %s\nlr = %g\nrho_bar = %g\nbatch = %ld\n"
+      "[simulation]\nruns = %ld\nhorizon = %g\n[theory]\nrtol = 1e-10\n"
+      "[output]\ntimes = log(0.05, %g, 15)\n",
+      d, plateau ? "isotropic" : "power_law", noise, alg, lr, rho_bar, batch, runs, horizon,
+      horizon);
   struct hd_output_grid g;
   tl_grid(s, &g);
   struct hd_theory_result ode, rec;
@@ -62,8 +62,8 @@ static double one(const char *alg, double rho_bar, int d, double noise, double h
       /* constant effective step (sgd, usam): its s.e. is 0 up to the rounding of the mean */
       if (o == 3 && mc.stderr_[i] <= 1e-12 * fabs(mc.mean[i])) continue;
       double err = fabs(mc.mean[i] - ode.values[i]);
-      double bias =
-          exact_bias ? fabs(rec.values[i] - ode.values[i]) : 15.0 / d * fabs(ode.values[i]);
+      double bias = exact_bias ? fabs(rec.values[i] - ode.values[i])
+                               : 15.0 / d * fabs(ode.values[i]);
       double bound = kse * mc.stderr_[i] + bias;
       worst = fmax(worst, err / bound);
       if (err > bound)
@@ -75,7 +75,8 @@ static double one(const char *alg, double rho_bar, int d, double noise, double h
         sup_rse = fmax(sup_rse, mc.stderr_[i] / ode.values[i]);
       }
     }
-  tl_check(ok, "%-5s B = %ld, d = %4d: |mean - ODE| <= %.1f s.e. + %s at every time and "
+  tl_check(ok,
+           "%-5s B = %ld, d = %4d: |mean - ODE| <= %.1f s.e. + %s at every time and "
            "observable (worst at %.2f of the bound); sup rel. risk error %.2e, rel. s.e. %.2e",
            alg, batch, d, kse, exact_bias ? "|H1/H2 - ODE|" : "15/d", worst, sup_rel, sup_rse);
   if (plateau) {
@@ -126,7 +127,8 @@ static void usam_truncated_rejected(void)
   double m = mc.mean[k], se = mc.stderr_[k], re = te.values[k], rt = tt.values[k];
   tl_check(fabs(m - re) <= 5 * se + 15e-3 * re && fabs(m - rt) > 10 * se,
            "USAM, t = 10: Monte Carlo risk %.5f +- %.5f; exact theory %.5f, truncated (paper's "
-           "first-order SDE) %.5f", m, se, re, rt);
+           "first-order SDE) %.5f",
+           m, se, re, rt);
   hd_mc_result_free(&mc);
   hd_theory_result_free(&te);
   hd_theory_result_free(&tt);
@@ -145,7 +147,8 @@ int main(void)
     double e4 = one(algs[a], rb[a], 4000, 0.3, 3, 0, 1);
     tl_check(tl_se_scaling_ok(e1 / e4, 2, RUNS),
              "%s: error scale shrinks like d^-1/2: rel. s.e. of the risk %.2e (1000) -> %.2e "
-             "(4000), factor %.2f (expected 2)", algs[a], e1, e4, e1 / e4);
+             "(4000), factor %.2f (expected 2)",
+             algs[a], e1, e4, e1 / e4);
   }
   one("sam", 0.5, 1000, 0.0, 12, 1, 1);
   one("sam", 0.5, 4000, 0.0, 12, 1, 1);

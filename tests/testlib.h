@@ -199,7 +199,7 @@ static inline int tl_se_scaling_ok(double ratio, double expected, long runs)
  * `runs` Monte Carlo runs; returns 1 if the bound holds (and no run diverged), with the
  * worst err/bound, the sup relative error and the sup relative s.e. of observable 0. */
 static inline int tl_within_bound(struct hd_session *s, long runs, size_t n_obs, double extra_rel,
-                           double *worst, double *sup_rel, double *sup_rse)
+                                  double *worst, double *sup_rel, double *sup_rse)
 {
   struct hd_output_grid g;
   tl_grid(s, &g);

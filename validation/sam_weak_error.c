@@ -29,13 +29,13 @@
 #include <string.h>
 
 #define HDSIM_SAM_PACKAGE /* reaches into the plan */
-#include "problems/sam/sam_quadratic.h"
 #include "../tests/testlib.h"
+#include "problems/sam/sam_quadratic.h"
 
 static long runs_mc = 4000, runs_sweep = 32;
 
-static struct hd_session *quad3(const char *alg, double eta, double rho, const char *path,
-                                long m, double T)
+static struct hd_session *quad3(const char *alg, double eta, double rho, const char *path, long m,
+                                double T)
 {
   return tl_session("[model]\nproblem = sam_quadratic\nseed = 17\n"
                     "[quadratic]\neigenvalues = 1, 0.5, 0.1\nnoise_std = 0.1\nx0 = 1\n"
@@ -133,7 +133,8 @@ static int weak_error(FILE *csv, double *slopes)
   }
   for (int c = 0; c < 5; c++) slopes[c] = sam_loglog_slope(eta, e[c], 5);
   printf("fitted slopes: USAM-S1b %.3f, USAM-S1a %.3f, USAM-SGD SDE %.3f, DNSAM-S2 %.3f, "
-         "DNSAM-SGD SDE %.3f\n", slopes[0], slopes[1], slopes[2], slopes[3], slopes[4]);
+         "DNSAM-SGD SDE %.3f\n",
+         slopes[0], slopes[1], slopes[2], slopes[3], slopes[4]);
   return 0;
 }
 
@@ -170,7 +171,8 @@ static struct hd_session *paper(const char *alg, double rho, const char *path)
                     "[optimizer]\nalgorithm = %s\nlr = 0.01\nrho = %.17g\n"
                     "[sde]\npath = %s\nsubsteps = 4\n"
                     "[simulation]\nhorizon = 200\n[theory]\nmethod = none\n"
-                    "[output]\ntimes = linear(0, 200, 2001)\n", alg, rho, path);
+                    "[output]\ntimes = linear(0, 200, 2001)\n",
+                    alg, rho, path);
 }
 
 /* g(k) = mean_r ||x|| + ||grad f|| from the per-run observables sq_norm, grad_sq. */
@@ -198,12 +200,10 @@ static double paper_error(const double *ga, const double *gb, size_t T)
 static void rho_sweep(FILE *csv)
 {
   static const double rhos[6] = {0.001, 0.003, 0.01, 0.03, 0.1, 0.5};
-  static const char *cmp[6][3] = {{"sgd", "sgd", "sgd_vs_sgd_sde"},
-                                  {"usam", "usam", "usam_vs_usam_sde"},
-                                  {"usam", "sgd", "usam_vs_sgd_sde"},
-                                  {"dnsam", "dnsam", "dnsam_vs_dnsam_sde"},
-                                  {"dnsam", "sgd", "dnsam_vs_sgd_sde"},
-                                  {"sam", "sgd", "sam_vs_sgd_sde"}};
+  static const char *cmp[6][3] = {
+      {"sgd", "sgd", "sgd_vs_sgd_sde"},     {"usam", "usam", "usam_vs_usam_sde"},
+      {"usam", "sgd", "usam_vs_sgd_sde"},   {"dnsam", "dnsam", "dnsam_vs_dnsam_sde"},
+      {"dnsam", "sgd", "dnsam_vs_sgd_sde"}, {"sam", "sgd", "sam_vs_sgd_sde"}};
   fprintf(csv, "comparison,rho,error\n");
   printf("\n%-22s", "rho:");
   for (int j = 0; j < 6; j++) printf(" %9.3g", rhos[j]);
@@ -263,8 +263,10 @@ int main(int argc, char **argv)
            slopes[2]);
   /* Monte Carlo slopes: the paired standard errors are below 1% of the errors (printed),
    * so a 0.1 band on the slope is not a sampling allowance but the order statement. */
-  tl_check(fabs(slopes[3] - 1) < 0.1, "DNSAM vs its SDE (S2, coupled EM, h = eta/4): slope %.3f, "
-           "order 1", slopes[3]);
+  tl_check(fabs(slopes[3] - 1) < 0.1,
+           "DNSAM vs its SDE (S2, coupled EM, h = eta/4): slope %.3f, "
+           "order 1",
+           slopes[3]);
   tl_check(fabs(slopes[4] - 0.5) < 0.1, "DNSAM vs SGD SDE, rho = sqrt(eta): slope %.3f, order 1/2",
            slopes[4]);
   if (!quick) {

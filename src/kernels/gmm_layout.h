@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #define GMM_MAX_CLASSES 64
-#define GMM_MAX_Q 64 /* outputs q: 1, or l for softmax and one-hot least squares */
+#define GMM_MAX_Q       64 /* outputs q: 1, or l for softmax and one-hot least squares */
 
 /* Order of the [loss] kind choices in the package's parameter table. */
 enum gmm_loss { GMM_LOSS_LS, GMM_LOSS_LOGISTIC, GMM_LOSS_SOFTMAX, GMM_LOSS_ONEHOT_LS };

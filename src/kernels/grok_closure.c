@@ -72,10 +72,10 @@ double grok_residual(const struct grok_system *S, const struct grok_batch *b, co
 {
   size_t Pn = b->n, D = S->D;
   double al = S->alpha, hae = 0.5 * S->alpha * S->eps;
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pn, (int)D, 1.0, b->X, (int)D, wbar, 1, 0.0,
-              w->a, 1);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)D, 1.0, b->X,
-              (int)D, Z, (int)r, 0.0, w->XZ, (int)r);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pn, (int)D, 1.0, b->X, (int)D, wbar, 1, 0.0, w->a,
+              1);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)D, 1.0, b->X, (int)D,
+              Z, (int)r, 0.0, w->XZ, (int)r);
   double loss = 0;
   for (size_t m = 0; m < Pn; m++) {
     const double *row = w->XZ + m * r;
@@ -89,8 +89,7 @@ double grok_residual(const struct grok_system *S, const struct grok_batch *b, co
 }
 
 void grok_closure_rhs(const struct grok_system *S, const struct grok_batch *b, const double *wbar,
-                      const double *Z, size_t r, double *dwbar, double *dZ,
-                      struct grok_work *w)
+                      const double *Z, size_t r, double *dwbar, double *dZ, struct grok_work *w)
 {
   size_t Pn = b->n, D = S->D;
   if (w->blocks && grok_blocked_pays(Pn, D, r)) {
@@ -108,8 +107,8 @@ void grok_closure_rhs(const struct grok_system *S, const struct grok_batch *b, c
   /* weight decay (§1.5): the affine map gains -omega w_i, so -omega wbar and -omega Z */
   for (size_t i = 0; i < D; i++) dwbar[i] = -om * wbar[i];
   for (size_t i = 0; i < D * r; i++) dZ[i] = -om * Z[i];
-  cblas_dgemv(CblasRowMajor, CblasTrans, (int)Pn, (int)D, -c, b->X, (int)D, w->Da, 1, 1.0,
-              dwbar, 1);
+  cblas_dgemv(CblasRowMajor, CblasTrans, (int)Pn, (int)D, -c, b->X, (int)D, w->Da, 1, 1.0, dwbar,
+              1);
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D, (int)r, (int)Pn, -c * eps, b->X,
               (int)D, w->DXZ, (int)r, 1.0, dZ, (int)r);
 }

@@ -31,8 +31,8 @@
  * filled by the dmft_grokking package from its parameters (GSL-style: plain fields, the
  * arrays owned by whoever filled it). */
 struct grok_system {
-  size_t D, P, Pt;       /* input dimension, training points, test points */
-  size_t B;              /* points per step (P for full batch) */
+  size_t D, P, Pt; /* input dimension, training points, test points */
+  size_t B;        /* points per step (P for full batch) */
   double alpha, eps, sigma;
   double s_y;            /* 1 (y = (beta.x)^2 / 2) or 2 */
   double eta0_eff;       /* eta0, or eta0 / sigma^2 under the sigma-sweep convention */
@@ -65,13 +65,13 @@ struct grok_work {
   double *tK;    /* P_test x P_test (CKA only) */
   double *tv2;   /* max(P, P_test) */
   /* the blocked increment (grok_closure_blocked.c), when it pays for this P, D, r */
-  size_t blocks;  /* 0: the plain form; else blocks of the full batch */
-  bool parallel;  /* share the blocks among OpenMP threads (theory; not inside a run) */
-  int threads;    /* the most threads a parallel increment may use; 0: OpenMP's default */
-  size_t panel;   /* 0: whole-triangle dtrmm and dsyrk; else their column-panel width */
-  double *XT;     /* P x D: X T, then the rows scaled by Delta (or sqrt|Delta|, by sign) */
-  double *part;   /* blocks x D x D: partial G */
-  double *gpart;  /* blocks x D: partial g */
+  size_t blocks; /* 0: the plain form; else blocks of the full batch */
+  bool parallel; /* share the blocks among OpenMP threads (theory; not inside a run) */
+  int threads;   /* the most threads a parallel increment may use; 0: OpenMP's default */
+  size_t panel;  /* 0: whole-triangle dtrmm and dsyrk; else their column-panel width */
+  double *XT;    /* P x D: X T, then the rows scaled by Delta (or sqrt|Delta|, by sign) */
+  double *part;  /* blocks x D x D: partial G */
+  double *gpart; /* blocks x D: partial g */
 };
 
 enum { GROK_MAX_BLOCKS = 8, GROK_PANEL = 16, GROK_PANEL_MAX_D = 160 };
@@ -85,19 +85,30 @@ struct grok_batch {
 /* Observable slots (grok_observe.c), then the optional kmse and cka in that order, at
  * slot_kmse and slot_cka (-1 when off). */
 enum {
-  GROK_OBS_TRAIN, GROK_OBS_TEST_POP, GROK_OBS_TEST_EMP, GROK_OBS_VAR, GROK_OBS_MIS,
-  GROK_OBS_LIN, GROK_OBS_TRM, GROK_OBS_OVERLAP, GROK_OBS_COSINE, GROK_OBS_WBAR2,
-  GROK_OBS_WNORM, GROK_OBS_RELCHANGE, GROK_OBS_FIXED, GROK_OBS_MAX = GROK_OBS_FIXED + 2
+  GROK_OBS_TRAIN,
+  GROK_OBS_TEST_POP,
+  GROK_OBS_TEST_EMP,
+  GROK_OBS_VAR,
+  GROK_OBS_MIS,
+  GROK_OBS_LIN,
+  GROK_OBS_TRM,
+  GROK_OBS_OVERLAP,
+  GROK_OBS_COSINE,
+  GROK_OBS_WBAR2,
+  GROK_OBS_WNORM,
+  GROK_OBS_RELCHANGE,
+  GROK_OBS_FIXED,
+  GROK_OBS_MAX = GROK_OBS_FIXED + 2
 };
 
 /* The scalars of (wbar, M) that the observables of §1.2 and §1.4 are read from. */
 struct grok_summary {
-  double u2;               /* |u|^2, u = wbar - wbar0 when centred, else wbar */
-  double wbar2;            /* |wbar|^2 */
-  double trM, trM0, trMp;  /* Tr M, Tr M0, Tr M' (M' = M - M0 when centred, else M) */
-  double fro, froM;        /* ||M'||_F^2, ||M||_F^2 */
-  double bMb;              /* beta^T M' beta */
-  double move2;            /* |W - W0|_F^2 / N */
+  double u2;              /* |u|^2, u = wbar - wbar0 when centred, else wbar */
+  double wbar2;           /* |wbar|^2 */
+  double trM, trM0, trMp; /* Tr M, Tr M0, Tr M' (M' = M - M0 when centred, else M) */
+  double fro, froM;       /* ||M'||_F^2, ||M||_F^2 */
+  double bMb;             /* beta^T M' beta */
+  double move2;           /* |W - W0|_F^2 / N */
 };
 
 /* ---- kernels/grok_observe.c ---- */
@@ -107,16 +118,15 @@ void grok_work_bind(struct grok_work *w, double *buf, size_t P, size_t Pt, size_
 /* Everything but train loss, from the moments.  M and M0 are D x D; move2 is
  * |W - W0|_F^2 / N; f0t the initial test predictions (subtracted when centred). */
 void grok_observe_moments(const struct grok_system *S, const double *wbar, const double *M,
-                          const double *wbar0, const double *M0, double move2,
-                          const double *f0t, struct grok_work *w, double *out);
+                          const double *wbar0, const double *M0, double move2, const double *f0t,
+                          struct grok_work *w, double *out);
 /* Test-set CKA of K(x,x') = x.x' [1 + eps wbar.(x+x') + eps^2 x^T M x'] (§1.4.7). */
 double grok_cka(const struct grok_system *S, const double *wbar, const double *M,
                 struct grok_work *w);
 /* The same from bt = Xt wbar and K = Xt (M - m_iso I) Xt^T (P_test x P_test, overwritten). */
 double grok_cka_kernel(const struct grok_system *S, const double *bt, double m_iso, double *K);
 /* Test loss eq. 6 and its parts, Tr M, overlap, cosine, norms, relchange, kmse. */
-void grok_observe_summary(const struct grok_system *S, const struct grok_summary *m,
-                          double *out);
+void grok_observe_summary(const struct grok_system *S, const struct grok_summary *m, double *out);
 /* mean (f - y_test)^2 over the test set, f the test predictions (centred if so trained). */
 double grok_test_mse(const struct grok_system *S, const double *f);
 
@@ -138,12 +148,11 @@ struct grok_batch grok_step_batch(const struct grok_system *S, uint64_t k, const
 void grok_step_mask(const struct grok_system *S, uint64_t k, double *perm, double *inb);
 /* Delta_mu on the batch from (wbar, Z) (r columns); fills w->a, w->XZ, w->Delta.
  * Returns the loss mean(Delta^2) on the batch. */
-double grok_residual(const struct grok_system *S, const struct grok_batch *b,
-                     const double *wbar, const double *Z, size_t r, struct grok_work *w);
+double grok_residual(const struct grok_system *S, const struct grok_batch *b, const double *wbar,
+                     const double *Z, size_t r, struct grok_work *w);
 /* d(wbar, Z)/dt of §2.2 (= the GD increment of §2.1) on the batch, weight decay included. */
-void grok_closure_rhs(const struct grok_system *S, const struct grok_batch *b,
-                      const double *wbar, const double *Z, size_t r, double *dwbar, double *dZ,
-                      struct grok_work *w);
+void grok_closure_rhs(const struct grok_system *S, const struct grok_batch *b, const double *wbar,
+                      const double *Z, size_t r, double *dwbar, double *dZ, struct grok_work *w);
 /* M = wbar wbar^T + Z Z^T. */
 void grok_moment(size_t D, const double *wbar, const double *Z, size_t r, double *M);
 /* One optimizer step from the GD increment inc (n values): x += inc, or with momentum
@@ -194,7 +203,7 @@ void grok_sample_increment(const struct grok_system *S, const struct grok_sample
                            const double *y, const double *inb, double *dy,
                            struct grok_sample_work *w);
 /* One optimizer step k (the step's batch, weight decay, momentum) of the state y. */
-void grok_sample_step(const struct grok_system *S, const struct grok_sample_seed *z,
-                      uint64_t k, double *y, struct grok_sample_work *w);
+void grok_sample_step(const struct grok_system *S, const struct grok_sample_seed *z, uint64_t k,
+                      double *y, struct grok_sample_work *w);
 
 #endif

@@ -56,10 +56,7 @@ size_t grok_blocks(size_t n)
   return nb;
 }
 
-size_t grok_panel_width(size_t D)
-{
-  return D <= GROK_PANEL_MAX_D ? GROK_PANEL : 0;
-}
+size_t grok_panel_width(size_t D) { return D <= GROK_PANEL_MAX_D ? GROK_PANEL : 0; }
 
 bool grok_blocked_pays(size_t n, size_t D, size_t r)
 {
@@ -138,10 +135,7 @@ static size_t residual_rows(const struct grok_system *S, const struct grok_batch
 }
 
 /* End of the panel of width W that starts at c0, cut at n. */
-static int panel_end(int c0, int W, int n)
-{
-  return c0 + W < n ? c0 + W : n;
-}
+static int panel_end(int c0, int W, int n) { return c0 + W < n ? c0 + W : n; }
 
 /* First row of panel k when the rows of the upper triangle (diagonal included) of a
  * D x D matrix are cut into nb panels of about equal area: row i holds D - i entries. */
@@ -180,8 +174,7 @@ static void triangle_panel(const struct blocked_call *q, int k)
     for (int s0 = i0; s0 < i1; s0 += W) {
       int s1 = panel_end(s0, W, i1);
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s1 - s0, D - s0, R, 2.0,
-                  Z + (size_t)s0 * R, R, Z + (size_t)s0 * R, R, 0.0, T + (size_t)s0 * D + s0,
-                  D);
+                  Z + (size_t)s0 * R, R, Z + (size_t)s0 * R, R, 0.0, T + (size_t)s0 * D + s0, D);
       for (int i = s0; i < s1; i++) {
         T[(size_t)i * D + i] *= 0.5;
         for (int j = i / W * W; j < i; j++) T[(size_t)i * D + j] = 0.0;
@@ -189,8 +182,8 @@ static void triangle_panel(const struct blocked_call *q, int k)
     }
     return;
   }
-  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, i1 - i0, R, 1.0, Z + (size_t)i0 * R,
-              R, 0.0, T + (size_t)i0 * D + i0, D);
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, i1 - i0, R, 1.0, Z + (size_t)i0 * R, R, 0.0,
+              T + (size_t)i0 * D + i0, D);
   for (int i = i0; i < i1; i++)
     for (int j = i + 1; j < i1; j++) T[(size_t)i * D + j] *= 2.0;
   if (i1 < D)
@@ -217,15 +210,15 @@ static void row_block(const struct blocked_call *q, int k)
     }
   } else {
     memcpy(XTk, Xk, (size_t)rows * (size_t)D * sizeof *XTk);
-    cblas_dtrmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, rows, D,
-                1.0, q->T, D, XTk, D);
+    cblas_dtrmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, rows, D, 1.0,
+                q->T, D, XTk, D);
   }
   int np = (int)residual_rows(q->S, q->b, r0, r1, w);
   if (W) { /* G_k[0:c1, c0:c1] = X[:, 0:c1]^T diag(Delta) X[:, c0:c1] */
     for (int c0 = 0; c0 < D; c0 += W) {
       int c1 = panel_end(c0, W, D);
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c1, c1 - c0, rows, 1.0, Xk, D,
-                  XTk + c0, D, 0.0, Gk + c0, D);
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c1, c1 - c0, rows, 1.0, Xk, D, XTk + c0,
+                  D, 0.0, Gk + c0, D);
     }
   } else {
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, D, np, 1.0, XTk, D, 0.0, Gk, D);
@@ -257,8 +250,8 @@ static void dz_panel(const struct blocked_call *q, int k)
     for (int j = 0; j < R; j++) dZ[(size_t)i * R + j] = -om * Z[(size_t)i * R + j];
   }
   if (i1 > i0)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, R, D, -ce,
-                G + (size_t)i0 * D, D, Z, R, 1.0, dZ + (size_t)i0 * R, R);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, R, D, -ce, G + (size_t)i0 * D,
+                D, Z, R, 1.0, dZ + (size_t)i0 * R, R);
 }
 
 /* The team for nb blocks: one thread per block at most, and no more than w->threads
@@ -281,10 +274,19 @@ void grok_closure_rhs_blocked(const struct grok_system *S, const struct grok_bat
                               const double *wbar, const double *Z, size_t r, double *dwbar,
                               double *dZ, struct grok_work *w)
 {
-  const struct blocked_call q = {
-      .S = S, .b = b, .wbar = wbar, .Z = Z, .dZ = dZ, .T = w->M, .G = w->Mp, .w = w,
-      .n = (int)b->n, .D = (int)S->D, .R = (int)r, .nb = (int)grok_blocks(b->n),
-      .W = (int)w->panel};
+  const struct blocked_call q = {.S = S,
+                                 .b = b,
+                                 .wbar = wbar,
+                                 .Z = Z,
+                                 .dZ = dZ,
+                                 .T = w->M,
+                                 .G = w->Mp,
+                                 .w = w,
+                                 .n = (int)b->n,
+                                 .D = (int)S->D,
+                                 .R = (int)r,
+                                 .nb = (int)grok_blocks(b->n),
+                                 .W = (int)w->panel};
   const int nb = q.nb, D = q.D;
   /* one BLAS thread per block whatever the team: OpenBLAS's sums depend on its own
    * thread count, and its threads would compete with the team's */

@@ -77,12 +77,12 @@ double grok_cka(const struct grok_system *S, const double *wbar, const double *M
 {
   size_t Pt = S->Pt, D = S->D;
   const double *Xt = S->Xt;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, Xt,
-              (int)D, M, (int)D, 0.0, w->tXM, (int)D);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pt, (int)D, (int)D, 1.0, Xt, (int)D,
+              M, (int)D, 0.0, w->tXM, (int)D);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Pt, (int)Pt, (int)D, 1.0, w->tXM,
               (int)D, Xt, (int)D, 0.0, w->tK, (int)Pt);
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pt, (int)D, 1.0, Xt, (int)D, wbar, 1, 0.0,
-              w->tv2, 1);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pt, (int)D, 1.0, Xt, (int)D, wbar, 1, 0.0, w->tv2,
+              1);
   return grok_cka_kernel(S, w->tv2, 0.0, w->tK);
 }
 
@@ -116,8 +116,8 @@ double grok_test_mse(const struct grok_system *S, const double *f)
 }
 
 void grok_observe_moments(const struct grok_system *S, const double *wbar, const double *M,
-                          const double *wbar0, const double *M0, double move2,
-                          const double *f0t, struct grok_work *w, double *out)
+                          const double *wbar0, const double *M0, double move2, const double *f0t,
+                          struct grok_work *w, double *out)
 {
   size_t D = S->D, Pt = S->Pt;
   double al = S->alpha, ae = S->alpha * S->eps;

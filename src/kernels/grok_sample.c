@@ -56,17 +56,17 @@ double grok_sample_residual(const struct grok_system *S, const struct grok_sampl
   if (z->a0)
     for (size_t m = 0; m < n; m++) w->a[m] += s * z->a0[m];
   /* W = K R, V = W Gam: |L^T U^T x_mu|^2 = s^2 Gam_mumu + 2 s V_mumu + (W Gam W^T)_mumu */
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, K, (int)n,
-              R, (int)n, 0.0, w->W, (int)n);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, w->W,
-              (int)n, z->Gam, (int)n, 0.0, w->V, (int)n);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, K, (int)n, R,
+              (int)n, 0.0, w->W, (int)n);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, w->W, (int)n,
+              z->Gam, (int)n, 0.0, w->V, (int)n);
   double loss = 0;
   for (size_t m = 0; m < n; m++) {
     const double *Vm = w->V + m * n, *Wm = w->W + m * n;
     double q = s * s * z->Gd[m] + 2 * s * Vm[m];
     for (size_t j = 0; j < n; j++) q += Vm[j] * Wm[j];
-    double d = al * w->a[m] + hae * (w->a[m] * w->a[m] + z->gscale * q) -
-               (z->f0 ? z->f0[m] : 0.0) - S->y[m];
+    double d = al * w->a[m] + hae * (w->a[m] * w->a[m] + z->gscale * q) - (z->f0 ? z->f0[m] : 0.0) -
+               S->y[m];
     w->Delta[m] = d;
     loss += d * d;
   }
@@ -74,8 +74,8 @@ double grok_sample_residual(const struct grok_system *S, const struct grok_sampl
 }
 
 void grok_sample_increment(const struct grok_system *S, const struct grok_sample_seed *z,
-                             const double *y, const double *inb, double *dy,
-                             struct grok_sample_work *w)
+                           const double *y, const double *inb, double *dy,
+                           struct grok_sample_work *w)
 {
   size_t n = S->P;
   const double *b = y, *R = y + n + 1;
@@ -105,4 +105,3 @@ void grok_sample_step(const struct grok_system *S, const struct grok_sample_seed
   grok_sample_increment(S, z, y, inb, w->dy, w);
   grok_apply_step(S->momentum, w->dy, y, y + n, n);
 }
-

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
+#include "rng.h"
 #include "sim/gmm_sgd.h"
 #include "sim/lsq_kernel.h"
-#include "rng.h"
-#include "interrupt.h"
 
 #define STREAM_LABEL_NOISE (HD_STREAM_EXTRA + 0)
 
@@ -87,7 +87,7 @@ int gmm_sgd_advance(const struct gmm_sgd *S, uint64_t run, void *state, uint64_t
     hd_rng_seek(&rl, k);
     if (noise != 0) hd_rng_seek(&rn, k);
     const double gamma = S->adaptive ? S->schedule->lr / sqrt(S->adagrad_b * S->adagrad_b + *G)
-                                      : hd_schedule_lr((double)k / dd, S->schedule);
+                                     : hd_schedule_lr((double)k / dd, S->schedule);
     double gsum = 0; /* sum over the batch of ||x||^2 ||grad_r f||^2 */
     const double g = gamma / (dd * (double)B), shrink = 1.0 - gamma * delta / dd;
     if (B > 1) memset(acc, 0, q * d * sizeof(double));

@@ -12,25 +12,25 @@
 #include "schedule.h"
 
 struct gmm_sgd {
-  size_t d, l, q;              /* dimension, classes, outputs */
-  size_t batch;                /* B */
+  size_t d, l, q; /* dimension, classes, outputs */
+  size_t batch;   /* B */
   enum gmm_loss loss;
   uint64_t seed;
-  const double *cum;           /* l: cumulative class probabilities, cum[l - 1] = 1 */
-  const double *label;         /* l: y_c of the q = 1 losses */
-  const double *sqrt_lambda;   /* l * d: class c's standard deviations at [c*d + i] */
-  const double *u;             /* A * d: the class means mu_c, then theta* if teacher */
-  int teacher;                 /* least squares: y = <theta*, x> + y_c + eps */
-  double label_noise;          /* standard deviation of eps */
-  double ridge;                /* delta */
-  int init_random;             /* X_0 ~ N(0, init_scale^2 / d I), per run; else X_0 = 0 */
+  const double *cum;         /* l: cumulative class probabilities, cum[l - 1] = 1 */
+  const double *label;       /* l: y_c of the q = 1 losses */
+  const double *sqrt_lambda; /* l * d: class c's standard deviations at [c*d + i] */
+  const double *u;           /* A * d: the class means mu_c, then theta* if teacher */
+  int teacher;               /* least squares: y = <theta*, x> + y_c + eps */
+  double label_noise;        /* standard deviation of eps */
+  double ridge;              /* delta */
+  int init_random;           /* X_0 ~ N(0, init_scale^2 / d I), per run; else X_0 = 0 */
   double init_scale;
   const struct hd_schedule *schedule; /* gamma(t), t = k / d; its lr is AdaGrad-Norm's lr */
-  int adaptive;                /* AdaGrad-Norm: gamma_k = lr / sqrt(adagrad_b^2 + G_k) */
+  int adaptive;                       /* AdaGrad-Norm: gamma_k = lr / sqrt(adagrad_b^2 + G_k) */
   double adagrad_b;
   /* exact observables: modes grouped as the theory's finite-d eigen-groups */
-  const size_t *mode_group;    /* d: group of each mode */
-  size_t n_groups, A;          /* groups; tracked directions (l, + 1 with a teacher) */
+  const size_t *mode_group; /* d: group of each mode */
+  size_t n_groups, A;       /* groups; tracked directions (l, + 1 with a teacher) */
 };
 
 /* Bytes of one run's state. */

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "rng.h"
 #include "sim/grok_linear_estimator_sim.h"
-#include "interrupt.h"
 
 /* state: [t | D (d) | X (n d) | Xd (n)]   gd
  *        [t | s (d) | c (d)]               eigen */
@@ -43,9 +43,10 @@ void gle_sim_start(const struct gle_sim *P, uint64_t run, void *state)
     memcpy(st + 1 + d, X, n * d * sizeof *X);
   } else {
     double *S = malloc(d * d * sizeof *S), *s = st + 1, *c = st + 1 + d;
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0 / (double)n, X,
-                (int)d, 0.0, S, (int)d);
-    lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)d, S, (lapack_int)d, s);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0 / (double)n, X, (int)d,
+                0.0, S, (int)d);
+    lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)d, S, (lapack_int)d,
+                                     s);
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)d, 1.0, S, (int)d, D0, 1, 0.0, c, 1);
     if (info != 0) c[0] = NAN; /* reported by the engine as a failed run */
     free(S);
@@ -66,8 +67,8 @@ int gle_sim_advance(const struct gle_sim *P, void *state, uint64_t k0, uint64_t 
   for (uint64_t k = k0; k < k1; k++) {
     if (hd_interrupted()) return 0; /* the engine abandons the run */
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)d, 1.0, X, (int)d, D, 1, 0.0, Xd, 1);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, -2 * P->eta / (double)n, X, (int)d,
-                Xd, 1, 1.0, D, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, -2 * P->eta / (double)n, X, (int)d, Xd,
+                1, 1.0, D, 1);
     if (!isfinite(D[0])) {
       *bad_step = k;
       return 1;

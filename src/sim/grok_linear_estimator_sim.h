@@ -12,7 +12,7 @@ enum gle_route { GLE_ROUTE_EIGEN, GLE_ROUTE_GD };
 
 /* The ensemble (plain fields, filled by the package). */
 struct gle_sim {
-  size_t d, n;   /* d_in, N_tr */
+  size_t d, n; /* d_in, N_tr */
   double eta;
   int route;     /* enum gle_route */
   uint64_t seed; /* the model seed: run r draws from (seed, r) */

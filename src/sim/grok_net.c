@@ -22,19 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "rng.h"
 #include "sim/grok_net.h"
-#include "interrupt.h"
 
 /* Per-run state, carved out of the engine's buffer (all doubles). */
 struct net_state {
   double *wbar, *wbar0, *M0, *f0, *f0t, *dy; /* common */
-  double *batch;                              /* minibatch gather (grok_batch_size) */
-  double *Z, *L;                              /* closure, samples: D x r each */
-  double *vel;                                /* momentum: velocities of (wbar, Z), W, or y */
-  double *W, *W0, *H, *E;                     /* neurons: N x D, N x D, P x N, P x N */
-  double *y, *a0, *Gam, *Gd, *C, *RC;         /* samples: state, P, P x P, P, P x r, P x r */
-  struct grok_sample_work sw;                 /* samples: step scratch */
+  double *batch;                             /* minibatch gather (grok_batch_size) */
+  double *Z, *L;                             /* closure, samples: D x r each */
+  double *vel;                               /* momentum: velocities of (wbar, Z), W, or y */
+  double *W, *W0, *H, *E;                    /* neurons: N x D, N x D, P x N, P x N */
+  double *y, *a0, *Gam, *Gd, *C, *RC;        /* samples: state, P, P x P, P, P x r, P x r */
+  struct grok_sample_work sw;                /* samples: step scratch */
   struct grok_work w;
 };
 
@@ -106,8 +106,8 @@ static void net_predict(const struct grok_net *net, const double *W, const doubl
 {
   const struct grok_system *S = net->sys;
   size_t N = net->N, D = S->D;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)N, (int)D, 1.0, Xs, (int)D,
-              W, (int)D, 0.0, H, (int)N);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)N, (int)D, 1.0, Xs, (int)D, W,
+              (int)D, 0.0, H, (int)N);
   for (size_t m = 0; m < n; m++) {
     double s = 0;
     for (size_t i = 0; i < N; i++) s += phi(H[m * N + i], S->eps);
@@ -134,7 +134,8 @@ static void factor_sigma0(size_t D, const double *Sigma0, double *L)
 {
   double *V = malloc(D * D * sizeof *V), *lam = malloc(D * sizeof *lam);
   memcpy(V, Sigma0, D * D * sizeof *V);
-  lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)D, V, (lapack_int)D, lam);
+  lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)D, V, (lapack_int)D,
+                                   lam);
   for (size_t i = 0; i < D; i++)
     for (size_t j = 0; j < D; j++)
       L[i * D + j] = info == 0 ? V[i * D + j] * sqrt(fmax(lam[j], 0.0)) : NAN;
@@ -196,10 +197,10 @@ void grok_net_start(const struct grok_net *net, uint64_t run, void *state)
   size_t ns = grok_sample_state_size(Pn);
   cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)Pn, (int)D, 1.0, S->X, (int)D, s.wbar0, 1, 0.0,
               s.a0, 1);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)D, 1.0, S->X,
-              (int)D, s.L, (int)r, 0.0, s.C, (int)r);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Pn, (int)Pn, (int)r, 1.0, s.C,
-              (int)r, s.C, (int)r, 0.0, s.Gam, (int)Pn);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)D, 1.0, S->X, (int)D,
+              s.L, (int)r, 0.0, s.C, (int)r);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Pn, (int)Pn, (int)r, 1.0, s.C, (int)r,
+              s.C, (int)r, 0.0, s.Gam, (int)Pn);
   for (size_t m = 0; m < Pn; m++) s.Gd[m] = s.Gam[m * Pn + m];
   memset(s.y, 0, ns * sizeof *s.y);
   s.y[Pn] = 1.0;
@@ -210,8 +211,8 @@ void grok_net_start(const struct grok_net *net, uint64_t run, void *state)
 static struct grok_sample_seed run_seed(const struct grok_net *net, const struct net_state *s)
 {
   const struct grok_system *S = net->sys;
-  return (struct grok_sample_seed){.a0 = s->a0, .Gam = s->Gam, .Gd = s->Gd,
-                                   .f0 = S->center ? s->f0 : NULL, .gscale = 1.0};
+  return (struct grok_sample_seed){
+      .a0 = s->a0, .Gam = s->Gam, .Gd = s->Gd, .f0 = S->center ? s->f0 : NULL, .gscale = 1.0};
 }
 
 /* wbar = s wbar0 + X^T b and Z = s L + X^T (R C) from the sample-space state. */
@@ -221,13 +222,12 @@ static void rebuild_weights(const struct grok_net *net, struct net_state *s)
   size_t D = S->D, Pn = S->P, r = net->r;
   const double *b = s->y, *R = s->y + Pn + 1, sc = s->y[Pn];
   for (size_t i = 0; i < D; i++) s->wbar[i] = sc * s->wbar0[i];
-  cblas_dgemv(CblasRowMajor, CblasTrans, (int)Pn, (int)D, 1.0, S->X, (int)D, b, 1, 1.0, s->wbar,
-              1);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)Pn, 1.0, R,
-              (int)Pn, s->C, (int)r, 0.0, s->RC, (int)r);
+  cblas_dgemv(CblasRowMajor, CblasTrans, (int)Pn, (int)D, 1.0, S->X, (int)D, b, 1, 1.0, s->wbar, 1);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Pn, (int)r, (int)Pn, 1.0, R, (int)Pn,
+              s->C, (int)r, 0.0, s->RC, (int)r);
   for (size_t k = 0; k < D * r; k++) s->Z[k] = sc * s->L[k];
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D, (int)r, (int)Pn, 1.0, S->X,
-              (int)D, s->RC, (int)r, 1.0, s->Z, (int)r);
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D, (int)r, (int)Pn, 1.0, S->X, (int)D,
+              s->RC, (int)r, 1.0, s->Z, (int)r);
 }
 
 /* Delta on the batch from the neurons (H on the batch rows); returns the batch loss. */
@@ -279,12 +279,12 @@ int grok_net_advance(const struct grok_net *net, void *state, uint64_t k0, uint6
       /* increment -c E^T X - omega W  (eta grad with eta = eta0 N / alpha^2, §1.1, §1.5) */
       if (S->momentum > 0) {
         for (size_t k2 = 0; k2 < N * D; k2++) s.dy[k2] = -S->decay * s.W[k2];
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -S->c,
-                    s.E, (int)N, b.X, (int)D, 1.0, s.dy, (int)D);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -S->c, s.E,
+                    (int)N, b.X, (int)D, 1.0, s.dy, (int)D);
         grok_apply_step(S->momentum, s.dy, s.W, s.vel, N * D);
       } else {
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -S->c,
-                    s.E, (int)N, b.X, (int)D, 1.0 - S->decay, s.W, (int)D);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)D, (int)b.n, -S->c, s.E,
+                    (int)N, b.X, (int)D, 1.0 - S->decay, s.W, (int)D);
       }
     } else {
       size_t r = net->r;
@@ -324,6 +324,5 @@ void grok_net_observe(const struct grok_net *net, const void *state, double *out
     for (size_t i = 0; i < D; i++) move2 += (s.wbar[i] - s.wbar0[i]) * (s.wbar[i] - s.wbar0[i]);
     for (size_t k = 0; k < D * r; k++) move2 += (s.Z[k] - s.L[k]) * (s.Z[k] - s.L[k]);
   }
-  grok_observe_moments(S, s.wbar, s.w.M, s.wbar0, s.M0, move2, S->center ? s.f0t : NULL, &s.w,
-                       out);
+  grok_observe_moments(S, s.wbar, s.w.M, s.wbar0, s.M0, move2, S->center ? s.f0t : NULL, &s.w, out);
 }

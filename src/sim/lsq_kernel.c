@@ -16,10 +16,11 @@
 
 #include <math.h>
 
-#include "rng.h"
 #include "interrupt.h"
+#include "rng.h"
 
-double hd_dot(const double *a, const double *b, size_t n) {
+double hd_dot(const double *a, const double *b, size_t n)
+{
   double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -48,20 +49,24 @@ double hd_dot(const double *a, const double *b, size_t n) {
 
 size_t hd_lsq_kernel_work_size(const struct hd_lsq_kernel *K) { return K->d; }
 
-static void update_plain(double *restrict e, const double *restrict x, double c, size_t d) {
+static void update_plain(double *restrict e, const double *restrict x, double c, size_t d)
+{
   for (size_t i = 0; i < d; i++) e[i] = e[i] - c * x[i];
 }
 
 static void update_ridge(double *restrict e, const double *restrict x, const double *restrict th,
-                         double g, double r, double ridge, size_t d) {
+                         double g, double r, double ridge, size_t d)
+{
   for (size_t i = 0; i < d; i++) e[i] = e[i] - g * (r * x[i] + ridge * (e[i] + th[i]));
 }
 
-static void scale_inplace(double *restrict x, const double *restrict s, size_t d) {
+static void scale_inplace(double *restrict x, const double *restrict s, size_t d)
+{
   for (size_t i = 0; i < d; i++) x[i] = s[i] * x[i];
 }
 
-static int all_finite(const double *e, size_t d) {
+static int all_finite(const double *e, size_t d)
+{
   double acc = 0.0; /* NaN iff some e_i is inf or NaN */
   for (size_t i = 0; i < d; i++) acc += e[i] - e[i];
   return acc == 0.0;
@@ -83,17 +88,16 @@ int hd_lsq_kernel_step(const struct hd_lsq_kernel *K, struct hd_rng *label, uint
   const double r = hd_dot(x, e, d) - eps;
   if (!isfinite(r)) return 1;
   const double g = K->lr((double)k / dd, K->lr_ctx) / dd;
-  if (K->ridge != 0.0)
-    update_ridge(e, x, K->theta_star, g, r, K->ridge, d);
-  else
-    update_plain(e, x, g * r, d);
+  if (K->ridge != 0.0) update_ridge(e, x, K->theta_star, g, r, K->ridge, d);
+  else update_plain(e, x, g * r, d);
   return 0;
 }
 
 int hd_all_finite(const double *e, size_t d) { return all_finite(e, d); }
 
 int hd_lsq_kernel_advance(const struct hd_lsq_kernel *K, uint64_t seed, uint64_t run, double *e,
-                          double *work, uint64_t k0, uint64_t k1, uint64_t *bad_step) {
+                          double *work, uint64_t k0, uint64_t k1, uint64_t *bad_step)
+{
   const size_t d = K->d;
   const double *sl = K->sqrt_lambda;
   double *x = work;

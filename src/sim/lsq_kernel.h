@@ -22,10 +22,10 @@ enum hd_feature_law { HD_FEATURES_GAUSSIAN = 0, HD_FEATURES_RADEMACHER = 1 };
 /* Plan shared read-only by every run (FFTW style: prepared once, executed many). */
 struct hd_lsq_kernel {
   size_t d;
-  const double *sqrt_lambda;   /* d values; NULL means isotropic (all ones) */
-  const double *theta_star;    /* d values; only read when ridge != 0 */
-  double ridge;                /* delta >= 0 */
-  double label_noise;          /* sigma >= 0 (standard deviation of eps) */
+  const double *sqrt_lambda; /* d values; NULL means isotropic (all ones) */
+  const double *theta_star;  /* d values; only read when ridge != 0 */
+  double ridge;              /* delta >= 0 */
+  double label_noise;        /* sigma >= 0 (standard deviation of eps) */
   enum hd_feature_law law;
   /* learning rate gamma(t) at t = k/d */
   double (*lr)(double t, const void *ctx);

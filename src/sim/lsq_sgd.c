@@ -3,11 +3,11 @@
  * dataset: noisy_kernel.c; the pixel basis: lsq_stationary.c); this file sets a run's
  * initial point and reads its observables off e = theta - theta*. */
 #include <math.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "sim/lsq_sgd.h"
 #include "rng.h"
+#include "sim/lsq_sgd.h"
 
 size_t hd_lsq_sgd_state_size(const struct hd_lsq_sgd *P)
 {

@@ -22,19 +22,19 @@ struct hd_lsq_sgd {
   size_t d;
   uint64_t seed;
   enum hd_lsq_sgd_init init;
-  double init_scale;                        /* sigma_0 */
-  const double *theta_0;                    /* HD_LSQ_SGD_FIXED: theta_0, else NULL */
-  const double *theta_star;                 /* d values, eigen-coordinates */
-  const double *lambda;                     /* d eigenvalues (the observed risk) */
-  double label_noise;                       /* sigma_eps */
-  const size_t *mode_band;                  /* band of each mode */
-  size_t n_bands;                           /* >= 2: band shares are observed */
+  double init_scale;        /* sigma_0 */
+  const double *theta_0;    /* HD_LSQ_SGD_FIXED: theta_0, else NULL */
+  const double *theta_star; /* d values, eigen-coordinates */
+  const double *lambda;     /* d eigenvalues (the observed risk) */
+  double label_noise;       /* sigma_eps */
+  const size_t *mode_band;  /* band of each mode */
+  size_t n_bands;           /* >= 2: band shares are observed */
   /* the step: exactly one of */
-  const struct hd_noisy_kernel_cfg *noisy;  /* noise, batches, clipping, fixed data */
-  const struct hd_stationary *stationary;   /* pixel basis (spectrum = stationary); then
+  const struct hd_noisy_kernel_cfg *noisy; /* noise, batches, clipping, fixed data */
+  const struct hd_stationary *stationary;  /* pixel basis (spectrum = stationary); then
                                                theta_pix is theta* there */
   const double *theta_pix;
-  const struct hd_lsq_kernel *kernel;       /* plain streaming SGD (and the others' base) */
+  const struct hd_lsq_kernel *kernel; /* plain streaming SGD (and the others' base) */
 };
 
 /* Bytes of per-run state: e (d values) and the kernel's work space. */

@@ -14,18 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
 #include "interrupt.h"
+#include "rng.h"
 
 struct hd_stationary {
   int dims;
-  size_t n, d, nh, m;      /* side, dimension, complex entries of r2c, last-axis length */
-  double *lambda;          /* d eigenvalues in eigen order */
-  double *scale;           /* nh: sqrt(lambda_h) / d */
-  size_t *pos;             /* d: half-spectrum position of eigen index i */
-  unsigned char *part;     /* d: 0 self-conjugate, 1 cos (Re), 2 sin (Im) */
-  long *mirror;            /* nh: position of the conjugate representative, or -1 */
-  fftw_plan fwd, bwd;      /* r2c and c2r, out of place */
+  size_t n, d, nh, m;  /* side, dimension, complex entries of r2c, last-axis length */
+  double *lambda;      /* d eigenvalues in eigen order */
+  double *scale;       /* nh: sqrt(lambda_h) / d */
+  size_t *pos;         /* d: half-spectrum position of eigen index i */
+  unsigned char *part; /* d: 0 self-conjugate, 1 cos (Re), 2 sin (Im) */
+  long *mirror;        /* nh: position of the conjugate representative, or -1 */
+  fftw_plan fwd, bwd;  /* r2c and c2r, out of place */
 };
 
 static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -47,8 +47,10 @@ struct hd_stationary *hd_stationary_create(int dims, size_t d, double exponent, 
   }
   size_t n = dims == 1 ? d : isqrt_exact(d);
   if (n == 0 || d < 2) {
-    snprintf(msg, msglen, "a 2-D stationary signal is a sqrt(d) x sqrt(d) image: d = %zu is "
-             "not a perfect square >= 4", d);
+    snprintf(msg, msglen,
+             "a 2-D stationary signal is a sqrt(d) x sqrt(d) image: d = %zu is "
+             "not a perfect square >= 4",
+             d);
     return NULL;
   }
   if (!(f0 > 0) || !(exponent >= 0)) {
@@ -211,8 +213,8 @@ static void colour(const struct hd_stationary *S, double *buf, fftw_complex *Y)
   fftw_execute_dft_c2r(S->bwd, Y, buf); /* out of place: Y -> buf */
 }
 
-void hd_stationary_features(const struct hd_stationary *S, uint64_t seed, uint64_t run,
-                            uint64_t k, double *work, double *x)
+void hd_stationary_features(const struct hd_stationary *S, uint64_t seed, uint64_t run, uint64_t k,
+                            double *work, double *x)
 {
   double *buf = aligned64(work);
   fftw_complex *Y = (fftw_complex *)(buf + (S->d + 7) / 8 * 8);
@@ -222,7 +224,6 @@ void hd_stationary_features(const struct hd_stationary *S, uint64_t seed, uint64
   colour(S, buf, Y);
   if (x != buf) memcpy(x, buf, S->d * sizeof *x);
 }
-
 
 int hd_stationary_advance(const struct hd_stationary *S, const struct hd_lsq_kernel *K,
                           uint64_t seed, uint64_t run, double *e, double *work, uint64_t k0,
@@ -236,9 +237,9 @@ int hd_stationary_advance(const struct hd_stationary *S, const struct hd_lsq_ker
   hd_rng_init(&rl, seed, run, HD_STREAM_LABEL, k0);
   for (uint64_t k = k0; k < k1; k++) {
     if (hd_interrupted()) return 0; /* the engine abandons the run */
-    hd_rng_seek(&rf, k); /* z: the eigenbasis kernel's draw of step k */
+    hd_rng_seek(&rf, k);            /* z: the eigenbasis kernel's draw of step k */
     hd_rng_normal_array(&rf, x, d);
-    colour(S, x, Y); /* x = C^{1/2} z  (LS-1, pixel basis) */
+    colour(S, x, Y);                                /* x = C^{1/2} z  (LS-1, pixel basis) */
     if (hd_lsq_kernel_step(K, &rl, k, x, e) != 0) { /* the rest of step k, as LS-1 */
       if (bad_step) *bad_step = k;
       return 1;

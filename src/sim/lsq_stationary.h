@@ -57,8 +57,8 @@ size_t hd_stationary_work_size(const struct hd_stationary *S);
 
 /* x = C^{1/2} z with z = block k of (seed, run)'s FEATURES stream (the feature vector of
  * step k).  x must be the work area's feature buffer or any d doubles; work as above. */
-void hd_stationary_features(const struct hd_stationary *S, uint64_t seed, uint64_t run,
-                            uint64_t k, double *work, double *x);
+void hd_stationary_features(const struct hd_stationary *S, uint64_t seed, uint64_t run, uint64_t k,
+                            double *work, double *x);
 
 /* Advances e (pixel basis, d values) from step k0 to k1 like hd_lsq_kernel_advance: K
  * gives d, theta* (pixel basis), ridge, label noise and the learning rate (K->sqrt_lambda

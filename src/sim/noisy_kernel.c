@@ -6,8 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "rng.h"
 #include "interrupt.h"
+#include "rng.h"
 
 /* work layout: x[d] | xi[d] | acc[d] | epoch (uint64) | perm[n] (uint32) */
 struct work_view {
@@ -42,18 +42,14 @@ static void draw_features(const struct hd_noisy_kernel_cfg *K, struct hd_rng *r,
   const size_t d = K->base->d;
   const double *sl = K->base->sqrt_lambda;
   switch (K->law) {
-  case HD_FEATURES_RADEMACHER:
-    hd_rng_rademacher_array(r, x, d);
-    break;
+  case HD_FEATURES_RADEMACHER: hd_rng_rademacher_array(r, x, d); break;
   case 2: /* U[-sqrt3, sqrt3] */
     for (size_t i = 0; i < d; i++) x[i] = sqrt(3.0) * (2 * hd_rng_uniform(r) - 1);
     break;
   case 3: /* U[0, sqrt12]: the paper's features, not centred */
     for (size_t i = 0; i < d; i++) x[i] = sqrt(12.0) * hd_rng_uniform(r);
     break;
-  default:
-    hd_rng_normal_array_scaled(r, x, sl, d);
-    return;
+  default: hd_rng_normal_array_scaled(r, x, sl, d); return;
   }
   if (sl)
     for (size_t i = 0; i < d; i++) x[i] *= sl[i];

@@ -33,13 +33,13 @@ enum { HD_STREAM_NOISE = 5, HD_STREAM_ORDER = 6 }; /* HD_STREAM_EXTRA and the ne
 
 struct hd_noisy_kernel_cfg {
   const struct hd_lsq_kernel *base; /* d, sqrt_lambda, theta_star, ridge, label noise, lr */
-  int law;            /* 0 Gaussian, 1 Rademacher, 2 uniform centred, 3 uniform [0, sqrt 12] */
-  double noise;       /* sigma >= 0 */
-  size_t batch;       /* B >= 1 */
-  double clip_norm;   /* C > 0, or 0: no clipping */
-  int clip_full;      /* clip r x + delta theta instead of r x */
-  size_t records;     /* fixed dataset of n records; 0: streaming */
-  int shuffle;        /* fixed dataset: a fresh permutation per run and epoch */
+  int law;          /* 0 Gaussian, 1 Rademacher, 2 uniform centred, 3 uniform [0, sqrt 12] */
+  double noise;     /* sigma >= 0 */
+  size_t batch;     /* B >= 1 */
+  double clip_norm; /* C > 0, or 0: no clipping */
+  int clip_full;    /* clip r x + delta theta instead of r x */
+  size_t records;   /* fixed dataset of n records; 0: streaming */
+  int shuffle;      /* fixed dataset: a fresh permutation per run and epoch */
 };
 
 /* Per-run work: bytes after the d doubles of e (feature, noise and batch buffers, the
@@ -49,8 +49,7 @@ size_t hd_noisy_kernel_work_bytes(const struct hd_noisy_kernel_cfg *K);
 /* Advances e from step k0 to k1 (as hd_lsq_kernel_advance).  work: the bytes above,
  * opaque, initialised by hd_noisy_kernel_start. */
 int hd_noisy_kernel_advance(const struct hd_noisy_kernel_cfg *K, uint64_t seed, uint64_t run,
-                            double *e, void *work, uint64_t k0, uint64_t k1,
-                            uint64_t *bad_step);
+                            double *e, void *work, uint64_t k0, uint64_t k1, uint64_t *bad_step);
 void hd_noisy_kernel_start(const struct hd_noisy_kernel_cfg *K, void *work);
 
 /* Record i of the fixed dataset of `seed`: x (d values, x = sqrt(lambda) .* z) and its

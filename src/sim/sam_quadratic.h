@@ -10,14 +10,14 @@
 
 struct samq_sim {
   size_t d;
-  const double *lambda;         /* d eigenvalues of H */
-  const double *S;              /* d x d lower factor of Sigma / B, or NULL: s_iso I */
+  const double *lambda; /* d eigenvalues of H */
+  const double *S;      /* d x d lower factor of Sigma / B, or NULL: s_iso I */
   double s_iso;
   enum sam_algorithm algorithm;
-  double lr;                    /* eta */
+  double lr; /* eta */
   double rho;
-  double norm_eps;              /* guard in ||.|| + eps */
-  size_t substeps;              /* m standard normal vectors per step (see samq_sim_step) */
+  double norm_eps; /* guard in ||.|| + eps */
+  size_t substeps; /* m standard normal vectors per step (see samq_sim_step) */
 };
 
 /* One step x <- x - eta (I + c H) g, g = H x + Z, from the step's m d standard normals xi

@@ -11,9 +11,9 @@
 
 #include <math.h>
 
-#include "sim/lsq_kernel.h"
-#include "rng.h"
 #include "interrupt.h"
+#include "rng.h"
+#include "sim/lsq_kernel.h"
 
 size_t sams_kernel_work_size(const struct sams_kernel *K)
 {
@@ -55,8 +55,8 @@ static double psi_single(const struct sams_kernel *K, const double *x, const dou
 }
 
 /* One step with B > 1 (O(B d)). */
-static void step_batch(const struct sams_kernel *K, const double *x, const double *eb,
-                       double *e, double *gv, double *hb, double eta)
+static void step_batch(const struct sams_kernel *K, const double *x, const double *eb, double *e,
+                       double *gv, double *hb, double eta)
 {
   size_t d = K->d, B = K->batch;
   for (size_t i = 0; i < d; i++) gv[i] = 0;
@@ -101,10 +101,8 @@ int sams_kernel_advance(const struct sams_kernel *K, uint64_t seed, uint64_t run
       return 1;
     }
     const double g = K->lr / dd; /* eta, computed as lsq_kernel.c does */
-    if (B == 1)
-      axpy_minus(e, x, g * psi_single(K, x, e, eb[0]), d);
-    else
-      step_batch(K, x, eb, e, gv, hb, g);
+    if (B == 1) axpy_minus(e, x, g * psi_single(K, x, e, eb[0]), d);
+    else step_batch(K, x, eb, e, gv, hb, g);
   }
   double acc = 0;
   for (size_t i = 0; i < d; i++) acc += e[i] - e[i];

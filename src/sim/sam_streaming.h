@@ -17,8 +17,8 @@ struct sams_kernel {
   const double *sqrt_lambda; /* NULL: isotropic */
   const double *lambda;      /* d eigenvalues (DNSAM's ||K r||) */
   double label_noise;
-  double lr;                 /* gamma; eta = gamma / d */
-  double rho;                /* the actual radius (already scaled with d) */
+  double lr;  /* gamma; eta = gamma / d */
+  double rho; /* the actual radius (already scaled with d) */
   double norm_eps;
   enum sam_algorithm algorithm;
 };

@@ -39,8 +39,9 @@ int gmm_fill_spectra(struct gmm_plan *P, const struct hd_config *cfg, struct hd_
       char path[2 * HD_STR_MAX];
       if (hd_config_resolve_path(cfg, p->spectrum.file.v[p->spectrum.file.n == 1 ? 0 : c], path,
                                  sizeof path) != 0 ||
-          hd_spectrum_fill(HD_SPECTRUM_FILE, d, 0, 0, path, p->spectrum.normalise == HD_NORMALISE_TRACE, lam,
-                           msg, sizeof msg) != 0) {
+          hd_spectrum_fill(HD_SPECTRUM_FILE, d, 0, 0, path,
+                           p->spectrum.normalise == HD_NORMALISE_TRACE, lam, msg,
+                           sizeof msg) != 0) {
         hd_config_error(cfg, err, "data", "spectrum_file", "%s", msg);
         return -1;
       }
@@ -116,7 +117,8 @@ int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct 
       for (int pass = 0; pass < 2; pass++)
         for (size_t b = 0; b < c; b++) {
           double dot = 0, nb = 0;
-          for (size_t i = 0; i < d; i++) dot += v[i] * u[b * d + i], nb += u[b * d + i] * u[b * d + i];
+          for (size_t i = 0; i < d; i++)
+            dot += v[i] * u[b * d + i], nb += u[b * d + i] * u[b * d + i];
           for (size_t i = 0; i < d; i++) v[i] -= dot / nb * u[b * d + i];
         }
       double s = 0;
@@ -124,9 +126,7 @@ int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct 
       for (size_t i = 0; i < d; i++) v[i] *= P->p.mean_scale / sqrt(s);
     }
     break;
-  case GMM_MEANS_ZERO:
-    memset(u, 0, l * d * sizeof(double));
-    break;
+  case GMM_MEANS_ZERO: memset(u, 0, l * d * sizeof(double)); break;
   }
   if (P->p.mean_profile == GMM_PROFILE_CLEAN) {
     size_t nclean = 0;
@@ -148,4 +148,3 @@ int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct 
   }
   return 0;
 }
-

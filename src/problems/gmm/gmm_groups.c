@@ -89,8 +89,9 @@ void gmm_build_limit(struct gmm_plan *P)
       double scale = P->p.spectrum.normalise == HD_NORMALISE_TRACE ? 1 + P->alpha[c] : 1.0;
       P->lim.lam[j * l + c] = P->variance[c] * scale * pow(uu, P->alpha[c]);
     }
-    double pm = P->p.means == GMM_MEANS_ZERO ? 0.0
-                : P->p.mean_scale * P->p.mean_scale * P->lim.w[j] * pow(uu, 2 * P->p.mean_beta);
+    double pm = P->p.means == GMM_MEANS_ZERO
+                    ? 0.0
+                    : P->p.mean_scale * P->p.mean_scale * P->lim.w[j] * pow(uu, 2 * P->p.mean_beta);
     for (size_t a = 0; a < l; a++)
       for (size_t b = 0; b < l; b++) P->lim.P[(j * A + a) * A + b] = sign[a] * sign[b] * pm;
   }

@@ -60,9 +60,10 @@ static void build_observables(struct gmm_plan *P)
   P->limit.obs.n_overlap = l <= 16 ? l : 16;
   P->obs = calloc(5 + 2 * P->limit.obs.n_overlap + 2 * P->limit.obs.n_bands + 2, sizeof *P->obs);
   add_obs(P, "risk", 1, "population risk sum_c p_c E f(r; c), r ~ N(m_c, S_c) (E3)");
-  add_obs(P, "error", 0, P->q == 1 ? "classification error sum_c p_c Phi(-side_c m_c / sqrt(s_c))"
-                                   : "classification error sum_c p_c P(argmax r != c) (QMC, "
-                                     "4096 points)");
+  add_obs(P, "error", 0,
+          P->q == 1 ? "classification error sum_c p_c Phi(-side_c m_c / sqrt(s_c))"
+                    : "classification error sum_c p_c P(argmax r != c) (QMC, "
+                      "4096 points)");
   add_obs(P, "norm", 1, "squared norm ||X||_F^2 (tr N)");
   for (size_t c = 0; c < P->limit.obs.n_overlap; c++) {
     char name[HD_NAME_MAX - 8];
@@ -96,7 +97,8 @@ static void build_observables(struct gmm_plan *P)
     for (size_t k = 0; k < P->limit.obs.n_bands; k++) {
       char name[HD_NAME_MAX - 8];
       snprintf(name, sizeof name, "band_%zu_margin", k);
-      add_obs(P, name, 0, "mean overlap %s on %s %zu", P->q == 1 ? "<X, mu_1>" : "avg_c <X_c, mu_c>",
+      add_obs(P, name, 0, "mean overlap %s on %s %zu",
+              P->q == 1 ? "<X, mu_1>" : "avg_c <X_c, mu_c>",
               P->limit.obs.has_clean && k == 0 ? "the clean band" : "spectral band", k);
     }
     if (P->limit.obs.has_clean) {
@@ -152,8 +154,8 @@ static const struct gmm_groups *build_groups(struct gmm_plan *P, const struct hd
 }
 
 /* The theory's system.  Its observable layout is filled by build_observables. */
-static int fill_limit(struct gmm_plan *P, const struct gmm_groups *G,
-                      const struct hd_config *cfg, struct hd_errors *err)
+static int fill_limit(struct gmm_plan *P, const struct gmm_groups *G, const struct hd_config *cfg,
+                      struct hd_errors *err)
 {
   const struct gmm_params *p = &P->p;
   struct gmm_limit *L = &P->limit;
@@ -186,15 +188,27 @@ static int fill_limit(struct gmm_plan *P, const struct gmm_groups *G,
 static void fill_sgd(struct gmm_plan *P)
 {
   const struct gmm_params *p = &P->p;
-  P->sgd = (struct gmm_sgd){
-      .d = P->d, .l = P->l, .q = P->q, .batch = (size_t)p->batch,
-      .loss = (enum gmm_loss)p->loss, .seed = P->seed,
-      .cum = P->cum, .label = P->label, .sqrt_lambda = P->sqrt_lambda, .u = P->u,
-      .teacher = p->teacher != GMM_TEACHER_NONE, .label_noise = p->label_noise,
-      .ridge = p->ridge, .init_random = p->init == GMM_INIT_RANDOM,
-      .init_scale = p->init_scale, .schedule = &P->p.schedule,
-      .adaptive = p->adaptive == GMM_ADAPTIVE_ADAGRAD_NORM, .adagrad_b = p->adagrad_b,
-      .mode_group = P->mode_group, .n_groups = P->fin.n, .A = P->A};
+  P->sgd = (struct gmm_sgd){.d = P->d,
+                            .l = P->l,
+                            .q = P->q,
+                            .batch = (size_t)p->batch,
+                            .loss = (enum gmm_loss)p->loss,
+                            .seed = P->seed,
+                            .cum = P->cum,
+                            .label = P->label,
+                            .sqrt_lambda = P->sqrt_lambda,
+                            .u = P->u,
+                            .teacher = p->teacher != GMM_TEACHER_NONE,
+                            .label_noise = p->label_noise,
+                            .ridge = p->ridge,
+                            .init_random = p->init == GMM_INIT_RANDOM,
+                            .init_scale = p->init_scale,
+                            .schedule = &P->p.schedule,
+                            .adaptive = p->adaptive == GMM_ADAPTIVE_ADAGRAD_NORM,
+                            .adagrad_b = p->adagrad_b,
+                            .mode_group = P->mode_group,
+                            .n_groups = P->fin.n,
+                            .A = P->A};
 }
 
 /* The least-squares stability threshold, and the one note on the theory's reach. */
@@ -208,18 +222,19 @@ static void stability_and_note(struct gmm_plan *P, const struct hd_run_params *r
     if (gmax >= P->gamma_crit)
       snprintf(P->note, sizeof P->note,
                "lr %g is beyond the least-squares stability threshold 2B/rho(G) = %.6g "
-               "(spec §3.3): the risk diverges", gmax, P->gamma_crit);
+               "(spec §3.3): the risk diverges",
+               gmax, P->gamma_crit);
   }
   if (p->loss == GMM_LOSS_SOFTMAX && P->q - 1 > GMM_MAX_QUAD_DIM && P->note[0] == '\0')
     snprintf(P->note, sizeof P->note,
              "softmax with %zu classes: the class expectations use a fixed %d-point QMC rule "
-             "(relative accuracy ~1e-3; tensor Gauss-Hermite only up to %d classes)", P->l,
-             GMM_ERROR_POINTS, GMM_MAX_QUAD_DIM + 1);
+             "(relative accuracy ~1e-3; tensor Gauss-Hermite only up to %d classes)",
+             P->l, GMM_ERROR_POINTS, GMM_MAX_QUAD_DIM + 1);
   if (p->limit_nodes > 0 && P->note[0] == '\0')
     snprintf(P->note, sizeof P->note,
              "theory is the d -> infinity limit on %ld nodes (u >= %g); the simulation is at "
-             "d = %zu, so their gap includes the finite-d spectrum's cut-off", p->limit_nodes,
-             p->limit_umin, P->d);
+             "d = %zu, so their gap includes the finite-d spectrum's cut-off",
+             p->limit_nodes, p->limit_umin, P->d);
 }
 
 void *gmm_plan_create(const void *params, const struct hd_run_params *run,

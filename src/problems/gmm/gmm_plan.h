@@ -37,31 +37,31 @@ struct gmm_params {
   long d;
   long classes;
   struct hd_real_list probs;
-  int covariance;            /* enum gmm_covariance */
+  int covariance;                     /* enum gmm_covariance */
   struct hd_spectrum_params spectrum; /* alpha, spectrum_file, normalise (not its kind) */
   struct hd_real_list variance;
   double clean_fraction;
-  int means;                 /* enum gmm_means */
-  int mean_profile;          /* enum gmm_profile */
+  int means;        /* enum gmm_means */
+  int mean_profile; /* enum gmm_profile */
   double mean_scale;
   double mean_beta;
   bool mean_normalise;
-  int teacher;               /* enum gmm_teacher */
+  int teacher; /* enum gmm_teacher */
   double label_noise;
   long bands;
   long limit_nodes;
   double limit_umin;
   /* [loss] */
-  int loss;                  /* enum gmm_loss */
+  int loss; /* enum gmm_loss */
   struct hd_real_list labels;
   long quadrature;
   /* [optimizer] */
   struct hd_schedule schedule; /* lr, schedule, lr_every, lr_factor, lr_t0, lr_power */
   double ridge;
   long batch;
-  int init;                  /* enum gmm_init */
+  int init; /* enum gmm_init */
   double init_scale;
-  int adaptive;              /* enum gmm_adaptive */
+  int adaptive; /* enum gmm_adaptive */
   double adagrad_b;
 };
 
@@ -80,12 +80,12 @@ struct gmm_plan {
   double *u;           /* A * d: directions, u[a*d + i]; the means first, then theta* */
   double teacher_sq;   /* ||theta*||^2 */
   double mean_dot_teacher[GMM_MAX_CLASSES]; /* <mu_c, theta*> */
-  size_t *mode_group;  /* d: finite-d group of each mode */
-  struct gmm_groups fin, lim; /* lim.n = 0 unless the d -> infinity node grid is on */
-  struct gmm_groups bin;      /* bin.n = 0 unless [theory] bins = N > 0: fin merged into bins */
+  size_t *mode_group;                       /* d: finite-d group of each mode */
+  struct gmm_groups fin, lim;               /* lim.n = 0 unless the d -> infinity node grid is on */
+  struct gmm_groups bin;   /* bin.n = 0 unless [theory] bins = N > 0: fin merged into bins */
   double breakpoints[256]; /* discontinuities of gamma(t) = p.schedule up to the horizon */
   size_t n_breakpoints;
-  double gamma_crit;   /* square losses: the stability threshold 2 / rho(G) (spec §3.3) */
+  double gamma_crit; /* square losses: the stability threshold 2 / rho(G) (spec §3.3) */
   struct hd_observable *obs;
   size_t n_obs;
   char note[512];
@@ -101,8 +101,8 @@ size_t gmm_outputs(const struct gmm_params *p);
 /* The per-class lists into P->prob, cum, label, alpha, variance; -1 after reporting. */
 int gmm_resolve_lists(const struct gmm_params *p, const struct hd_config *cfg,
                       struct hd_errors *err, struct gmm_plan *P);
-void gmm_validate(const void *params, const struct hd_run_params *run,
-                  const struct hd_config *cfg, struct hd_errors *err);
+void gmm_validate(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
+                  struct hd_errors *err);
 
 /* gmm_data.c: the realised spectra, means and teacher */
 int gmm_fill_spectra(struct gmm_plan *P, const struct hd_config *cfg, struct hd_errors *err);

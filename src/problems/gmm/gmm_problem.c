@@ -113,7 +113,7 @@ static void gmm_plan_print(const void *plan, FILE *out)
 {
   const struct gmm_plan *P = plan;
   const struct gmm_groups *G = P->limit.G;
-  const char *groups = G == &P->lim ? "nodes of the d -> infinity power-law grid"
+  const char *groups = G == &P->lim   ? "nodes of the d -> infinity power-law grid"
                        : G == &P->bin ? "spectral bins of the finite-d groups"
                                       : "finite-d eigen-groups";
   size_t rank, theory_bytes, thread_bytes, bytes = gmm_plan_bytes(P, &theory_bytes, &thread_bytes);
@@ -126,11 +126,15 @@ static void gmm_plan_print(const void *plan, FILE *out)
   fprintf(out, "theory: ODE E1-E2 on %zu %s, block %zu, state %zu values%s\n", G->n, groups,
           P->block, gmm_ode_dimension(&P->limit), P->limit.adaptive ? " (+ AdaGrad-Norm's G)" : "");
   if (structured)
-    fprintf(out, "solver: CVODE BDF; Jacobian block-diagonal + rank %zu (structured Newton "
-            "solve available)\n", rank);
+    fprintf(out,
+            "solver: CVODE BDF; Jacobian block-diagonal + rank %zu (structured Newton "
+            "solve available)\n",
+            rank);
   else
-    fprintf(out, "solver: CVODE BDF; no structured Jacobian (block %zu, rank %zu: dense or "
-            "GMRES)\n", P->block, rank);
+    fprintf(out,
+            "solver: CVODE BDF; no structured Jacobian (block %zu, rank %zu: dense or "
+            "GMRES)\n",
+            P->block, rank);
   fprintf(out, "quadrature: %s\n", quad);
   fprintf(out, "simulation: one-pass SGD, batch %ld, %zu bytes per run\n", P->p.batch,
           gmm_sgd_state_size(&P->sgd));
@@ -140,28 +144,28 @@ static void gmm_plan_print(const void *plan, FILE *out)
 }
 
 const struct hd_problem hd_problem_gmm_multiclass = {
-  .name = "gmm_multiclass",
-  .summary = "one-pass SGD on Gaussian mixtures with commuting anisotropic class covariances: "
-             "least squares, logistic, softmax, one-hot LS (spec E1-E3)",
-  .theory_doc = "docs/theory/gmm.md",
-  .time_meaning = "t = SGD steps / d",
-  .params = gmm_table,
-  .n_params = GMM_N_PARAMS,
-  .params_size = sizeof(struct gmm_params),
-  .validate = gmm_validate,
-  .plan_create = gmm_plan_create,
-  .plan_destroy = gmm_plan_destroy,
-  .observables = gmm_observables,
-  .steps_per_time = gmm_steps_per_time,
-  .plan_print = gmm_plan_print,
-  .plan_bytes = gmm_plan_bytes,
-  .ode_dimension = gmm_problem_ode_dimension,
-  .ode = gmm_problem_ode,
-  .ode_observe = gmm_problem_ode_observe,
-  .theory_note = gmm_theory_note,
-  .sim_state_size = gmm_sim_state_size,
-  .sim_start = gmm_sim_start,
-  .sim_advance = gmm_sim_advance,
-  .sim_observe = gmm_sim_observe,
-  .write_extra = gmm_write_extra,
+    .name = "gmm_multiclass",
+    .summary = "one-pass SGD on Gaussian mixtures with commuting anisotropic class covariances: "
+               "least squares, logistic, softmax, one-hot LS (spec E1-E3)",
+    .theory_doc = "docs/theory/gmm.md",
+    .time_meaning = "t = SGD steps / d",
+    .params = gmm_table,
+    .n_params = GMM_N_PARAMS,
+    .params_size = sizeof(struct gmm_params),
+    .validate = gmm_validate,
+    .plan_create = gmm_plan_create,
+    .plan_destroy = gmm_plan_destroy,
+    .observables = gmm_observables,
+    .steps_per_time = gmm_steps_per_time,
+    .plan_print = gmm_plan_print,
+    .plan_bytes = gmm_plan_bytes,
+    .ode_dimension = gmm_problem_ode_dimension,
+    .ode = gmm_problem_ode,
+    .ode_observe = gmm_problem_ode_observe,
+    .theory_note = gmm_theory_note,
+    .sim_state_size = gmm_sim_state_size,
+    .sim_start = gmm_sim_start,
+    .sim_advance = gmm_sim_advance,
+    .sim_observe = gmm_sim_observe,
+    .write_extra = gmm_write_extra,
 };

@@ -13,68 +13,77 @@
 static const char *const targets[] = {"half", "full", NULL};
 static const char *const beta_norms[] = {"random", "exact", NULL};
 static const char *const lr_scalings[] = {"mean_field", "sigma_sweep", NULL};
-static const char *const limits[] = {"width", "lazy", "population", NULL};   /* grok_limit_kind */
-static const char *const algorithms[] = {"closure", "neurons", "samples", NULL}; /* grok_net_algorithm */
+static const char *const limits[] = {"width", "lazy", "population", NULL}; /* grok_limit_kind */
+static const char *const algorithms[] = {"closure", "neurons", "samples",
+                                         NULL}; /* grok_net_algorithm */
 static const char *const forms[] = {"auto", "weights", "samples", NULL};
 
 static const struct hd_param grok_table[] = {
-  {"data", "D", HD_INT, F(D), NULL, 1, 4096, 0, NULL, "",
-   "input dimension; x ~ N(0, I_D / D)", "§1.1"},
-  {"data", "P", HD_INT, F(P), NULL, 1, 1e6, 0, NULL, "",
-   "training points (full batch, reused every step)", "§1.1"},
-  {"data", "test_points", HD_INT, F(test_points), "1000", 1, 1e6, 0, NULL, "",
-   "held-out points for the empirical test loss (and the CKA)", "§1.4"},
-  {"data", "target", HD_ENUM, F(target), "half", 0, 0, 0, targets, "",
-   "y = (s_y/2)(beta.x)^2: half (s_y = 1, paper eq. 3) or full (s_y = 2, the "
-   "Fig. 3/5/7 cells)", "§1.1"},
-  {"data", "beta_norm", HD_ENUM, F(beta_norm), "random", 0, 0, 0, beta_norms, "",
-   "teacher beta ~ N(0, I_D) as drawn (random), or rescaled to |beta|^2 = D (exact)", "§1.1"},
-  {"data", "data_seed", HD_INT, F(data_seed), "-1", -1, 9.0e18, 0, NULL, "",
-   "seed of the dataset (X, beta, test set); -1: the [model] seed", NULL},
-  {"network", "N", HD_INT, F(N), NULL, 1, 1e7, HD_FINITE_SIZE, NULL, "",
-   "width of the simulated networks (the theory is N = infinity)", "§1.1"},
-  {"network", "alpha", HD_REAL, F(alpha), "1", 0, 1e12, HD_MIN_EXCL, NULL, "",
-   "output scale alpha (laziness)", "§1.1"},
-  {"network", "eps", HD_REAL, F(eps), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
-   "epsilon in phi(h) = h + (eps/2) h^2 (initial alignment)", "§1.1"},
-  {"network", "sigma", HD_REAL, F(sigma), "1", 0, 1e6, HD_MIN_EXCL, NULL, "",
-   "initial weight scale: w_i(0) ~ N(0, sigma^2 I_D)", "§1.1"},
-  {"network", "center", HD_BOOL, F(center), "true", 0, 0, 0, NULL, "",
-   "train the centred predictor f - f(W0) (paper App. 8.1)", "§1.1"},
-  {"network", "algorithm", HD_ENUM, F(algorithm), "closure", 0, 0, 0, algorithms, "",
-   "simulation: closure (exact (wbar, Z) map seeded with the run's W0, cost 4PD min(N,D)), "
-   "neurons (literal GD on the N x D weights, cost 4NPD) or samples (the same closure in "
-   "sample space, cost 4P^3 per step: for P < D)", "§2.1 §2.4"},
-  {"optimizer", "eta0", HD_REAL, F(eta0), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
-   "learning rate eta = eta0 N / alpha^2 (mean_field) or eta0 N / (alpha sigma)^2", "§1.1"},
-  {"optimizer", "lr_scaling", HD_ENUM, F(lr_scaling), "mean_field", 0, 0, 0, lr_scalings, "",
-   "mean_field: eta = eta0 N/alpha^2; sigma_sweep: eta = eta0 N/(alpha^2 sigma^2) (Fig. 7)",
-   "§1.1"},
-  {"optimizer", "batch", HD_INT, F(batch), "0", 0, 1e9, 0, NULL, "",
-   "0: full-batch GD (the paper); B: minibatch SGD on B distinct points per step, the same "
-   "batches for every run and the N = infinity map (method = recursion)", "§1.5"},
-  {"optimizer", "weight_decay", HD_REAL, F(weight_decay), "0", 0, 1e6, 0, NULL, "",
-   "lambda0: each step w_i <- (1 - omega) w_i - ..., omega = eta0 lambda0 / alpha^2 "
-   "(/sigma^2 under sigma_sweep), i.e. the paper's lambda scaled as lambda0 / N", "§1.5"},
-  {"optimizer", "momentum", HD_REAL, F(momentum), "0", 0, 1, HD_MAX_EXCL, NULL, "",
-   "heavy-ball momentum mu (paper App. 14: 0.95): u <- mu u + increment, w <- w + u; "
-   "method = recursion", "§1.5"},
-  {"theory", "limit", HD_ENUM, F(limit), "width", 0, 0, 0, limits, "",
-   "deterministic limit: width (N = infinity closure, exact on this dataset), lazy "
-   "(alpha -> infinity kernel flow), population (P -> infinity two-ODE system); method = "
-   "recursion integrates discrete GD exactly, method = ode the gradient flow", "§2.1 §2.2 §2.5 §2.6"},
-  {"theory", "closure_form", HD_ENUM, F(closure_form), "auto", 0, 0, 0, forms, "",
-   "the N = infinity closure (limit = width) in weight space, (wbar, Z): 4 P D^2 flops per "
-   "step, or in sample space, wbar = X^T b and U = s I + X^T R X: 4 P^3 flops per step, "
-   "exact as well; auto takes samples when 2 P <= D", "§2.1 §2.4"},
-  {"observables", "cka", HD_BOOL, F(cka), "false", 0, 0, 0, NULL, "",
-   "record the test-set NTK-target alignment (costs P_test^2 D per output time)", "§1.4.7"},
-  {"observables", "kmse", HD_BOOL, F(kmse), "true", 0, 0, 0, NULL, "",
-   "record the kernel-regression baseline kmse (solves the P x P kernel system once; "
-   "P <= 8000)", "§1.4.8"},
-  {"observables", "kmse_ridge", HD_REAL, F(kmse_ridge), "0", 0, 1e6, 0, NULL, "",
-   "ridge of the kernel-regression baseline kmse (0: ridgeless as in Fig. 1; Fig. 9: 1e-6)",
-   "§1.4.8"},
+    {"data", "D", HD_INT, F(D), NULL, 1, 4096, 0, NULL, "", "input dimension; x ~ N(0, I_D / D)",
+     "§1.1"},
+    {"data", "P", HD_INT, F(P), NULL, 1, 1e6, 0, NULL, "",
+     "training points (full batch, reused every step)", "§1.1"},
+    {"data", "test_points", HD_INT, F(test_points), "1000", 1, 1e6, 0, NULL, "",
+     "held-out points for the empirical test loss (and the CKA)", "§1.4"},
+    {"data", "target", HD_ENUM, F(target), "half", 0, 0, 0, targets, "",
+     "y = (s_y/2)(beta.x)^2: half (s_y = 1, paper eq. 3) or full (s_y = 2, the "
+     "Fig. 3/5/7 cells)",
+     "§1.1"},
+    {"data", "beta_norm", HD_ENUM, F(beta_norm), "random", 0, 0, 0, beta_norms, "",
+     "teacher beta ~ N(0, I_D) as drawn (random), or rescaled to |beta|^2 = D (exact)", "§1.1"},
+    {"data", "data_seed", HD_INT, F(data_seed), "-1", -1, 9.0e18, 0, NULL, "",
+     "seed of the dataset (X, beta, test set); -1: the [model] seed", NULL},
+    {"network", "N", HD_INT, F(N), NULL, 1, 1e7, HD_FINITE_SIZE, NULL, "",
+     "width of the simulated networks (the theory is N = infinity)", "§1.1"},
+    {"network", "alpha", HD_REAL, F(alpha), "1", 0, 1e12, HD_MIN_EXCL, NULL, "",
+     "output scale alpha (laziness)", "§1.1"},
+    {"network", "eps", HD_REAL, F(eps), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
+     "epsilon in phi(h) = h + (eps/2) h^2 (initial alignment)", "§1.1"},
+    {"network", "sigma", HD_REAL, F(sigma), "1", 0, 1e6, HD_MIN_EXCL, NULL, "",
+     "initial weight scale: w_i(0) ~ N(0, sigma^2 I_D)", "§1.1"},
+    {"network", "center", HD_BOOL, F(center), "true", 0, 0, 0, NULL, "",
+     "train the centred predictor f - f(W0) (paper App. 8.1)", "§1.1"},
+    {"network", "algorithm", HD_ENUM, F(algorithm), "closure", 0, 0, 0, algorithms, "",
+     "simulation: closure (exact (wbar, Z) map seeded with the run's W0, cost 4PD min(N,D)), "
+     "neurons (literal GD on the N x D weights, cost 4NPD) or samples (the same closure in "
+     "sample space, cost 4P^3 per step: for P < D)",
+     "§2.1 §2.4"},
+    {"optimizer", "eta0", HD_REAL, F(eta0), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
+     "learning rate eta = eta0 N / alpha^2 (mean_field) or eta0 N / (alpha sigma)^2", "§1.1"},
+    {"optimizer", "lr_scaling", HD_ENUM, F(lr_scaling), "mean_field", 0, 0, 0, lr_scalings, "",
+     "mean_field: eta = eta0 N/alpha^2; sigma_sweep: eta = eta0 N/(alpha^2 sigma^2) (Fig. 7)",
+     "§1.1"},
+    {"optimizer", "batch", HD_INT, F(batch), "0", 0, 1e9, 0, NULL, "",
+     "0: full-batch GD (the paper); B: minibatch SGD on B distinct points per step, the same "
+     "batches for every run and the N = infinity map (method = recursion)",
+     "§1.5"},
+    {"optimizer", "weight_decay", HD_REAL, F(weight_decay), "0", 0, 1e6, 0, NULL, "",
+     "lambda0: each step w_i <- (1 - omega) w_i - ..., omega = eta0 lambda0 / alpha^2 "
+     "(/sigma^2 under sigma_sweep), i.e. the paper's lambda scaled as lambda0 / N",
+     "§1.5"},
+    {"optimizer", "momentum", HD_REAL, F(momentum), "0", 0, 1, HD_MAX_EXCL, NULL, "",
+     "heavy-ball momentum mu (paper App. 14: 0.95): u <- mu u + increment, w <- w + u; "
+     "method = recursion",
+     "§1.5"},
+    {"theory", "limit", HD_ENUM, F(limit), "width", 0, 0, 0, limits, "",
+     "deterministic limit: width (N = infinity closure, exact on this dataset), lazy "
+     "(alpha -> infinity kernel flow), population (P -> infinity two-ODE system); method = "
+     "recursion integrates discrete GD exactly, method = ode the gradient flow",
+     "§2.1 §2.2 §2.5 §2.6"},
+    {"theory", "closure_form", HD_ENUM, F(closure_form), "auto", 0, 0, 0, forms, "",
+     "the N = infinity closure (limit = width) in weight space, (wbar, Z): 4 P D^2 flops per "
+     "step, or in sample space, wbar = X^T b and U = s I + X^T R X: 4 P^3 flops per step, "
+     "exact as well; auto takes samples when 2 P <= D",
+     "§2.1 §2.4"},
+    {"observables", "cka", HD_BOOL, F(cka), "false", 0, 0, 0, NULL, "",
+     "record the test-set NTK-target alignment (costs P_test^2 D per output time)", "§1.4.7"},
+    {"observables", "kmse", HD_BOOL, F(kmse), "true", 0, 0, 0, NULL, "",
+     "record the kernel-regression baseline kmse (solves the P x P kernel system once; "
+     "P <= 8000)",
+     "§1.4.8"},
+    {"observables", "kmse_ridge", HD_REAL, F(kmse_ridge), "0", 0, 1e6, 0, NULL, "",
+     "ridge of the kernel-regression baseline kmse (0: ridgeless as in Fig. 1; Fig. 9: 1e-6)",
+     "§1.4.8"},
 };
 
 static void grok_validate(const void *params, const struct hd_run_params *run,
@@ -84,7 +93,8 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
   if (p->limit != GROK_LIMIT_WIDTH && !p->center)
     hd_config_error(cfg, err, "theory", "limit",
                     "the %s limit is derived for the centred predictor: set [network] center = "
-                    "true", limits[p->limit]);
+                    "true",
+                    limits[p->limit]);
   if (p->batch > p->P)
     hd_config_error(cfg, err, "optimizer", "batch", "batch = %ld exceeds P = %ld", p->batch, p->P);
   if (p->batch > 0 && p->batch < p->P && run->method == HD_THEORY_ODE)
@@ -98,11 +108,14 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
       ((p->batch > 0 && p->batch < p->P) || p->weight_decay > 0 || p->momentum > 0))
     hd_config_error(cfg, err, "theory", "limit",
                     "the %s limit is full-batch GD without weight decay or momentum: use "
-                    "limit = width", limits[p->limit]);
-  if (p->algorithm == GROK_NET_NEURONS && (double)p->N * (double)(p->P > p->test_points ? p->P : p->test_points) > 2e8)
+                    "limit = width",
+                    limits[p->limit]);
+  if (p->algorithm == GROK_NET_NEURONS &&
+      (double)p->N * (double)(p->P > p->test_points ? p->P : p->test_points) > 2e8)
     hd_config_error(cfg, err, "network", "algorithm",
                     "neurons with N = %ld needs N x max(P, test_points) doubles per run; use "
-                    "algorithm = closure (exact at any N)", p->N);
+                    "algorithm = closure (exact at any N)",
+                    p->N);
   if (p->kmse && p->P > GROK_KERNEL_MAX_P)
     hd_config_error(cfg, err, "observables", "kmse",
                     "the kernel baseline needs a P x P matrix: set kmse = false for P = %ld > %d",
@@ -114,15 +127,17 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
   if (p->closure_form == GROK_FORM_SAMPLES && p->limit != GROK_LIMIT_WIDTH)
     hd_config_error(cfg, err, "theory", "closure_form",
                     "the sample-space form is the N = infinity closure (limit = width), not "
-                    "the %s limit", limits[p->limit]);
+                    "the %s limit",
+                    limits[p->limit]);
   if (p->algorithm == GROK_NET_SAMPLES && p->P > GROK_KERNEL_MAX_P)
     hd_config_error(cfg, err, "network", "algorithm",
                     "the sample-space closure keeps P x P matrices per run: P = %ld > %d (use "
-                    "closure)", p->P, GROK_KERNEL_MAX_P);
+                    "closure)",
+                    p->P, GROK_KERNEL_MAX_P);
   if (p->closure_form == GROK_FORM_SAMPLES && p->P > GROK_KERNEL_MAX_P)
     hd_config_error(cfg, err, "theory", "closure_form",
-                    "the sample-space form keeps P x P matrices: P = %ld > %d (use weights)",
-                    p->P, GROK_KERNEL_MAX_P);
+                    "the sample-space form keeps P x P matrices: P = %ld > %d (use weights)", p->P,
+                    GROK_KERNEL_MAX_P);
   if (p->cka && p->test_points > 8000)
     hd_config_error(cfg, err, "observables", "cka",
                     "the CKA needs a test_points^2 matrix: use test_points <= 8000");
@@ -171,8 +186,7 @@ static int grok_ode(void *plan, struct hd_ode_system *sys, double *y0)
   switch (L->kind) {
   case GROK_LIMIT_LAZY: return grok_lazy_ode(L, sys, y0);
   case GROK_LIMIT_POPULATION: return grok_pop_ode(L, sys, y0);
-  default:
-    return L->sample_form ? grok_sample_limit_ode(L, sys, y0) : grok_width_ode(L, sys, y0);
+  default: return L->sample_form ? grok_sample_limit_ode(L, sys, y0) : grok_width_ode(L, sys, y0);
   }
 }
 
@@ -230,8 +244,8 @@ static void grok_sim_start(const void *plan, uint64_t run, void *state)
   grok_net_start(&((const struct grok_plan *)plan)->net, run, state);
 }
 
-static int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0,
-                            uint64_t k1, uint64_t *bad_step)
+static int grok_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
+                            uint64_t *bad_step)
 {
   (void)run; /* a run's randomness is all in its start */
   return grok_net_advance(&((const struct grok_plan *)plan)->net, state, k0, k1, bad_step);
@@ -243,31 +257,31 @@ static void grok_sim_observe(const void *plan, const void *state, double *out)
 }
 
 const struct hd_problem hd_problem_dmft_grokking = {
-  .name = "dmft_grokking",
-  .summary = "two-layer quadratic network that groks under full-batch GD: finite-N training vs "
-             "the exact N = infinity closure, its gradient flow, lazy and population limits",
-  .theory_doc = "docs/theory/grok.md",
-  .time_meaning = "t = GD steps",
-  .params = grok_table,
-  .n_params = sizeof grok_table / sizeof grok_table[0],
-  .params_size = sizeof(struct grok_params),
-  .validate = grok_validate,
-  .plan_create = grok_plan_create,
-  .plan_destroy = grok_plan_destroy,
-  .observables = grok_observables,
-  .steps_per_time = grok_steps_per_time,
-  .plan_print = grok_plan_print,
-  .plan_bytes = grok_plan_bytes,
-  .ode_dimension = grok_dimension,
-  .ode = grok_ode,
-  .ode_observe = grok_ode_observe,
-  .recursion_dimension = grok_dimension,
-  .recursion_init = grok_rec_init,
-  .recursion_step = grok_rec_step,
-  .recursion_observe = grok_rec_observe,
-  .theory_note = grok_theory_note,
-  .sim_state_size = grok_sim_state_size,
-  .sim_start = grok_sim_start,
-  .sim_advance = grok_sim_advance,
-  .sim_observe = grok_sim_observe,
+    .name = "dmft_grokking",
+    .summary = "two-layer quadratic network that groks under full-batch GD: finite-N training vs "
+               "the exact N = infinity closure, its gradient flow, lazy and population limits",
+    .theory_doc = "docs/theory/grok.md",
+    .time_meaning = "t = GD steps",
+    .params = grok_table,
+    .n_params = sizeof grok_table / sizeof grok_table[0],
+    .params_size = sizeof(struct grok_params),
+    .validate = grok_validate,
+    .plan_create = grok_plan_create,
+    .plan_destroy = grok_plan_destroy,
+    .observables = grok_observables,
+    .steps_per_time = grok_steps_per_time,
+    .plan_print = grok_plan_print,
+    .plan_bytes = grok_plan_bytes,
+    .ode_dimension = grok_dimension,
+    .ode = grok_ode,
+    .ode_observe = grok_ode_observe,
+    .recursion_dimension = grok_dimension,
+    .recursion_init = grok_rec_init,
+    .recursion_step = grok_rec_step,
+    .recursion_observe = grok_rec_observe,
+    .theory_note = grok_theory_note,
+    .sim_state_size = grok_sim_state_size,
+    .sim_start = grok_sim_start,
+    .sim_advance = grok_sim_advance,
+    .sim_observe = grok_sim_observe,
 };

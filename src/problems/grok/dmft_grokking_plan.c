@@ -24,9 +24,9 @@ void grok_plan_destroy(void *plan)
 {
   struct grok_plan *P = plan;
   if (!P) return;
-  double *bufs[] = {P->X, P->y, P->Xt, P->yt, P->beta, P->K, P->f0_inf, P->f0t_inf,
-                    P->M0_inf, P->zero_D, P->K0, P->lim.V, P->lim.lam, P->lim.yhat,
-                    P->tw_buf, P->lim.tdy, P->lim.tbatch};
+  double *bufs[] = {P->X,       P->y,        P->Xt,     P->yt,      P->beta,      P->K,
+                    P->f0_inf,  P->f0t_inf,  P->M0_inf, P->zero_D,  P->K0,        P->lim.V,
+                    P->lim.lam, P->lim.yhat, P->tw_buf, P->lim.tdy, P->lim.tbatch};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
   grok_sample_limit_free(P->lim.smp);
   free(P->obs);
@@ -34,13 +34,12 @@ void grok_plan_destroy(void *plan)
 }
 
 /* k(x, x') = x.x' + eps^2 sigma^2 (x.x')^2 for the rows of A (n x D) and B (m x D). */
-static double *ntk0(const struct grok_plan *P, const double *A, size_t n, const double *B,
-                    size_t m)
+static double *ntk0(const struct grok_plan *P, const double *A, size_t n, const double *B, size_t m)
 {
   size_t D = P->sys.D;
   double *K = malloc(n * m * sizeof *K), e2 = P->sys.eps * P->sys.eps * P->sys.sigma * P->sys.sigma;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m, (int)D, 1.0, A,
-              (int)D, B, (int)D, 0.0, K, (int)m);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m, (int)D, 1.0, A, (int)D, B,
+              (int)D, 0.0, K, (int)m);
   for (size_t k = 0; k < n * m; k++) K[k] += e2 * K[k] * K[k];
   return K;
 }
@@ -54,8 +53,8 @@ static double kernel_baseline(const struct grok_plan *P, double ridge, int *info
   memcpy(coef, P->y, n * sizeof *coef);
   for (size_t i = 0; i < n; i++) A[i * n + i] += ridge;
   lapack_int *piv = malloc(n * sizeof *piv);
-  lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)n, 1, A, (lapack_int)n, piv,
-                                  coef, 1);
+  lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)n, 1, A, (lapack_int)n, piv, coef,
+                                  1);
   *info_out = (int)info;
   double mse = NAN;
   if (info == 0) {
@@ -85,9 +84,8 @@ static void kernel_mse(struct grok_plan *P)
   for (size_t i = 0; i < n; i++) tr += P->K0[i * n + i];
   double ridge = 1e-10 * tr / (double)n;
   P->sys.kmse = kernel_baseline(P, ridge, &info);
-  snprintf(P->note, sizeof P->note,
-           "K0 is singular (P = %zu): kmse uses ridge %.3g instead of %g", n, ridge,
-           P->p.kmse_ridge);
+  snprintf(P->note, sizeof P->note, "K0 is singular (P = %zu): kmse uses ridge %.3g instead of %g",
+           n, ridge, P->p.kmse_ridge);
 }
 
 static void draw_data(struct grok_plan *P)
@@ -220,35 +218,35 @@ static void build_observables(struct grok_plan *P)
   P->sys.slot_cka = P->p.cka ? (int)n++ : -1;
   P->n_obs = n;
   struct hd_observable *o = P->obs;
-  set(&o[GROK_OBS_TRAIN], "train", "train loss (1/P) sum_mu (f~(x_mu) - y_mu)^2, no 1/2 (§1.1)",
-      1, 1);
+  set(&o[GROK_OBS_TRAIN], "train", "train loss (1/P) sum_mu (f~(x_mu) - y_mu)^2, no 1/2 (§1.1)", 1,
+      1);
   set(&o[GROK_OBS_TEST_POP], "test_pop",
       "exact population test loss var + mis + lin (§1.2, paper eq. 6)", 1, 1);
-  set(&o[GROK_OBS_TEST_EMP], "test_emp", "test loss on the P_test held-out points (§1.4.2)",
-      1, 1);
-  set(&o[GROK_OBS_VAR], "var", "variance error (Tr A / D)^2 / 4, A = B* - alpha eps M' (§1.2)",
-      1, 1);
+  set(&o[GROK_OBS_TEST_EMP], "test_emp", "test loss on the P_test held-out points (§1.4.2)", 1, 1);
+  set(&o[GROK_OBS_VAR], "var", "variance error (Tr A / D)^2 / 4, A = B* - alpha eps M' (§1.2)", 1,
+      1);
   set(&o[GROK_OBS_MIS], "mis", "misalignment error ||A||_F^2 / (2 D^2) (§1.2)", 1, 1);
   set(&o[GROK_OBS_LIN], "lin", "power in linear modes alpha^2 |u|^2 / D (§1.2)", 1, 1);
   set(&o[GROK_OBS_TRM], "trM", "Tr M / D, mean squared weight per coordinate (§1.4.4)", 1, 0);
   set(&o[GROK_OBS_OVERLAP], "overlap",
       "beta^T M' beta alpha eps / (s_y |beta|^4): 1 at the solution (§1.4.4)", 1, 0);
-  set(&o[GROK_OBS_COSINE], "cosine", "<M', beta beta^T>_F / (||M'||_F |beta|^2) (§1.4.4)", 1,
-      0);
+  set(&o[GROK_OBS_COSINE], "cosine", "<M', beta beta^T>_F / (||M'||_F |beta|^2) (§1.4.4)", 1, 0);
   set(&o[GROK_OBS_WBAR2], "wbar2", "|wbar|^2, squared norm of the mean weight (§1.4.4)", 1, 0);
   set(&o[GROK_OBS_WNORM], "wnorm",
-      "||W||_F / sqrt(N) = sqrt(Tr M): per-neuron weight norm, rises while grokking (§1.4.5)",
-      1, 0);
+      "||W||_F / sqrt(N) = sqrt(Tr M): per-neuron weight norm, rises while grokking (§1.4.5)", 1,
+      0);
   set(&o[GROK_OBS_RELCHANGE], "relchange", "|W - W0|_F / |W0|_F (§1.4.6)", 1, 1);
   if (P->sys.slot_kmse >= 0)
     set(&o[P->sys.slot_kmse], "kmse",
         "constant: test MSE of ridgeless kernel regression with the N = inf initial NTK "
-        "(§1.4.8)", 1, 0);
+        "(§1.4.8)",
+        1, 0);
   if (P->sys.slot_cka >= 0)
-    set(&o[P->sys.slot_cka], "cka", "centred kernel alignment of the NTK with y on the test set "
-      "(§1.4.7)", 1, 0);
+    set(&o[P->sys.slot_cka], "cka",
+        "centred kernel alignment of the NTK with y on the test set "
+        "(§1.4.7)",
+        1, 0);
 }
-
 
 void *grok_plan_create(const void *params, const struct hd_run_params *run,
                        const struct hd_config *cfg, struct hd_errors *err)
@@ -259,8 +257,7 @@ void *grok_plan_create(const void *params, const struct hd_run_params *run,
   fill_system(P, run);
   draw_data(P);
   infinite_width_start(P);
-  if (P->p.kmse || P->p.limit == GROK_LIMIT_LAZY)
-    P->K0 = ntk0(P, P->X, P->sys.P, P->X, P->sys.P);
+  if (P->p.kmse || P->p.limit == GROK_LIMIT_LAZY) P->K0 = ntk0(P, P->X, P->sys.P, P->X, P->sys.P);
   if (P->p.kmse) kernel_mse(P);
   build_observables(P);
   bool sample_space = grok_sample_form_chosen(&P->p) || P->p.algorithm == GROK_NET_SAMPLES;
@@ -301,32 +298,34 @@ void grok_plan_print(const void *plan, FILE *out)
   const struct grok_plan *P = plan;
   const struct grok_system *S = &P->sys;
   const struct grok_limit *L = &P->lim;
-  fprintf(out, "data: D = %zu, P = %zu training points (%zu per step), %zu test points, "
-          "data seed %llu\n", S->D, S->P, S->B, S->Pt, (unsigned long long)S->data_seed);
+  fprintf(out,
+          "data: D = %zu, P = %zu training points (%zu per step), %zu test points, "
+          "data seed %llu\n",
+          S->D, S->P, S->B, S->Pt, (unsigned long long)S->data_seed);
   if (L->kind == GROK_LIMIT_WIDTH && L->sample_form)
-    fprintf(out, "theory: N = infinity closure in sample space (b, s, R): %zu values, "
-            "4 P^3 flops per step\n", grok_sample_limit_dimension(L));
+    fprintf(out,
+            "theory: N = infinity closure in sample space (b, s, R): %zu values, "
+            "4 P^3 flops per step\n",
+            grok_sample_limit_dimension(L));
   else if (L->kind == GROK_LIMIT_WIDTH) {
     size_t nb = L->tw.blocks && grok_blocked_pays(S->P, S->D, S->D) ? L->tw.blocks : 0;
     fprintf(out, "theory: N = infinity closure in weight space (wbar, Z): %zu values; ",
             grok_width_dimension(L));
     if (nb)
-      fprintf(out, "blocked increment, %zu blocks%s\n", nb,
-              L->tw.panel ? ", column panels" : "");
-    else
-      fprintf(out, "plain increment, 4 P D^2 flops per step\n");
+      fprintf(out, "blocked increment, %zu blocks%s\n", nb, L->tw.panel ? ", column panels" : "");
+    else fprintf(out, "plain increment, 4 P D^2 flops per step\n");
   } else
     fprintf(out, "theory: %s limit, %zu values\n", limit_names[L->kind],
             L->kind == GROK_LIMIT_LAZY ? grok_lazy_dimension(L) : grok_pop_dimension(L));
-  fprintf(out, "simulation: width N = %zu, algorithm %s (Z with %zu columns), %zu bytes per "
-          "run\n", P->net.N, algorithm_names[P->net.algorithm], P->net.r,
-          grok_net_state_size(&P->net));
+  fprintf(out,
+          "simulation: width N = %zu, algorithm %s (Z with %zu columns), %zu bytes per "
+          "run\n",
+          P->net.N, algorithm_names[P->net.algorithm], P->net.r, grok_net_state_size(&P->net));
   /* OpenBLAS keeps its own count outside the blocks: its sums depend on it, and the
    * datasets must not depend on --threads */
   if (P->threads > 0)
     fprintf(out, "threads: theory's blocked increment on at most %d\n", P->threads);
-  else
-    fprintf(out, "threads: theory's blocked increment on every core\n");
+  else fprintf(out, "threads: theory's blocked increment on every core\n");
 }
 
 size_t grok_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_bytes)
@@ -335,12 +334,11 @@ size_t grok_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_by
   const struct grok_system *S = &P->sys;
   size_t D = S->D, n = S->P, nt = S->Pt, N = P->net.N;
   bool lazy = P->lim.kind == GROK_LIMIT_LAZY;
-  size_t doubles = (n + nt) * (D + 2) + D          /* X, Xt, y, yt, f0, f0t, beta */
-                   + D * D + D                      /* M0, 0 */
-                   + (P->K0 ? n * n : 0) + (P->K ? n * n : 0)
-                   + (lazy ? n * n + 2 * n : 0)      /* V, lam, yhat */
-                   + grok_work_size(n, nt, D, D, P->p.cka) + D + D * D +
-                   grok_batch_size(S) + 1;
+  size_t doubles = (n + nt) * (D + 2) + D /* X, Xt, y, yt, f0, f0t, beta */
+                   + D * D + D            /* M0, 0 */
+                   + (P->K0 ? n * n : 0) + (P->K ? n * n : 0) +
+                   (lazy ? n * n + 2 * n : 0) /* V, lam, yhat */
+                   + grok_work_size(n, nt, D, D, P->p.cka) + D + D * D + grok_batch_size(S) + 1;
   /* the lazy observation's two temporaries; a run's start: W0, its test predictions
    * (neurons) or Sigma0 and its eigenvectors (closure, N > D) */
   *theory_bytes = lazy ? (n * D + D) * sizeof(double) : 0;

@@ -20,34 +20,34 @@
 #include "problem.h"
 #include "sim/grok_net.h"
 
-enum grok_target { GROK_TARGET_HALF, GROK_TARGET_FULL };          /* s_y = 1 | 2 */
+enum grok_target { GROK_TARGET_HALF, GROK_TARGET_FULL }; /* s_y = 1 | 2 */
 enum grok_beta_norm { GROK_BETA_RANDOM, GROK_BETA_EXACT };
-enum grok_lr { GROK_LR_MEAN_FIELD, GROK_LR_SIGMA_SWEEP };         /* eta0 N/alpha^2 [/sigma^2] */
+enum grok_lr { GROK_LR_MEAN_FIELD, GROK_LR_SIGMA_SWEEP }; /* eta0 N/alpha^2 [/sigma^2] */
 enum grok_form { GROK_FORM_AUTO, GROK_FORM_WEIGHTS, GROK_FORM_SAMPLES };
 
 struct grok_params {
   /* [data] */
   long D, P, test_points;
-  int target;       /* enum grok_target */
-  int beta_norm;    /* enum grok_beta_norm */
-  long data_seed;   /* -1: the model seed */
+  int target;     /* enum grok_target */
+  int beta_norm;  /* enum grok_beta_norm */
+  long data_seed; /* -1: the model seed */
   /* [network] */
   long N;
   double alpha, eps, sigma;
   bool center;
-  int algorithm;    /* enum grok_net_algorithm */
+  int algorithm; /* enum grok_net_algorithm */
   /* [optimizer] */
   double eta0;
-  int lr_scaling;   /* enum grok_lr */
-  long batch;       /* 0: full batch; else minibatch SGD with B distinct points per step */
+  int lr_scaling;      /* enum grok_lr */
+  long batch;          /* 0: full batch; else minibatch SGD with B distinct points per step */
   double weight_decay; /* lambda0: per-step shrink omega = eta0 lambda0 / alpha^2 (§1.5) */
-  double momentum;  /* mu: heavy ball u+ = mu u + increment, w+ = w + u+ (paper App. 14) */
+  double momentum;     /* mu: heavy ball u+ = mu u + increment, w+ = w + u+ (paper App. 14) */
   /* [theory] */
   int limit;        /* enum grok_limit_kind */
   int closure_form; /* enum grok_form: the N = infinity closure in weight or sample space */
   /* [observables] */
   bool cka;
-  bool kmse;        /* record the kernel-regression baseline (needs the P x P kernel) */
+  bool kmse; /* record the kernel-regression baseline (needs the P x P kernel) */
   double kmse_ridge;
 };
 
@@ -67,7 +67,7 @@ struct grok_plan {
   double *tw_buf;
   struct hd_observable *obs;
   size_t n_obs;
-  int threads;              /* the run's thread count (0: every core) */
+  int threads; /* the run's thread count (0: every core) */
   char note[256];
 };
 

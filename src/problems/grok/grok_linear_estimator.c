@@ -10,14 +10,14 @@
 #include <string.h>
 
 #include "config.h"
+#include "memory_estimate.h"
 #include "ode/grok_linear_estimator.h"
 #include "problem.h"
 #include "sim/grok_linear_estimator_sim.h"
-#include "memory_estimate.h"
 
 struct gle_params {
   long d_in;
-  double lambda;   /* d_in / N_tr */
+  double lambda; /* d_in / N_tr */
   double eta;
   double acc_eps;  /* eps_acc of the accuracy threshold */
   int route;       /* enum gle_route: simulation */
@@ -37,18 +37,20 @@ enum { GLE_OBS_TRAIN, GLE_OBS_GEN, GLE_OBS_ACC_TRAIN, GLE_OBS_ACC_GEN, GLE_OBS_C
 static const char *const routes[] = {"eigen", "gd", NULL}; /* enum gle_route */
 
 static const struct hd_param gle_table[] = {
-  {"data", "d_in", HD_INT, F(d_in), NULL, 1, 1e5, HD_FINITE_SIZE, NULL, "", "input dimension", "§4.1"},
-  {"data", "lambda", HD_REAL, F(lambda), NULL, 0, 1e3, HD_MIN_EXCL, NULL, "",
-   "lambda = d_in / N_tr (N_tr rounded to the nearest integer)", "§4.1"},
-  {"optimizer", "eta", HD_REAL, F(eta), NULL, 0, 1e3, HD_MIN_EXCL, NULL, "",
-   "learning rate: D+ = (I - 2 eta Sigma_tr) D", "§4.1"},
-  {"observables", "acc_eps", HD_REAL, F(acc_eps), "1e-3", 0, 1e6, HD_MIN_EXCL, NULL, "",
-   "eps_acc of the accuracy A = erf(sqrt(eps_acc / (2 L)))", "§4.1"},
-  {"simulation", "route", HD_ENUM, F(route), "eigen", 0, 0, 0, routes, "",
-   "eigen: one dsyevd of Sigma_tr per run, then every output time exactly in O(d_in); gd: "
-   "literal GD, two dgemv per step (the cross-check)", "§6.5"},
-  {"theory", "quadrature", HD_INT, F(quadrature), "4000", 16, 1e7, 0, NULL, "",
-   "Marchenko-Pastur quadrature nodes of the discrete-GD theory (method = recursion)", "§4.1"},
+    {"data", "d_in", HD_INT, F(d_in), NULL, 1, 1e5, HD_FINITE_SIZE, NULL, "", "input dimension",
+     "§4.1"},
+    {"data", "lambda", HD_REAL, F(lambda), NULL, 0, 1e3, HD_MIN_EXCL, NULL, "",
+     "lambda = d_in / N_tr (N_tr rounded to the nearest integer)", "§4.1"},
+    {"optimizer", "eta", HD_REAL, F(eta), NULL, 0, 1e3, HD_MIN_EXCL, NULL, "",
+     "learning rate: D+ = (I - 2 eta Sigma_tr) D", "§4.1"},
+    {"observables", "acc_eps", HD_REAL, F(acc_eps), "1e-3", 0, 1e6, HD_MIN_EXCL, NULL, "",
+     "eps_acc of the accuracy A = erf(sqrt(eps_acc / (2 L)))", "§4.1"},
+    {"simulation", "route", HD_ENUM, F(route), "eigen", 0, 0, 0, routes, "",
+     "eigen: one dsyevd of Sigma_tr per run, then every output time exactly in O(d_in); gd: "
+     "literal GD, two dgemv per step (the cross-check)",
+     "§6.5"},
+    {"theory", "quadrature", HD_INT, F(quadrature), "4000", 16, 1e7, 0, NULL, "",
+     "Marchenko-Pastur quadrature nodes of the discrete-GD theory (method = recursion)", "§4.1"},
 };
 
 /* ~a minute of products per run on one core */
@@ -61,21 +63,20 @@ static void gle_validate(const void *params, const struct hd_run_params *run,
   const struct gle_params *p = params;
   double n = round((double)p->d_in / p->lambda);
   if (n < 1)
-    hd_config_error(cfg, err, "data", "lambda", "lambda = %g leaves no training point at d_in = %ld",
-                    p->lambda, p->d_in);
+    hd_config_error(cfg, err, "data", "lambda",
+                    "lambda = %g leaves no training point at d_in = %ld", p->lambda, p->d_in);
   /* every run draws its own N_tr x d_in data matrix and, on the eigen route, forms and
    * diagonalises its d_in x d_in covariance: refuse what cannot fit or would take hours */
   double d = (double)p->d_in, bytes = (n * d + d * d + 3 * d) * 8.0, products = n * d * d / 2;
   if (n >= 1 && (bytes > (double)hd_memory_available() || products > LEVI_MAX_PRODUCTS))
     hd_config_error(cfg, err, "data", "lambda",
                     "d_in = %ld with lambda = %g (N_tr = %.0f) needs %.3g GB and %.3g products "
-                    "per run (at most %.0e); lower d_in or raise lambda", p->d_in, p->lambda, n,
-                    bytes / 1e9, products, LEVI_MAX_PRODUCTS);
+                    "per run (at most %.0e); lower d_in or raise lambda",
+                    p->d_in, p->lambda, n, bytes / 1e9, products, LEVI_MAX_PRODUCTS);
   double smax = (1 + sqrt(p->lambda)) * (1 + sqrt(p->lambda));
   if (2 * p->eta * smax >= 2)
     hd_config_error(cfg, err, "optimizer", "eta",
-                    "eta = %g is beyond GD stability 1 / lambda_max(Sigma) ~ %g", p->eta,
-                    1 / smax);
+                    "eta = %g is beyond GD stability 1 / lambda_max(Sigma) ~ %g", p->eta, 1 / smax);
 }
 
 static void *gle_plan_create(const void *params, const struct hd_run_params *run,
@@ -84,11 +85,13 @@ static void *gle_plan_create(const void *params, const struct hd_run_params *run
   (void)cfg, (void)err;
   struct gle_plan *P = calloc(1, sizeof *P);
   P->p = *(const struct gle_params *)params;
-  P->lim = (struct gle_limit){.eta = P->p.eta, .lambda = P->p.lambda,
-                              .nodes = (size_t)P->p.quadrature};
+  P->lim = (struct gle_limit){
+      .eta = P->p.eta, .lambda = P->p.lambda, .nodes = (size_t)P->p.quadrature};
   P->sim = (struct gle_sim){.d = (size_t)P->p.d_in,
                             .n = (size_t)round((double)P->p.d_in / P->p.lambda),
-                            .eta = P->p.eta, .route = P->p.route, .seed = (uint64_t)run->seed};
+                            .eta = P->p.eta,
+                            .route = P->p.route,
+                            .seed = (uint64_t)run->seed};
   const char *names[4] = {"train", "gen", "acc_train", "acc_gen"};
   const char *desc[4] = {"train loss D^T Sigma_tr D (§4.1)", "generalisation loss |D|^2 (§4.1)",
                          "train accuracy erf(sqrt(eps_acc / (2 L_tr)))",
@@ -108,8 +111,10 @@ static void gle_plan_print(const void *plan, FILE *out)
 {
   const struct gle_plan *P = plan;
   fprintf(out, "data: d_in = %zu, N_tr = %zu training points per run\n", P->sim.d, P->sim.n);
-  fprintf(out, "theory: gradient flow, 1 value (closed-form L_tr); discrete GD, "
-          "Marchenko-Pastur quadrature on %zu nodes\n", P->lim.nodes);
+  fprintf(out,
+          "theory: gradient flow, 1 value (closed-form L_tr); discrete GD, "
+          "Marchenko-Pastur quadrature on %zu nodes\n",
+          P->lim.nodes);
   fprintf(out, "simulation: %s, %zu bytes per run\n",
           P->sim.route == GLE_ROUTE_GD ? "literal GD, two dgemv per step"
                                        : "one dsyevd of Sigma_tr per run",
@@ -222,30 +227,30 @@ static void gle_observe(const void *plan, const void *state, double *out)
 }
 
 const struct hd_problem hd_problem_grok_linear_estimator = {
-  .name = "grok_linear_estimator",
-  .summary = "grokking in linear estimators (Levi et al.): full-batch GD on Gaussian linear "
-             "regression, Marchenko-Pastur closed form, its ODE and the finite-d Monte Carlo",
-  .theory_doc = "docs/theory/grok.md",
-  .time_meaning = "t = GD steps",
-  .params = gle_table,
-  .n_params = sizeof gle_table / sizeof gle_table[0],
-  .params_size = sizeof(struct gle_params),
-  .validate = gle_validate,
-  .plan_create = gle_plan_create,
-  .plan_destroy = gle_plan_destroy,
-  .observables = gle_observables,
-  .steps_per_time = gle_steps_per_time,
-  .plan_print = gle_plan_print,
-  .plan_bytes = gle_plan_bytes,
-  .ode_dimension = gle_ode_dimension,
-  .ode = gle_ode,
-  .ode_observe = gle_ode_observe,
-  .recursion_dimension = gle_rec_dimension,
-  .recursion_init = gle_rec_init,
-  .recursion_step = gle_rec_step,
-  .recursion_observe = gle_rec_observe,
-  .sim_state_size = gle_state_size,
-  .sim_start = gle_start,
-  .sim_advance = gle_advance,
-  .sim_observe = gle_observe,
+    .name = "grok_linear_estimator",
+    .summary = "grokking in linear estimators (Levi et al.): full-batch GD on Gaussian linear "
+               "regression, Marchenko-Pastur closed form, its ODE and the finite-d Monte Carlo",
+    .theory_doc = "docs/theory/grok.md",
+    .time_meaning = "t = GD steps",
+    .params = gle_table,
+    .n_params = sizeof gle_table / sizeof gle_table[0],
+    .params_size = sizeof(struct gle_params),
+    .validate = gle_validate,
+    .plan_create = gle_plan_create,
+    .plan_destroy = gle_plan_destroy,
+    .observables = gle_observables,
+    .steps_per_time = gle_steps_per_time,
+    .plan_print = gle_plan_print,
+    .plan_bytes = gle_plan_bytes,
+    .ode_dimension = gle_ode_dimension,
+    .ode = gle_ode,
+    .ode_observe = gle_ode_observe,
+    .recursion_dimension = gle_rec_dimension,
+    .recursion_init = gle_rec_init,
+    .recursion_step = gle_rec_step,
+    .recursion_observe = gle_rec_observe,
+    .sim_state_size = gle_state_size,
+    .sim_start = gle_start,
+    .sim_advance = gle_advance,
+    .sim_observe = gle_observe,
 };

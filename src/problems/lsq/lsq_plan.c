@@ -108,7 +108,10 @@ static void build_groups(struct lsq_plan *P, long bins)
   struct grouping G = {.bins = bins >= 2 ? bins : (bins > 0 ? 2 : 0), .d = d};
   double lo = 0;
   for (size_t i = d; i-- > 0;)
-    if (*ord[i] > 0) { lo = *ord[i]; break; }
+    if (*ord[i] > 0) {
+      lo = *ord[i];
+      break;
+    }
   if (lo > 0) {
     G.log_max = log(*ord[0]);
     G.log_span = G.log_max - log(lo);
@@ -244,21 +247,27 @@ static void plan_kernels(struct lsq_plan *P, const struct hd_run_params *run)
   P->clip_norm = P->p.clip > 0 ? P->p.clip * sqrt(P->trace) : 0.0;
   /* one pass over ceil(horizon d) records unless the dataset size is given */
   P->records = P->p.records > 0 ? (size_t)P->p.records : (size_t)ceil(run->horizon * (double)d);
-  P->kernel = (struct hd_lsq_kernel){.d = d, .sqrt_lambda = P->sqrt_lambda,
+  P->kernel = (struct hd_lsq_kernel){.d = d,
+                                     .sqrt_lambda = P->sqrt_lambda,
                                      .theta_star = P->theta_pix ? P->theta_pix : P->theta_star,
                                      .ridge = P->p.ridge,
                                      .label_noise = P->p.label_noise,
                                      .law = (enum hd_feature_law)P->p.distribution,
-                                     .lr = hd_schedule_lr, .lr_ctx = &P->p.schedule};
+                                     .lr = hd_schedule_lr,
+                                     .lr_ctx = &P->p.schedule};
   bool noisy = P->p.noise != 0 || P->batch != 1 || P->p.clip > 0 ||
                P->p.dataset == LSQ_DATA_FIXED || P->p.distribution >= LSQ_FEATURES_UNIFORM;
   if (noisy) {
     P->noisy = malloc(sizeof *P->noisy);
-    *P->noisy = (struct hd_noisy_kernel_cfg){
-        .base = &P->kernel, .law = P->p.distribution, .noise = P->p.noise, .batch = P->batch,
-        .clip_norm = P->clip_norm, .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
-        .records = P->p.dataset == LSQ_DATA_FIXED ? P->records : 0,
-        .shuffle = P->p.order == LSQ_ORDER_SHUFFLED};
+    *P->noisy = (struct hd_noisy_kernel_cfg){.base = &P->kernel,
+                                             .law = P->p.distribution,
+                                             .noise = P->p.noise,
+                                             .batch = P->batch,
+                                             .clip_norm = P->clip_norm,
+                                             .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
+                                             .records = P->p.dataset == LSQ_DATA_FIXED ? P->records
+                                                                                       : 0,
+                                             .shuffle = P->p.order == LSQ_ORDER_SHUFFLED};
   }
 }
 
@@ -277,7 +286,8 @@ static void plan_limit(struct lsq_plan *P, const struct hd_run_params *run)
   /* E z^4: Gaussian 3, Rademacher 1, uniform 9/5 (the non-centred uniform has the
    * centred one's fourth central moment; its mean is outside the theory, see the note) */
   L->m4 = P->p.distribution == HD_FEATURES_RADEMACHER ? 1.0
-          : P->p.distribution >= LSQ_FEATURES_UNIFORM ? 1.8 : 3.0;
+          : P->p.distribution >= LSQ_FEATURES_UNIFORM ? 1.8
+                                                      : 3.0;
   L->init = P->p.init;
   L->init_scale = P->p.init_scale;
   L->lambda = P->lambda;
@@ -292,15 +302,22 @@ static void plan_limit(struct lsq_plan *P, const struct hd_run_params *run)
 /* The simulation's system. */
 static void plan_sgd(struct lsq_plan *P)
 {
-  P->sgd = (struct hd_lsq_sgd){
-      .d = P->d, .seed = P->seed,
-      .init = P->p.init == LSQ_INIT_FIXED    ? HD_LSQ_SGD_FIXED
-              : P->p.init == LSQ_INIT_RANDOM ? HD_LSQ_SGD_RANDOM
-                                             : HD_LSQ_SGD_ZERO,
-      .init_scale = P->p.init_scale, .theta_0 = P->theta_0, .theta_star = P->theta_star,
-      .lambda = P->lambda, .label_noise = P->p.label_noise, .mode_band = P->mode_band,
-      .n_bands = P->limit.n_bands, .noisy = P->noisy, .stationary = P->stationary,
-      .theta_pix = P->theta_pix, .kernel = &P->kernel};
+  P->sgd = (struct hd_lsq_sgd){.d = P->d,
+                               .seed = P->seed,
+                               .init = P->p.init == LSQ_INIT_FIXED    ? HD_LSQ_SGD_FIXED
+                                       : P->p.init == LSQ_INIT_RANDOM ? HD_LSQ_SGD_RANDOM
+                                                                      : HD_LSQ_SGD_ZERO,
+                               .init_scale = P->p.init_scale,
+                               .theta_0 = P->theta_0,
+                               .theta_star = P->theta_star,
+                               .lambda = P->lambda,
+                               .label_noise = P->p.label_noise,
+                               .mode_band = P->mode_band,
+                               .n_bands = P->limit.n_bands,
+                               .noisy = P->noisy,
+                               .stationary = P->stationary,
+                               .theta_pix = P->theta_pix,
+                               .kernel = &P->kernel};
 }
 
 /* Why the limit may not apply: outside the ODE regime, or beyond the stability bound. */
@@ -319,8 +336,8 @@ static void plan_note(struct lsq_plan *P, const struct hd_run_params *run)
   mean_l /= (double)d;
   if (P->note[0] == '\0' && gmax * mean_l >= 2.0)
     snprintf(P->note, sizeof P->note,
-             "lr %g is beyond the stability bound 2 / mean(lambda) = %g: the risk diverges",
-             gmax, 2.0 / mean_l);
+             "lr %g is beyond the stability bound 2 / mean(lambda) = %g: the risk diverges", gmax,
+             2.0 / mean_l);
 }
 
 void *lsq_plan_create(const void *params, const struct hd_run_params *run,
@@ -358,8 +375,8 @@ void lsq_plan_print(const void *plan, FILE *out)
   const struct lsq_limit *L = &P->limit;
   fprintf(out, "dimension d: %zu; eigen-groups: %zu; spectral bands: %zu\n", P->d, L->n_groups,
           L->n_bands);
-  fprintf(out, "theory state: %zu values (ODE), %zu (recursion); %s\n",
-          lsq_ode_dimension(L), lsq_recursion_dimension(L), theory_name(P));
+  fprintf(out, "theory state: %zu values (ODE), %zu (recursion); %s\n", lsq_ode_dimension(L),
+          lsq_recursion_dimension(L), theory_name(P));
   fprintf(out, "learning rate: %s, lr %g; breakpoints: %zu\n",
           hd_schedule_names[P->p.schedule.kind], P->p.schedule.lr, L->n_breakpoints);
   const char *kernel = P->noisy        ? "noisy kernel (noise, batch, clipping or fixed data)"
@@ -379,8 +396,8 @@ size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_byt
 {
   const struct lsq_plan *P = plan;
   const struct lsq_limit *L = &P->limit;
-  size_t d = P->d, G = L->n_groups, vecs = 3 + (P->sqrt_lambda != NULL) +
-                                           (P->theta_pix != NULL) + (P->theta_0 != NULL);
+  size_t d = P->d, G = L->n_groups,
+         vecs = 3 + (P->sqrt_lambda != NULL) + (P->theta_pix != NULL) + (P->theta_0 != NULL);
   size_t bytes = sizeof *P + vecs * d * sizeof(double) + 2 * d * sizeof(size_t) +
                  G * (6 * sizeof(double) + sizeof(size_t));
   if (theory_bytes) *theory_bytes = 10 * lsq_ode_dimension(L) * sizeof(double);

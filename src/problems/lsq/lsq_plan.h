@@ -36,39 +36,39 @@ struct lsq_params {
   /* [data] */
   long d;
   struct hd_spectrum_params spectrum; /* spectrum, alpha, zero_fraction, spectrum_file, normalise */
-  int target;                 /* enum lsq_target */
+  int target;                         /* enum lsq_target */
   double source_beta;
-  double label_noise;         /* sigma: standard deviation of the label noise */
-  int distribution;           /* enum hd_feature_law */
+  double label_noise; /* sigma: standard deviation of the label noise */
+  int distribution;   /* enum hd_feature_law */
   long bands;
-  long signal_dims;           /* spectrum = stationary: 1 (signal) or 2 (sqrt d x sqrt d image) */
-  double spectral_exponent;   /* a of S(f) = (1 + |f|^2/f0^2)^(-a/2) */
-  double corner_frequency;    /* f0, cycles per sample */
+  long signal_dims;         /* spectrum = stationary: 1 (signal) or 2 (sqrt d x sqrt d image) */
+  double spectral_exponent; /* a of S(f) = (1 + |f|^2/f0^2)^(-a/2) */
+  double corner_frequency;  /* f0, cycles per sample */
   /* [optimizer] */
   struct hd_schedule schedule; /* lr, schedule, lr_every, lr_factor, lr_t0, lr_power */
   double ridge;
-  int init;                   /* enum lsq_init */
-  double init_scale;          /* sigma_0 */
+  int init;          /* enum lsq_init */
+  double init_scale; /* sigma_0 */
   /* noisy SGD (NS-1; zero in streaming_lsq) */
-  double noise;               /* sigma: std of the Gaussian noise added to the gradient */
-  long batch;                 /* B (0 read as 1) */
-  double clip;                /* c: clip at C = c sqrt(tr K); 0 = no clipping */
-  int clip_target;            /* enum lsq_clip_target */
-  int dataset;                /* enum lsq_dataset */
-  long records;               /* n of a fixed dataset; 0 = ceil(horizon d / 1) (one pass) */
-  int order;                  /* enum lsq_order */
+  double noise;    /* sigma: std of the Gaussian noise added to the gradient */
+  long batch;      /* B (0 read as 1) */
+  double clip;     /* c: clip at C = c sqrt(tr K); 0 = no clipping */
+  int clip_target; /* enum lsq_clip_target */
+  int dataset;     /* enum lsq_dataset */
+  long records;    /* n of a fixed dataset; 0 = ceil(horizon d / 1) (one pass) */
+  int order;       /* enum lsq_order */
   /* [privacy] (noisy_sgd only) */
   bool privacy;
   struct hd_real_list orders; /* Renyi orders alpha >= 1; 1 = KL */
   long record_1, record_2;    /* the pair (replace record_1 by record_2); -1: search */
   int privacy_formula;        /* enum: exact (NS-10), spectral (NS-11), both */
   double dp_delta;
-  long privacy_nodes;         /* quadrature intervals in s (even) */
-  long search_top;            /* candidates per slot in the worst-pair search */
-  bool accountant;            /* clipped-variant accountants next to the exact curve */
-  double accountant_clip;     /* c of the accountant (C = c sqrt(tr K)) */
-  double budget;              /* eps_0 of the optimal stopping time (0: none) */
-  long random_pairs;          /* eps over this many random pairs (its distribution) */
+  long privacy_nodes;     /* quadrature intervals in s (even) */
+  long search_top;        /* candidates per slot in the worst-pair search */
+  bool accountant;        /* clipped-variant accountants next to the exact curve */
+  double accountant_clip; /* c of the accountant (C = c sqrt(tr K)) */
+  double budget;          /* eps_0 of the optimal stopping time (0: none) */
+  long random_pairs;      /* eps over this many random pairs (its distribution) */
 };
 
 /* The model-file rows streaming_lsq and noisy_sgd share (one source of truth for every
@@ -80,44 +80,155 @@ struct lsq_params {
 extern const char *const lsq_targets[];
 #define lsq_spectra hd_spectrum_names /* every kind, stationary included */
 
-#define LSQ_PARAM_ROWS(LAWS, LSQ_INITS) \
-  {"data", "d", HD_INT, LSQ_F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", \
-   "dimension of the data and of theta", "LS-1"}, \
-  HD_SPECTRUM_ROWS(struct lsq_params, spectrum, lsq_spectra, \
-   "covariance eigenvalues: isotropic (all 1), zero_one (a fraction zero, the rest equal), " \
-   "power_law (c (i/d)^alpha, bounded), power_law_decay (c i^-alpha: only with " \
-   "[theory] method = recursion), file, stationary (power spectrum of a stationary 1-D " \
-   "signal or 2-D image, simulated in the pixel basis with FFTW)"), \
-  {"data", "signal_dims", HD_INT, LSQ_F(signal_dims), "1", 1, 2, 0, NULL, "", \
-   "spectrum = stationary: 1 (a signal of d samples) or 2 (a sqrt(d) x sqrt(d) image, d a " \
-   "perfect square); covariance circulant, eigenvalues its DFT", "LS-1"}, \
-  {"data", "spectral_exponent", HD_REAL, LSQ_F(spectral_exponent), "2", 0, 20, 0, NULL, "", \
-   "spectrum = stationary: a in S(f) = (1 + |f|^2 / f0^2)^(-a/2), f = k / n the wrapped " \
-   "frequency in cycles per sample, normalised to mean eigenvalue 1 (a = 2, 2-D: natural " \
-   "images)", NULL}, \
-  {"data", "corner_frequency", HD_REAL, LSQ_F(corner_frequency), "0.05", 0, 0.5, HD_MIN_EXCL, \
-   NULL, "", "spectrum = stationary: f0 in cycles per sample (flat below, power law " \
-   "|f|^-a above; lambda_max stays O(1) as d grows)", NULL}, \
-  {"data", "target", HD_ENUM, LSQ_F(target), "random", 0, 0, 0, lsq_targets, "", \
-   "theta* = p / sqrt(d): random (p_i ~ N(0,1), fixed by the seed), aligned (p_i = 1), " \
-   "source (p_i^2 ~ lambda_i^beta, mean 1), zero", NULL}, \
-  {"data", "source_beta", HD_REAL, LSQ_F(source_beta), "0", -10, 10, 0, NULL, "", \
-   "exponent beta of the source condition (target = source)", NULL}, \
-  {"data", "label_noise", HD_REAL, LSQ_F(label_noise), "0", 0, 1e6, 0, NULL, "", \
-   "standard deviation sigma of the label noise eps", "LS-1"}, \
-  {"data", "distribution", HD_ENUM, LSQ_F(distribution), "gaussian", 0, 0, 0, LAWS, "", \
-   "law of the whitened features z (unit variance); the ODE limit is the same for both", \
-   NULL}, \
-  {"data", "bands", HD_INT, LSQ_F(bands), "4", 1, 16, 0, NULL, "", \
-   "spectral bands (decades of lambda below lambda_max, the last one open) for the " \
-   "band-resolved error", NULL}, \
-  HD_SCHEDULE_ROWS(struct lsq_params, schedule, "LS-1"), \
-  {"optimizer", "ridge", HD_REAL, LSQ_F(ridge), "0", 0, 1e6, 0, NULL, "", \
-   "ridge penalty delta", "LS-1"}, \
-  {"optimizer", "init", HD_ENUM, LSQ_F(init), "zero", 0, 0, 0, LSQ_INITS, "", \
-   "theta_0 = 0, or random: theta_0 ~ N(0, init_scale^2 / d I), independent per run", NULL}, \
-  {"optimizer", "init_scale", HD_REAL, LSQ_F(init_scale), "1", 0, 1e6, 0, NULL, "", \
-   "sigma_0 of the random initialisation", NULL},
+#define LSQ_PARAM_ROWS(LAWS, LSQ_INITS)                                                            \
+  {"data",                                                                                         \
+   "d",                                                                                            \
+   HD_INT,                                                                                         \
+   LSQ_F(d),                                                                                       \
+   NULL,                                                                                           \
+   1,                                                                                              \
+   1e8,                                                                                            \
+   HD_FINITE_SIZE,                                                                                 \
+   NULL,                                                                                           \
+   "",                                                                                             \
+   "dimension of the data and of theta",                                                           \
+   "LS-1"},                                                                                        \
+      HD_SPECTRUM_ROWS(                                                                            \
+          struct lsq_params, spectrum, lsq_spectra,                                                \
+          "covariance eigenvalues: isotropic (all 1), zero_one (a fraction zero, the rest "        \
+          "equal), "                                                                               \
+          "power_law (c (i/d)^alpha, bounded), power_law_decay (c i^-alpha: only with "            \
+          "[theory] method = recursion), file, stationary (power spectrum of a stationary 1-D "    \
+          "signal or 2-D image, simulated in the pixel basis with FFTW)"),                         \
+      {"data",                                                                                     \
+       "signal_dims",                                                                              \
+       HD_INT,                                                                                     \
+       LSQ_F(signal_dims),                                                                         \
+       "1",                                                                                        \
+       1,                                                                                          \
+       2,                                                                                          \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "spectrum = stationary: 1 (a signal of d samples) or 2 (a sqrt(d) x sqrt(d) image, d a "    \
+       "perfect square); covariance circulant, eigenvalues its DFT",                               \
+       "LS-1"},                                                                                    \
+      {"data",                                                                                     \
+       "spectral_exponent",                                                                        \
+       HD_REAL,                                                                                    \
+       LSQ_F(spectral_exponent),                                                                   \
+       "2",                                                                                        \
+       0,                                                                                          \
+       20,                                                                                         \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "spectrum = stationary: a in S(f) = (1 + |f|^2 / f0^2)^(-a/2), f = k / n the wrapped "      \
+       "frequency in cycles per sample, normalised to mean eigenvalue 1 (a = 2, 2-D: natural "     \
+       "images)",                                                                                  \
+       NULL},                                                                                      \
+      {"data",                                                                                     \
+       "corner_frequency",                                                                         \
+       HD_REAL,                                                                                    \
+       LSQ_F(corner_frequency),                                                                    \
+       "0.05",                                                                                     \
+       0,                                                                                          \
+       0.5,                                                                                        \
+       HD_MIN_EXCL,                                                                                \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "spectrum = stationary: f0 in cycles per sample (flat below, power law "                    \
+       "|f|^-a above; lambda_max stays O(1) as d grows)",                                          \
+       NULL},                                                                                      \
+      {"data",                                                                                     \
+       "target",                                                                                   \
+       HD_ENUM,                                                                                    \
+       LSQ_F(target),                                                                              \
+       "random",                                                                                   \
+       0,                                                                                          \
+       0,                                                                                          \
+       0,                                                                                          \
+       lsq_targets,                                                                                \
+       "",                                                                                         \
+       "theta* = p / sqrt(d): random (p_i ~ N(0,1), fixed by the seed), aligned (p_i = 1), "       \
+       "source (p_i^2 ~ lambda_i^beta, mean 1), zero",                                             \
+       NULL},                                                                                      \
+      {"data",                                                                                     \
+       "source_beta",                                                                              \
+       HD_REAL,                                                                                    \
+       LSQ_F(source_beta),                                                                         \
+       "0",                                                                                        \
+       -10,                                                                                        \
+       10,                                                                                         \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "exponent beta of the source condition (target = source)",                                  \
+       NULL},                                                                                      \
+      {"data",                                                                                     \
+       "label_noise",                                                                              \
+       HD_REAL,                                                                                    \
+       LSQ_F(label_noise),                                                                         \
+       "0",                                                                                        \
+       0,                                                                                          \
+       1e6,                                                                                        \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "standard deviation sigma of the label noise eps",                                          \
+       "LS-1"},                                                                                    \
+      {"data",                                                                                     \
+       "distribution",                                                                             \
+       HD_ENUM,                                                                                    \
+       LSQ_F(distribution),                                                                        \
+       "gaussian",                                                                                 \
+       0,                                                                                          \
+       0,                                                                                          \
+       0,                                                                                          \
+       LAWS,                                                                                       \
+       "",                                                                                         \
+       "law of the whitened features z (unit variance); the ODE limit is the same for both",       \
+       NULL},                                                                                      \
+      {"data",                                                                                     \
+       "bands",                                                                                    \
+       HD_INT,                                                                                     \
+       LSQ_F(bands),                                                                               \
+       "4",                                                                                        \
+       1,                                                                                          \
+       16,                                                                                         \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "spectral bands (decades of lambda below lambda_max, the last one open) for the "           \
+       "band-resolved error",                                                                      \
+       NULL},                                                                                      \
+      HD_SCHEDULE_ROWS(struct lsq_params, schedule, "LS-1"),                                       \
+      {"optimizer", "ridge", HD_REAL, LSQ_F(ridge),          "0",   0, 1e6,                        \
+       0,           NULL,    "",      "ridge penalty delta", "LS-1"},                              \
+      {"optimizer",                                                                                \
+       "init",                                                                                     \
+       HD_ENUM,                                                                                    \
+       LSQ_F(init),                                                                                \
+       "zero",                                                                                     \
+       0,                                                                                          \
+       0,                                                                                          \
+       0,                                                                                          \
+       LSQ_INITS,                                                                                  \
+       "",                                                                                         \
+       "theta_0 = 0, or random: theta_0 ~ N(0, init_scale^2 / d I), independent per run",          \
+       NULL},                                                                                      \
+      {"optimizer",                                                                                \
+       "init_scale",                                                                               \
+       HD_REAL,                                                                                    \
+       LSQ_F(init_scale),                                                                          \
+       "1",                                                                                        \
+       0,                                                                                          \
+       1e6,                                                                                        \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "sigma_0 of the random initialisation",                                                     \
+       NULL},
 
 struct lsq_plan {
   struct lsq_params p;
@@ -125,31 +236,31 @@ struct lsq_plan {
   uint64_t seed;
   struct lsq_limit limit; /* the theory's system (its group arrays are owned here) */
   struct hd_lsq_sgd sgd;  /* the simulation's system */
-  double *lambda;      /* d eigenvalues */
-  double *sqrt_lambda; /* d values, or NULL when isotropic */
-  double *theta_star;  /* d values: theta*_i = p_i / sqrt(d) (eigen-coordinates) */
+  double *lambda;         /* d eigenvalues */
+  double *sqrt_lambda;    /* d values, or NULL when isotropic */
+  double *theta_star;     /* d values: theta*_i = p_i / sqrt(d) (eigen-coordinates) */
   /* spectrum = stationary: the simulation runs in the pixel basis (FFTW); theta_pix is
    * theta* there (the inverse orthonormal real DFT of theta_star), lambda and theta_star
    * stay in eigen-coordinates for the theory (LS-2..LS-4 unchanged). */
   struct hd_stationary *stationary;
   double *theta_pix;
   struct hd_lsq_kernel kernel;
-  size_t *mode_band;           /* band of each mode (simulation) */
-  size_t *mode_group;          /* eigen-group of each mode */
-  struct hd_observable *obs;   /* risk, distance, then one per band (>= 2 bands) */
+  size_t *mode_band;         /* band of each mode (simulation) */
+  size_t *mode_group;        /* eigen-group of each mode */
+  struct hd_observable *obs; /* risk, distance, then one per band (>= 2 bands) */
   char note[256];
   /* noisy SGD */
-  size_t batch;          /* B >= 1 */
-  double trace;          /* tr K = sum lambda_i */
-  double clip_norm;      /* C = c sqrt(tr K), 0 = none */
-  size_t records;        /* n: records of the fixed dataset (or of one streaming pass) */
-  double *theta_0;       /* init = fixed: theta_0, drawn once per seed (else NULL) */
+  size_t batch;     /* B >= 1 */
+  double trace;     /* tr K = sum lambda_i */
+  double clip_norm; /* C = c sqrt(tr K), 0 = none */
+  size_t records;   /* n: records of the fixed dataset (or of one streaming pass) */
+  double *theta_0;  /* init = fixed: theta_0, drawn once per seed (else NULL) */
   struct hd_noisy_kernel_cfg *noisy; /* the noisy kernel's configuration, or NULL */
 };
 
 /* lsq_problem.c: shared by streaming_lsq and noisy_sgd */
-void lsq_validate(const void *params, const struct hd_run_params *run,
-                  const struct hd_config *cfg, struct hd_errors *err);
+void lsq_validate(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
+                  struct hd_errors *err);
 /* lsq_plan.c */
 void *lsq_plan_create(const void *params, const struct hd_run_params *run,
                       const struct hd_config *cfg, struct hd_errors *err);
@@ -178,15 +289,14 @@ int lsq_op_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0,
                        uint64_t *bad_step);
 void lsq_op_sim_observe(const void *plan, const void *state, double *out);
 
-#define LSQ_SHARED_OPS                                                                     \
-  .observables = lsq_observables, .steps_per_time = lsq_steps_per_time,                    \
-  .plan_bytes = lsq_plan_bytes,                                                            \
-  .ode_dimension = lsq_op_ode_dimension, .ode = lsq_op_ode,                                \
-  .ode_observe = lsq_op_ode_observe, .recursion_dimension = lsq_op_recursion_dimension,    \
-  .recursion_init = lsq_op_recursion_init, .recursion_step = lsq_op_recursion_step,        \
-  .recursion_observe = lsq_op_recursion_observe, .volterra = lsq_op_volterra,              \
-  .theory_note = lsq_theory_note, .sim_state_size = lsq_op_sim_state_size,                 \
-  .sim_start = lsq_op_sim_start, .sim_advance = lsq_op_sim_advance,                        \
+#define LSQ_SHARED_OPS                                                                             \
+  .observables = lsq_observables, .steps_per_time = lsq_steps_per_time,                            \
+  .plan_bytes = lsq_plan_bytes, .ode_dimension = lsq_op_ode_dimension, .ode = lsq_op_ode,          \
+  .ode_observe = lsq_op_ode_observe, .recursion_dimension = lsq_op_recursion_dimension,            \
+  .recursion_init = lsq_op_recursion_init, .recursion_step = lsq_op_recursion_step,                \
+  .recursion_observe = lsq_op_recursion_observe, .volterra = lsq_op_volterra,                      \
+  .theory_note = lsq_theory_note, .sim_state_size = lsq_op_sim_state_size,                         \
+  .sim_start = lsq_op_sim_start, .sim_advance = lsq_op_sim_advance,                                \
   .sim_observe = lsq_op_sim_observe
 
 #endif

@@ -12,9 +12,7 @@ const char *const lsq_targets[] = {"random", "aligned", "source", "zero", NULL};
 static const char *const laws[] = {"gaussian", "rademacher", NULL};
 static const char *const inits[] = {"zero", "random", NULL};
 
-static const struct hd_param lsq_table[] = {
-  LSQ_PARAM_ROWS(laws, inits)
-};
+static const struct hd_param lsq_table[] = {LSQ_PARAM_ROWS(laws, inits)};
 
 /* spectrum = stationary (src/sim/lsq_stationary.c): the pixel-basis simulation draws
  * Gaussian x = C^{1/2} z, whose eigen-coordinates are again iid N(0, lambda) — the law the
@@ -37,7 +35,8 @@ static void validate_stationary(const struct lsq_params *p, const struct hd_conf
     if (n * n != p->d || n < 2)
       hd_config_error(cfg, err, "data", "d",
                       "signal_dims = 2 makes a sqrt(d) x sqrt(d) image: d = %ld is not a perfect "
-                      "square >= 4", p->d);
+                      "square >= 4",
+                      p->d);
   } else if (p->d < 2) {
     hd_config_error(cfg, err, "data", "d", "a stationary signal needs d >= 2");
   }
@@ -46,29 +45,42 @@ static void validate_stationary(const struct lsq_params *p, const struct hd_conf
   if (p->distribution != HD_FEATURES_GAUSSIAN)
     hd_config_error(cfg, err, "data", "distribution",
                     "spectrum = stationary needs distribution = gaussian: coloured non-Gaussian "
-                    "z does not have independent eigen-coordinates%s", why);
+                    "z does not have independent eigen-coordinates%s",
+                    why);
   if (p->noise != 0)
-    hd_config_error(cfg, err, "noise", "sigma", "injected noise is not supported with spectrum = "
-                    "stationary%s", why);
+    hd_config_error(cfg, err, "noise", "sigma",
+                    "injected noise is not supported with spectrum = "
+                    "stationary%s",
+                    why);
   if (p->batch > 1)
-    hd_config_error(cfg, err, "noise", "batch", "mini-batches are not supported with spectrum = "
-                    "stationary%s", why);
+    hd_config_error(cfg, err, "noise", "batch",
+                    "mini-batches are not supported with spectrum = "
+                    "stationary%s",
+                    why);
   if (p->clip > 0)
-    hd_config_error(cfg, err, "noise", "clip", "clipping is not supported with spectrum = "
-                    "stationary%s", why);
+    hd_config_error(cfg, err, "noise", "clip",
+                    "clipping is not supported with spectrum = "
+                    "stationary%s",
+                    why);
   if (p->dataset == LSQ_DATA_FIXED)
-    hd_config_error(cfg, err, "noise", "dataset", "a fixed dataset is not supported with "
-                    "spectrum = stationary%s", why);
+    hd_config_error(cfg, err, "noise", "dataset",
+                    "a fixed dataset is not supported with "
+                    "spectrum = stationary%s",
+                    why);
   if (p->init == LSQ_INIT_FIXED)
-    hd_config_error(cfg, err, "optimizer", "init", "init = fixed is not supported with "
-                    "spectrum = stationary%s", why);
+    hd_config_error(cfg, err, "optimizer", "init",
+                    "init = fixed is not supported with "
+                    "spectrum = stationary%s",
+                    why);
   if (p->privacy)
-    hd_config_error(cfg, err, "privacy", "enabled", "the privacy theory is not supported with "
-                    "spectrum = stationary%s", why);
+    hd_config_error(cfg, err, "privacy", "enabled",
+                    "the privacy theory is not supported with "
+                    "spectrum = stationary%s",
+                    why);
 }
 
-void lsq_validate(const void *params, const struct hd_run_params *run,
-                         const struct hd_config *cfg, struct hd_errors *err)
+void lsq_validate(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
+                  struct hd_errors *err)
 {
   const struct lsq_params *p = params;
   hd_spectrum_params_check(&p->spectrum, cfg, err);
@@ -79,40 +91,46 @@ void lsq_validate(const void *params, const struct hd_run_params *run,
   if (p->spectrum.kind == HD_SPECTRUM_ZERO_ONE &&
       (long)llround(p->spectrum.zero_fraction * (double)p->d) >= p->d)
     hd_config_error(cfg, err, "data", "zero_fraction",
-                    "zero_fraction %g leaves no non-zero eigenvalue at d = %ld", p->spectrum.zero_fraction,
-                    p->d);
+                    "zero_fraction %g leaves no non-zero eigenvalue at d = %ld",
+                    p->spectrum.zero_fraction, p->d);
   if (run->method == HD_THEORY_VOLTERRA) { /* renewal form: constant gamma, linear (§2.3) */
     if (p->schedule.kind != HD_SCHEDULE_CONSTANT)
-      hd_config_error(cfg, err, "optimizer", "schedule", "[theory] method = volterra needs a "
+      hd_config_error(cfg, err, "optimizer", "schedule",
+                      "[theory] method = volterra needs a "
                       "constant learning rate (schedule = constant); use method = ode");
     if (p->clip > 0)
-      hd_config_error(cfg, err, "noise", "clip", "[theory] method = volterra has no clipping "
+      hd_config_error(cfg, err, "noise", "clip",
+                      "[theory] method = volterra has no clipping "
                       "(NS-12 is not linear in R); use method = ode");
     if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
-      hd_config_error(cfg, err, "theory", "method", "spectrum = power_law_decay is outside the "
+      hd_config_error(cfg, err, "theory", "method",
+                      "spectrum = power_law_decay is outside the "
                       "d -> infinity limit; use method = recursion");
     if (p->batch > 1 && (double)p->batch > 0.1 * (double)p->d)
-      hd_config_error(cfg, err, "noise", "batch", "batch %ld is not << d = %ld: the limit "
-                      "needs B << d (use method = recursion)", p->batch, p->d);
+      hd_config_error(cfg, err, "noise", "batch",
+                      "batch %ld is not << d = %ld: the limit "
+                      "needs B << d (use method = recursion)",
+                      p->batch, p->d);
   }
-  if (p->target == LSQ_TARGET_SOURCE && p->source_beta < 0 && p->spectrum.kind == HD_SPECTRUM_ZERO_ONE)
+  if (p->target == LSQ_TARGET_SOURCE && p->source_beta < 0 &&
+      p->spectrum.kind == HD_SPECTRUM_ZERO_ONE)
     hd_config_error(cfg, err, "data", "source_beta",
                     "a negative source exponent is undefined on zero eigenvalues");
   validate_stationary(p, cfg, err);
 }
 
 const struct hd_problem hd_problem_streaming_lsq = {
-  .name = "streaming_lsq",
-  .summary = "one-pass SGD on streaming least squares with label noise, ridge and "
-             "learning-rate schedules (LS-1..LS-4)",
-  .theory_doc = "docs/theory/lsq.md",
-  .time_meaning = "t = SGD steps x batch / d",
-  .params = lsq_table,
-  .n_params = sizeof lsq_table / sizeof lsq_table[0],
-  .params_size = sizeof(struct lsq_params),
-  .validate = lsq_validate,
-  .plan_create = lsq_plan_create,
-  .plan_destroy = lsq_plan_destroy,
-  .plan_print = lsq_plan_print,
-  LSQ_SHARED_OPS,
+    .name = "streaming_lsq",
+    .summary = "one-pass SGD on streaming least squares with label noise, ridge and "
+               "learning-rate schedules (LS-1..LS-4)",
+    .theory_doc = "docs/theory/lsq.md",
+    .time_meaning = "t = SGD steps x batch / d",
+    .params = lsq_table,
+    .n_params = sizeof lsq_table / sizeof lsq_table[0],
+    .params_size = sizeof(struct lsq_params),
+    .validate = lsq_validate,
+    .plan_create = lsq_plan_create,
+    .plan_destroy = lsq_plan_destroy,
+    .plan_print = lsq_plan_print,
+    LSQ_SHARED_OPS,
 };

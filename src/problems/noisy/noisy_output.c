@@ -14,8 +14,7 @@
 #include "ode/noisy_privacy.h"
 #include "problems/noisy/noisy_package.h"
 
-static int put(hid_t g, const char *name, const double *v, size_t n0, size_t n1,
-               const char *desc)
+static int put(hid_t g, const char *name, const double *v, size_t n0, size_t n1, const char *desc)
 {
   hsize_t dims[2] = {n0, n1};
   hid_t s = H5Screate_simple(n1 ? 2 : 1, dims, NULL);
@@ -83,8 +82,7 @@ static int write_risk_parts(const struct lsq_plan *P, const struct hd_run_params
     rc |= put(g, "bias", B, n, 0, "bias part R_b = 1/2 (<lambda mu^2> + sigma_eps^2)");
     rc |= put(g, "variance", V, n, 0, "variance part 1/2 <lambda c> (noise and SGD noise)");
     rc |= put(g, "excess_risk", X, n, 0, "excess risk R - sigma_eps^2 / 2");
-    if (isfinite(CF[0]))
-      rc |= put(g, "closed_form", CF, n, 0, "isotropic closed form (NS-7)");
+    if (isfinite(CF[0])) rc |= put(g, "closed_form", CF, n, 0, "isotropic closed form (NS-7)");
   }
   free(c), free(R), free(B), free(V), free(X), free(CF);
   H5Gclose(g);
@@ -100,36 +98,38 @@ static void record_of(const void *ctx, uint64_t i, double *x, double *eps)
 
 static struct noisy_privacy_opts privacy_opts(const struct lsq_plan *P)
 {
-  return (struct noisy_privacy_opts){
-      .records = P->records, .nodes = (size_t)P->p.privacy_nodes, .delta = P->p.dp_delta,
-      .record = record_of, .record_ctx = P, .seed = P->seed, .pair_stream = HD_STREAM_ORDER};
+  return (struct noisy_privacy_opts){.records = P->records,
+                                     .nodes = (size_t)P->p.privacy_nodes,
+                                     .delta = P->p.dp_delta,
+                                     .record = record_of,
+                                     .record_ctx = P,
+                                     .seed = P->seed,
+                                     .pair_stream = HD_STREAM_ORDER};
 }
 
 int noisy_plan_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *run,
-                             const struct noisy_pair *pair, const double *orders,
-                             size_t n_orders, const double *t, size_t n_t, int formula,
+                             const struct noisy_pair *pair, const double *orders, size_t n_orders,
+                             const double *t, size_t n_t, int formula,
                              struct noisy_privacy_result *res, char *msg, size_t msglen)
 {
   struct noisy_privacy_opts o = privacy_opts(P);
-  return noisy_privacy_curve(&P->limit, &o, run, pair, orders, n_orders, t, n_t, formula, res,
-                             msg, msglen);
+  return noisy_privacy_curve(&P->limit, &o, run, pair, orders, n_orders, t, n_t, formula, res, msg,
+                             msglen);
 }
 
-int noisy_plan_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run,
-                          double alpha, double t0, size_t top, long *best_1, long *best_2,
-                          double *best_eps, size_t n_random, double *random_eps, char *msg,
-                          size_t msglen)
+int noisy_plan_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, double alpha,
+                          double t0, size_t top, long *best_1, long *best_2, double *best_eps,
+                          size_t n_random, double *random_eps, char *msg, size_t msglen)
 {
   struct noisy_privacy_opts o = privacy_opts(P);
-  return noisy_worst_pair(&P->limit, &o, run, alpha, t0, top, best_1, best_2, best_eps,
-                          n_random, random_eps, msg, msglen);
+  return noisy_worst_pair(&P->limit, &o, run, alpha, t0, top, best_1, best_2, best_eps, n_random,
+                          random_eps, msg, msglen);
 }
 
 /* Optimal stopping under a privacy budget: t* = argmin R(t) over the output times with
  * eps_alpha(t) <= budget, per order (NaN: never within budget). */
 static int write_budget(const struct lsq_plan *P, const struct hd_run_params *run,
-                        const struct noisy_privacy_result *res, hid_t g, char *msg,
-                        size_t msglen)
+                        const struct noisy_privacy_result *res, hid_t g, char *msg, size_t msglen)
 {
   size_t nt = res->n_times;
   int rc = 0;
@@ -141,7 +141,7 @@ static int write_budget(const struct lsq_plan *P, const struct hd_run_params *ru
     ts[o] = rs[o] = NAN;
     for (size_t m = 0; m < nt; m++) {
       double e = isnan(res->eps_exact[o * nt + m]) ? res->eps_spectral[o * nt + m]
-                                                    : res->eps_exact[o * nt + m];
+                                                   : res->eps_exact[o * nt + m];
       if (e <= P->p.budget && !(R[m] >= rs[o])) ts[o] = res->t[m], rs[o] = R[m];
     }
   }
@@ -180,21 +180,24 @@ static int write_accountants(const struct lsq_plan *P, const struct noisy_privac
   return rc;
 }
 
-static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *run,
-                         const double *t, size_t n, hid_t f, char *msg, size_t msglen)
+static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *run, const double *t,
+                         size_t n, hid_t f, char *msg, size_t msglen)
 {
   const double *orders = P->p.orders.v;
   int no = (int)P->p.orders.n;
   long r1 = P->p.record_1, r2 = P->p.record_2;
   double search_eps = NAN, T = (double)P->records / (double)P->d, search_alpha = orders[0];
   for (int o = 0; o < no; o++)
-    if (orders[o] > 1) { search_alpha = orders[o]; break; }
+    if (orders[o] > 1) {
+      search_alpha = orders[o];
+      break;
+    }
   size_t n_rand = (size_t)P->p.random_pairs;
   double *rand_eps = n_rand ? malloc(n_rand * sizeof *rand_eps) : NULL;
   long s1 = -1, s2 = -1;
   if ((r1 < 0 || n_rand) &&
       noisy_plan_worst_pair(P, run, search_alpha, T, (size_t)P->p.search_top, &s1, &s2, &search_eps,
-                       n_rand, rand_eps, msg, msglen) != 0) {
+                            n_rand, rand_eps, msg, msglen) != 0) {
     free(rand_eps);
     return -2;
   }
@@ -206,7 +209,7 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
   struct noisy_pair pair = {x1, x2, e1, e2};
   struct noisy_privacy_result res;
   int rc = noisy_plan_privacy_curve(P, run, &pair, orders, (size_t)no, t, n, P->p.privacy_formula,
-                               &res, msg, msglen);
+                                    &res, msg, msglen);
   free(x1), free(x2);
   if (rc != 0) {
     noisy_privacy_result_free(&res);
@@ -220,13 +223,16 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
   rc |= put(g, "orders", res.orders, res.n_orders, 0, "Renyi orders alpha (1 = KL)");
   rc |= put(g, "t", res.t, nt, 0, "release time t (output times in (0, T])");
   rc |= put(g, "eps_exact", res.eps_exact, res.n_orders, nt,
-            "eps_alpha(t), exact Gaussian divergence O(d) (NS-10) averaged over the position (NS-9); +inf: Sigma_alpha not PD");
-  rc |= put(g, "eps_spectral", res.eps_spectral, res.n_orders, nt,
-            "eps_alpha(t), d -> infinity spectral formula (NS-11) averaged over the position (NS-9)");
+            "eps_alpha(t), exact Gaussian divergence O(d) (NS-10) averaged over the position "
+            "(NS-9); +inf: Sigma_alpha not PD");
+  rc |= put(
+      g, "eps_spectral", res.eps_spectral, res.n_orders, nt,
+      "eps_alpha(t), d -> infinity spectral formula (NS-11) averaged over the position (NS-9)");
   rc |= put(g, "eps_dp", res.eps_dp, nt, 0,
             "(eps, delta)-DP: min over orders > 1 of eps_alpha + log(1/delta)/(alpha - 1)");
   rc |= put(g, "s", res.s, res.n_nodes, 0, "processing time s of the record");
-  rc |= put(g, "r1", res.r1, res.n_nodes, 0, "residual profile r_1(s) = x_1^T (m(s) - theta*) - eps_1");
+  rc |= put(g, "r1", res.r1, res.n_nodes, 0,
+            "residual profile r_1(s) = x_1^T (m(s) - theta*) - eps_1");
   rc |= put(g, "r2", res.r2, res.n_nodes, 0, "residual profile r_2(s)");
   rc |= attr_d(g, "record_1", (double)r1);
   rc |= attr_d(g, "record_2", (double)r2);

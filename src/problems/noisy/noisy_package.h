@@ -14,13 +14,12 @@
  * with the plan's dataset (records drawn as the simulation draws them), quadrature and
  * (eps, delta) conversion; and /risk_parts and /privacy (the write_extra op). */
 int noisy_plan_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *run,
-                             const struct noisy_pair *pair, const double *orders,
-                             size_t n_orders, const double *t, size_t n_t, int formula,
+                             const struct noisy_pair *pair, const double *orders, size_t n_orders,
+                             const double *t, size_t n_t, int formula,
                              struct noisy_privacy_result *res, char *msg, size_t msglen);
-int noisy_plan_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run,
-                          double alpha, double t0, size_t top, long *best_1, long *best_2,
-                          double *best_eps, size_t n_random, double *random_eps, char *msg,
-                          size_t msglen);
+int noisy_plan_worst_pair(const struct lsq_plan *P, const struct hd_run_params *run, double alpha,
+                          double t0, size_t top, long *best_1, long *best_2, double *best_eps,
+                          size_t n_random, double *random_eps, char *msg, size_t msglen);
 int noisy_write_extra(void *plan, const struct hd_run_params *run, const double *grid_t,
                       size_t n_times, int64_t h5file, char *msg, size_t msglen);
 

@@ -17,8 +17,7 @@
 #include "memory_estimate.h"
 #include "problems/noisy/noisy_package.h"
 
-static const char *const laws[] = {"gaussian", "rademacher", "uniform", "uniform01_unitvar",
-                                   NULL};
+static const char *const laws[] = {"gaussian", "rademacher", "uniform", "uniform01_unitvar", NULL};
 static const char *const inits[] = {"zero", "random", "fixed", NULL};
 static const char *const clip_targets[] = {"data", "full", NULL};
 static const char *const datasets[] = {"streaming", "fixed", NULL};
@@ -26,59 +25,70 @@ static const char *const orders[] = {"fixed", "shuffled", NULL};
 static const char *const formulas[] = {"exact", "spectral", "both", NULL};
 
 static const struct hd_param noisy_table[] = {
-  LSQ_PARAM_ROWS(laws, inits)
-  {"noise", "sigma", HD_REAL, LSQ_F(noise), "0", 0, 1e6, 0, NULL, "",
-   "std of the Gaussian noise added to the per-sample gradient (per coordinate; the step "
-   "adds (gamma sigma / d) xi)", "NS-1"},
-  {"noise", "batch", HD_INT, LSQ_F(batch), "1", 1, 1e6, 0, NULL, "",
-   "mini-batch B (DP-SGD convention: noise added to the sum of the B gradients, "
-   "t = k B / d)", "NS-1"},
-  {"noise", "clip", HD_REAL, LSQ_F(clip), "0", 0, 1e6, 0, NULL, "",
-   "clip the per-sample gradient at C = clip * sqrt(tr K) (0: no clipping, the "
-   "sensitivity-free variant)", "NS-12"},
-  {"noise", "clip_target", HD_ENUM, LSQ_F(clip_target), "data", 0, 0, 0, clip_targets, "",
-   "what is clipped: data (r x, the theory's case) or full (r x + delta theta, the "
-   "authors' risk_clipping.py; simulation only)", NULL},
-  {"noise", "dataset", HD_ENUM, LSQ_F(dataset), "streaming", 0, 0, 0, datasets, "",
-   "streaming (fresh samples every run) or fixed (one dataset of `records` records per "
-   "seed; runs differ in noise and order)", NULL},
-  {"noise", "records", HD_INT, LSQ_F(records), "0", 0, 1e9, 0, NULL, "",
-   "records n of the dataset (0: ceil(horizon d), one pass); also the n of the privacy "
-   "bound (T = n / d)", "NS-9"},
-  {"noise", "order", HD_ENUM, LSQ_F(order), "fixed", 0, 0, 0, orders, "",
-   "fixed dataset: visit records in their order, or in a fresh permutation per run and "
-   "epoch", NULL},
-  {"privacy", "enabled", HD_BOOL, LSQ_F(privacy), "false", 0, 0, 0, NULL, "",
-   "compute the Renyi privacy loss eps_alpha(t) of one pair of neighbouring datasets "
-   "(written under /privacy)", "NS-9"},
-  {"privacy", "orders", HD_REAL_LIST, LSQ_F(orders), "2", 1, 0, HD_NO_MAX, NULL, "",
-   "Renyi orders alpha, comma separated (1 = KL)", "NS-9"},
-  {"privacy", "record_1", HD_INT, LSQ_F(record_1), "-1", -1, 1e9, 0, NULL, "",
-   "index of the record in D (replaced by record_2 in D'); -1: worst pair search", NULL},
-  {"privacy", "record_2", HD_INT, LSQ_F(record_2), "-1", -1, 1e9, 0, NULL, "",
-   "index of the record in D'; -1: worst pair search", NULL},
-  {"privacy", "formula", HD_ENUM, LSQ_F(privacy_formula), "both", 0, 0, 0, formulas, "",
-   "exact O(d) Gaussian divergence (NS-10), d -> infinity spectral formula (NS-11), or both",
-   "NS-10, NS-11"},
-  {"privacy", "delta", HD_REAL, LSQ_F(dp_delta), "1e-5", 0, 1, HD_MIN_EXCL | HD_MAX_EXCL, NULL, "",
-   "delta of the (eps, delta)-DP conversion eps = min_alpha eps_alpha + log(1/delta)/(alpha-1)",
-   NULL},
-  {"privacy", "nodes", HD_INT, LSQ_F(privacy_nodes), "200", 4, 1e6, 0, NULL, "",
-   "Simpson intervals in s for the position average (NS-9)", "NS-9"},
-  {"privacy", "search_top", HD_INT, LSQ_F(search_top), "40", 1, 1e5, 0, NULL, "",
-   "worst-pair search: candidates per slot (records with the largest residual profiles)",
-   NULL},
-  {"privacy", "accountant", HD_BOOL, LSQ_F(accountant), "true", 0, 0, 0, NULL, "",
-   "also write the known-sensitivity accountants of the clipped variant (composition and "
-   "Ye-Shokri) for clip C = accountant_clip sqrt(tr K)", NULL},
-  {"privacy", "budget", HD_REAL, LSQ_F(budget), "0", 0, 1e6, 0, NULL, "",
-   "privacy budget eps_0: report the optimal stopping time t* = argmin R(t) subject to "
-   "eps_alpha(t) <= eps_0 (0: not computed)", NULL},
-  {"privacy", "random_pairs", HD_INT, LSQ_F(random_pairs), "200", 0, 1e7, 0, NULL, "",
-   "eps_alpha(T) (spectral) of this many random pairs of the dataset: the distribution "
-   "the worst pair is the tail of", NULL},
-  {"privacy", "accountant_clip", HD_REAL, LSQ_F(accountant_clip), "1", 0, 1e6, HD_MIN_EXCL, NULL,
-   "", "c of the accountants' clipping norm", NULL},
+    LSQ_PARAM_ROWS(laws, inits){
+        "noise", "sigma", HD_REAL, LSQ_F(noise), "0", 0, 1e6, 0, NULL, "",
+        "std of the Gaussian noise added to the per-sample gradient (per coordinate; the step "
+        "adds (gamma sigma / d) xi)",
+        "NS-1"},
+    {"noise", "batch", HD_INT, LSQ_F(batch), "1", 1, 1e6, 0, NULL, "",
+     "mini-batch B (DP-SGD convention: noise added to the sum of the B gradients, "
+     "t = k B / d)",
+     "NS-1"},
+    {"noise", "clip", HD_REAL, LSQ_F(clip), "0", 0, 1e6, 0, NULL, "",
+     "clip the per-sample gradient at C = clip * sqrt(tr K) (0: no clipping, the "
+     "sensitivity-free variant)",
+     "NS-12"},
+    {"noise", "clip_target", HD_ENUM, LSQ_F(clip_target), "data", 0, 0, 0, clip_targets, "",
+     "what is clipped: data (r x, the theory's case) or full (r x + delta theta, the "
+     "authors' risk_clipping.py; simulation only)",
+     NULL},
+    {"noise", "dataset", HD_ENUM, LSQ_F(dataset), "streaming", 0, 0, 0, datasets, "",
+     "streaming (fresh samples every run) or fixed (one dataset of `records` records per "
+     "seed; runs differ in noise and order)",
+     NULL},
+    {"noise", "records", HD_INT, LSQ_F(records), "0", 0, 1e9, 0, NULL, "",
+     "records n of the dataset (0: ceil(horizon d), one pass); also the n of the privacy "
+     "bound (T = n / d)",
+     "NS-9"},
+    {"noise", "order", HD_ENUM, LSQ_F(order), "fixed", 0, 0, 0, orders, "",
+     "fixed dataset: visit records in their order, or in a fresh permutation per run and "
+     "epoch",
+     NULL},
+    {"privacy", "enabled", HD_BOOL, LSQ_F(privacy), "false", 0, 0, 0, NULL, "",
+     "compute the Renyi privacy loss eps_alpha(t) of one pair of neighbouring datasets "
+     "(written under /privacy)",
+     "NS-9"},
+    {"privacy", "orders", HD_REAL_LIST, LSQ_F(orders), "2", 1, 0, HD_NO_MAX, NULL, "",
+     "Renyi orders alpha, comma separated (1 = KL)", "NS-9"},
+    {"privacy", "record_1", HD_INT, LSQ_F(record_1), "-1", -1, 1e9, 0, NULL, "",
+     "index of the record in D (replaced by record_2 in D'); -1: worst pair search", NULL},
+    {"privacy", "record_2", HD_INT, LSQ_F(record_2), "-1", -1, 1e9, 0, NULL, "",
+     "index of the record in D'; -1: worst pair search", NULL},
+    {"privacy", "formula", HD_ENUM, LSQ_F(privacy_formula), "both", 0, 0, 0, formulas, "",
+     "exact O(d) Gaussian divergence (NS-10), d -> infinity spectral formula (NS-11), or both",
+     "NS-10, NS-11"},
+    {"privacy", "delta", HD_REAL, LSQ_F(dp_delta), "1e-5", 0, 1, HD_MIN_EXCL | HD_MAX_EXCL, NULL,
+     "",
+     "delta of the (eps, delta)-DP conversion eps = min_alpha eps_alpha + log(1/delta)/(alpha-1)",
+     NULL},
+    {"privacy", "nodes", HD_INT, LSQ_F(privacy_nodes), "200", 4, 1e6, 0, NULL, "",
+     "Simpson intervals in s for the position average (NS-9)", "NS-9"},
+    {"privacy", "search_top", HD_INT, LSQ_F(search_top), "40", 1, 1e5, 0, NULL, "",
+     "worst-pair search: candidates per slot (records with the largest residual profiles)", NULL},
+    {"privacy", "accountant", HD_BOOL, LSQ_F(accountant), "true", 0, 0, 0, NULL, "",
+     "also write the known-sensitivity accountants of the clipped variant (composition and "
+     "Ye-Shokri) for clip C = accountant_clip sqrt(tr K)",
+     NULL},
+    {"privacy", "budget", HD_REAL, LSQ_F(budget), "0", 0, 1e6, 0, NULL, "",
+     "privacy budget eps_0: report the optimal stopping time t* = argmin R(t) subject to "
+     "eps_alpha(t) <= eps_0 (0: not computed)",
+     NULL},
+    {"privacy", "random_pairs", HD_INT, LSQ_F(random_pairs), "200", 0, 1e7, 0, NULL, "",
+     "eps_alpha(T) (spectral) of this many random pairs of the dataset: the distribution "
+     "the worst pair is the tail of",
+     NULL},
+    {"privacy", "accountant_clip", HD_REAL, LSQ_F(accountant_clip), "1", 0, 1e6, HD_MIN_EXCL, NULL,
+     "", "c of the accountants' clipping norm", NULL},
 };
 
 static void noisy_validate(const void *params, const struct hd_run_params *run,
@@ -96,12 +106,12 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
   if (p->batch > 1 && (double)p->batch > 0.1 * (double)p->d && run->method == HD_THEORY_ODE)
     hd_config_error(cfg, err, "noise", "batch",
                     "batch %ld is not << d = %ld: the ODE limit needs B << d (use method = "
-                    "recursion, exact at any B)", p->batch, p->d);
+                    "recursion, exact at any B)",
+                    p->batch, p->d);
   if (p->dataset == LSQ_DATA_STREAMING && hd_config_has(cfg, "noise", "order"))
     hd_config_error(cfg, err, "noise", "order", "order is only used with dataset = fixed");
   if (p->privacy) {
-    if (p->orders.n == 0)
-      hd_config_error(cfg, err, "privacy", "orders", "no order given");
+    if (p->orders.n == 0) hd_config_error(cfg, err, "privacy", "orders", "no order given");
     if ((p->record_1 < 0) != (p->record_2 < 0))
       hd_config_error(cfg, err, "privacy", p->record_1 < 0 ? "record_1" : "record_2",
                       "give both records of the pair, or neither (worst-pair search)");
@@ -118,8 +128,8 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
       hd_config_error(cfg, err, "noise", "records",
                       "the worst-pair search over n = %ld records (%ld nodes) needs %.3g GB, "
                       "more than is available; lower records or [privacy] nodes, or give "
-                      "record_1/record_2 and random_pairs = 0", n, p->privacy_nodes,
-                      (double)n * (double)(p->privacy_nodes + 5) * 8.0 / 1e9);
+                      "record_1/record_2 and random_pairs = 0",
+                      n, p->privacy_nodes, (double)n * (double)(p->privacy_nodes + 5) * 8.0 / 1e9);
     if (p->batch != 1)
       hd_config_error(cfg, err, "privacy", "enabled",
                       "the privacy-loss theory (NS-10/11) is for batch = 1");
@@ -128,8 +138,7 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
                       "the exact privacy loss is for the sensitivity-free variant (clip = 0); "
                       "the clipped variant's accountants are written with accountant = true");
     if (p->noise <= 0)
-      hd_config_error(cfg, err, "noise", "sigma",
-                      "privacy needs injected noise sigma > 0");
+      hd_config_error(cfg, err, "noise", "sigma", "privacy needs injected noise sigma > 0");
     if (p->privacy_nodes % 2)
       hd_config_error(cfg, err, "privacy", "nodes", "Simpson's rule needs an even number");
     if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
@@ -147,8 +156,8 @@ static void *noisy_plan_create(const void *params, const struct hd_run_params *r
     snprintf(P->note, sizeof P->note,
              "uniform01_unitvar features have mean sqrt(3) per coordinate; the theory uses "
              "their covariance only (spec 2.8: measured effect < 0.5%% in the paper regime)");
-  if (P->p.dataset == LSQ_DATA_FIXED && run->horizon * (double)P->d > (double)P->records * 1.000001 &&
-      P->note[0] == '\0')
+  if (P->p.dataset == LSQ_DATA_FIXED &&
+      run->horizon * (double)P->d > (double)P->records * 1.000001 && P->note[0] == '\0')
     snprintf(P->note, sizeof P->note,
              "fixed dataset visited more than once (horizon d > n = %zu): the theory is the "
              "one-pass limit and does not apply after t = n/d = %g",
@@ -169,18 +178,18 @@ static void noisy_plan_print(const void *plan, FILE *out)
 }
 
 const struct hd_problem hd_problem_noisy_sgd = {
-  .name = "noisy_sgd",
-  .summary = "noisy (DP-)SGD on ridge least squares: risk (NS-2..NS-7, clipped NS-12) and "
-             "Renyi privacy-loss dynamics (NS-9..NS-11)",
-  .theory_doc = "docs/theory/noisy.md",
-  .time_meaning = "t = SGD steps x batch / d",
-  .params = noisy_table,
-  .n_params = sizeof noisy_table / sizeof noisy_table[0],
-  .params_size = sizeof(struct lsq_params),
-  .validate = noisy_validate,
-  .plan_create = noisy_plan_create,
-  .plan_destroy = noisy_plan_destroy,
-  LSQ_SHARED_OPS,
-  .plan_print = noisy_plan_print,
-  .write_extra = noisy_write_extra,
+    .name = "noisy_sgd",
+    .summary = "noisy (DP-)SGD on ridge least squares: risk (NS-2..NS-7, clipped NS-12) and "
+               "Renyi privacy-loss dynamics (NS-9..NS-11)",
+    .theory_doc = "docs/theory/noisy.md",
+    .time_meaning = "t = SGD steps x batch / d",
+    .params = noisy_table,
+    .n_params = sizeof noisy_table / sizeof noisy_table[0],
+    .params_size = sizeof(struct lsq_params),
+    .validate = noisy_validate,
+    .plan_create = noisy_plan_create,
+    .plan_destroy = noisy_plan_destroy,
+    LSQ_SHARED_OPS,
+    .plan_print = noisy_plan_print,
+    .write_extra = noisy_write_extra,
 };

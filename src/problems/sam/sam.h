@@ -11,7 +11,8 @@
 #define HDSIM_PROBLEMS_SAM_H
 
 #ifndef HDSIM_SAM_PACKAGE
-#error "sam.h is private to src/problems/sam (a test that reaches into a plan defines HDSIM_SAM_PACKAGE)"
+#error                                                                                             \
+    "sam.h is private to src/problems/sam (a test that reaches into a plan defines HDSIM_SAM_PACKAGE)"
 #endif
 
 #include "kernels/sam.h"
@@ -22,7 +23,7 @@
 extern const char *const sam_algorithm_names[]; /* "sgd", "usam", "dnsam", "sam", NULL */
 
 /* Random stream purposes of the family (rng.h: HD_STREAM_EXTRA is the first free one). */
-#define SAM_STREAM_NOISE 5     /* gradient noise xi of the algorithm (and of a sync SDE) */
+#define SAM_STREAM_NOISE     5 /* gradient noise xi of the algorithm (and of a sync SDE) */
 #define SAM_STREAM_SDE_INDEP 6 /* Brownian increments of an independently coupled SDE */
 
 #endif

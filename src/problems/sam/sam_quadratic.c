@@ -7,9 +7,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "rng.h"
 #include "interrupt.h"
 #include "memory_estimate.h"
+#include "rng.h"
 
 #define F(field) offsetof(struct samq_params, field)
 
@@ -21,59 +21,61 @@ static const char *const inits[] = {"fixed", "gaussian", NULL};
 static const char *const spectra[] = {"list", "wishart", "file", NULL};
 
 static const struct hd_param samq_table[] = {
-  {"quadratic", "spectrum", HD_ENUM, F(spectrum), "list", 0, 0, 0, spectra, "",
-   "how the eigenvalues of H are given: list (eigenvalues), wishart (those of A A^T / "
-   "wishart_n, A ~ N(0,1)^{dim x wishart_n} fixed by the seed) or file (eigenvalues_file)",
-   "Q1-Q4"},
-  {"quadratic", "eigenvalues", HD_REAL_LIST, F(eigenvalues), "", 0, 0, HD_NO_MIN | HD_NO_MAX,
-   NULL, "", "eigenvalues of H with spectrum = list (negative values make saddles)",
-   "Q1-Q4"},
-  {"quadratic", "eigenvalues_file", HD_PATH, F(eigenvalues_file), "", 0, 0, 0, NULL, "",
-   "eigenvalues of H with spectrum = file (text, one per line, or dataset /lambda of *.h5)",
-   NULL},
-  {"quadratic", "dim", HD_INT, F(dim), "20", 1, 4096, 0, NULL, "",
-   "dimension d with spectrum = wishart", NULL},
-  {"quadratic", "wishart_n", HD_INT, F(wishart_n), "40", 1, 1e6, 0, NULL, "",
-   "columns n of A in H = A A^T / n (the authors' quadratic: d = 20, n = 40)", "§5.1"},
-  {"quadratic", "noise_std", HD_REAL, F(noise_std), "0.01", 0, 1e6, 0, NULL, "",
-   "sigma of the additive gradient noise Z = sigma xi (Sigma = sigma^2 I); 0 = full batch",
-   "§1.2"},
-  {"quadratic", "noise_file", HD_PATH, F(noise_file), "", 0, 0, 0, NULL, "",
-   "full d x d noise covariance Sigma in H's eigenbasis (text, row by row; replaces "
-   "noise_std)", "§1.2"},
-  {"quadratic", "init", HD_ENUM, F(init), "fixed", 0, 0, 0, inits, "",
-   "start: fixed (x0) or gaussian (x0 ~ N(0, init_scale^2 I), per run)", NULL},
-  {"quadratic", "x0", HD_REAL_LIST, F(x0), "1", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "",
-   "fixed start in H's eigenbasis: d values, or one value for every coordinate", NULL},
-  {"quadratic", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
-   "standard deviation of the gaussian start", NULL},
-  {"optimizer", "algorithm", HD_ENUM, F(algorithm), NULL, 0, 0, 0, sam_algorithm_names, "",
-   "sgd (A1), usam (A2), dnsam (A3: perturbation normalised by the full gradient norm), "
-   "sam (A4: normalised by the mini-batch gradient norm)", "A1-A4"},
-  {"optimizer", "lr", HD_REAL, F(lr), NULL, 0, 1e3, HD_MIN_EXCL, NULL, "",
-   "learning rate eta (time t = k eta)", "Q1-Q4"},
-  {"optimizer", "rho", HD_REAL, F(rho), "0", 0, 1e6, 0, NULL, "",
-   "perturbation radius rho (must be 0 for sgd)", "A2-A4"},
-  {"optimizer", "batch", HD_INT, F(batch), "1", 1, 1e9, 0, NULL, "",
-   "mini-batch size B: the additive noise covariance is Sigma / B", "§2.1"},
-  {"optimizer", "norm_eps", HD_REAL, F(norm_eps), "1e-12", 0, 1, 0, NULL, "",
-   "guard eps in rho u / (||u|| + eps) (davda54/sam's 1e-12)", "§1.5"},
-  {"sde", "diffusion", HD_ENUM, F(diffusion), "factor", 0, 0, 0, diffusions, "",
-   "SDE diffusion: factor ((I + rho H) S: exact one-step covariance, S1b) or truncated "
-   "([Sigma + rho(H Sigma + Sigma H)]^1/2, the paper's first-order form S1a/S2)",
-   "S1a S1b S2"},
-  {"sde", "path", HD_ENUM, F(path), "algorithm", 0, 0, 0, paths, "",
-   "what the Monte Carlo simulates: the discrete algorithm, or Euler-Maruyama paths of "
-   "its SDE (S0, S1a/S1b, S2, S3; sam needs isotropic noise)", "§2.8"},
-  {"sde", "substeps", HD_INT, F(substeps), "1", 1, 1e6, 0, NULL, "",
-   "m Euler-Maruyama substeps per algorithm step (h = eta / m); with coupling = sync the "
-   "algorithm uses Z = S (sum of the m increments) / sqrt(m), so the same seed couples "
-   "the two", "§2.8"},
-  {"sde", "coupling", HD_ENUM, F(coupling), "sync", 0, 0, 0, couplings, "",
-   "SDE noise shared with the algorithm of the same seed (sync) or from its own stream",
-   "§2.8"},
-  {"sde", "per_direction", HD_BOOL, F(per_direction), "false", 0, 0, 0, NULL, "",
-   "add observables m2_i = E x_i^2 for every eigendirection (d <= 64)", "U2 O2"},
+    {"quadratic", "spectrum", HD_ENUM, F(spectrum), "list", 0, 0, 0, spectra, "",
+     "how the eigenvalues of H are given: list (eigenvalues), wishart (those of A A^T / "
+     "wishart_n, A ~ N(0,1)^{dim x wishart_n} fixed by the seed) or file (eigenvalues_file)",
+     "Q1-Q4"},
+    {"quadratic", "eigenvalues", HD_REAL_LIST, F(eigenvalues), "", 0, 0, HD_NO_MIN | HD_NO_MAX,
+     NULL, "", "eigenvalues of H with spectrum = list (negative values make saddles)", "Q1-Q4"},
+    {"quadratic", "eigenvalues_file", HD_PATH, F(eigenvalues_file), "", 0, 0, 0, NULL, "",
+     "eigenvalues of H with spectrum = file (text, one per line, or dataset /lambda of *.h5)",
+     NULL},
+    {"quadratic", "dim", HD_INT, F(dim), "20", 1, 4096, 0, NULL, "",
+     "dimension d with spectrum = wishart", NULL},
+    {"quadratic", "wishart_n", HD_INT, F(wishart_n), "40", 1, 1e6, 0, NULL, "",
+     "columns n of A in H = A A^T / n (the authors' quadratic: d = 20, n = 40)", "§5.1"},
+    {"quadratic", "noise_std", HD_REAL, F(noise_std), "0.01", 0, 1e6, 0, NULL, "",
+     "sigma of the additive gradient noise Z = sigma xi (Sigma = sigma^2 I); 0 = full batch",
+     "§1.2"},
+    {"quadratic", "noise_file", HD_PATH, F(noise_file), "", 0, 0, 0, NULL, "",
+     "full d x d noise covariance Sigma in H's eigenbasis (text, row by row; replaces "
+     "noise_std)",
+     "§1.2"},
+    {"quadratic", "init", HD_ENUM, F(init), "fixed", 0, 0, 0, inits, "",
+     "start: fixed (x0) or gaussian (x0 ~ N(0, init_scale^2 I), per run)", NULL},
+    {"quadratic", "x0", HD_REAL_LIST, F(x0), "1", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "",
+     "fixed start in H's eigenbasis: d values, or one value for every coordinate", NULL},
+    {"quadratic", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
+     "standard deviation of the gaussian start", NULL},
+    {"optimizer", "algorithm", HD_ENUM, F(algorithm), NULL, 0, 0, 0, sam_algorithm_names, "",
+     "sgd (A1), usam (A2), dnsam (A3: perturbation normalised by the full gradient norm), "
+     "sam (A4: normalised by the mini-batch gradient norm)",
+     "A1-A4"},
+    {"optimizer", "lr", HD_REAL, F(lr), NULL, 0, 1e3, HD_MIN_EXCL, NULL, "",
+     "learning rate eta (time t = k eta)", "Q1-Q4"},
+    {"optimizer", "rho", HD_REAL, F(rho), "0", 0, 1e6, 0, NULL, "",
+     "perturbation radius rho (must be 0 for sgd)", "A2-A4"},
+    {"optimizer", "batch", HD_INT, F(batch), "1", 1, 1e9, 0, NULL, "",
+     "mini-batch size B: the additive noise covariance is Sigma / B", "§2.1"},
+    {"optimizer", "norm_eps", HD_REAL, F(norm_eps), "1e-12", 0, 1, 0, NULL, "",
+     "guard eps in rho u / (||u|| + eps) (davda54/sam's 1e-12)", "§1.5"},
+    {"sde", "diffusion", HD_ENUM, F(diffusion), "factor", 0, 0, 0, diffusions, "",
+     "SDE diffusion: factor ((I + rho H) S: exact one-step covariance, S1b) or truncated "
+     "([Sigma + rho(H Sigma + Sigma H)]^1/2, the paper's first-order form S1a/S2)",
+     "S1a S1b S2"},
+    {"sde", "path", HD_ENUM, F(path), "algorithm", 0, 0, 0, paths, "",
+     "what the Monte Carlo simulates: the discrete algorithm, or Euler-Maruyama paths of "
+     "its SDE (S0, S1a/S1b, S2, S3; sam needs isotropic noise)",
+     "§2.8"},
+    {"sde", "substeps", HD_INT, F(substeps), "1", 1, 1e6, 0, NULL, "",
+     "m Euler-Maruyama substeps per algorithm step (h = eta / m); with coupling = sync the "
+     "algorithm uses Z = S (sum of the m increments) / sqrt(m), so the same seed couples "
+     "the two",
+     "§2.8"},
+    {"sde", "coupling", HD_ENUM, F(coupling), "sync", 0, 0, 0, couplings, "",
+     "SDE noise shared with the algorithm of the same seed (sync) or from its own stream", "§2.8"},
+    {"sde", "per_direction", HD_BOOL, F(per_direction), "false", 0, 0, 0, NULL, "",
+     "add observables m2_i = E x_i^2 for every eigendirection (d <= 64)", "U2 O2"},
 };
 
 /* ---- validation ---------------------------------------------------------------- */
@@ -122,8 +124,8 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
     if (values * 8.0 > (double)hd_memory_available() || flops > SAMQ_WISHART_MAX_FLOPS)
       hd_config_error(cfg, err, "quadratic", "wishart_n",
                       "wishart with dim = %ld and wishart_n = %ld needs %.3g GB and %.3g "
-                      "products (at most %.0e); lower dim or wishart_n", p->dim, p->wishart_n,
-                      values * 8.0 / 1e9, flops, SAMQ_WISHART_MAX_FLOPS);
+                      "products (at most %.0e); lower dim or wishart_n",
+                      p->dim, p->wishart_n, values * 8.0 / 1e9, flops, SAMQ_WISHART_MAX_FLOPS);
   }
   if (p->noise_file[0] && hd_config_has(cfg, "quadratic", "noise_std"))
     hd_config_error(cfg, err, "quadratic", "noise_file", "give noise_std or noise_file, not both");
@@ -245,17 +247,15 @@ static int quadratic_sim_advance(const void *plan, uint64_t run, void *state, ui
   double *x = state, *xi = x + d, *g = xi + m * d, *work = g + d;
   bool sde = P->p.path == SAMQ_PATH_SDE;
   uint64_t purpose = sde && P->p.coupling == SAMQ_COUPLE_INDEPENDENT ? SAM_STREAM_SDE_INDEP
-                                                                      : SAM_STREAM_NOISE;
+                                                                     : SAM_STREAM_NOISE;
   struct hd_rng r;
   hd_rng_init(&r, P->seed, run, purpose, k0);
   for (uint64_t k = k0; k < k1; k++) {
     if (hd_interrupted()) return 0; /* the engine abandons the run */
     hd_rng_seek(&r, k);
     hd_rng_normal_array(&r, xi, m * d);
-    if (sde)
-      samq_sde_step(&P->sde, x, xi, work);
-    else
-      samq_sim_step(&P->alg, x, xi, g);
+    if (sde) samq_sde_step(&P->sde, x, xi, work);
+    else samq_sim_step(&P->alg, x, xi, g);
     double acc = 0;
     for (size_t i = 0; i < d; i++) acc += x[i] - x[i];
     if (acc != 0 || !isfinite(acc)) {
@@ -272,31 +272,31 @@ static void quadratic_sim_observe(const void *plan, const void *state, double *o
 }
 
 const struct hd_problem hd_problem_sam_quadratic = {
-  .name = "sam_quadratic",
-  .summary = "SGD / USAM / DNSAM / SAM on a quadratic with additive noise: algorithms, "
-             "Euler-Maruyama SDE paths, OU moments, exact USAM recursion (sam.md §1-3)",
-  .theory_doc = "docs/theory/sam.md",
-  .time_meaning = "t = k eta (SGD steps x learning rate)",
-  .params = samq_table,
-  .n_params = sizeof samq_table / sizeof samq_table[0],
-  .params_size = sizeof(struct samq_params),
-  .validate = samq_validate,
-  .plan_create = samq_plan_create,
-  .plan_destroy = samq_plan_destroy,
-  .plan_print = samq_plan_print,
-  .plan_bytes = samq_plan_bytes,
-  .observables = samq_observables,
-  .steps_per_time = samq_steps_per_time,
-  .ode_dimension = quadratic_ode_dimension,
-  .ode = quadratic_ode,
-  .ode_observe = quadratic_ode_observe,
-  .recursion_dimension = quadratic_recursion_dimension,
-  .recursion_init = quadratic_recursion_init,
-  .recursion_step = quadratic_recursion_step,
-  .recursion_observe = quadratic_recursion_observe,
-  .theory_note = samq_theory_note,
-  .sim_state_size = quadratic_sim_state_size,
-  .sim_start = quadratic_sim_start,
-  .sim_advance = quadratic_sim_advance,
-  .sim_observe = quadratic_sim_observe,
+    .name = "sam_quadratic",
+    .summary = "SGD / USAM / DNSAM / SAM on a quadratic with additive noise: algorithms, "
+               "Euler-Maruyama SDE paths, OU moments, exact USAM recursion (sam.md §1-3)",
+    .theory_doc = "docs/theory/sam.md",
+    .time_meaning = "t = k eta (SGD steps x learning rate)",
+    .params = samq_table,
+    .n_params = sizeof samq_table / sizeof samq_table[0],
+    .params_size = sizeof(struct samq_params),
+    .validate = samq_validate,
+    .plan_create = samq_plan_create,
+    .plan_destroy = samq_plan_destroy,
+    .plan_print = samq_plan_print,
+    .plan_bytes = samq_plan_bytes,
+    .observables = samq_observables,
+    .steps_per_time = samq_steps_per_time,
+    .ode_dimension = quadratic_ode_dimension,
+    .ode = quadratic_ode,
+    .ode_observe = quadratic_ode_observe,
+    .recursion_dimension = quadratic_recursion_dimension,
+    .recursion_init = quadratic_recursion_init,
+    .recursion_step = quadratic_recursion_step,
+    .recursion_observe = quadratic_recursion_observe,
+    .theory_note = samq_theory_note,
+    .sim_state_size = quadratic_sim_state_size,
+    .sim_start = quadratic_sim_start,
+    .sim_advance = quadratic_sim_advance,
+    .sim_observe = quadratic_sim_observe,
 };

@@ -28,42 +28,42 @@ enum samq_spectrum { SAMQ_SPECTRUM_LIST, SAMQ_SPECTRUM_WISHART, SAMQ_SPECTRUM_FI
 /* What the parameter table fills: the one home of every sam_quadratic key. */
 struct samq_params {
   /* [quadratic] */
-  int spectrum;                 /* enum samq_spectrum: how H's eigenvalues are given */
-  struct hd_real_list eigenvalues; /* spectrum = list */
+  int spectrum;                      /* enum samq_spectrum: how H's eigenvalues are given */
+  struct hd_real_list eigenvalues;   /* spectrum = list */
   char eigenvalues_file[HD_STR_MAX]; /* spectrum = file */
-  long dim;                     /* d for spectrum = wishart */
-  long wishart_n;               /* columns of A in H = A A^T / n */
-  double noise_std;             /* sigma: Sigma = sigma^2 I */
-  char noise_file[HD_STR_MAX];  /* full d x d covariance Sigma (overrides noise_std) */
-  int init;                     /* enum samq_init */
-  struct hd_real_list x0;       /* fixed start (one value = all coordinates) */
-  double init_scale;            /* gaussian start: x0 ~ N(0, init_scale^2 I) */
+  long dim;                          /* d for spectrum = wishart */
+  long wishart_n;                    /* columns of A in H = A A^T / n */
+  double noise_std;                  /* sigma: Sigma = sigma^2 I */
+  char noise_file[HD_STR_MAX];       /* full d x d covariance Sigma (overrides noise_std) */
+  int init;                          /* enum samq_init */
+  struct hd_real_list x0;            /* fixed start (one value = all coordinates) */
+  double init_scale;                 /* gaussian start: x0 ~ N(0, init_scale^2 I) */
   /* [optimizer] */
-  int algorithm;                /* enum sam_algorithm */
-  double lr;                    /* eta */
+  int algorithm; /* enum sam_algorithm */
+  double lr;     /* eta */
   double rho;
-  long batch;                   /* additive model: noise covariance Sigma / B */
-  double norm_eps;              /* guard in ||.|| + eps (davda54/sam uses 1e-12) */
+  long batch;      /* additive model: noise covariance Sigma / B */
+  double norm_eps; /* guard in ||.|| + eps (davda54/sam uses 1e-12) */
   /* [sde] */
-  int diffusion;                /* enum samq_diffusion */
-  int path;                     /* enum samq_path: simulate the algorithm or the SDE */
-  long substeps;                /* m: EM step h = eta/m */
-  int coupling;                 /* enum samq_coupling */
-  bool per_direction;           /* observables m2_i = E x_i^2 per eigendirection */
+  int diffusion;      /* enum samq_diffusion */
+  int path;           /* enum samq_path: simulate the algorithm or the SDE */
+  long substeps;      /* m: EM step h = eta/m */
+  int coupling;       /* enum samq_coupling */
+  bool per_direction; /* observables m2_i = E x_i^2 per eigendirection */
 };
 
 struct samq_plan {
   struct samq_params p;
   size_t d;
   uint64_t seed;
-  int method;       /* enum hd_theory_method of the run */
-  double *lambda;   /* d eigenvalues of H (H = diag(lambda) in its eigenbasis) */
-  double *Sigma;    /* d*d noise covariance (row-major), already divided by B */
-  double *S;        /* d*d lower Cholesky factor of Sigma, or NULL when Sigma = s^2 I */
-  double s_iso;     /* sqrt of the isotropic noise variance (after / B) */
-  double *x0;       /* d: fixed start, or NULL (gaussian start) */
-  double *G_trunc;  /* d*d constant square root of the (S1a) covariance (USAM), or NULL */
-  long clipped;     /* negative eigenvalues clipped in G_trunc */
+  int method;             /* enum hd_theory_method of the run */
+  double *lambda;         /* d eigenvalues of H (H = diag(lambda) in its eigenbasis) */
+  double *Sigma;          /* d*d noise covariance (row-major), already divided by B */
+  double *S;              /* d*d lower Cholesky factor of Sigma, or NULL when Sigma = s^2 I */
+  double s_iso;           /* sqrt of the isotropic noise variance (after / B) */
+  double *x0;             /* d: fixed start, or NULL (gaussian start) */
+  double *G_trunc;        /* d*d constant square root of the (S1a) covariance (USAM), or NULL */
+  long clipped;           /* negative eigenvalues clipped in G_trunc */
   struct samq_system sde; /* the theory's system: views of the arrays above */
   struct samq_sim alg;    /* the simulated algorithm: views of the same */
   struct hd_observable *obs;

@@ -70,8 +70,7 @@ static int plan_spectrum(struct samq_plan *P, const struct hd_config *cfg, struc
     }
     long n = hd_spectrum_read(path, &P->lambda, msg, sizeof msg);
     if (n <= 0) {
-      hd_config_error(cfg, err, "quadratic", "eigenvalues_file", "%s",
-                      n == 0 ? "empty file" : msg);
+      hd_config_error(cfg, err, "quadratic", "eigenvalues_file", "%s", n == 0 ? "empty file" : msg);
       return -1;
     }
     P->d = (size_t)n;
@@ -91,8 +90,7 @@ static int plan_spectrum(struct samq_plan *P, const struct hd_config *cfg, struc
 
 /* A full covariance from noise_file (divided by B), checked symmetric and positive
  * definite, with its lower Cholesky factor S. */
-static int noise_from_file(struct samq_plan *P, const struct hd_config *cfg,
-                           struct hd_errors *err)
+static int noise_from_file(struct samq_plan *P, const struct hd_config *cfg, struct hd_errors *err)
 {
   size_t d = P->d;
   double B = (double)P->p.batch, *vals = NULL;
@@ -158,16 +156,29 @@ static int plan_start(struct samq_plan *P, const struct hd_config *cfg, struct h
 static void plan_systems(struct samq_plan *P)
 {
   const struct samq_params *p = &P->p;
-  P->sde = (struct samq_system){
-    .d = P->d, .lambda = P->lambda, .Sigma = P->Sigma, .S = P->S, .s_iso = P->s_iso,
-    .x0 = P->x0, .init_scale = p->init_scale, .algorithm = (enum sam_algorithm)p->algorithm,
-    .lr = p->lr, .rho = p->rho, .norm_eps = p->norm_eps,
-    .diffusion = (enum samq_diffusion)p->diffusion, .substeps = (size_t)p->substeps,
-    .per_direction = p->per_direction};
-  P->alg = (struct samq_sim){
-    .d = P->d, .lambda = P->lambda, .S = P->S, .s_iso = P->s_iso,
-    .algorithm = (enum sam_algorithm)p->algorithm, .lr = p->lr, .rho = p->rho,
-    .norm_eps = p->norm_eps, .substeps = (size_t)p->substeps};
+  P->sde = (struct samq_system){.d = P->d,
+                                .lambda = P->lambda,
+                                .Sigma = P->Sigma,
+                                .S = P->S,
+                                .s_iso = P->s_iso,
+                                .x0 = P->x0,
+                                .init_scale = p->init_scale,
+                                .algorithm = (enum sam_algorithm)p->algorithm,
+                                .lr = p->lr,
+                                .rho = p->rho,
+                                .norm_eps = p->norm_eps,
+                                .diffusion = (enum samq_diffusion)p->diffusion,
+                                .substeps = (size_t)p->substeps,
+                                .per_direction = p->per_direction};
+  P->alg = (struct samq_sim){.d = P->d,
+                             .lambda = P->lambda,
+                             .S = P->S,
+                             .s_iso = P->s_iso,
+                             .algorithm = (enum sam_algorithm)p->algorithm,
+                             .lr = p->lr,
+                             .rho = p->rho,
+                             .norm_eps = p->norm_eps,
+                             .substeps = (size_t)p->substeps};
 }
 
 /* (S1a) USAM's diffusion is constant on a quadratic: its square root once, clipped. */
@@ -225,7 +236,8 @@ static void plan_note(struct samq_plan *P)
     if (m >= 2)
       off += (size_t)snprintf(P->note + off, sizeof P->note - off,
                               "direction %zu: eta mu = %.4g >= 2, the discrete algorithm is "
-                              "unstable there (spec §3.6); ", i, m);
+                              "unstable there (spec §3.6); ",
+                              i, m);
   }
   if (off != 0 || !samq_closed_moments(Q)) return;
   double ld = samq_stationary_loss_discrete(Q), ls = samq_stationary_loss_sde(Q), ll = NAN;
@@ -281,26 +293,27 @@ void samq_plan_print(const void *plan, FILE *out)
           method_words[P->p.algorithm], d);
   if (P->S)
     fprintf(out, "noise: full covariance Sigma / B (%zu x %zu), lower Cholesky factor\n", d, d);
-  else
-    fprintf(out, "noise: isotropic, standard deviation %.6g per coordinate\n", P->s_iso);
+  else fprintf(out, "noise: isotropic, standard deviation %.6g per coordinate\n", P->s_iso);
   if (P->method == HD_THEORY_RECURSION)
     fprintf(out, "theory: exact moment recursion (U1-U2), %zu values (means, packed covariance)\n",
             samq_moment_dimension(Q));
   else if (P->method == HD_THEORY_ODE && samq_closed_moments(Q))
-    fprintf(out, "theory: OU moment ODE (O1-O2), %zu values, diagonal Jacobian (structured, "
-            "rank 0)\n", samq_moment_dimension(Q));
+    fprintf(out,
+            "theory: OU moment ODE (O1-O2), %zu values, diagonal Jacobian (structured, "
+            "rank 0)\n",
+            samq_moment_dimension(Q));
   else if (P->method == HD_THEORY_ODE)
     fprintf(out, "theory: full-batch flow (F2), %zu values, dense Jacobian\n", d);
-  else
-    fprintf(out, "theory: none\n");
+  else fprintf(out, "theory: none\n");
   if (P->p.path == SAMQ_PATH_SDE)
-    fprintf(out, "simulation: Euler-Maruyama paths of the SDE (%s diffusion), %ld substeps "
-            "per step, %s noise\n", P->p.diffusion == SAMQ_DIFF_FACTOR ? "factor" : "truncated",
-            P->p.substeps, P->p.coupling == SAMQ_COUPLE_SYNC ? "synchronously coupled" :
-                                                               "independent");
+    fprintf(out,
+            "simulation: Euler-Maruyama paths of the SDE (%s diffusion), %ld substeps "
+            "per step, %s noise\n",
+            P->p.diffusion == SAMQ_DIFF_FACTOR ? "factor" : "truncated", P->p.substeps,
+            P->p.coupling == SAMQ_COUPLE_SYNC ? "synchronously coupled" : "independent");
   else
-    fprintf(out, "simulation: the discrete algorithm, %ld noise draw%s per step\n",
-            P->p.substeps, P->p.substeps == 1 ? "" : "s");
+    fprintf(out, "simulation: the discrete algorithm, %ld noise draw%s per step\n", P->p.substeps,
+            P->p.substeps == 1 ? "" : "s");
   fprintf(out, "observables: %zu\n", P->n_obs);
 }
 
@@ -316,8 +329,8 @@ size_t samq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_by
   if (P->G_trunc) bytes += dd;
   if (theory_bytes) {
     size_t n = P->method == HD_THEORY_RECURSION ? samq_moment_dimension(&P->sde)
-             : P->method == HD_THEORY_ODE       ? samq_ode_dimension(&P->sde)
-                                                 : 0;
+               : P->method == HD_THEORY_ODE     ? samq_ode_dimension(&P->sde)
+                                                : 0;
     *theory_bytes = n * sizeof(double);
   }
   if (thread_bytes) *thread_bytes = 0;

@@ -11,32 +11,34 @@
 #define F(field) offsetof(struct sams_params, field)
 
 /* streaming_lsq's spectra up to file (a prefix of hd_spectrum_names) */
-static const char *const spectra[] = {"isotropic", "zero_one", "power_law", "power_law_decay",
-                                      "file", NULL};
+static const char *const spectra[] = {"isotropic",       "zero_one", "power_law",
+                                      "power_law_decay", "file",     NULL};
 static const char *const targets[] = {"random", "aligned", NULL};
 static const char *const forms[] = {"exact", "truncated", NULL};
 
 static const struct hd_param sams_table[] = {
-  {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", "dimension", "§1.4"},
-  HD_SPECTRUM_ROWS(struct sams_params, spectrum, spectra,
-                   "covariance eigenvalues, as in streaming_lsq (mean 1 when generated)"),
-  {"data", "target", HD_ENUM, F(target), "random", 0, 0, 0, targets, "",
-   "theta* = p / sqrt(d): random (p ~ N(0, I), streaming_lsq's draw for the seed) or aligned "
-   "(p_i = 1); the run starts at theta = 0", NULL},
-  {"data", "label_noise", HD_REAL, F(label_noise), "0", 0, 1e6, 0, NULL, "",
-   "standard deviation sigma_eps of the label noise", "§1.4"},
-  {"optimizer", "algorithm", HD_ENUM, F(algorithm), NULL, 0, 0, 0, sam_algorithm_names, "",
-   "sgd (L1), usam (L2), dnsam (L3, normalised by ||K r||), sam (L4, by ||g||)", "L1-L4"},
-  HD_SCHEDULE_LR_ROW(struct sams_params, schedule, "§4.1"),
-  {"optimizer", "rho_bar", HD_REAL, F(rho_bar), "0", 0, 1e6, 0, NULL, "",
-   "rho_bar: rho = rho_bar / d (usam, dnsam) or rho_bar / sqrt(d) (sam)", "§4.1"},
-  {"optimizer", "batch", HD_INT, F(batch), "1", 1, 4096, 0, NULL, "",
-   "samples B per step, shared by both gradient evaluations", "H5-H8"},
-  {"optimizer", "norm_eps", HD_REAL, F(norm_eps), "1e-12", 0, 1, 0, NULL, "",
-   "guard eps in u / (||u|| + eps)", "§1.5"},
-  {"sde", "form", HD_ENUM, F(form), "exact", 0, 0, 0, forms, "",
-   "one-step moments of the theory: exact in rho (H4-H8), or truncated at first order in rho "
-   "as in the paper's SDE (wrong at O(1) here, §4.5)", "§4.5"},
+    {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", "dimension", "§1.4"},
+    HD_SPECTRUM_ROWS(struct sams_params, spectrum, spectra,
+                     "covariance eigenvalues, as in streaming_lsq (mean 1 when generated)"),
+    {"data", "target", HD_ENUM, F(target), "random", 0, 0, 0, targets, "",
+     "theta* = p / sqrt(d): random (p ~ N(0, I), streaming_lsq's draw for the seed) or aligned "
+     "(p_i = 1); the run starts at theta = 0",
+     NULL},
+    {"data", "label_noise", HD_REAL, F(label_noise), "0", 0, 1e6, 0, NULL, "",
+     "standard deviation sigma_eps of the label noise", "§1.4"},
+    {"optimizer", "algorithm", HD_ENUM, F(algorithm), NULL, 0, 0, 0, sam_algorithm_names, "",
+     "sgd (L1), usam (L2), dnsam (L3, normalised by ||K r||), sam (L4, by ||g||)", "L1-L4"},
+    HD_SCHEDULE_LR_ROW(struct sams_params, schedule, "§4.1"),
+    {"optimizer", "rho_bar", HD_REAL, F(rho_bar), "0", 0, 1e6, 0, NULL, "",
+     "rho_bar: rho = rho_bar / d (usam, dnsam) or rho_bar / sqrt(d) (sam)", "§4.1"},
+    {"optimizer", "batch", HD_INT, F(batch), "1", 1, 4096, 0, NULL, "",
+     "samples B per step, shared by both gradient evaluations", "H5-H8"},
+    {"optimizer", "norm_eps", HD_REAL, F(norm_eps), "1e-12", 0, 1, 0, NULL, "",
+     "guard eps in u / (||u|| + eps)", "§1.5"},
+    {"sde", "form", HD_ENUM, F(form), "exact", 0, 0, 0, forms, "",
+     "one-step moments of the theory: exact in rho (H4-H8), or truncated at first order in rho "
+     "as in the paper's SDE (wrong at O(1) here, §4.5)",
+     "§4.5"},
 };
 
 static void sams_validate(const void *params, const struct hd_run_params *run,
@@ -150,31 +152,31 @@ static void streaming_sim_observe(const void *plan, const void *state, double *o
 }
 
 const struct hd_problem hd_problem_sam_streaming = {
-  .name = "sam_streaming",
-  .summary = "SGD / USAM / DNSAM / SAM on high-dimensional streaming least squares: "
-             "d -> infinity ODEs (H4-H8), exact recursions (H1-H2) (sam.md §4)",
-  .theory_doc = "docs/theory/sam.md",
-  .time_meaning = "t = SGD steps / d",
-  .params = sams_table,
-  .n_params = sizeof sams_table / sizeof sams_table[0],
-  .params_size = sizeof(struct sams_params),
-  .validate = sams_validate,
-  .plan_create = sams_plan_create,
-  .plan_destroy = sams_plan_destroy,
-  .plan_print = sams_plan_print,
-  .plan_bytes = sams_plan_bytes,
-  .observables = sams_observables,
-  .steps_per_time = sams_steps_per_time,
-  .ode_dimension = streaming_ode_dimension,
-  .ode = streaming_ode,
-  .ode_observe = streaming_ode_observe,
-  .recursion_dimension = streaming_ode_dimension,
-  .recursion_init = streaming_recursion_init,
-  .recursion_step = streaming_recursion_step,
-  .recursion_observe = streaming_recursion_observe,
-  .theory_note = sams_theory_note,
-  .sim_state_size = streaming_sim_state_size,
-  .sim_start = streaming_sim_start,
-  .sim_advance = streaming_sim_advance,
-  .sim_observe = streaming_sim_observe,
+    .name = "sam_streaming",
+    .summary = "SGD / USAM / DNSAM / SAM on high-dimensional streaming least squares: "
+               "d -> infinity ODEs (H4-H8), exact recursions (H1-H2) (sam.md §4)",
+    .theory_doc = "docs/theory/sam.md",
+    .time_meaning = "t = SGD steps / d",
+    .params = sams_table,
+    .n_params = sizeof sams_table / sizeof sams_table[0],
+    .params_size = sizeof(struct sams_params),
+    .validate = sams_validate,
+    .plan_create = sams_plan_create,
+    .plan_destroy = sams_plan_destroy,
+    .plan_print = sams_plan_print,
+    .plan_bytes = sams_plan_bytes,
+    .observables = sams_observables,
+    .steps_per_time = sams_steps_per_time,
+    .ode_dimension = streaming_ode_dimension,
+    .ode = streaming_ode,
+    .ode_observe = streaming_ode_observe,
+    .recursion_dimension = streaming_ode_dimension,
+    .recursion_init = streaming_recursion_init,
+    .recursion_step = streaming_recursion_step,
+    .recursion_observe = streaming_recursion_observe,
+    .theory_note = sams_theory_note,
+    .sim_state_size = streaming_sim_state_size,
+    .sim_start = streaming_sim_start,
+    .sim_advance = streaming_sim_advance,
+    .sim_observe = streaming_sim_observe,
 };

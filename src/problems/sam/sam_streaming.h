@@ -34,20 +34,20 @@ struct sams_params {
   /* [optimizer] */
   int algorithm;
   struct hd_schedule schedule; /* lr = gamma (eta = gamma / d); always the constant kind */
-  double rho_bar;  /* rho = rho_bar / d (usam, dnsam), rho_bar / sqrt(d) (sam) */
+  double rho_bar;              /* rho = rho_bar / d (usam, dnsam), rho_bar / sqrt(d) (sam) */
   long batch;
   double norm_eps;
   /* [sde] */
-  int form;        /* enum sams_form */
+  int form; /* enum sams_form */
 };
 
 struct sams_plan {
   struct sams_params p;
   size_t d;
   uint64_t seed;
-  int method;                        /* enum hd_theory_method of the run */
+  int method; /* enum hd_theory_method of the run */
   double *lambda, *sqrt_lambda, *theta_star;
-  double tau, kappa2;                /* tr K / d, tr K^2 / d */
+  double tau, kappa2; /* tr K / d, tr K^2 / d */
   size_t n_groups;
   double *g_lambda, *g_weight, *g_c; /* eigen-groups: lambda_g, n_g / d, mean p_i^2 */
   struct sams_system ode;            /* the d -> infinity limit (H4-H8) */

@@ -20,7 +20,7 @@ static int cmp_desc(const void *x, const void *y)
 static void build_groups(struct sams_plan *P)
 {
   size_t d = P->d;
-  double (*pair)[2] = malloc(d * sizeof *pair);
+  double(*pair)[2] = malloc(d * sizeof *pair);
   for (size_t i = 0; i < d; i++) {
     pair[i][0] = P->lambda[i];
     pair[i][1] = P->theta_star[i] * P->theta_star[i] * (double)d;
@@ -98,20 +98,37 @@ static void plan_systems(struct sams_plan *P)
 {
   const struct sams_params *p = &P->p;
   size_t d = P->d;
-  P->ode = (struct sams_system){
-    .n_groups = P->n_groups, .g_lambda = P->g_lambda, .g_weight = P->g_weight, .g_c = P->g_c,
-    .tau = P->tau, .kappa2 = P->kappa2, .algorithm = (enum sam_algorithm)p->algorithm,
-    .lr = p->schedule.lr, .rho_bar = p->rho_bar, .batch = (size_t)p->batch,
-    .label_noise = p->label_noise, .form = (enum sams_form)p->form};
-  P->rec = (struct sams_recursion){
-    .d = d, .n_groups = P->n_groups, .g_lambda = P->g_lambda, .g_weight = P->g_weight,
-    .tau = P->tau, .kappa2 = P->kappa2, .algorithm = (enum sam_algorithm)p->algorithm,
-    .lr = p->schedule.lr, .rho_bar = p->rho_bar, .label_noise = p->label_noise};
+  P->ode = (struct sams_system){.n_groups = P->n_groups,
+                                .g_lambda = P->g_lambda,
+                                .g_weight = P->g_weight,
+                                .g_c = P->g_c,
+                                .tau = P->tau,
+                                .kappa2 = P->kappa2,
+                                .algorithm = (enum sam_algorithm)p->algorithm,
+                                .lr = p->schedule.lr,
+                                .rho_bar = p->rho_bar,
+                                .batch = (size_t)p->batch,
+                                .label_noise = p->label_noise,
+                                .form = (enum sams_form)p->form};
+  P->rec = (struct sams_recursion){.d = d,
+                                   .n_groups = P->n_groups,
+                                   .g_lambda = P->g_lambda,
+                                   .g_weight = P->g_weight,
+                                   .tau = P->tau,
+                                   .kappa2 = P->kappa2,
+                                   .algorithm = (enum sam_algorithm)p->algorithm,
+                                   .lr = p->schedule.lr,
+                                   .rho_bar = p->rho_bar,
+                                   .label_noise = p->label_noise};
   double sd = sqrt((double)d);
   double rho = p->algorithm == SAM_ALG_SAM ? p->rho_bar / sd : p->rho_bar / (double)d;
-  P->kernel = (struct sams_kernel){.d = d, .batch = (size_t)p->batch,
-                                   .sqrt_lambda = P->sqrt_lambda, .lambda = P->lambda,
-                                   .label_noise = p->label_noise, .lr = p->schedule.lr, .rho = rho,
+  P->kernel = (struct sams_kernel){.d = d,
+                                   .batch = (size_t)p->batch,
+                                   .sqrt_lambda = P->sqrt_lambda,
+                                   .lambda = P->lambda,
+                                   .label_noise = p->label_noise,
+                                   .lr = p->schedule.lr,
+                                   .rho = rho,
                                    .norm_eps = p->norm_eps,
                                    .algorithm = (enum sam_algorithm)p->algorithm};
 }
@@ -165,17 +182,16 @@ void sams_plan_print(const void *plan, FILE *out)
 {
   const struct sams_plan *P = plan;
   fprintf(out, "problem: sam_streaming, %s, d = %zu, batch %ld, %zu eigen-group%s\n",
-          method_words[P->p.algorithm], P->d, P->p.batch, P->n_groups,
-          P->n_groups == 1 ? "" : "s");
+          method_words[P->p.algorithm], P->d, P->p.batch, P->n_groups, P->n_groups == 1 ? "" : "s");
   if (P->method == HD_THEORY_ODE)
-    fprintf(out, "theory: d -> infinity ODE (%s), %zu values, structured Jacobian "
-            "(diagonal + rank %d)\n", P->p.form == SAMS_FORM_EXACT ? "H4-H8, exact moments" :
-                                     "truncated moments, §4.5", P->n_groups,
-            P->n_groups >= 2 ? 2 : 0);
+    fprintf(out,
+            "theory: d -> infinity ODE (%s), %zu values, structured Jacobian "
+            "(diagonal + rank %d)\n",
+            P->p.form == SAMS_FORM_EXACT ? "H4-H8, exact moments" : "truncated moments, §4.5",
+            P->n_groups, P->n_groups >= 2 ? 2 : 0);
   else if (P->method == HD_THEORY_RECURSION)
     fprintf(out, "theory: exact finite-d recursion (H1-H2), %zu values\n", P->n_groups);
-  else
-    fprintf(out, "theory: none\n");
+  else fprintf(out, "theory: none\n");
   fprintf(out, "simulation: streaming kernel, %zu doubles per run (e, features, scratch)\n",
           P->d + sams_kernel_work_size(&P->kernel));
   fprintf(out, "observables: 4\n");
