@@ -1,0 +1,349 @@
+/* kernels/glm_expect.c — tensor Gauss-Hermite expectations over (z1, z2, eps) for the
+ * glm family (docs/theory/glm.md §2.2-§2.4). */
+#include "kernels/glm_expect.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gauss.h"
+
+static const char *const target_vars[] = {"r_star", "eps"};
+static const char *const loss_vars[] = {"r", "y"};
+static const char *const metric_vars[] = {"r", "y", "r_star"};
+
+void glm_funcs_free(struct glm_funcs *F)
+{
+  hd_formula_free(F->target);
+  hd_formula_free(F->dtarget);
+  hd_formula_free(F->loss);
+  hd_formula_free(F->dloss);
+  hd_formula_free(F->d2loss);
+  hd_formula_free(F->dlossy);
+  hd_formula_free(F->metric);
+  memset(F, 0, sizeof *F);
+}
+
+int glm_funcs_compile(struct glm_funcs *F, const char *target, const char *loss, const char *metric,
+                      const char **which, char *msg, size_t msglen)
+{
+  memset(F, 0, sizeof *F);
+  *which = "target";
+  if (!(F->target = hd_formula_parse(target, 2, target_vars, msg, msglen))) goto fail;
+  if (!(F->dtarget = hd_formula_derivative(F->target, "r_star", msg, msglen))) goto fail;
+  *which = "loss";
+  if (!(F->loss = hd_formula_parse(loss, 2, loss_vars, msg, msglen))) goto fail;
+  if (!(F->dloss = hd_formula_derivative(F->loss, "r", msg, msglen))) goto fail;
+  if (!(F->d2loss = hd_formula_derivative(F->dloss, "r", msg, msglen))) goto fail;
+  if (!(F->dlossy = hd_formula_derivative(F->dloss, "y", msg, msglen))) goto fail;
+  *which = "metric";
+  if (metric && metric[0] && !(F->metric = hd_formula_parse(metric, 3, metric_vars, msg, msglen)))
+    goto fail;
+  *which = NULL;
+  return 0;
+fail:
+  glm_funcs_free(F);
+  return -1;
+}
+
+int glm_funcs_clone(struct glm_funcs *dst, const struct glm_funcs *src)
+{
+  char msg[256];
+  memset(dst, 0, sizeof *dst);
+  struct hd_formula **d = &dst->target;
+  struct hd_formula *const *s = &src->target;
+  for (size_t i = 0; i < sizeof *dst / sizeof *d; i++) {
+    if (!s[i]) continue;
+    if (!(d[i] = hd_formula_clone(s[i], msg, sizeof msg))) {
+      glm_funcs_free(dst);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- composite rules around jumps (G2) ------------------------------------------- */
+
+#define L_CUT     8.0 /* |z| > 8 carries Gaussian mass 1.2e-15 */
+#define GRID      64
+#define MAX_JUMPS 24
+
+static const double gl_x[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
+                               0.9602898564975363};
+static const double gl_w[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
+                               0.1012285362903763};
+
+static double phi(double z) { return 0.3989422804014327 * exp(-0.5 * z * z); }
+
+typedef double (*scalar_fn)(double t, void *ctx);
+
+/* Jumps of h on [-L, L]: cells of a 64-cell grid whose step dwarfs both neighbours', each
+ * narrowed by bisection to rounding.  Kinks are not jumps and stay inside panels. */
+static size_t find_jumps(scalar_fn h, void *ctx, double *bp, size_t nbp, size_t max)
+{
+  double t[GRID + 1], v[GRID + 1];
+  for (size_t j = 0; j <= GRID; j++) {
+    t[j] = -L_CUT + 2 * L_CUT * (double)j / GRID;
+    v[j] = h(t[j], ctx);
+  }
+  for (size_t j = 0; j < GRID; j++) {
+    const double D = fabs(v[j + 1] - v[j]);
+    if (!(D > 0)) continue;
+    const double Dl = j > 0 ? fabs(v[j] - v[j - 1]) : 0;
+    const double Dr = j + 2 <= GRID ? fabs(v[j + 2] - v[j + 1]) : 0;
+    if (D <= 4 * fmax(Dl, Dr) + 1e-13 * (fabs(v[j]) + fabs(v[j + 1]))) continue;
+    double a = t[j], b = t[j + 1], fa = v[j], fb = v[j + 1];
+    for (int it = 0; it < 60 && b - a > 1e-14 * (1 + fabs(a)); it++) {
+      const double m = 0.5 * (a + b), fm = h(m, ctx);
+      if (fabs(fm - fa) > fabs(fb - fm)) b = m, fb = fm;
+      else a = m, fa = fm;
+    }
+    if (nbp < max) bp[nbp++] = 0.5 * (a + b);
+  }
+  return nbp;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+  double a = *(const double *)x, b = *(const double *)y;
+  return (a > b) - (a < b);
+}
+
+/* Composite 8-point Gauss-Legendre on [-L, L], panel edges at the breakpoints, panels at
+ * most 1 wide; weights carry the standard normal density.  Returns the node count. */
+static size_t panel_rule(double *bp, size_t nbp, double *z, double *w)
+{
+  qsort(bp, nbp, sizeof *bp, cmp_double);
+  size_t n = 0;
+  double a = -L_CUT;
+  for (size_t i = 0; i <= nbp; i++) {
+    const double b = i < nbp ? fmin(bp[i], L_CUT) : L_CUT;
+    if (!(b > a)) continue;
+    const size_t np = (size_t)ceil(b - a);
+    const double h = (b - a) / (double)np;
+    for (size_t k = 0; k < np && n + 8 <= GLM_MAX_NODES; k++) {
+      const double mid = a + ((double)k + 0.5) * h;
+      for (int g = 0; g < 4; g++)
+        for (int sgn = -1; sgn <= 1; sgn += 2) {
+          z[n] = mid + sgn * 0.5 * h * gl_x[g];
+          w[n] = 0.5 * h * gl_w[g] * phi(z[n]);
+          n++;
+        }
+    }
+    a = b;
+  }
+  return n;
+}
+
+struct target_ctx {
+  struct hd_formula *f;
+  double sp, eps;
+};
+
+static double target_at(double t, void *ctx)
+{
+  struct target_ctx *c = ctx;
+  const double v[2] = {c->sp * t, c->eps};
+  return hd_formula_eval(c->f, v);
+}
+
+int glm_quad_init(struct glm_quad *Q, size_t n, size_t n_eps, enum glm_form form, int target_jumps,
+                  int jumpy_inner, double p, struct glm_funcs *F)
+{
+  memset(Q, 0, sizeof *Q);
+  Q->n = n;
+  Q->n_eps = n_eps;
+  Q->form = form;
+  Q->jumpy_inner = jumpy_inner;
+  Q->z = malloc(n * sizeof(double));
+  Q->wz = malloc(n * sizeof(double));
+  Q->e = malloc(n_eps * sizeof(double));
+  Q->we = malloc(n_eps * sizeof(double));
+  Q->n_outer = malloc(n_eps * sizeof(size_t));
+  Q->oz = malloc(n_eps * GLM_MAX_NODES * sizeof(double));
+  Q->ow = malloc(n_eps * GLM_MAX_NODES * sizeof(double));
+  if (!Q->z || !Q->wz || !Q->e || !Q->we || !Q->n_outer || !Q->oz || !Q->ow ||
+      hd_gauss_hermite(n, Q->z, Q->wz) != 0)
+    return -1;
+  if (n_eps == 1) {
+    Q->e[0] = 0;
+    Q->we[0] = 1;
+  } else if (hd_gauss_hermite(n_eps, Q->e, Q->we) != 0) {
+    return -1;
+  }
+  for (size_t k = 0; k < n_eps; k++) {
+    double *oz = Q->oz + k * GLM_MAX_NODES, *ow = Q->ow + k * GLM_MAX_NODES;
+    if (target_jumps && p > 0) {
+      struct target_ctx c = {F->target, sqrt(p), Q->e[k]};
+      double bp[MAX_JUMPS];
+      size_t nbp = find_jumps(target_at, &c, bp, 0, MAX_JUMPS);
+      Q->n_outer[k] = panel_rule(bp, nbp, oz, ow);
+    } else {
+      memcpy(oz, Q->z, n * sizeof(double));
+      memcpy(ow, Q->wz, n * sizeof(double));
+      Q->n_outer[k] = n;
+    }
+  }
+  return 0;
+}
+
+void glm_quad_free(struct glm_quad *Q)
+{
+  free(Q->z);
+  free(Q->wz);
+  free(Q->e);
+  free(Q->we);
+  free(Q->n_outer);
+  free(Q->oz);
+  free(Q->ow);
+  memset(Q, 0, sizeof *Q);
+}
+
+/* r* = sqrt(p) z1, r = a1 z1 + s z2 (G1). */
+struct frame {
+  double sp, a1, s, s2;
+};
+
+static struct frame frame_of(double q, double m, double p)
+{
+  struct frame f = {0};
+  if (p > 0) {
+    f.sp = sqrt(p);
+    f.a1 = m / f.sp;
+    f.s2 = q - m * m / p;
+  } else {
+    f.s2 = q;
+  }
+  f.s = f.s2 > 0 ? sqrt(f.s2) : 0;
+  return f;
+}
+
+/* The z2 rule for one (z1, eps): Gauss-Hermite, one point where s = 0, or panels around
+ * the jumps of the given functions of r = c + s z2 at this y. */
+struct inner_ctx {
+  struct hd_formula *f;
+  double c, s, y, rs;
+};
+
+static double inner_at(double t, void *ctx)
+{
+  struct inner_ctx *c = ctx;
+  const double v[3] = {c->c + c->s * t, c->y, c->rs};
+  return hd_formula_eval(c->f, v);
+}
+
+static size_t inner_rule(const struct glm_quad *Q, const struct frame *f, double c, double y,
+                         double rs, struct hd_formula *h1, struct hd_formula *h2, double *z,
+                         double *w)
+{
+  if (!(f->s > 0)) {
+    z[0] = 0;
+    w[0] = 1;
+    return 1;
+  }
+  if (!Q->jumpy_inner) {
+    memcpy(z, Q->z, Q->n * sizeof(double));
+    memcpy(w, Q->wz, Q->n * sizeof(double));
+    return Q->n;
+  }
+  double bp[MAX_JUMPS];
+  size_t nbp = 0;
+  struct inner_ctx ic = {h1, c, f->s, y, rs};
+  nbp = find_jumps(inner_at, &ic, bp, nbp, MAX_JUMPS);
+  if (h2) {
+    ic.f = h2;
+    nbp = find_jumps(inner_at, &ic, bp, nbp, MAX_JUMPS);
+  }
+  return panel_rule(bp, nbp, z, w);
+}
+
+static int fail(struct glm_drift *out, const char *what, double r, double y)
+{
+  out->bad = what;
+  out->bad_r = r;
+  out->bad_y = y;
+  return -1;
+}
+
+int glm_expect_drift(const struct glm_quad *Q, struct glm_funcs *F, double q, double m, double p,
+                     struct glm_drift *out)
+{
+  const struct frame f = frame_of(q, m, p);
+  /* Where r is a multiple of r* (s = 0: x = 0 at the start), d_r l_r only ever multiplies
+   * coefficients that vanish with s (§2.4); the derivative form then stands in for the
+   * Stein quotient E[z2 l_r] / s, which is 0/0 there. */
+  const int stein = Q->form == GLM_FORM_STEIN && f.s2 > 1e-24 * q && f.s > 0;
+  double A = 0, C = 0, G = 0, Ez1 = 0, Ez2 = 0;
+  double zi[GLM_MAX_NODES], wi[GLM_MAX_NODES];
+  memset(out, 0, sizeof *out);
+  for (size_t k = 0; k < Q->n_eps; k++) {
+    const double *oz = Q->oz + k * GLM_MAX_NODES, *ow = Q->ow + k * GLM_MAX_NODES;
+    for (size_t i = 0; i < Q->n_outer[k]; i++) {
+      const double z1 = oz[i], rs = f.sp * z1, w1 = Q->we[k] * ow[i];
+      const double tv[2] = {rs, Q->e[k]};
+      const double y = hd_formula_eval(F->target, tv);
+      if (!isfinite(y)) return fail(out, "target", rs, Q->e[k]);
+      double yp = 0;
+      if (Q->form == GLM_FORM_DERIVATIVE) {
+        yp = hd_formula_eval(F->dtarget, tv);
+        if (!isfinite(yp)) return fail(out, "d target / d r_star", rs, y);
+      }
+      const size_t n2 = inner_rule(Q, &f, f.a1 * z1, y, rs, F->dloss, NULL, zi, wi);
+      for (size_t j = 0; j < n2; j++) {
+        const double z2 = zi[j], w = w1 * wi[j];
+        const double r = f.a1 * z1 + f.s * z2, v[2] = {r, y};
+        const double g = hd_formula_eval(F->dloss, v);
+        if (!isfinite(g)) return fail(out, "d loss / d r", r, y);
+        G += w * g * g;
+        if (stein) {
+          Ez1 += w * z1 * g;
+          Ez2 += w * z2 * g;
+        } else {
+          double h = hd_formula_eval(F->d2loss, v);
+          if (Q->form == GLM_FORM_DERIVATIVE) {
+            if (!isfinite(h)) return fail(out, "d2 loss / d r2", r, y);
+            double hy = yp != 0 ? hd_formula_eval(F->dlossy, v) * yp : 0.0;
+            if (!isfinite(hy)) return fail(out, "d2 loss / d r d y", r, y);
+            C += w * hy;
+          } else {
+            Ez1 += w * z1 * g;
+          }
+          A += w * (isfinite(h) ? h : 0.0);
+        }
+      }
+    }
+  }
+  if (stein) A = Ez2 / f.s;
+  /* E[z1 l_r] = sqrt(p) E[d_r* l_r] + a1 E[d_r l_r]  (Stein in z1) */
+  if (Q->form == GLM_FORM_STEIN) C = f.sp > 0 ? (Ez1 - f.a1 * A) / f.sp : 0.0;
+  out->A = A;
+  out->C = C;
+  out->G = G;
+  return 0;
+}
+
+void glm_expect_observe(const struct glm_quad *Q, struct glm_funcs *F, double q, double m, double p,
+                        double *loss, double *metric)
+{
+  const struct frame f = frame_of(q, m, p);
+  double L = 0, M = 0;
+  double zi[GLM_MAX_NODES], wi[GLM_MAX_NODES];
+  for (size_t k = 0; k < Q->n_eps; k++) {
+    const double *oz = Q->oz + k * GLM_MAX_NODES, *ow = Q->ow + k * GLM_MAX_NODES;
+    for (size_t i = 0; i < Q->n_outer[k]; i++) {
+      const double rs = f.sp * oz[i], tv[2] = {rs, Q->e[k]}, w1 = Q->we[k] * ow[i];
+      const double y = hd_formula_eval(F->target, tv);
+      /* the loss's kinks are its slope's jumps */
+      const size_t n2 = inner_rule(Q, &f, f.a1 * oz[i], y, rs, F->dloss, F->metric, zi, wi);
+      for (size_t j = 0; j < n2; j++) {
+        const double w = w1 * wi[j];
+        const double r = f.a1 * oz[i] + f.s * zi[j];
+        const double v[3] = {r, y, rs};
+        L += w * hd_formula_eval(F->loss, v);
+        if (F->metric) M += w * hd_formula_eval(F->metric, v);
+      }
+    }
+  }
+  *loss = L;
+  *metric = F->metric ? M : NAN;
+}
