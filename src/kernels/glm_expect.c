@@ -148,13 +148,14 @@ static double target_at(double t, void *ctx)
 }
 
 int glm_quad_init(struct glm_quad *Q, size_t n, size_t n_eps, enum glm_form form, int target_jumps,
-                  int jumpy_inner, double p, struct glm_funcs *F)
+                  int jumpy_inner, int no_rstar, double p, struct glm_funcs *F)
 {
   memset(Q, 0, sizeof *Q);
   Q->n = n;
   Q->n_eps = n_eps;
   Q->form = form;
   Q->jumpy_inner = jumpy_inner;
+  Q->no_rstar = no_rstar;
   Q->z = malloc(n * sizeof(double));
   Q->wz = malloc(n * sizeof(double));
   Q->e = malloc(n_eps * sizeof(double));
@@ -173,7 +174,11 @@ int glm_quad_init(struct glm_quad *Q, size_t n, size_t n_eps, enum glm_form form
   }
   for (size_t k = 0; k < n_eps; k++) {
     double *oz = Q->oz + k * GLM_MAX_NODES, *ow = Q->ow + k * GLM_MAX_NODES;
-    if (target_jumps && p > 0) {
+    if (no_rstar) {
+      oz[0] = 0;
+      ow[0] = 1;
+      Q->n_outer[k] = 1;
+    } else if (target_jumps && p > 0) {
       struct target_ctx c = {F->target, sqrt(p), Q->e[k]};
       double bp[MAX_JUMPS];
       size_t nbp = find_jumps(target_at, &c, bp, 0, MAX_JUMPS);
@@ -204,10 +209,10 @@ struct frame {
   double sp, a1, s, s2;
 };
 
-static struct frame frame_of(double q, double m, double p)
+static struct frame frame_of(const struct glm_quad *Q, double q, double m, double p)
 {
   struct frame f = {0};
-  if (p > 0) {
+  if (p > 0 && !Q->no_rstar) {
     f.sp = sqrt(p);
     f.a1 = m / f.sp;
     f.s2 = q - m * m / p;
@@ -268,7 +273,7 @@ static int fail(struct glm_drift *out, const char *what, double r, double y)
 int glm_expect_drift(const struct glm_quad *Q, struct glm_funcs *F, double q, double m, double p,
                      struct glm_drift *out)
 {
-  const struct frame f = frame_of(q, m, p);
+  const struct frame f = frame_of(Q, q, m, p);
   /* Where r is a multiple of r* (s = 0: x = 0 at the start), d_r l_r only ever multiplies
    * coefficients that vanish with s (§2.4); the derivative form then stands in for the
    * Stein quotient E[z2 l_r] / s, which is 0/0 there. */
@@ -325,7 +330,7 @@ int glm_expect_drift(const struct glm_quad *Q, struct glm_funcs *F, double q, do
 void glm_expect_observe(const struct glm_quad *Q, struct glm_funcs *F, double q, double m, double p,
                         double *loss, double *metric)
 {
-  const struct frame f = frame_of(q, m, p);
+  const struct frame f = frame_of(Q, q, m, p);
   double L = 0, M = 0;
   double zi[GLM_MAX_NODES], wi[GLM_MAX_NODES];
   for (size_t k = 0; k < Q->n_eps; k++) {

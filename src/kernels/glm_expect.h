@@ -53,12 +53,13 @@ struct glm_quad {
   size_t *n_outer; /* per eps node: the z1 rule's size ... */
   double *oz, *ow; /* ... and nodes/weights at [k * GLM_MAX_NODES] */
   int jumpy_inner; /* l_r (drift) or the metric may jump: locate jumps in z2 */
+  int no_rstar;    /* nothing reads r_star: r = sqrt(q) z2, one z1 node */
   enum glm_form form;
 };
 
 /* p = <x*, K x*>; F->target is scanned for jumps when target_jumps. */
 int glm_quad_init(struct glm_quad *Q, size_t n, size_t n_eps, enum glm_form form, int target_jumps,
-                  int jumpy_inner, double p, struct glm_funcs *F);
+                  int jumpy_inner, int no_rstar, double p, struct glm_funcs *F);
 void glm_quad_free(struct glm_quad *Q);
 
 /* The drift's expectations at (q, m, p), with l_r evaluated at y = target(r*, eps):

@@ -152,14 +152,17 @@ static int plan_formulas(struct glm_plan *P, const struct hd_config *cfg, struct
                              : target_jumps || slope_jumps        ? GLM_FORM_STEIN
                                                                   : GLM_FORM_DERIVATIVE;
   const int eps = hd_formula_uses(P->base.target, "eps");
+  /* labels that ignore the teacher (pure noise): r alone matters (theory doc §2.3) */
+  const int no_rstar = !hd_formula_uses(P->base.target, "r_star") &&
+                       !(P->base.metric && hd_formula_uses(P->base.metric, "r_star"));
   size_t n = P->p.nodes > 0 ? (size_t)P->p.nodes : eps ? 24 : 64;
   /* The observables (read off every run at every output time as well) on a smaller rule:
    * theory and simulation share it, so it adds no theory-vs-simulation difference. */
-  size_t n_obs = eps ? (n < 16 ? n : 16) : (n < 48 ? n : 48);
-  if (glm_quad_init(&P->quad, n, eps ? n : 1, form, target_jumps, slope_jumps, P->p_total,
+  size_t n_obs = no_rstar ? n : eps ? (n < 16 ? n : 16) : (n < 48 ? n : 48);
+  if (glm_quad_init(&P->quad, n, eps ? n : 1, form, target_jumps, slope_jumps, no_rstar, P->p_total,
                     &P->base) != 0 ||
       glm_quad_init(&P->quad_obs, n_obs, eps ? n_obs : 1, form, target_jumps,
-                    slope_jumps || metric_jumps, P->p_total, &P->base) != 0) {
+                    slope_jumps || metric_jumps, no_rstar, P->p_total, &P->base) != 0) {
     hd_config_error(cfg, err, "glm", "nodes", "Gauss-Hermite rule with %zu nodes failed", n);
     return -1;
   }
