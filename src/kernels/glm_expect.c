@@ -65,7 +65,7 @@ int glm_funcs_clone(struct glm_funcs *dst, const struct glm_funcs *src)
 /* ---- composite rules around jumps (G2) ------------------------------------------- */
 
 #define L_CUT     8.0 /* |z| > 8 carries Gaussian mass 1.2e-15 */
-#define GRID      64
+#define GRID      32
 #define MAX_JUMPS 24
 
 static const double gl_x[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
@@ -77,7 +77,7 @@ static double phi(double z) { return 0.3989422804014327 * exp(-0.5 * z * z); }
 
 typedef double (*scalar_fn)(double t, void *ctx);
 
-/* Jumps of h on [-L, L]: cells of a 64-cell grid whose step dwarfs both neighbours', each
+/* Jumps of h on [-L, L]: cells of a 32-cell grid whose step dwarfs both neighbours', each
  * narrowed by bisection to rounding.  Kinks are not jumps and stay inside panels. */
 static size_t find_jumps(scalar_fn h, void *ctx, double *bp, size_t nbp, size_t max)
 {
@@ -91,7 +91,7 @@ static size_t find_jumps(scalar_fn h, void *ctx, double *bp, size_t nbp, size_t 
     if (!(D > 0)) continue;
     const double Dl = j > 0 ? fabs(v[j] - v[j - 1]) : 0;
     const double Dr = j + 2 <= GRID ? fabs(v[j + 2] - v[j + 1]) : 0;
-    if (D <= 4 * fmax(Dl, Dr) + 1e-13 * (fabs(v[j]) + fabs(v[j + 1]))) continue;
+    if (D <= 2 * fmax(Dl, Dr) + 1e-13 * (fabs(v[j]) + fabs(v[j + 1]))) continue;
     double a = t[j], b = t[j + 1], fa = v[j], fb = v[j + 1];
     for (int it = 0; it < 60 && b - a > 1e-14 * (1 + fabs(a)); it++) {
       const double m = 0.5 * (a + b), fm = h(m, ctx);
@@ -110,7 +110,7 @@ static int cmp_double(const void *x, const void *y)
 }
 
 /* Composite 8-point Gauss-Legendre on [-L, L], panel edges at the breakpoints, panels at
- * most 1 wide; weights carry the standard normal density.  Returns the node count. */
+ * most 2 wide; weights carry the standard normal density.  Returns the node count. */
 static size_t panel_rule(double *bp, size_t nbp, double *z, double *w)
 {
   qsort(bp, nbp, sizeof *bp, cmp_double);
@@ -119,7 +119,7 @@ static size_t panel_rule(double *bp, size_t nbp, double *z, double *w)
   for (size_t i = 0; i <= nbp; i++) {
     const double b = i < nbp ? fmin(bp[i], L_CUT) : L_CUT;
     if (!(b > a)) continue;
-    const size_t np = (size_t)ceil(b - a);
+    const size_t np = (size_t)ceil(0.5 * (b - a));
     const double h = (b - a) / (double)np;
     for (size_t k = 0; k < np && n + 8 <= GLM_MAX_NODES; k++) {
       const double mid = a + ((double)k + 0.5) * h;

@@ -25,6 +25,8 @@ void glm_sgd_start(const struct glm_sgd *S, uint64_t run, double *x)
   } else {
     memset(x, 0, S->d * sizeof(double));
   }
+  if (S->init_overlap != 0)
+    for (size_t i = 0; i < S->d; i++) x[i] += S->init_overlap * S->teacher[i];
 }
 
 int glm_sgd_advance(const struct glm_sgd *S, struct glm_funcs *F, uint64_t run, double *x,

@@ -22,7 +22,8 @@ struct glm_sgd {
   const struct hd_schedule *schedule;
   double ridge;
   int init_random;
-  double init_scale; /* x_0 ~ N(0, init_scale^2 / d I) when init_random */
+  double init_scale;   /* x_0 ~ N(0, init_scale^2 / d I) when init_random ... */
+  double init_overlap; /* ... plus init_overlap x* */
 };
 
 size_t glm_sgd_state_size(const struct glm_sgd *S);

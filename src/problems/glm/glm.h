@@ -39,6 +39,7 @@ struct glm_params {
   long batch;
   int init; /* 0 zero, 1 random */
   double init_scale;
+  double init_overlap; /* x_0 = init_overlap x* + (random part) */
 };
 
 struct glm_plan {

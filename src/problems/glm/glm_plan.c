@@ -97,8 +97,9 @@ static int cmp_desc(const void *x, const void *y)
   return (a < b) - (a > b);
 }
 
-/* Groups of equal eigenvalues: lambda_g, w_g = n_g / d, P_g = sum x*_i^2, and the
- * initial V_g (x_0 = 0, or E over x_0 ~ N(0, sigma_0^2 / d I): sigma_0^2 w_g), W_g = 0. */
+/* Groups of equal eigenvalues: lambda_g, w_g = n_g / d, P_g = sum x*_i^2, and the initial
+ * V_g = sigma_0^2 w_g + c^2 P_g, W_g = c P_g (x_0 = c x* + N(0, sigma_0^2 / d I), in
+ * expectation; sigma_0 = 0 without the random part). */
 static void plan_groups(struct glm_plan *P)
 {
   size_t d = P->d;
@@ -121,10 +122,11 @@ static void plan_groups(struct glm_plan *P)
     P->g_p[g] += pair[i][1];
   }
   P->n_groups = g + 1;
-  const double s0 = P->p.init ? P->p.init_scale : 0.0;
+  const double s0 = P->p.init ? P->p.init_scale : 0.0, c = P->p.init_overlap;
   for (g = 0; g < P->n_groups; g++) {
     P->g_weight[g] /= (double)d;
-    P->g_v0[g] = s0 * s0 * P->g_weight[g];
+    P->g_v0[g] = s0 * s0 * P->g_weight[g] + c * c * P->g_p[g];
+    P->g_w0[g] = c * P->g_p[g];
   }
   free(pair);
 }
@@ -193,7 +195,8 @@ static void plan_systems(struct glm_plan *P, const struct hd_run_params *run)
                             .schedule = &P->p.schedule,
                             .ridge = p->ridge,
                             .init_random = p->init,
-                            .init_scale = p->init_scale};
+                            .init_scale = p->init_scale,
+                            .init_overlap = p->init_overlap};
   P->n_breakpoints = hd_schedule_breakpoints(&P->p.schedule, run->horizon, P->breakpoints, 64);
 }
 

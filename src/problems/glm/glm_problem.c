@@ -49,6 +49,10 @@ static const struct hd_param glm_table[] = {
      "x_0 = 0, or random: x_0 ~ N(0, init_scale^2 / d I), independent per run", "§2.5"},
     {"optimizer", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
      "sigma_0 of the random initialisation", "§2.5"},
+    {"optimizer", "init_overlap", HD_REAL, F(init_overlap), "0", -1e3, 1e3, 0, NULL, "",
+     "c in x_0 = c x* + (0 or the random part): a start correlated with the teacher, e.g. to "
+     "leave the symmetric saddle of phase retrieval",
+     "§2.5"},
 };
 
 /* The run starts at x = 0 (r = 0 for every sample): a formula that divides by zero there
