@@ -82,7 +82,7 @@ int main(void)
       "schedule = inverse_power\nlr_t0 = 2\nlr_power = 0.5");
   logistic("logistic = gmm binary logistic (zero means), power law", 200, "power_law", 1.0, 0.0,
            "");
-  logistic("logistic = gmm binary logistic, isotropic, lr 3, ridge, random start", 100,
-           "isotropic", 3.0, 0.05, "init = random\ninit_scale = 2");
+  logistic("logistic = gmm binary logistic, isotropic, lr 3, ridge, random start", 100, "isotropic",
+           3.0, 0.05, "init = random\ninit_scale = 2");
   return tl_finish();
 }

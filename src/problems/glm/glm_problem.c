@@ -109,9 +109,9 @@ static void glm_validate(const void *params, const struct hd_run_params *run,
   int jumps = hd_formula_may_jump(F.dloss) || hd_formula_may_jump(F.target);
   if (p->form == GLM_FORM_KEY_DERIVATIVE && jumps)
     hd_config_error(cfg, err, "glm", "form",
-                    "form = derivative needs d loss/dr and the target continuous, but one of "
-                    "them jumps (step or delta: '%s', '%s'); use stein or auto",
-                    hd_formula_text(F.dloss), hd_formula_text(F.target));
+                    "form = derivative needs d loss/dr and the target continuous, but %s "
+                    "contains step or delta (a jump); use stein or auto",
+                    hd_formula_may_jump(F.dloss) ? "d loss/dr" : "the target");
   glm_funcs_free(&F);
 }
 
