@@ -19,6 +19,8 @@ SMALL = {
                                                 "output.times": "log(0.02, 2, 10)"}),
     "dmft_grokking": ("grok_small.ini", {"simulation.runs": 2, "simulation.horizon": 2000,
                                          "output.times": "log(1, 2000, 20)"}),
+    "glm": ("glm_logistic.ini", {"data.d": 200, "simulation.runs": 4, "simulation.horizon": 2,
+                                 "output.times": "log(0.05, 2, 10)"}),
     "grok_linear_estimator": ("grok_linear_estimator.ini",
                               {"data.d_in": 200, "simulation.runs": 2,
                                "simulation.horizon": 1000, "output.times": "log(1, 1000, 20)"}),

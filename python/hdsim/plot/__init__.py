@@ -12,6 +12,7 @@ One module per family, all names re-exported here:
   lsq     streaming_lsq          noisy   noisy_sgd (risk, privacy, frontier)
   gmm     gmm_multiclass         sam     sam_quadratic, sam_streaming
   grok    dmft_grokking, grok_linear_estimator
+  glm     glm (single-index models from formulas)
 A family's new figure goes in its module, its name in that module's __all__, and, if it is
 the family's own figure for a single output, a line in family_figure below.
 """
@@ -21,6 +22,9 @@ from .common import compare, result, sweep
 from .gmm import *  # noqa: F401,F403
 from .gmm import __all__ as _gmm
 from .gmm import multiclass
+from .glm import *  # noqa: F401,F403
+from .glm import __all__ as _glm
+from .glm import glm
 from .grok import *  # noqa: F401,F403
 from .grok import __all__ as _grok
 from .grok import grok_losses
@@ -34,7 +38,7 @@ from .sam import *  # noqa: F401,F403
 from .sam import __all__ as _sam
 from .sam import sam_streaming
 
-__all__ = _common + _lsq + _noisy + _gmm + _sam + _grok + ["family_figure"]
+__all__ = _common + _lsq + _noisy + _gmm + _sam + _grok + _glm + ["family_figure"]
 
 
 def family_figure(res):
@@ -53,4 +57,6 @@ def family_figure(res):
         return sam_streaming(res)
     if p == "dmft_grokking":
         return grok_losses(res)
+    if p == "glm":
+        return glm(res)
     return compare(res)
