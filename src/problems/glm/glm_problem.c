@@ -199,12 +199,6 @@ static void glm_sim_observe(const void *plan, const void *state, double *out)
   observe_overlaps(P, q, m, norm, out);
 }
 
-static const char *glm_theory_note(const void *plan)
-{
-  const struct glm_plan *P = plan;
-  return P->ode.failure[0] ? P->ode.failure : NULL;
-}
-
 const struct hd_problem hd_problem_glm = {
     .name = "glm",
     .summary = "one-pass SGD on a single-index model, target and loss given as formulas: "
@@ -223,7 +217,6 @@ const struct hd_problem hd_problem_glm = {
     .ode_dimension = glm_ode_dimension,
     .ode = glm_ode,
     .ode_observe = glm_ode_observe,
-    .theory_note = glm_theory_note,
     .sim_state_size = glm_sim_state_size,
     .sim_start = glm_sim_start,
     .sim_advance = glm_sim_advance,
