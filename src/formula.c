@@ -221,8 +221,16 @@ static void rw_terms(struct rewriter *w, struct buf *out, const char *s, size_t 
       put(out, id, idn);
       i = j;
     } else if (isdigit(c) || c == '.') {
-      size_t j = i;
-      while (j < n && (isdigit((unsigned char)s[j]) || s[j] == '.')) j++;
+      size_t j = i, dots = 0, digits = 0;
+      for (; j < n && (isdigit((unsigned char)s[j]) || s[j] == '.'); j++) {
+        dots += s[j] == '.';
+        digits += s[j] != '.';
+      }
+      if (dots > 1 || digits == 0) {
+        w->error = 1;
+        say(w->msg, w->msglen, "malformed number '%.*s'", (int)(j - i), s + i);
+        return;
+      }
       if (j < n && (s[j] == 'e' || s[j] == 'E')) {
         size_t k = j + 1;
         if (k < n && (s[k] == '+' || s[k] == '-')) k++;
@@ -316,6 +324,98 @@ static void rw_expr(struct rewriter *w, struct buf *out, const char *s, size_t n
   puts_(out, "))");
 }
 
+/* ---------------------------------------------------------------- syntax
+ *
+ * libmatheval's parser leaks what it built when it meets a syntax error, and its lexer
+ * prints what it cannot read; the rewritten text is therefore checked against its
+ * grammar first, so that libmatheval only ever sees expressions it accepts:
+ *   expr := term (('+' | '-') term)*      term := factor (('*' | '/') factor)*
+ *   factor := '-' factor | power          power := primary ('^' '-'* primary)*  (left assoc.)
+ *   primary := number | name | name '(' expr ')' | '(' expr ')'                      */
+
+struct cursor {
+  const char *s;
+  int bad;
+};
+
+static char peek(struct cursor *c)
+{
+  while (*c->s == ' ' || *c->s == '\t') c->s++;
+  return *c->s;
+}
+
+static void syn_expr(struct cursor *c);
+
+static void syn_primary(struct cursor *c)
+{
+  char ch = peek(c);
+  if (isdigit((unsigned char)ch) || ch == '.') {
+    while (isdigit((unsigned char)*c->s) || *c->s == '.') c->s++;
+    if ((*c->s == 'e' || *c->s == 'E') &&
+        (isdigit((unsigned char)c->s[1]) ||
+         ((c->s[1] == '+' || c->s[1] == '-') && isdigit((unsigned char)c->s[2])))) {
+      c->s += 2;
+      while (isdigit((unsigned char)*c->s)) c->s++;
+    }
+  } else if (isalpha((unsigned char)ch) || ch == '_') {
+    while (isalnum((unsigned char)*c->s) || *c->s == '_') c->s++;
+    if (peek(c) == '(') {
+      c->s++;
+      syn_expr(c);
+      if (peek(c) != ')') c->bad = 1;
+      else c->s++;
+    }
+  } else if (ch == '(') {
+    c->s++;
+    syn_expr(c);
+    if (peek(c) != ')') c->bad = 1;
+    else c->s++;
+  } else {
+    c->bad = 1;
+  }
+}
+
+static void syn_factor(struct cursor *c)
+{
+  if (c->bad) return;
+  if (peek(c) == '-') {
+    c->s++;
+    syn_factor(c);
+    return;
+  }
+  syn_primary(c);
+  while (!c->bad && peek(c) == '^') {
+    c->s++;
+    while (peek(c) == '-') c->s++;
+    syn_primary(c);
+  }
+}
+
+static void syn_term(struct cursor *c)
+{
+  syn_factor(c);
+  while (!c->bad && (peek(c) == '*' || peek(c) == '/')) {
+    c->s++;
+    syn_factor(c);
+  }
+}
+
+static void syn_expr(struct cursor *c)
+{
+  syn_term(c);
+  while (!c->bad && (peek(c) == '+' || peek(c) == '-')) {
+    c->s++;
+    syn_term(c);
+  }
+}
+
+static int syntax_ok(const char *text)
+{
+  struct cursor c = {text, 0};
+  syn_expr(&c);
+  return !c.bad && peek(&c) == '\0';
+}
+
 /* ---------------------------------------------------------------- objects */
 
 static int var_index(const struct hd_formula *f, const char *var)
@@ -370,6 +470,11 @@ struct hd_formula *hd_formula_parse(const char *text, int nvars, const char *con
   rw_expr(&w, &out, text, strlen(text));
   if (w.error || out.failed || !out.s) {
     if (!w.error) say(msg, msglen, "out of memory");
+    free(out.s);
+    return NULL;
+  }
+  if (!syntax_ok(out.s)) {
+    say(msg, msglen, "syntax error in '%s'", text);
     free(out.s);
     return NULL;
   }

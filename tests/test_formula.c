@@ -143,6 +143,9 @@ int main(void)
   refused("", "empty");
   refused("r**2", "syntax error");
   refused("exp + r", "needs parentheses");
+  refused("r . y", "malformed number"); /* libmatheval's lexer would print the '.' */
+  refused("2 3", "syntax error");       /* its parser would leak what it built */
+  refused("r^", "syntax error");
 
   /* threads: per-thread clones agree with the serial evaluation bit for bit */
   {
