@@ -124,6 +124,8 @@ void gmm_plan_destroy(void *plan)
   gmm_groups_free(&P->bin);
   gmm_limit_free(&P->limit);
   free(P->obs);
+  free(P->X0);
+  free(P->y0);
   free(P);
 }
 
@@ -255,6 +257,7 @@ void *gmm_plan_create(const void *params, const struct hd_run_params *run,
                                              sizeof P->breakpoints / sizeof P->breakpoints[0]);
   if (fill_limit(P, G, cfg, err) != 0) goto fail;
   fill_sgd(P);
+  if (gmm_fill_start(P, cfg, err) != 0) goto fail;
   build_observables(P);
   stability_and_note(P, run);
   return P;
