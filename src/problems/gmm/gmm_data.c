@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "array_input.h"
+#include "eigenbasis.h"
 #include "problems/gmm/gmm_plan.h"
 #include "rng.h"
 #include "spectrum.h"
@@ -136,6 +137,7 @@ int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct 
       return -1;
     memcpy(u, m, l * d * sizeof(double));
     free(m);
+    for (size_t c = 0; c < l; c++) gmm_to_eigenbasis(P, u + c * d);
     break;
   }
   }
@@ -161,6 +163,7 @@ int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct 
         return -1;
       memcpy(th, t, d * sizeof(double));
       free(t);
+      gmm_to_eigenbasis(P, th);
     }
     if (P->p.teacher_norm > 0) {
       double s = 0;
@@ -179,6 +182,15 @@ int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct 
   return 0;
 }
 
+void gmm_to_eigenbasis(const struct gmm_plan *P, double *v)
+{
+  if (!P->U) return;
+  double *w = malloc(P->d * sizeof *w);
+  hd_eigenbasis_apply(P->U, P->d, v, w);
+  memcpy(v, w, P->d * sizeof *w);
+  free(w);
+}
+
 /* ---- a given start -------------------------------------------------------------------- */
 
 int gmm_fill_start(struct gmm_plan *P, const struct hd_config *cfg, struct hd_errors *err)
@@ -194,6 +206,7 @@ int gmm_fill_start(struct gmm_plan *P, const struct hd_config *cfg, struct hd_er
   for (size_t i = 0; i < d; i++)
     for (size_t j = 0; j < q; j++) state[j * d + i] = m[i * q + j];
   free(m);
+  for (size_t j = 0; j < q; j++) gmm_to_eigenbasis(P, state + j * d);
   P->X0 = malloc(q * d * sizeof(double));
   memcpy(P->X0, state, q * d * sizeof(double));
   /* the theory's initial state is the projection the simulation's observables use */

@@ -58,6 +58,10 @@ const struct hd_param gmm_table[] = {
      "means = file: the class means as an l x d matrix (row c: mu_c), in the eigenbasis of "
      "the class covariances",
      "§1.1"},
+    {"data", "eigenvectors", HD_ARRAY, F(eigenvectors), "", 0, 0, 0, NULL, "",
+     "d x d orthonormal U, column i the common eigenvector i of the class covariances: "
+     "means_file, teacher_file and init_file are then in the data's coordinates (U^T applied)",
+     "§1.1"},
     {"data", "teacher", HD_ENUM, F(teacher), "none", 0, 0, 0, teachers, "",
      "least squares only: label y = <theta*, x> + y_c + eps with theta* ~ N(0, I/d) from "
      "the seed (one class, zero mean: streaming least squares), or file (teacher_file)",
@@ -242,6 +246,10 @@ static void validate_files(const struct gmm_params *p, const struct hd_run_param
       hd_config_error(cfg, err, section, files[k].key, "%s is only read with %s = file",
                       files[k].key, files[k].word);
   }
+  if (p->eigenvectors[0] && !on[0] && !on[1] && !on[2])
+    hd_config_error(cfg, err, "data", "eigenvectors",
+                    "eigenvectors only place means_file, teacher_file and init_file in the "
+                    "eigenbasis; none is read");
   if (p->teacher_norm > 0 && p->teacher == GMM_TEACHER_NONE)
     hd_config_error(cfg, err, "data", "teacher_norm", "teacher_norm needs a teacher");
   if (p->means == GMM_MEANS_FILE) {

@@ -53,6 +53,7 @@ struct gmm_params {
   double mean_beta;
   bool mean_normalise;
   char means_file[HD_STR_MAX];   /* means = file: l x d, row c the mean of class c */
+  char eigenvectors[HD_STR_MAX]; /* "" or U (d x d): the given arrays in the data's coordinates */
   int teacher;                   /* enum gmm_teacher */
   char teacher_file[HD_STR_MAX]; /* teacher = file: theta* (d values) */
   double teacher_norm;           /* > 0: theta* rescaled to this norm; 0: as drawn / read */
@@ -99,6 +100,7 @@ struct gmm_plan {
   struct hd_observable *obs;
   size_t n_obs;
   char note[512];
+  double *U;              /* [data] eigenvectors while the given arrays are read, or NULL */
   double *X0;             /* init = file: X_0 in the simulation's layout (q columns of d) */
   double *y0;             /* init = file: its projection, the theory's initial state */
   struct gmm_limit limit; /* the theory's system (its groups: &fin, &bin or &lim) */
@@ -106,7 +108,7 @@ struct gmm_plan {
 };
 
 /* gmm_params.c */
-#define GMM_N_PARAMS 38 /* rows of gmm_table (checked where it is defined) */
+#define GMM_N_PARAMS 39 /* rows of gmm_table (checked where it is defined) */
 extern const struct hd_param gmm_table[GMM_N_PARAMS];
 /* q: 1, or l for softmax and one-hot least squares. */
 size_t gmm_outputs(const struct gmm_params *p);
@@ -128,6 +130,9 @@ void gmm_build_bands(struct gmm_plan *P);
 void gmm_group_traces(struct gmm_groups *G, size_t l);
 void gmm_groups_free(struct gmm_groups *G);
 
+/* gmm_data.c: a given vector of d values (a row of means_file, teacher_file, a column of
+ * init_file) taken to the eigenbasis, U^T v, when [data] eigenvectors is given */
+void gmm_to_eigenbasis(const struct gmm_plan *P, double *v);
 /* gmm_data.c: init = file, after the groups and the simulation's system are made: X_0
  * read and projected onto the finite-d groups (the theory's exact initial state) */
 int gmm_fill_start(struct gmm_plan *P, const struct hd_config *cfg, struct hd_errors *err);

@@ -26,6 +26,10 @@ static const struct hd_param sams_table[] = {
      NULL},
     {"data", "target_file", HD_ARRAY, F(target_file), "", 0, 0, 0, NULL, "",
      "target = file: theta* (d values, not scaled) in the eigenbasis of the spectrum", NULL},
+    {"data", "eigenvectors", HD_ARRAY, F(eigenvectors), "", 0, 0, 0, NULL, "",
+     "d x d orthonormal U, column i the eigenvector of eigenvalue i: target_file and "
+     "init_file are then in the data's coordinates (U^T applied; streaming_lsq's LS-5)",
+     "§1.4"},
     {"data", "label_noise", HD_REAL, F(label_noise), "0", 0, 1e6, 0, NULL, "",
      "standard deviation sigma_eps of the label noise", "§1.4"},
     {"optimizer", "algorithm", HD_ENUM, F(algorithm), NULL, 0, 0, 0, sam_algorithm_names, "",
@@ -56,6 +60,10 @@ static void sams_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "data", "target", "target = file needs target_file");
   if (p->target != SAMS_TARGET_FILE && p->target_file[0])
     hd_config_error(cfg, err, "data", "target_file", "target_file is only read with target = file");
+  if (p->eigenvectors[0] && p->target != SAMS_TARGET_FILE && !p->init_file[0])
+    hd_config_error(cfg, err, "data", "eigenvectors",
+                    "eigenvectors only place target_file and init_file in the eigenbasis; "
+                    "neither is read");
   if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
     hd_config_error(cfg, err, "data", "spectrum",
                     "power_law_decay is outside the ODE regime (gamma lambda_1 / d = O(1))");

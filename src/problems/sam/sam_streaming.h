@@ -30,7 +30,8 @@ struct sams_params {
   long d;
   struct hd_spectrum_params spectrum; /* the shared [data] spectrum keys */
   int target;
-  char target_file[HD_STR_MAX]; /* target = file: theta* (array) */
+  char target_file[HD_STR_MAX];  /* target = file: theta* (array) */
+  char eigenvectors[HD_STR_MAX]; /* "" or U (d x d): target_file, init_file in data coordinates */
   double label_noise;
   /* [optimizer] */
   int algorithm;

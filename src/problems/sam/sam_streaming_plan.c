@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "array_input.h"
+#include "eigenbasis.h"
 #include "spectrum.h"
 
 static int cmp_desc(const void *x, const void *y)
@@ -90,22 +91,40 @@ static int plan_spectrum(struct sams_plan *P, const struct hd_config *cfg, struc
   return 0;
 }
 
+/* A given vector of d values, taken to the eigenbasis (U^T v) when U is given. */
+static int read_vector(const struct sams_plan *P, const double *U, const struct hd_config *cfg,
+                       struct hd_errors *err, const char *section, const char *key,
+                       const char *spec, double **out)
+{
+  if (hd_config_read_array(cfg, err, section, key, spec, P->d, 0, out, NULL, NULL) != 0) return -1;
+  if (U) {
+    double *w = malloc(P->d * sizeof *w);
+    hd_eigenbasis_apply(U, P->d, *out, w);
+    free(*out);
+    *out = w;
+  }
+  return 0;
+}
+
 /* theta* exactly as streaming_lsq draws it (shared with it: same seed, same target), or
  * from target_file; theta_0 from init_file.  0, or -1 with an error in err. */
 static int plan_target(struct sams_plan *P, const struct hd_config *cfg, struct hd_errors *err)
 {
+  double *U = NULL;
+  if (P->p.eigenvectors[0] &&
+      !(U = hd_eigenbasis_read(cfg, err, "data", "eigenvectors", P->p.eigenvectors, P->d)))
+    return -1;
   int rc = 0;
   if (P->p.target == SAMS_TARGET_FILE) {
-    rc |= hd_config_read_array(cfg, err, "data", "target_file", P->p.target_file, P->d, 0,
-                               &P->theta_star, NULL, NULL);
+    rc |= read_vector(P, U, cfg, err, "data", "target_file", P->p.target_file, &P->theta_star);
   } else {
     P->theta_star = malloc(P->d * sizeof(double));
     hd_target_fill(P->p.target == SAMS_TARGET_RANDOM ? HD_TARGET_RANDOM : HD_TARGET_ALIGNED, P->d,
                    P->lambda, 0.0, P->seed, P->theta_star);
   }
   if (P->p.init_file[0])
-    rc |= hd_config_read_array(cfg, err, "optimizer", "init_file", P->p.init_file, P->d, 0,
-                               &P->theta_0, NULL, NULL);
+    rc |= read_vector(P, U, cfg, err, "optimizer", "init_file", P->p.init_file, &P->theta_0);
+  free(U);
   return rc ? -1 : 0;
 }
 
