@@ -169,23 +169,31 @@ times = log(0.01, 6, 10)
 
 
 def sam_streaming_case(tmp):
-    """sam_streaming (usam): target and start from files; exact recursion H2."""
+    """sam_streaming (usam): spectrum, target and start from files, the vectors in the
+    data's coordinates (eigenvectors); exact recursion H2."""
     rng = np.random.default_rng(13)
     d = 150
+    lam = np.sort(rng.uniform(0.3, 1.7, d))[::-1]
+    np.savetxt(os.path.join(tmp, "sams_lam.txt"), lam, fmt="%.17g")
+    U, _ = np.linalg.qr(rng.standard_normal((d, d)))
     target = rng.normal(0, 1, d) / math.sqrt(d)
     x0 = rng.normal(0, 1.5, d) / math.sqrt(d)
     with h5py.File(os.path.join(tmp, "sams_data.h5"), "w") as h:
         h["target"] = target
         h["x0"] = x0
-    e = x0 - target
+        h["basis/U"] = U
+    e = U.T @ (x0 - target)
     sigma = 0.3
     f = run(tmp, "sams", f"""[model]
 problem = sam_streaming
 seed = 5
 [data]
 d = {d}
+spectrum = file
+spectrum_file = sams_lam.txt
 target = file
 target_file = sams_data.h5:/target
+eigenvectors = sams_data.h5:/basis/U
 label_noise = {sigma}
 [optimizer]
 algorithm = usam
@@ -200,8 +208,8 @@ method = recursion
 [output]
 times = log(0.01, 4, 10)
 """)
-    compare(f, "sam_streaming", {"risk": 0.5 * (e @ e + sigma**2), "distance": e @ e,
-                                 "grad_sq": e @ e})
+    compare(f, "sam_streaming", {"risk": 0.5 * (lam @ (e * e) + sigma**2), "distance": e @ e,
+                                 "grad_sq": (lam * lam) @ (e * e)})
 
 
 def sam_quadratic_case(tmp):
@@ -238,10 +246,15 @@ times = linear(0, 10, 11)
 
 
 def gmm_case(tmp):
-    """gmm_multiclass (least squares, two classes): means, teacher (rescaled by
-    teacher_norm) and the start from files; d -> infinity ODE."""
+    """gmm_multiclass (least squares, two classes): covariance spectrum, eigenvectors,
+    means, teacher (rescaled by teacher_norm) and the start from files, the vectors in the
+    data's coordinates; d -> infinity ODE."""
     rng = np.random.default_rng(15)
     d = 300
+    lam = np.sort(rng.uniform(0.5, 1.5, d))[::-1]
+    np.savetxt(os.path.join(tmp, "gmm_lam.txt"), lam, fmt="%.17g")
+    U, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    np.save(os.path.join(tmp, "gmm_U.npy"), U)
     means = rng.normal(0, 1, (2, d)) / math.sqrt(d)
     np.save(os.path.join(tmp, "means.npy"), means)
     teacher = rng.normal(0, 1, d) / math.sqrt(d)
@@ -252,14 +265,20 @@ def gmm_case(tmp):
     e = x0 - th
     labels = np.array([1.0, -1.0])
     sigma = 0.2
-    # risk: sum_c p_c 1/2 E (<e, x> - y_c - eps)^2, x = mu_c + z (isotropic)
-    risk = sum(0.5 * ((e @ means[c] - labels[c]) ** 2 + e @ e + sigma**2) for c in range(2)) / 2
+    # risk: sum_c p_c 1/2 E (<e, x> - y_c - eps)^2, x = mu_c + U sqrt(lam) z; the
+    # arrays are in the data's coordinates, hdsim works with U^T of each
+    ee = U.T @ e
+    risk = sum(0.5 * ((e @ means[c] - labels[c]) ** 2 + lam @ (ee * ee) + sigma**2)
+               for c in range(2)) / 2
     f = run(tmp, "gmm", f"""[model]
 problem = gmm_multiclass
 seed = 7
 [data]
 d = {d}
 classes = 2
+covariance = file
+spectrum_file = gmm_lam.txt
+eigenvectors = gmm_U.npy
 means = file
 means_file = means.npy
 teacher = file
@@ -280,7 +299,7 @@ horizon = 3
 times = log(0.01, 3, 10)
 """)
     kappa = max(float(means[c] @ means[c]) for c in range(2))
-    s = (1 + kappa) / d
+    s = (1 + kappa / float(np.mean(lam))) / d
     compare(f, "gmm_multiclass", {"distance": e @ e, "norm": x0 @ x0, "risk": risk},
             bias=lambda obs, theory: 3 * s * np.abs(theory))
 
