@@ -86,8 +86,8 @@ static int check_times(const char *where, const double *t, size_t n, double hori
                   "theory has no value there",
                   where, j, t[j], horizon);
     if (j && !(t[j] > t[j - 1]))
-      return fail(msg, msglen, "%s: t is not strictly increasing (t[%zu] = %g after %g)", where,
-                  j, t[j], t[j - 1]);
+      return fail(msg, msglen, "%s: t is not strictly increasing (t[%zu] = %g after %g)", where, j,
+                  t[j], t[j - 1]);
   }
   return 0;
 }
@@ -201,8 +201,8 @@ static herr_t visit_curve(hid_t g, const char *name, const H5L_info_t *info, voi
   H5O_info_t oi;
   if (H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_DATASET) {
     fail(w->msg, w->msglen,
-         "%s: '%s' is not a dataset (the group holds t and one dataset per observable)",
-         w->where, name);
+         "%s: '%s' is not a dataset (the group holds t and one dataset per observable)", w->where,
+         name);
     return w->bad = 1;
   }
   if (strlen(name) >= HD_NAME_MAX) {
@@ -216,7 +216,8 @@ static herr_t visit_curve(hid_t g, const char *name, const H5L_info_t *info, voi
   hsize_t n = rank == 1 ? dims[0] : dims[1], R = rank == 1 ? 1 : dims[0];
   if (n != w->n || R == 0) {
     if (rank == 1)
-      fail(w->msg, w->msglen, "%s: '%s' has shape (%llu,) but t has %llu times: give (%llu,) or "
+      fail(w->msg, w->msglen,
+           "%s: '%s' has shape (%llu,) but t has %llu times: give (%llu,) or "
            "(runs, %llu)",
            w->where, name, (unsigned long long)dims[0], (unsigned long long)w->n,
            (unsigned long long)w->n, (unsigned long long)w->n);
@@ -358,13 +359,13 @@ static int read_csv(const char *file, struct table *tb, char *msg, size_t msglen
       char *field = trim(f), *end;
       double v = strtod(field, &end);
       if (c >= ncol) {
-        rc = fail(msg, msglen, "%s, line %zu: more than the %zu columns of the header", file,
-                  line, ncol);
+        rc = fail(msg, msglen, "%s, line %zu: more than the %zu columns of the header", file, line,
+                  ncol);
         break;
       }
       if (!*field || *end) {
-        rc = fail(msg, msglen, "%s, line %zu, column %zu: '%s' is not a number", file, line,
-                  c + 1, field);
+        rc = fail(msg, msglen, "%s, line %zu, column %zu: '%s' is not a number", file, line, c + 1,
+                  field);
         break;
       }
       if (c == 0) tb->t[tb->n] = v;

@@ -28,7 +28,7 @@ struct hd_experiment_curve {
 };
 
 struct hd_experiment {
-  char source[1024]; /* the argument as given (FILE or FILE:/group) */
+  char source[1024];  /* the argument as given (FILE or FILE:/group) */
   const char *format; /* "hdf5" or "csv" */
   size_t n;           /* measured times */
   double *t;
