@@ -612,6 +612,21 @@ static void single_summary(const struct single_run *r)
     }
     printf(", sup rel. error of %s %.3g", r->obs[0].name, sup);
   }
+  const struct hd_experiment *e = &s->experiment;
+  if (r->have_theory && e->n_curves) {
+    /* the first measured observable, on the theory's times (as /compare/experiment_*) */
+    const struct hd_experiment_curve *cv = &e->curves[0];
+    double *m = malloc(r->grid.n * sizeof *m), sup = 0;
+    if (!m) abort();
+    hd_experiment_interp(e->t, cv->mean, e->n, r->grid.t, r->grid.n, m);
+    for (size_t j = 0; j < r->grid.n; j++) {
+      double rel = fabs(m[j] - r->th.values[cv->obs * r->grid.n + j]) /
+                   fabs(r->th.values[cv->obs * r->grid.n + j]);
+      if (isfinite(rel)) sup = fmax(sup, rel);
+    }
+    printf(", experiment's sup rel. error of %s %.3g", r->obs[cv->obs].name, sup);
+    free(m);
+  }
   printf("\n");
 }
 
