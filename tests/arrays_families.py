@@ -15,7 +15,7 @@
      that do not fluctuate, such as sam_streaming's effective_lr, have s.e. ~1e-17).
 
 noisy_sgd clips its label noise at k = 1 s.d. (variance factor 0.516), so a simulation
-that did not clip, or a theory that did not use NS-13, fails point 3.
+that did not clip, or a theory that did not use NS-14, fails point 3.
 HDSIM_TEST_SEED=N reruns every model with seed N (false-alarm checks only)."""
 import math
 import os
@@ -130,7 +130,7 @@ times = log(0.01, 4, 10)
 
 
 def noisy_case(tmp):
-    """noisy_sgd: target and start from files, label noise clipped at 1 s.d. (NS-13)."""
+    """noisy_sgd: target and start from files, label noise clipped at 1 s.d. (NS-14)."""
     rng = np.random.default_rng(12)
     d = 150
     target = rng.uniform(0, 1 / math.sqrt(d), d)

@@ -36,6 +36,7 @@ enum { LSQ_INIT_FILE = LSQ_INIT_FIXED + 1 };
 /* Noisy SGD (docs/theory/noisy.md, NS-1): only the noisy_sgd problem sets these;
  * streaming_lsq leaves them zero (sigma = 0, batch 1, no clipping, streaming data). */
 enum lsq_clip_target { LSQ_CLIP_DATA, LSQ_CLIP_FULL };
+enum lsq_privacy_scaling { LSQ_PRIVACY_CONSISTENT, LSQ_PRIVACY_RELEASED };
 enum lsq_dataset { LSQ_DATA_STREAMING, LSQ_DATA_FIXED };
 enum lsq_order { LSQ_ORDER_FIXED, LSQ_ORDER_SHUFFLED };
 /* Feature laws beyond the kernel's Gaussian / Rademacher (noisy kernel only). */
@@ -75,6 +76,7 @@ struct lsq_params {
   struct hd_real_list orders; /* Renyi orders alpha >= 1; 1 = KL */
   long record_1, record_2;    /* the pair (replace record_1 by record_2); -1: search */
   int privacy_formula;        /* enum: exact (NS-10), spectral (NS-11), both */
+  int privacy_scaling;        /* enum: consistent, released (step gamma/d, NS-13) */
   double dp_delta;
   long privacy_nodes;     /* quadrature intervals in s (even) */
   long search_top;        /* candidates per slot in the worst-pair search */
@@ -314,7 +316,7 @@ struct lsq_plan {
 void lsq_validate(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
                   struct hd_errors *err);
 /* The standard deviation of the label noise the theory sees: sigma, or that of sigma
- * clip(z, -k, k) under label_noise_clip = k (NS-13). */
+ * clip(z, -k, k) under label_noise_clip = k (NS-14). */
 double lsq_label_noise_sd(const struct lsq_params *p);
 /* lsq_plan.c */
 void *lsq_plan_create(const void *params, const struct hd_run_params *run,

@@ -83,7 +83,7 @@ static void validate_stationary(const struct lsq_params *p, const struct hd_conf
                     why);
 }
 
-/* NS-13: eps = sigma clip(z, -k, k), z ~ N(0, 1), has mean 0 and variance
+/* NS-14: eps = sigma clip(z, -k, k), z ~ N(0, 1), has mean 0 and variance
  * sigma^2 [erf(k / sqrt 2) - 2 k phi(k) + k^2 erfc(k / sqrt 2)]; the risk theory reads
  * only that variance. */
 double lsq_label_noise_sd(const struct lsq_params *p)
