@@ -1,8 +1,9 @@
 /* committee_expect.c — the Gaussian expectations of the committee-machine limit
  * (docs/theory/committee.md CM-7..CM-9): closed forms for erf (Saad & Solla's I2, I3, I4),
- * and for any other activation a tensor Gauss-Hermite rule over the distinct
- * pre-activations of the term (at most 4), in the eigenbasis of their covariance so that a
- * singular covariance (two pre-activations equal, a unit at zero) needs no inverse. */
+ * relu's two-variable terms in closed form, and for the rest a tensor Gauss-Hermite rule
+ * over the distinct pre-activations of the term (at most 4), through a rank-revealing
+ * Cholesky factor so that a singular covariance (a unit at zero, a student unit equal to a
+ * teacher unit) needs no inverse. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,78 +53,57 @@ static double integrand(const struct cm_act *A, enum cm_term t, const double *x)
   }
 }
 
-/* Cyclic Jacobi on a symmetric r x r matrix (r <= 4): eigenvalues e, eigenvectors in the
- * columns of V.  Converges to rounding in a few sweeps at this size. */
-static void jacobi(size_t r, double S[4][4], double *e, double V[4][4])
+/* Cholesky factor of the r x r covariance S without pivoting, dropping a variable whose
+ * residual variance is <= 1e-13 of its variance (it is then a combination of the earlier
+ * ones: no column of its own).  L[p][j] for the kept columns j; keep[] lists them.  Unlike
+ * eigenvectors, which swap where eigenvalues cross, the factor is continuous in S, so the
+ * quadrature below is a continuous function of the state (CVODE needs that). */
+static size_t cholesky(size_t r, double S[4][4], double L[4][4], size_t *keep)
 {
-  for (size_t i = 0; i < r; i++)
-    for (size_t j = 0; j < r; j++) V[i][j] = i == j;
-  for (int sweep = 0; sweep < 50; sweep++) {
-    double off = 0, diag = 0;
-    for (size_t i = 0; i < r; i++) {
-      diag += S[i][i] * S[i][i];
-      for (size_t j = i + 1; j < r; j++) off += S[i][j] * S[i][j];
+  size_t nk = 0;
+  for (size_t p = 0; p < r; p++) {
+    for (size_t j = 0; j < r; j++) L[p][j] = 0;
+    for (size_t q = 0; q < nk; q++) {
+      size_t j = keep[q];
+      double acc = S[p][j];
+      for (size_t i = 0; i < q; i++) acc -= L[p][keep[i]] * L[j][keep[i]];
+      L[p][j] = acc / L[j][j];
     }
-    if (off <= 1e-34 * diag || off == 0) break;
-    for (size_t p = 0; p < r; p++)
-      for (size_t q = p + 1; q < r; q++) {
-        if (S[p][q] == 0) continue;
-        double theta = (S[q][q] - S[p][p]) / (2 * S[p][q]);
-        double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
-        double c = 1 / sqrt(t * t + 1), s = t * c;
-        for (size_t k = 0; k < r; k++) { /* S <- S J */
-          double a = S[k][p], b = S[k][q];
-          S[k][p] = c * a - s * b;
-          S[k][q] = s * a + c * b;
-        }
-        for (size_t k = 0; k < r; k++) { /* S <- J' S */
-          double a = S[p][k], b = S[q][k];
-          S[p][k] = c * a - s * b;
-          S[q][k] = s * a + c * b;
-        }
-        for (size_t k = 0; k < r; k++) {
-          double a = V[k][p], b = V[k][q];
-          V[k][p] = c * a - s * b;
-          V[k][q] = s * a + c * b;
-        }
-      }
+    double piv = S[p][p];
+    for (size_t q = 0; q < nk; q++) piv -= L[p][keep[q]] * L[p][keep[q]];
+    if (piv > 1e-13 * S[p][p] && piv > 0) {
+      L[p][p] = sqrt(piv);
+      keep[nk++] = p;
+    }
   }
-  for (size_t i = 0; i < r; i++) e[i] = S[i][i];
+  return nk;
 }
 
-/* E f(h_idx[0], ..., h_idx[m-1]) by Gauss-Hermite in the eigen-coordinates z of the distinct
- * variables' covariance (h = V diag(sqrt e) z over the directions with e > 0).  With stein, also
- * the Stein coefficient of each distinct variable p, s_p = sum_j V_pj E[z_j f] / sqrt(e_j),
- * for which E[X f] = sum_p s_p Cov(X, h_p) (CM-9); written per slot of idx (the first slot of
- * a repeated variable carries it, the others 0). */
+/* E f(h_idx[0], ..., h_idx[m-1]) by Gauss-Hermite in z, h = L z over the kept variables'
+ * independent directions.  With stein, also the Stein coefficients s of the kept variables,
+ * s = L_k^{-T} E[z f] (L_k: the kept rows), for which E[X f] = sum_p s_p Cov(X, h_p) (CM-9);
+ * written per slot of idx (the first slot of a variable carries it; repeated and dropped
+ * variables get 0). */
 static double quad(const struct cm_expect *X, const double *C, size_t n, const size_t *idx,
                    size_t m, enum cm_term t, double *stein)
 {
-  size_t dv[4], pos[4], r0 = 0;
+  size_t dv[4], pos[4] = {0, 0, 0, 0}, r0 = 0;
   for (size_t s = 0; s < m; s++) {
     size_t p = 0;
     while (p < r0 && dv[p] != idx[s]) p++;
     if (p == r0) dv[r0++] = idx[s];
     pos[s] = p;
   }
-  double S[4][4], V[4][4], e[4];
+  double S[4][4], L[4][4];
+  size_t keep[4];
   for (size_t i = 0; i < r0; i++)
     for (size_t j = 0; j < r0; j++) S[i][j] = C[dv[i] * n + dv[j]];
-  jacobi(r0, S, e, V);
-  double emax = 0;
-  for (size_t j = 0; j < r0; j++) emax = fmax(emax, e[j]);
-  size_t keep[4], r = 0;
-  double sq[4];
-  for (size_t j = 0; j < r0; j++)
-    if (e[j] > 1e-13 * emax && e[j] > 0) {
-      keep[r] = j;
-      sq[r++] = sqrt(e[j]);
-    }
+  const size_t r = cholesky(r0, S, L, keep);
   double hp[4] = {0, 0, 0, 0}, xs[4], accz[4] = {0, 0, 0, 0}, acc = 0;
+  if (stein)
+    for (size_t s = 0; s < m; s++) stein[s] = 0;
   if (r == 0) { /* every variable is 0 almost surely */
     for (size_t s = 0; s < m; s++) xs[s] = 0;
-    if (stein)
-      for (size_t s = 0; s < m; s++) stein[s] = 0;
     return integrand(&X->act, t, xs);
   }
   const size_t nn = X->quad->n[r];
@@ -131,11 +111,11 @@ static double quad(const struct cm_expect *X, const double *C, size_t n, const s
   size_t c[4] = {0, 0, 0, 0};
   for (;;) {
     double W = 1;
-    for (size_t p = 0; p < r0; p++) hp[p] = 0;
-    for (size_t j = 0; j < r; j++) {
-      double z = qx[c[j]] * sq[j];
-      W *= qw[c[j]];
-      for (size_t p = 0; p < r0; p++) hp[p] += V[p][keep[j]] * z;
+    for (size_t j = 0; j < r; j++) W *= qw[c[j]];
+    for (size_t p = 0; p < r0; p++) {
+      double h = 0;
+      for (size_t j = 0; j < r; j++) h += L[p][keep[j]] * qx[c[j]];
+      hp[p] = h;
     }
     for (size_t s = 0; s < m; s++) xs[s] = hp[pos[s]];
     double f = W * integrand(&X->act, t, xs);
@@ -146,14 +126,17 @@ static double quad(const struct cm_expect *X, const double *C, size_t n, const s
     while (j < r && ++c[j] == nn) c[j++] = 0;
     if (j == r) break;
   }
-  if (stein) {
-    for (size_t s = 0; s < m; s++) stein[s] = 0;
-    for (size_t p = 0; p < r0; p++) {
-      double sp = 0;
-      for (size_t j = 0; j < r; j++) sp += V[p][keep[j]] * accz[j] / sq[j];
+  if (stein) { /* back substitution: L_k' s = E[z f], L_k[q][j] = L[keep[q]][keep[j]] */
+    double sk[4];
+    for (size_t q = r; q-- > 0;) {
+      double v = accz[q];
+      for (size_t i = q + 1; i < r; i++) v -= L[keep[i]][keep[q]] * sk[i];
+      sk[q] = v / L[keep[q]][keep[q]];
+    }
+    for (size_t q = 0; q < r; q++) {
       size_t s = 0;
-      while (pos[s] != p) s++;
-      stein[s] = sp;
+      while (pos[s] != keep[q]) s++;
+      stein[s] = sk[q];
     }
   }
   return acc;
@@ -163,10 +146,29 @@ static double quad(const struct cm_expect *X, const double *C, size_t n, const s
 
 #define CC(i, j) C[(i)*n + (j)]
 
+/* relu's two-variable terms in closed form (CM-8b): with rho = cos(theta) the correlation of
+ * (u, w), E[1{u>0} 1{w>0}] = (pi - theta) / (2 pi) and E[relu(u) relu(w)] = sqrt(C_uu C_ww)
+ * (sin theta + (pi - theta) cos theta) / (2 pi).  A variable of zero variance goes to the
+ * quadrature, which handles it exactly. */
+static double relu_theta(double cuu, double cww, double cuw)
+{
+  double r = cuw / sqrt(cuu * cww);
+  return acos(r > 1 ? 1 : r < -1 ? -1 : r);
+}
+
+static int relu_closed(const struct cm_expect *X, const double *C, size_t n, size_t a, size_t b)
+{
+  return X->act.kind == CM_ACT_RELU && X->closed_form && CC(a, a) > 0 && CC(b, b) > 0;
+}
+
 double cm_i2(const struct cm_expect *X, const double *C, size_t n, size_t a, size_t b)
 {
   if (X->act.kind == CM_ACT_ERF && X->closed_form)
     return TWO_PI_INV * asin(CC(a, b) / sqrt((1 + CC(a, a)) * (1 + CC(b, b))));
+  if (relu_closed(X, C, n, a, b)) {
+    double th = relu_theta(CC(a, a), CC(b, b), CC(a, b));
+    return sqrt(CC(a, a) * CC(b, b)) * (sin(th) + (M_PI - th) * cos(th)) / (2 * M_PI);
+  }
   size_t idx[2] = {a, b};
   return quad(X, C, n, idx, 2, TERM_I2, NULL);
 }
@@ -175,6 +177,8 @@ double cm_j2(const struct cm_expect *X, const double *C, size_t n, size_t a, siz
 {
   if (X->act.kind == CM_ACT_ERF && X->closed_form)
     return TWO_PI_INV / sqrt((1 + CC(a, a)) * (1 + CC(b, b)) - CC(a, b) * CC(a, b));
+  if (relu_closed(X, C, n, a, b))
+    return (M_PI - relu_theta(CC(a, a), CC(b, b), CC(a, b))) / (2 * M_PI);
   size_t idx[2] = {a, b};
   return quad(X, C, n, idx, 2, TERM_J2, NULL);
 }
@@ -189,6 +193,18 @@ void cm_pair(const struct cm_expect *X, const double *C, size_t n, size_t a, siz
     double beta = TWO_PI_INV / sqrt(L3), alpha = -beta * CC(a, b) / (1 + CC(a, a));
     if (a == b) *sa = alpha + beta, *sb = 0;
     else *sa = alpha, *sb = beta;
+    return;
+  }
+  if (relu_closed(X, C, n, a, b)) {
+    /* f = 1{u>0} relu(w): s_b = E[1{u>0} 1{w>0}], s_a = E[delta(u) relu(w)] = p_u(0)
+     * E[relu(w) | u = 0] = sqrt(C_ww (1 - rho^2)) / (2 pi sqrt(C_uu)); u = w: f = relu(u). */
+    if (a == b) {
+      *sa = 0.5, *sb = 0;
+      return;
+    }
+    double th = relu_theta(CC(a, a), CC(b, b), CC(a, b));
+    *sb = (M_PI - th) / (2 * M_PI);
+    *sa = sqrt(CC(b, b)) * sin(th) / (2 * M_PI * sqrt(CC(a, a)));
     return;
   }
   size_t idx[2] = {a, b};
