@@ -63,13 +63,20 @@ int cm_moments(const struct cm_system *S, const double *C, double *D, double *E)
     }
     for (size_t j = 0; j < n; j++) ok = ok && isfinite(Dk[j]);
   }
+  double c[CM_MAX_H];
+  for (size_t p = 0; p < n; p++) c[p] = coef(S, p);
+  const int joint = !(X->act.kind == CM_ACT_ERF && X->closed_form) && n <= 4;
+  if (joint) cm_delta_moments(X, C, n, K, c, S->v, s2, E);
   for (size_t k = 0; k < K; k++) /* CM-7: E_kl = E[delta_k delta_l] */
     for (size_t l = k; l < K; l++) {
+      if (joint) {
+        ok = ok && isfinite(E[k * K + l]);
+        continue;
+      }
       double acc = 0;
       for (size_t p = 0; p < n; p++) {
-        acc += coef(S, p) * coef(S, p) * cm_i4(X, C, n, k, l, p, p);
-        for (size_t q = p + 1; q < n; q++)
-          acc += 2 * coef(S, p) * coef(S, q) * cm_i4(X, C, n, k, l, p, q);
+        acc += c[p] * c[p] * cm_i4(X, C, n, k, l, p, p);
+        for (size_t q = p + 1; q < n; q++) acc += 2 * c[p] * c[q] * cm_i4(X, C, n, k, l, p, q);
       }
       if (s2 != 0) acc += s2 * cm_j2(X, C, n, k, l);
       E[k * K + l] = E[l * K + k] = S->v[k] * S->v[l] * acc;

@@ -38,6 +38,11 @@ double cm_i2(const struct cm_expect *X, const double *C, size_t n, size_t a, siz
 double cm_j2(const struct cm_expect *X, const double *C, size_t n, size_t a, size_t b);
 double cm_i4(const struct cm_expect *X, const double *C, size_t n, size_t a, size_t b, size_t c,
              size_t e);
+/* E_kl = E[delta_k delta_l] (CM-7) with c_p the coefficients of e, v the student's second
+ * layer and s2 = sigma^2, by one tensor rule over all n <= 4 pre-activations (CM-9b);
+ * 0, or -1 when n > 4. */
+int cm_delta_moments(const struct cm_expect *X, const double *C, size_t n, size_t K,
+                     const double *c, const double *v, double s2, double *E);
 /* Stein coefficients of f = g'(h_a) g(h_b): E[X f] = s_a Cov(X, h_a) + s_b Cov(X, h_b) for every
  * X jointly Gaussian with h (s_b = 0 when a = b). */
 void cm_pair(const struct cm_expect *X, const double *C, size_t n, size_t a, size_t b, double *sa,

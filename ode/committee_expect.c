@@ -16,7 +16,7 @@
 int cm_quad_init(struct cm_quad *q, size_t nodes)
 {
   memset(q, 0, sizeof *q);
-  size_t N = nodes ? nodes : 48;
+  size_t N = nodes ? nodes : 64;
   /* 1-D terms are cheap: twice the nodes; 3-D and 4-D ones fewer per dimension so that the
    * largest rule stays near 2e4 points. */
   size_t want[5] = {0, 2 * N, N, (N + 1) / 2, (N + 3) / 4};
@@ -140,6 +140,47 @@ static double quad(const struct cm_expect *X, const double *C, size_t n, const s
     }
   }
   return acc;
+}
+
+/* E_kl = E[delta_k delta_l] for all k <= l in one pass of the tensor rule over all n <= 4
+ * pre-activations (CM-9b): the error e = sum_p c_p g(h_p) is formed at each node, so the
+ * terms of e^2 cancel node by node; summed term by term (CM-7) with rules of different
+ * dimension, their quadrature errors would not cancel where the student has learnt the
+ * teacher (e = 0), and the noise term would not vanish there. */
+int cm_delta_moments(const struct cm_expect *X, const double *C, size_t n, size_t K,
+                     const double *c, const double *v, double s2, double *E)
+{
+  if (n > 4) return -1;
+  size_t idx[4] = {0, 1, 2, 3}, keep[4];
+  double S[4][4], L[4][4];
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++) S[i][j] = C[idx[i] * n + idx[j]];
+  const size_t r = cholesky(n, S, L, keep);
+  double acc[16] = {0}, h[4] = {0, 0, 0, 0}, gk[4];
+  const size_t nn = r ? X->quad->n[r] : 1;
+  const double *qx = r ? X->quad->x[r] : NULL, *qw = r ? X->quad->w[r] : NULL;
+  size_t ci[4] = {0, 0, 0, 0};
+  for (;;) {
+    double W = 1;
+    for (size_t j = 0; j < r; j++) W *= qw[ci[j]];
+    for (size_t p = 0; p < n; p++) {
+      double x = 0;
+      for (size_t j = 0; j < r; j++) x += L[p][keep[j]] * qx[ci[j]];
+      h[p] = x;
+    }
+    double e = 0;
+    for (size_t p = 0; p < n; p++) e += c[p] * cm_g(&X->act, h[p]);
+    for (size_t k = 0; k < K; k++) gk[k] = v[k] * cm_dg(&X->act, h[k]);
+    const double w2 = W * (e * e + s2);
+    for (size_t k = 0; k < K; k++)
+      for (size_t l = k; l < K; l++) acc[k * K + l] += w2 * gk[k] * gk[l];
+    size_t j = 0;
+    while (j < r && ++ci[j] == nn) ci[j++] = 0;
+    if (j == r) break;
+  }
+  for (size_t k = 0; k < K; k++)
+    for (size_t l = k; l < K; l++) E[k * K + l] = E[l * K + k] = acc[k * K + l];
+  return 0;
 }
 
 /* ---- the four expectations ------------------------------------------------------------ */
