@@ -13,6 +13,7 @@
  *  - theory against Monte Carlo at d = 500 before the plateau ends (isotropic erf K = M = 2,
  *    t <= 40, and the power law alpha = 1 with K = M = 1, t <= 40), every observable within
  *    k s.e. (Student t on runs - 1 degrees of freedom, Bonferroni, testlib.h).
+ *  - activation = formula against erf and linear spelt as formulas (theory, 1e-6 and 1e-9);
  * Slow (--slow): the same at d = 1000 through the plateau and its escape (t <= 400) on
  *    isotropic and power-law data, and relu (quadrature = 96) to t = 100. */
 #include <math.h>
@@ -140,6 +141,32 @@ static void vs_mc(const char *what, const char *model)
   tl_session_free(s);
 }
 
+/* activation = formula against the built-in activation it spells, theory only: the same
+ * ODE through the quadrature path (K = M = 1, so E[delta delta] is a 2-D rule). */
+static void formula_vs_builtin(const char *builtin, const char *formula, double tol)
+{
+  const char *fmt =
+      "[model]\nproblem = committee\nseed = 2\n[data]\nd = 200\nspectrum = power_law\n"
+      "[network]\nstudent_units = 1\nteacher_units = 1\nactivation = %s\n%s\n"
+      "[optimizer]\nlr = 0.5\n[simulation]\nruns = 1\nhorizon = 20\n"
+      "[theory]\nrtol = 1e-10\natol = 1e-13\n[output]\ntimes = linear(0, 20, 11)\n";
+  char f[256];
+  snprintf(f, sizeof f, "formula = %s", formula);
+  struct hd_session *a = tl_session(fmt, "formula", f), *b = tl_session(fmt, builtin, "");
+  struct hd_output_grid g;
+  struct hd_theory_result ta, tb;
+  double worst = tl_theory_maxrel(a, b, &g, &ta, &tb);
+  tl_check(worst < tol,
+           "activation = formula, g(x) = %s, against activation = %s (power law, d = 200 "
+           "groups): every observable within %.1e relative (< %.0e)",
+           formula, builtin, worst, tol);
+  hd_theory_result_free(&ta);
+  hd_theory_result_free(&tb);
+  hd_output_grid_free(&g);
+  tl_session_free(a);
+  tl_session_free(b);
+}
+
 #define MODEL                                                                                      \
   "[model]\nproblem = committee\nseed = 5\n[data]\nd = %d\nspectrum = %s\nalpha = 1\n"             \
   "[network]\nstudent_units = %d\nteacher_units = %d\nactivation = %s\nquadrature = %d\n"          \
@@ -161,6 +188,8 @@ int main(int argc, char **argv)
              "(400 nodes), by more than 2",
              e100, e400);
     check_joint_rule();
+    formula_vs_builtin("erf", "erf(x / sqrt(2))", 1e-6);
+    formula_vs_builtin("linear", "x", 1e-9);
     snprintf(m, sizeof m, MODEL, 500, "isotropic", 2, 2, "erf", 0, 16, 40.0, 40.0, 9);
     vs_mc("erf K = M = 2, isotropic, d = 500, t <= 40 (into the plateau)", m);
     snprintf(m, sizeof m, MODEL, 500, "power_law", 1, 1, "erf", 0, 16, 40.0, 40.0, 9);

@@ -35,8 +35,9 @@ struct cm_params {
   double label_noise;
   /* [network] */
   long K, M;
-  int activation; /* enum cm_activation */
-  int teacher;    /* enum cm_teacher */
+  int activation;           /* enum cm_activation */
+  char formula[HD_STR_MAX]; /* activation = formula: g(x) */
+  int teacher;              /* enum cm_teacher */
   struct hd_real_list v, vstar;
   long quadrature;
   /* [optimizer] */
@@ -44,10 +45,18 @@ struct cm_params {
   double init_scale;
 };
 
-#define CM_N_PARAMS 21 /* rows of cm_table (committee_params.c checks the count) */
+#define CM_N_PARAMS 22 /* rows of cm_table (committee_params.c checks the count) */
 extern const struct hd_param cm_table[CM_N_PARAMS];
 void cm_validate(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
                  struct hd_errors *err);
+
+/* committee_formula.c: activation = formula, a pool of per-thread clones */
+struct cm_formula;
+struct cm_formula *cm_formula_create(const char *text, char *msg, size_t msglen);
+void cm_formula_free(struct cm_formula *F);
+void cm_formula_theory_act(const struct cm_formula *F, struct cm_act *act);
+int cm_formula_acquire(struct cm_formula *F, struct cm_act *act);
+void cm_formula_release(struct cm_formula *F, const struct cm_act *act);
 
 struct cm_plan {
   struct cm_params p;
@@ -60,6 +69,7 @@ struct cm_plan {
   double *g_lambda, *g_weight, *g_T, *y0;
   double breakpoints[64];
   struct cm_quad quad;
+  struct cm_formula *formula; /* activation = formula, else NULL */
   struct cm_system ode;
   struct cm_sgd sgd;
   size_t n_obs;

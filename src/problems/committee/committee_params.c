@@ -10,7 +10,7 @@
 /* streaming_lsq's spectra up to file (a prefix of hd_spectrum_names) */
 static const char *const spectra[] = {"isotropic",       "zero_one", "power_law",
                                       "power_law_decay", "file",     NULL};
-static const char *const activations[] = {"erf", "relu", "linear", NULL};
+static const char *const activations[] = {"erf", "relu", "linear", "formula", NULL};
 static const char *const teachers[] = {"orthonormal", "gaussian", NULL};
 
 const struct hd_param cm_table[] = {
@@ -26,8 +26,12 @@ const struct hd_param cm_table[] = {
      "M, hidden units of the teacher", "CM-1"},
     {"network", "activation", HD_ENUM, F(activation), "erf", 0, 0, 0, activations, "",
      "g of both networks: erf (erf(x / sqrt 2), Saad & Solla; closed-form integrals), relu, "
-     "linear (Gauss-Hermite quadrature)",
+     "linear, formula (the key formula; Gauss-Hermite quadrature)",
      "CM-8, CM-9"},
+    {"network", "formula", HD_STRING, F(formula), "", 0, 0, 0, NULL, "",
+     "activation = formula: g(x) as an expression in x (e.g. tanh(x), x^2 / 2, "
+     "max(0, x) - 0.1); g' is its symbolic derivative (src/formula.h)",
+     "CM-9"},
     {"network", "teacher", HD_ENUM, F(teacher), "orthonormal", 0, 0, 0, teachers, "",
      "teacher weights w*_m drawn once per seed: orthonormal (N(0, I/d) rows, then Gram-Schmidt: "
      "sum_i w*_mi w*_ni = delta_mn) or gaussian (N(0, I/d) rows as drawn)",
@@ -78,6 +82,18 @@ void cm_validate(const void *params, const struct hd_run_params *run, const stru
                     p->M, p->M, p->d);
   if (p->quadrature == 1)
     hd_config_error(cfg, err, "network", "quadrature", "give 0 (auto) or at least 2 nodes");
+  if (p->activation == CM_ACT_FORMULA) {
+    char msg[512];
+    struct cm_formula *F = p->formula[0] ? cm_formula_create(p->formula, msg, sizeof msg) : NULL;
+    if (!p->formula[0])
+      hd_config_error(cfg, err, "network", "activation",
+                      "activation = formula needs the key formula (g(x), e.g. tanh(x))");
+    else if (!F) hd_config_error(cfg, err, "network", "formula", "%s", msg);
+    cm_formula_free(F);
+  } else if (p->formula[0]) {
+    hd_config_error(cfg, err, "network", "formula",
+                    "only read with activation = formula: set it, or remove formula");
+  }
   if (run->method == HD_THEORY_RECURSION || run->method == HD_THEORY_VOLTERRA)
     hd_config_error(cfg, err, "theory", "method",
                     "committee has the ODE limit only: use method = ode (or none)");

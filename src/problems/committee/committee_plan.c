@@ -24,6 +24,7 @@ void cm_plan_destroy(void *plan)
   free(P->y0);
   free(P->obs);
   cm_quad_free(&P->quad);
+  cm_formula_free(P->formula);
   free(P);
 }
 
@@ -141,6 +142,7 @@ static void plan_groups(struct cm_plan *P)
 static void plan_systems(struct cm_plan *P, const struct hd_run_params *run)
 {
   struct cm_act act = {.kind = (enum cm_activation)P->p.activation};
+  if (P->formula) cm_formula_theory_act(P->formula, &act); /* simulation: clones, per segment */
   size_t nb = hd_schedule_breakpoints(&P->p.schedule, run->horizon, P->breakpoints,
                                       sizeof P->breakpoints / sizeof P->breakpoints[0]);
   P->ode = (struct cm_system){.K = P->K,
@@ -218,6 +220,15 @@ void *cm_plan_create(const void *params, const struct hd_run_params *run,
     cm_plan_destroy(P);
     return NULL;
   }
+  if (P->p.activation == CM_ACT_FORMULA) {
+    char msg[512];
+    P->formula = cm_formula_create(P->p.formula, msg, sizeof msg);
+    if (!P->formula) {
+      hd_config_error(cfg, err, "network", "formula", "%s", msg);
+      cm_plan_destroy(P);
+      return NULL;
+    }
+  }
   plan_weights(P);
   plan_groups(P);
   plan_systems(P, run);
@@ -236,7 +247,8 @@ void cm_plan_print(const void *plan, FILE *out)
   const struct cm_plan *P = plan;
   fprintf(out, "problem: committee, K = %zu student units, M = %zu teacher units, d = %zu\n", P->K,
           P->M, P->d);
-  fprintf(out, "activation: %s\n", act_words[P->p.activation]);
+  fprintf(out, "activation: %s%s%s\n", act_words[P->p.activation], P->formula ? ": g(x) = " : "",
+          P->formula ? P->p.formula : "");
   if (P->p.activation != CM_ACT_ERF)
     fprintf(out,
             "quadrature: %zu / %zu / %zu / %zu nodes per dimension for 1 / 2 / 3 / 4 "

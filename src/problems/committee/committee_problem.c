@@ -4,6 +4,8 @@
 #define HDSIM_COMMITTEE_PACKAGE
 #include "committee.h"
 
+#include <math.h>
+
 static size_t cm_observables(const void *plan, const struct hd_observable **obs)
 {
   const struct cm_plan *P = plan;
@@ -48,7 +50,15 @@ static int cm_sim_advance(const void *plan, uint64_t run, void *state, uint64_t 
                           uint64_t *bad_step)
 {
   const struct cm_plan *P = plan;
-  return cm_sgd_advance(&P->sgd, P->seed, run, state, k0, k1, bad_step);
+  if (!P->formula) return cm_sgd_advance(&P->sgd, P->seed, run, state, k0, k1, bad_step);
+  struct cm_sgd mine = P->sgd; /* a clone of the formula of this thread's own */
+  if (cm_formula_acquire(P->formula, &mine.act) != 0) {
+    if (bad_step) *bad_step = k0;
+    return 1;
+  }
+  int rc = cm_sgd_advance(&mine, P->seed, run, state, k0, k1, bad_step);
+  cm_formula_release(P->formula, &mine.act);
+  return rc;
 }
 
 /* The run's exact covariance read through the theory's observables, so that the error of the
@@ -58,7 +68,17 @@ static void cm_sim_observe(const void *plan, const void *state, double *out)
   const struct cm_plan *P = plan;
   double C[CM_MAX_H * CM_MAX_H];
   cm_sgd_covariance(&P->sgd, state, C);
-  cm_observe_cov(&P->ode, C, out);
+  if (!P->formula) {
+    cm_observe_cov(&P->ode, C, out);
+    return;
+  }
+  struct cm_system mine = P->ode;
+  if (cm_formula_acquire(P->formula, &mine.ex.act) != 0) {
+    for (size_t o = 0; o < P->n_obs; o++) out[o] = NAN;
+    return;
+  }
+  cm_observe_cov(&mine, C, out);
+  cm_formula_release(P->formula, &mine.ex.act);
 }
 
 const struct hd_problem hd_problem_committee = {
