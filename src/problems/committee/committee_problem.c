@@ -84,7 +84,8 @@ static void cm_sim_observe(const void *plan, const void *state, double *out)
 const struct hd_problem hd_problem_committee = {
     .name = "committee",
     .summary = "one-pass SGD on a committee machine (student K units, teacher M, second layers "
-               "fixed; erf, relu, linear) on any spectrum: per-eigenvalue overlap ODE (CM-5, CM-6)",
+               "fixed; erf, relu, linear or a formula) on any spectrum: per-eigenvalue overlap ODE "
+               "(CM-5, CM-6)",
     .theory_doc = "docs/theory/committee.md",
     .time_meaning = "t = SGD steps / d",
     .params = cm_table,
