@@ -14,7 +14,7 @@
 
 bool grok_sample_form_chosen(const struct grok_params *p)
 {
-  if (p->limit != GROK_LIMIT_WIDTH) return false;
+  if (p->limit != GROK_LIMIT_WIDTH || p->model != GROK_MODEL_STANDARD) return false;
   if (p->closure_form == GROK_FORM_SAMPLES) return true;
   if (p->closure_form == GROK_FORM_WEIGHTS) return false;
   return 2 * p->P <= p->D; /* 4 P^3 flops per step against 4 P D^2: a clear win */
@@ -29,6 +29,7 @@ void grok_plan_destroy(void *plan)
                     P->lim.lam, P->lim.yhat, P->tw_buf, P->lim.tdy, P->lim.tbatch};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
   grok_sample_limit_free(P->lim.smp);
+  grok_readout_limit_free(P->lim.ro);
   free(P->obs);
   free(P);
 }
@@ -184,10 +185,22 @@ static int set_up_limit(struct grok_plan *P, const struct hd_config *cfg, struct
     hd_config_error(cfg, err, "theory", "limit", "eigendecomposition of K0 failed");
     return -1;
   }
+  if (P->p.model == GROK_MODEL_READOUTS) {
+    L->kind = GROK_LIMIT_READOUTS;
+    L->particles = (size_t)P->p.particles;
+    L->readout_init = P->p.readout_init;
+  }
   L->sample_form = grok_sample_form_chosen(&P->p);
   if (L->sample_form && grok_sample_limit_prepare(L) != 0) {
     hd_config_error(cfg, err, "theory", "closure_form",
                     "out of memory for the sample-space closure (P = %zu)", P->sys.P);
+    return -1;
+  }
+  if (L->kind == GROK_LIMIT_READOUTS && grok_readout_limit_prepare(L) != 0) {
+    hd_config_error(cfg, err, "theory", "particles",
+                    "the particle start failed (out of memory for %zu particles, or a singular "
+                    "draw)",
+                    L->particles);
     return -1;
   }
   size_t nw = grok_work_size(P->sys.P, P->sys.Pt, D, D, cka);
@@ -280,6 +293,8 @@ void *grok_plan_create(const void *params, const struct hd_run_params *run,
   P->net.sys = &P->sys;
   P->net.N = (size_t)P->p.N;
   P->net.algorithm = P->p.algorithm;
+  P->net.model = P->p.model;
+  P->net.readout_init = P->p.readout_init;
   P->net.r = P->net.N < P->sys.D ? P->net.N : P->sys.D;
   if (P->lim.sample_form) {
     size_t used = strlen(P->note);
@@ -290,7 +305,8 @@ void *grok_plan_create(const void *params, const struct hd_run_params *run,
   return P;
 }
 
-static const char *const limit_names[] = {"width", "lazy", "population"};
+static const char *const limit_names[] = {"width", "lazy", "population", "readouts"};
+static const char *const model_names[] = {"standard", "readouts", "linearised"};
 static const char *const algorithm_names[] = {"closure", "neurons", "samples"};
 
 void grok_plan_print(const void *plan, FILE *out)
@@ -314,10 +330,19 @@ void grok_plan_print(const void *plan, FILE *out)
     if (nb)
       fprintf(out, "blocked increment, %zu blocks%s\n", nb, L->tw.panel ? ", column panels" : "");
     else fprintf(out, "plain increment, 4 P D^2 flops per step\n");
-  } else
+  } else if (L->kind == GROK_LIMIT_READOUTS)
+    fprintf(out,
+            "theory: N = infinity DMFT of the trained-readout network, %zu particles "
+            "(symmetrised, whitened start): %zu values\n",
+            L->particles, grok_readout_limit_dimension(L));
+  else
     fprintf(out, "theory: %s limit, %zu values\n", limit_names[L->kind],
             L->kind == GROK_LIMIT_LAZY ? grok_lazy_dimension(L) : grok_pop_dimension(L));
-  fprintf(out,
+  if (P->net.model != GROK_MODEL_STANDARD)
+    fprintf(out, "simulation: width N = %zu, %s network, literal GD, %zu bytes per run\n", P->net.N,
+            model_names[P->net.model], grok_net_state_size(&P->net));
+  else
+    fprintf(out,
           "simulation: width N = %zu, algorithm %s (Z with %zu columns), %zu bytes per "
           "run\n",
           P->net.N, algorithm_names[P->net.algorithm], P->net.r, grok_net_state_size(&P->net));
@@ -344,6 +369,9 @@ size_t grok_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_by
   *theory_bytes = lazy ? (n * D + D) * sizeof(double) : 0;
   size_t start = P->net.algorithm == GROK_NET_NEURONS ? nt * N : (N > D ? 2 * D * D + D : 0);
   *thread_bytes = (N * D + start) * sizeof(double);
-  return sizeof *P + doubles * sizeof(double) + grok_sample_limit_bytes(&P->lim) +
+  if (P->net.model != GROK_MODEL_STANDARD) *thread_bytes = grok_net_state_size(&P->net);
+  size_t ro = P->lim.kind == GROK_LIMIT_READOUTS ? grok_readout_limit_bytes(&P->lim) : 0;
+  if (ro) *theory_bytes += grok_readout_limit_dimension(&P->lim) * sizeof(double);
+  return sizeof *P + doubles * sizeof(double) + grok_sample_limit_bytes(&P->lim) + ro +
          GROK_OBS_MAX * sizeof(struct hd_observable);
 }

@@ -35,7 +35,9 @@ struct grok_params {
   long N;
   double alpha, eps, sigma;
   bool center;
-  int algorithm; /* enum grok_net_algorithm */
+  int algorithm;    /* enum grok_net_algorithm */
+  int model;        /* enum grok_net_model: what is trained */
+  int readout_init; /* enum grok_readout_init */
   /* [optimizer] */
   double eta0;
   int lr_scaling;      /* enum grok_lr */
@@ -45,6 +47,7 @@ struct grok_params {
   /* [theory] */
   int limit;        /* enum grok_limit_kind */
   int closure_form; /* enum grok_form: the N = infinity closure in weight or sample space */
+  long particles;   /* trained readouts: the N = infinity theory's particles */
   /* [observables] */
   bool cka;
   bool kmse; /* record the kernel-regression baseline (needs the P x P kernel) */
