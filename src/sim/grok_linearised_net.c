@@ -1,5 +1,5 @@
 /* grok_linearised_net.c — the finite-width linearised (lazy) network (docs/theory/grok.md
- * §6): f linearised around the run's W0,
+ * §5.4): f linearised around the run's W0,
  *     f~(x) = (alpha/N) sum_i phi'(w_i0.x) x.delta_i,   delta_i = w_i - w_i0,
  * trained by the same full-batch GD on the N x D weights (centred, readouts fixed to 1):
  *     delta <- delta - c E^T X,   E_{mu i} = Delta_mu phi'(w_i0.x_mu),   Delta = f~ - y.

@@ -11,7 +11,7 @@
 
 enum grok_net_algorithm { GROK_NET_CLOSURE, GROK_NET_NEURONS, GROK_NET_SAMPLES };
 
-/* What is trained (docs/theory/grok.md §1.1, §5, §6): the readouts fixed to 1, both
+/* What is trained (docs/theory/grok.md §1.1, §5): the readouts fixed to 1, both
  * layers, or the network linearised around its W0. */
 enum grok_net_model { GROK_MODEL_STANDARD, GROK_MODEL_READOUTS, GROK_MODEL_LINEARISED };
 
@@ -42,7 +42,7 @@ int grok_readout_net_advance(const struct grok_net *net, void *state, uint64_t k
                              uint64_t *bad_step);
 void grok_readout_net_observe(const struct grok_net *net, const void *state, double *out);
 
-/* ---- sim/grok_linearised_net.c: f linearised around W0 (§6) ---- */
+/* ---- sim/grok_linearised_net.c: f linearised around W0 (§5.4) ---- */
 size_t grok_linearised_net_state_size(const struct grok_net *net);
 void grok_linearised_net_start(const struct grok_net *net, uint64_t run, void *state);
 int grok_linearised_net_advance(const struct grok_net *net, void *state, uint64_t k0, uint64_t k1,

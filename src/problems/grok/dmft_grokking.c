@@ -35,6 +35,17 @@ static const struct hd_param grok_table[] = {
      "teacher beta ~ N(0, I_D) as drawn (random), or rescaled to |beta|^2 = D (exact)", "§1.1"},
     {"data", "data_seed", HD_INT, F(data_seed), "-1", -1, 9.0e18, 0, NULL, "",
      "seed of the dataset (X, beta, test set); -1: the [model] seed", NULL},
+    {"data", "X_file", HD_ARRAY, F(X_file), "", 0, 0, 0, NULL, "",
+     "training inputs from a file (P x D, used as given; \"\": drawn N(0, I/D))", "§5.6"},
+    {"data", "y_file", HD_ARRAY, F(y_file), "", 0, 0, 0, NULL, "",
+     "training labels from a file (P; needs X_file and beta_file; \"\": (s_y/2)(beta.x)^2)",
+     "§5.6"},
+    {"data", "beta_file", HD_ARRAY, F(beta_file), "", 0, 0, 0, NULL, "",
+     "the teacher beta from a file (D, used as given; \"\": drawn N(0, I_D))", "§5.6"},
+    {"data", "test_X_file", HD_ARRAY, F(test_X_file), "", 0, 0, 0, NULL, "",
+     "test inputs from a file (test_points x D; \"\": drawn)", "§5.6"},
+    {"data", "test_y_file", HD_ARRAY, F(test_y_file), "", 0, 0, 0, NULL, "",
+     "test labels from a file (test_points; needs test_X_file; \"\": from beta)", "§5.6"},
     {"network", "N", HD_INT, F(N), NULL, 1, 1e7, HD_FINITE_SIZE, NULL, "",
      "width of the simulated networks (the theory is N = infinity)", "§1.1"},
     {"network", "alpha", HD_REAL, F(alpha), "1", 0, 1e12, HD_MIN_EXCL, NULL, "",
@@ -54,9 +65,15 @@ static const struct hd_param grok_table[] = {
      "what is trained: standard (readouts fixed to 1, paper eq. 2), readouts (both layers, "
      "the paper's Fig. 12; theory: the N = infinity DMFT by particles) or linearised (f "
      "linearised around W0, the finite-width lazy model; theory: limit = lazy)",
-     "§5 §6"},
+     "§5.1 §5.4"},
     {"network", "readout_init", HD_ENUM, F(readout_init), "ones", 0, 0, 0, readout_inits, "",
      "model = readouts: initial readouts a_i = 1 (ones) or a_i ~ N(0, 1) (normal)", "§5.1"},
+    {"network", "W0_file", HD_ARRAY, F(W0_file), "", 0, 0, 0, NULL, "",
+     "initial first-layer weights from a file (N x D, used as given: sigma is not applied; "
+     "runs = 1)",
+     "§5.6"},
+    {"network", "a0_file", HD_ARRAY, F(a0_file), "", 0, 0, 0, NULL, "",
+     "model = readouts: initial readouts from a file (N)", "§5.6"},
     {"optimizer", "eta0", HD_REAL, F(eta0), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
      "learning rate eta = eta0 N / alpha^2 (mean_field) or eta0 N / (alpha sigma)^2", "§1.1"},
     {"optimizer", "lr_scaling", HD_ENUM, F(lr_scaling), "mean_field", 0, 0, 0, lr_scalings, "",
@@ -100,7 +117,7 @@ static const struct hd_param grok_table[] = {
 };
 
 /* The trained-readout and linearised models: full-batch GD of their own, each with its own
- * N = infinity theory (§5, §6). */
+ * N = infinity theory (§5). */
 static void validate_model(const struct grok_params *p, const struct hd_run_params *run,
                            const struct hd_config *cfg, struct hd_errors *err)
 {
@@ -150,6 +167,30 @@ static void validate_model(const struct grok_params *p, const struct hd_run_para
     hd_config_error(cfg, err, "theory", "particles",
                     "particles = %ld must be a multiple of 4 and at least 4 D = %ld", p->particles,
                     4 * p->D);
+}
+
+/* Which arrays may come from files together (§5.6); their shapes are checked when read. */
+static void validate_files(const struct grok_params *p, const struct hd_run_params *run,
+                           const struct hd_config *cfg, struct hd_errors *err)
+{
+  if (p->y_file[0] && !p->X_file[0])
+    hd_config_error(cfg, err, "data", "y_file", "labels from a file need their inputs: set X_file");
+  if (p->y_file[0] && !p->beta_file[0])
+    hd_config_error(cfg, err, "data", "y_file",
+                    "the population test loss (§1.2) is computed from the teacher: set beta_file "
+                    "with y_file");
+  if (p->test_y_file[0] && !p->test_X_file[0])
+    hd_config_error(cfg, err, "data", "test_y_file",
+                    "test labels from a file need their inputs: set test_X_file");
+  if (p->beta_file[0] && hd_config_has(cfg, "data", "beta_norm"))
+    hd_config_error(cfg, err, "data", "beta_norm",
+                    "the teacher from beta_file is used as given: remove beta_norm");
+  if (p->a0_file[0] && p->model != GROK_MODEL_READOUTS)
+    hd_config_error(cfg, err, "network", "a0_file", "a0_file is read with model = readouts only");
+  if ((p->W0_file[0] || p->a0_file[0]) && run->runs > 1)
+    hd_config_error(cfg, err, "network", p->W0_file[0] ? "W0_file" : "a0_file",
+                    "every run would start from the same weights (full-batch GD is "
+                    "deterministic): set [simulation] runs = 1");
 }
 
 static void grok_validate(const void *params, const struct hd_run_params *run,
@@ -205,6 +246,7 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
                     "the sample-space form keeps P x P matrices: P = %ld > %d (use weights)", p->P,
                     GROK_KERNEL_MAX_P);
   validate_model(p, run, cfg, err);
+  validate_files(p, run, cfg, err);
   if (p->cka && p->test_points > 8000)
     hd_config_error(cfg, err, "observables", "cka",
                     "the CKA needs a test_points^2 matrix: use test_points <= 8000");
