@@ -21,7 +21,7 @@ from matplotlib.colors import LogNorm  # noqa: E402
 from .io import Result, load  # noqa: E402
 
 __all__ = ["compare", "sweep", "ladder", "noisy_risk", "privacy", "frontier", "multiclass",
-           "multiclass_figure1", "sam_streaming", "grok_losses", "colours", "time_label",
+           "multiclass_figure1", "sam_streaming", "grok_losses", "grok_models", "colours", "time_label",
            "family_figure"]
 
 
@@ -577,6 +577,47 @@ def grok_losses(res, theta=0.1):
     for a in (ax[0], ax[1], ax[2]):
         a.set_yscale("log")
     fig.suptitle(f"{res.problem}: {os.path.basename(res.path)}")
+    return fig
+
+
+GROK_MODEL_THEORY = {"standard": "N = ∞ closure", "readouts": "N = ∞ DMFT (particles)",
+                     "linearised": "lazy limit"}
+
+
+def grok_models(items):
+    """dmft_grokking, one file per trained model (standard, readouts = both layers,
+    linearised = the finite-width lazy network; docs/theory/grok.md §5): (a) train and
+    (b) test loss, each model's N = ∞ theory (dashed) against its finite-N networks (mean
+    +- s.e., solid), one colour per file; (c) relative parameter change."""
+    items = items if isinstance(items, (list, tuple)) else [items]
+    results = [_res(x) for x in items]
+    fig, ax = _figure(3, width=5.2, height=4.4)
+    cs = colours(len(results))
+    for res, c in zip(results, cs):
+        model = str(res.parameters.get("network.model", "standard"))
+        n = int(res.parameters["network.N"])
+        for a, name in zip(ax, ("train", "test_pop", "relchange")):
+            if "theory" in res:
+                th = res["theory"]
+                t = th["t"].values
+                k = t > 0
+                a.plot(t[k], th[name].values[k], color=c, ls="--", lw=1.6,
+                       label=f"{model}: {GROK_MODEL_THEORY.get(model, 'theory')}")
+            if "simulation" in res:
+                sim = res["simulation"]
+                t, y = sim["t"].values, sim[name].values
+                s = sim[f"{name}_stderr"].values
+                k = t > 0
+                a.plot(t[k], y[k], color=c, lw=1.1, label=f"{model}: N = {n} (mean ± s.e.)")
+                a.fill_between(t[k], (y - s)[k], (y + s)[k], color=c, alpha=0.25, lw=0)
+    for a, title in zip(ax, ("train loss", "test loss (population, eq. 6)",
+                             "relative parameter change")):
+        a.set_xscale("log")
+        a.set_yscale("log")
+        a.set_xlabel(time_label(results[0]))
+        a.set_title(title, fontsize=10)
+    _legend(ax[1], 2 * len(results))
+    fig.suptitle("dmft_grokking: what is trained — theory (dashed) against finite networks")
     return fig
 
 

@@ -172,3 +172,19 @@ def test_digests_in_provenance(arrays):
         blob = " ".join(text)
     for name in ("X.npy", "y.npy", "beta.npy", "test_X.npy", "test_y.npy", "W0.npy"):
         assert name in blob, f"{name} not in the provenance"
+
+
+def test_models_figure(arrays):
+    """hdsim.plot.grok_models draws each file's theory and networks on three panels."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import hdsim.plot as hp
+    d, _ = arrays
+    files = [run(model(d, f"fig_{c}", CASES[c][0], CASES[c][1])) for c in ("closure", "readouts",
+                                                                           "linearised")]
+    fig = hp.grok_models(files)
+    axes = [a for a in fig.axes if a.axison]
+    assert len(axes) == 3
+    for a in axes:
+        labels = [ln.get_label() for ln in a.get_lines() if not ln.get_label().startswith("_")]
+        assert len(labels) == 6 and len(set(labels)) == 6, labels
