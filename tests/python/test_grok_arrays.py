@@ -41,7 +41,7 @@ def arrays(tmp_path_factory):
     return d, A
 
 
-def model(d, name, network, theory, runs=1):
+def model(d, name, network, theory, runs=1, n=N):
     text = f"""[model]
 problem = dmft_grokking
 seed = 3
@@ -55,7 +55,7 @@ beta_file = beta.npy
 test_X_file = test_X.npy
 test_y_file = test_y.npy
 [network]
-N = {N}
+N = {n}
 alpha = {ALPHA}
 eps = {EPS}
 sigma = 0.9
@@ -188,3 +188,27 @@ def test_models_figure(arrays):
     for a in axes:
         labels = [ln.get_label() for ln in a.get_lines() if not ln.get_label().startswith("_")]
         assert len(labels) == 6 and len(set(labels)) == 6, labels
+
+
+def test_linearised_network_with_exact_moments_is_the_lazy_limit(arrays):
+    """A W0 whose mean is 0 and whose second moment is sigma^2 I exactly (sign pairs of
+    whitened draws) has the empirical NTK K_N = K0, so the linearised network follows the
+    lazy limit (§5.5) to rounding: every observable, every step."""
+    d, A = arrays
+    rng = np.random.default_rng(7)
+    n = 2 * D + 4
+    h = n // 2
+    B = rng.standard_normal((h, D))
+    L = np.linalg.cholesky(B.T @ B / h)
+    B = 0.9 * np.linalg.solve(L, B.T).T
+    W0 = np.vstack([B, -B])
+    assert np.allclose(W0.T @ W0 / n, 0.81 * np.eye(D), atol=1e-13)
+    np.save(d / "W0_exact.npy", W0)
+    path = model(d, "lazy_exact", "model = linearised", "limit = lazy", n=n)
+    path.write_text(path.read_text().replace("W0_file = W0.npy", "W0_file = W0_exact.npy"))
+    out = run(path)
+    with h5py.File(out, "r") as f:
+        for name in ("train", "test_pop", "test_emp", "lin", "mis", "relchange"):
+            th, sim = f["theory"][name][()], f["simulation"][name]["mean"][()]
+            err = np.max(np.abs(th - sim)[1:] / np.abs(th[1:]))
+            assert err < 1e-9, f"{name}: theory and network differ by {err:.3g}"
