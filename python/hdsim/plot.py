@@ -596,13 +596,14 @@ def grok_models(items):
     for res, c in zip(results, cs):
         model = str(res.parameters.get("network.model", "standard"))
         n = int(res.parameters["network.N"])
+        model = f"{model} (η0 = {float(res.parameters['optimizer.eta0']):g})"
         for a, name in zip(ax, ("train", "test_pop", "relchange")):
             if "theory" in res:
                 th = res["theory"]
                 t = th["t"].values
                 k = t > 0
                 a.plot(t[k], th[name].values[k], color=c, ls="--", lw=1.6,
-                       label=f"{model}: {GROK_MODEL_THEORY.get(model, 'theory')}")
+                       label=f"{model}: {GROK_MODEL_THEORY.get(model.split()[0], 'theory')}")
             if "simulation" in res:
                 sim = res["simulation"]
                 t, y = sim["t"].values, sim[name].values
