@@ -92,11 +92,9 @@ static void kernel_mse(struct grok_plan *P)
 }
 
 /* One array of the model from its file into dst (n values), when the key names one. */
-static int from_file(const struct grok_plan *P, const struct hd_config *cfg, struct hd_errors *err,
-                     const char *section, const char *key, const char *spec, size_t rows,
-                     size_t cols, double *dst)
+static int from_file(const struct hd_config *cfg, struct hd_errors *err, const char *section,
+                     const char *key, const char *spec, size_t rows, size_t cols, double *dst)
 {
-  (void)P;
   if (!spec[0]) return 0;
   double *v = NULL;
   if (hd_config_read_array(cfg, err, section, key, spec, rows, cols, &v, NULL, NULL) != 0)
@@ -136,11 +134,11 @@ static int draw_data(struct grok_plan *P, const struct hd_config *cfg, struct hd
   double sd = 1.0 / sqrt((double)D);
   for (size_t k = 0; k < n * D; k++) P->X[k] *= sd;
   for (size_t k = 0; k < nt * D; k++) P->Xt[k] *= sd;
-  int fb = from_file(P, cfg, err, "data", "beta_file", p->beta_file, D, 0, P->beta);
-  int fx = from_file(P, cfg, err, "data", "X_file", p->X_file, n, D, P->X);
-  int fy = from_file(P, cfg, err, "data", "y_file", p->y_file, n, 0, P->y);
-  int ftx = from_file(P, cfg, err, "data", "test_X_file", p->test_X_file, nt, D, P->Xt);
-  int fty = from_file(P, cfg, err, "data", "test_y_file", p->test_y_file, nt, 0, P->yt);
+  int fb = from_file(cfg, err, "data", "beta_file", p->beta_file, D, 0, P->beta);
+  int fx = from_file(cfg, err, "data", "X_file", p->X_file, n, D, P->X);
+  int fy = from_file(cfg, err, "data", "y_file", p->y_file, n, 0, P->y);
+  int ftx = from_file(cfg, err, "data", "test_X_file", p->test_X_file, nt, D, P->Xt);
+  int fty = from_file(cfg, err, "data", "test_y_file", p->test_y_file, nt, 0, P->yt);
   if (fb < 0 || fx < 0 || fy < 0 || ftx < 0 || fty < 0) return -1;
   P->sys.beta2 = cblas_ddot((int)D, P->beta, 1, P->beta, 1);
   /* y = (s_y / 2) (beta.x)^2 (§1.1) where no file gives it */
@@ -163,11 +161,11 @@ static int read_initial_weights(struct grok_plan *P, const struct hd_config *cfg
   int rc = 0;
   if (P->p.W0_file[0]) {
     P->W0 = malloc(N * D * sizeof(double));
-    if (from_file(P, cfg, err, "network", "W0_file", P->p.W0_file, N, D, P->W0) < 0) rc = -1;
+    if (from_file(cfg, err, "network", "W0_file", P->p.W0_file, N, D, P->W0) < 0) rc = -1;
   }
   if (P->p.a0_file[0]) {
     P->a0 = malloc(N * sizeof(double));
-    if (from_file(P, cfg, err, "network", "a0_file", P->p.a0_file, N, 0, P->a0) < 0) rc = -1;
+    if (from_file(cfg, err, "network", "a0_file", P->p.a0_file, N, 0, P->a0) < 0) rc = -1;
   }
   return rc;
 }
@@ -419,7 +417,7 @@ size_t grok_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_by
   *thread_bytes = (N * D + start) * sizeof(double);
   if (P->net.model != GROK_MODEL_STANDARD) *thread_bytes = grok_net_state_size(&P->net);
   size_t ro = P->lim.kind == GROK_LIMIT_READOUTS ? grok_readout_limit_bytes(&P->lim) : 0;
-  if (ro) *theory_bytes += grok_readout_limit_dimension(&P->lim) * sizeof(double);
+  doubles += (P->W0 ? N * D : 0) + (P->a0 ? N : 0);
   return sizeof *P + doubles * sizeof(double) + grok_sample_limit_bytes(&P->lim) + ro +
          GROK_OBS_MAX * sizeof(struct hd_observable);
 }
