@@ -90,10 +90,11 @@ void grok_readout_observe(const struct grok_system *S, size_t n, const double *W
   size_t D = S->D;
   grok_readout_moments(n, D, W, a, w->m, w->Q, w->V);
   double train = grok_readout_residual(S, f0, w->m, w->Q, w);
-  double move2 = 0, norm2 = 0;
+  double move2 = 0, norm2 = 0, w2 = 0;
   for (size_t k = 0; k < n * D; k++) {
     move2 += (W[k] - W0[k]) * (W[k] - W0[k]);
     norm2 += W0[k] * W0[k];
+    w2 += W[k] * W[k];
   }
   for (size_t i = 0; i < n; i++) {
     move2 += (a[i] - a0[i]) * (a[i] - a0[i]);
@@ -102,4 +103,6 @@ void grok_readout_observe(const struct grok_system *S, size_t n, const double *W
   grok_observe_moments(S, w->m, w->Q, m0, Q0, 0.0, f0t, ow, out);
   out[GROK_OBS_TRAIN] = train;
   out[GROK_OBS_RELCHANGE] = sqrt(move2 / norm2);
+  /* Tr Q is no norm once readouts change sign (a_i ~ N(0, 1) starts it at 0) */
+  out[GROK_OBS_WNORM] = sqrt(w2 / (double)n);
 }

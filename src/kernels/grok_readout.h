@@ -45,8 +45,8 @@ double grok_readout_step(const struct grok_system *S, const double *f0, size_t n
 
 /* Every observable of the population (W, a) that started at (W0, a0), whose initial
  * function had moments (m0, Q0) and predictions f0 (train) and f0t (test; both NULL when
- * not centred): §1.4 read off (m, Q) in place of (wbar, M), relchange over all
- * parameters (§5.3).  ow: observation scratch bound for at least one column. */
+ * not centred): §1.4 read off (m, Q) in place of (wbar, M), wnorm = ||W||_F / sqrt(n)
+ * and relchange over all parameters (§5.3).  ow: observation scratch bound for at least one column. */
 void grok_readout_observe(const struct grok_system *S, size_t n, const double *W, const double *a,
                           const double *W0, const double *a0, const double *m0, const double *Q0,
                           const double *f0, const double *f0t, struct grok_readout_work *w,

@@ -214,3 +214,19 @@ def test_linearised_network_with_exact_moments_is_the_lazy_limit(arrays):
             th, sim = f["theory"][name][()], f["simulation"][name]["mean"][()]
             err = np.max(np.abs(th - sim)[1:] / np.abs(th[1:]))
             assert err < 1e-9, f"{name}: theory and network differ by {err:.3g}"
+
+
+def test_normal_readouts_finite(arrays):
+    """Readouts drawn N(0, 1) (Q0 = 0, Tr Q of either sign): theory and networks run and
+    every observable is finite."""
+    d, _ = arrays
+    path = model(d, "normal", "model = readouts\nreadout_init = normal", "particles = 64",
+                 runs=2)
+    path.write_text(path.read_text().replace("W0_file = W0.npy\n", ""))
+    out = run(path)
+    with h5py.File(out, "r") as f:
+        for src in ("theory", "simulation"):
+            for name, ds in f[src].items():
+                v = ds[()] if src == "theory" else ds["mean"][()] if "mean" in ds else None
+                if v is not None and v.dtype.kind == "f":
+                    assert np.all(np.isfinite(v)), f"{src}/{name} is not finite"
