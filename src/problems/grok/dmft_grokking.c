@@ -17,7 +17,8 @@ static const char *const limits[] = {"width", "lazy", "population", NULL}; /* gr
 static const char *const algorithms[] = {"closure", "neurons", "samples",
                                          NULL}; /* grok_net_algorithm */
 static const char *const forms[] = {"auto", "weights", "samples", NULL};
-static const char *const models[] = {"standard", "readouts", "linearised", NULL}; /* grok_net_model */
+static const char *const models[] = {"standard", "readouts", "linearised",
+                                     NULL};                          /* grok_net_model */
 static const char *const readout_inits[] = {"ones", "normal", NULL}; /* grok_readout_init */
 
 static const struct hd_param grok_table[] = {

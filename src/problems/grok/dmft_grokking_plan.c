@@ -25,10 +25,9 @@ void grok_plan_destroy(void *plan)
 {
   struct grok_plan *P = plan;
   if (!P) return;
-  double *bufs[] = {P->X,       P->y,        P->Xt,     P->yt,      P->beta,      P->K,
-                    P->f0_inf,  P->f0t_inf,  P->M0_inf, P->zero_D,  P->K0,        P->lim.V,
-                    P->lim.lam, P->lim.yhat, P->tw_buf, P->lim.tdy, P->lim.tbatch,
-                    P->W0,      P->a0};
+  double *bufs[] = {P->X,       P->y,       P->Xt,         P->yt, P->beta,  P->K,       P->f0_inf,
+                    P->f0t_inf, P->M0_inf,  P->zero_D,     P->K0, P->lim.V, P->lim.lam, P->lim.yhat,
+                    P->tw_buf,  P->lim.tdy, P->lim.tbatch, P->W0, P->a0};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
   grok_sample_limit_free(P->lim.smp);
   grok_readout_limit_free(P->lim.ro);
@@ -389,9 +388,9 @@ void grok_plan_print(const void *plan, FILE *out)
             model_names[P->net.model], grok_net_state_size(&P->net));
   else
     fprintf(out,
-          "simulation: width N = %zu, algorithm %s (Z with %zu columns), %zu bytes per "
-          "run\n",
-          P->net.N, algorithm_names[P->net.algorithm], P->net.r, grok_net_state_size(&P->net));
+            "simulation: width N = %zu, algorithm %s (Z with %zu columns), %zu bytes per "
+            "run\n",
+            P->net.N, algorithm_names[P->net.algorithm], P->net.r, grok_net_state_size(&P->net));
   /* OpenBLAS keeps its own count outside the blocks: its sums depend on it, and the
    * datasets must not depend on --threads */
   if (P->threads > 0)

@@ -16,8 +16,8 @@
 #include <stdio.h>
 
 #include "kernels/grok_closure.h"
-#include "params.h"
 #include "ode/grok_limit.h"
+#include "params.h"
 #include "problem.h"
 #include "sim/grok_net.h"
 
@@ -40,9 +40,9 @@ struct grok_params {
   long N;
   double alpha, eps, sigma;
   bool center;
-  int algorithm;    /* enum grok_net_algorithm */
-  int model;        /* enum grok_net_model: what is trained */
-  int readout_init; /* enum grok_readout_init */
+  int algorithm;                                 /* enum grok_net_algorithm */
+  int model;                                     /* enum grok_net_model: what is trained */
+  int readout_init;                              /* enum grok_readout_init */
   char W0_file[HD_STR_MAX], a0_file[HD_STR_MAX]; /* N x D, N ("" = drawn per run) */
   /* [optimizer] */
   double eta0;
