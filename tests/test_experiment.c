@@ -84,6 +84,24 @@ static void csv_and_h5(void)
   tl_check(same && e2.curves[1].values[0] == 1 && strcmp(e2.format, "hdf5") == 0,
            "HDF5 FILE:/grp gives the same runs (int dataset converted)%s%s", rc ? ": " : "",
            rc ? msg : "");
+  /* the arrays form: t from a text vector, risk from the HDF5 dataset */
+  const char *tt = tmpfile_with("t.txt", "0 0.5\n1.5\n");
+  char pairs[800];
+  snprintf(pairs, sizeof pairs, "t=%s, risk=%s:/grp/risk", tt, h5);
+  struct hd_experiment e3;
+  rc = hd_experiment_read(pairs, NULL, obs, 2, 2.0, &e3, msg, sizeof msg);
+  same = rc == 0 && e3.n == 3 && e3.n_curves == 1 && e3.curves[0].runs == 2;
+  for (size_t k = 0; same && k < 6; k++) same = e3.curves[0].values[k] == e.curves[0].values[k];
+  tl_check(same && strcmp(e3.format, "arrays") == 0,
+           "t=TEXT, risk=FILE.h5:/grp/risk: same runs%s%s", rc ? ": " : "", rc ? msg : "");
+  hd_experiment_free(&e3);
+  snprintf(pairs, sizeof pairs, "t=%s,risk=%s:/grp/t,distance", tt, h5);
+  rc = hd_experiment_read(pairs, NULL, obs, 2, 2.0, &e3, msg, sizeof msg);
+  tl_check(rc == -1 && strstr(msg, "'distance' is not NAME=ARRAY"), "  refused: %s", msg);
+  snprintf(pairs, sizeof pairs, "t=%s:/grp/risk,risk=%s", h5, tt);
+  rc = hd_experiment_read(pairs, NULL, obs, 2, 2.0, &e3, msg, sizeof msg);
+  tl_check(rc == -1 && strstr(msg, "t must be a vector"), "  refused: %s", msg);
+  unlink(tt);
   /* interpolation: exact at measured times, linear between, NaN outside */
   double tg[5] = {0, 0.25, 0.5, 1.5, 1.75}, out[5];
   hd_experiment_interp(e.t, e.curves[0].mean, e.n, tg, 5, out);
