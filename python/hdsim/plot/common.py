@@ -270,17 +270,14 @@ def ladder(res):
 
 
 def runs_of(items):
-    """(label, Result-like dict of groups) for each file, or each point of a sweep."""
+    """(label, Result, file's Result) for each file, or each point of a sweep file (the
+    point's Result has that point's parameters; its label names the swept keys)."""
     out = []
-    for item in items:
+    for item in items if isinstance(items, (list, tuple)) else [items]:
         res = result(item)
         if res.is_sweep:
-            labels = point_labels(res)
-            n = len(labels)
-            for p in range(n):
-                sub = {k[len(f"points/{p}/"):]: v for k, v in res.items()
-                       if k.startswith(f"points/{p}/")}
-                out.append((labels[p], sub, res))
+            for label, sub in zip(point_labels(res), res.points()):
+                out.append((label, sub, res))
         else:
             out.append((os.path.basename(res.path), res, res))
     return out

@@ -21,8 +21,7 @@ def noisy_risk(items, log=False):
     cs = colours(len(runs) + (2 if single else 0))
     entries = 0
     for c, (label, g, res) in zip(cs, runs):
-        sig = res.parameters.get("noise.sigma", float("nan")) if g is res else \
-            g["theory"].attrs.get("noise.sigma", float("nan")) if "theory" in g else float("nan")
+        sig = float(g.parameters.get("noise.sigma", float("nan")))
         lab = label if not single else f"sigma = {sig:g}"
         if "theory" in g:
             ax.plot(g["theory"]["t"].values, g["theory"]["risk"].values, color=c,
@@ -142,7 +141,7 @@ def frontier(items, order=2.0):
         eps = pr["eps_exact"].values[k][-1]
         if np.isnan(eps):
             eps = pr["eps_spectral"].values[k][-1]
-        sigma = g["theory"].attrs.get("noise.sigma", np.nan)
+        sigma = g.parameters.get("noise.sigma", np.nan)
         pts.append((float(sigma), eps, g["theory"]["risk"].values[-1]))
     pts.sort()
     fig, ax = plt.subplots(figsize=(6, 4.6), layout="constrained")
