@@ -84,9 +84,11 @@ def grok_losses(res, theta=0.1):
             ax[0].axvline(tt, color=c, lw=0.8, ls=":")
     titles = ["losses (dotted: grokking times)", "test loss decomposition (eq. 6)",
               "weights", "feature alignment"]
-    for i, (a, title) in enumerate(zip(ax, titles)):
+    ylabels = ["loss", "part of the test loss", "norm, relative change", "alignment"]
+    for i, (a, title, yl) in enumerate(zip(ax, titles, ylabels)):
         a.set_xscale("log")
         a.set_xlabel(time_label(res))
+        a.set_ylabel(yl)
         a.set_title(title, fontsize=10)
         legend(a, entries[i])
     for a in (ax[0], ax[1], ax[2]):

@@ -82,7 +82,8 @@ def privacy(res):
             if np.all(np.isnan(y)):
                 continue
             inf = np.isinf(y)
-            ax.plot(t[~inf], y[~inf], ls, color=c, label=f"{lab} ({what})")
+            note = f", +∞ from t = {t[inf][0]:g}" if inf.any() else ""
+            ax.plot(t[~inf], y[~inf], ls, color=c, label=f"{lab} ({what}{note})")
             entries += 1
             if inf.any():
                 any_inf = True
@@ -96,9 +97,12 @@ def privacy(res):
                 entries += 1
     ax.set_yscale("log")
     if any_inf:
+        # +inf cannot sit on a log axis: a band above every finite value, with room for
+        # its note above the triangles
         ax.axhline(top, color="0.6", lw=0.5)
-        ax.annotate("+∞ (Σ_α not positive definite)", (0.01, top), xycoords=("axes fraction", "data"),
-                    fontsize=7, va="bottom")
+        ax.set_ylim(top=top * 8)
+        ax.annotate("▲ = +∞ (Σ_α not positive definite)", (0.01, top * 1.8),
+                    xycoords=("axes fraction", "data"), fontsize=7, va="bottom")
     ax.set_xlabel(f"release time {time_label(res)}")
     ax.set_ylabel("ε_α(t): loss of the iterate released at t")
     alpha_max = g.attrs.get("alpha_max", np.nan)
@@ -121,8 +125,9 @@ def privacy(res):
     ax.plot(t[ok], dp[ok], color=c2[0], label="min over orders > 1")
     ax.set_xlabel(f"release time {time_label(res)}")
     ax.set_ylabel("ε of (ε, δ)-DP")
-    ax.set_title(f"(ε, δ = {g.attrs.get('delta', np.nan):g})-DP of the iterate released at t",
-                 fontsize=10)
+    delta = float(g.attrs.get("delta", np.nan))
+    ax.set_title(f"(ε, δ{f' = {delta:g}' if np.isfinite(delta) else ''})-DP of the iterate "
+                 "released at t", fontsize=10)
     legend(ax, 1)
     fig.suptitle(f"noisy SGD privacy loss: {os.path.basename(res.path)}")
     return fig
