@@ -771,18 +771,26 @@ static SUNMatrix shell_matrix(SUNContext sunctx)
 }
 
 /* ---------------------------------------------------------------------------------- */
-/* the driver */
+/* the driver, step by step: check the request, pick and attach the linear solver,
+ * create CVODE, then march segment by segment (breakpoints) and output by output. */
 
-int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double *tout, size_t nout,
-                 const struct hd_integrate_opts *opts, hd_output_fn out, void *ctx,
-                 struct hd_integrate_stats *stats)
+/* The CVODE objects of one integration; released by session_free in any state. */
+struct session {
+  SUNContext sunctx;
+  N_Vector y;
+  SUNMatrix A;
+  SUNLinearSolver LS;
+  void *mem;
+  enum hd_linsol ls;
+  bool seg_started; /* the current CVODE segment has counters to add */
+  double last_step;
+};
+
+/* Refuses a malformed request (CV_ILL_INPUT with a message) before anything is built. */
+static int check_request(const struct hd_ode_system *sys, const double *y0, const double *tout,
+                         size_t nout, const struct hd_integrate_opts *opts,
+                         struct hd_integrate_stats *st)
 {
-  struct hd_integrate_stats local;
-  struct hd_integrate_stats *st = stats ? stats : &local;
-  memset(st, 0, sizeof *st);
-  st->t_fail = NAN;
-  st->linsol = "none";
-
   if (!sys || !sys->rhs || sys->dimension == 0 || !y0 || !tout || !opts) {
     fail_input(st, CV_ILL_INPUT, "missing system, right-hand side, y0, tout or options");
     return st->flag;
@@ -805,9 +813,16 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
       fail_input(st, CV_ILL_INPUT, "breakpoints must be sorted ascending");
       return st->flag;
     }
+  return 0;
+}
 
+/* The linear solver that will run (auto resolved), or a refusal when the system lacks
+ * what the requested one needs. */
+static int pick_linsol(const struct hd_ode_system *sys, enum hd_linsol want,
+                       struct hd_integrate_stats *st, enum hd_linsol *ls_out)
+{
   const size_t n = sys->dimension;
-  enum hd_linsol ls = opts->linsol;
+  enum hd_linsol ls = want;
   if (ls == HD_LINSOL_AUTO)
     ls = sys->jac_structured ? HD_LINSOL_WOODBURY : n <= 64 ? HD_LINSOL_DENSE : HD_LINSOL_GMRES;
   if (ls != HD_LINSOL_DENSE && ls != HD_LINSOL_GMRES && ls != HD_LINSOL_STRUCTURED &&
@@ -826,111 +841,115 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
                      "the dimension, and rank <= dimension");
     return st->flag;
   }
+  *ls_out = ls;
+  return 0;
+}
 
-  struct driver D;
-  memset(&D, 0, sizeof D);
-  D.sys = sys;
+static void driver_init(struct driver *D, const struct hd_ode_system *sys, enum hd_linsol ls,
+                        const struct hd_integrate_opts *opts)
+{
+  const size_t n = sys->dimension;
+  memset(D, 0, sizeof *D);
+  D->sys = sys;
+  D->rtol = opts->rtol;
+  D->atol = opts->atol;
   /* The affine form queues f, which reads y, into CVODE's next pass.  The dense solver's
    * difference-quotient Jacobian perturbs and restores y through its data pointer,
    * behind the queue, between one f and the next: a queued f would read the restored y.
    * So the dense solver calls the plain function, computed at once. */
   if (sys->affine && ls != HD_LINSOL_DENSE) {
     /* the affine form's finiteness bound needs lam finite and its max */
-    D.affine_ok = true;
+    D->affine_ok = true;
     for (size_t i = 0; i < n; i++) {
       double a = fabs(sys->affine->lam[i]);
-      if (!(a <= DBL_MAX)) D.affine_ok = false;
-      else if (a > D.lam_max) D.lam_max = a;
+      if (!(a <= DBL_MAX)) D->affine_ok = false;
+      else if (a > D->lam_max) D->lam_max = a;
     }
   }
+}
 
-  SUNContext sunctx = NULL;
-  N_Vector y = NULL;
-  SUNMatrix A = NULL;
-  SUNLinearSolver LS = NULL;
-  void *mem = NULL;
-  int ret = 0;
-  bool seg_started = false; /* current CVODE segment has counters to add */
-  double last_step = 0;
-
-  if (SUNContext_Create(NULL, &sunctx) != 0) {
+/* The state vector (holding y0) and CVODE with its right-hand side, tolerances and step
+ * limit. */
+static int create_cvode(struct session *S, struct driver *D, const double *y0, double t0,
+                        long max_steps, struct hd_integrate_stats *st)
+{
+  const size_t n = D->sys->dimension;
+  if (SUNContext_Create(NULL, &S->sunctx) != 0) {
+    S->sunctx = NULL;
     fail_input(st, CV_MEM_FAIL, "SUNContext_Create failed");
     return st->flag;
   }
-  y = N_VNew_Serial((sunindextype)n, sunctx);
-  if (!y) {
+  S->y = N_VNew_Serial((sunindextype)n, S->sunctx);
+  if (!S->y) {
     fail_input(st, CV_MEM_FAIL, "out of memory (state vector)");
-    ret = st->flag;
-    goto done;
+    return st->flag;
   }
   /* Fused vector operations let CVODE's Nordsieck updates touch each vector once
    * (N_VLinearCombination etc.) rather than once per term: most of a step's cost at
    * large d is memory traffic.  Then the vectorisable kernels replace the library's.
    * Clones (all of CVODE's and SPGMR's work vectors) inherit the ops table. */
-  N_VEnableFusedOps_Serial(y, SUNTRUE);
-  hd_nv_install(y); /* deferred, fused, threaded kernels (nv_fused.h) */
-  memcpy(N_VGetArrayPointer(y), y0, n * sizeof(double));
+  N_VEnableFusedOps_Serial(S->y, SUNTRUE);
+  hd_nv_install(S->y); /* deferred, fused, threaded kernels (nv_fused.h) */
+  memcpy(N_VGetArrayPointer(S->y), y0, n * sizeof(double));
 
-  mem = CVodeCreate(CV_BDF, sunctx);
-  if (!mem) {
+  S->mem = CVodeCreate(CV_BDF, S->sunctx);
+  if (!S->mem) {
     fail_input(st, CV_MEM_FAIL, "CVodeCreate failed");
-    ret = st->flag;
-    goto done;
+    return st->flag;
   }
-  D.cvode_mem = mem;
-  CVodeSetErrHandlerFn(mem, err_handler, &D);
+  D->cvode_mem = S->mem;
+  CVodeSetErrHandlerFn(S->mem, err_handler, D);
 
-  const double t0 = tout[0], tend = tout[nout - 1];
-  int flag = CVodeInit(mem, rhs_wrap, t0, y);
+  int flag = CVodeInit(S->mem, rhs_wrap, t0, S->y);
   /* the scalar tolerances, through ewt_wrap (one pass instead of CVODE's four) */
-  D.rtol = opts->rtol;
-  D.atol = opts->atol;
-  if (flag == CV_SUCCESS) flag = CVodeWFtolerances(mem, ewt_wrap);
-  if (flag == CV_SUCCESS) flag = CVodeSetUserData(mem, &D);
-  if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(mem, opts->max_steps);
+  if (flag == CV_SUCCESS) flag = CVodeWFtolerances(S->mem, ewt_wrap);
+  if (flag == CV_SUCCESS) flag = CVodeSetUserData(S->mem, D);
+  if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(S->mem, max_steps);
   if (flag != CV_SUCCESS) {
-    fail(st, &D, flag, t0);
-    ret = flag;
-    goto done;
+    fail(st, D, flag, t0);
+    return flag;
   }
+  return 0;
+}
 
-  switch (ls) {
+/* Creates the linear solver S->ls (and the Jacobian storage it needs) and attaches it. */
+static int attach_linsol(struct session *S, struct driver *D, struct hd_integrate_stats *st)
+{
+  const size_t n = D->sys->dimension;
+  switch (S->ls) {
   case HD_LINSOL_DENSE:
-    A = SUNDenseMatrix((sunindextype)n, (sunindextype)n, sunctx);
-    if (A) LS = SUNLinSol_Dense(y, A, sunctx);
+    S->A = SUNDenseMatrix((sunindextype)n, (sunindextype)n, S->sunctx);
+    if (S->A) S->LS = SUNLinSol_Dense(S->y, S->A, S->sunctx);
     break;
-  case HD_LINSOL_GMRES: LS = SUNLinSol_SPGMR(y, SUN_PREC_NONE, MAXL_GMRES, sunctx); break;
+  case HD_LINSOL_GMRES: S->LS = SUNLinSol_SPGMR(S->y, SUN_PREC_NONE, MAXL_GMRES, S->sunctx); break;
   case HD_LINSOL_WOODBURY:
-    if (alloc_precond(&D) != 0) {
+    if (alloc_precond(D) != 0) {
       fail_input(st, CV_MEM_FAIL, "out of memory (structured Jacobian)");
-      ret = st->flag;
-      goto done;
+      return st->flag;
     }
-    A = shell_matrix(sunctx);
-    if (A) LS = woodbury_ls(&D, sunctx);
+    S->A = shell_matrix(S->sunctx);
+    if (S->A) S->LS = woodbury_ls(D, S->sunctx);
     break;
   default:
-    if (alloc_precond(&D) != 0) {
+    if (alloc_precond(D) != 0) {
       fail_input(st, CV_MEM_FAIL, "out of memory (structured Jacobian)");
-      ret = st->flag;
-      goto done;
+      return st->flag;
     }
-    LS = SUNLinSol_SPGMR(y, SUN_PREC_LEFT, MAXL_STRUCTURED, sunctx);
+    S->LS = SUNLinSol_SPGMR(S->y, SUN_PREC_LEFT, MAXL_STRUCTURED, S->sunctx);
     break;
   }
-  if (!LS) {
+  if (!S->LS) {
     fail_input(st, CV_MEM_FAIL, "could not create the linear solver");
-    ret = st->flag;
-    goto done;
+    return st->flag;
   }
-  flag = CVodeSetLinearSolver(mem, LS, A);
-  if (flag == CVLS_SUCCESS && ls == HD_LINSOL_STRUCTURED)
-    flag = CVodeSetPreconditioner(mem, psetup, psolve);
-  if (flag == CVLS_SUCCESS && ls == HD_LINSOL_WOODBURY) {
+  int flag = CVodeSetLinearSolver(S->mem, S->LS, S->A);
+  if (flag == CVLS_SUCCESS && S->ls == HD_LINSOL_STRUCTURED)
+    flag = CVodeSetPreconditioner(S->mem, psetup, psolve);
+  if (flag == CVLS_SUCCESS && S->ls == HD_LINSOL_WOODBURY) {
     /* J comes from wb_linsys; wb_solve is exact at the current gamma, so CVODE must not
      * rescale its solution (see the woodbury section) */
-    flag = CVodeSetLinSysFn(mem, wb_linsys);
-    if (flag == CVLS_SUCCESS) flag = CVodeSetLinearSolutionScaling(mem, SUNFALSE);
+    flag = CVodeSetLinSysFn(S->mem, wb_linsys);
+    if (flag == CVLS_SUCCESS) flag = CVodeSetLinearSolutionScaling(S->mem, SUNFALSE);
   }
   if (flag != CVLS_SUCCESS) {
     /* CVLS flags are their own enumeration: name them with the CVLS table */
@@ -940,112 +959,176 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
              name ? name : "CVLS_UNKNOWN");
     free(name);
     fail_input(st, CV_LINIT_FAIL, msg);
-    ret = st->flag;
-    goto done;
+    return st->flag;
   }
+  return 0;
+}
 
-  /* Breakpoints that matter lie strictly inside (t0, tend]; one at tend needs no
-   * restart. */
-  size_t ib = 0;
-  const size_t nbp = sys->breakpoints ? sys->n_breakpoints : 0;
-  while (ib < nbp && !(sys->breakpoints[ib] > t0)) ib++;
-    /* The stop time is the next breakpoint, or tend: CVODE may then overshoot an output
-   * time and interpolate (cheap), but never a breakpoint, and never evaluates the RHS
-   * beyond the last output. */
-#define NEXT_STOP() (ib < nbp && sys->breakpoints[ib] < tend ? sys->breakpoints[ib] : tend)
-  flag = CVodeSetStopTime(mem, NEXT_STOP());
+/* The breakpoints that matter lie strictly inside (t0, tend]; one at tend needs no
+ * restart.  next is the first one not yet passed. */
+struct breaks {
+  const double *t;
+  size_t n, next;
+  double tend;
+};
+
+static void breaks_init(struct breaks *b, const struct hd_ode_system *sys, double t0, double tend)
+{
+  b->t = sys->breakpoints;
+  b->n = sys->breakpoints ? sys->n_breakpoints : 0;
+  b->next = 0;
+  b->tend = tend;
+  while (b->next < b->n && !(b->t[b->next] > t0)) b->next++;
+}
+
+/* Whether a breakpoint lies ahead before tend. */
+static bool breaks_ahead(const struct breaks *b)
+{
+  return b->next < b->n && b->t[b->next] < b->tend;
+}
+
+/* The stop time is the next breakpoint, or tend: CVODE may then overshoot an output time
+ * and interpolate (cheap), but never a breakpoint, and never evaluates the RHS beyond
+ * the last output. */
+static double breaks_stop(const struct breaks *b)
+{
+  return breaks_ahead(b) ? b->t[b->next] : b->tend;
+}
+
+/* At a breakpoint tcur: drop the BDF history and restart on the new right-hand side,
+ * skipping duplicates of this breakpoint.  CVODE's counters restart too, so the finished
+ * segment's are added to D->base first. */
+static int restart_at_break(struct session *S, struct driver *D, struct breaks *b, double tcur,
+                            struct hd_integrate_stats *st)
+{
+  struct counters c;
+  read_counters(S->mem, &c);
+  add_counters(&D->base, &c);
+  S->seg_started = false;
+  while (b->next < b->n && !(b->t[b->next] > tcur)) b->next++;
+  int flag = CVodeReInit(S->mem, tcur, S->y);
+  if (flag == CV_SUCCESS) flag = CVodeSetStopTime(S->mem, breaks_stop(b));
   if (flag != CV_SUCCESS) {
-    fail(st, &D, flag, t0);
-    ret = flag;
-    goto done;
+    fail(st, D, flag, tcur);
+    return flag;
   }
+  return 0;
+}
 
-  if (out) {
-    int rc = out(0, t0, y0, ctx);
-    if (rc != 0) {
-      st->flag = rc;
-      snprintf(st->message, sizeof st->message,
-               "output callback stopped the integration at t = %.10g (code %d)", t0, rc);
-      st->t_fail = t0;
-      ret = rc;
-      goto done;
+/* Advances from *tcur to target, stopping and restarting at every breakpoint on the
+ * way. */
+static int advance_to(struct session *S, struct driver *D, struct breaks *b, double *tcur,
+                      double target, struct hd_integrate_stats *st)
+{
+  for (;;) {
+    double tstop = breaks_stop(b);
+    bool at_break = breaks_ahead(b) && tstop <= target;
+    double goal = at_break ? tstop : target;
+    sunrealtype tret = *tcur;
+    int flag = CVode(S->mem, goal, S->y, &tret, CV_NORMAL);
+    S->seg_started = true;
+    if (flag < 0) {
+      double tf = *tcur;
+      CVodeGetCurrentTime(S->mem, &tf);
+      fail(st, D, flag, tf);
+      return flag;
     }
+    double h = 0;
+    if (CVodeGetLastStep(S->mem, &h) == CV_SUCCESS && h != 0) S->last_step = h;
+    *tcur = goal;
+    if (!at_break) return 0;
+    int rc = restart_at_break(S, D, b, *tcur, st);
+    if (rc != 0) return rc;
+    if (*tcur == target) return 0;
   }
+}
 
+/* Hands output k to the caller; a non-zero answer stops the integration. */
+static int emit(hd_output_fn out, void *ctx, size_t k, double t, const double *y,
+                struct hd_integrate_stats *st)
+{
+  if (!out) return 0;
+  int rc = out(k, t, y, ctx);
+  if (rc != 0) {
+    st->flag = rc;
+    snprintf(st->message, sizeof st->message,
+             "output callback stopped the integration at t = %.10g (code %d)", t, rc);
+    st->t_fail = t;
+  }
+  return rc;
+}
+
+/* Integrates over tout[0..nout-1] on a ready session, calling out at every output. */
+static int march(struct session *S, struct driver *D, const double *y0, const double *tout,
+                 size_t nout, hd_output_fn out, void *ctx, struct hd_integrate_stats *st)
+{
+  const double t0 = tout[0];
+  struct breaks b;
+  breaks_init(&b, D->sys, t0, tout[nout - 1]);
+  int flag = CVodeSetStopTime(S->mem, breaks_stop(&b));
+  if (flag != CV_SUCCESS) {
+    fail(st, D, flag, t0);
+    return flag;
+  }
+  int rc = emit(out, ctx, 0, t0, y0, st);
+  if (rc != 0) return rc;
   double tcur = t0;
   for (size_t k = 1; k < nout; k++) {
-    const double target = tout[k];
-    for (;;) {
-      double tstop = NEXT_STOP();
-      bool at_break = ib < nbp && sys->breakpoints[ib] < tend && tstop <= target;
-      double goal = at_break ? tstop : target;
-      sunrealtype tret = tcur;
-      flag = CVode(mem, goal, y, &tret, CV_NORMAL);
-      seg_started = true;
-      if (flag < 0) {
-        double tf = tcur;
-        CVodeGetCurrentTime(mem, &tf);
-        fail(st, &D, flag, tf);
-        ret = flag;
-        goto done;
-      }
-      double h = 0;
-      if (CVodeGetLastStep(mem, &h) == CV_SUCCESS && h != 0) last_step = h;
-      tcur = goal;
-      if (!at_break) break;
-      /* At a breakpoint: drop the BDF history and restart on the new right-hand side.
-       * Skip duplicates of this breakpoint. */
-      struct counters c;
-      read_counters(mem, &c);
-      add_counters(&D.base, &c);
-      seg_started = false;
-      while (ib < nbp && !(sys->breakpoints[ib] > tcur)) ib++;
-      flag = CVodeReInit(mem, tcur, y);
-      if (flag == CV_SUCCESS) flag = CVodeSetStopTime(mem, NEXT_STOP());
-      if (flag != CV_SUCCESS) {
-        fail(st, &D, flag, tcur);
-        ret = flag;
-        goto done;
-      }
-      if (tcur == target) break;
-    }
-    if (out) {
-      int rc = out(k, target, N_VGetArrayPointer(y), ctx);
-      if (rc != 0) {
-        st->flag = rc;
-        snprintf(st->message, sizeof st->message,
-                 "output callback stopped the integration at t = %.10g (code %d)", target, rc);
-        st->t_fail = target;
-        ret = rc;
-        goto done;
-      }
-    }
+    rc = advance_to(S, D, &b, &tcur, tout[k], st);
+    if (rc == 0) rc = emit(out, ctx, k, tout[k], N_VGetArrayPointer(S->y), st);
+    if (rc != 0) return rc;
   }
-#undef NEXT_STOP
+  return 0;
+}
 
-done:
-  if (mem) {
-    struct counters c = D.base;
-    if (seg_started) {
+/* The counters over all segments (and woodbury's own), then the CVODE objects freed. */
+static void session_finish(struct session *S, struct driver *D, struct hd_integrate_stats *st)
+{
+  if (S->mem) {
+    struct counters c = D->base;
+    if (S->seg_started) {
       struct counters cur;
-      read_counters(mem, &cur);
+      read_counters(S->mem, &cur);
       add_counters(&c, &cur);
       double h = 0;
-      if (CVodeGetLastStep(mem, &h) == CV_SUCCESS && h != 0) last_step = h;
+      if (CVodeGetLastStep(S->mem, &h) == CV_SUCCESS && h != 0) S->last_step = h;
     }
-    if (ls == HD_LINSOL_WOODBURY) {
+    if (S->ls == HD_LINSOL_WOODBURY) {
       /* no preconditioner: report the solver's own factorisations and solves */
-      c.prec_setups = D.wb_setups;
-      c.prec_solves = D.wb_solves;
+      c.prec_setups = D->wb_setups;
+      c.prec_solves = D->wb_solves;
     }
     store_counters(st, &c);
-    st->last_step = last_step;
+    st->last_step = S->last_step;
   }
-  if (mem) CVodeFree(&mem);
-  if (LS) SUNLinSolFree(LS);
-  if (A) SUNMatDestroy(A);
-  if (y) N_VDestroy(y);
-  free_precond(&D);
-  if (sunctx) SUNContext_Free(&sunctx);
+  if (S->mem) CVodeFree(&S->mem);
+  if (S->LS) SUNLinSolFree(S->LS);
+  if (S->A) SUNMatDestroy(S->A);
+  if (S->y) N_VDestroy(S->y);
+  free_precond(D);
+  if (S->sunctx) SUNContext_Free(&S->sunctx);
+}
+
+int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double *tout, size_t nout,
+                 const struct hd_integrate_opts *opts, hd_output_fn out, void *ctx,
+                 struct hd_integrate_stats *stats)
+{
+  struct hd_integrate_stats local;
+  struct hd_integrate_stats *st = stats ? stats : &local;
+  memset(st, 0, sizeof *st);
+  st->t_fail = NAN;
+  st->linsol = "none";
+
+  struct session S = {0};
+  int ret = check_request(sys, y0, tout, nout, opts, st);
+  if (ret == 0) ret = pick_linsol(sys, opts->linsol, st, &S.ls);
+  if (ret != 0) return ret;
+
+  struct driver D;
+  driver_init(&D, sys, S.ls, opts);
+  ret = create_cvode(&S, &D, y0, tout[0], opts->max_steps, st);
+  if (ret == 0) ret = attach_linsol(&S, &D, st);
+  if (ret == 0) ret = march(&S, &D, y0, tout, nout, out, ctx, st);
+  session_finish(&S, &D, st);
   return ret;
 }
