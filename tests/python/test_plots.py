@@ -267,7 +267,7 @@ def test_privacy_figure(loaded):
     # they are drawn as triangles on a band inside the axes, which a note explains
     infinite = [k for k in range(len(orders)) if np.isinf(g["eps_exact"].values[k]).any()]
     assert infinite, "the small model should have an order with eps = +inf"
-    marks = [ln for ln in eps.get_lines() if ln.get_marker() == "^"]
+    marks = [ln for ln in eps.get_lines() if ln.get_marker() in ("^", "v")]
     assert len(marks) >= len(infinite)
     lo, hi = eps.get_ylim()
     assert all(lo < y < hi for ln in marks for y in ln.get_ydata())
