@@ -18,6 +18,7 @@ static const char *const teachers[] = {"none", "random", NULL};
 static const char *const losses[] = {"least_squares", "logistic", "softmax", "onehot_ls", NULL};
 static const char *const inits[] = {"zero", "random", NULL};
 static const char *const adaptives[] = {"none", "adagrad_norm", NULL};
+static const char *const limit_rules[] = {"mapped", "midpoint", NULL};
 
 const struct hd_param gmm_table[] = {
     {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", "dimension of the data",
@@ -69,6 +70,11 @@ const struct hd_param gmm_table[] = {
      "§2.7"},
     {"data", "limit_umin", HD_REAL, F(limit_umin), "1e-12", 1e-300, 0.1, HD_MIN_EXCL, NULL, "",
      "smallest node u of the d -> infinity grid", "§2.7"},
+    {"data", "limit_rule", HD_ENUM, F(limit_rule), "mapped", 0, 0, 0, limit_rules, "",
+     "quadrature of the d -> infinity grid: mapped (u = sigmoid(tau + e^tau), midpoints in "
+     "tau: log-spaced below, the u = 1 end made smooth; ~100 nodes for 1e-8), or midpoint (midpoints in log u, "
+     "second order: ~800 nodes for 1e-4)",
+     "§2.7"},
     {"loss", "kind", HD_ENUM, F(loss), "logistic", 0, 0, 0, losses, "",
      "least_squares (q = 1), logistic (binary, q = 1), softmax (cross-entropy, q = l), "
      "onehot_ls (q = l)",

@@ -232,9 +232,10 @@ static void stability_and_note(struct gmm_plan *P, const struct hd_run_params *r
              P->l, GMM_ERROR_POINTS, GMM_MAX_QUAD_DIM + 1);
   if (p->limit_nodes > 0 && P->note[0] == '\0')
     snprintf(P->note, sizeof P->note,
-             "theory is the d -> infinity limit on %ld nodes (u >= %g); the simulation is at "
+             "theory is the d -> infinity limit on %ld %s nodes (u >= %g); the simulation is at "
              "d = %zu, so their gap includes the finite-d spectrum's cut-off",
-             p->limit_nodes, p->limit_umin, P->d);
+             p->limit_nodes, p->limit_rule == GMM_LIMIT_MIDPOINT ? "midpoint" : "mapped",
+             p->limit_umin, P->d);
 }
 
 void *gmm_plan_create(const void *params, const struct hd_run_params *run,

@@ -27,6 +27,7 @@ enum gmm_profile { GMM_PROFILE_GAUSSIAN, GMM_PROFILE_POWER_LAW, GMM_PROFILE_CLEA
 enum gmm_teacher { GMM_TEACHER_NONE, GMM_TEACHER_RANDOM };
 enum gmm_init { GMM_INIT_ZERO, GMM_INIT_RANDOM };
 enum gmm_adaptive { GMM_ADAPTIVE_NONE, GMM_ADAPTIVE_ADAGRAD_NORM };
+enum gmm_limit_rule { GMM_LIMIT_MAPPED, GMM_LIMIT_MIDPOINT };
 
 /* Model-file parameters, filled by the table in gmm_params.c (their one home).  Per-class
  * values are lists of one value (every class) or one per class; the [data] spectrum keys
@@ -51,6 +52,7 @@ struct gmm_params {
   long bands;
   long limit_nodes;
   double limit_umin;
+  int limit_rule; /* enum gmm_limit_rule */
   /* [loss] */
   int loss; /* enum gmm_loss */
   struct hd_real_list labels;
@@ -94,7 +96,7 @@ struct gmm_plan {
 };
 
 /* gmm_params.c */
-#define GMM_N_PARAMS 34 /* rows of gmm_table (checked where it is defined) */
+#define GMM_N_PARAMS 35 /* rows of gmm_table (checked where it is defined) */
 extern const struct hd_param gmm_table[GMM_N_PARAMS];
 /* q: 1, or l for softmax and one-hot least squares. */
 size_t gmm_outputs(const struct gmm_params *p);

@@ -27,6 +27,7 @@ enum lsq_target { LSQ_TARGET_RANDOM, LSQ_TARGET_ALIGNED, LSQ_TARGET_SOURCE, LSQ_
 /* Noisy SGD (docs/theory/noisy.md, NS-1): only the noisy_sgd problem sets these;
  * streaming_lsq leaves them zero (sigma = 0, batch 1, no clipping, streaming data). */
 enum lsq_clip_target { LSQ_CLIP_DATA, LSQ_CLIP_FULL };
+enum lsq_privacy_scaling { LSQ_PRIVACY_CONSISTENT, LSQ_PRIVACY_RELEASED };
 enum lsq_dataset { LSQ_DATA_STREAMING, LSQ_DATA_FIXED };
 enum lsq_order { LSQ_ORDER_FIXED, LSQ_ORDER_SHUFFLED };
 /* Feature laws beyond the kernel's Gaussian / Rademacher (noisy kernel only). */
@@ -62,6 +63,7 @@ struct lsq_params {
   struct hd_real_list orders; /* Renyi orders alpha >= 1; 1 = KL */
   long record_1, record_2;    /* the pair (replace record_1 by record_2); -1: search */
   int privacy_formula;        /* enum: exact (NS-10), spectral (NS-11), both */
+  int privacy_scaling;        /* enum: consistent, released (step gamma/d, NS-13) */
   double dp_delta;
   long privacy_nodes;     /* quadrature intervals in s (even) */
   long search_top;        /* candidates per slot in the worst-pair search */
