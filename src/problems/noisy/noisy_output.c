@@ -71,7 +71,7 @@ static int write_risk_parts(const struct lsq_plan *P, const struct hd_run_params
   double *V = malloc(n * sizeof *V), *X = malloc(n * sizeof *X), *CF = malloc(n * sizeof *CF);
   if (noisy_variance_path(&P->limit, run, t, n, c, R, B, msg, msglen) != 0) rc = -2;
   if (rc == 0) {
-    double se2 = 0.5 * P->p.label_noise * P->p.label_noise;
+    double sd = lsq_label_noise_sd(&P->p), se2 = 0.5 * sd * sd;
     for (size_t k = 0; k < n; k++) {
       V[k] = R[k] - B[k];
       X[k] = R[k] - se2;

@@ -18,7 +18,7 @@
 #include "problems/noisy/noisy_package.h"
 
 static const char *const laws[] = {"gaussian", "rademacher", "uniform", "uniform01_unitvar", NULL};
-static const char *const inits[] = {"zero", "random", "fixed", NULL};
+static const char *const inits[] = {"zero", "random", "fixed", "file", NULL};
 static const char *const clip_targets[] = {"data", "full", NULL};
 static const char *const datasets[] = {"streaming", "fixed", NULL};
 static const char *const orders[] = {"fixed", "shuffled", NULL};
@@ -27,10 +27,14 @@ static const char *const scalings[] = {"consistent", "released", NULL};
 
 static const struct hd_param noisy_table[] = {
     LSQ_PARAM_ROWS(laws, inits){
-        "noise", "sigma", HD_REAL, LSQ_F(noise), "0", 0, 1e6, 0, NULL, "",
-        "std of the Gaussian noise added to the per-sample gradient (per coordinate; the step "
-        "adds (gamma sigma / d) xi)",
-        "NS-1"},
+        "data", "label_noise_clip", HD_REAL, LSQ_F(label_noise_clip), "0", 0, 100, 0, NULL, "",
+        "clip the label noise at k standard deviations: eps = sigma clip(z, -k, k) (0: none; "
+        "the theory uses its variance)",
+        "NS-14"},
+    {"noise", "sigma", HD_REAL, LSQ_F(noise), "0", 0, 1e6, 0, NULL, "",
+     "std of the Gaussian noise added to the per-sample gradient (per coordinate; the step "
+     "adds (gamma sigma / d) xi)",
+     "NS-1"},
     {"noise", "batch", HD_INT, LSQ_F(batch), "1", 1, 1e6, 0, NULL, "",
      "mini-batch B (DP-SGD convention: noise added to the sum of the B gradients, "
      "t = k B / d)",
@@ -102,6 +106,9 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
 {
   const struct lsq_params *p = params;
   lsq_validate(params, run, cfg, err);
+  if (p->label_noise_clip > 0 && p->label_noise == 0)
+    hd_config_error(cfg, err, "data", "label_noise_clip",
+                    "label_noise_clip clips label noise, and label_noise is 0");
   if (p->clip > 0 && run->method == HD_THEORY_RECURSION)
     hd_config_error(cfg, err, "theory", "method",
                     "clipping has no exact finite-d recursion; use method = ode (NS-12)");
