@@ -8,11 +8,11 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .common import colours, first_below, legend, result, runs_of, time_label
+from .common import colours, first_below, legend, panels, result, runs_of, time_label
 
 __all__ = ["grok_losses", "grok_times", "grok_sweep", "grok_sweep_table", "grok_sweep_check",
            "grok_convergence", "grok_convergence_table", "grok_phase", "grok_phase_grid",
-           "grok_phase_check", "grok_linear", "grok_linear_times"]
+           "grok_phase_check", "grok_linear", "grok_linear_times", "grok_models"]
 
 
 def _source(g):
@@ -355,4 +355,45 @@ def grok_linear(res):
     ax[1].set_ylabel("accuracy")
     ax[1].set_title("accuracy erf(√(eps_acc / 2L))", fontsize=10)
     fig.suptitle(f"{res.problem}: {os.path.basename(res.path)}")
+
+
+GROK_MODEL_THEORY = {"standard": "N = ∞ closure", "readouts": "N = ∞ DMFT (particles)",
+                     "linearised": "lazy limit"}
+
+
+def grok_models(items):
+    """dmft_grokking, one file per trained model (standard, readouts = both layers,
+    linearised = the finite-width lazy network; docs/theory/grok.md §5): (a) train and
+    (b) test loss, each model's N = ∞ theory (dashed) against its finite-N networks (mean
+    +- s.e., solid), one colour per file; (c) relative parameter change."""
+    items = items if isinstance(items, (list, tuple)) else [items]
+    results = [result(x) for x in items]
+    fig, ax = panels(3, width=5.2, height=4.4)
+    cs = colours(len(results))
+    for res, c in zip(results, cs):
+        model = str(res.parameters.get("network.model", "standard"))
+        n = int(res.parameters["network.N"])
+        model = f"{model} (η0 = {float(res.parameters['optimizer.eta0']):g})"
+        for a, name in zip(ax, ("train", "test_pop", "relchange")):
+            if "theory" in res:
+                th = res["theory"]
+                t = th["t"].values
+                k = t > 0
+                a.plot(t[k], th[name].values[k], color=c, ls="--", lw=1.6,
+                       label=f"{model}: {GROK_MODEL_THEORY.get(model.split()[0], 'theory')}")
+            if "simulation" in res:
+                sim = res["simulation"]
+                t, y = sim["t"].values, sim[name].values
+                s = sim[f"{name}_stderr"].values
+                k = t > 0
+                a.plot(t[k], y[k], color=c, lw=1.1, label=f"{model}: N = {n} (mean ± s.e.)")
+                a.fill_between(t[k], (y - s)[k], (y + s)[k], color=c, alpha=0.25, lw=0)
+    for a, title in zip(ax, ("train loss", "test loss (population, eq. 6)",
+                             "relative parameter change")):
+        a.set_xscale("log")
+        a.set_yscale("log")
+        a.set_xlabel(time_label(results[0]))
+        a.set_title(title, fontsize=10)
+    legend(ax[1], 2 * len(results))
+    fig.suptitle("dmft_grokking: what is trained — theory (dashed) against finite networks")
     return fig
