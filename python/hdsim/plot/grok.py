@@ -355,6 +355,7 @@ def grok_linear(res):
     ax[1].set_ylabel("accuracy")
     ax[1].set_title("accuracy erf(√(eps_acc / 2L))", fontsize=10)
     fig.suptitle(f"{res.problem}: {os.path.basename(res.path)}")
+    return fig
 
 
 GROK_MODEL_THEORY = {"standard": "N = ∞ closure", "readouts": "N = ∞ DMFT (particles)",
