@@ -11,7 +11,7 @@ and prints (a) the largest relative difference between hdsim's network and numpy
 (train and test loss), (b) the curve difference between this one network and the
 N = infinity theory over the whole run (what the band over data draws stood in for).
 
-usage: validation/grok_fig1_arrays.py [--steps 100000] [--numpy-steps 2000] [--seed 0]
+usage: validation/grok_fig1_arrays.py [--steps 10000] [--numpy-steps 1000] [--seed 0]
                                       [--out DIR]     (HDSIM=path/to/hdsim to override)
 """
 import argparse
@@ -49,8 +49,8 @@ def numpy_gd(A, steps):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=100000)
-    ap.add_argument("--numpy-steps", type=int, default=2000)
+    ap.add_argument("--steps", type=int, default=10000)
+    ap.add_argument("--numpy-steps", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "grok_fig1_arrays"))
     a = ap.parse_args()
