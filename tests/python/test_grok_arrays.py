@@ -230,3 +230,39 @@ def test_normal_readouts_finite(arrays):
                 v = ds[()] if src == "theory" else ds["mean"][()] if "mean" in ds else None
                 if v is not None and v.dtype.kind == "f":
                     assert np.all(np.isfinite(v)), f"{src}/{name} is not finite"
+
+
+def test_readout_theory_at_small_eps_is_the_linear_closure(arrays):
+    """At eps -> 0 both layers move linearly in (w, a), so the N = infinity law closes on
+    m = E[a w], M = E[w w^T], s = E[a^2]:
+        m+ = m - c (s + M) g + c^2 (g.m) g,  M+ = M - c (m g^T + g m^T) + c^2 s g g^T,
+        s+ = s - 2 c g.m + c^2 g^T M g,      g = X^T (alpha X m - y),  c = 2 eta0 / (alpha P)
+    from m = 0, M = sigma^2 I, s = 1.  The particle theory's start has these moments
+    exactly (sign images, whitening), so at eps = 1e-12 it must follow this recursion to
+    rounding (plus O(eps)): a check of the sampled DMFT itself (§5.2)."""
+    d, A = arrays
+    eps, sigma = 1e-12, 0.9
+    path = model(d, "lin_limit", "model = readouts\na0_file = a0.npy", "particles = 64")
+    text = path.read_text().replace(f"eps = {EPS}", f"eps = {eps}")
+    path.write_text(text.replace("W0_file = W0.npy\n", "").replace("a0_file = a0.npy\n", ""))
+    out = run(path)
+    X, y, beta = A["X"], A["y"], A["beta"]
+    c = 2 * ETA0 / (ALPHA * P)
+    m, M, s = np.zeros(D), sigma**2 * np.eye(D), 1.0
+    train, test = [], []
+    b2 = beta @ beta
+    for _ in range(STEPS + 1):
+        delta = ALPHA * X @ m - y
+        train.append(np.mean(delta**2))
+        test.append(0.25 * (b2 / D) ** 2 + b2**2 / (2 * D**2) + ALPHA**2 * (m @ m) / D)
+        g = X.T @ delta
+        m, M, s = (m - c * (s * g + M @ g) + c**2 * (g @ m) * g,
+                   M - c * (np.outer(m, g) + np.outer(g, m)) + c**2 * s * np.outer(g, g),
+                   s - 2 * c * (g @ m) + c**2 * (g @ M @ g))
+    with h5py.File(out, "r") as f:
+        t = f["theory/t"][()].astype(int)
+        for name, ref in (("train", np.array(train)), ("test_pop", np.array(test))):
+            got = f["theory"][name][()]
+            err = np.max(np.abs(got - ref[t]) / np.abs(ref[t]))
+            assert err < 1e-9, f"{name}: particle theory vs linear closure {err:.3g}"
+    assert train[-1] < 0.7 * train[0]  # a linear network fits the quadratic target partly
