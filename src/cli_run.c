@@ -57,8 +57,9 @@ const struct hd_cli_option hd_run_options[] = {
      "an interrupted run is written under the final name instead of OUT.h5.partial"},
     {"experiment", OPT_EXPERIMENT, "FILE", "[output] experiment",
      "measured curves to set beside theory and simulation: FILE.h5[:/group] (datasets t and "
-     "one per observable, (n,) or (runs, n)) or a CSV table (t, then observables; a name "
-     "repeated is another run); written to /experiment and /compare/experiment_<obs>"},
+     "one per observable, (n,) or (runs, n)), a CSV table (t, then observables; a name "
+     "repeated is another run) or t=t.npy,risk=risk.npy,...; written to /experiment and "
+     "/compare/experiment_<obs>"},
     OPTION_MAX_MEMORY,
     {0},
 };

@@ -87,19 +87,13 @@ static void override_run_key(struct hd_session *s, const char *section, const ch
  * horizon; their bytes join the provenance record. */
 static void read_experiment(struct hd_session *s, const struct hd_cli *cli)
 {
-  char path[HD_STR_MAX + 1024], msg[1024];
-  const char *spec = cli->experiment;
-  if (!spec && s->run.experiment[0]) {
-    if (hd_config_resolve_path(s->cfg, s->run.experiment, path, sizeof path) != 0) {
-      hd_config_error(s->cfg, &s->err, "output", "experiment", "path too long");
-      return;
-    }
-    spec = path;
-  }
-  if (!spec) return;
+  char msg[1024];
+  const char *spec = cli->experiment ? cli->experiment : s->run.experiment;
+  if (!spec[0]) return;
   const struct hd_observable *obs;
   size_t n_obs = s->pb->observables(s->plan, &obs);
-  if (hd_experiment_read(spec, obs, n_obs, s->run.horizon, &s->experiment, msg, sizeof msg) == 0)
+  if (hd_experiment_read(spec, cli->experiment ? NULL : s->cfg, obs, n_obs, s->run.horizon,
+                         &s->experiment, msg, sizeof msg) == 0)
     return;
   if (cli->experiment) hd_errors_addf(&s->err, "--experiment: %s", msg);
   else hd_config_error(s->cfg, &s->err, "output", "experiment", "%s", msg);

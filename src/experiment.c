@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_input.h"
 #include "input_file.h"
 #include "provenance.h"
 
@@ -18,6 +19,8 @@
 struct column {
   char name[HD_NAME_MAX];
   double *v; /* n values */
+  int rank;  /* pairs form: the shape the array was given in, for messages */
+  size_t rows, cols;
 };
 
 struct table {
@@ -44,6 +47,7 @@ static struct column *table_add(struct table *tb, const char *name)
   struct column *c = &tb->cols[tb->n_cols++];
   snprintf(c->name, sizeof c->name, "%s", name);
   c->v = NULL;
+  c->rank = 0, c->rows = c->cols = 0;
   return c;
 }
 
@@ -380,6 +384,87 @@ static int read_csv(const char *file, struct table *tb, char *msg, size_t msglen
   return rc;
 }
 
+/* ---- t=ARRAY,OBS=ARRAY,... --------------------------------------------------------------- */
+
+static int file_part(const struct hd_config *cfg, const char *path, char *out, size_t len)
+{
+  if (cfg) return hd_config_resolve_path(cfg, path, out, len);
+  if (strlen(path) >= len) return -1;
+  memcpy(out, path, strlen(path) + 1);
+  return 0;
+}
+
+static int read_pairs(const char *spec, const struct hd_config *cfg, struct table *tb, char *msg,
+                      size_t msglen)
+{
+  char *copy = strdup(spec), *save = NULL;
+  if (!copy) abort();
+  int rc = 0, have_t = 0;
+  struct hd_array a = {0};
+  for (char *pair = strtok_r(copy, ",", &save); pair && rc == 0;
+       pair = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(pair, '='), path[4096 + 1024];
+    if (!eq) {
+      rc = fail(msg, msglen, "%s: '%s' is not NAME=ARRAY", spec, trim(pair));
+      break;
+    }
+    *eq = '\0';
+    char *name = trim(pair), *value = trim(eq + 1);
+    if (!*name || strlen(name) >= HD_NAME_MAX || !*value) {
+      rc = fail(msg, msglen, "%s: '%s=%s' is not NAME=ARRAY", spec, name, value);
+      break;
+    }
+    if (file_part(cfg, value, path, sizeof path) != 0) {
+      rc = fail(msg, msglen, "%s: path too long", spec);
+      break;
+    }
+    if (hd_array_read(path, &a, msg, msglen) != 0) {
+      rc = -1;
+      break;
+    }
+    int is_t = strcmp(name, "t") == 0;
+    size_t n = a.rank == 1 ? a.rows : a.cols, R = a.rank == 1 ? 1 : a.rows;
+    if (is_t && (have_t || a.rank != 1)) {
+      rc = fail(msg, msglen, "%s: %s", spec,
+                have_t ? "t given twice" : "t must be a vector (the measured times)");
+    } else if (is_t) {
+      tb->n = a.rows;
+      tb->t = a.v;
+      a.v = NULL;
+      have_t = 1;
+    } else {
+      for (size_t r = 0; r < R; r++) { /* its shape is checked once t is known */
+        struct column *c = table_add(tb, name);
+        c->v = malloc((n ? n : 1) * sizeof(double));
+        if (!c->v) abort();
+        memcpy(c->v, a.v + r * n, n * sizeof(double));
+        c->rank = a.rank, c->rows = a.rows, c->cols = a.cols;
+      }
+    }
+    hd_array_free(&a);
+  }
+  hd_array_free(&a);
+  free(copy);
+  if (rc == 0 && !have_t) rc = fail(msg, msglen, "%s: no t=ARRAY (the measured times)", spec);
+  if (rc == 0 && tb->n_cols == 0) return 0; /* build_curves says what is missing */
+  for (size_t c = 0; rc == 0 && c < tb->n_cols; c++) {
+    const struct column *s = &tb->cols[c];
+    size_t n = s->rank == 1 ? s->rows : s->cols;
+    if (n == tb->n) continue;
+    if (s->rank == 1)
+      rc = fail(msg, msglen,
+                "%s: '%s' has shape (%zu,) but t has %zu times: give (%zu,) or "
+                "(runs, %zu)",
+                spec, tb->cols[c].name, s->rows, tb->n, tb->n, tb->n);
+    else
+      rc = fail(msg, msglen,
+                "%s: '%s' has shape (%zu, %zu) but t has %zu times: give (%zu,) "
+                "or (runs, %zu)",
+                spec, tb->cols[c].name, s->rows, s->cols, tb->n, tb->n, tb->n);
+  }
+  return rc;
+}
+
 /* ---- the reader ---------------------------------------------------------------------- */
 
 static int is_hdf5(const char *file)
@@ -393,25 +478,32 @@ static int is_hdf5(const char *file)
   return got == sizeof buf && memcmp(buf, sig, sizeof sig) == 0;
 }
 
-int hd_experiment_read(const char *spec, const struct hd_observable *obs, size_t n_obs,
-                       double horizon, struct hd_experiment *e, char *msg, size_t msglen)
+int hd_experiment_read(const char *spec, const struct hd_config *cfg,
+                       const struct hd_observable *obs, size_t n_obs, double horizon,
+                       struct hd_experiment *e, char *msg, size_t msglen)
 {
   memset(e, 0, sizeof *e);
   snprintf(e->source, sizeof e->source, "%s", spec);
   /* FILE:/group names a group of an HDF5 file */
-  char file[1024];
+  char given[1024], file[4096 + 1024];
   const char *group = "/", *colon = strstr(spec, ":/");
   size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
-  if (len >= sizeof file) return fail(msg, msglen, "experiment file name too long");
-  memcpy(file, spec, len);
-  file[len] = '\0';
+  if (len >= sizeof given) return fail(msg, msglen, "experiment file name too long");
+  memcpy(given, spec, len);
+  given[len] = '\0';
   if (colon) group = colon + 1;
-  FILE *fp = fopen(file, "rb");
-  if (!fp) return fail(msg, msglen, "cannot read experiment file '%s'", file);
-  fclose(fp);
+  if (file_part(cfg, given, file, sizeof file) != 0)
+    return fail(msg, msglen, "experiment file name too long");
   struct table tb = {0};
   int rc;
-  if (is_hdf5(file)) {
+  FILE *fp = fopen(file, "rb");
+  if (fp) fclose(fp);
+  if (!fp && strchr(spec, '=')) { /* t=ARRAY,OBS=ARRAY,... */
+    e->format = "arrays";
+    rc = read_pairs(spec, cfg, &tb, msg, msglen);
+  } else if (!fp) {
+    return fail(msg, msglen, "cannot read experiment file '%s'", file);
+  } else if (is_hdf5(file)) {
     e->format = "hdf5";
     rc = read_hdf5(file, group, spec, &tb, msg, msglen);
     if (rc == 0 && hd_provenance_add_file(file) != 0)

@@ -8,6 +8,8 @@
  *         (runs, n); float or integer types; nothing else in the group.
  *   CSV   a header line naming the columns, t first, then observables; a name repeated is
  *         one more run of that observable; '#' starts a comment; every field a number.
+ *   pairs t=ARRAY,OBS=ARRAY,... with each ARRAY a .npy file, FILE.h5:/dataset or a text
+ *         vector (array_input.h): t a vector, each observable (n,) or (runs, n).
  * Refused with a message naming the file (and dataset or line): an unknown observable, a
  * shape that does not fit t, a dtype that is not numeric, a value that is not finite, t
  * not strictly increasing, t < 0 or t beyond the horizon.  The bytes read are registered
@@ -17,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "problem.h"
 
 struct hd_experiment_curve {
@@ -36,9 +39,12 @@ struct hd_experiment {
   struct hd_experiment_curve *curves;
 };
 
-/* Reads spec (FILE, FILE.h5:/group).  0, or -1 with a message (e left empty). */
-int hd_experiment_read(const char *spec, const struct hd_observable *obs, size_t n_obs,
-                       double horizon, struct hd_experiment *e, char *msg, size_t msglen);
+/* Reads spec (FILE, FILE.h5:/group, or t=ARRAY,OBS=ARRAY,...); with cfg, every file part
+ * is resolved against the model file's directory (a model key), else used as given.  0,
+ * or -1 with a message (e left empty). */
+int hd_experiment_read(const char *spec, const struct hd_config *cfg,
+                       const struct hd_observable *obs, size_t n_obs, double horizon,
+                       struct hd_experiment *e, char *msg, size_t msglen);
 void hd_experiment_free(struct hd_experiment *e);
 
 /* y, given at the n increasing times t, at the G times tg: linear interpolation in t

@@ -30,7 +30,7 @@ static int refused(const char *text, const char *want)
   struct hd_experiment e;
   char msg[1024] = "";
   const char *p = tmpfile_with("bad.csv", text);
-  int rc = hd_experiment_read(p, obs, 2, 2.0, &e, msg, sizeof msg);
+  int rc = hd_experiment_read(p, NULL, obs, 2, 2.0, &e, msg, sizeof msg);
   int ok = rc == -1 && strstr(msg, want) && e.n_curves == 0;
   if (!ok) printf("  got rc %d, '%s'\n", rc, msg);
   unlink(p);
@@ -48,7 +48,7 @@ static void csv_and_h5(void)
   struct hd_experiment e;
   char msg[1024];
   hd_provenance_inputs_reset();
-  int rc = hd_experiment_read(csv, obs, 2, 2.0, &e, msg, sizeof msg);
+  int rc = hd_experiment_read(csv, NULL, obs, 2, 2.0, &e, msg, sizeof msg);
   tl_check(rc == 0 && e.n == 3 && e.n_curves == 2 && e.curves[0].obs == 0 &&
                e.curves[0].runs == 2 && e.curves[1].obs == 1 && e.curves[1].runs == 1 &&
                strcmp(e.format, "csv") == 0 && hd_provenance_input_count() == 1,
@@ -78,12 +78,30 @@ static void csv_and_h5(void)
   char spec[320];
   snprintf(spec, sizeof spec, "%s:/grp", h5);
   struct hd_experiment e2;
-  rc = hd_experiment_read(spec, obs, 2, 2.0, &e2, msg, sizeof msg);
+  rc = hd_experiment_read(spec, NULL, obs, 2, 2.0, &e2, msg, sizeof msg);
   int same = rc == 0 && e2.n == 3 && e2.n_curves == 2 && e2.curves[0].runs == 2;
   for (size_t k = 0; same && k < 6; k++) same = e2.curves[0].values[k] == e.curves[0].values[k];
   tl_check(same && e2.curves[1].values[0] == 1 && strcmp(e2.format, "hdf5") == 0,
            "HDF5 FILE:/grp gives the same runs (int dataset converted)%s%s", rc ? ": " : "",
            rc ? msg : "");
+  /* the arrays form: t from a text vector, risk from the HDF5 dataset */
+  const char *tt = tmpfile_with("t.txt", "0 0.5\n1.5\n");
+  char pairs[800];
+  snprintf(pairs, sizeof pairs, "t=%s, risk=%s:/grp/risk", tt, h5);
+  struct hd_experiment e3;
+  rc = hd_experiment_read(pairs, NULL, obs, 2, 2.0, &e3, msg, sizeof msg);
+  same = rc == 0 && e3.n == 3 && e3.n_curves == 1 && e3.curves[0].runs == 2;
+  for (size_t k = 0; same && k < 6; k++) same = e3.curves[0].values[k] == e.curves[0].values[k];
+  tl_check(same && strcmp(e3.format, "arrays") == 0,
+           "t=TEXT, risk=FILE.h5:/grp/risk: same runs%s%s", rc ? ": " : "", rc ? msg : "");
+  hd_experiment_free(&e3);
+  snprintf(pairs, sizeof pairs, "t=%s,risk=%s:/grp/t,distance", tt, h5);
+  rc = hd_experiment_read(pairs, NULL, obs, 2, 2.0, &e3, msg, sizeof msg);
+  tl_check(rc == -1 && strstr(msg, "'distance' is not NAME=ARRAY"), "  refused: %s", msg);
+  snprintf(pairs, sizeof pairs, "t=%s:/grp/risk,risk=%s", h5, tt);
+  rc = hd_experiment_read(pairs, NULL, obs, 2, 2.0, &e3, msg, sizeof msg);
+  tl_check(rc == -1 && strstr(msg, "t must be a vector"), "  refused: %s", msg);
+  unlink(tt);
   /* interpolation: exact at measured times, linear between, NaN outside */
   double tg[5] = {0, 0.25, 0.5, 1.5, 1.75}, out[5];
   hd_experiment_interp(e.t, e.curves[0].mean, e.n, tg, 5, out);
@@ -115,7 +133,7 @@ static void refusals(void)
   tl_check(refused("t,risk,\n0,1,2\n", "column 3 has no name"), "empty name");
   struct hd_experiment e;
   char msg[512];
-  tl_check(hd_experiment_read("/nonexistent/x.h5", obs, 2, 2, &e, msg, sizeof msg) == -1 &&
+  tl_check(hd_experiment_read("/nonexistent/x.h5", NULL, obs, 2, 2, &e, msg, sizeof msg) == -1 &&
                strstr(msg, "cannot read experiment file"),
            "missing file: %s", msg);
 }

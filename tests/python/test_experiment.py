@@ -1,5 +1,5 @@
 """hdsim run --experiment (and [output] experiment): a user's measured curves, written by
-numpy/h5py here, read back from /experiment as given, the errors /compare/experiment_<obs>
+numpy/h5py here (HDF5, CSV, .npy pairs), read back from /experiment as given, the errors /compare/experiment_<obs>
 against an independent numpy computation on the theory's times (np.interp, linear in t,
 NaN outside the measured range), the file's SHA-256 in the provenance, the CSV form equal
 to the HDF5 form, and the refusals (exit 2) with their messages."""
@@ -99,6 +99,31 @@ def test_csv_equals_hdf5_and_group_path(measured, tmp_path):
         np.testing.assert_array_equal(r["compare"]["experiment_risk_rel"].values,
                                       res["compare"]["experiment_risk_rel"].values)
     assert a["experiment"].attrs["format"] == "csv"
+
+
+def test_npy_pairs_and_model_key_relative_to_the_model(measured, tmp_path):
+    _, res = measured
+    np.save(tmp_path / "t.npy", T_MEAS)
+    np.save(tmp_path / "risk.npy", RISK)
+    np.save(tmp_path / "dist.npy", DIST.astype(np.float32).astype(np.float64))
+    spec = f"t={tmp_path / 't.npy'},risk={tmp_path / 'risk.npy'}"
+    a = hdsim.run(LSQ_MODEL, SMALL_LSQ, threads=1, experiment=spec)
+    np.testing.assert_array_equal(a["experiment"]["risk_runs"].values, RISK)
+    np.testing.assert_array_equal(a["compare"]["experiment_risk_rel"].values,
+                                  res["compare"]["experiment_risk_rel"].values)
+    assert a["experiment"].attrs["format"] == "arrays" and "distance" not in a["experiment"]
+    # [output] experiment in a model file: its paths resolve against the model's directory
+    text, _ = hdsim.model_text(LSQ_MODEL, {**SMALL_LSQ,
+                                           "output.experiment": "t=t.npy, risk=risk.npy"})
+    (tmp_path / "m.ini").write_text(text)
+    b = hdsim.run(str(tmp_path / "m.ini"), threads=1)
+    np.testing.assert_array_equal(b["experiment"]["risk_runs"].values, RISK)
+    with pytest.raises(hdsim.HdsimInputError, match="no t=ARRAY"):
+        hdsim.run(LSQ_MODEL, SMALL_LSQ, threads=1, experiment=f"risk={tmp_path / 'risk.npy'}")
+    with pytest.raises(hdsim.HdsimInputError, match=r"'risk' has shape \(3, 7\) but t has 6"):
+        np.save(tmp_path / "t6.npy", T_MEAS[:6])
+        hdsim.run(LSQ_MODEL, SMALL_LSQ, threads=1,
+                  experiment=f"t={tmp_path / 't6.npy'},risk={tmp_path / 'risk.npy'}")
 
 
 def test_integer_times_and_theory_only(tmp_path):

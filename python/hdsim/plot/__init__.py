@@ -12,10 +12,14 @@ One module per family, all names re-exported here:
   lsq     streaming_lsq          noisy   noisy_sgd (risk, privacy, frontier)
   gmm     gmm_multiclass         sam     sam_quadratic, sam_streaming
   grok    dmft_grokking, grok_linear_estimator
+  committee  committee
   glm     glm (single-index models from formulas)
 A family's new figure goes in its module, its name in that module's __all__, and, if it is
 the family's own figure for a single output, a line in family_figure below.
 """
+from .committee import *  # noqa: F401,F403
+from .committee import __all__ as _committee
+from .committee import committee
 from .common import *  # noqa: F401,F403
 from .common import __all__ as _common
 from .common import compare, result, sweep
@@ -38,7 +42,7 @@ from .sam import *  # noqa: F401,F403
 from .sam import __all__ as _sam
 from .sam import sam_streaming
 
-__all__ = _common + _lsq + _noisy + _gmm + _sam + _grok + _glm + ["family_figure"]
+__all__ = _common + _lsq + _noisy + _gmm + _sam + _grok + _committee + _glm + ["family_figure"]
 
 
 def family_figure(res):
@@ -57,6 +61,8 @@ def family_figure(res):
         return sam_streaming(res)
     if p == "dmft_grokking":
         return grok_losses(res)
+    if p == "committee":
+        return committee(res)
     if p == "glm":
         return glm(res)
     return compare(res)
