@@ -9,7 +9,6 @@ import argparse
 import os
 import sys
 
-USES_ARGPARSE = True
 from hdsim_plot import save  # noqa: E402
 import hdsim.plot  # noqa: E402
 
