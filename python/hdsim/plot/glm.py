@@ -50,6 +50,7 @@ def glm(items):
             ax.set_yscale("log")
         ax.set_xlabel(time_label(results[0]))
         ax.set_title(titles[name], fontsize=10)
+        ax.set_ylabel(name)
         legend(ax, 2 * len(results))
     target = str(results[0].parameters.get("glm.target", "?"))
     fig.suptitle(f"single-index model, y = {target}: theory against one-pass SGD")
