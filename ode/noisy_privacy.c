@@ -555,7 +555,7 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
   }
   /* slot scores: Simpson integrals of a_k r^2 and b_k r^2 */
   double hstep = t0 / (double)N;
-  for (size_t j = 0; j < n; j++) {
+  for (size_t j = 0; j < n && !hd_interrupted(); j++) {
     double x = 0, y = 0;
     for (size_t k = 0; k < K; k++) {
       double w = (k == 0 || k == N) ? 1 : (k % 2 ? 4 : 2), r = Rp[j * K + k];
@@ -565,8 +565,10 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
     s1[j] = (struct scored){x * hstep, (long)j};
     s2[j] = (struct scored){y * hstep, (long)j};
   }
-  qsort(s1, n, sizeof *s1, by_score_desc);
-  qsort(s2, n, sizeof *s2, by_score_desc);
+  if (!hd_interrupted()) {
+    qsort(s1, n, sizeof *s1, by_score_desc);
+    qsort(s2, n, sizeof *s2, by_score_desc);
+  }
   double *D = malloc(K * sizeof *D), best = -INFINITY;
   *best_1 = *best_2 = -1;
   for (size_t u = 0; u < top && !hd_interrupted(); u++)

@@ -145,7 +145,9 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   /* the thread limit holds from the plan on (plans may call BLAS or OpenMP) */
   hd_threads_set(s->run.threads);
   hd_progress_init(cli->quiet);
+  hd_interrupt_planning(1);
   s->plan = s->pb->plan_create(s->params, &s->run, s->cfg, &s->err);
+  hd_interrupt_planning(0);
   if (!s->plan || s->err.count) return HD_EXIT_BAD_INPUT;
   return 0;
 }
@@ -545,6 +547,14 @@ static int single_write(struct single_run *r)
                           .extra_failure = extra_failure,
                           .extra_failure_len = sizeof extra_failure};
   int wrc = hd_h5_write(&out, msg, sizeof msg);
+  if (wrc == HD_H5_INTERRUPTED) {
+    /* a signal stopped the problem's post-processing: the rest is finished and is kept as
+     * an interrupted run (--resume redoes the post-processing only) */
+    r->interrupted = 1;
+    out.status = r->status = "interrupted";
+    out.path = r->partial;
+    wrc = hd_h5_write(&out, msg, sizeof msg);
+  }
   if (extra_failure[0]) {
     fprintf(stderr, "hdsim: %s (the rest is written; status theory_failed)\n", extra_failure);
     if (!r->interrupted) r->status = "theory_failed";

@@ -154,6 +154,32 @@ check "  exit 4, partial written" bash -c "[ $rc -eq 4 ] && [ -f g.h5.partial ]"
 sleep 0.5; kill -STOP $pid; kill -INT $pid; kill -TERM $pid; kill -CONT $pid; wait $pid; rc=$?
 check "second signal: immediate stop (exit 128 + signal, not 4)" bash -c "[ $rc -eq 130 ] || [ $rc -eq 143 ]"
 check "  nothing under the final name, no temporary, no lock" bash -c '[ ! -e f.h5 ] && ! ls | grep -q "f.h5.tmp" && [ ! -e f.h5.lock ]'
+# stop_within SECONDS PID: the process is gone within SECONDS of now
+stop_within() { for _ in $(seq $((10 * $1))); do kill -0 "$2" 2>/dev/null || return 0; sleep 0.1; done; ! kill -0 "$2" 2>/dev/null; }
+# a sweep's second point builds a plan for 8 s (d = 1e7; the handler is installed by then):
+# SIGINT stops it at once (was: the plan finished first, 4-60 s), keeping point 0, no lock
+{ cat "$B/streaming_lsq.ini"; printf '[sweep]\ndata.d = 40, 10000000\n'; } >swp.ini
+"$HDSIM" run swp.ini -o swp.h5 --quiet --max-memory 0 & pid=$!
+for _ in $(seq 100); do [ -e swp.h5.points/point_0.h5 ] && break; sleep 0.1; done
+sleep 0.5; kill -INT $pid
+check "SIGINT while a sweep point's plan is built: stops within 2 s" stop_within 2 $pid
+kill -KILL $pid 2>/dev/null; wait $pid; rc=$?
+check "  exit 130, finished point kept, no lock, no temporary" bash -c "[ $rc -eq 130 ] && [ -f swp.h5.points/point_0.h5 ] && [ ! -e swp.h5.lock ] && ! ls swp.h5.points | grep -q tmp"
+# a signal inside noisy_sgd's privacy post-processing (nodes = 1e6: seconds) was written
+# under the final name as theory_failed, exit 3: it is an interrupted run, resumable
+set_key "$B/noisy_sgd.ini" privacy nodes 1000000 >nodes.ini
+"$HDSIM" run nodes.ini -o nodes.h5 --quiet --threads 1 & pid=$!
+sleep 1.5; kill -INT $pid
+check "SIGINT in noisy_sgd privacy (nodes = 1e6): stops within 2 s" stop_within 2 $pid
+kill -KILL $pid 2>/dev/null; wait $pid; rc=$?
+check "  exit 4, OUT.partial with status interrupted, nothing under the final name" bash -c "[ $rc -eq 4 ] && [ ! -e nodes.h5 ] && [ \"\$(h5dump -a /status nodes.h5.partial | grep -o interrupted)\" = interrupted ]"
+# dmft_grokking N = 1e7: each run draws 5e7 initial weights (seconds) before its first step
+set_key "$B/dmft_grokking.ini" network N 10000000 >wide.ini
+"$HDSIM" run wide.ini -o wide.h5 --quiet --threads 1 --max-memory 0 & pid=$!
+sleep 1; kill -INT $pid
+check "SIGINT while dmft_grokking N = 1e7 starts a run: stops within 2 s" stop_within 2 $pid
+kill -KILL $pid 2>/dev/null; wait $pid; rc=$?
+check "  exit 4 with OUT.partial" bash -c "[ $rc -eq 4 ] && [ -f wide.h5.partial ]"
 
 # ---- misreports
 set_key small.ini data label_noise 2e4 >ln.ini

@@ -143,6 +143,8 @@ static void factor_sigma0(size_t D, const double *Sigma0, double *L)
   free(lam);
 }
 
+#define START_BLOCK ((size_t)1 << 20)
+
 void grok_net_start(const struct grok_net *net, uint64_t run, void *state)
 {
   const struct grok_system *S = net->sys;
@@ -152,8 +154,17 @@ void grok_net_start(const struct grok_net *net, uint64_t run, void *state)
   double *W0 = neurons(net) ? s.W0 : malloc(N * D * sizeof *W0);
   struct hd_rng rng;
   hd_rng_init(&rng, net->seed, run, HD_STREAM_INIT, 0);
-  hd_rng_normal_array(&rng, W0, N * D);
-  for (size_t k = 0; k < N * D; k++) W0[k] *= S->sigma;
+  /* in blocks, so that a signal is seen within a block at any width (N = 1e7 draws for
+   * seconds); consecutive calls give exactly the deviates of one call */
+  for (size_t k0 = 0; k0 < N * D; k0 += START_BLOCK) {
+    if (hd_interrupted()) { /* the engine abandons the run */
+      if (!neurons(net)) free(W0);
+      return;
+    }
+    size_t n = N * D - k0 < START_BLOCK ? N * D - k0 : START_BLOCK;
+    hd_rng_normal_array(&rng, W0 + k0, n);
+    for (size_t k = k0; k < k0 + n; k++) W0[k] *= S->sigma;
+  }
   moments_of(net, W0, s.wbar0, s.M0);
   memcpy(s.wbar, s.wbar0, D * sizeof *s.wbar);
   if (S->momentum > 0 && !samples(net))
