@@ -192,6 +192,18 @@ check "  Monte Carlo kept" bash -c "h5ls n50.h5/simulation/risk | grep -q mean"
 # ---- silent acceptance
 check "validate --dims 100,100,100: refused (one distinct size)" exit_is 2 "$HDSIM" validate small.ini --dims 100,100,100
 check "validate --dims 100,100: refused" exit_is 2 "$HDSIM" validate small.ini --dims 100,100
+# validate estimates every rung before the first runs (was: no estimate; the big rung
+# ran out of memory after the small ones)
+"$HDSIM" validate small.ini --dims 40,80,2000000 --max-memory 64M -o lad.h5 >lad.out 2>lad.err; rc=$?
+check "validate: a rung over --max-memory refused, exit 2, naming the rung" bash -c "[ $rc -eq 2 ] && grep -q 'data.d = 2e+06' lad.err && grep -q 'max-memory' lad.err"
+check "  before any rung ran, nothing written" bash -c "! grep -q 'runs' lad.out && [ ! -e lad.h5 ]"
+# time: announced, not refused (docs/trust.md)
+check "check --plan prints the simulation's time" bash -c "'$HDSIM' check --plan small.ini | grep -q '^simulation: about .* measured on run 0'"
+set_key small.ini data d 100000 | set_key /dev/stdin simulation runs 1000 | set_key /dev/stdin simulation horizon 1000 | set_key /dev/stdin output times 'log(1, 1000, 4)' >hours.ini
+"$HDSIM" run hours.ini -o hours.h5 --max-memory 0 >/dev/null 2>hours.err & pid=$!
+for _ in $(seq 150); do grep -q 'note: the simulation will take about' hours.err && break; sleep 0.1; done
+kill -INT $pid; wait $pid; rc=$?
+check "run of ~1e5 hours: a note before it starts, and it runs (Ctrl-C: exit 4)" bash -c "grep -qE 'note: the simulation will take about .* (hours|days|years)' hours.err && [ $rc -eq 4 ]"
 cp "$HDSIM_SOURCE_ROOT/models/lsq_sweep.ini" lsq_sweep.ini
 check "validate on a model with [sweep]: refused" exit_is 2 "$HDSIM" validate lsq_sweep.ini --dims 100,200,400
 set_key small.ini model seed 9000000000000000001 >seed.ini
