@@ -13,6 +13,7 @@
 #include "compare.h"
 #include "h5dims.h"
 #include "h5stack.h"
+#include "hdsim_paths.h"
 #include "hdsim_version.h"
 #include "interrupt.h"
 #include "provenance.h"
@@ -186,6 +187,9 @@ static int write_root(hid_t f, const struct hd_output *o, const char *status)
   int rc = hd_h5_attr_str(f, "hdsim_version", HDSIM_VERSION);
   rc |= hd_h5_attr_str(f, "problem", o->problem->name);
   rc |= hd_h5_attr_str(f, "theory_doc", o->problem->theory_doc);
+  char installed[1024];
+  snprintf(installed, sizeof installed, "%s/%s", HDSIM_DOCDIR, o->problem->theory_doc);
+  rc |= hd_h5_attr_str(f, "theory_doc_installed", installed);
   rc |= hd_h5_attr_str(f, "command_line", o->command_line);
   rc |= hd_h5_attr_str(f, "model_file", o->model_path);
   rc |= hd_h5_attr_str(f, "model_text", o->model_text);
