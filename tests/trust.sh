@@ -142,6 +142,8 @@ check "spectrum_file = /dev/zero: refused at once" exit_is 2 timeout 10 "$HDSIM"
 printf '[sweep]\noptimizer.lr = %s\ndata.alpha = %s\nsimulation.runs = %s\noutput.store_runs = true, false\n' \
   "$(seq -s, 1 64 | sed 's/[0-9]*/0.&/g')" "$(seq -s, 1 64)" "$(seq -s, 1 64)" | cat small.ini - >big_sweep.ini
 check "a [sweep] of 5e5 points: refused at once" exit_is 2 timeout 10 "$HDSIM" check big_sweep.ini
+printf '[sweep]\noptimizer.lr = linear(0.1, 0.9, 64)\ndata.alpha = linear(1, 3, 64)\nsimulation.runs = linear(2, 400, 64)\ndata.label_noise = linear(0.1, 1, 64)\nsimulation.horizon = linear(0.5, 1, 64)\n' | cat small.ini - >huge_sweep.ini
+check "a [sweep] of 64^5 = 1.07e9 points (the reported size): refused at once" exit_is 2 timeout 10 "$HDSIM" check huge_sweep.ini
 set_key "$B/gmm_multiclass.ini" optimizer lr 1e6 | set_key /dev/stdin simulation horizon 10 | set_key /dev/stdin output times 'log(0.05, 10, 30)' | set_key /dev/stdin data d 2000 >g.ini
 "$HDSIM" run g.ini -o g.h5 --quiet & pid=$!
 sleep 2; kill -TERM $pid
@@ -188,6 +190,15 @@ set_key "$B/noisy_sgd.ini" optimizer lr 50 | set_key /dev/stdin simulation horiz
 check "noisy_sgd lr = 50 (theory fails): file written, exit 3" exit_is 3 "$HDSIM" run n50.ini -o n50.h5 --quiet
 check "  status theory_failed" test "$(attr n50.h5 /status)" = theory_failed
 check "  Monte Carlo kept" bash -c "h5ls n50.h5/simulation/risk | grep -q mean"
+# an allocation failure is named as one, exit 1 (was: "interrupted by signal 0", exit 4);
+# address space capped with ulimit -v, which the sanitizer runtime cannot run under
+if ldd "$HDSIM" 2>/dev/null | grep -q libasan; then
+  echo "skip allocation failure under ulimit -v: the sanitizer build reserves terabytes of address space"
+else
+  set_key small.ini simulation runs 10000000 >oom.ini
+  (ulimit -v 1000000; exec "$HDSIM" run oom.ini -o oom.h5 --quiet --max-memory 0 --threads 1) >/dev/null 2>oom.err; rc=$?
+  check "allocation failure: exit 1, 'out of memory', no output" bash -c "[ $rc -eq 1 ] && grep -q 'out of memory' oom.err && ! grep -q 'signal' oom.err && [ ! -e oom.h5 ] && [ ! -e oom.h5.partial ]"
+fi
 
 # ---- silent acceptance
 check "validate --dims 100,100,100: refused (one distinct size)" exit_is 2 "$HDSIM" validate small.ini --dims 100,100,100
