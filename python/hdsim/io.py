@@ -17,10 +17,12 @@ def _text(v):
 class Result(dict):
     """The groups of one output file, each an xarray.Dataset, keyed by group path
     ("theory", "simulation", "compare", "privacy", "sweep/simulation", "points/0/theory",
-    ...).  Two kinds of groups are flattened for convenience: "simulation" (and
-    "points/K/simulation") holds, besides the group itself, <obs> (the Monte Carlo mean), <obs>_stderr and <obs>_runs (run, t) of every
-    observable; "compare" holds <obs>_abs, <obs>_rel, <obs>_z, ...  The subgroups stay
-    available under their own paths ("simulation/risk").
+    ...).  Three kinds of groups are flattened for convenience: "simulation" (and
+    "points/K/simulation") holds, besides the group itself, <obs> (the Monte Carlo mean),
+    <obs>_stderr and <obs>_runs (run, t) of every observable; "experiment" the same for
+    the measured curves (on their own times); "compare" holds <obs>_abs, <obs>_rel,
+    <obs>_z, ... and experiment_<obs>_rel, ...  The subgroups stay available under their
+    own paths ("simulation/risk").
 
     attrs: the root attributes (problem, model_text, command_line, seed, time_unit, ...);
     parameters: every resolved parameter, {"section.key": value}; path: the file.
@@ -75,7 +77,8 @@ def _groups_with_datasets(f):
 
 
 def _flatten(groups, parent):
-    """parent ("simulation" or "compare") merged with its per-observable subgroups."""
+    """parent ("simulation", "experiment" or "compare") merged with its per-observable
+    subgroups."""
     base = groups.get(parent, xr.Dataset())
     parts = [base]
     for key, ds in groups.items():
@@ -83,7 +86,7 @@ def _flatten(groups, parent):
             obs = key[len(parent) + 1:]
             renamed = {}
             for v in ds.data_vars:
-                if parent.endswith("simulation"):
+                if parent.endswith(("simulation", "experiment")):
                     renamed[v] = obs if v == "mean" else f"{obs}_{v}"
                 else:
                     renamed[v] = f"{obs}_{v}"
@@ -119,7 +122,8 @@ def load(path):
                 if c not in ("point", "t") and ds[c].dims == ("point",):
                     ds = ds.set_xindex(c)
         groups[name] = ds
-    for parent in [k for k in list(groups) if k.rsplit("/", 1)[-1] in ("simulation", "compare")
+    for parent in [k for k in list(groups)
+                   if k.rsplit("/", 1)[-1] in ("simulation", "compare", "experiment")
                    and not k.startswith("sweep/")]:
         groups[parent] = _flatten(groups, parent)
     for ds in groups.values():

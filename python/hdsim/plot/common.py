@@ -73,11 +73,14 @@ def positive(t, log):
 
 def compare(res, observables=None, runs=True, max_runs=30):
     """Theory against simulation, one panel per observable: theory (dashed black), Monte
-    Carlo mean +- 1 s.e. (blue band), individual runs faint; last panel: |mean - theory| /
-    |theory| for each observable."""
+    Carlo mean +- 1 s.e. (blue band), individual runs faint, and the user's measured
+    curves when the file has them (/experiment: orange markers with +- 1 s.e., runs
+    faint); last panel: |mean - theory| / |theory| for each observable (solid) and
+    |measured - theory| / |theory| on the theory's times (dashed, markers)."""
     res = result(res)
     names = observables or res.observables
     th, sim, cmp_ = res.get("theory"), res.get("simulation"), res.get("compare")
+    exp = res.get("experiment")
     n = len(names) + (1 if cmp_ is not None else 0)
     fig, axes = panels(n)
     for ax, name in zip(axes, names):
@@ -94,6 +97,16 @@ def compare(res, observables=None, runs=True, max_runs=30):
             ax.fill_between(t[k], (m - s)[k], (m + s)[k], color="tab:blue", alpha=0.35, lw=0,
                             label="Monte Carlo mean ± s.e.")
             ax.plot(t[k], m[k], color="tab:blue", lw=1.2)
+            entries += 1
+        if exp is not None and name in exp:
+            t = exp["t"].values
+            k = positive(t, logx)
+            if runs and f"{name}_runs" in exp and exp[f"{name}_runs"].shape[0] > 1:
+                for r in exp[f"{name}_runs"].values[:max_runs]:
+                    ax.plot(t[k], r[k], color="tab:orange", alpha=0.25, lw=0.6)
+            s = np.nan_to_num(exp[f"{name}_stderr"].values)
+            ax.errorbar(t[k], exp[name].values[k], yerr=s[k], color="tab:orange", fmt="o",
+                        ms=3, lw=0.8, label="experiment (measured)")
             entries += 1
         if th is not None and name in th:
             t = th["t"].values
@@ -116,9 +129,13 @@ def compare(res, observables=None, runs=True, max_runs=30):
         for c, name in zip(cs, names):
             if f"{name}_rel" in cmp_:
                 ax.plot(t[k], np.abs(cmp_[f"{name}_rel"].values[k]), color=c, lw=1, label=name)
+            if f"experiment_{name}_rel" in cmp_:
+                ax.plot(t[k], np.abs(cmp_[f"experiment_{name}_rel"].values[k]), color=c, lw=1,
+                        ls="--", marker="o", ms=2.5, label=f"{name} (experiment)")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title("|mean − theory| / |theory|", fontsize=10)
+        ax.set_title("|mean − theory| / |theory|"
+                     + (", - - measured" if exp is not None else ""), fontsize=10)
         ax.set_xlabel(time_label(res))
         legend(ax, len(names))
     title = f"{res.problem}: {os.path.basename(res.path)}"

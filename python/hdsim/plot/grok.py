@@ -5,9 +5,9 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .common import colours, first_below, legend, result, time_label
+from .common import colours, first_below, legend, panels, result, time_label
 
-__all__ = ["grok_losses"]
+__all__ = ["grok_losses", "grok_models"]
 
 
 def grok_losses(res, theta=0.1):
@@ -57,4 +57,46 @@ def grok_losses(res, theta=0.1):
     for a in (ax[0], ax[1], ax[2]):
         a.set_yscale("log")
     fig.suptitle(f"{res.problem}: {os.path.basename(res.path)}")
+    return fig
+
+
+GROK_MODEL_THEORY = {"standard": "N = ∞ closure", "readouts": "N = ∞ DMFT (particles)",
+                     "linearised": "lazy limit"}
+
+
+def grok_models(items):
+    """dmft_grokking, one file per trained model (standard, readouts = both layers,
+    linearised = the finite-width lazy network; docs/theory/grok.md §5): (a) train and
+    (b) test loss, each model's N = ∞ theory (dashed) against its finite-N networks (mean
+    +- s.e., solid), one colour per file; (c) relative parameter change."""
+    items = items if isinstance(items, (list, tuple)) else [items]
+    results = [result(x) for x in items]
+    fig, ax = panels(3, width=5.2, height=4.4)
+    cs = colours(len(results))
+    for res, c in zip(results, cs):
+        model = str(res.parameters.get("network.model", "standard"))
+        n = int(res.parameters["network.N"])
+        model = f"{model} (η0 = {float(res.parameters['optimizer.eta0']):g})"
+        for a, name in zip(ax, ("train", "test_pop", "relchange")):
+            if "theory" in res:
+                th = res["theory"]
+                t = th["t"].values
+                k = t > 0
+                a.plot(t[k], th[name].values[k], color=c, ls="--", lw=1.6,
+                       label=f"{model}: {GROK_MODEL_THEORY.get(model.split()[0], 'theory')}")
+            if "simulation" in res:
+                sim = res["simulation"]
+                t, y = sim["t"].values, sim[name].values
+                s = sim[f"{name}_stderr"].values
+                k = t > 0
+                a.plot(t[k], y[k], color=c, lw=1.1, label=f"{model}: N = {n} (mean ± s.e.)")
+                a.fill_between(t[k], (y - s)[k], (y + s)[k], color=c, alpha=0.25, lw=0)
+    for a, title in zip(ax, ("train loss", "test loss (population, eq. 6)",
+                             "relative parameter change")):
+        a.set_xscale("log")
+        a.set_yscale("log")
+        a.set_xlabel(time_label(results[0]))
+        a.set_title(title, fontsize=10)
+    legend(ax[1], 2 * len(results))
+    fig.suptitle("dmft_grokking: what is trained — theory (dashed) against finite networks")
     return fig
