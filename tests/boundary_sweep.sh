@@ -37,7 +37,9 @@ one_case() {
     if [ $rc -eq 2 ] && grep -q "\[$sec\] $key" "$dir/err"; then outcome=refused
     else outcome=FAIL; fi
   else
-    timeout --preserve-status -k 5 -s INT "$BOUNDARY_SECONDS" "$HDSIM" run "$dir/m.ini" \
+    # --foreground: one SIGINT, to hdsim only (without it timeout signals the process group
+    # too, and hdsim sees two: the second is a forced stop)
+    timeout --foreground --preserve-status -k 5 -s INT "$BOUNDARY_SECONDS" "$HDSIM" run "$dir/m.ini" \
       -o "$dir/o.h5" --quiet --threads 1 --max-memory 512M >"$dir/out" 2>"$dir/err"; rc=$?
     local litter; litter=$(ls "$dir" | grep -c -E 'tmp|lock')
     case $rc in
