@@ -26,14 +26,28 @@ class Result(dict):
 
     attrs: the root attributes (problem, model_text, command_line, seed, time_unit, ...);
     parameters: every resolved parameter, {"section.key": value}; path: the file.
-    Every Dataset carries attrs and parameters among its own attrs as well.
+    Every Dataset carries attrs and parameters among its own attrs as well (in a sweep,
+    the groups under points/K carry that point's parameters).  point_parameters: in a
+    sweep, {K: that point's resolved parameters}; points(): each point as a Result.
     """
 
-    def __init__(self, groups, attrs, parameters, path):
+    def __init__(self, groups, attrs, parameters, path, point_parameters=None):
         super().__init__(groups)
         self.attrs = attrs
         self.parameters = parameters
         self.path = path
+        self.point_parameters = point_parameters or {}
+
+    def points(self):
+        """A sweep's points in order, each a Result of its own groups ("theory",
+        "simulation", ...) whose parameters are that point's; [] for a single run."""
+        out = []
+        for k in sorted(self.point_parameters):
+            prefix = f"points/{k}/"
+            groups = {n[len(prefix):]: ds for n, ds in self.items() if n.startswith(prefix)}
+            out.append(Result(groups, self.attrs, {**self.parameters, **self.point_parameters[k]},
+                              self.path))
+        return out
 
     @property
     def problem(self):
@@ -111,6 +125,12 @@ def load(path):
         parameters = {}
         if "parameters" in f:
             parameters = {k: _text(v) for k, v in f["parameters"].attrs.items()}
+        points = {}
+        if "points" in f:
+            for k in f["points"]:
+                g = f["points"][k]
+                if k.isdigit() and "parameters" in g:
+                    points[int(k)] = {a: _text(v) for a, v in g["parameters"].attrs.items()}
         names = _groups_with_datasets(f)
         group_attrs = {n: {k: _text(v) for k, v in f[n].attrs.items()} for n in names}
     groups = {}
@@ -126,9 +146,13 @@ def load(path):
                    if k.rsplit("/", 1)[-1] in ("simulation", "compare", "experiment")
                    and not k.startswith("sweep/")]:
         groups[parent] = _flatten(groups, parent)
-    for ds in groups.values():
+    for name, ds in groups.items():
+        parts = name.split("/")
+        if parts[0] == "points" and len(parts) > 1 and parts[1].isdigit():
+            for k, v in points.get(int(parts[1]), {}).items():
+                ds.attrs.setdefault(k, v)
         for k, v in attrs.items():
             ds.attrs.setdefault(k, v)
         for k, v in parameters.items():
             ds.attrs.setdefault(k, v)
-    return Result(groups, attrs, parameters, path)
+    return Result(groups, attrs, parameters, path, points)

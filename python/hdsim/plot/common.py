@@ -17,6 +17,7 @@ if os.environ.get("MPLBACKEND") is None and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
+from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from ..io import Result, load  # noqa: E402
 
@@ -45,13 +46,25 @@ def time_label(res):
 
 
 def legend(ax, n_entries, **kw):
-    """A legend that never covers curves: inside only when short, else below the axes."""
+    """A legend that never covers curves: inside ("best") only when short, else below the
+    axes' tick labels and x label (anchored in inches below them, so it stays clear when
+    the layout resizes the axes), in as many columns (3, 2 or 1) as fit the axes' width."""
     if n_entries == 0:
         return None
     if n_entries <= 4:
         return ax.legend(fontsize=7, loc="best", **kw)
-    return ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18),
-                     ncol=min(3, n_entries), frameon=False, **kw)
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    below = ax.xaxis.get_tightbbox(renderer)
+    drop = (max(0.0, box.y0 - below.y0) if below is not None else 30.0) / fig.dpi + 0.06
+    anchor = ax.transAxes + ScaledTranslation(0, -drop, fig.dpi_scale_trans)
+    for ncol in (3, 2, 1):
+        leg = ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0),
+                        bbox_transform=anchor, ncol=min(ncol, n_entries), frameon=False, **kw)
+        if leg.get_window_extent(renderer).width <= 0.95 * box.width:
+            break
+    return leg
 
 
 def panels(n_panels, width=5.0, height=4.2, cols=3):
@@ -136,6 +149,7 @@ def compare(res, observables=None, runs=True, max_runs=30):
         ax.set_yscale("log")
         ax.set_title("|mean − theory| / |theory|"
                      + (", - - measured" if exp is not None else ""), fontsize=10)
+        ax.set_ylabel("relative error of the Monte Carlo mean")
         ax.set_xlabel(time_label(res))
         legend(ax, len(names))
     title = f"{res.problem}: {os.path.basename(res.path)}"
@@ -287,17 +301,14 @@ def ladder(res):
 
 
 def runs_of(items):
-    """(label, Result-like dict of groups) for each file, or each point of a sweep."""
+    """(label, Result, file's Result) for each file, or each point of a sweep file (the
+    point's Result has that point's parameters; its label names the swept keys)."""
     out = []
-    for item in items:
+    for item in items if isinstance(items, (list, tuple)) else [items]:
         res = result(item)
         if res.is_sweep:
-            labels = point_labels(res)
-            n = len(labels)
-            for p in range(n):
-                sub = {k[len(f"points/{p}/"):]: v for k, v in res.items()
-                       if k.startswith(f"points/{p}/")}
-                out.append((labels[p], sub, res))
+            for label, sub in zip(point_labels(res), res.points()):
+                out.append((label, sub, res))
         else:
             out.append((os.path.basename(res.path), res, res))
     return out
