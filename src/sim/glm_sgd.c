@@ -46,6 +46,8 @@ int glm_sgd_advance(const struct glm_sgd *S, struct glm_funcs *F, uint64_t run, 
     const double c = gamma / (dd * (double)B), shrink = 1.0 - gamma * delta / dd;
     if (B > 1) memset(acc, 0, d * sizeof(double));
     for (size_t b = 0; b < B; b++) {
+      /* a batch of 10^6 samples is seconds of work: SIGINT must not wait for it */
+      if ((b & 1023) == 1023 && hd_interrupted()) return 0;
       hd_rng_normal_array_scaled(&rf, a, S->sqrt_lambda, d);
       const double tv[2] = {hd_dot(S->teacher, a, d), hd_rng_normal(&rl)};
       const double y = hd_formula_eval(F->target, tv);
