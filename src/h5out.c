@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <hdf5.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,12 +161,15 @@ static int write_table(hid_t g, const struct hd_param *rows, size_t n, const voi
   int rc = 0;
   for (size_t i = 0; i < n; i++) {
     const struct hd_param *r = &rows[i];
-    char name[160], text[HD_STR_MAX * 2];
+    char name[160], text[HD_FORMAT_MAX];
     snprintf(name, sizeof name, "%s.%s", r->section, r->key);
     const char *p = (const char *)src + r->offset;
     switch (r->type) {
     case HD_INT: rc |= hd_h5_attr_i64(g, name, *(const long *)p); break;
-    case HD_REAL: rc |= hd_h5_attr_f64(g, name, *(const double *)p); break;
+    case HD_REAL:
+      if ((r->flags & HD_AUTO) && isnan(*(const double *)p)) rc |= hd_h5_attr_str(g, name, "auto");
+      else rc |= hd_h5_attr_f64(g, name, *(const double *)p);
+      break;
     case HD_BOOL: rc |= hd_h5_attr_i64(g, name, *(const bool *)p ? 1 : 0); break;
     case HD_REAL_LIST:
     case HD_INT_LIST:

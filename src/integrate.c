@@ -56,6 +56,10 @@ struct driver {
   const struct hd_ode_system *sys;
   void *cvode_mem;
   double rtol, atol;    /* for ewt_wrap */
+  /* atol = HD_ATOL_AUTO: peak[i] = max |y_i| so far (ewt_wrap updates it); component i's
+   * absolute tolerance is peak_floor * peak[i] */
+  double *peak;
+  double peak_floor;
   struct counters base; /* totals of the finished CVODE segments */
 
   /* sys->affine: max_i |lam_i|, and whether lam is finite (else the plain rhs is used) */
@@ -265,16 +269,48 @@ static int rhs_wrap(sunrealtype t, N_Vector y, N_Vector ydot, void *user)
 /* ---------------------------------------------------------------------------------- */
 /* error weights
  *
- * w_i = 1 / (rtol |y_i| + atol), what CVODE's own scalar-tolerance weights compute
- * (cvEwtSetSS: N_VAbs, N_VScale, N_VAddConst, N_VInv, four passes over the state at
- * every step), in one pass and with the same floating-point operations in the same
- * order, so the weights are bit-for-bit the same.  Like cvEwtSetSS it fails (-1) when a
- * denominator is <= 0, which can only happen with atol = 0 (CVODE then stops with the
- * same CV_ILL_INPUT, its message naming the weight function instead of a zero weight). */
+ * An explicit atol: w_i = 1 / (rtol |y_i| + atol), what CVODE's own scalar-tolerance
+ * weights compute (cvEwtSetSS: N_VAbs, N_VScale, N_VAddConst, N_VInv, four passes over
+ * the state at every step), in one pass and with the same floating-point operations in
+ * the same order, so the weights are bit-for-bit the same.  Like cvEwtSetSS it fails
+ * (-1) when a denominator is <= 0, which can only happen with atol = 0 (CVODE then stops
+ * with the same CV_ILL_INPUT, its message naming the weight function instead of a zero
+ * weight).
+ *
+ * HD_ATOL_AUTO: w_i = 1 / (rtol |y_i| + rtol 10^-HD_ATOL_DECADES P_i), P_i the largest
+ * |y_i| of any accepted state so far (CVODE forms the weights once per step, from the
+ * state it accepted last).  A scalar atol fixes one absolute scale for every
+ * component at every time, so a component (a risk) that decays below atol / rtol loses
+ * relative accuracy and its tail is noise on a log plot.  Scaled by each component's own
+ * peak, the control stays relative over HD_ATOL_DECADES decades below that peak, whatever
+ * the units, and only then turns absolute.  Below that a component no longer matters
+ * to any sum it enters, and the absolute floor is what keeps a stiff mode that has died
+ * out from holding the step at its own time scale (pure relative control would resolve
+ * it all the way to underflow).  A peak that never decays also keeps the floor from
+ * collapsing where a signed component crosses zero. */
+
+static int ewt_auto(const struct driver *D, N_Vector yv, N_Vector wv)
+{
+  const size_t n = NV_LEN(yv);
+  const double *y = NV_PTR(yv); /* runs the queued passes y depends on */
+  double *w = NV_PTR(wv), *P = D->peak;
+  const double rtol = D->rtol, floor = D->peak_floor;
+#pragma omp parallel for schedule(static) if (hd_par_worth(n))
+  for (size_t i = 0; i < n; i++) {
+    double a = fabs(y[i]), p = P[i];
+    p = a > p ? a : p; /* NaN never becomes a peak */
+    P[i] = p;
+    w[i] = 1.0 / (rtol * a + floor * p);
+  }
+  /* NaN y: CVODE stops on its own non-finite checks; a weight of NaN or 0 never passes
+   * as a step */
+  return 0;
+}
 
 static int ewt_wrap(N_Vector yv, N_Vector wv, void *user)
 {
   const struct driver *D = user;
+  if (D->peak) return ewt_auto(D, yv, wv);
   const double rtol = D->rtol, atol = D->atol;
   if (atol > 0) { /* every denominator is >= atol: queue it with the step's other passes */
     hd_nv_ewt(yv, wv, rtol, atol);
@@ -287,6 +323,26 @@ static int ewt_wrap(N_Vector yv, N_Vector wv, void *user)
   /* atol = 0: a second pass for the check, so that the main loop vectorises */
   for (size_t i = 0; i < n; i++)
     if (rtol * fabs(y[i]) <= 0.0) return -1;
+  return 0;
+}
+
+/* The starting peaks: |y0_i|, and for a component that starts at zero the scale of the
+ * whole initial state, so that its first steps are not asked for an absolute accuracy
+ * far below anything the problem holds; P_i >= 1e-200 keeps every weight finite. */
+static int peaks_init(struct driver *D, const double *y0)
+{
+  const size_t n = D->sys->dimension;
+  D->peak = malloc(n * sizeof *D->peak);
+  if (!D->peak) return -1;
+  double scale = 0;
+  for (size_t i = 0; i < n; i++)
+    if (fabs(y0[i]) > scale) scale = fabs(y0[i]);
+  if (!(scale > 0 && scale <= DBL_MAX)) scale = 1.0;
+  for (size_t i = 0; i < n; i++) {
+    double a = fabs(y0[i]);
+    D->peak[i] = a > 0 ? fmax(a, 1e-200) : scale;
+  }
+  D->peak_floor = D->rtol * pow(10.0, -HD_ATOL_DECADES);
   return 0;
 }
 
@@ -804,8 +860,11 @@ static int check_request(const struct hd_ode_system *sys, const double *y0, cons
       fail_input(st, CV_ILL_INPUT, "output times must be finite and strictly increasing");
       return st->flag;
     }
-  if (!(opts->rtol >= 0) || !(opts->atol >= 0) || (opts->rtol == 0 && opts->atol == 0)) {
-    fail_input(st, CV_ILL_INPUT, "tolerances must be >= 0 and not both 0");
+  if (isnan(opts->atol) ? !(opts->rtol > 0)
+                        : !(opts->rtol >= 0) || !(opts->atol >= 0) ||
+                              (opts->rtol == 0 && opts->atol == 0)) {
+    fail_input(st, CV_ILL_INPUT,
+               "tolerances must be >= 0 and not both 0 (rtol > 0 with atol = HD_ATOL_AUTO)");
     return st->flag;
   }
   for (size_t i = 1; sys->breakpoints && i < sys->n_breakpoints; i++)
@@ -901,7 +960,7 @@ static int create_cvode(struct session *S, struct driver *D, const double *y0, d
   CVodeSetErrHandlerFn(S->mem, err_handler, D);
 
   int flag = CVodeInit(S->mem, rhs_wrap, t0, S->y);
-  /* the scalar tolerances, through ewt_wrap (one pass instead of CVODE's four) */
+  /* the tolerances, through ewt_wrap (one pass instead of CVODE's four) */
   if (flag == CV_SUCCESS) flag = CVodeWFtolerances(S->mem, ewt_wrap);
   if (flag == CV_SUCCESS) flag = CVodeSetUserData(S->mem, D);
   if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(S->mem, max_steps);
@@ -1106,6 +1165,8 @@ static void session_finish(struct session *S, struct driver *D, struct hd_integr
   if (S->A) SUNMatDestroy(S->A);
   if (S->y) N_VDestroy(S->y);
   free_precond(D);
+  free(D->peak);
+  D->peak = NULL;
   if (S->sunctx) SUNContext_Free(&S->sunctx);
 }
 
@@ -1126,7 +1187,11 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
 
   struct driver D;
   driver_init(&D, sys, S.ls, opts);
-  ret = create_cvode(&S, &D, y0, tout[0], opts->max_steps, st);
+  if (isnan(opts->atol) && peaks_init(&D, y0) != 0) {
+    fail_input(st, CV_MEM_FAIL, "out of memory (tolerance scales)");
+    ret = st->flag;
+  }
+  if (ret == 0) ret = create_cvode(&S, &D, y0, tout[0], opts->max_steps, st);
   if (ret == 0) ret = attach_linsol(&S, &D, st);
   if (ret == 0) ret = march(&S, &D, y0, tout, nout, out, ctx, st);
   session_finish(&S, &D, st);

@@ -25,6 +25,7 @@
 #ifndef HDSIM_INTEGRATE_H
 #define HDSIM_INTEGRATE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -78,9 +79,15 @@ enum hd_linsol {
   HD_LINSOL_WOODBURY /* appended: existing values keep their numbers */
 };
 
+/* atol = HD_ATOL_AUTO: each component's absolute tolerance is rtol 10^-HD_ATOL_DECADES
+ * times the largest |value| it has had, so relative accuracy holds while a component
+ * decays over HD_ATOL_DECADES decades below its peak (integrate.c, error weights). */
+#define HD_ATOL_AUTO    NAN
+#define HD_ATOL_DECADES 14
+
 struct hd_integrate_opts {
   double rtol;    /* relative tolerance */
-  double atol;    /* absolute tolerance (scalar) */
+  double atol;    /* absolute tolerance (scalar), or HD_ATOL_AUTO (any NaN) */
   long max_steps; /* CVODE mxstep per output interval */
   enum hd_linsol linsol;
 };

@@ -36,8 +36,11 @@ const struct hd_param hd_run_param_table[] = {
      NULL},
     {"theory", "rtol", HD_REAL, F(rtol), "1e-8", 1e-14, 1e-2, 0, NULL, "",
      "CVODE relative tolerance; method = volterra: sets its time step", NULL},
-    {"theory", "atol", HD_REAL, F(atol), "1e-12", 0, 1, HD_MIN_EXCL, NULL, "",
-     "CVODE absolute tolerance", NULL},
+    {"theory", "atol", HD_REAL, F(atol), "auto", 0, 1, HD_MIN_EXCL | HD_AUTO, NULL, "",
+     "CVODE absolute tolerance; auto: each state component's is rtol x 1e-14 x the largest "
+     "|value| it has had, so relative accuracy rtol holds while a quantity decays over 14 "
+     "decades (a number: one absolute tolerance for every component)",
+     NULL},
     {"theory", "linear_solver", HD_ENUM, F(linear_solver), "auto", 0, 0, 0, linear_solvers, "",
      "Newton linear solver: woodbury (exact Woodbury inverse as a direct solver, O(d)), "
      "structured (Woodbury-preconditioned GMRES, O(d)), dense, gmres; auto picks woodbury "
