@@ -440,6 +440,7 @@ static int write_diagnostics(hid_t f, const struct hd_output *o)
       rc |= hd_h5_attr_i64(g, "cvode_nonlin_iters", s->nonlin_iters);
       rc |= hd_h5_attr_i64(g, "cvode_nonlin_conv_fails", s->nonlin_conv_fails);
       rc |= hd_h5_attr_f64(g, "cvode_last_step", s->last_step);
+      rc |= hd_h5_attr_f64(g, "cvode_rounding_guard_t", s->t_guard);
       rc |= hd_h5_attr_i64(g, "cvode_flag", s->flag);
     }
   }

@@ -81,7 +81,9 @@ enum hd_linsol {
 
 /* atol = HD_ATOL_AUTO: each component's absolute tolerance is rtol 10^-HD_ATOL_DECADES
  * times the largest |value| it has had, so relative accuracy holds while a component
- * decays over HD_ATOL_DECADES decades below its peak (integrate.c, error weights). */
+ * decays over HD_ATOL_DECADES decades below its peak; a component that starts at zero
+ * keeps at least 1e-14 times the initial state's scale, and rounding that defeats the
+ * error test adds a floor once (t_guard below; integrate.c, error weights). */
 #define HD_ATOL_AUTO    NAN
 #define HD_ATOL_DECADES 14
 
@@ -99,6 +101,8 @@ struct hd_integrate_stats {
   double last_step;  /* last step size */
   int flag;          /* 0, or the CVODE return flag of a failure */
   double t_fail;     /* time reached when it failed (NaN if no failure) */
+  double t_guard;    /* atol = HD_ATOL_AUTO: when rounding forced a floor of 100 eps times
+                      * the state's largest value on the absolute tolerance (NaN: never) */
   char message[256]; /* "" or a description of the failure */
 };
 

@@ -1244,6 +1244,30 @@ static int osc_rhs(double t, const double *y, double *f, void *p)
   return 0;
 }
 
+/* y0' = -y0, and y1' = ((y0 + 1) - 1) - y0: zero in exact arithmetic, rounding noise of
+ * order eps in floating point (a component zero by symmetry, a difference of large
+ * terms) */
+static int noisy_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)t;
+  volatile double one = *(const double *)p; /* keeps the compiler from folding it */
+  f[0] = -y[0];
+  f[1] = ((y[0] + one) - one) - y[0];
+  return 0;
+}
+
+/* y0' = -y0, y1' = noise of size 1e-13 that changes at every evaluation (the rounding of
+ * a right-hand side that adds up large terms), from a counter in *p */
+static int jitter_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)t;
+  unsigned long long *c = p;
+  *c = *c * 6364136223846793005ULL + 1442695040888963407ULL;
+  f[0] = -y[0];
+  f[1] = 1e-13 * ((double)(*c >> 11) * 0x1p-53 - 0.5);
+  return 0;
+}
+
 /* Worst relative error of the decay system over the outputs where the exact value is at
  * least `depth` times its start. */
 static double decay_err(const struct rec *r, const double *tout, size_t nout, double depth)
@@ -1292,6 +1316,7 @@ static void test_auto_tolerance(void)
    * at its own time scale */
   CHECK(sa.steps < 3 * sf.steps, "auto costs %ld steps against %ld with atol 1e-12", sa.steps,
         sf.steps);
+  CHECK(isnan(sa.t_guard), "no rounding guard needed (t_guard = %g)", sa.t_guard);
   free(ra.y);
   free(rf.y);
 
@@ -1314,6 +1339,37 @@ static void test_auto_tolerance(void)
         sf.steps);
   free(ra.y);
   free(rf.y);
+
+  /* rounding noise in a component that starts at zero: its absolute floor (100 eps of the
+   * state's scale) covers it, and y0 keeps its relative accuracy */
+  {
+    double one = 1.0, yn[2] = {1, 0}, tn[3] = {0, 5, 20};
+    struct hd_ode_system ns = {.dimension = 2, .rhs = noisy_rhs, .params = &one};
+    rec_init(&ra, 2, 3);
+    rc = hd_integrate(&ns, yn, tn, 3, &autoo, rec_out, &ra, &sa);
+    double e = fabs(ra.y[4] - exp(-20.0)) / exp(-20.0);
+    CHECK(rc == 0 && isnan(sa.t_guard) && e < 1e-5 && fabs(ra.y[5]) < 1e-12,
+          "rounding noise from zero: %ld steps, no guard (t_guard %g), y0(20) to %.1e (< 1e-5), "
+          "y1 = %.1e %s",
+          sa.steps, sa.t_guard, e, ra.y[5], sa.message);
+    free(ra.y);
+    /* noise in a component that starts at 1e-10: relative control chases it until the
+     * error test fails or max_steps runs out; the driver then adds its rounding floor once
+     * and finishes, y0 now held to that floor (2e-14 against y0(20) = 2e-9) */
+    unsigned long long counter = 1;
+    yn[1] = 1e-10;
+    ns.rhs = jitter_rhs;
+    ns.params = &counter;
+    struct hd_integrate_opts few = autoo;
+    few.max_steps = 3000;
+    rec_init(&ra, 2, 3);
+    rc = hd_integrate(&ns, yn, tn, 3, &few, rec_out, &ra, &sa);
+    e = fabs(ra.y[4] - exp(-20.0)) / exp(-20.0);
+    CHECK(rc == 0 && sa.t_guard > 0 && sa.t_guard < 5 && e < 1e-3,
+          "rounding noise from 1e-10: guard added at t = %g, %ld steps, y0(20) to %.1e (< 1e-3) %s",
+          sa.t_guard, sa.steps, e, sa.message);
+    free(ra.y);
+  }
 
   /* a component that starts at zero, and a state that is all zero */
   double z[NDECAY] = {0};
