@@ -298,6 +298,42 @@ static int reuse_point(const char *path, const struct hd_provenance *prov)
   return strcmp(status, "complete") == 0 ? HD_EXIT_OK : HD_EXIT_NUMERICAL;
 }
 
+/* The output name, locked against a second writer (a sweep's points run under the sweep's
+ * lock).  NULL after a message (*rc set). */
+static char *claim_output(const struct hd_cli *cli, struct hd_session *s, struct hd_outlock *lock,
+                          int *rc)
+{
+  char *path = output_path(cli, s, rc);
+  if (path && !cli->sweep_point_set && hd_is_root()) {
+    char msg[1024];
+    if (hd_outlock_acquire(lock, path, msg, sizeof msg) != 0) {
+      fprintf(stderr, "hdsim: %s\n", msg);
+      free(path);
+      path = NULL;
+      *rc = HD_EXIT_USAGE;
+    }
+  }
+  return path;
+}
+
+/* Under MPI every rank must have its output and have read the same model (equal
+ * provenance digests); otherwise every rank stops.  0 with *rc set, or 1. */
+static int ranks_share_output(int have_path, const struct hd_provenance *prov, int *rc)
+{
+  if (!hd_ranks_agree(have_path, "to open the output")) {
+    *rc = *rc ? *rc : HD_EXIT_BAD_INPUT;
+    return 0;
+  }
+  if (hd_ranks.size > 1 && !hd_ranks.same_text(prov->digest)) {
+    if (hd_is_root())
+      fprintf(stderr, "hdsim-mpi: the ranks read different models (parameters, seed or input "
+                      "files differ: provenance digests disagree); every rank stops\n");
+    *rc = HD_EXIT_BAD_INPUT;
+    return 0;
+  }
+  return 1;
+}
+
 static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char *path,
                      const struct hd_provenance *prov);
 static int run_single(const struct hd_cli *cli, struct hd_session *s, const char *path,
@@ -312,34 +348,17 @@ int hd_driver_run(const struct hd_cli *cli)
     hd_session_free(&s);
     return rc ? rc : HD_EXIT_BAD_INPUT;
   }
-  char *path = output_path(cli, &s, &rc);
   struct hd_outlock lock = {NULL, -1};
-  if (path && !cli->sweep_point_set && hd_is_root()) {
-    char msg[1024];
-    if (hd_outlock_acquire(&lock, path, msg, sizeof msg) != 0) {
-      fprintf(stderr, "hdsim: %s\n", msg);
-      free(path);
-      path = NULL;
-      rc = HD_EXIT_USAGE;
-    }
-  }
+  char *path = claim_output(cli, &s, &lock, &rc);
   struct hd_provenance prov = {0};
   if (path)
     hd_provenance_build(&prov, s.pb, s.params, &s.run,
                         s.sweep.n_keys && !cli->sweep_point_set ? &s.sweep : NULL);
-  if (!hd_ranks_agree(path != NULL, "to open the output")) {
-    rc = rc ? rc : HD_EXIT_BAD_INPUT;
-  } else if (hd_ranks.size > 1 && !hd_ranks.same_text(prov.digest)) {
-    if (hd_is_root())
-      fprintf(stderr, "hdsim-mpi: the ranks read different models (parameters, seed or input "
-                      "files differ: provenance digests disagree); every rank stops\n");
-    rc = HD_EXIT_BAD_INPUT;
-  } else if (cli->reuse_finished && (rc = reuse_point(path, &prov)) != -1) {
-    /* a finished sweep point, checked */
-  } else if (s.sweep.n_keys && !cli->sweep_point_set) {
-    rc = run_sweep(cli, &s, path, &prov);
-  } else {
-    rc = run_single(cli, &s, path, &prov);
+  if (ranks_share_output(path != NULL, &prov, &rc)) {
+    rc = cli->reuse_finished ? reuse_point(path, &prov) : -1; /* a finished sweep point */
+    if (rc == -1)
+      rc = s.sweep.n_keys && !cli->sweep_point_set ? run_sweep(cli, &s, path, &prov)
+                                                   : run_single(cli, &s, path, &prov);
   }
   hd_provenance_free(&prov);
   hd_outlock_release(&lock);
@@ -348,196 +367,319 @@ int hd_driver_run(const struct hd_cli *cli)
   return rc;
 }
 
-static int run_single(const struct hd_cli *cli, struct hd_session *s_, const char *path,
-                      const struct hd_provenance *prov)
-{
-  struct hd_session s = *s_; /* borrowed: freed by the caller */
-  char msg[1024];
+/* One run from its plan to its file, as named steps over the pieces they share. */
+struct single_run {
+  const struct hd_cli *cli;
+  struct hd_session *s; /* borrowed: freed by the caller */
+  const char *path;
+  const struct hd_provenance *prov;
   struct hd_output_grid grid;
-  if (hd_output_grid_build(&s.run.times, s.run.horizon, s.pb->steps_per_time(s.plan), &grid, msg,
-                           sizeof msg) != 0) {
-    hd_config_error(s.cfg, &s_->err, "output", "times", "%s", msg);
-    hd_errors_print(&s_->err, stderr);
-    return HD_EXIT_BAD_INPUT;
-  }
-  if (!hd_ranks_agree(memory_fits(cli, &s, grid.n), "the memory check")) {
-    hd_output_grid_free(&grid);
-    return HD_EXIT_BAD_INPUT;
-  }
-
-  const char *note = s.pb->theory_note ? s.pb->theory_note(s.plan) : NULL;
-  if (note && !cli->quiet) fprintf(stderr, "hdsim: note: %s\n", note);
   const struct hd_observable *obs;
-  size_t n_obs = s.pb->observables(s.plan, &obs);
+  size_t n_obs;
+  const char *note;        /* the problem's theory note, or NULL */
+  char *partial;           /* where an interrupted run is written */
+  const char *resume_from; /* the file --resume continues, or NULL */
+  struct hd_mc_result mc;
+  struct hd_theory_result th;
+  int have_theory, theory_failed, interrupted;
+  const char *status;
+};
 
-  hd_interrupt_install();
-  /* An interrupted run is written to OUT.partial unless the user asked to keep it under
-   * the final name: a file under the final name is always a finished result otherwise. */
-  char *partial = hd_path_join(path, cli->keep_partial ? "" : ".partial");
-  const char *resume_from = NULL;
-  if (cli->resume) {
-    if (access(partial, R_OK) == 0) resume_from = partial;
-    else if (access(path, R_OK) == 0) resume_from = path; /* written with --keep-partial */
-    else {
-      fprintf(stderr,
-              "hdsim: --resume: no interrupted run to continue (neither %s.partial "
-              "nor %s exists)\n",
-              path, path);
-      hd_output_grid_free(&grid);
-      free(partial);
-      return HD_EXIT_BAD_INPUT;
-    }
+static void single_free(struct single_run *r)
+{
+  hd_theory_result_free(&r->th);
+  hd_mc_result_free(&r->mc);
+  hd_output_grid_free(&r->grid);
+  free(r->partial);
+}
+
+/* The output grid, and the memory the run needs against what is available. */
+static int single_grid(struct single_run *r)
+{
+  struct hd_session *s = r->s;
+  char msg[1024];
+  if (hd_output_grid_build(&s->run.times, s->run.horizon, s->pb->steps_per_time(s->plan), &r->grid,
+                           msg, sizeof msg) != 0) {
+    hd_config_error(s->cfg, &s->err, "output", "times", "%s", msg);
+    hd_errors_print(&s->err, stderr);
+    return HD_EXIT_BAD_INPUT;
   }
+  if (!hd_ranks_agree(memory_fits(r->cli, s, r->grid.n), "the memory check"))
+    return HD_EXIT_BAD_INPUT;
+  r->note = s->pb->theory_note ? s->pb->theory_note(s->plan) : NULL;
+  if (r->note && !r->cli->quiet) fprintf(stderr, "hdsim: note: %s\n", r->note);
+  r->n_obs = s->pb->observables(s->plan, &r->obs);
+  return 0;
+}
 
-  struct hd_mc_result mc = {0};
-  if (s.run.simulate && hd_mc_alloc(&mc, s.pb, s.plan, &grid, s.run.runs) != 0) {
-    fprintf(stderr, "hdsim: out of memory for %ld runs x %zu times x %zu observables\n", s.run.runs,
-            grid.n, n_obs);
-    hd_output_grid_free(&grid);
-    free(partial);
+/* An interrupted run is written to OUT.partial unless the user asked to keep it under the
+ * final name: a file under the final name is always a finished result otherwise.  With
+ * --resume, the file to continue. */
+static int single_resume_source(struct single_run *r)
+{
+  r->partial = hd_path_join(r->path, r->cli->keep_partial ? "" : ".partial");
+  if (!r->cli->resume) return 0;
+  if (access(r->partial, R_OK) == 0) r->resume_from = r->partial;
+  else if (access(r->path, R_OK) == 0) r->resume_from = r->path; /* written with --keep-partial */
+  else {
+    fprintf(stderr,
+            "hdsim: --resume: no interrupted run to continue (neither %s.partial "
+            "nor %s exists)\n",
+            r->path, r->path);
+    return HD_EXIT_BAD_INPUT;
+  }
+  return 0;
+}
+
+/* The Monte Carlo result arrays, filled from the partial file when resuming: before the
+ * theory, so a refused resume costs none. */
+static int single_load_partial(struct single_run *r)
+{
+  struct hd_session *s = r->s;
+  char msg[1024];
+  if (!s->run.simulate) return 0;
+  if (hd_mc_alloc(&r->mc, s->pb, s->plan, &r->grid, s->run.runs) != 0) {
+    fprintf(stderr, "hdsim: out of memory for %ld runs x %zu times x %zu observables\n",
+            s->run.runs, r->grid.n, r->n_obs);
     return HD_EXIT_USAGE;
   }
-  /* the partial file first: a refused resume costs no theory */
-  if (s.run.simulate && resume_from) {
-    struct hd_output expect = {.model_text = s.cfg->text,
-                               .run = &s.run,
-                               .grid = &grid,
-                               .obs = obs,
-                               .n_obs = n_obs,
-                               .provenance = prov};
-    long loaded = hd_h5_read_partial(resume_from, &expect, &mc, msg, sizeof msg);
-    if (!hd_ranks_agree(loaded >= 0, "to resume")) {
-      if (loaded < 0) fprintf(stderr, "hdsim: --resume: %s\n", msg);
-      hd_mc_result_free(&mc);
-      hd_output_grid_free(&grid);
-      free(partial);
-      return HD_EXIT_BAD_INPUT;
-    }
-    if (!cli->quiet)
-      fprintf(stderr, "hdsim: resuming from %s: %ld of %ld %s already done\n", resume_from, loaded,
-              s.run.runs, hd_plural(s.run.runs, "run", "runs"));
+  if (!r->resume_from) return 0;
+  struct hd_output expect = {.model_text = s->cfg->text,
+                             .run = &s->run,
+                             .grid = &r->grid,
+                             .obs = r->obs,
+                             .n_obs = r->n_obs,
+                             .provenance = r->prov};
+  long loaded = hd_h5_read_partial(r->resume_from, &expect, &r->mc, msg, sizeof msg);
+  if (!hd_ranks_agree(loaded >= 0, "to resume")) {
+    if (loaded < 0) fprintf(stderr, "hdsim: --resume: %s\n", msg);
+    return HD_EXIT_BAD_INPUT;
   }
+  if (!r->cli->quiet)
+    fprintf(stderr, "hdsim: resuming from %s: %ld of %ld %s already done\n", r->resume_from, loaded,
+            s->run.runs, hd_plural(s->run.runs, "run", "runs"));
+  return 0;
+}
 
-  struct hd_theory_result th = {0};
-  int have_theory = s.run.method != HD_THEORY_NONE;
-  int theory_failed = 0;
-  if (have_theory) {
-    theory_failed = hd_theory_run(s.pb, s.plan, &grid, &s.run, &th) != 0;
-    if (theory_failed && !hd_interrupted()) {
-      const struct hd_param *sp = hd_problem_size_param(s.pb);
-      if (sp)
-        fprintf(stderr, "hdsim: theory failed (problem %s, %s = %g): %s\n", s.pb->name, sp->key,
-                hd_problem_size(s.pb, s.params), th.message);
-      else fprintf(stderr, "hdsim: theory failed (problem %s): %s\n", s.pb->name, th.message);
-    } else if (!theory_failed && s.run.bins > 0 && !hd_interrupted()) {
-      hd_theory_binning_error(s.pb, s.params, &s.run, s.cfg, &grid, &th);
-      if (th.binning_note[0] && !cli->quiet) fprintf(stderr, "hdsim: note: %s\n", th.binning_note);
-      else if (th.binning_error && !cli->quiet)
-        fprintf(stderr, "hdsim: %ld bins: estimated binning error of %s %.2g (from %ld bins)\n",
-                s.run.bins, obs[0].name, th.binning_error[0], 2 * s.run.bins);
-    }
+/* The theory on the grid; a failure is reported and kept (the simulation still runs). */
+static void single_theory(struct single_run *r)
+{
+  struct hd_session *s = r->s;
+  r->have_theory = s->run.method != HD_THEORY_NONE;
+  if (!r->have_theory) return;
+  r->theory_failed = hd_theory_run(s->pb, s->plan, &r->grid, &s->run, &r->th) != 0;
+  if (r->theory_failed && !hd_interrupted()) {
+    const struct hd_param *sp = hd_problem_size_param(s->pb);
+    if (sp)
+      fprintf(stderr, "hdsim: theory failed (problem %s, %s = %g): %s\n", s->pb->name, sp->key,
+              hd_problem_size(s->pb, s->params), r->th.message);
+    else fprintf(stderr, "hdsim: theory failed (problem %s): %s\n", s->pb->name, r->th.message);
+  } else if (!r->theory_failed && s->run.bins > 0 && !hd_interrupted()) {
+    hd_theory_binning_error(s->pb, s->params, &s->run, s->cfg, &r->grid, &r->th);
+    if (r->th.binning_note[0] && !r->cli->quiet)
+      fprintf(stderr, "hdsim: note: %s\n", r->th.binning_note);
+    else if (r->th.binning_error && !r->cli->quiet)
+      fprintf(stderr, "hdsim: %ld bins: estimated binning error of %s %.2g (from %ld bins)\n",
+              s->run.bins, r->obs[0].name, r->th.binning_error[0], 2 * s->run.bins);
   }
-  int interrupted = hd_interrupted();
-  int mc_rc = 0;
-  if (s.run.simulate) {
-    mc_rc = hd_mc_execute(&mc, s.pb, s.plan, &grid, s.run.threads, s.run.divergence, cli->quiet);
-    interrupted = mc_rc == 1 || hd_interrupted();
-  }
+}
+
+/* The Monte Carlo runs not yet done; divergences are reported and kept. */
+static int single_simulate(struct single_run *r)
+{
+  struct hd_session *s = r->s;
+  r->interrupted = hd_interrupted();
+  if (!s->run.simulate) return 0;
+  int mc_rc = hd_mc_execute(&r->mc, s->pb, s->plan, &r->grid, s->run.threads, s->run.divergence,
+                            r->cli->quiet);
+  r->interrupted = mc_rc == 1 || hd_interrupted();
   if (mc_rc < 0) {
     fprintf(stderr, "hdsim: out of memory for a simulation thread's run state (%zu bytes)\n",
-            s.pb->sim_state_size(s.plan));
-    if (have_theory) hd_theory_result_free(&th);
-    hd_mc_result_free(&mc);
-    hd_output_grid_free(&grid);
-    free(partial);
+            s->pb->sim_state_size(s->plan));
     return HD_EXIT_USAGE;
   }
-  if (s.run.simulate && mc.n_diverged) {
+  if (r->mc.n_diverged) {
     size_t first = 0;
-    while (!mc.diverged[first]) first++;
+    while (!r->mc.diverged[first]) first++;
     fprintf(stderr,
             "hdsim: %zu of %zu %s diverged (first: run %zu at t = %g; [simulation] "
             "divergence = %g)\n",
-            mc.n_diverged, mc.runs, hd_plural((long long)mc.runs, "run", "runs"), first,
-            mc.diverged_t[first], s.run.divergence);
+            r->mc.n_diverged, r->mc.runs, hd_plural((long long)r->mc.runs, "run", "runs"), first,
+            r->mc.diverged_t[first], s->run.divergence);
   }
+  return 0;
+}
 
-  const char *status = interrupted                         ? "interrupted"
-                       : theory_failed                     ? "theory_failed"
-                       : (s.run.simulate && mc.n_diverged) ? "diverged"
-                                                           : "complete";
+/* Everything finished, under the final name or (interrupted) the partial one.  The
+ * writer's status is r->status; 0 or HD_EXIT_USAGE after a message. */
+static int single_write(struct single_run *r)
+{
+  struct hd_session *s = r->s;
+  const struct hd_cli *cli = r->cli;
+  char msg[1024];
+  r->status = r->interrupted                          ? "interrupted"
+              : r->theory_failed                      ? "theory_failed"
+              : (s->run.simulate && r->mc.n_diverged) ? "diverged"
+                                                      : "complete";
   const char *warnings[3] = {NULL, NULL, NULL};
   size_t nw = 0;
-  if (note) warnings[nw++] = note;
+  if (r->note) warnings[nw++] = r->note;
   char extra_failure[512] = "";
-  struct hd_output out = {.path = interrupted ? partial : path,
-                          .status = status,
+  struct hd_output out = {.path = r->interrupted ? r->partial : r->path,
+                          .status = r->status,
                           .command_line = cli->command_line,
                           .model_path = cli->model,
-                          .model_text = s.cfg->text,
-                          .problem = s.pb,
-                          .problem_params = s.params,
-                          .plan = s.plan,
-                          .run = &s.run,
-                          .grid = &grid,
-                          .obs = obs,
-                          .n_obs = n_obs,
-                          .theory = have_theory ? &th : NULL,
-                          .mc = s.run.simulate ? &mc : NULL,
-                          .theory_note = note,
+                          .model_text = s->cfg->text,
+                          .problem = s->pb,
+                          .problem_params = s->params,
+                          .plan = s->plan,
+                          .run = &s->run,
+                          .grid = &r->grid,
+                          .obs = r->obs,
+                          .n_obs = r->n_obs,
+                          .theory = r->have_theory ? &r->th : NULL,
+                          .mc = s->run.simulate ? &r->mc : NULL,
+                          .theory_note = r->note,
                           .warnings = warnings,
-                          .provenance = prov,
+                          .provenance = r->prov,
                           .extra_failure = extra_failure,
                           .extra_failure_len = sizeof extra_failure};
   int wrc = hd_h5_write(&out, msg, sizeof msg);
   if (extra_failure[0]) {
     fprintf(stderr, "hdsim: %s (the rest is written; status theory_failed)\n", extra_failure);
-    if (!interrupted) status = "theory_failed";
+    if (!r->interrupted) r->status = "theory_failed";
   }
-  if (wrc != 0) fprintf(stderr, "hdsim: %s\n", msg);
-  else if (interrupted && !cli->sweep_point_set) {
+  if (wrc != 0) {
+    fprintf(stderr, "hdsim: %s\n", msg);
+    return HD_EXIT_USAGE;
+  }
+  if (r->interrupted && !cli->sweep_point_set) {
     fprintf(stderr,
             "hdsim: interrupted by signal %d: %zu of %ld %s completed, written to %s; "
             "continue with: hdsim run %s --resume%s%s\n",
-            (int)hd_interrupt_signal, mc.n_completed, s.run.runs,
-            hd_plural(s.run.runs, "run", "runs"), partial, cli->model, cli->output ? " -o " : "",
-            cli->output ? cli->output : "");
-  } else if (!interrupted) {
-    if (resume_from && strcmp(resume_from, path) != 0 && hd_is_root()) unlink(resume_from);
+            (int)hd_interrupt_signal, r->mc.n_completed, s->run.runs,
+            hd_plural(s->run.runs, "run", "runs"), r->partial, cli->model,
+            cli->output ? " -o " : "", cli->output ? cli->output : "");
+  } else if (!r->interrupted) {
+    if (r->resume_from && strcmp(r->resume_from, r->path) != 0 && hd_is_root())
+      unlink(r->resume_from);
   }
-  if (wrc == 0 && !interrupted && !cli->quiet) {
-    printf("%s: %s", path, status);
-    if (have_theory) printf(", theory %.3g s", th.seconds);
-    if (s.run.simulate)
-      printf(", simulation %ld %s in %.3g s (%ld %s)", s.run.runs,
-             hd_plural(s.run.runs, "run", "runs"), mc.seconds, mc.threads,
-             hd_plural(mc.threads, "thread", "threads"));
-    if (have_theory && s.run.simulate) {
-      double sup = 0;
-      size_t T = grid.n;
-      for (size_t j = 0; j < T; j++) {
-        double r = fabs(mc.mean[j] - th.values[j]) / fabs(th.values[j]);
-        if (isfinite(r)) sup = fmax(sup, r);
-      }
-      printf(", sup rel. error of %s %.3g", obs[0].name, sup);
+  return 0;
+}
+
+/* One line for a finished run: status, times, and how far the simulation's mean of the
+ * first observable is from the theory. */
+static void single_summary(const struct single_run *r)
+{
+  const struct hd_session *s = r->s;
+  printf("%s: %s", r->path, r->status);
+  if (r->have_theory) printf(", theory %.3g s", r->th.seconds);
+  if (s->run.simulate)
+    printf(", simulation %ld %s in %.3g s (%ld %s)", s->run.runs,
+           hd_plural(s->run.runs, "run", "runs"), r->mc.seconds, r->mc.threads,
+           hd_plural(r->mc.threads, "thread", "threads"));
+  if (r->have_theory && s->run.simulate) {
+    double sup = 0;
+    for (size_t j = 0; j < r->grid.n; j++) {
+      double rel = fabs(r->mc.mean[j] - r->th.values[j]) / fabs(r->th.values[j]);
+      if (isfinite(rel)) sup = fmax(sup, rel);
     }
-    printf("\n");
+    printf(", sup rel. error of %s %.3g", r->obs[0].name, sup);
   }
-  if (have_theory) hd_theory_result_free(&th);
-  if (s.run.simulate) hd_mc_result_free(&mc);
-  hd_output_grid_free(&grid);
-  free(partial);
-  if (wrc != 0) return HD_EXIT_USAGE;
-  if (interrupted) return HD_EXIT_INTERRUPTED;
-  return strcmp(status, "complete") == 0 ? HD_EXIT_OK : HD_EXIT_NUMERICAL;
+  printf("\n");
+}
+
+static int run_single(const struct hd_cli *cli, struct hd_session *s, const char *path,
+                      const struct hd_provenance *prov)
+{
+  struct single_run r = {.cli = cli, .s = s, .path = path, .prov = prov};
+  int rc = single_grid(&r);
+  if (rc == 0) {
+    hd_interrupt_install();
+    rc = single_resume_source(&r);
+  }
+  if (rc == 0) rc = single_load_partial(&r);
+  if (rc == 0) {
+    single_theory(&r);
+    rc = single_simulate(&r);
+  }
+  if (rc == 0) rc = single_write(&r);
+  if (rc == 0 && !r.interrupted && !cli->quiet) single_summary(&r);
+  if (rc == 0)
+    rc = r.interrupted                       ? HD_EXIT_INTERRUPTED
+         : strcmp(r.status, "complete") == 0 ? HD_EXIT_OK
+                                             : HD_EXIT_NUMERICAL;
+  single_free(&r);
+  return rc;
 }
 
 /* A sweep runs each point as an ordinary run into PATH.points/point_K.h5 (so an
  * interrupted sweep resumes point by point), then gathers the points into one file. */
+
+/* Point P's command line: its own output, resumed from its partial file if there is one,
+ * else reused if finished (checked against its provenance). */
+static struct hd_cli sweep_point_cli(const struct hd_cli *cli, size_t p, const char *file)
+{
+  char *part = hd_path_join(file, ".partial");
+  struct hd_cli c = *cli;
+  c.output = file;
+  c.sweep_point_set = 1;
+  c.sweep_point = p;
+  c.keep_partial = 0;
+  c.resume = cli->resume && access(part, R_OK) == 0;
+  c.reuse_finished = cli->resume && !c.resume;
+  free(part);
+  return c;
+}
+
+static void print_sweep_point(const struct hd_sweep *sw, size_t p)
+{
+  printf("sweep point %zu/%zu:", p + 1, sw->n_points);
+  for (size_t k = 0; k < sw->n_keys; k++) {
+    const struct hd_sweep_key *key = &sw->keys[k];
+    printf(" %s.%s = %s", key->section, key->key, key->values[hd_sweep_value_index(sw, p, k)]);
+  }
+  printf("\n");
+  fflush(stdout);
+}
+
+/* The finished points into one file; the point files go once it is written.  WORST is
+ * the worst point's exit code (0 or HD_EXIT_NUMERICAL). */
+static int gather_sweep(const struct hd_cli *cli, struct hd_session *s, const char *path,
+                        const struct hd_provenance *prov, const char *dir, char **files, int worst)
+{
+  char msg[1024];
+  size_t n = s->sweep.n_points;
+  const struct hd_observable *obs;
+  size_t n_obs = s->pb->observables(s->plan, &obs);
+  struct hd_output base = {.path = path,
+                           .status = worst == HD_EXIT_OK ? "complete" : "numerical_trouble",
+                           .command_line = cli->command_line,
+                           .model_path = cli->model,
+                           .model_text = s->cfg->text,
+                           .problem = s->pb,
+                           .problem_params = s->params,
+                           .run = &s->run,
+                           .obs = obs,
+                           .n_obs = n_obs,
+                           .provenance = prov};
+  if (hd_h5_write_sweep(&base, &s->sweep, (const char *const *)files, msg, sizeof msg) != 0) {
+    fprintf(stderr, "hdsim: %s\n", msg);
+    return HD_EXIT_USAGE;
+  }
+  if (hd_is_root()) {
+    for (size_t p = 0; p < n; p++) unlink(files[p]);
+    rmdir(dir);
+  }
+  if (!cli->quiet)
+    printf("%s: sweep of %zu %s%s\n", path, n, hd_plural((long long)n, "point", "points"),
+           worst == HD_EXIT_OK ? "" : " (some diverged or failed: see /points/K)");
+  return worst;
+}
+
 static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char *path,
                      const struct hd_provenance *prov)
 {
-  char msg[1024];
   char *dir = hd_path_join(path, ".points");
   if (hd_is_root() && mkdir(dir, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "hdsim: cannot create '%s': %s\n", dir, strerror(errno));
@@ -552,25 +694,8 @@ static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char 
     char name[64];
     snprintf(name, sizeof name, "/point_%zu.h5", p);
     files[p] = hd_path_join(dir, name);
-    char *part = hd_path_join(files[p], ".partial");
-    struct hd_cli c = *cli;
-    c.output = files[p];
-    c.sweep_point_set = 1;
-    c.sweep_point = p;
-    c.keep_partial = 0;
-    c.resume = cli->resume && access(part, R_OK) == 0;
-    c.reuse_finished = cli->resume && !c.resume;
-    free(part);
-    if (!cli->quiet) {
-      printf("sweep point %zu/%zu:", p + 1, n);
-      for (size_t k = 0; k < s->sweep.n_keys; k++) {
-        const struct hd_sweep_key *key = &s->sweep.keys[k];
-        printf(" %s.%s = %s", key->section, key->key,
-               key->values[hd_sweep_value_index(&s->sweep, p, k)]);
-      }
-      printf("\n");
-      fflush(stdout);
-    }
+    struct hd_cli c = sweep_point_cli(cli, p, files[p]);
+    if (!cli->quiet) print_sweep_point(&s->sweep, p);
     int prc = hd_driver_run(&c);
     if (prc == HD_EXIT_INTERRUPTED) {
       fprintf(stderr,
@@ -589,34 +714,7 @@ static int run_sweep(const struct hd_cli *cli, struct hd_session *s, const char 
       rc = prc;
     }
   }
-  if (rc == HD_EXIT_OK) {
-    const struct hd_observable *obs;
-    size_t n_obs = s->pb->observables(s->plan, &obs);
-    struct hd_output base = {.path = path,
-                             .status = worst == HD_EXIT_OK ? "complete" : "numerical_trouble",
-                             .command_line = cli->command_line,
-                             .model_path = cli->model,
-                             .model_text = s->cfg->text,
-                             .problem = s->pb,
-                             .problem_params = s->params,
-                             .run = &s->run,
-                             .obs = obs,
-                             .n_obs = n_obs,
-                             .provenance = prov};
-    if (hd_h5_write_sweep(&base, &s->sweep, (const char *const *)files, msg, sizeof msg) != 0) {
-      fprintf(stderr, "hdsim: %s\n", msg);
-      rc = HD_EXIT_USAGE;
-    } else {
-      if (hd_is_root()) {
-        for (size_t p = 0; p < n; p++) unlink(files[p]);
-        rmdir(dir);
-      }
-      if (!cli->quiet)
-        printf("%s: sweep of %zu %s%s\n", path, n, hd_plural((long long)n, "point", "points"),
-               worst == HD_EXIT_OK ? "" : " (some diverged or failed: see /points/K)");
-      rc = worst;
-    }
-  }
+  if (rc == HD_EXIT_OK) rc = gather_sweep(cli, s, path, prov, dir, files, worst);
   for (size_t p = 0; p < n; p++) free(files[p]);
   free(files);
   free(dir);

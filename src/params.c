@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_input.h"
+
 /* ---------------------------------------------------------------- small helpers */
 
 static const char *skip_blanks(const char *s)
@@ -249,6 +251,19 @@ static int parse_string(const char *text, char *out, char *msg, size_t msglen)
   return 0;
 }
 
+/* An array value: "" (none given) or a file the array reader accepts (its syntax
+ * only; the file is read by the family that needs it, where the shape is known). */
+static int parse_array(const char *text, char *out, char *msg, size_t msglen)
+{
+  if (text[0]) {
+    enum hd_array_format fmt;
+    char file[HD_STR_MAX], dset[HD_STR_MAX];
+    if (hd_array_spec_split(text, &fmt, file, sizeof file, dset, sizeof dset, msg, msglen) != 0)
+      return -1;
+  }
+  return parse_string(text, out, msg, msglen);
+}
+
 /* Expects blanks then character c at *s; advances past it. */
 static bool expect_char(const char **s, char c)
 {
@@ -462,6 +477,7 @@ int hd_param_parse(const struct hd_param *row, const char *text, void *dst, char
   case HD_ENUM: return parse_enum(row, text, (int *)(void *)p, msg, msglen);
   case HD_STRING:
   case HD_PATH: return parse_string(text, p, msg, msglen);
+  case HD_ARRAY: return parse_array(text, p, msg, msglen);
   case HD_GRID: return parse_grid(text, (struct hd_grid *)(void *)p, msg, msglen);
   case HD_REAL_LIST:
   case HD_INT_LIST:
@@ -491,6 +507,7 @@ void hd_param_format(const struct hd_param *row, const void *src, char *buf, siz
     return;
   }
   case HD_STRING:
+  case HD_ARRAY:
   case HD_PATH: snprintf(buf, len, "%s", p); return;
   case HD_GRID: {
     const struct hd_grid *g = (const struct hd_grid *)(const void *)p;
@@ -530,6 +547,7 @@ const char *hd_type_name(enum hd_type t)
   case HD_REAL_LIST: return "real list";
   case HD_INT_LIST: return "int list";
   case HD_PATH_LIST: return "path list";
+  case HD_ARRAY: return "array";
   }
   return "?";
 }
@@ -565,6 +583,7 @@ static void element_range(const struct hd_param *row, char *buf, size_t len)
     return;
   }
   case HD_GRID: snprintf(buf, len, "auto | log(a, b, n) | linear(a, b, n) | t1, t2, ..."); return;
+  case HD_ARRAY: snprintf(buf, len, "FILE.npy | FILE.h5:/DATASET | FILE (text)"); return;
   case HD_STRING:
   case HD_PATH:
   case HD_PATH_LIST: return;

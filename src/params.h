@@ -23,7 +23,9 @@ enum hd_type {
   HD_GRID, /* stored as struct hd_grid: auto | log(a, b, n) | linear(a, b, n) | t1, t2, ... */
   HD_REAL_LIST, /* stored as struct hd_real_list: "1.1, 1.5"; each value finite, in range */
   HD_INT_LIST,  /* stored as struct hd_int_list: "1, 2, 4"; each value in range */
-  HD_PATH_LIST  /* stored as struct hd_path_list: "a.txt, b.h5" (paths hold no comma) */
+  HD_PATH_LIST, /* stored as struct hd_path_list: "a.txt, b.h5" (paths hold no comma) */
+  HD_ARRAY      /* stored as char[HD_STR_MAX]: "" (none), x.npy, x.h5:/dataset or x.txt, a
+                   vector or matrix read by src/array_input.h; the syntax is checked here */
 };
 
 /* List values: comma separated, blanks around each value ignored, "" the empty list.
@@ -106,7 +108,7 @@ int hd_param_parse(const struct hd_param *row, const char *text, void *dst, char
 void hd_param_format(const struct hd_param *row, const void *src, char *buf, size_t len);
 
 /* "int", "real", "bool", "enum", "string", "path", "grid", "real list", "int list",
- * "path list" */
+ * "path list", "array" */
 const char *hd_type_name(enum hd_type t);
 
 /* Human-readable range / choices of a row, e.g. "[0, inf)", "(0, 2)",

@@ -291,6 +291,7 @@ static bool same_value(const struct hd_param *r, const struct tparams *a, const 
   case HD_BOOL: return *(const bool *)(const void *)pa == *(const bool *)(const void *)pb;
   case HD_ENUM: return *(const int *)(const void *)pa == *(const int *)(const void *)pb;
   case HD_STRING:
+  case HD_ARRAY:
   case HD_PATH: return strcmp(pa, pb) == 0;
   case HD_GRID: {
     const struct hd_grid *ga = (const void *)pa, *gb = (const void *)pb;

@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(gcc pkg-config meson ninja-build
       libsundials-dev libinih-dev libhdf5-dev hdf5-tools liblapacke-dev libopenblas-dev
-      librandom123-dev libfftw3-dev libopenmpi-dev openmpi-bin python3 python3-numpy python3-h5py python3-matplotlib
+      librandom123-dev libfftw3-dev libmatheval-dev libopenmpi-dev openmpi-bin python3 python3-numpy python3-h5py python3-matplotlib
       python3-scipy   # python3-scipy: bench/gmm_multiclass_baselines.py only
       scdoc man-db    # the man page (docs/hdsim.1.scd) and its test
       strace          # tests/threads.sh and tests/install.sh count threads and file opens
