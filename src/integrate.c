@@ -60,9 +60,10 @@ struct driver {
    * absolute tolerance is peak_floor * peak[i] */
   double *peak;
   double peak_floor;
-  /* components that start at exactly zero: an absolute floor zero_floor besides */
+  /* components that start at exactly zero: an absolute floor zero_floor besides, until
+   * their peak reaches zero_grown */
   unsigned char *zero_start;
-  double zero_floor;
+  double zero_floor, zero_grown;
   /* rounding guard, 0 until needed (see add_rounding_guard): component i's absolute
    * tolerance is then at least guard * max_j |y_j| */
   double guard;
@@ -303,7 +304,7 @@ static int ewt_auto(const struct driver *D, N_Vector yv, N_Vector wv)
   const double *y = NV_PTR(yv); /* runs the queued passes y depends on */
   double *w = NV_PTR(wv), *P = D->peak;
   const unsigned char *Z = D->zero_start;
-  const double rtol = D->rtol, floor = D->peak_floor, zf = D->zero_floor;
+  const double rtol = D->rtol, floor = D->peak_floor, zf = D->zero_floor, zg = D->zero_grown;
   double g = 0;
   if (D->guard > 0) {
     double m = 0; /* the largest |y_j| so far */
@@ -319,7 +320,7 @@ static int ewt_auto(const struct driver *D, N_Vector yv, N_Vector wv)
     p = a > p ? a : p; /* NaN never becomes a peak */
     P[i] = p;
     double fl = floor * p;
-    fl = Z[i] && zf > fl ? zf : fl;
+    fl = Z[i] && p < zg && zf > fl ? zf : fl;
     w[i] = 1.0 / (rtol * a + (fl > g ? fl : g));
   }
   /* NaN y: CVODE stops on its own non-finite checks; a weight of NaN or 0 never passes
@@ -367,9 +368,12 @@ static bool add_rounding_guard(struct driver *D, int flag)
 /* The starting peaks |y0_i| (at least 1e-200, which keeps every weight finite).  A
  * component that starts at exactly zero has no scale of its own yet, and it is the
  * typical one whose value is rounding at first: a quantity zero by symmetry, an overlap
- * that has not grown.  It keeps an absolute floor of 1e-14 times the scale of the whole
- * initial state (1 if that is zero), some 50 eps: above the rounding of a right-hand side
- * made of O(scale) terms, 100 times below the old scalar default atol = 1e-12. */
+ * that has not grown.  Until its peak reaches 1e-6 of the scale of the whole initial
+ * state (1 if that is zero) it keeps an absolute floor of 1e-14 of that scale, some
+ * 50 eps: above the rounding of a right-hand side made of O(scale) terms, 100 times
+ * below the old scalar default atol = 1e-12.  Once it has grown, its own peak scales its
+ * tolerance like any other's (an overlap that rises from 0 and then decays keeps
+ * relative accuracy down its tail). */
 static int peaks_init(struct driver *D, const double *y0)
 {
   const size_t n = D->sys->dimension;
@@ -387,6 +391,7 @@ static int peaks_init(struct driver *D, const double *y0)
   }
   D->peak_floor = D->rtol * pow(10.0, -HD_ATOL_DECADES);
   D->zero_floor = 1e-14 * scale;
+  D->zero_grown = 1e-6 * scale;
   return 0;
 }
 

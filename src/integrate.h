@@ -82,7 +82,7 @@ enum hd_linsol {
 /* atol = HD_ATOL_AUTO: each component's absolute tolerance is rtol 10^-HD_ATOL_DECADES
  * times the largest |value| it has had, so relative accuracy holds while a component
  * decays over HD_ATOL_DECADES decades below its peak; a component that starts at zero
- * keeps at least 1e-14 times the initial state's scale, and rounding that defeats the
+ * keeps at least 1e-14 times the initial state's scale until it has grown, and rounding that defeats the
  * error test adds a floor once (t_guard below; integrate.c, error weights). */
 #define HD_ATOL_AUTO    NAN
 #define HD_ATOL_DECADES 14

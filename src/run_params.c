@@ -38,8 +38,8 @@ const struct hd_param hd_run_param_table[] = {
      "CVODE relative tolerance; method = volterra: sets its time step", NULL},
     {"theory", "atol", HD_REAL, F(atol), "auto", 0, 1, HD_MIN_EXCL | HD_AUTO, NULL, "",
      "CVODE absolute tolerance; auto: each state component's is rtol x 1e-14 x the largest "
-     "|value| it has had (1e-14 x the initial state's scale while a component that starts "
-     "at 0 has not grown), so relative accuracy rtol holds while a quantity decays over 14 "
+     "|value| it has had (at least 1e-14 x the initial state's scale while a component that "
+     "starts at 0 stays below 1e-6 of it), so relative accuracy rtol holds while a quantity decays over 14 "
      "decades (a number: one absolute tolerance for every component)",
      NULL},
     {"theory", "linear_solver", HD_ENUM, F(linear_solver), "auto", 0, 0, 0, linear_solvers, "",
