@@ -44,7 +44,7 @@ _hdsim()
       return ;;
   esac
   case $prev in
-    -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    -o|--output|--experiment) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --csv) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     -t|--threads|-s|--seed|--dims|--runs|--observable) return ;;
     --fit) COMPREPLY=($(compgen -W "fluctuation mean" -- "$cur")); return ;;

@@ -87,6 +87,8 @@ struct gmm_limit {
   long batch;                     /* B */
   double ridge;                   /* delta */
   double init_var;                /* sigma_0^2 of a random start; 0 for X_0 = 0 */
+  const double *y0; /* a given X_0's exact state on the groups G (adaptive block included),
+                       or NULL: the state of X_0 = 0 or of the random start */
   const struct hd_schedule *schedule; /* gamma(t); its lr is AdaGrad-Norm's lr too */
   int adaptive;                       /* AdaGrad-Norm: gamma = lr / sqrt(adagrad_b^2 + G) */
   double adagrad_b;

@@ -359,13 +359,18 @@ size_t gmm_ode_dimension(const struct gmm_limit *L)
 }
 
 /* Initial state (spec §2.6): X_0 = 0 gives V = M = 0; with a teacher e_0 = -theta*, so
- * V_g = P_{**,g}, M_{a,g} = -P_{a*,g}; a random X_0 adds sigma_0^2 w_g I to V_g. */
+ * V_g = P_{**,g}, M_{a,g} = -P_{a*,g}; a random X_0 adds sigma_0^2 w_g I to V_g; a given
+ * X_0 has V_g = sum_{i in g} e_i e_i^T, M_{a,g} = sum_{i in g} u_{a,i} e_i exactly. */
 static void initial_state(const struct gmm_limit *L, const struct gmm_groups *G, double *y0)
 {
   const size_t q = L->q, A = L->A, nv = L->nv, b = L->block;
   const int teacher = L->teacher;
   double s0 = L->init_var;
   memset(y0, 0, (G->n + (size_t)L->adaptive) * b * sizeof(double));
+  if (L->y0) { /* a given X_0: its projection, computed by the package */
+    memcpy(y0, L->y0, (G->n + (size_t)L->adaptive) * b * sizeof(double));
+    return;
+  }
   for (size_t g = 0; g < G->n; g++) {
     double *yg = y0 + g * b;
     const double *Pg = G->P + g * A * A;

@@ -5,6 +5,8 @@
  *   ode/grok_sample_limit.c  the same closure in sample space (§2.4): O(P^3) a step, P < D
  *   ode/grok_lazy.c          the lazy limit alpha -> infinity (§2.5)
  *   ode/grok_population.c    the population limit P -> infinity (§2.6)
+ *   ode/grok_readout_limit.c both layers trained: the N = infinity DMFT sampled by a
+ *                            symmetrised particle population (§5.2), discrete GD only
  * They step the kernel of kernels/grok_closure.h on the system the package filled, and
  * read every observable through its grok_observe_moments. */
 #ifndef HDSIM_ODE_GROK_LIMIT_H
@@ -17,9 +19,17 @@
 #include "integrate.h"
 #include "kernels/grok_closure.h"
 
-enum grok_limit_kind { GROK_LIMIT_WIDTH, GROK_LIMIT_LAZY, GROK_LIMIT_POPULATION };
+/* The first three are [theory] limit's choices; READOUTS is the width limit of the
+ * trained-readout model, chosen by the package. */
+enum grok_limit_kind {
+  GROK_LIMIT_WIDTH,
+  GROK_LIMIT_LAZY,
+  GROK_LIMIT_POPULATION,
+  GROK_LIMIT_READOUTS
+};
 
-struct grok_sample_limit; /* ode/grok_sample_limit.c */
+struct grok_sample_limit;  /* ode/grok_sample_limit.c */
+struct grok_readout_limit; /* ode/grok_readout_limit.c */
 
 /* One limit of one system (plain fields, filled by the package; the arrays are the
  * package's except those the prepare functions below allocate). */
@@ -39,6 +49,11 @@ struct grok_limit {
   struct grok_work tw;
   double *tdy, *tbatch;
   struct grok_sample_limit *smp; /* sample form (grok_sample_limit_prepare) */
+  /* trained readouts (grok_readout_limit_prepare): M particles, initial readouts
+   * (enum grok_readout_init of sim/grok_net.h: 0 all 1, 1 N(0, 1)) */
+  size_t particles;
+  int readout_init;
+  struct grok_readout_limit *ro;
 };
 
 /* ---- ode/grok_width.c ---- */
@@ -79,5 +94,17 @@ void grok_pop_rec_step(const struct grok_limit *L, uint64_t k, double *state);
 void grok_pop_rates(const struct grok_limit *L, double m, double a, double *dm, double *da);
 /* Fixed point m* = sigma^2 + b_* D/(alpha eps) (§2.6). */
 double grok_pop_fixed_point(const struct grok_limit *L);
+
+/* ---- ode/grok_readout_limit.c ---- */
+/* The symmetrised, whitened particle start (M = L->particles, a multiple of 4, >= 4 D)
+ * drawn from the data seed's stream, and the scratch; 0, or -1 (out of memory or a
+ * singular draw). */
+int grok_readout_limit_prepare(struct grok_limit *L);
+void grok_readout_limit_free(struct grok_readout_limit *R);
+size_t grok_readout_limit_bytes(const struct grok_limit *L);
+size_t grok_readout_limit_dimension(const struct grok_limit *L);
+void grok_readout_limit_rec_init(const struct grok_limit *L, double *state);
+void grok_readout_limit_rec_step(const struct grok_limit *L, uint64_t k, double *state);
+void grok_readout_limit_observe(const struct grok_limit *L, const double *state, double *out);
 
 #endif

@@ -19,7 +19,8 @@ enum {
   OPT_OBSERVABLE,
   OPT_FIT,
   OPT_MAX_MEMORY,
-  OPT_PLAN
+  OPT_PLAN,
+  OPT_EXPERIMENT
 };
 
 #define OPT_OUTPUT(what)                                                                           \
@@ -54,6 +55,11 @@ const struct hd_cli_option hd_run_options[] = {
      "continue an interrupted run from OUT.h5.partial (or OUT.h5 written with --keep-partial)"},
     {"keep-partial", OPT_KEEP_PARTIAL, NULL, NULL,
      "an interrupted run is written under the final name instead of OUT.h5.partial"},
+    {"experiment", OPT_EXPERIMENT, "FILE", "[output] experiment",
+     "measured curves to set beside theory and simulation: FILE.h5[:/group] (datasets t and "
+     "one per observable, (n,) or (runs, n)), a CSV table (t, then observables; a name "
+     "repeated is another run) or t=t.npy,risk=risk.npy,...; written to /experiment and "
+     "/compare/experiment_<obs>"},
     OPTION_MAX_MEMORY,
     {0},
 };
@@ -154,6 +160,7 @@ static int scan(const struct hd_command *cmd, int argc, char **argv, struct hd_c
     else if (key == OPT_RESUME) cli->resume = 1;
     else if (key == OPT_KEEP_PARTIAL) cli->keep_partial = 1;
     else if (key == OPT_PLAN) cli->print_plan = 1;
+    else if (key == OPT_EXPERIMENT) cli->experiment = arg;
     else if (key == OPT_MAX_MEMORY) {
       if (hd_memory_parse(arg, &cli->max_memory) != 0) {
         fprintf(stderr,

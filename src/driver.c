@@ -29,6 +29,7 @@
 void hd_session_free(struct hd_session *s)
 {
   if (s->plan) s->pb->plan_destroy(s->plan);
+  hd_experiment_free(&s->experiment);
   free(s->params);
   hd_config_free(s->cfg);
   hd_errors_free(&s->err);
@@ -79,6 +80,23 @@ static void override_run_key(struct hd_session *s, const char *section, const ch
       hd_errors_addf(&s->err, "%s: %s", option, msg);
     return;
   }
+}
+
+/* The measured curves of --experiment or [output] experiment (the model file's key
+ * resolves against its directory), checked against the plan's observables and the
+ * horizon; their bytes join the provenance record. */
+static void read_experiment(struct hd_session *s, const struct hd_cli *cli)
+{
+  char msg[1024];
+  const char *spec = cli->experiment ? cli->experiment : s->run.experiment;
+  if (!spec[0]) return;
+  const struct hd_observable *obs;
+  size_t n_obs = s->pb->observables(s->plan, &obs);
+  if (hd_experiment_read(spec, cli->experiment ? NULL : s->cfg, obs, n_obs, s->run.horizon,
+                         &s->experiment, msg, sizeof msg) == 0)
+    return;
+  if (cli->experiment) hd_errors_addf(&s->err, "--experiment: %s", msg);
+  else hd_config_error(s->cfg, &s->err, "output", "experiment", "%s", msg);
 }
 
 int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct hd_cli *cli)
@@ -147,7 +165,8 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   hd_progress_init(cli->quiet);
   s->plan = s->pb->plan_create(s->params, &s->run, s->cfg, &s->err);
   if (!s->plan || s->err.count) return HD_EXIT_BAD_INPUT;
-  return 0;
+  read_experiment(s, cli);
+  return s->err.count ? HD_EXIT_BAD_INPUT : 0;
 }
 
 int hd_session_from_text(struct hd_session *s, const char *name, const char *text)
@@ -542,6 +561,7 @@ static int single_write(struct single_run *r)
                           .theory_note = r->note,
                           .warnings = warnings,
                           .provenance = r->prov,
+                          .experiment = &s->experiment,
                           .extra_failure = extra_failure,
                           .extra_failure_len = sizeof extra_failure};
   int wrc = hd_h5_write(&out, msg, sizeof msg);
@@ -585,6 +605,21 @@ static void single_summary(const struct single_run *r)
       if (isfinite(rel)) sup = fmax(sup, rel);
     }
     printf(", sup rel. error of %s %.3g", r->obs[0].name, sup);
+  }
+  const struct hd_experiment *e = &s->experiment;
+  if (r->have_theory && e->n_curves) {
+    /* the first measured observable, on the theory's times (as /compare/experiment_*) */
+    const struct hd_experiment_curve *cv = &e->curves[0];
+    double *m = malloc(r->grid.n * sizeof *m), sup = 0;
+    if (!m) abort();
+    hd_experiment_interp(e->t, cv->mean, e->n, r->grid.t, r->grid.n, m);
+    for (size_t j = 0; j < r->grid.n; j++) {
+      double rel = fabs(m[j] - r->th.values[cv->obs * r->grid.n + j]) /
+                   fabs(r->th.values[cv->obs * r->grid.n + j]);
+      if (isfinite(rel)) sup = fmax(sup, rel);
+    }
+    printf(", experiment's sup rel. error of %s %.3g", r->obs[cv->obs].name, sup);
+    free(m);
   }
   printf("\n");
 }

@@ -12,6 +12,7 @@
 #define HDSIM_DRIVER_H
 
 #include "config.h"
+#include "experiment.h"
 #include "problem.h"
 #include "run_params.h"
 #include "sweep.h"
@@ -41,6 +42,7 @@ struct hd_cli {
   int max_memory_set; /* --max-memory given (0: no check) */
   size_t max_memory;
   int print_plan;           /* check --plan: the problem's plan_print */
+  const char *experiment;   /* --experiment FILE, or NULL ([output] experiment) */
   const char *command_line; /* stored in the output */
 };
 
@@ -52,6 +54,7 @@ struct hd_session {
   const struct hd_problem *pb;
   void *params;
   void *plan;
+  struct hd_experiment experiment; /* n_curves = 0: none given */
   struct hd_errors err;
 };
 

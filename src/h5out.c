@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "experiment.h"
 #include "h5dims.h"
 #include "h5stack.h"
 #include "hdsim_version.h"
@@ -510,6 +511,11 @@ static int write_output(long long f, const void *ctx)
   if (o->theory) rc |= write_theory(f, o);
   if (o->mc) rc |= write_simulation(f, o);
   if (o->theory && o->mc) rc |= write_compare(f, o);
+  if (o->experiment && o->experiment->n_curves)
+    rc |= hd_experiment_write(f, o->experiment, o->obs, o->grid->t, o->grid->n,
+                              o->theory ? o->theory->values : NULL,
+                              hd_problem_size(o->problem, o->problem_params),
+                              o->problem->time_meaning);
   rc |= write_diagnostics(f, o);
   if (extra[0]) {
     hid_t g = H5Gopen2(f, "diagnostics", H5P_DEFAULT);
@@ -629,7 +635,8 @@ static int fill_sweep(long long f, const void *vctx)
 
   static const char *const parts[] = {"parameters",  "theory",     "simulation", "compare",
                                       "diagnostics", "risk_parts", "privacy", /* noisy_sgd */
-                                      "multiclass"};                          /* gmm_multiclass */
+                                      "multiclass", /* gmm_multiclass */
+                                      "experiment"};
   for (size_t p = 0; p < c->sw->n_points; p++) {
     char name[32];
     snprintf(name, sizeof name, "%zu", p);

@@ -8,6 +8,7 @@
  *   /simulation/t, /simulation/steps, /simulation/<obs>/{runs, mean, stderr}
  *   /simulation/count, /simulation/diverged, /simulation/diverged_t
  *   /compare/<obs>/{abs, rel, z}                    (attrs: sup_abs, sup_rel, sup_z)
+ *   /experiment/<obs>/{t, runs, mean, stderr}, /compare/experiment_<obs>/...  (experiment.h)
  *   /diagnostics      attrs: CVODE statistics, failures; datasets of divergence events
  */
 #ifndef HDSIM_H5OUT_H
@@ -39,6 +40,7 @@ struct hd_output {
   const char *theory_note;                /* or NULL */
   const char *const *warnings;            /* NULL-terminated, or NULL */
   const struct hd_provenance *provenance; /* what the result depends on (provenance.h) */
+  const struct hd_experiment *experiment; /* measured curves, or NULL */
   char *extra_failure;                    /* out: write_extra's message when it failed */
   size_t extra_failure_len;
 };

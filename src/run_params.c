@@ -64,6 +64,13 @@ const struct hd_param hd_run_param_table[] = {
      NULL},
     {"output", "store_runs", HD_BOOL, F(store_runs), "true", 0, 0, 0, NULL, "",
      "store every run (runs x times), not only mean and standard error", NULL},
+    {"output", "experiment", HD_PATH, F(experiment), "", 0, 0, 0, NULL, "",
+     "measured curves written beside theory and simulation and compared with the theory: "
+     "FILE.h5[:/group] with datasets t and one per observable ((n,) or (runs, n)), a CSV "
+     "table (header t, observables; a repeated name is another run), or arrays "
+     "t=t.npy,risk=risk.npy,... (.npy, FILE.h5:/dataset, text vector); paths relative to "
+     "the model file; --experiment overrides",
+     NULL},
 };
 
 const size_t hd_run_param_count = sizeof hd_run_param_table / sizeof hd_run_param_table[0];

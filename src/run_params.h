@@ -30,6 +30,7 @@ struct hd_run_params {
   char file[HD_STR_MAX]; /* "" → out/<model file stem>.h5 */
   struct hd_grid times;
   bool store_runs;
+  char experiment[HD_STR_MAX]; /* "" or a file of measured curves (experiment.h) */
 };
 
 extern const struct hd_param hd_run_param_table[];

@@ -27,6 +27,7 @@ complete_line run --th
 check "run --th -> --threads" has --threads
 complete_line run --
 check "run options: --resume" has --resume
+check "run options: --experiment" has --experiment
 check "run options: --help"   has --help
 check "run options: not --dims" lacks --dims
 complete_line validate --

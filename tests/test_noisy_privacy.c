@@ -15,7 +15,9 @@
  *      on D and D' (common data and noise) gives the mean shift, whose average over runs
  *      must equal the exact discrete propagation within 3 s.e., and the theory's Delta
  *      (NS-10, continuous-time E) within the discretisation gap O(1/d); noise-only runs
- *      give the variance of theta_T along the records, compared with x^T Sigma_1 x. */
+ *      give the variance of theta_T along the records, compared with x^T Sigma_1 x;
+ *   8. scaling = released (step gamma / d in the privacy process) against the consistent
+ *      privacy process of lr gamma / d, and its alpha_max. */
 #include <string.h>
 
 #include "testlib.h"
@@ -269,6 +271,56 @@ static void worst_pair(void)
   tl_session_free(S);
 }
 
+/* 8. scaling = released (NS-13): the privacy process of lr gamma is, to the last bit that
+ * matters, the consistent privacy process of lr gamma / d (same records: they do not
+ * depend on lr), with its alpha_max 1/(g lambda (2 - g lambda)) at g = gamma / d; the
+ * risk side is untouched. */
+static void released_scaling(void)
+{
+  const int d = 200;
+  const double gamma = 0.25, delta = 0.5;
+  char released[2048];
+  snprintf(released, sizeof released, "%s%s", model, "[privacy]\nscaling = released\n");
+  /* the second [privacy] header continues the section (as a model file may) */
+  struct hd_session *A = tl_session(released, 7, d, "isotropic", gamma, delta, 1.0, 40);
+  struct hd_session *B = tl_session(model, 7, d, "isotropic", gamma / d, delta, 1.0, 40);
+  struct hd_session *C = tl_session(model, 7, d, "isotropic", gamma, delta, 1.0, 40);
+  const struct lsq_plan *PA = A->plan, *PB = B->plan, *PC = C->plan;
+  double x1[200], x2[200], e1, e2, orders[] = {1, 2, 3}, t[] = {0.5, 1.0, 1.5};
+  hd_noisy_record(PA->noisy, PA->seed, 0, x1, &e1);
+  hd_noisy_record(PA->noisy, PA->seed, 1, x2, &e2);
+  struct noisy_pair pr = {x1, x2, e1, e2};
+  struct noisy_privacy_result ra, rb, rc;
+  char msg[256];
+  int bad = noisy_plan_privacy_curve(PA, &A->run, &pr, orders, 3, t, 3, 2, &ra, msg, sizeof msg);
+  bad |= noisy_plan_privacy_curve(PB, &B->run, &pr, orders, 3, t, 3, 2, &rb, msg, sizeof msg);
+  bad |= noisy_plan_privacy_curve(PC, &C->run, &pr, orders, 3, t, 3, 2, &rc, msg, sizeof msg);
+  double worst = 0;
+  for (size_t k = 0; k < 9; k++) {
+    worst = fmax(worst, fabs(ra.eps_exact[k] - rb.eps_exact[k]) / rb.eps_exact[k]);
+    worst = fmax(worst, fabs(ra.eps_spectral[k] - rb.eps_spectral[k]) / rb.eps_spectral[k]);
+  }
+  double g = gamma / d;
+  tl_check(bad == 0 && worst < 1e-12,
+           "released scaling at lr %g = consistent privacy at lr %g / d: eps agree to %.1e", gamma,
+           gamma, worst);
+  tl_check(fabs(ra.alpha_max - 1 / (g * (2 - g))) < 1e-9 * ra.alpha_max &&
+               fabs(rc.alpha_max - 1 / (gamma * (2 - gamma))) < 1e-12,
+           "  alpha_max %.6g at gamma / d (consistent: %.4f); eps_3(1.5) finite %.3e where the "
+           "consistent one is %g",
+           ra.alpha_max, rc.alpha_max, ra.eps_exact[2 * 3 + 2], rc.eps_exact[2 * 3 + 2]);
+  tl_check(isfinite(ra.eps_exact[2 * 3 + 2]) && isinf(rc.eps_exact[2 * 3 + 2]) &&
+               ra.eps_exact[3 + 2] < rc.eps_exact[3 + 2],
+           "  eps_2(1.5): released %.4e < consistent %.4e", ra.eps_exact[3 + 2],
+           rc.eps_exact[3 + 2]);
+  noisy_privacy_result_free(&ra);
+  noisy_privacy_result_free(&rb);
+  noisy_privacy_result_free(&rc);
+  tl_session_free(A);
+  tl_session_free(B);
+  tl_session_free(C);
+}
+
 /* 7. Monte Carlo of the laws (coupled SGD on D, D'). */
 static void mc_law(void)
 {
@@ -403,5 +455,6 @@ int main(void)
   alpha_max();
   worst_pair();
   mc_law();
+  released_scaling();
   return tl_finish();
 }

@@ -2,7 +2,7 @@
 # multiclass_beta_sweep.sh — the structural phase transition of §3.2 of docs/theory/gmm.md:
 # binary logistic SGD on the paper's two-class power law (alpha = 1.1, 1.5) with mean
 # profile (rho/d)^beta.  models/multiclass_beta_limit.ini sweeps beta in the d -> infinity
-# limit (600 nodes, to t = 1e9); models/multiclass_beta_plateau.ini checks the beta = 0.5
+# limit (200 nodes, to t = 1e9); models/multiclass_beta_plateau.ini checks the beta = 0.5
 # plateau at d = 500 against Monte Carlo.  plots/multiclass_beta.py prints the table, draws
 # the figure and checks (exit status 1 if one fails):
 #   beta = 0:     R keeps falling like t^-0.48 over t = 1e4 .. 1e6 (spec §3.2)

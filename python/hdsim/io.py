@@ -17,21 +17,37 @@ def _text(v):
 class Result(dict):
     """The groups of one output file, each an xarray.Dataset, keyed by group path
     ("theory", "simulation", "compare", "privacy", "sweep/simulation", "points/0/theory",
-    ...).  Two kinds of groups are flattened for convenience: "simulation" (and
-    "points/K/simulation") holds, besides the group itself, <obs> (the Monte Carlo mean), <obs>_stderr and <obs>_runs (run, t) of every
-    observable; "compare" holds <obs>_abs, <obs>_rel, <obs>_z, ...  The subgroups stay
-    available under their own paths ("simulation/risk").
+    ...).  Three kinds of groups are flattened for convenience: "simulation" (and
+    "points/K/simulation") holds, besides the group itself, <obs> (the Monte Carlo mean),
+    <obs>_stderr and <obs>_runs (run, t) of every observable; "experiment" the same for
+    the measured curves (on their own times); "compare" holds <obs>_abs, <obs>_rel,
+    <obs>_z, ... and experiment_<obs>_rel, ...  The subgroups stay available under their
+    own paths ("simulation/risk").
 
     attrs: the root attributes (problem, model_text, command_line, seed, time_unit, ...);
     parameters: every resolved parameter, {"section.key": value}; path: the file.
-    Every Dataset carries attrs and parameters among its own attrs as well.
+    Every Dataset carries attrs and parameters among its own attrs as well (in a sweep,
+    the groups under points/K carry that point's parameters).  point_parameters: in a
+    sweep, {K: that point's resolved parameters}; points(): each point as a Result.
     """
 
-    def __init__(self, groups, attrs, parameters, path):
+    def __init__(self, groups, attrs, parameters, path, point_parameters=None):
         super().__init__(groups)
         self.attrs = attrs
         self.parameters = parameters
         self.path = path
+        self.point_parameters = point_parameters or {}
+
+    def points(self):
+        """A sweep's points in order, each a Result of its own groups ("theory",
+        "simulation", ...) whose parameters are that point's; [] for a single run."""
+        out = []
+        for k in sorted(self.point_parameters):
+            prefix = f"points/{k}/"
+            groups = {n[len(prefix):]: ds for n, ds in self.items() if n.startswith(prefix)}
+            out.append(Result(groups, self.attrs, {**self.parameters, **self.point_parameters[k]},
+                              self.path))
+        return out
 
     @property
     def problem(self):
@@ -75,7 +91,8 @@ def _groups_with_datasets(f):
 
 
 def _flatten(groups, parent):
-    """parent ("simulation" or "compare") merged with its per-observable subgroups."""
+    """parent ("simulation", "experiment" or "compare") merged with its per-observable
+    subgroups."""
     base = groups.get(parent, xr.Dataset())
     parts = [base]
     for key, ds in groups.items():
@@ -83,7 +100,7 @@ def _flatten(groups, parent):
             obs = key[len(parent) + 1:]
             renamed = {}
             for v in ds.data_vars:
-                if parent.endswith("simulation"):
+                if parent.endswith(("simulation", "experiment")):
                     renamed[v] = obs if v == "mean" else f"{obs}_{v}"
                 else:
                     renamed[v] = f"{obs}_{v}"
@@ -108,6 +125,12 @@ def load(path):
         parameters = {}
         if "parameters" in f:
             parameters = {k: _text(v) for k, v in f["parameters"].attrs.items()}
+        points = {}
+        if "points" in f:
+            for k in f["points"]:
+                g = f["points"][k]
+                if k.isdigit() and "parameters" in g:
+                    points[int(k)] = {a: _text(v) for a, v in g["parameters"].attrs.items()}
         names = _groups_with_datasets(f)
         group_attrs = {n: {k: _text(v) for k, v in f[n].attrs.items()} for n in names}
     groups = {}
@@ -119,12 +142,17 @@ def load(path):
                 if c not in ("point", "t") and ds[c].dims == ("point",):
                     ds = ds.set_xindex(c)
         groups[name] = ds
-    for parent in [k for k in list(groups) if k.rsplit("/", 1)[-1] in ("simulation", "compare")
+    for parent in [k for k in list(groups)
+                   if k.rsplit("/", 1)[-1] in ("simulation", "compare", "experiment")
                    and not k.startswith("sweep/")]:
         groups[parent] = _flatten(groups, parent)
-    for ds in groups.values():
+    for name, ds in groups.items():
+        parts = name.split("/")
+        if parts[0] == "points" and len(parts) > 1 and parts[1].isdigit():
+            for k, v in points.get(int(parts[1]), {}).items():
+                ds.attrs.setdefault(k, v)
         for k, v in attrs.items():
             ds.attrs.setdefault(k, v)
         for k, v in parameters.items():
             ds.attrs.setdefault(k, v)
-    return Result(groups, attrs, parameters, path)
+    return Result(groups, attrs, parameters, path, points)

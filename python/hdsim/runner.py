@@ -173,19 +173,25 @@ def _execute(text, directory, name, output, threads, seed, quiet, keep, extra_ar
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def run(model, overrides=None, *, output=None, threads=None, seed=None, quiet=True, **kw):
+def run(model, overrides=None, *, output=None, threads=None, seed=None, quiet=True,
+        experiment=None, **kw):
     """Runs hdsim on model and returns the loaded output (a Result: a dict of
     xarray.Dataset per group).
 
     model: a path, a model-file text, or a dict of sections {"optimizer": {"lr": 0.5}}.
     overrides: {"optimizer.lr": 0.5}; keyword overrides optimizer__lr=0.5 likewise.
     output: where the HDF5 file is kept (default: a temporary file, removed after
-    loading).  Raises HdsimInputError (bad model: its file:line messages) or HdsimError.
+    loading).  experiment: measured curves to set beside theory and simulation
+    (hdsim run --experiment: "runs.h5", "runs.h5:/group" or a CSV table), read back as
+    res["experiment"] and res["compare"]["experiment_<obs>_rel"].  Raises
+    HdsimInputError (bad model: its file:line messages) or HdsimError.
     """
     text, directory = model_text(model, overrides, **kw)
+    extra = ("--experiment", os.fspath(experiment)) if experiment is not None else ()
     name = os.fspath(model) if isinstance(model, (str, os.PathLike)) and "\n" not in str(model) \
         and "[" not in str(model) else "<model>"
-    return _execute(text, directory, name, output, threads, seed, quiet, keep=False)
+    return _execute(text, directory, name, output, threads, seed, quiet, keep=False,
+                    extra_args=extra)
 
 
 def sweep(model, over=None, overrides=None, *, output=None, threads=None, seed=None,

@@ -41,6 +41,8 @@ void gmm_sgd_start(const struct gmm_sgd *S, uint64_t run, void *state)
     hd_rng_normal_array(&r, X, n);
     double s = S->init_scale / sqrt((double)S->d);
     for (size_t i = 0; i < n; i++) X[i] *= s;
+  } else if (S->X0) {
+    memcpy(X, S->X0, n * sizeof(double));
   } else {
     memset(X, 0, n * sizeof(double));
   }

@@ -25,6 +25,7 @@ struct gmm_sgd {
   double ridge;              /* delta */
   int init_random;           /* X_0 ~ N(0, init_scale^2 / d I), per run; else X_0 = 0 */
   double init_scale;
+  const double *X0;                   /* a given X_0 (q columns of d) for every run, or NULL */
   const struct hd_schedule *schedule; /* gamma(t), t = k / d; its lr is AdaGrad-Norm's lr */
   int adaptive;                       /* AdaGrad-Norm: gamma_k = lr / sqrt(adagrad_b^2 + G_k) */
   double adagrad_b;

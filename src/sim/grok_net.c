@@ -94,6 +94,8 @@ static size_t layout(const struct grok_net *net, double *base, struct net_state 
 
 size_t grok_net_state_size(const struct grok_net *net)
 {
+  if (net->model == GROK_MODEL_READOUTS) return grok_readout_net_state_size(net);
+  if (net->model == GROK_MODEL_LINEARISED) return grok_linearised_net_state_size(net);
   struct net_state s;
   return layout(net, NULL, &s) * sizeof(double);
 }
@@ -143,17 +145,48 @@ static void factor_sigma0(size_t D, const double *Sigma0, double *L)
   free(lam);
 }
 
+void grok_net_initial_weights(const struct grok_net *net, uint64_t run, double *W0)
+{
+  size_t n = net->N * net->sys->D;
+  if (net->W0) {
+    memcpy(W0, net->W0, n * sizeof *W0);
+    return;
+  }
+  struct hd_rng rng;
+  hd_rng_init(&rng, net->seed, run, HD_STREAM_INIT, 0);
+  hd_rng_normal_array(&rng, W0, n);
+  for (size_t k = 0; k < n; k++) W0[k] *= net->sys->sigma;
+}
+
+void grok_net_initial_readouts(const struct grok_net *net, uint64_t run, double *a0)
+{
+  size_t N = net->N;
+  if (net->a0) memcpy(a0, net->a0, N * sizeof *a0);
+  else if (net->readout_init == GROK_READOUT_ONES)
+    for (size_t i = 0; i < N; i++) a0[i] = 1.0;
+  else {
+    struct hd_rng rng;
+    hd_rng_init(&rng, net->seed, run, HD_STREAM_INIT, 1);
+    hd_rng_normal_array(&rng, a0, N);
+  }
+}
+
 void grok_net_start(const struct grok_net *net, uint64_t run, void *state)
 {
+  if (net->model == GROK_MODEL_READOUTS) {
+    grok_readout_net_start(net, run, state);
+    return;
+  }
+  if (net->model == GROK_MODEL_LINEARISED) {
+    grok_linearised_net_start(net, run, state);
+    return;
+  }
   const struct grok_system *S = net->sys;
   struct net_state s;
   layout(net, state, &s);
   size_t N = net->N, D = S->D, Pn = S->P, Pt = S->Pt;
   double *W0 = neurons(net) ? s.W0 : malloc(N * D * sizeof *W0);
-  struct hd_rng rng;
-  hd_rng_init(&rng, net->seed, run, HD_STREAM_INIT, 0);
-  hd_rng_normal_array(&rng, W0, N * D);
-  for (size_t k = 0; k < N * D; k++) W0[k] *= S->sigma;
+  grok_net_initial_weights(net, run, W0);
   moments_of(net, W0, s.wbar0, s.M0);
   memcpy(s.wbar, s.wbar0, D * sizeof *s.wbar);
   if (S->momentum > 0 && !samples(net))
@@ -247,6 +280,10 @@ static double net_residual(const struct grok_net *net, const struct grok_batch *
 int grok_net_advance(const struct grok_net *net, void *state, uint64_t k0, uint64_t k1,
                      uint64_t *bad_step)
 {
+  if (net->model == GROK_MODEL_READOUTS)
+    return grok_readout_net_advance(net, state, k0, k1, bad_step);
+  if (net->model == GROK_MODEL_LINEARISED)
+    return grok_linearised_net_advance(net, state, k0, k1, bad_step);
   const struct grok_system *S = net->sys;
   struct net_state s;
   layout(net, state, &s);
@@ -304,6 +341,14 @@ int grok_net_advance(const struct grok_net *net, void *state, uint64_t k0, uint6
 
 void grok_net_observe(const struct grok_net *net, const void *state, double *out)
 {
+  if (net->model == GROK_MODEL_READOUTS) {
+    grok_readout_net_observe(net, state, out);
+    return;
+  }
+  if (net->model == GROK_MODEL_LINEARISED) {
+    grok_linearised_net_observe(net, state, out);
+    return;
+  }
   const struct grok_system *S = net->sys;
   struct net_state s;
   layout(net, (double *)(uintptr_t)state, &s);

@@ -64,7 +64,9 @@ static double draw_sample(const struct hd_noisy_kernel_cfg *K, uint64_t seed, ui
   draw_features(K, &r, x);
   if (K->base->label_noise == 0.0) return 0.0;
   hd_rng_init(&r, seed, key, HD_STREAM_LABEL, block);
-  return K->base->label_noise * hd_rng_normal(&r);
+  double z = hd_rng_normal(&r);
+  if (K->label_clip > 0) z = fmin(fmax(z, -K->label_clip), K->label_clip);
+  return K->base->label_noise * z;
 }
 
 void hd_noisy_record(const struct hd_noisy_kernel_cfg *K, uint64_t seed, uint64_t i, double *x,

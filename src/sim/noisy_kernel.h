@@ -17,6 +17,7 @@
  *     block i of the FEATURES / LABEL streams of the dataset key (seed, UINT64_MAX),
  *     visited in a fixed order or in a fresh permutation per run and epoch (from the
  *     run's HD_STREAM_EXTRA + 1 stream, block = epoch);
+ *   - label noise eps = sigma z, or sigma clip(z, -k, k) (label_clip = k > 0);
  *   - feature laws: Gaussian, Rademacher, centred uniform U[-sqrt3, sqrt3], and the
  *     paper's non-centred U[0, sqrt12] (unit variance, mean sqrt3).
  * Every draw is a pure function of (seed, run, index), so results are bit-identical for
@@ -33,13 +34,14 @@ enum { HD_STREAM_NOISE = 5, HD_STREAM_ORDER = 6 }; /* HD_STREAM_EXTRA and the ne
 
 struct hd_noisy_kernel_cfg {
   const struct hd_lsq_kernel *base; /* d, sqrt_lambda, theta_star, ridge, label noise, lr */
-  int law;          /* 0 Gaussian, 1 Rademacher, 2 uniform centred, 3 uniform [0, sqrt 12] */
-  double noise;     /* sigma >= 0 */
-  size_t batch;     /* B >= 1 */
-  double clip_norm; /* C > 0, or 0: no clipping */
-  int clip_full;    /* clip r x + delta theta instead of r x */
-  size_t records;   /* fixed dataset of n records; 0: streaming */
-  int shuffle;      /* fixed dataset: a fresh permutation per run and epoch */
+  int law;           /* 0 Gaussian, 1 Rademacher, 2 uniform centred, 3 uniform [0, sqrt 12] */
+  double noise;      /* sigma >= 0 */
+  size_t batch;      /* B >= 1 */
+  double clip_norm;  /* C > 0, or 0: no clipping */
+  int clip_full;     /* clip r x + delta theta instead of r x */
+  size_t records;    /* fixed dataset of n records; 0: streaming */
+  int shuffle;       /* fixed dataset: a fresh permutation per run and epoch */
+  double label_clip; /* k > 0: label noise sigma clip(z, -k, k); 0: unclipped */
 };
 
 /* Per-run work: bytes after the d doubles of e (feature, noise and batch buffers, the

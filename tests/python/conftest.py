@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, HERE)
 
 import hdsim  # noqa: E402
-from small_models import SMALL, model_path  # noqa: E402
+from small_models import MODELS, SCRIPT_MODELS, SMALL, model_path  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +65,24 @@ def ladder_file(workdir, binary):
     subprocess.run([binary, "validate", str(model), "--dims", "100,200,400", "--runs", "4,4,4",
                     "-o", path, "--quiet", "--threads", "1"], check=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def script_file(workdir, binary):
+    """script_file(name): the path of a small run of SCRIPT_MODELS[name] (made on first
+    use; the binary is called directly, the plots load the file themselves)."""
+    made = {}
+
+    def make(name):
+        if name not in made:
+            model, over, overrides = SCRIPT_MODELS[name]
+            text, _ = hdsim.model_text(os.path.join(MODELS, model), overrides)
+            for key, values in (over or {}).items():
+                text = hdsim.runner._set(text, "sweep", key, hdsim.runner._value(values))
+            ini, path = workdir / f"{name}.ini", str(workdir / f"{name}.h5")
+            ini.write_text(text)
+            subprocess.run([binary, "run", str(ini), "-o", path, "--quiet", "--threads", "1"],
+                           check=True)
+            made[name] = path
+        return made[name]
+    return make

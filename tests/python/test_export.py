@@ -62,3 +62,27 @@ def test_bad_arguments(binary, tmp_path):
     assert subprocess.run([binary, "export", "nope.h5", "--csv", str(tmp_path)],
                           capture_output=True).returncode == 1
     assert subprocess.run([binary, "export", "nope.h5"], capture_output=True).returncode == 2
+
+
+def test_every_group_exported(binary, outputs, sweep_file, ladder_file, tmp_path):
+    """Every group that holds data (not only coordinates), in a run of each problem, a
+    sweep and a ladder, has its CSV table(s), each with the provenance and units header
+    and named columns (an empty /diagnostics has no rows)."""
+    import h5py
+    for k, path in enumerate(list(outputs.values()) + [sweep_file, ladder_file]):
+        out = export(binary, path, tmp_path / f"csv{k}")
+        names = os.listdir(out)
+        with h5py.File(path, "r") as f:
+            groups = []
+            # a group holding only coordinates (dimension scales such as /compare/t) has
+            # no table of its own
+            f.visititems(lambda n, o: groups.append(n) if isinstance(o, h5py.Group) and any(
+                isinstance(v, h5py.Dataset) and v.attrs.get("CLASS") != b"DIMENSION_SCALE"
+                for v in o.values()) else None)
+        for g in groups:
+            stem = g.replace("/", "_")
+            assert any(n == stem + ".csv" or n.startswith(stem + "__") for n in names), \
+                f"{path}: no CSV for /{g}"
+        for n in names:
+            table, units = read(out / n)
+            assert len(table.columns) > 0 and units, (path, n)

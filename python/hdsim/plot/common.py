@@ -17,6 +17,7 @@ if os.environ.get("MPLBACKEND") is None and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
+from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from ..io import Result, load  # noqa: E402
 
@@ -45,13 +46,25 @@ def time_label(res):
 
 
 def legend(ax, n_entries, **kw):
-    """A legend that never covers curves: inside only when short, else below the axes."""
+    """A legend that never covers curves: inside ("best") only when short, else below the
+    axes' tick labels and x label (anchored in inches below them, so it stays clear when
+    the layout resizes the axes), in as many columns (3, 2 or 1) as fit the axes' width."""
     if n_entries == 0:
         return None
     if n_entries <= 4:
         return ax.legend(fontsize=7, loc="best", **kw)
-    return ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18),
-                     ncol=min(3, n_entries), frameon=False, **kw)
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    below = ax.xaxis.get_tightbbox(renderer)
+    drop = (max(0.0, box.y0 - below.y0) if below is not None else 30.0) / fig.dpi + 0.06
+    anchor = ax.transAxes + ScaledTranslation(0, -drop, fig.dpi_scale_trans)
+    for ncol in (3, 2, 1):
+        leg = ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0),
+                        bbox_transform=anchor, ncol=min(ncol, n_entries), frameon=False, **kw)
+        if leg.get_window_extent(renderer).width <= 0.95 * box.width:
+            break
+    return leg
 
 
 def panels(n_panels, width=5.0, height=4.2, cols=3):
@@ -73,11 +86,14 @@ def positive(t, log):
 
 def compare(res, observables=None, runs=True, max_runs=30):
     """Theory against simulation, one panel per observable: theory (dashed black), Monte
-    Carlo mean +- 1 s.e. (blue band), individual runs faint; last panel: |mean - theory| /
-    |theory| for each observable."""
+    Carlo mean +- 1 s.e. (blue band), individual runs faint, and the user's measured
+    curves when the file has them (/experiment: orange markers with +- 1 s.e., runs
+    faint); last panel: |mean - theory| / |theory| for each observable (solid) and
+    |measured - theory| / |theory| on the theory's times (dashed, markers)."""
     res = result(res)
     names = observables or res.observables
     th, sim, cmp_ = res.get("theory"), res.get("simulation"), res.get("compare")
+    exp = res.get("experiment")
     n = len(names) + (1 if cmp_ is not None else 0)
     fig, axes = panels(n)
     for ax, name in zip(axes, names):
@@ -94,6 +110,16 @@ def compare(res, observables=None, runs=True, max_runs=30):
             ax.fill_between(t[k], (m - s)[k], (m + s)[k], color="tab:blue", alpha=0.35, lw=0,
                             label="Monte Carlo mean ± s.e.")
             ax.plot(t[k], m[k], color="tab:blue", lw=1.2)
+            entries += 1
+        if exp is not None and name in exp:
+            t = exp["t"].values
+            k = positive(t, logx)
+            if runs and f"{name}_runs" in exp and exp[f"{name}_runs"].shape[0] > 1:
+                for r in exp[f"{name}_runs"].values[:max_runs]:
+                    ax.plot(t[k], r[k], color="tab:orange", alpha=0.25, lw=0.6)
+            s = np.nan_to_num(exp[f"{name}_stderr"].values)
+            ax.errorbar(t[k], exp[name].values[k], yerr=s[k], color="tab:orange", fmt="o",
+                        ms=3, lw=0.8, label="experiment (measured)")
             entries += 1
         if th is not None and name in th:
             t = th["t"].values
@@ -116,9 +142,14 @@ def compare(res, observables=None, runs=True, max_runs=30):
         for c, name in zip(cs, names):
             if f"{name}_rel" in cmp_:
                 ax.plot(t[k], np.abs(cmp_[f"{name}_rel"].values[k]), color=c, lw=1, label=name)
+            if f"experiment_{name}_rel" in cmp_:
+                ax.plot(t[k], np.abs(cmp_[f"experiment_{name}_rel"].values[k]), color=c, lw=1,
+                        ls="--", marker="o", ms=2.5, label=f"{name} (experiment)")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title("|mean − theory| / |theory|", fontsize=10)
+        ax.set_title("|mean − theory| / |theory|"
+                     + (", - - measured" if exp is not None else ""), fontsize=10)
+        ax.set_ylabel("relative error of the Monte Carlo mean")
         ax.set_xlabel(time_label(res))
         legend(ax, len(names))
     title = f"{res.problem}: {os.path.basename(res.path)}"
@@ -270,17 +301,14 @@ def ladder(res):
 
 
 def runs_of(items):
-    """(label, Result-like dict of groups) for each file, or each point of a sweep."""
+    """(label, Result, file's Result) for each file, or each point of a sweep file (the
+    point's Result has that point's parameters; its label names the swept keys)."""
     out = []
-    for item in items:
+    for item in items if isinstance(items, (list, tuple)) else [items]:
         res = result(item)
         if res.is_sweep:
-            labels = point_labels(res)
-            n = len(labels)
-            for p in range(n):
-                sub = {k[len(f"points/{p}/"):]: v for k, v in res.items()
-                       if k.startswith(f"points/{p}/")}
-                out.append((labels[p], sub, res))
+            for label, sub in zip(point_labels(res), res.points()):
+                out.append((label, sub, res))
         else:
             out.append((os.path.basename(res.path), res, res))
     return out

@@ -21,8 +21,7 @@ def noisy_risk(items, log=False):
     cs = colours(len(runs) + (2 if single else 0))
     entries = 0
     for c, (label, g, res) in zip(cs, runs):
-        sig = res.parameters.get("noise.sigma", float("nan")) if g is res else \
-            g["theory"].attrs.get("noise.sigma", float("nan")) if "theory" in g else float("nan")
+        sig = float(g.parameters.get("noise.sigma", float("nan")))
         lab = label if not single else f"sigma = {sig:g}"
         if "theory" in g:
             ax.plot(g["theory"]["t"].values, g["theory"]["risk"].values, color=c,
@@ -60,7 +59,7 @@ def privacy(res):
     """noisy_sgd privacy: eps_alpha(t), the Renyi privacy loss of the iterate released at
     time t, per order (exact O(d) formula NS-10 solid, d -> infinity formula NS-11 dashed);
     accountant curves of the clipped variant dotted and labelled so; +inf drawn as
-    triangles on a top band marked '+inf'; the pair's residual profiles; the (eps,
+    triangles (a row per order) on a top band marked '+inf'; the pair's residual profiles; the (eps,
     delta)-DP curve."""
     res = result(res)
     if "privacy" not in res:
@@ -74,7 +73,7 @@ def privacy(res):
                             + [[1e-12]])
     top = 3 * finite.max()
     cs = colours(len(orders))
-    entries, any_inf = 0, False
+    entries, n_inf = 0, 0
     clip = g.attrs.get("accountant_clip", None)
     for c, (k, a) in zip(cs, enumerate(orders)):
         lab = "KL (α = 1)" if a == 1 else f"α = {a:g}"
@@ -83,11 +82,15 @@ def privacy(res):
             if np.all(np.isnan(y)):
                 continue
             inf = np.isinf(y)
-            ax.plot(t[~inf], y[~inf], ls, color=c, label=f"{lab} ({what})")
+            note = f", +∞ from t = {t[inf][0]:g}" if inf.any() else ""
+            ax.plot(t[~inf], y[~inf], ls, color=c, label=f"{lab} ({what}{note})")
             entries += 1
             if inf.any():
-                any_inf = True
-                ax.plot(t[inf], np.full(inf.sum(), top), "^", color=c, ms=5)
+                # one row of triangles per order (exact above spectral) so none hides another
+                row = top * 1.4 ** n_inf
+                n_inf += 1
+                ax.plot(t[inf], np.full(inf.sum(), row), "^" if ls == "-" else "v", color=c,
+                        ms=5)
         for name, ls, what in (("accountant_composition", ":", "composition"),
                                ("accountant_ye_shokri", "-.", "Ye-Shokri")):
             if name in g and a > 1:
@@ -96,9 +99,13 @@ def privacy(res):
                               + (f" (c = {clip:g})" if clip is not None else ""))
                 entries += 1
     ax.set_yscale("log")
-    if any_inf:
-        ax.axhline(top, color="0.6", lw=0.5)
-        ax.annotate("+∞ (Σ_α not positive definite)", (0.01, top), xycoords=("axes fraction", "data"),
+    if n_inf:
+        # +inf cannot sit on a log axis: a band above every finite value, with room for
+        # its note above the triangles
+        ax.axhline(top / 1.2, color="0.6", lw=0.5)
+        ax.set_ylim(top=top * 1.4 ** n_inf * 6)
+        ax.annotate("+∞ (Σ_α not positive definite): ▲ exact, ▼ d → ∞",
+                    (0.01, top * 1.4 ** n_inf * 1.3), xycoords=("axes fraction", "data"),
                     fontsize=7, va="bottom")
     ax.set_xlabel(f"release time {time_label(res)}")
     ax.set_ylabel("ε_α(t): loss of the iterate released at t")
@@ -122,8 +129,9 @@ def privacy(res):
     ax.plot(t[ok], dp[ok], color=c2[0], label="min over orders > 1")
     ax.set_xlabel(f"release time {time_label(res)}")
     ax.set_ylabel("ε of (ε, δ)-DP")
-    ax.set_title(f"(ε, δ = {g.attrs.get('delta', np.nan):g})-DP of the iterate released at t",
-                 fontsize=10)
+    delta = float(g.attrs.get("delta", np.nan))
+    ax.set_title(f"(ε, δ{f' = {delta:g}' if np.isfinite(delta) else ''})-DP of the iterate "
+                 "released at t", fontsize=10)
     legend(ax, 1)
     fig.suptitle(f"noisy SGD privacy loss: {os.path.basename(res.path)}")
     return fig
@@ -142,7 +150,7 @@ def frontier(items, order=2.0):
         eps = pr["eps_exact"].values[k][-1]
         if np.isnan(eps):
             eps = pr["eps_spectral"].values[k][-1]
-        sigma = g["theory"].attrs.get("noise.sigma", np.nan)
+        sigma = g.parameters.get("noise.sigma", np.nan)
         pts.append((float(sigma), eps, g["theory"]["risk"].values[-1]))
     pts.sort()
     fig, ax = plt.subplots(figsize=(6, 4.6), layout="constrained")

@@ -3,8 +3,11 @@
 #define HDSIM_GMM_PACKAGE
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "array_input.h"
+#include "eigenbasis.h"
 #include "problems/gmm/gmm_plan.h"
 #include "rng.h"
 #include "spectrum.h"
@@ -127,6 +130,16 @@ int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct 
     }
     break;
   case GMM_MEANS_ZERO: memset(u, 0, l * d * sizeof(double)); break;
+  case GMM_MEANS_FILE: {
+    double *m;
+    if (hd_config_read_array(cfg, err, "data", "means_file", P->p.means_file, l, d, &m, NULL,
+                             NULL) != 0)
+      return -1;
+    memcpy(u, m, l * d * sizeof(double));
+    free(m);
+    for (size_t c = 0; c < l; c++) gmm_to_eigenbasis(P, u + c * d);
+    break;
+  }
   }
   if (P->p.mean_profile == GMM_PROFILE_CLEAN) {
     size_t nclean = 0;
@@ -136,15 +149,72 @@ int gmm_fill_directions(struct gmm_plan *P, const struct hd_config *cfg, struct 
       return -1;
     }
   }
-  if (P->p.teacher == GMM_TEACHER_RANDOM) { /* streaming_lsq's random target, bit for bit */
+  if (P->p.teacher != GMM_TEACHER_NONE) {
     double *th = u + l * d, sd = sqrt((double)d);
-    struct hd_rng r;
-    hd_rng_init(&r, P->seed, UINT64_MAX, HD_STREAM_TARGET, 0);
-    hd_rng_normal_array(&r, th, d);
-    for (size_t i = 0; i < d; i++) th[i] /= sd;
+    if (P->p.teacher == GMM_TEACHER_RANDOM) { /* streaming_lsq's random target, bit for bit */
+      struct hd_rng r;
+      hd_rng_init(&r, P->seed, UINT64_MAX, HD_STREAM_TARGET, 0);
+      hd_rng_normal_array(&r, th, d);
+      for (size_t i = 0; i < d; i++) th[i] /= sd;
+    } else {
+      double *t;
+      if (hd_config_read_array(cfg, err, "data", "teacher_file", P->p.teacher_file, d, 0, &t, NULL,
+                               NULL) != 0)
+        return -1;
+      memcpy(th, t, d * sizeof(double));
+      free(t);
+      gmm_to_eigenbasis(P, th);
+    }
+    if (P->p.teacher_norm > 0) {
+      double s = 0;
+      for (size_t i = 0; i < d; i++) s += th[i] * th[i];
+      if (!(s > 0)) {
+        hd_config_error(cfg, err, "data", "teacher_norm", "theta* is zero: it has no direction");
+        return -1;
+      }
+      double c = P->p.teacher_norm / sqrt(s);
+      for (size_t i = 0; i < d; i++) th[i] *= c;
+    }
     for (size_t i = 0; i < d; i++) P->teacher_sq += th[i] * th[i];
     for (size_t c = 0; c < l; c++)
       for (size_t i = 0; i < d; i++) P->mean_dot_teacher[c] += u[c * d + i] * th[i];
   }
+  return 0;
+}
+
+void gmm_to_eigenbasis(const struct gmm_plan *P, double *v)
+{
+  if (!P->U) return;
+  double *w = malloc(P->d * sizeof *w);
+  hd_eigenbasis_apply(P->U, P->d, v, w);
+  memcpy(v, w, P->d * sizeof *w);
+  free(w);
+}
+
+/* ---- a given start -------------------------------------------------------------------- */
+
+int gmm_fill_start(struct gmm_plan *P, const struct hd_config *cfg, struct hd_errors *err)
+{
+  if (P->p.init != GMM_INIT_FILE) return 0;
+  const size_t d = P->d, q = P->q;
+  double *m;
+  if (hd_config_read_array(cfg, err, "optimizer", "init_file", P->p.init_file, d, q == 1 ? 0 : q,
+                           &m, NULL, NULL) != 0)
+    return -1;
+  /* the file is d x q (row i: coordinate i of the q outputs); the state is q columns of d */
+  double *state = calloc(gmm_sgd_state_size(&P->sgd) / sizeof(double), sizeof(double));
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j < q; j++) state[j * d + i] = m[i * q + j];
+  free(m);
+  for (size_t j = 0; j < q; j++) gmm_to_eigenbasis(P, state + j * d);
+  P->X0 = malloc(q * d * sizeof(double));
+  memcpy(P->X0, state, q * d * sizeof(double));
+  /* the theory's initial state is the projection the simulation's observables use */
+  size_t n = (P->fin.n + (size_t)P->sgd.adaptive) * P->block;
+  P->y0 = calloc(n, sizeof(double));
+  gmm_sgd_project(&P->sgd, state, P->y0);
+  free(state);
+  P->sgd.X0 = P->X0;
+  P->limit.y0 = P->y0;
   return 0;
 }

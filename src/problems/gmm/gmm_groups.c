@@ -73,18 +73,55 @@ void gmm_build_groups(struct gmm_plan *P)
   free(key);
 }
 
-/* d -> infinity power law (spec §2.7): nodes u_j log-spaced in [umin, 1] (midpoints in
- * log u), weights u_j dlog u; lambda^(c) = v_c u^alpha_c (times (1 + alpha_c) under trace
- * normalisation), and the power-law mean's Gram P_{ab} = s_a s_b w u^(2 beta). */
+/* The nodes u_j and weights w_j of the d -> infinity integral  int_umin^1 g(u) du  (spec
+ * §2.7).  midpoint: midpoints in s = log u, w = u ds; second order, and its error sits at
+ * u = 1 where g u does not vanish.  mapped: u = sigmoid(tau + e^tau), midpoints in tau.
+ * To the left s = log u ~ tau, so the nodes stay log-spaced where the relaxation fronts
+ * (u ~ t^{-1/alpha}) travel; at u = 1 the weight du/dtau dies double-exponentially, so
+ * the integrand vanishes smoothly at both ends and the midpoint rule converges
+ * exponentially, at the rate the strip of analyticity allows (about pi / (2 alpha) from
+ * the fronts; the map's own singularity is farther out).  tau stops at LIMIT_TAU_MAX,
+ * where the dropped weight is (1 + e^3.5) exp(-3.5 - e^3.5) = 4e-15. */
+#define LIMIT_TAU_MAX 3.5
+
+static void limit_nodes(const struct gmm_params *p, size_t N, double *u, double *w)
+{
+  const double L = -log(p->limit_umin);
+  if (p->limit_rule == GMM_LIMIT_MIDPOINT) {
+    double h = L / (double)N;
+    for (size_t j = 0; j < N; j++) {
+      u[j] = exp(-L + (j + 0.5) * h);
+      w[j] = u[j] * h;
+    }
+    return;
+  }
+  /* tau_min solves tau + e^tau = g_min, sigmoid(g_min) = umin (Newton; monotone, convex) */
+  double gmin = -L - log1p(-p->limit_umin), tau0 = gmin;
+  for (int it = 0; it < 60; it++) {
+    double step = (tau0 + exp(tau0) - gmin) / (1 + exp(tau0));
+    tau0 -= step;
+    if (fabs(step) < 1e-15 * (1 + fabs(tau0))) break;
+  }
+  double h = (LIMIT_TAU_MAX - tau0) / (double)N;
+  for (size_t j = 0; j < N; j++) {
+    double tau = tau0 + (j + 0.5) * h, g = tau + exp(tau);
+    u[j] = 1 / (1 + exp(-g));
+    w[j] = u[j] * h * (1 + exp(tau)) / (1 + exp(g));
+  }
+}
+
+/* d -> infinity power law (spec §2.7): nodes u_j in [umin, 1] with the weights of
+ * limit_rule; lambda^(c) = v_c u^alpha_c (times (1 + alpha_c) under trace normalisation),
+ * and the power-law mean's Gram P_{ab} = s_a s_b w u^(2 beta). */
 void gmm_build_limit(struct gmm_plan *P)
 {
   const size_t N = (size_t)P->p.limit_nodes, l = P->l, A = P->A;
   groups_alloc(&P->lim, N, l, A);
-  double L = -log(P->p.limit_umin), h = L / (double)N;
+  double *node = malloc(N * sizeof *node);
+  limit_nodes(&P->p, N, node, P->lim.w);
   double sign[2] = {1.0, -1.0};
   for (size_t j = 0; j < N; j++) {
-    double uu = exp(-L + (j + 0.5) * h);
-    P->lim.w[j] = uu * h;
+    double uu = node[j];
     for (size_t c = 0; c < l; c++) {
       double scale = P->p.spectrum.normalise == HD_NORMALISE_TRACE ? 1 + P->alpha[c] : 1.0;
       P->lim.lam[j * l + c] = P->variance[c] * scale * pow(uu, P->alpha[c]);
@@ -95,6 +132,7 @@ void gmm_build_limit(struct gmm_plan *P)
     for (size_t a = 0; a < l; a++)
       for (size_t b = 0; b < l; b++) P->lim.P[(j * A + a) * A + b] = sign[a] * sign[b] * pm;
   }
+  free(node);
 }
 
 void gmm_group_traces(struct gmm_groups *G, size_t l)

@@ -12,12 +12,14 @@
 #define F(field) offsetof(struct gmm_params, field)
 
 static const char *const covariances[] = {"isotropic", "zero_one", "power_law", "file", NULL};
-static const char *const mean_kinds[] = {"antipodal", "independent", "orthogonal", "zero", NULL};
+static const char *const mean_kinds[] = {"antipodal", "independent", "orthogonal",
+                                         "zero",      "file",        NULL};
 static const char *const profiles[] = {"gaussian", "power_law", "clean", NULL};
-static const char *const teachers[] = {"none", "random", NULL};
+static const char *const teachers[] = {"none", "random", "file", NULL};
 static const char *const losses[] = {"least_squares", "logistic", "softmax", "onehot_ls", NULL};
-static const char *const inits[] = {"zero", "random", NULL};
+static const char *const inits[] = {"zero", "random", "file", NULL};
 static const char *const adaptives[] = {"none", "adagrad_norm", NULL};
+static const char *const limit_rules[] = {"mapped", "midpoint", NULL};
 
 const struct hd_param gmm_table[] = {
     {"data", "d", HD_INT, F(d), NULL, 1, 1e8, HD_FINITE_SIZE, NULL, "", "dimension of the data",
@@ -40,7 +42,7 @@ const struct hd_param gmm_table[] = {
     HD_SPECTRUM_NORMALISE_ROW(struct gmm_params, spectrum),
     {"data", "means", HD_ENUM, F(means), "antipodal", 0, 0, 0, mean_kinds, "",
      "class means: antipodal (+mu, -mu; l <= 2), independent draws, orthogonal (random, "
-     "Gram-Schmidt, norm mean_scale), zero",
+     "Gram-Schmidt, norm mean_scale), zero, or file (means_file)",
      "§3.1"},
     {"data", "mean_profile", HD_ENUM, F(mean_profile), "gaussian", 0, 0, 0, profiles, "",
      "mean coordinates: gaussian (N(0,1)/sqrt(d)), power_law (d^-1/2 (rho/d)^beta; random "
@@ -53,10 +55,22 @@ const struct hd_param gmm_table[] = {
      "beta of the power-law mean profile", "§3.2"},
     {"data", "mean_normalise", HD_BOOL, F(mean_normalise), "false", 0, 0, 0, NULL, "",
      "rescale each mean to norm mean_scale exactly", NULL},
+    {"data", "means_file", HD_ARRAY, F(means_file), "", 0, 0, 0, NULL, "",
+     "means = file: the class means as an l x d matrix (row c: mu_c), in the eigenbasis of "
+     "the class covariances",
+     "§1.1"},
+    {"data", "eigenvectors", HD_ARRAY, F(eigenvectors), "", 0, 0, 0, NULL, "",
+     "d x d orthonormal U, column i the common eigenvector i of the class covariances: "
+     "means_file, teacher_file and init_file are then in the data's coordinates (U^T applied)",
+     "§1.1"},
     {"data", "teacher", HD_ENUM, F(teacher), "none", 0, 0, 0, teachers, "",
      "least squares only: label y = <theta*, x> + y_c + eps with theta* ~ N(0, I/d) from "
-     "the seed (one class, zero mean: streaming least squares)",
+     "the seed (one class, zero mean: streaming least squares), or file (teacher_file)",
      "§1.2"},
+    {"data", "teacher_file", HD_ARRAY, F(teacher_file), "", 0, 0, 0, NULL, "",
+     "teacher = file: theta* (d values, in the eigenbasis)", "§1.2"},
+    {"data", "teacher_norm", HD_REAL, F(teacher_norm), "0", 0, 1e6, 0, NULL, "",
+     "> 0: theta* rescaled to exactly this norm ||theta*|| (0: as drawn or read)", "§1.2"},
     {"data", "label_noise", HD_REAL, F(label_noise), "0", 0, 1e6, 0, NULL, "",
      "least squares only: standard deviation of the label noise eps", NULL},
     {"data", "bands", HD_INT, F(bands), "4", 1, 16, 0, NULL, "",
@@ -69,6 +83,11 @@ const struct hd_param gmm_table[] = {
      "§2.7"},
     {"data", "limit_umin", HD_REAL, F(limit_umin), "1e-12", 1e-300, 0.1, HD_MIN_EXCL, NULL, "",
      "smallest node u of the d -> infinity grid", "§2.7"},
+    {"data", "limit_rule", HD_ENUM, F(limit_rule), "mapped", 0, 0, 0, limit_rules, "",
+     "quadrature of the d -> infinity grid: mapped (u = sigmoid(tau + e^tau), midpoints in "
+     "tau: log-spaced below, the u = 1 end made smooth; ~100 nodes for 1e-8), or midpoint (midpoints in log u, "
+     "second order: ~800 nodes for 1e-4)",
+     "§2.7"},
     {"loss", "kind", HD_ENUM, F(loss), "logistic", 0, 0, 0, losses, "",
      "least_squares (q = 1), logistic (binary, q = 1), softmax (cross-entropy, q = l), "
      "onehot_ls (q = l)",
@@ -86,7 +105,11 @@ const struct hd_param gmm_table[] = {
     {"optimizer", "batch", HD_INT, F(batch), "1", 1, 1e6, 0, NULL, "",
      "mini-batch size B (gradients averaged; t counts steps / d)", "§2.8"},
     {"optimizer", "init", HD_ENUM, F(init), "zero", 0, 0, 0, inits, "",
-     "X_0 = 0, or random: X_0 ~ N(0, init_scale^2 / d I), independent per run", "§1.3"},
+     "X_0 = 0; random: X_0 ~ N(0, init_scale^2 / d I), independent per run; file: X_0 from "
+     "init_file for every run",
+     "§1.3"},
+    {"optimizer", "init_file", HD_ARRAY, F(init_file), "", 0, 0, 0, NULL, "",
+     "init = file: X_0, d values (one output) or a d x q matrix, in the eigenbasis", "§2.6"},
     {"optimizer", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
      "sigma_0 of the random initialisation", "§2.6"},
     {"optimizer", "adaptive", HD_ENUM, F(adaptive), "none", 0, 0, 0, adaptives, "",
@@ -207,6 +230,49 @@ int gmm_resolve_lists(const struct gmm_params *p, const struct hd_config *cfg,
   return bad ? -1 : 0;
 }
 
+/* The array keys, each read exactly when its switch says so. */
+static void validate_files(const struct gmm_params *p, const struct hd_run_params *run,
+                           const struct hd_config *cfg, struct hd_errors *err)
+{
+  static const struct {
+    const char *key, *word;
+    size_t offset;
+  } files[] = {{"means_file", "means", F(means_file)},
+               {"teacher_file", "teacher", F(teacher_file)},
+               {"init_file", "init", F(init_file)}};
+  const int on[] = {p->means == GMM_MEANS_FILE, p->teacher == GMM_TEACHER_FILE,
+                    p->init == GMM_INIT_FILE};
+  for (size_t k = 0; k < 3; k++) {
+    const char *section = k == 2 ? "optimizer" : "data";
+    const char *value = (const char *)p + files[k].offset;
+    if (on[k] && !value[0])
+      hd_config_error(cfg, err, section, files[k].word, "%s = file needs %s", files[k].word,
+                      files[k].key);
+    if (!on[k] && value[0])
+      hd_config_error(cfg, err, section, files[k].key, "%s is only read with %s = file",
+                      files[k].key, files[k].word);
+  }
+  if (p->eigenvectors[0] && !on[0] && !on[1] && !on[2])
+    hd_config_error(cfg, err, "data", "eigenvectors",
+                    "eigenvectors only place means_file, teacher_file and init_file in the "
+                    "eigenbasis; none is read");
+  if (p->teacher_norm > 0 && p->teacher == GMM_TEACHER_NONE)
+    hd_config_error(cfg, err, "data", "teacher_norm", "teacher_norm needs a teacher");
+  if (p->means == GMM_MEANS_FILE) {
+    static const char *const generated[] = {"mean_profile", "mean_scale", "mean_beta",
+                                            "mean_normalise"};
+    for (size_t k = 0; k < 4; k++)
+      if (hd_config_has(cfg, "data", generated[k]))
+        hd_config_error(cfg, err, "data", generated[k],
+                        "%s shapes generated means; means = file reads them as given",
+                        generated[k]);
+  }
+  if (p->init == GMM_INIT_FILE && (p->limit_nodes > 0 || run->bins > 0))
+    hd_config_error(cfg, err, "optimizer", "init",
+                    "init = file gives the theory the exact projection of X_0 on the finite-d "
+                    "eigen-groups: not with limit_nodes or [theory] bins");
+}
+
 void gmm_validate(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
                   struct hd_errors *err)
 {
@@ -266,4 +332,5 @@ void gmm_validate(const void *params, const struct hd_run_params *run, const str
                     "adagrad_norm sets the learning rate itself: use schedule = constant");
   if (run->method == HD_THEORY_RECURSION)
     hd_config_error(cfg, err, "theory", "method", "gmm_multiclass has no exact recursion; use ode");
+  validate_files(p, run, cfg, err);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eigenbasis.h"
 #include "problems/gmm/gmm_plan.h"
 
 /* Square losses: gamma_crit = 2 B / rho(G), G_cc' = sqrt(p_c p_c') sum_g w_g lambda_g^(c)
@@ -124,6 +125,9 @@ void gmm_plan_destroy(void *plan)
   gmm_groups_free(&P->bin);
   gmm_limit_free(&P->limit);
   free(P->obs);
+  free(P->U);
+  free(P->X0);
+  free(P->y0);
   free(P);
 }
 
@@ -135,6 +139,9 @@ static int build_data(struct gmm_plan *P, const struct hd_config *cfg, struct hd
   P->lambda = malloc(d * l * sizeof(double));
   P->sqrt_lambda = malloc(d * l * sizeof(double));
   P->u = calloc(P->A * d, sizeof(double));
+  if (P->p.eigenvectors[0] &&
+      !(P->U = hd_eigenbasis_read(cfg, err, "data", "eigenvectors", P->p.eigenvectors, d)))
+    return -1;
   if (gmm_fill_spectra(P, cfg, err) != 0 || gmm_fill_directions(P, cfg, err) != 0) return -1;
   return 0;
 }
@@ -232,9 +239,10 @@ static void stability_and_note(struct gmm_plan *P, const struct hd_run_params *r
              P->l, GMM_ERROR_POINTS, GMM_MAX_QUAD_DIM + 1);
   if (p->limit_nodes > 0 && P->note[0] == '\0')
     snprintf(P->note, sizeof P->note,
-             "theory is the d -> infinity limit on %ld nodes (u >= %g); the simulation is at "
+             "theory is the d -> infinity limit on %ld %s nodes (u >= %g); the simulation is at "
              "d = %zu, so their gap includes the finite-d spectrum's cut-off",
-             p->limit_nodes, p->limit_umin, P->d);
+             p->limit_nodes, p->limit_rule == GMM_LIMIT_MIDPOINT ? "midpoint" : "mapped",
+             p->limit_umin, P->d);
 }
 
 void *gmm_plan_create(const void *params, const struct hd_run_params *run,
@@ -255,6 +263,9 @@ void *gmm_plan_create(const void *params, const struct hd_run_params *run,
                                              sizeof P->breakpoints / sizeof P->breakpoints[0]);
   if (fill_limit(P, G, cfg, err) != 0) goto fail;
   fill_sgd(P);
+  if (gmm_fill_start(P, cfg, err) != 0) goto fail;
+  free(P->U); /* every given array is in the eigenbasis now */
+  P->U = NULL;
   build_observables(P);
   stability_and_note(P, run);
   return P;

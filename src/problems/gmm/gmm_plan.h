@@ -22,11 +22,18 @@
 
 /* Choices of the enum keys, in the order of their parameter-table rows. */
 enum gmm_covariance { GMM_COV_ISOTROPIC, GMM_COV_ZERO_ONE, GMM_COV_POWER_LAW, GMM_COV_FILE };
-enum gmm_means { GMM_MEANS_ANTIPODAL, GMM_MEANS_INDEPENDENT, GMM_MEANS_ORTHOGONAL, GMM_MEANS_ZERO };
+enum gmm_means {
+  GMM_MEANS_ANTIPODAL,
+  GMM_MEANS_INDEPENDENT,
+  GMM_MEANS_ORTHOGONAL,
+  GMM_MEANS_ZERO,
+  GMM_MEANS_FILE
+};
 enum gmm_profile { GMM_PROFILE_GAUSSIAN, GMM_PROFILE_POWER_LAW, GMM_PROFILE_CLEAN };
-enum gmm_teacher { GMM_TEACHER_NONE, GMM_TEACHER_RANDOM };
-enum gmm_init { GMM_INIT_ZERO, GMM_INIT_RANDOM };
+enum gmm_teacher { GMM_TEACHER_NONE, GMM_TEACHER_RANDOM, GMM_TEACHER_FILE };
+enum gmm_init { GMM_INIT_ZERO, GMM_INIT_RANDOM, GMM_INIT_FILE };
 enum gmm_adaptive { GMM_ADAPTIVE_NONE, GMM_ADAPTIVE_ADAGRAD_NORM };
+enum gmm_limit_rule { GMM_LIMIT_MAPPED, GMM_LIMIT_MIDPOINT };
 
 /* Model-file parameters, filled by the table in gmm_params.c (their one home).  Per-class
  * values are lists of one value (every class) or one per class; the [data] spectrum keys
@@ -46,11 +53,16 @@ struct gmm_params {
   double mean_scale;
   double mean_beta;
   bool mean_normalise;
-  int teacher; /* enum gmm_teacher */
+  char means_file[HD_STR_MAX];   /* means = file: l x d, row c the mean of class c */
+  char eigenvectors[HD_STR_MAX]; /* "" or U (d x d): the given arrays in the data's coordinates */
+  int teacher;                   /* enum gmm_teacher */
+  char teacher_file[HD_STR_MAX]; /* teacher = file: theta* (d values) */
+  double teacher_norm;           /* > 0: theta* rescaled to this norm; 0: as drawn / read */
   double label_noise;
   long bands;
   long limit_nodes;
   double limit_umin;
+  int limit_rule; /* enum gmm_limit_rule */
   /* [loss] */
   int loss; /* enum gmm_loss */
   struct hd_real_list labels;
@@ -61,7 +73,8 @@ struct gmm_params {
   long batch;
   int init; /* enum gmm_init */
   double init_scale;
-  int adaptive; /* enum gmm_adaptive */
+  char init_file[HD_STR_MAX]; /* init = file: X_0, d values (q = 1) or d x q */
+  int adaptive;               /* enum gmm_adaptive */
   double adagrad_b;
 };
 
@@ -89,12 +102,15 @@ struct gmm_plan {
   struct hd_observable *obs;
   size_t n_obs;
   char note[512];
+  double *U;              /* [data] eigenvectors while the given arrays are read, or NULL */
+  double *X0;             /* init = file: X_0 in the simulation's layout (q columns of d) */
+  double *y0;             /* init = file: its projection, the theory's initial state */
   struct gmm_limit limit; /* the theory's system (its groups: &fin, &bin or &lim) */
   struct gmm_sgd sgd;     /* the simulation's system */
 };
 
 /* gmm_params.c */
-#define GMM_N_PARAMS 34 /* rows of gmm_table (checked where it is defined) */
+#define GMM_N_PARAMS 40 /* rows of gmm_table (checked where it is defined) */
 extern const struct hd_param gmm_table[GMM_N_PARAMS];
 /* q: 1, or l for softmax and one-hot least squares. */
 size_t gmm_outputs(const struct gmm_params *p);
@@ -115,6 +131,13 @@ void gmm_build_bins(struct gmm_plan *P, long bins);
 void gmm_build_bands(struct gmm_plan *P);
 void gmm_group_traces(struct gmm_groups *G, size_t l);
 void gmm_groups_free(struct gmm_groups *G);
+
+/* gmm_data.c: a given vector of d values (a row of means_file, teacher_file, a column of
+ * init_file) taken to the eigenbasis, U^T v, when [data] eigenvectors is given */
+void gmm_to_eigenbasis(const struct gmm_plan *P, double *v);
+/* gmm_data.c: init = file, after the groups and the simulation's system are made: X_0
+ * read and projected onto the finite-d groups (the theory's exact initial state) */
+int gmm_fill_start(struct gmm_plan *P, const struct hd_config *cfg, struct hd_errors *err);
 
 /* gmm_plan.c */
 void *gmm_plan_create(const void *params, const struct hd_run_params *run,

@@ -17,6 +17,9 @@ static const char *const limits[] = {"width", "lazy", "population", NULL}; /* gr
 static const char *const algorithms[] = {"closure", "neurons", "samples",
                                          NULL}; /* grok_net_algorithm */
 static const char *const forms[] = {"auto", "weights", "samples", NULL};
+static const char *const models[] = {"standard", "readouts", "linearised",
+                                     NULL};                          /* grok_net_model */
+static const char *const readout_inits[] = {"ones", "normal", NULL}; /* grok_readout_init */
 
 static const struct hd_param grok_table[] = {
     {"data", "D", HD_INT, F(D), NULL, 1, 4096, 0, NULL, "", "input dimension; x ~ N(0, I_D / D)",
@@ -33,6 +36,17 @@ static const struct hd_param grok_table[] = {
      "teacher beta ~ N(0, I_D) as drawn (random), or rescaled to |beta|^2 = D (exact)", "§1.1"},
     {"data", "data_seed", HD_INT, F(data_seed), "-1", -1, 9.0e18, 0, NULL, "",
      "seed of the dataset (X, beta, test set); -1: the [model] seed", NULL},
+    {"data", "X_file", HD_ARRAY, F(X_file), "", 0, 0, 0, NULL, "",
+     "training inputs from a file (P x D, used as given; \"\": drawn N(0, I/D))", "§5.6"},
+    {"data", "y_file", HD_ARRAY, F(y_file), "", 0, 0, 0, NULL, "",
+     "training labels from a file (P; needs X_file and beta_file; \"\": (s_y/2)(beta.x)^2)",
+     "§5.6"},
+    {"data", "beta_file", HD_ARRAY, F(beta_file), "", 0, 0, 0, NULL, "",
+     "the teacher beta from a file (D, used as given; \"\": drawn N(0, I_D))", "§5.6"},
+    {"data", "test_X_file", HD_ARRAY, F(test_X_file), "", 0, 0, 0, NULL, "",
+     "test inputs from a file (test_points x D; \"\": drawn)", "§5.6"},
+    {"data", "test_y_file", HD_ARRAY, F(test_y_file), "", 0, 0, 0, NULL, "",
+     "test labels from a file (test_points; needs test_X_file; \"\": from beta)", "§5.6"},
     {"network", "N", HD_INT, F(N), NULL, 1, 1e7, HD_FINITE_SIZE, NULL, "",
      "width of the simulated networks (the theory is N = infinity)", "§1.1"},
     {"network", "alpha", HD_REAL, F(alpha), "1", 0, 1e12, HD_MIN_EXCL, NULL, "",
@@ -48,6 +62,19 @@ static const struct hd_param grok_table[] = {
      "neurons (literal GD on the N x D weights, cost 4NPD) or samples (the same closure in "
      "sample space, cost 4P^3 per step: for P < D)",
      "§2.1 §2.4"},
+    {"network", "model", HD_ENUM, F(model), "standard", 0, 0, 0, models, "",
+     "what is trained: standard (readouts fixed to 1, paper eq. 2), readouts (both layers, "
+     "the paper's Fig. 12; theory: the N = infinity DMFT by particles) or linearised (f "
+     "linearised around W0, the finite-width lazy model; theory: limit = lazy)",
+     "§5.1 §5.4"},
+    {"network", "readout_init", HD_ENUM, F(readout_init), "ones", 0, 0, 0, readout_inits, "",
+     "model = readouts: initial readouts a_i = 1 (ones) or a_i ~ N(0, 1) (normal)", "§5.1"},
+    {"network", "W0_file", HD_ARRAY, F(W0_file), "", 0, 0, 0, NULL, "",
+     "initial first-layer weights from a file (N x D, used as given: sigma is not applied; "
+     "runs = 1)",
+     "§5.6"},
+    {"network", "a0_file", HD_ARRAY, F(a0_file), "", 0, 0, 0, NULL, "",
+     "model = readouts: initial readouts from a file (N)", "§5.6"},
     {"optimizer", "eta0", HD_REAL, F(eta0), NULL, 0, 1e6, HD_MIN_EXCL, NULL, "",
      "learning rate eta = eta0 N / alpha^2 (mean_field) or eta0 N / (alpha sigma)^2", "§1.1"},
     {"optimizer", "lr_scaling", HD_ENUM, F(lr_scaling), "mean_field", 0, 0, 0, lr_scalings, "",
@@ -75,6 +102,10 @@ static const struct hd_param grok_table[] = {
      "step, or in sample space, wbar = X^T b and U = s I + X^T R X: 4 P^3 flops per step, "
      "exact as well; auto takes samples when 2 P <= D",
      "§2.1 §2.4"},
+    {"theory", "particles", HD_INT, F(particles), "4096", 4, 1e7, 0, NULL, "",
+     "model = readouts: particles M of the N = infinity DMFT (symmetrised, whitened start; "
+     "a multiple of 4, >= 4 D; error O(M^-1/2), cost 4 M D^2 per step)",
+     "§5.2"},
     {"observables", "cka", HD_BOOL, F(cka), "false", 0, 0, 0, NULL, "",
      "record the test-set NTK-target alignment (costs P_test^2 D per output time)", "§1.4.7"},
     {"observables", "kmse", HD_BOOL, F(kmse), "true", 0, 0, 0, NULL, "",
@@ -85,6 +116,83 @@ static const struct hd_param grok_table[] = {
      "ridge of the kernel-regression baseline kmse (0: ridgeless as in Fig. 1; Fig. 9: 1e-6)",
      "§1.4.8"},
 };
+
+/* The trained-readout and linearised models: full-batch GD of their own, each with its own
+ * N = infinity theory (§5). */
+static void validate_model(const struct grok_params *p, const struct hd_run_params *run,
+                           const struct hd_config *cfg, struct hd_errors *err)
+{
+  if (p->model != GROK_MODEL_READOUTS) {
+    if (hd_config_has(cfg, "network", "readout_init"))
+      hd_config_error(cfg, err, "network", "readout_init",
+                      "readout_init is read with model = readouts only");
+    if (hd_config_has(cfg, "theory", "particles"))
+      hd_config_error(cfg, err, "theory", "particles",
+                      "particles is read with model = readouts only");
+  }
+  if (p->model == GROK_MODEL_STANDARD) return;
+  const char *name = models[p->model];
+  if ((p->batch > 0 && p->batch < p->P) || p->weight_decay > 0 || p->momentum > 0)
+    hd_config_error(cfg, err, "network", "model",
+                    "model = %s is full-batch GD without weight decay or momentum", name);
+  if (p->cka)
+    hd_config_error(cfg, err, "observables", "cka",
+                    "the CKA is of the standard network's NTK: set cka = false for model = %s",
+                    name);
+  if (hd_config_has(cfg, "network", "algorithm"))
+    hd_config_error(cfg, err, "network", "algorithm",
+                    "model = %s always runs literal GD on its weights: remove algorithm", name);
+  if (p->model == GROK_MODEL_LINEARISED) {
+    if (p->limit != GROK_LIMIT_LAZY)
+      hd_config_error(cfg, err, "theory", "limit",
+                      "the N = infinity theory of the linearised network is the lazy limit: set "
+                      "limit = lazy");
+    if (!p->center)
+      hd_config_error(cfg, err, "network", "center",
+                      "the linearised network is the centred one: set center = true");
+    return;
+  }
+  if (p->limit != GROK_LIMIT_WIDTH)
+    hd_config_error(cfg, err, "theory", "limit",
+                    "the %s limit is of the standard network; model = readouts has the "
+                    "N = infinity DMFT only (limit = width)",
+                    limits[p->limit]);
+  if (run->method == HD_THEORY_ODE)
+    hd_config_error(cfg, err, "theory", "method",
+                    "the trained-readout theory integrates discrete GD: use method = recursion");
+  if (p->closure_form == GROK_FORM_SAMPLES)
+    hd_config_error(cfg, err, "theory", "closure_form",
+                    "the sample-space form is the standard network's closure; model = readouts "
+                    "has no closure (§5.2)");
+  if (p->particles % 4 != 0 || p->particles < 4 * p->D)
+    hd_config_error(cfg, err, "theory", "particles",
+                    "particles = %ld must be a multiple of 4 and at least 4 D = %ld", p->particles,
+                    4 * p->D);
+}
+
+/* Which arrays may come from files together (§5.6); their shapes are checked when read. */
+static void validate_files(const struct grok_params *p, const struct hd_run_params *run,
+                           const struct hd_config *cfg, struct hd_errors *err)
+{
+  if (p->y_file[0] && !p->X_file[0])
+    hd_config_error(cfg, err, "data", "y_file", "labels from a file need their inputs: set X_file");
+  if (p->y_file[0] && !p->beta_file[0])
+    hd_config_error(cfg, err, "data", "y_file",
+                    "the population test loss (§1.2) is computed from the teacher: set beta_file "
+                    "with y_file");
+  if (p->test_y_file[0] && !p->test_X_file[0])
+    hd_config_error(cfg, err, "data", "test_y_file",
+                    "test labels from a file need their inputs: set test_X_file");
+  if (p->beta_file[0] && hd_config_has(cfg, "data", "beta_norm"))
+    hd_config_error(cfg, err, "data", "beta_norm",
+                    "the teacher from beta_file is used as given: remove beta_norm");
+  if (p->a0_file[0] && p->model != GROK_MODEL_READOUTS)
+    hd_config_error(cfg, err, "network", "a0_file", "a0_file is read with model = readouts only");
+  if ((p->W0_file[0] || p->a0_file[0]) && run->runs > 1)
+    hd_config_error(cfg, err, "network", p->W0_file[0] ? "W0_file" : "a0_file",
+                    "every run would start from the same weights (full-batch GD is "
+                    "deterministic): set [simulation] runs = 1");
+}
 
 static void grok_validate(const void *params, const struct hd_run_params *run,
                           const struct hd_config *cfg, struct hd_errors *err)
@@ -138,6 +246,8 @@ static void grok_validate(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "theory", "closure_form",
                     "the sample-space form keeps P x P matrices: P = %ld > %d (use weights)", p->P,
                     GROK_KERNEL_MAX_P);
+  validate_model(p, run, cfg, err);
+  validate_files(p, run, cfg, err);
   if (p->cka && p->test_points > 8000)
     hd_config_error(cfg, err, "observables", "cka",
                     "the CKA needs a test_points^2 matrix: use test_points <= 8000");
@@ -176,6 +286,7 @@ static size_t grok_dimension(const void *plan)
   switch (L->kind) {
   case GROK_LIMIT_LAZY: return grok_lazy_dimension(L);
   case GROK_LIMIT_POPULATION: return grok_pop_dimension(L);
+  case GROK_LIMIT_READOUTS: return grok_readout_limit_dimension(L);
   default: return L->sample_form ? grok_sample_limit_dimension(L) : grok_width_dimension(L);
   }
 }
@@ -186,6 +297,7 @@ static int grok_ode(void *plan, struct hd_ode_system *sys, double *y0)
   switch (L->kind) {
   case GROK_LIMIT_LAZY: return grok_lazy_ode(L, sys, y0);
   case GROK_LIMIT_POPULATION: return grok_pop_ode(L, sys, y0);
+  case GROK_LIMIT_READOUTS: return -1; /* refused by validation: discrete GD only */
   default: return L->sample_form ? grok_sample_limit_ode(L, sys, y0) : grok_width_ode(L, sys, y0);
   }
 }
@@ -196,6 +308,7 @@ static void grok_rec_observe(const void *plan, const double *y, double *out)
   switch (L->kind) {
   case GROK_LIMIT_LAZY: grok_lazy_observe(L, y, out); break;
   case GROK_LIMIT_POPULATION: grok_pop_observe(L, y, out); break;
+  case GROK_LIMIT_READOUTS: grok_readout_limit_observe(L, y, out); break;
   default:
     if (L->sample_form) grok_sample_limit_observe(L, y, out);
     else grok_width_rec_observe(L, y, out);
@@ -214,6 +327,7 @@ static void grok_rec_init(const void *plan, double *y)
   switch (L->kind) {
   case GROK_LIMIT_LAZY: memset(y, 0, grok_lazy_dimension(L) * sizeof *y); break;
   case GROK_LIMIT_POPULATION: grok_pop_rec_init(L, y); break;
+  case GROK_LIMIT_READOUTS: grok_readout_limit_rec_init(L, y); break;
   default:
     if (L->sample_form) grok_sample_limit_rec_init(L, y);
     else grok_width_rec_init(L, y);
@@ -226,6 +340,7 @@ static void grok_rec_step(const void *plan, uint64_t k, double *y)
   switch (L->kind) {
   case GROK_LIMIT_LAZY: grok_lazy_rec_step(L, k, y); break;
   case GROK_LIMIT_POPULATION: grok_pop_rec_step(L, k, y); break;
+  case GROK_LIMIT_READOUTS: grok_readout_limit_rec_step(L, k, y); break;
   default:
     if (L->sample_form) grok_sample_limit_rec_step(L, k, y);
     else grok_width_rec_step(L, k, y);

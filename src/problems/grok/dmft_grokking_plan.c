@@ -9,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_input.h"
 #include "problems/grok/dmft_grokking_plan.h"
 #include "rng.h"
 
 bool grok_sample_form_chosen(const struct grok_params *p)
 {
-  if (p->limit != GROK_LIMIT_WIDTH) return false;
+  if (p->limit != GROK_LIMIT_WIDTH || p->model != GROK_MODEL_STANDARD) return false;
   if (p->closure_form == GROK_FORM_SAMPLES) return true;
   if (p->closure_form == GROK_FORM_WEIGHTS) return false;
   return 2 * p->P <= p->D; /* 4 P^3 flops per step against 4 P D^2: a clear win */
@@ -24,11 +25,12 @@ void grok_plan_destroy(void *plan)
 {
   struct grok_plan *P = plan;
   if (!P) return;
-  double *bufs[] = {P->X,       P->y,        P->Xt,     P->yt,      P->beta,      P->K,
-                    P->f0_inf,  P->f0t_inf,  P->M0_inf, P->zero_D,  P->K0,        P->lim.V,
-                    P->lim.lam, P->lim.yhat, P->tw_buf, P->lim.tdy, P->lim.tbatch};
+  double *bufs[] = {P->X,       P->y,       P->Xt,         P->yt, P->beta,  P->K,       P->f0_inf,
+                    P->f0t_inf, P->M0_inf,  P->zero_D,     P->K0, P->lim.V, P->lim.lam, P->lim.yhat,
+                    P->tw_buf,  P->lim.tdy, P->lim.tbatch, P->W0, P->a0};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
   grok_sample_limit_free(P->lim.smp);
+  grok_readout_limit_free(P->lim.ro);
   free(P->obs);
   free(P);
 }
@@ -88,8 +90,24 @@ static void kernel_mse(struct grok_plan *P)
            n, ridge, P->p.kmse_ridge);
 }
 
-static void draw_data(struct grok_plan *P)
+/* One array of the model from its file into dst (n values), when the key names one. */
+static int from_file(const struct hd_config *cfg, struct hd_errors *err, const char *section,
+                     const char *key, const char *spec, size_t rows, size_t cols, double *dst)
 {
+  if (!spec[0]) return 0;
+  double *v = NULL;
+  if (hd_config_read_array(cfg, err, section, key, spec, rows, cols, &v, NULL, NULL) != 0)
+    return -1;
+  memcpy(dst, v, rows * (cols ? cols : 1) * sizeof *dst);
+  free(v);
+  return 1;
+}
+
+/* The dataset (§1.1): drawn from the data seed, then whatever the model reads from files
+ * in its place (§5.6).  0, or -1 with the errors reported. */
+static int draw_data(struct grok_plan *P, const struct hd_config *cfg, struct hd_errors *err)
+{
+  const struct grok_params *p = &P->p;
   size_t D = P->sys.D, n = P->sys.P, nt = P->sys.Pt;
   double s_y = P->sys.s_y;
   struct hd_rng r;
@@ -98,6 +116,8 @@ static void draw_data(struct grok_plan *P)
   P->Xt = malloc(nt * D * sizeof(double));
   P->y = malloc(n * sizeof(double));
   P->yt = malloc(nt * sizeof(double));
+  P->sys.X = P->X, P->sys.y = P->y, P->sys.Xt = P->Xt, P->sys.yt = P->yt;
+  P->sys.beta = P->beta;
   /* three blocks of the data seed's TARGET stream: beta, training inputs, test inputs */
   hd_rng_init(&r, P->sys.data_seed, UINT64_MAX, HD_STREAM_TARGET, 0);
   hd_rng_normal_array(&r, P->beta, D);
@@ -106,26 +126,47 @@ static void draw_data(struct grok_plan *P)
   hd_rng_seek(&r, 2);
   hd_rng_normal_array(&r, P->Xt, nt * D);
   double b2 = cblas_ddot((int)D, P->beta, 1, P->beta, 1);
-  if (P->p.beta_norm == GROK_BETA_EXACT) {
+  if (p->beta_norm == GROK_BETA_EXACT) {
     double s = sqrt((double)D / b2);
     for (size_t i = 0; i < D; i++) P->beta[i] *= s;
-    b2 = cblas_ddot((int)D, P->beta, 1, P->beta, 1);
   }
-  P->sys.beta2 = b2;
   double sd = 1.0 / sqrt((double)D);
   for (size_t k = 0; k < n * D; k++) P->X[k] *= sd;
   for (size_t k = 0; k < nt * D; k++) P->Xt[k] *= sd;
-  /* y = (s_y / 2) (beta.x)^2 (§1.1) */
-  for (size_t m = 0; m < n; m++) {
+  int fb = from_file(cfg, err, "data", "beta_file", p->beta_file, D, 0, P->beta);
+  int fx = from_file(cfg, err, "data", "X_file", p->X_file, n, D, P->X);
+  int fy = from_file(cfg, err, "data", "y_file", p->y_file, n, 0, P->y);
+  int ftx = from_file(cfg, err, "data", "test_X_file", p->test_X_file, nt, D, P->Xt);
+  int fty = from_file(cfg, err, "data", "test_y_file", p->test_y_file, nt, 0, P->yt);
+  if (fb < 0 || fx < 0 || fy < 0 || ftx < 0 || fty < 0) return -1;
+  P->sys.beta2 = cblas_ddot((int)D, P->beta, 1, P->beta, 1);
+  /* y = (s_y / 2) (beta.x)^2 (§1.1) where no file gives it */
+  for (size_t m = 0; m < n && !fy; m++) {
     double h = cblas_ddot((int)D, P->X + m * D, 1, P->beta, 1);
     P->y[m] = 0.5 * s_y * h * h;
   }
-  for (size_t m = 0; m < nt; m++) {
+  for (size_t m = 0; m < nt && !fty; m++) {
     double h = cblas_ddot((int)D, P->Xt + m * D, 1, P->beta, 1);
     P->yt[m] = 0.5 * s_y * h * h;
   }
-  P->sys.X = P->X, P->sys.y = P->y, P->sys.Xt = P->Xt, P->sys.yt = P->yt;
-  P->sys.beta = P->beta;
+  return 0;
+}
+
+/* The initial weights (and readouts) every run starts from, when files give them. */
+static int read_initial_weights(struct grok_plan *P, const struct hd_config *cfg,
+                                struct hd_errors *err)
+{
+  size_t N = (size_t)P->p.N, D = P->sys.D;
+  int rc = 0;
+  if (P->p.W0_file[0]) {
+    P->W0 = malloc(N * D * sizeof(double));
+    if (from_file(cfg, err, "network", "W0_file", P->p.W0_file, N, D, P->W0) < 0) rc = -1;
+  }
+  if (P->p.a0_file[0]) {
+    P->a0 = malloc(N * sizeof(double));
+    if (from_file(cfg, err, "network", "a0_file", P->p.a0_file, N, 0, P->a0) < 0) rc = -1;
+  }
+  return rc;
 }
 
 /* The system's sizes and scalars from the parameters (§1.1, §1.5). */
@@ -184,10 +225,22 @@ static int set_up_limit(struct grok_plan *P, const struct hd_config *cfg, struct
     hd_config_error(cfg, err, "theory", "limit", "eigendecomposition of K0 failed");
     return -1;
   }
+  if (P->p.model == GROK_MODEL_READOUTS) {
+    L->kind = GROK_LIMIT_READOUTS;
+    L->particles = (size_t)P->p.particles;
+    L->readout_init = P->p.readout_init;
+  }
   L->sample_form = grok_sample_form_chosen(&P->p);
   if (L->sample_form && grok_sample_limit_prepare(L) != 0) {
     hd_config_error(cfg, err, "theory", "closure_form",
                     "out of memory for the sample-space closure (P = %zu)", P->sys.P);
+    return -1;
+  }
+  if (L->kind == GROK_LIMIT_READOUTS && grok_readout_limit_prepare(L) != 0) {
+    hd_config_error(cfg, err, "theory", "particles",
+                    "the particle start failed (out of memory for %zu particles, or a singular "
+                    "draw)",
+                    L->particles);
     return -1;
   }
   size_t nw = grok_work_size(P->sys.P, P->sys.Pt, D, D, cka);
@@ -255,7 +308,10 @@ void *grok_plan_create(const void *params, const struct hd_run_params *run,
   P->p = *(const struct grok_params *)params;
   P->threads = run->threads > 0 ? (int)run->threads : 0;
   fill_system(P, run);
-  draw_data(P);
+  if (draw_data(P, cfg, err) != 0 || read_initial_weights(P, cfg, err) != 0) {
+    grok_plan_destroy(P);
+    return NULL;
+  }
   infinite_width_start(P);
   if (P->p.kmse || P->p.limit == GROK_LIMIT_LAZY) P->K0 = ntk0(P, P->X, P->sys.P, P->X, P->sys.P);
   if (P->p.kmse) kernel_mse(P);
@@ -280,6 +336,10 @@ void *grok_plan_create(const void *params, const struct hd_run_params *run,
   P->net.sys = &P->sys;
   P->net.N = (size_t)P->p.N;
   P->net.algorithm = P->p.algorithm;
+  P->net.model = P->p.model;
+  P->net.W0 = P->W0;
+  P->net.a0 = P->a0;
+  P->net.readout_init = P->p.readout_init;
   P->net.r = P->net.N < P->sys.D ? P->net.N : P->sys.D;
   if (P->lim.sample_form) {
     size_t used = strlen(P->note);
@@ -290,7 +350,8 @@ void *grok_plan_create(const void *params, const struct hd_run_params *run,
   return P;
 }
 
-static const char *const limit_names[] = {"width", "lazy", "population"};
+static const char *const limit_names[] = {"width", "lazy", "population", "readouts"};
+static const char *const model_names[] = {"standard", "readouts", "linearised"};
 static const char *const algorithm_names[] = {"closure", "neurons", "samples"};
 
 void grok_plan_print(const void *plan, FILE *out)
@@ -314,13 +375,22 @@ void grok_plan_print(const void *plan, FILE *out)
     if (nb)
       fprintf(out, "blocked increment, %zu blocks%s\n", nb, L->tw.panel ? ", column panels" : "");
     else fprintf(out, "plain increment, 4 P D^2 flops per step\n");
-  } else
+  } else if (L->kind == GROK_LIMIT_READOUTS)
+    fprintf(out,
+            "theory: N = infinity DMFT of the trained-readout network, %zu particles "
+            "(symmetrised, whitened start): %zu values\n",
+            L->particles, grok_readout_limit_dimension(L));
+  else
     fprintf(out, "theory: %s limit, %zu values\n", limit_names[L->kind],
             L->kind == GROK_LIMIT_LAZY ? grok_lazy_dimension(L) : grok_pop_dimension(L));
-  fprintf(out,
-          "simulation: width N = %zu, algorithm %s (Z with %zu columns), %zu bytes per "
-          "run\n",
-          P->net.N, algorithm_names[P->net.algorithm], P->net.r, grok_net_state_size(&P->net));
+  if (P->net.model != GROK_MODEL_STANDARD)
+    fprintf(out, "simulation: width N = %zu, %s network, literal GD, %zu bytes per run\n", P->net.N,
+            model_names[P->net.model], grok_net_state_size(&P->net));
+  else
+    fprintf(out,
+            "simulation: width N = %zu, algorithm %s (Z with %zu columns), %zu bytes per "
+            "run\n",
+            P->net.N, algorithm_names[P->net.algorithm], P->net.r, grok_net_state_size(&P->net));
   /* OpenBLAS keeps its own count outside the blocks: its sums depend on it, and the
    * datasets must not depend on --threads */
   if (P->threads > 0)
@@ -344,6 +414,9 @@ size_t grok_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_by
   *theory_bytes = lazy ? (n * D + D) * sizeof(double) : 0;
   size_t start = P->net.algorithm == GROK_NET_NEURONS ? nt * N : (N > D ? 2 * D * D + D : 0);
   *thread_bytes = (N * D + start) * sizeof(double);
-  return sizeof *P + doubles * sizeof(double) + grok_sample_limit_bytes(&P->lim) +
+  if (P->net.model != GROK_MODEL_STANDARD) *thread_bytes = grok_net_state_size(&P->net);
+  size_t ro = P->lim.kind == GROK_LIMIT_READOUTS ? grok_readout_limit_bytes(&P->lim) : 0;
+  doubles += (P->W0 ? N * D : 0) + (P->a0 ? N : 0);
+  return sizeof *P + doubles * sizeof(double) + grok_sample_limit_bytes(&P->lim) + ro +
          GROK_OBS_MAX * sizeof(struct hd_observable);
 }

@@ -17,6 +17,7 @@
 
 #include "kernels/grok_closure.h"
 #include "ode/grok_limit.h"
+#include "params.h"
 #include "problem.h"
 #include "sim/grok_net.h"
 
@@ -31,11 +32,18 @@ struct grok_params {
   int target;     /* enum grok_target */
   int beta_norm;  /* enum grok_beta_norm */
   long data_seed; /* -1: the model seed */
+  /* arrays from files (src/array_input.h; "" = drawn): X (P x D), y (P), the teacher
+   * (D), the test set (P_test x D, P_test) */
+  char X_file[HD_STR_MAX], y_file[HD_STR_MAX], beta_file[HD_STR_MAX];
+  char test_X_file[HD_STR_MAX], test_y_file[HD_STR_MAX];
   /* [network] */
   long N;
   double alpha, eps, sigma;
   bool center;
-  int algorithm; /* enum grok_net_algorithm */
+  int algorithm;                                 /* enum grok_net_algorithm */
+  int model;                                     /* enum grok_net_model: what is trained */
+  int readout_init;                              /* enum grok_readout_init */
+  char W0_file[HD_STR_MAX], a0_file[HD_STR_MAX]; /* N x D, N ("" = drawn per run) */
   /* [optimizer] */
   double eta0;
   int lr_scaling;      /* enum grok_lr */
@@ -45,6 +53,7 @@ struct grok_params {
   /* [theory] */
   int limit;        /* enum grok_limit_kind */
   int closure_form; /* enum grok_form: the N = infinity closure in weight or sample space */
+  long particles;   /* trained readouts: the N = infinity theory's particles */
   /* [observables] */
   bool cka;
   bool kmse; /* record the kernel-regression baseline (needs the P x P kernel) */
@@ -65,6 +74,7 @@ struct grok_plan {
   double *M0_inf, *zero_D;  /* sigma^2 I (D x D) and 0 (D) */
   double *K0;               /* the initial NTK k(x, x') on the training points */
   double *tw_buf;
+  double *W0, *a0; /* from W0_file, a0_file (NULL: drawn per run) */
   struct hd_observable *obs;
   size_t n_obs;
   int threads; /* the run's thread count (0: every core) */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_input.h"
+#include "eigenbasis.h"
 #include "problems/lsq/lsq_plan.h"
 #include "rng.h"
 
@@ -217,14 +219,49 @@ static int plan_spectrum(struct lsq_plan *P, const struct hd_config *cfg, struct
   return 0;
 }
 
+/* A vector of d values a model key names (target_file, init_file), taken to
+ * eigen-coordinates by U^T when [data] eigenvectors is given (eigenbasis.h).  NULL after
+ * adding an error. */
+static double *read_vector(const struct lsq_plan *P, const double *U, const struct hd_config *cfg,
+                           struct hd_errors *err, const char *section, const char *key,
+                           const char *spec)
+{
+  double *v;
+  if (hd_config_read_array(cfg, err, section, key, spec, P->d, 0, &v, NULL, NULL) != 0) return NULL;
+  if (U) {
+    double *w = malloc(P->d * sizeof *w);
+    hd_eigenbasis_apply(U, P->d, v, w);
+    free(v);
+    v = w;
+  }
+  return v;
+}
+
 /* theta* in eigen-coordinates (and in the pixel basis for a stationary spectrum), and a
- * fixed theta_0 ~ N(0, sigma_0^2 / d) drawn once per seed. */
-static void plan_target(struct lsq_plan *P)
+ * fixed theta_0: ~ N(0, sigma_0^2 / d) drawn once per seed, or read from init_file.
+ * Returns 0, or -1 with an error in err. */
+static int plan_target(struct lsq_plan *P, const struct hd_config *cfg, struct hd_errors *err)
 {
   size_t d = P->d;
-  P->theta_star = malloc(d * sizeof(double));
-  hd_target_fill((enum hd_target_kind)P->p.target, d, P->lambda, P->p.source_beta, P->seed,
-                 P->theta_star);
+  double *U = NULL;
+  if (P->p.eigenvectors[0] &&
+      !(U = hd_eigenbasis_read(cfg, err, "data", "eigenvectors", P->p.eigenvectors, d)))
+    return -1;
+  int rc = 0;
+  if (P->p.target == LSQ_TARGET_FILE) {
+    P->theta_star = read_vector(P, U, cfg, err, "data", "target_file", P->p.target_file);
+    if (!P->theta_star) rc = -1;
+  } else {
+    P->theta_star = malloc(d * sizeof(double));
+    hd_target_fill((enum hd_target_kind)P->p.target, d, P->lambda, P->p.source_beta, P->seed,
+                   P->theta_star);
+  }
+  if (P->p.init == LSQ_INIT_FILE) {
+    P->theta_0 = read_vector(P, U, cfg, err, "optimizer", "init_file", P->p.init_file);
+    if (!P->theta_0) rc = -1;
+  }
+  free(U);
+  if (rc != 0) return -1;
   if (P->stationary) { /* the same p in eigen-coordinates, mapped to the pixel basis */
     P->theta_pix = malloc(d * sizeof(double));
     hd_stationary_from_eigen(P->stationary, P->theta_star, P->theta_pix);
@@ -236,6 +273,7 @@ static void plan_target(struct lsq_plan *P)
     hd_rng_normal_array(&r, P->theta_0, d);
     for (size_t i = 0; i < d; i++) P->theta_0[i] *= P->p.init_scale / sqrt((double)d);
   }
+  return 0;
 }
 
 /* The streaming kernel, and the noisy kernel when noise, batches, clipping, a fixed
@@ -256,7 +294,8 @@ static void plan_kernels(struct lsq_plan *P, const struct hd_run_params *run)
                                      .lr = hd_schedule_lr,
                                      .lr_ctx = &P->p.schedule};
   bool noisy = P->p.noise != 0 || P->batch != 1 || P->p.clip > 0 ||
-               P->p.dataset == LSQ_DATA_FIXED || P->p.distribution >= LSQ_FEATURES_UNIFORM;
+               P->p.dataset == LSQ_DATA_FIXED || P->p.distribution >= LSQ_FEATURES_UNIFORM ||
+               P->p.label_noise_clip > 0;
   if (noisy) {
     P->noisy = malloc(sizeof *P->noisy);
     *P->noisy = (struct hd_noisy_kernel_cfg){.base = &P->kernel,
@@ -267,7 +306,8 @@ static void plan_kernels(struct lsq_plan *P, const struct hd_run_params *run)
                                              .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
                                              .records = P->p.dataset == LSQ_DATA_FIXED ? P->records
                                                                                        : 0,
-                                             .shuffle = P->p.order == LSQ_ORDER_SHUFFLED};
+                                             .shuffle = P->p.order == LSQ_ORDER_SHUFFLED,
+                                             .label_clip = P->p.label_noise_clip};
   }
 }
 
@@ -278,7 +318,7 @@ static void plan_limit(struct lsq_plan *P, const struct hd_run_params *run)
   struct lsq_limit *L = &P->limit;
   L->schedule = &P->p.schedule;
   L->ridge = P->p.ridge;
-  L->label_noise = P->p.label_noise;
+  L->label_noise = lsq_label_noise_sd(&P->p);
   L->noise = P->p.noise;
   L->clip = P->p.clip;
   L->batch = P->batch;
@@ -288,7 +328,7 @@ static void plan_limit(struct lsq_plan *P, const struct hd_run_params *run)
   L->m4 = P->p.distribution == HD_FEATURES_RADEMACHER ? 1.0
           : P->p.distribution >= LSQ_FEATURES_UNIFORM ? 1.8
                                                       : 3.0;
-  L->init = P->p.init;
+  L->init = P->p.init == LSQ_INIT_FILE ? LSQ_INIT_FIXED : P->p.init;
   L->init_scale = P->p.init_scale;
   L->lambda = P->lambda;
   L->theta_star = P->theta_star;
@@ -304,14 +344,14 @@ static void plan_sgd(struct lsq_plan *P)
 {
   P->sgd = (struct hd_lsq_sgd){.d = P->d,
                                .seed = P->seed,
-                               .init = P->p.init == LSQ_INIT_FIXED    ? HD_LSQ_SGD_FIXED
+                               .init = P->theta_0                     ? HD_LSQ_SGD_FIXED
                                        : P->p.init == LSQ_INIT_RANDOM ? HD_LSQ_SGD_RANDOM
                                                                       : HD_LSQ_SGD_ZERO,
                                .init_scale = P->p.init_scale,
                                .theta_0 = P->theta_0,
                                .theta_star = P->theta_star,
                                .lambda = P->lambda,
-                               .label_noise = P->p.label_noise,
+                               .label_noise = lsq_label_noise_sd(&P->p),
                                .mode_band = P->mode_band,
                                .n_bands = P->limit.n_bands,
                                .noisy = P->noisy,
@@ -351,7 +391,10 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
     lsq_plan_destroy(P);
     return NULL;
   }
-  plan_target(P);
+  if (plan_target(P, cfg, err) != 0) {
+    lsq_plan_destroy(P);
+    return NULL;
+  }
   plan_kernels(P, run);
   build_groups(P, run->bins);
   build_bands(P);

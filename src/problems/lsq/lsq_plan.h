@@ -23,10 +23,20 @@
 #include "sim/lsq_sgd.h"
 #include "spectrum.h"
 
-enum lsq_target { LSQ_TARGET_RANDOM, LSQ_TARGET_ALIGNED, LSQ_TARGET_SOURCE, LSQ_TARGET_ZERO };
+enum lsq_target {
+  LSQ_TARGET_RANDOM,
+  LSQ_TARGET_ALIGNED,
+  LSQ_TARGET_SOURCE,
+  LSQ_TARGET_ZERO,
+  LSQ_TARGET_FILE /* theta* read from [data] target_file */
+};
+/* [optimizer] init beyond the theory's enum lsq_init (ode/lsq_limit.h): theta_0 read from
+ * [optimizer] init_file, for the theory a fixed theta_0 like LSQ_INIT_FIXED. */
+enum { LSQ_INIT_FILE = LSQ_INIT_FIXED + 1 };
 /* Noisy SGD (docs/theory/noisy.md, NS-1): only the noisy_sgd problem sets these;
  * streaming_lsq leaves them zero (sigma = 0, batch 1, no clipping, streaming data). */
 enum lsq_clip_target { LSQ_CLIP_DATA, LSQ_CLIP_FULL };
+enum lsq_privacy_scaling { LSQ_PRIVACY_CONSISTENT, LSQ_PRIVACY_RELEASED };
 enum lsq_dataset { LSQ_DATA_STREAMING, LSQ_DATA_FIXED };
 enum lsq_order { LSQ_ORDER_FIXED, LSQ_ORDER_SHUFFLED };
 /* Feature laws beyond the kernel's Gaussian / Rademacher (noisy kernel only). */
@@ -38,8 +48,11 @@ struct lsq_params {
   struct hd_spectrum_params spectrum; /* spectrum, alpha, zero_fraction, spectrum_file, normalise */
   int target;                         /* enum lsq_target */
   double source_beta;
-  double label_noise; /* sigma: standard deviation of the label noise */
-  int distribution;   /* enum hd_feature_law */
+  double label_noise;            /* sigma: standard deviation of the label noise */
+  double label_noise_clip;       /* k: eps clipped to [-k sigma, k sigma]; 0 = none (noisy_sgd) */
+  char target_file[HD_STR_MAX];  /* target = file: theta* (array) */
+  char eigenvectors[HD_STR_MAX]; /* "" or a d x d orthonormal matrix U, K = U diag(lambda) U^T */
+  int distribution;              /* enum hd_feature_law */
   long bands;
   long signal_dims;         /* spectrum = stationary: 1 (signal) or 2 (sqrt d x sqrt d image) */
   double spectral_exponent; /* a of S(f) = (1 + |f|^2/f0^2)^(-a/2) */
@@ -47,8 +60,9 @@ struct lsq_params {
   /* [optimizer] */
   struct hd_schedule schedule; /* lr, schedule, lr_every, lr_factor, lr_t0, lr_power */
   double ridge;
-  int init;          /* enum lsq_init */
-  double init_scale; /* sigma_0 */
+  int init;                   /* enum lsq_init */
+  double init_scale;          /* sigma_0 */
+  char init_file[HD_STR_MAX]; /* init = file: theta_0 (array) */
   /* noisy SGD (NS-1; zero in streaming_lsq) */
   double noise;    /* sigma: std of the Gaussian noise added to the gradient */
   long batch;      /* B (0 read as 1) */
@@ -62,6 +76,7 @@ struct lsq_params {
   struct hd_real_list orders; /* Renyi orders alpha >= 1; 1 = KL */
   long record_1, record_2;    /* the pair (replace record_1 by record_2); -1: search */
   int privacy_formula;        /* enum: exact (NS-10), spectral (NS-11), both */
+  int privacy_scaling;        /* enum: consistent, released (step gamma/d, NS-13) */
   double dp_delta;
   long privacy_nodes;     /* quadrature intervals in s (even) */
   long search_top;        /* candidates per slot in the worst-pair search */
@@ -151,8 +166,34 @@ extern const char *const lsq_targets[];
        lsq_targets,                                                                                \
        "",                                                                                         \
        "theta* = p / sqrt(d): random (p_i ~ N(0,1), fixed by the seed), aligned (p_i = 1), "       \
-       "source (p_i^2 ~ lambda_i^beta, mean 1), zero",                                             \
+       "source (p_i^2 ~ lambda_i^beta, mean 1), zero, or file (theta* itself from target_file)",   \
        NULL},                                                                                      \
+      {"data",                                                                                     \
+       "target_file",                                                                              \
+       HD_ARRAY,                                                                                   \
+       LSQ_F(target_file),                                                                         \
+       "",                                                                                         \
+       0,                                                                                          \
+       0,                                                                                          \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "target = file: theta* (d values, not scaled), in the eigenbasis of the spectrum or, "      \
+       "with eigenvectors, in the data's own coordinates",                                         \
+       NULL},                                                                                      \
+      {"data",                                                                                     \
+       "eigenvectors",                                                                             \
+       HD_ARRAY,                                                                                   \
+       LSQ_F(eigenvectors),                                                                        \
+       "",                                                                                         \
+       0,                                                                                          \
+       0,                                                                                          \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "d x d orthonormal U, column i the eigenvector of eigenvalue i (K = U diag(lambda) U^T): "  \
+       "target_file and init_file are then in the data's coordinates (Gaussian features only)",    \
+       "LS-5"},                                                                                    \
       {"data",                                                                                     \
        "source_beta",                                                                              \
        HD_REAL,                                                                                    \
@@ -215,7 +256,20 @@ extern const char *const lsq_targets[];
        0,                                                                                          \
        LSQ_INITS,                                                                                  \
        "",                                                                                         \
-       "theta_0 = 0, or random: theta_0 ~ N(0, init_scale^2 / d I), independent per run",          \
+       "theta_0 = 0; random: theta_0 ~ N(0, init_scale^2 / d I), independent per run; fixed: "     \
+       "one such draw per seed, shared by the runs; file: theta_0 from init_file",                 \
+       NULL},                                                                                      \
+      {"optimizer",                                                                                \
+       "init_file",                                                                                \
+       HD_ARRAY,                                                                                   \
+       LSQ_F(init_file),                                                                           \
+       "",                                                                                         \
+       0,                                                                                          \
+       0,                                                                                          \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "",                                                                                         \
+       "init = file: theta_0 (d values), every run starts there (coordinates as target_file)",     \
        NULL},                                                                                      \
       {"optimizer",                                                                                \
        "init_scale",                                                                               \
@@ -261,6 +315,9 @@ struct lsq_plan {
 /* lsq_problem.c: shared by streaming_lsq and noisy_sgd */
 void lsq_validate(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
                   struct hd_errors *err);
+/* The standard deviation of the label noise the theory sees: sigma, or that of sigma
+ * clip(z, -k, k) under label_noise_clip = k (NS-14). */
+double lsq_label_noise_sd(const struct lsq_params *p);
 /* lsq_plan.c */
 void *lsq_plan_create(const void *params, const struct hd_run_params *run,
                       const struct hd_config *cfg, struct hd_errors *err);

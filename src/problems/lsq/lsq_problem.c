@@ -8,9 +8,9 @@
 
 #include "problems/lsq/lsq_plan.h"
 
-const char *const lsq_targets[] = {"random", "aligned", "source", "zero", NULL};
+const char *const lsq_targets[] = {"random", "aligned", "source", "zero", "file", NULL};
 static const char *const laws[] = {"gaussian", "rademacher", NULL};
-static const char *const inits[] = {"zero", "random", NULL};
+static const char *const inits[] = {"zero", "random", "fixed", "file", NULL};
 
 static const struct hd_param lsq_table[] = {LSQ_PARAM_ROWS(laws, inits)};
 
@@ -67,11 +67,15 @@ static void validate_stationary(const struct lsq_params *p, const struct hd_conf
                     "a fixed dataset is not supported with "
                     "spectrum = stationary%s",
                     why);
-  if (p->init == LSQ_INIT_FIXED)
+  if (p->init == LSQ_INIT_FIXED || p->init == LSQ_INIT_FILE)
     hd_config_error(cfg, err, "optimizer", "init",
-                    "init = fixed is not supported with "
+                    "init = %s is not supported with "
                     "spectrum = stationary%s",
-                    why);
+                    p->init == LSQ_INIT_FILE ? "file" : "fixed", why);
+  if (p->target == LSQ_TARGET_FILE)
+    hd_config_error(cfg, err, "data", "target",
+                    "target = file is not supported with spectrum = stationary (its eigenbasis "
+                    "is the DFT's)");
   if (p->privacy)
     hd_config_error(cfg, err, "privacy", "enabled",
                     "the privacy theory is not supported with "
@@ -79,10 +83,49 @@ static void validate_stationary(const struct lsq_params *p, const struct hd_conf
                     why);
 }
 
+/* NS-14: eps = sigma clip(z, -k, k), z ~ N(0, 1), has mean 0 and variance
+ * sigma^2 [erf(k / sqrt 2) - 2 k phi(k) + k^2 erfc(k / sqrt 2)]; the risk theory reads
+ * only that variance. */
+double lsq_label_noise_sd(const struct lsq_params *p)
+{
+  double k = p->label_noise_clip;
+  if (!(k > 0)) return p->label_noise;
+  double phi = exp(-0.5 * k * k) / sqrt(2 * M_PI);
+  double v = erf(k / M_SQRT2) - 2 * k * phi + k * k * erfc(k / M_SQRT2);
+  return p->label_noise * sqrt(v);
+}
+
+/* The array keys: each read exactly when its switch says so. */
+static void validate_files(const struct lsq_params *p, const struct hd_config *cfg,
+                           struct hd_errors *err)
+{
+  if (p->target == LSQ_TARGET_FILE && !p->target_file[0])
+    hd_config_error(cfg, err, "data", "target", "target = file needs target_file");
+  if (p->target != LSQ_TARGET_FILE && p->target_file[0])
+    hd_config_error(cfg, err, "data", "target_file", "target_file is only read with target = file");
+  if (p->init == LSQ_INIT_FILE && !p->init_file[0])
+    hd_config_error(cfg, err, "optimizer", "init", "init = file needs init_file");
+  if (p->init != LSQ_INIT_FILE && p->init_file[0])
+    hd_config_error(cfg, err, "optimizer", "init_file", "init_file is only read with init = file");
+  if (!p->eigenvectors[0]) return;
+  if (p->target != LSQ_TARGET_FILE && p->init != LSQ_INIT_FILE)
+    hd_config_error(cfg, err, "data", "eigenvectors",
+                    "eigenvectors only place target_file and init_file in the eigenbasis; "
+                    "neither is read");
+  if (p->distribution != HD_FEATURES_GAUSSIAN)
+    hd_config_error(cfg, err, "data", "eigenvectors",
+                    "eigenvectors need distribution = gaussian: only Gaussian features have the "
+                    "same law in the data's coordinates and in the eigenbasis");
+  if (p->spectrum.kind == HD_SPECTRUM_STATIONARY)
+    hd_config_error(cfg, err, "data", "eigenvectors",
+                    "a stationary spectrum's eigenvectors are the DFT's");
+}
+
 void lsq_validate(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
                   struct hd_errors *err)
 {
   const struct lsq_params *p = params;
+  validate_files(p, cfg, err);
   hd_spectrum_params_check(&p->spectrum, cfg, err);
   if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY && run->method == HD_THEORY_ODE)
     hd_config_error(cfg, err, "theory", "method",

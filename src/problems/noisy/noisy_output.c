@@ -71,7 +71,7 @@ static int write_risk_parts(const struct lsq_plan *P, const struct hd_run_params
   double *V = malloc(n * sizeof *V), *X = malloc(n * sizeof *X), *CF = malloc(n * sizeof *CF);
   if (noisy_variance_path(&P->limit, run, t, n, c, R, B, msg, msglen) != 0) rc = -2;
   if (rc == 0) {
-    double se2 = 0.5 * P->p.label_noise * P->p.label_noise;
+    double sd = lsq_label_noise_sd(&P->p), se2 = 0.5 * sd * sd;
     for (size_t k = 0; k < n; k++) {
       V[k] = R[k] - B[k];
       X[k] = R[k] - se2;
@@ -107,13 +107,29 @@ static struct noisy_privacy_opts privacy_opts(const struct lsq_plan *P)
                                      .pair_stream = HD_STREAM_ORDER};
 }
 
+/* The limit the privacy computations run on (NS-13): the plan's, or under scaling =
+ * released the same system with gamma(t) divided by d (drift, noise forcing and the
+ * record's step alike), *S holding the scaled schedule. */
+static struct lsq_limit privacy_limit(const struct lsq_plan *P, struct hd_schedule *S)
+{
+  struct lsq_limit L = P->limit;
+  if (P->p.privacy_scaling == LSQ_PRIVACY_RELEASED) {
+    *S = *P->limit.schedule;
+    S->lr /= (double)P->d;
+    L.schedule = S;
+  }
+  return L;
+}
+
 int noisy_plan_privacy_curve(const struct lsq_plan *P, const struct hd_run_params *run,
                              const struct noisy_pair *pair, const double *orders, size_t n_orders,
                              const double *t, size_t n_t, int formula,
                              struct noisy_privacy_result *res, char *msg, size_t msglen)
 {
   struct noisy_privacy_opts o = privacy_opts(P);
-  return noisy_privacy_curve(&P->limit, &o, run, pair, orders, n_orders, t, n_t, formula, res, msg,
+  struct hd_schedule S;
+  struct lsq_limit L = privacy_limit(P, &S);
+  return noisy_privacy_curve(&L, &o, run, pair, orders, n_orders, t, n_t, formula, res, msg,
                              msglen);
 }
 
@@ -122,7 +138,9 @@ int noisy_plan_worst_pair(const struct lsq_plan *P, const struct hd_run_params *
                           size_t n_random, double *random_eps, char *msg, size_t msglen)
 {
   struct noisy_privacy_opts o = privacy_opts(P);
-  return noisy_worst_pair(&P->limit, &o, run, alpha, t0, top, best_1, best_2, best_eps, n_random,
+  struct hd_schedule S;
+  struct lsq_limit L = privacy_limit(P, &S);
+  return noisy_worst_pair(&L, &o, run, alpha, t0, top, best_1, best_2, best_eps, n_random,
                           random_eps, msg, msglen);
 }
 
@@ -164,12 +182,14 @@ static int write_accountants(const struct lsq_plan *P, const struct noisy_privac
   int rc = 0;
   double *comp = malloc((res->n_orders * nt + 1) * sizeof *comp);
   double *ys = malloc((res->n_orders * nt + 1) * sizeof *ys);
+  struct hd_schedule S;
+  struct lsq_limit L = privacy_limit(P, &S);
   for (size_t o = 0; o < res->n_orders; o++)
     for (size_t m = 0; m < nt; m++) {
       double k = floor(res->t[m] * (double)P->d + 0.5);
       double c = P->p.accountant_clip, a = res->orders[o];
-      comp[o * nt + m] = noisy_accountant_composition(&P->limit, c, a, k);
-      ys[o * nt + m] = noisy_accountant_ye_shokri(&P->limit, c, a, k, (double)P->records);
+      comp[o * nt + m] = noisy_accountant_composition(&L, c, a, k);
+      ys[o * nt + m] = noisy_accountant_ye_shokri(&L, c, a, k, (double)P->records);
     }
   rc |= put(g, "accountant_composition", comp, res->n_orders, nt,
             "clipped variant, all iterates released: 2 alpha C^2 / sigma^2, C = c sqrt(tr K)");
@@ -241,6 +261,10 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
   rc |= attr_d(g, "delta", P->p.dp_delta);
   rc |= attr_s(g, "reason", res.reason);
   rc |= attr_s(g, "pair", P->p.record_1 < 0 ? "worst pair search" : "given");
+  rc |= attr_s(g, "scaling",
+               P->p.privacy_scaling == LSQ_PRIVACY_RELEASED
+                   ? "released: privacy process stepped at gamma / d^2 (NS-13)"
+                   : "consistent: the privacy process is the algorithm of the risk");
   if (P->p.record_1 < 0 || n_rand) {
     rc |= attr_d(g, "search_alpha", search_alpha);
     rc |= attr_d(g, "search_eps_at_T", search_eps);

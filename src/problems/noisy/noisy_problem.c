@@ -18,18 +18,23 @@
 #include "problems/noisy/noisy_package.h"
 
 static const char *const laws[] = {"gaussian", "rademacher", "uniform", "uniform01_unitvar", NULL};
-static const char *const inits[] = {"zero", "random", "fixed", NULL};
+static const char *const inits[] = {"zero", "random", "fixed", "file", NULL};
 static const char *const clip_targets[] = {"data", "full", NULL};
 static const char *const datasets[] = {"streaming", "fixed", NULL};
 static const char *const orders[] = {"fixed", "shuffled", NULL};
 static const char *const formulas[] = {"exact", "spectral", "both", NULL};
+static const char *const scalings[] = {"consistent", "released", NULL};
 
 static const struct hd_param noisy_table[] = {
     LSQ_PARAM_ROWS(laws, inits){
-        "noise", "sigma", HD_REAL, LSQ_F(noise), "0", 0, 1e6, 0, NULL, "",
-        "std of the Gaussian noise added to the per-sample gradient (per coordinate; the step "
-        "adds (gamma sigma / d) xi)",
-        "NS-1"},
+        "data", "label_noise_clip", HD_REAL, LSQ_F(label_noise_clip), "0", 0, 100, 0, NULL, "",
+        "clip the label noise at k standard deviations: eps = sigma clip(z, -k, k) (0: none; "
+        "the theory uses its variance)",
+        "NS-14"},
+    {"noise", "sigma", HD_REAL, LSQ_F(noise), "0", 0, 1e6, 0, NULL, "",
+     "std of the Gaussian noise added to the per-sample gradient (per coordinate; the step "
+     "adds (gamma sigma / d) xi)",
+     "NS-1"},
     {"noise", "batch", HD_INT, LSQ_F(batch), "1", 1, 1e6, 0, NULL, "",
      "mini-batch B (DP-SGD convention: noise added to the sum of the B gradients, "
      "t = k B / d)",
@@ -67,6 +72,11 @@ static const struct hd_param noisy_table[] = {
     {"privacy", "formula", HD_ENUM, LSQ_F(privacy_formula), "both", 0, 0, 0, formulas, "",
      "exact O(d) Gaussian divergence (NS-10), d -> infinity spectral formula (NS-11), or both",
      "NS-10, NS-11"},
+    {"privacy", "scaling", HD_ENUM, LSQ_F(privacy_scaling), "consistent", 0, 0, 0, scalings, "",
+     "step of the privacy process: consistent (gamma / d, the algorithm the risk describes) "
+     "or released (gamma / d^2 in hdsim units: the authors' released privacy code, which "
+     "steps by the paper's gamma_p / d while its risk code steps by gamma_p)",
+     "NS-13"},
     {"privacy", "delta", HD_REAL, LSQ_F(dp_delta), "1e-5", 0, 1, HD_MIN_EXCL | HD_MAX_EXCL, NULL,
      "",
      "delta of the (eps, delta)-DP conversion eps = min_alpha eps_alpha + log(1/delta)/(alpha-1)",
@@ -96,6 +106,9 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
 {
   const struct lsq_params *p = params;
   lsq_validate(params, run, cfg, err);
+  if (p->label_noise_clip > 0 && p->label_noise == 0)
+    hd_config_error(cfg, err, "data", "label_noise_clip",
+                    "label_noise_clip clips label noise, and label_noise is 0");
   if (p->clip > 0 && run->method == HD_THEORY_RECURSION)
     hd_config_error(cfg, err, "theory", "method",
                     "clipping has no exact finite-d recursion; use method = ode (NS-12)");
@@ -110,6 +123,9 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
                     p->batch, p->d);
   if (p->dataset == LSQ_DATA_STREAMING && hd_config_has(cfg, "noise", "order"))
     hd_config_error(cfg, err, "noise", "order", "order is only used with dataset = fixed");
+  if (!p->privacy && p->privacy_scaling != LSQ_PRIVACY_CONSISTENT)
+    hd_config_error(cfg, err, "privacy", "scaling",
+                    "the privacy process's scaling is only used with [privacy] enabled = true");
   if (p->privacy) {
     if (p->orders.n == 0) hd_config_error(cfg, err, "privacy", "orders", "no order given");
     if ((p->record_1 < 0) != (p->record_2 < 0))

@@ -45,6 +45,10 @@ static const struct hd_param samq_table[] = {
      "start: fixed (x0) or gaussian (x0 ~ N(0, init_scale^2 I), per run)", NULL},
     {"quadratic", "x0", HD_REAL_LIST, F(x0), "1", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "",
      "fixed start in H's eigenbasis: d values, or one value for every coordinate", NULL},
+    {"quadratic", "x0_file", HD_ARRAY, F(x0_file), "", 0, 0, 0, NULL, "",
+     "fixed start in H's eigenbasis from a file (d values; .npy, file.h5:/x0 or text), "
+     "instead of x0",
+     NULL},
     {"quadratic", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
      "standard deviation of the gaussian start", NULL},
     {"optimizer", "algorithm", HD_ENUM, F(algorithm), NULL, 0, 0, 0, sam_algorithm_names, "",
@@ -149,6 +153,10 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
                     "(noise_std) only");
   if (p->init == SAMQ_INIT_GAUSSIAN && hd_config_has(cfg, "quadratic", "x0"))
     hd_config_error(cfg, err, "quadratic", "x0", "x0 is only read with init = fixed");
+  if (p->init == SAMQ_INIT_GAUSSIAN && p->x0_file[0])
+    hd_config_error(cfg, err, "quadratic", "x0_file", "x0_file is only read with init = fixed");
+  if (p->x0_file[0] && hd_config_has(cfg, "quadratic", "x0"))
+    hd_config_error(cfg, err, "quadratic", "x0_file", "give x0 or x0_file, not both");
   validate_spectrum(p, cfg, err);
 }
 

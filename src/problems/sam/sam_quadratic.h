@@ -37,6 +37,7 @@ struct samq_params {
   char noise_file[HD_STR_MAX];       /* full d x d covariance Sigma (overrides noise_std) */
   int init;                          /* enum samq_init */
   struct hd_real_list x0;            /* fixed start (one value = all coordinates) */
+  char x0_file[HD_STR_MAX];          /* fixed start from a file (array), replaces x0 */
   double init_scale;                 /* gaussian start: x0 ~ N(0, init_scale^2 I) */
   /* [optimizer] */
   int algorithm; /* enum sam_algorithm */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_input.h"
 #include "rng.h"
 #include "spectrum.h"
 
@@ -136,12 +137,15 @@ static int plan_noise(struct samq_plan *P, const struct hd_config *cfg, struct h
   return 0;
 }
 
-/* A fixed start: d values, or one for every coordinate.  (A gaussian start is drawn per
+/* A fixed start: d values (x0, or x0_file), or one for every coordinate.  (A gaussian start is drawn per
  * run by the simulation, and enters the theory through init_scale.) */
 static int plan_start(struct samq_plan *P, const struct hd_config *cfg, struct hd_errors *err)
 {
   size_t d = P->d;
   if (P->p.init != SAMQ_INIT_FIXED) return 0;
+  if (P->p.x0_file[0])
+    return hd_config_read_array(cfg, err, "quadratic", "x0_file", P->p.x0_file, d, 0, &P->x0, NULL,
+                                NULL);
   const struct hd_real_list *x0 = &P->p.x0;
   if (x0->n != 1 && x0->n != d) {
     hd_config_error(cfg, err, "quadratic", "x0", "expected 1 or d = %zu numbers", d);

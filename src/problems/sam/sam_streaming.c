@@ -13,7 +13,7 @@
 /* streaming_lsq's spectra up to file (a prefix of hd_spectrum_names) */
 static const char *const spectra[] = {"isotropic",       "zero_one", "power_law",
                                       "power_law_decay", "file",     NULL};
-static const char *const targets[] = {"random", "aligned", NULL};
+static const char *const targets[] = {"random", "aligned", "file", NULL};
 static const char *const forms[] = {"exact", "truncated", NULL};
 
 static const struct hd_param sams_table[] = {
@@ -22,13 +22,21 @@ static const struct hd_param sams_table[] = {
                      "covariance eigenvalues, as in streaming_lsq (mean 1 when generated)"),
     {"data", "target", HD_ENUM, F(target), "random", 0, 0, 0, targets, "",
      "theta* = p / sqrt(d): random (p ~ N(0, I), streaming_lsq's draw for the seed) or aligned "
-     "(p_i = 1); the run starts at theta = 0",
+     "(p_i = 1), or file (theta* itself from target_file)",
      NULL},
+    {"data", "target_file", HD_ARRAY, F(target_file), "", 0, 0, 0, NULL, "",
+     "target = file: theta* (d values, not scaled) in the eigenbasis of the spectrum", NULL},
+    {"data", "eigenvectors", HD_ARRAY, F(eigenvectors), "", 0, 0, 0, NULL, "",
+     "d x d orthonormal U, column i the eigenvector of eigenvalue i: target_file and "
+     "init_file are then in the data's coordinates (U^T applied; streaming_lsq's LS-5)",
+     "§1.4"},
     {"data", "label_noise", HD_REAL, F(label_noise), "0", 0, 1e6, 0, NULL, "",
      "standard deviation sigma_eps of the label noise", "§1.4"},
     {"optimizer", "algorithm", HD_ENUM, F(algorithm), NULL, 0, 0, 0, sam_algorithm_names, "",
      "sgd (L1), usam (L2), dnsam (L3, normalised by ||K r||), sam (L4, by ||g||)", "L1-L4"},
     HD_SCHEDULE_LR_ROW(struct sams_params, schedule, "§4.1"),
+    {"optimizer", "init_file", HD_ARRAY, F(init_file), "", 0, 0, 0, NULL, "",
+     "theta_0 (d values, in the eigenbasis), where every run starts; empty: theta_0 = 0", "§1.4"},
     {"optimizer", "rho_bar", HD_REAL, F(rho_bar), "0", 0, 1e6, 0, NULL, "",
      "rho_bar: rho = rho_bar / d (usam, dnsam) or rho_bar / sqrt(d) (sam)", "§4.1"},
     {"optimizer", "batch", HD_INT, F(batch), "1", 1, 4096, 0, NULL, "",
@@ -48,6 +56,14 @@ static void sams_validate(const void *params, const struct hd_run_params *run,
   if (p->algorithm == SAM_ALG_SGD && p->rho_bar != 0)
     hd_config_error(cfg, err, "optimizer", "rho_bar", "algorithm = sgd takes no rho_bar");
   hd_spectrum_params_check(&p->spectrum, cfg, err);
+  if (p->target == SAMS_TARGET_FILE && !p->target_file[0])
+    hd_config_error(cfg, err, "data", "target", "target = file needs target_file");
+  if (p->target != SAMS_TARGET_FILE && p->target_file[0])
+    hd_config_error(cfg, err, "data", "target_file", "target_file is only read with target = file");
+  if (p->eigenvectors[0] && p->target != SAMS_TARGET_FILE && !p->init_file[0])
+    hd_config_error(cfg, err, "data", "eigenvectors",
+                    "eigenvectors only place target_file and init_file in the eigenbasis; "
+                    "neither is read");
   if (p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
     hd_config_error(cfg, err, "data", "spectrum",
                     "power_law_decay is outside the ODE regime (gamma lambda_1 / d = O(1))");
@@ -126,7 +142,8 @@ static void streaming_sim_start(const void *plan, uint64_t run, void *state)
   (void)run;
   const struct sams_plan *P = plan;
   double *e = state;
-  for (size_t i = 0; i < P->d; i++) e[i] = -P->theta_star[i];
+  for (size_t i = 0; i < P->d; i++)
+    e[i] = P->theta_0 ? P->theta_0[i] - P->theta_star[i] : -P->theta_star[i];
 }
 
 static int streaming_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0,

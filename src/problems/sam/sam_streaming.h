@@ -22,7 +22,7 @@
 #include "sim/sam_streaming.h"
 #include "spectrum.h"
 
-enum sams_target { SAMS_TARGET_RANDOM, SAMS_TARGET_ALIGNED };
+enum sams_target { SAMS_TARGET_RANDOM, SAMS_TARGET_ALIGNED, SAMS_TARGET_FILE };
 
 /* What the parameter table fills: the one home of every sam_streaming key. */
 struct sams_params {
@@ -30,9 +30,12 @@ struct sams_params {
   long d;
   struct hd_spectrum_params spectrum; /* the shared [data] spectrum keys */
   int target;
+  char target_file[HD_STR_MAX];  /* target = file: theta* (array) */
+  char eigenvectors[HD_STR_MAX]; /* "" or U (d x d): target_file, init_file in data coordinates */
   double label_noise;
   /* [optimizer] */
   int algorithm;
+  char init_file[HD_STR_MAX];  /* theta_0 (array); "" = 0 */
   struct hd_schedule schedule; /* lr = gamma (eta = gamma / d); always the constant kind */
   double rho_bar;              /* rho = rho_bar / d (usam, dnsam), rho_bar / sqrt(d) (sam) */
   long batch;
@@ -47,9 +50,10 @@ struct sams_plan {
   uint64_t seed;
   int method; /* enum hd_theory_method of the run */
   double *lambda, *sqrt_lambda, *theta_star;
+  double *theta_0;    /* init_file's theta_0, or NULL (theta_0 = 0) */
   double tau, kappa2; /* tr K / d, tr K^2 / d */
   size_t n_groups;
-  double *g_lambda, *g_weight, *g_c; /* eigen-groups: lambda_g, n_g / d, mean p_i^2 */
+  double *g_lambda, *g_weight, *g_c; /* eigen-groups: lambda_g, n_g / d, mean d e_i(0)^2 */
   struct sams_system ode;            /* the d -> infinity limit (H4-H8) */
   struct sams_recursion rec;         /* the exact finite-d recursion (H1-H2) */
   struct sams_kernel kernel;         /* the simulated algorithm (L1-L4) */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_input.h"
+#include "eigenbasis.h"
 #include "spectrum.h"
 
 static int cmp_desc(const void *x, const void *y)
@@ -16,14 +18,18 @@ static int cmp_desc(const void *x, const void *y)
   return (a < b) - (a > b);
 }
 
-/* Groups of equal eigenvalues: w_g = n_g / d and c_g = mean of p_i^2 over the group. */
+/* Groups of equal eigenvalues: w_g = n_g / d and c_g = mean of d e_i(0)^2 over the group,
+ * e(0) = theta_0 - theta* (theta_0 = 0: c_g is the mean of p_i^2).  The state a_g is the
+ * group mean of d E e_i^2, whose equations hold for each mode of a group alike, so the
+ * mean of the given start is the exact initial value. */
 static void build_groups(struct sams_plan *P)
 {
   size_t d = P->d;
   double(*pair)[2] = malloc(d * sizeof *pair);
   for (size_t i = 0; i < d; i++) {
     pair[i][0] = P->lambda[i];
-    pair[i][1] = P->theta_star[i] * P->theta_star[i] * (double)d;
+    double e0 = P->theta_0 ? P->theta_0[i] - P->theta_star[i] : -P->theta_star[i];
+    pair[i][1] = e0 * e0 * (double)d;
   }
   qsort(pair, d, sizeof *pair, cmp_desc);
   P->g_lambda = calloc(d, sizeof(double));
@@ -51,6 +57,7 @@ void sams_plan_destroy(void *plan)
   free(P->lambda);
   free(P->sqrt_lambda);
   free(P->theta_star);
+  free(P->theta_0);
   free(P->g_lambda);
   free(P->g_weight);
   free(P->g_c);
@@ -84,12 +91,41 @@ static int plan_spectrum(struct sams_plan *P, const struct hd_config *cfg, struc
   return 0;
 }
 
-/* theta* exactly as streaming_lsq draws it (shared with it: same seed, same target). */
-static void plan_target(struct sams_plan *P)
+/* A given vector of d values, taken to the eigenbasis (U^T v) when U is given. */
+static int read_vector(const struct sams_plan *P, const double *U, const struct hd_config *cfg,
+                       struct hd_errors *err, const char *section, const char *key,
+                       const char *spec, double **out)
 {
-  P->theta_star = malloc(P->d * sizeof(double));
-  hd_target_fill(P->p.target == SAMS_TARGET_RANDOM ? HD_TARGET_RANDOM : HD_TARGET_ALIGNED, P->d,
-                 P->lambda, 0.0, P->seed, P->theta_star);
+  if (hd_config_read_array(cfg, err, section, key, spec, P->d, 0, out, NULL, NULL) != 0) return -1;
+  if (U) {
+    double *w = malloc(P->d * sizeof *w);
+    hd_eigenbasis_apply(U, P->d, *out, w);
+    free(*out);
+    *out = w;
+  }
+  return 0;
+}
+
+/* theta* exactly as streaming_lsq draws it (shared with it: same seed, same target), or
+ * from target_file; theta_0 from init_file.  0, or -1 with an error in err. */
+static int plan_target(struct sams_plan *P, const struct hd_config *cfg, struct hd_errors *err)
+{
+  double *U = NULL;
+  if (P->p.eigenvectors[0] &&
+      !(U = hd_eigenbasis_read(cfg, err, "data", "eigenvectors", P->p.eigenvectors, P->d)))
+    return -1;
+  int rc = 0;
+  if (P->p.target == SAMS_TARGET_FILE) {
+    rc |= read_vector(P, U, cfg, err, "data", "target_file", P->p.target_file, &P->theta_star);
+  } else {
+    P->theta_star = malloc(P->d * sizeof(double));
+    hd_target_fill(P->p.target == SAMS_TARGET_RANDOM ? HD_TARGET_RANDOM : HD_TARGET_ALIGNED, P->d,
+                   P->lambda, 0.0, P->seed, P->theta_star);
+  }
+  if (P->p.init_file[0])
+    rc |= read_vector(P, U, cfg, err, "optimizer", "init_file", P->p.init_file, &P->theta_0);
+  free(U);
+  return rc ? -1 : 0;
 }
 
 /* The limit's, the recursion's and the kernel's systems, views of the plan's arrays.  The
@@ -163,7 +199,10 @@ void *sams_plan_create(const void *params, const struct hd_run_params *run,
     sams_plan_destroy(P);
     return NULL;
   }
-  plan_target(P);
+  if (plan_target(P, cfg, err) != 0) {
+    sams_plan_destroy(P);
+    return NULL;
+  }
   build_groups(P);
   plan_systems(P);
   plan_observables(P);
