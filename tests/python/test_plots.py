@@ -469,6 +469,18 @@ def test_grok_scripts(script, outputs, script_file):
     check_figure(fig, unit_of(lin), (0, 1))
 
 
+def test_grok_models_script(script, outputs, script_file):
+    files = [outputs["dmft_grokking"], script_file("grok_readouts"), script_file("grok_linearised")]
+    status, (fig,), _ = script("grok_models", *files)
+    pans = panels(fig)
+    assert status == 0 and len(pans) == 3 and all(ax.get_ylabel() for ax in pans)
+    for ax in pans:  # per file: its theory and its networks
+        labels = [ln.get_label() for ln in labelled_lines(ax)]
+        assert len(labels) == 6 and len(set(labels)) == 6, labels
+    assert any("lazy limit" in e for e in legend_entries(pans[1]))
+    check_figure(fig, unit_of(files[0]), (0, 1, 2))
+
+
 def test_grok_checks_can_fail(script, script_file):
     """--check reports a failed claim with exit 1 (the small sweeps do not satisfy the
     paper's orderings at these sizes; the claims themselves are checked on the full models

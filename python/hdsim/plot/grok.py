@@ -389,10 +389,12 @@ def grok_models(items):
                 k = t > 0
                 a.plot(t[k], y[k], color=c, lw=1.1, label=f"{model}: N = {n} (mean ± s.e.)")
                 a.fill_between(t[k], (y - s)[k], (y + s)[k], color=c, alpha=0.25, lw=0)
-    for a, title in zip(ax, ("train loss", "test loss (population, eq. 6)",
-                             "relative parameter change")):
+    for a, title, yl in zip(ax, ("train loss", "test loss (population, eq. 6)",
+                                 "relative parameter change"),
+                            ("train loss", "population test loss", "relative parameter change")):
         a.set_xscale("log")
         a.set_yscale("log")
+        a.set_ylabel(yl)
         a.set_xlabel(time_label(results[0]))
         a.set_title(title, fontsize=10)
     legend(ax[1], 2 * len(results))
