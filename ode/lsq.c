@@ -88,7 +88,7 @@ static int lsq_rhs(double t, const double *y, double *dydt, void *params)
 
 /* J = blockdiag(B_g) + u v^T with B_g = [[-gamma(lam+delta), 0], [-2 gamma delta,
  * -2 gamma (lam+delta)]], u_{a_g} = 2 gamma^2 lam_g, v_{a_h} = w_h lam_h / 2: the
- * "diagonal plus rank one" structure of the spec, solved in O(d) by the driver. */
+ * "diagonal plus rank one" structure of LS-3 (docs/theory/lsq.md), solved in O(d) by the driver. */
 static int lsq_jac(double t, const double *y, struct hd_sjac *J, void *params)
 {
   (void)y;

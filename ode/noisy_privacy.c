@@ -434,6 +434,11 @@ int noisy_privacy_curve(const struct lsq_limit *P, const struct noisy_privacy_op
   size_t batch_start = 0, batch_end = 0;
   for (size_t m = 0; m < nt && rc == 0; m++) {
     double tm = res->t[m];
+    if (hd_interrupted()) { /* each time costs orders x N nodes x O(d) at nodes = 1e6 */
+      snprintf(msg, msglen, "privacy curve interrupted by a signal");
+      rc = -1;
+      break;
+    }
     if (m == batch_end) { /* integrate the next batch of times */
       size_t m1 = m + per < nt ? m + per : nt, nr = 0;
       for (size_t q = m; q < m1; q++)
@@ -459,7 +464,7 @@ int noisy_privacy_curve(const struct lsq_limit *P, const struct noisy_privacy_op
     const double *c_t = c + N * G;
     for (size_t k = 0; k <= N; k++)
       residuals_from_sums(P, AB1, AB2, pair->eps1, pair->eps2, nodes[k], &R1[k], &R2[k]);
-    for (size_t o = 0; o < no; o++) {
+    for (size_t o = 0; o < no && !hd_interrupted(); o++) {
       double a = orders[o];
       for (size_t k = 0; k <= N; k++) {
         double s = nodes[k], r1 = R1[k], r2 = R2[k];
@@ -475,6 +480,7 @@ int noisy_privacy_curve(const struct lsq_limit *P, const struct noisy_privacy_op
       res->eps_exact[o * nt + m] = formula != 1 ? position_average(a, Dx, N, tm, res->T) : NAN;
       res->eps_spectral[o * nt + m] = formula != 0 ? position_average(a, Ds, N, tm, res->T) : NAN;
     }
+    if (hd_interrupted()) continue; /* stopped part-way: the check above ends the loop */
     double e[NOISY_MAX_ORDERS];
     for (size_t o = 0; o < no; o++)
       e[o] = formula != 1 ? res->eps_exact[o * nt + m] : res->eps_spectral[o * nt + m];
@@ -555,7 +561,7 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
   }
   /* slot scores: Simpson integrals of a_k r^2 and b_k r^2 */
   double hstep = t0 / (double)N;
-  for (size_t j = 0; j < n; j++) {
+  for (size_t j = 0; j < n && !hd_interrupted(); j++) {
     double x = 0, y = 0;
     for (size_t k = 0; k < K; k++) {
       double w = (k == 0 || k == N) ? 1 : (k % 2 ? 4 : 2), r = Rp[j * K + k];
@@ -565,8 +571,10 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
     s1[j] = (struct scored){x * hstep, (long)j};
     s2[j] = (struct scored){y * hstep, (long)j};
   }
-  qsort(s1, n, sizeof *s1, by_score_desc);
-  qsort(s2, n, sizeof *s2, by_score_desc);
+  if (!hd_interrupted()) {
+    qsort(s1, n, sizeof *s1, by_score_desc);
+    qsort(s2, n, sizeof *s2, by_score_desc);
+  }
   double *D = malloc(K * sizeof *D), best = -INFINITY;
   *best_1 = *best_2 = -1;
   for (size_t u = 0; u < top && !hd_interrupted(); u++)

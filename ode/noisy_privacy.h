@@ -117,7 +117,7 @@ int noisy_worst_pair(const struct lsq_limit *P, const struct noisy_privacy_opts 
 /* (eps, delta)-DP from RDP curves: min over orders > 1 of eps_a + log(1/delta)/(a - 1). */
 double noisy_rdp_to_dp(const double *orders, const double *eps, size_t n, double delta);
 
-/* Known-sensitivity accountants for clip C = c sqrt(tr K) (spec §2.7), at step k of a
+/* Known-sensitivity accountants for clip C = c sqrt(tr K) (docs/theory/noisy.md §2.7), at step k of a
  * one-pass run of n steps, order alpha: composition over all released iterates, and the
  * Ye-Shokri shuffled hidden-state bound converted to this algorithm. */
 double noisy_accountant_composition(const struct lsq_limit *P, double c, double alpha, double k);

@@ -67,7 +67,7 @@ double noisy_ridge_reference(const struct lsq_limit *P)
   return 0.5 * (s + P->label_noise * P->label_noise);
 }
 
-/* Phi(x, y; t) = (e^{-xt} - e^{-yt}) / (y - x), in the expm1 form the spec requires. */
+/* Phi(x, y; t) = (e^{-xt} - e^{-yt}) / (y - x), in the expm1 form of docs/theory/noisy.md. */
 static double Phi(double x, double y, double t)
 {
   if (y == x) return t * exp(-x * t);

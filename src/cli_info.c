@@ -10,6 +10,7 @@
 #include "config.h"
 #include "driver.h"
 #include "export.h"
+#include "hdsim_paths.h"
 #include "registry.h"
 #include "run_params.h"
 #include "sweep.h"
@@ -195,7 +196,9 @@ int hd_cmd_describe(const struct hd_command *cmd, int argc, char **argv)
   t[nt++] = (struct table){"Engine keys (every problem)", hd_run_param_table, hd_run_param_count};
   t[nt++] = (struct table){"Sweeps (every problem)", hd_sweep_param_table, hd_sweep_param_count};
   if (first + 1 < argc) return describe_keys(t, nt, argv + first + 1, argc - first - 1);
-  if (p) printf("%s — %s\nmathematics: %s\n\n", p->name, p->summary, p->theory_doc);
+  if (p)
+    printf("%s — %s\nmathematics: %s in the source tree, installed as %s/%s\n\n", p->name,
+           p->summary, p->theory_doc, HDSIM_DOCDIR, p->theory_doc);
   for (size_t i = 0; i < nt; i++) {
     printf("%s%s:\n\n", i ? "\n" : "", t[i].title);
     hd_params_describe(t[i].rows, t[i].n, stdout);

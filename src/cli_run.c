@@ -68,7 +68,8 @@ const struct hd_cli_option hd_check_options[] = {
     OPT_THREADS,
     OPT_SEED,
     {"quiet", 'q', NULL, NULL, "print nothing when the model is valid"},
-    {"plan", OPT_PLAN, NULL, NULL, "also print what will run (state size, solver, ...)"},
+    {"plan", OPT_PLAN, NULL, NULL,
+     "also print what will run (state size, solver, ...) and the simulation's time"},
     OPTION_MAX_MEMORY,
     {0},
 };

@@ -25,6 +25,7 @@
 #include "spectrum.h"
 #include "theory.h"
 #include "threads.h"
+#include "work_estimate.h"
 
 void hd_session_free(struct hd_session *s)
 {
@@ -163,7 +164,9 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   /* the thread limit holds from the plan on (plans may call BLAS or OpenMP) */
   hd_threads_set(s->run.threads);
   hd_progress_init(cli->quiet);
+  hd_interrupt_planning(1);
   s->plan = s->pb->plan_create(s->params, &s->run, s->cfg, &s->err);
+  hd_interrupt_planning(0);
   if (!s->plan || s->err.count) return HD_EXIT_BAD_INPUT;
   read_experiment(s, cli);
   return s->err.count ? HD_EXIT_BAD_INPUT : 0;
@@ -210,6 +213,11 @@ static int check_sizes(const struct hd_cli *cli, struct hd_session *s)
   if (!cli->quiet) {
     printf("output times: %zu\n", grid.n);
     hd_memory_print(&e, stdout);
+  }
+  if (cli->print_plan) {
+    struct hd_work_estimate w;
+    hd_work_estimate(s->pb, s->plan, &s->run, &grid, &w);
+    hd_work_print(&w, stdout);
   }
   hd_output_grid_free(&grid);
   if (hd_memory_check(&e, cli->max_memory, cli->max_memory_set, msg, sizeof msg) != 0) {
@@ -412,6 +420,22 @@ static void single_free(struct single_run *r)
   free(r->partial);
 }
 
+/* A simulation estimated at more than an hour is announced, not refused
+ * (work_estimate.h); a short trial decides, and only where the work could be that long. */
+static void long_run_note(const struct hd_session *s, const struct hd_output_grid *g)
+{
+  if (hd_work_bound(s->pb, s->plan, &s->run, g) < HD_WORK_TRIAL_FLOOR) return;
+  struct hd_work_estimate w;
+  hd_work_estimate(s->pb, s->plan, &s->run, g, &w);
+  if (!w.measured || w.seconds < 3600) return;
+  char t[64];
+  hd_work_human(w.seconds / hd_ranks.size, t, sizeof t);
+  fprintf(stderr,
+          "hdsim: note: the simulation will take about %s (%.3g steps over all runs, timed on "
+          "run 0); Ctrl-C keeps the finished runs and --resume continues\n",
+          t, w.steps);
+}
+
 /* The output grid, and the memory the run needs against what is available. */
 static int single_grid(struct single_run *r)
 {
@@ -427,6 +451,7 @@ static int single_grid(struct single_run *r)
     return HD_EXIT_BAD_INPUT;
   r->note = s->pb->theory_note ? s->pb->theory_note(s->plan) : NULL;
   if (r->note && !r->cli->quiet) fprintf(stderr, "hdsim: note: %s\n", r->note);
+  if (!r->cli->quiet) long_run_note(s, &r->grid);
   r->n_obs = s->pb->observables(s->plan, &r->obs);
   return 0;
 }
@@ -565,6 +590,14 @@ static int single_write(struct single_run *r)
                           .extra_failure = extra_failure,
                           .extra_failure_len = sizeof extra_failure};
   int wrc = hd_h5_write(&out, msg, sizeof msg);
+  if (wrc == HD_H5_INTERRUPTED) {
+    /* a signal stopped the problem's post-processing: the rest is finished and is kept as
+     * an interrupted run (--resume redoes the post-processing only) */
+    r->interrupted = 1;
+    out.status = r->status = "interrupted";
+    out.path = r->partial;
+    wrc = hd_h5_write(&out, msg, sizeof msg);
+  }
   if (extra_failure[0]) {
     fprintf(stderr, "hdsim: %s (the rest is written; status theory_failed)\n", extra_failure);
     if (!r->interrupted) r->status = "theory_failed";

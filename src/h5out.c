@@ -15,6 +15,7 @@
 #include "experiment.h"
 #include "h5dims.h"
 #include "h5stack.h"
+#include "hdsim_paths.h"
 #include "hdsim_version.h"
 #include "interrupt.h"
 #include "provenance.h"
@@ -191,6 +192,9 @@ static int write_root(hid_t f, const struct hd_output *o, const char *status)
   int rc = hd_h5_attr_str(f, "hdsim_version", HDSIM_VERSION);
   rc |= hd_h5_attr_str(f, "problem", o->problem->name);
   rc |= hd_h5_attr_str(f, "theory_doc", o->problem->theory_doc);
+  char installed[1024];
+  snprintf(installed, sizeof installed, "%s/%s", HDSIM_DOCDIR, o->problem->theory_doc);
+  rc |= hd_h5_attr_str(f, "theory_doc_installed", installed);
   rc |= hd_h5_attr_str(f, "command_line", o->command_line);
   rc |= hd_h5_attr_str(f, "model_file", o->model_path);
   rc |= hd_h5_attr_str(f, "model_text", o->model_text);
@@ -503,6 +507,9 @@ static int write_output(long long f, const void *ctx)
   if (o->plan && o->problem->write_extra && strcmp(o->status, "interrupted") != 0 &&
       o->problem->write_extra(o->plan, o->run, o->grid->t, o->grid->n, (int64_t)f, extra,
                               sizeof extra) != 0) {
+    /* stopped by a signal, not failed: a theory_failed file under the final name would
+     * misreport it */
+    if (hd_interrupted()) return HD_H5_INTERRUPTED;
     if (!extra[0]) snprintf(extra, sizeof extra, "%s: post-processing failed", o->problem->name);
     if (o->extra_failure) snprintf(o->extra_failure, o->extra_failure_len, "%s", extra);
     status = "theory_failed";
@@ -554,9 +561,10 @@ int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void 
   /* what the writers left undeclared gets coordinates and CF attributes, so every file
    * hdsim writes opens in netCDF and xarray */
   if (rc == 0) rc = hd_h5_complete(f);
-  if (H5Fclose(f) < 0) rc = -1;
+  if (H5Fclose(f) < 0 && rc != HD_H5_INTERRUPTED) rc = -1;
   if (rc != 0) {
-    snprintf(msg, msglen, "writing '%s' failed (disk full?)", tmp);
+    if (rc == HD_H5_INTERRUPTED) snprintf(msg, msglen, "interrupted while writing '%s'", tmp);
+    else snprintf(msg, msglen, "writing '%s' failed (disk full?)", tmp);
     unlink(tmp);
     goto out;
   }

@@ -45,9 +45,14 @@ struct hd_output {
   size_t extra_failure_len;
 };
 
-/* Returns 0, or -1 with a message (nothing is left under path or the temporary name).
- * With status "interrupted" every run is stored (whatever store_runs says), with
- * /simulation/completed, so that `hdsim run --resume` can continue from the file. */
+/* hd_h5_write's answer when a signal stopped the problem's post-processing (write_extra):
+ * nothing is written; the caller writes the run again as interrupted. */
+#define HD_H5_INTERRUPTED 1
+
+/* Returns 0, HD_H5_INTERRUPTED, or -1 with a message (nothing is left under path or the
+ * temporary name).  With status "interrupted" every run is stored (whatever store_runs
+ * says), with /simulation/completed, so that `hdsim run --resume` can continue from the
+ * file. */
 int hd_h5_write(const struct hd_output *o, char *msg, size_t msglen);
 
 /* Loads the completed runs of an interrupted file into res (allocated by hd_mc_alloc for
@@ -70,7 +75,8 @@ int hd_h5_write_sweep(const struct hd_output *base, const struct hd_sweep *sw,
                       const char *const *point_files, char *msg, size_t msglen);
 
 /* Creates a temporary file next to path, lets fill() write it (an HDF5 file id), and
- * renames it to path only if fill returned 0 and the file closed cleanly. */
+ * renames it to path only if fill returned 0 and the file closed cleanly.  fill's
+ * HD_H5_INTERRUPTED is passed on (the temporary removed). */
 int hd_h5_write_atomic(const char *path, int (*fill)(long long file, const void *ctx),
                        const void *ctx, char *msg, size_t msglen);
 

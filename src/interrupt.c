@@ -10,23 +10,29 @@ volatile sig_atomic_t hd_interrupt_signal = 0;
 /* The temporary file being written, removed by a forced stop (only async-signal-safe
  * calls below: unlink, write, _exit). */
 static char tmp_path[PATH_MAX + 64], lock_path[PATH_MAX + 64];
-static volatile sig_atomic_t tmp_set = 0, lock_set = 0;
+static volatile sig_atomic_t tmp_set = 0, lock_set = 0, planning = 0;
 
 static void on_signal(int sig)
 {
-  if (hd_interrupt_signal) {
-    /* The second signal: stop now.  Nothing under a final name is touched (outputs are
-     * written under a temporary name and renamed), and the temporary goes. */
-    static const char msg[] = "\nhdsim: second signal: stopping now; nothing new is written "
-                              "(an earlier OUT.partial is kept)\n";
+  if (hd_interrupt_signal || planning) {
+    /* The second signal, or one while a plan is built: stop now.  Nothing under a final
+     * name is touched (outputs are written under a temporary name and renamed), and the
+     * temporary goes. */
+    static const char second[] = "\nhdsim: second signal: stopping now; nothing new is "
+                                 "written (an earlier OUT.partial is kept)\n";
+    static const char plan[] = "\nhdsim: interrupted while a plan was built: stopping now; "
+                               "nothing new is written (finished work is kept)\n";
     if (tmp_set) unlink(tmp_path);
     if (lock_set) unlink(lock_path); /* still held: no other process relies on the name */
-    ssize_t rc = write(STDERR_FILENO, msg, sizeof msg - 1);
+    ssize_t rc = hd_interrupt_signal ? write(STDERR_FILENO, second, sizeof second - 1)
+                                     : write(STDERR_FILENO, plan, sizeof plan - 1);
     (void)rc;
     _exit(128 + sig);
   }
   hd_interrupt_signal = sig;
 }
+
+void hd_interrupt_planning(int on) { planning = on; }
 
 void hd_interrupt_install(void)
 {

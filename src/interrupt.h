@@ -13,6 +13,11 @@ extern volatile sig_atomic_t hd_interrupt_signal; /* 0, or the signal received *
  * output being written, if any: a user can always force quit, and no half file remains. */
 void hd_interrupt_install(void);
 
+/* While a plan is built (on = 1) a signal stops the process at once, as a second signal
+ * does: nothing has been computed that is not already on disk (finished sweep points,
+ * partial files), and a plan's loops over d = 1e8 need not poll the flag. */
+void hd_interrupt_planning(int on);
+
 /* Names the temporary file being written (NULL: none), for a forced stop to remove. */
 void hd_interrupt_temporary(const char *path);
 /* Names the output lock held (NULL: none), removed by a forced stop too. */

@@ -178,7 +178,9 @@ void hd_theory_binning_error(const struct hd_problem *pb, const void *params,
   run2.bins = 2 * run->bins;
   struct hd_errors err;
   hd_errors_init(&err);
+  hd_interrupt_planning(1);
   void *plan2 = pb->plan_create(params, &run2, cfg, &err);
+  hd_interrupt_planning(0);
   hd_errors_free(&err);
   if (!plan2) return;
   struct hd_theory_result th2;

@@ -13,6 +13,7 @@
 #include "h5dims.h"
 #include "h5out.h"
 #include "mc.h"
+#include "memory_estimate.h"
 #include "outpath.h"
 #include "ranks.h"
 #include "registry.h"
@@ -292,6 +293,58 @@ static int ladder_refused(const struct hd_session *s, const struct hd_param *sp,
   return 0;
 }
 
+/* Rung i's Monte Carlo runs: --runs, else the model's runs scaled by D1 / D. */
+static long rung_runs(const struct hd_session *s, const struct hd_validate_opts *v, size_t i)
+{
+  return v->runs ? v->runs[i]
+                 : (long)fmax(4.0, round((double)s->run.runs * v->sizes[0] / v->sizes[i]));
+}
+
+/* Every rung's memory estimate against what is available (or --max-memory), before the
+ * first rung runs: the largest rung comes last, and a refusal after hours of the smaller
+ * ones would waste them.  Each rung's plan is built and dropped.  0, or -1 after a
+ * message naming the rung. */
+static int ladder_memory_refused(struct hd_session *base, const struct hd_validate_opts *v,
+                                 const struct hd_cli *cli, const char *size_key)
+{
+  const struct hd_problem *pb = base->pb;
+  void *params = malloc(pb->params_size);
+  int refused = 0;
+  for (size_t i = 0; i < v->n_sizes && !refused; i++) {
+    memcpy(params, base->params, pb->params_size);
+    hd_problem_set_size(pb, params, v->sizes[i]);
+    struct hd_run_params run = base->run;
+    run.runs = rung_runs(base, v, i);
+    struct hd_errors err;
+    hd_errors_init(&err);
+    pb->validate(params, &run, base->cfg, &err);
+    void *plan = err.count ? NULL : pb->plan_create(params, &run, base->cfg, &err);
+    char msg[1024];
+    struct hd_output_grid g;
+    if (!plan) {
+      hd_errors_print(&err, stderr);
+      refused = 1;
+    } else if (hd_output_grid_build(&run.times, run.horizon, pb->steps_per_time(plan), &g, msg,
+                                    sizeof msg) != 0) {
+      fprintf(stderr, "hdsim validate: %s = %g: %s\n", size_key, v->sizes[i], msg);
+      refused = 1;
+    } else {
+      struct hd_memory_estimate e;
+      hd_memory_estimate(pb, plan, &run, g.n, &e);
+      if (hd_memory_check(&e, cli->max_memory, cli->max_memory_set, msg, sizeof msg) != 0) {
+        fprintf(stderr, "hdsim validate: %s = %g (%ld runs): %s\n", size_key, v->sizes[i], run.runs,
+                msg);
+        refused = 1;
+      }
+      hd_output_grid_free(&g);
+    }
+    if (plan) pb->plan_destroy(plan);
+    hd_errors_free(&err);
+  }
+  free(params);
+  return refused ? -1 : 0;
+}
+
 int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *v)
 {
   struct hd_session s;
@@ -347,6 +400,10 @@ int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *
 
   char msg[1024], size_key[128];
   snprintf(size_key, sizeof size_key, "%s.%s", sp->section, sp->key);
+  if (ladder_memory_refused(&s, v, cli, size_key) != 0) {
+    hd_session_free(&s);
+    return HD_EXIT_BAD_INPUT;
+  }
   char *path;
   if (cli->output) path = hd_path_join(cli->output, "");
   else {
@@ -389,8 +446,7 @@ int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *
   for (size_t i = 0; i < v->n_sizes && rc == 0; i++) {
     struct rung *r = &L.rungs[i];
     r->size = v->sizes[i];
-    r->runs = v->runs ? v->runs[i]
-                      : (long)fmax(4.0, round((double)s.run.runs * v->sizes[0] / v->sizes[i]));
+    r->runs = rung_runs(&s, v, i);
     if (run_rung(&s, obs_index, v, r, cli->quiet) != 0) rc = HD_EXIT_BAD_INPUT;
     else if (!cli->quiet)
       printf(

@@ -18,6 +18,9 @@ check "models installed"          test -f "$root/share/hdsim/models/lsq_powerlaw
 check "plots installed"           test -f "$root/share/hdsim/plots/compare.py"
 check "reference data installed"  test -f "$root/share/doc/hdsim/data/README.md"
 check "theory documents installed" bash -c "ls '$root'/share/doc/hdsim/docs/theory/*.md >/dev/null"
+# describe names the installed copy of the theory document (the tree moved: under $tmp/moved)
+doc=$("$bin/hdsim" describe streaming_lsq | sed -n 's/^mathematics: .* installed as //p')
+check "describe names the installed theory document" test -f "$tmp/moved$doc"
 if [ -d "$HDSIM_SOURCE_ROOT/python/hdsim" ]; then
   check "Python package installed" bash -c "find '$root' -path '*-packages/hdsim/__init__.py' | grep -q ."
 fi

@@ -142,6 +142,8 @@ check "spectrum_file = /dev/zero: refused at once" exit_is 2 timeout 10 "$HDSIM"
 printf '[sweep]\noptimizer.lr = %s\ndata.alpha = %s\nsimulation.runs = %s\noutput.store_runs = true, false\n' \
   "$(seq -s, 1 64 | sed 's/[0-9]*/0.&/g')" "$(seq -s, 1 64)" "$(seq -s, 1 64)" | cat small.ini - >big_sweep.ini
 check "a [sweep] of 5e5 points: refused at once" exit_is 2 timeout 10 "$HDSIM" check big_sweep.ini
+printf '[sweep]\noptimizer.lr = linear(0.1, 0.9, 64)\ndata.alpha = linear(1, 3, 64)\nsimulation.runs = linear(2, 400, 64)\ndata.label_noise = linear(0.1, 1, 64)\nsimulation.horizon = linear(0.5, 1, 64)\n' | cat small.ini - >huge_sweep.ini
+check "a [sweep] of 64^5 = 1.07e9 points (the reported size): refused at once" exit_is 2 timeout 10 "$HDSIM" check huge_sweep.ini
 set_key "$B/gmm_multiclass.ini" optimizer lr 1e6 | set_key /dev/stdin simulation horizon 10 | set_key /dev/stdin output times 'log(0.05, 10, 30)' | set_key /dev/stdin data d 2000 >g.ini
 "$HDSIM" run g.ini -o g.h5 --quiet & pid=$!
 sleep 2; kill -TERM $pid
@@ -154,6 +156,32 @@ check "  exit 4, partial written" bash -c "[ $rc -eq 4 ] && [ -f g.h5.partial ]"
 sleep 0.5; kill -STOP $pid; kill -INT $pid; kill -TERM $pid; kill -CONT $pid; wait $pid; rc=$?
 check "second signal: immediate stop (exit 128 + signal, not 4)" bash -c "[ $rc -eq 130 ] || [ $rc -eq 143 ]"
 check "  nothing under the final name, no temporary, no lock" bash -c '[ ! -e f.h5 ] && ! ls | grep -q "f.h5.tmp" && [ ! -e f.h5.lock ]'
+# stop_within SECONDS PID: the process is gone within SECONDS of now
+stop_within() { for _ in $(seq $((10 * $1))); do kill -0 "$2" 2>/dev/null || return 0; sleep 0.1; done; ! kill -0 "$2" 2>/dev/null; }
+# a sweep's second point builds a plan for 8 s (d = 1e7; the handler is installed by then):
+# SIGINT stops it at once (was: the plan finished first, 4-60 s), keeping point 0, no lock
+{ cat "$B/streaming_lsq.ini"; printf '[sweep]\ndata.d = 40, 10000000\n'; } >swp.ini
+"$HDSIM" run swp.ini -o swp.h5 --quiet --max-memory 0 & pid=$!
+for _ in $(seq 100); do [ -e swp.h5.points/point_0.h5 ] && break; sleep 0.1; done
+sleep 0.5; kill -INT $pid
+check "SIGINT while a sweep point's plan is built: stops within 2 s" stop_within 2 $pid
+kill -KILL $pid 2>/dev/null; wait $pid; rc=$?
+check "  exit 130, finished point kept, no lock, no temporary" bash -c "[ $rc -eq 130 ] && [ -f swp.h5.points/point_0.h5 ] && [ ! -e swp.h5.lock ] && ! ls swp.h5.points | grep -q tmp"
+# a signal inside noisy_sgd's privacy post-processing (nodes = 1e6: seconds) was written
+# under the final name as theory_failed, exit 3: it is an interrupted run, resumable
+set_key "$B/noisy_sgd.ini" privacy nodes 1000000 >nodes.ini
+"$HDSIM" run nodes.ini -o nodes.h5 --quiet --threads 1 & pid=$!
+sleep 1.5; kill -INT $pid
+check "SIGINT in noisy_sgd privacy (nodes = 1e6): stops within 2 s" stop_within 2 $pid
+kill -KILL $pid 2>/dev/null; wait $pid; rc=$?
+check "  exit 4, OUT.partial with status interrupted, nothing under the final name" bash -c "[ $rc -eq 4 ] && [ ! -e nodes.h5 ] && [ \"\$(h5dump -a /status nodes.h5.partial | grep -o interrupted)\" = interrupted ]"
+# dmft_grokking N = 1e7: each run draws 5e7 initial weights (seconds) before its first step
+set_key "$B/dmft_grokking.ini" network N 10000000 >wide.ini
+"$HDSIM" run wide.ini -o wide.h5 --quiet --threads 1 --max-memory 0 & pid=$!
+sleep 1; kill -INT $pid
+check "SIGINT while dmft_grokking N = 1e7 starts a run: stops within 2 s" stop_within 2 $pid
+kill -KILL $pid 2>/dev/null; wait $pid; rc=$?
+check "  exit 4 with OUT.partial" bash -c "[ $rc -eq 4 ] && [ -f wide.h5.partial ]"
 
 # ---- misreports
 set_key small.ini data label_noise 2e4 >ln.ini
@@ -162,10 +190,31 @@ set_key "$B/noisy_sgd.ini" optimizer lr 50 | set_key /dev/stdin simulation horiz
 check "noisy_sgd lr = 50 (theory fails): file written, exit 3" exit_is 3 "$HDSIM" run n50.ini -o n50.h5 --quiet
 check "  status theory_failed" test "$(attr n50.h5 /status)" = theory_failed
 check "  Monte Carlo kept" bash -c "h5ls n50.h5/simulation/risk | grep -q mean"
+# an allocation failure is named as one, exit 1 (was: "interrupted by signal 0", exit 4);
+# address space capped with ulimit -v, which the sanitizer runtime cannot run under
+if ldd "$HDSIM" 2>/dev/null | grep -q libasan; then
+  echo "skip allocation failure under ulimit -v: the sanitizer build reserves terabytes of address space"
+else
+  set_key small.ini simulation runs 10000000 >oom.ini
+  (ulimit -v 1000000; exec "$HDSIM" run oom.ini -o oom.h5 --quiet --max-memory 0 --threads 1) >/dev/null 2>oom.err; rc=$?
+  check "allocation failure: exit 1, 'out of memory', no output" bash -c "[ $rc -eq 1 ] && grep -q 'out of memory' oom.err && ! grep -q 'signal' oom.err && [ ! -e oom.h5 ] && [ ! -e oom.h5.partial ]"
+fi
 
 # ---- silent acceptance
 check "validate --dims 100,100,100: refused (one distinct size)" exit_is 2 "$HDSIM" validate small.ini --dims 100,100,100
 check "validate --dims 100,100: refused" exit_is 2 "$HDSIM" validate small.ini --dims 100,100
+# validate estimates every rung before the first runs (was: no estimate; the big rung
+# ran out of memory after the small ones)
+"$HDSIM" validate small.ini --dims 40,80,2000000 --max-memory 64M -o lad.h5 >lad.out 2>lad.err; rc=$?
+check "validate: a rung over --max-memory refused, exit 2, naming the rung" bash -c "[ $rc -eq 2 ] && grep -q 'data.d = 2e+06' lad.err && grep -q 'max-memory' lad.err"
+check "  before any rung ran, nothing written" bash -c "! grep -q 'runs' lad.out && [ ! -e lad.h5 ]"
+# time: announced, not refused (docs/trust.md)
+check "check --plan prints the simulation's time" bash -c "'$HDSIM' check --plan small.ini | grep -q '^simulation: about .* measured on run 0'"
+set_key small.ini data d 100000 | set_key /dev/stdin simulation runs 1000 | set_key /dev/stdin simulation horizon 1000 | set_key /dev/stdin output times 'log(1, 1000, 4)' >hours.ini
+"$HDSIM" run hours.ini -o hours.h5 --max-memory 0 >/dev/null 2>hours.err & pid=$!
+for _ in $(seq 150); do grep -q 'note: the simulation will take about' hours.err && break; sleep 0.1; done
+kill -INT $pid; wait $pid; rc=$?
+check "run of ~1e5 hours: a note before it starts, and it runs (Ctrl-C: exit 4)" bash -c "grep -qE 'note: the simulation will take about .* (hours|days|years)' hours.err && [ $rc -eq 4 ]"
 cp "$HDSIM_SOURCE_ROOT/models/lsq_sweep.ini" lsq_sweep.ini
 check "validate on a model with [sweep]: refused" exit_is 2 "$HDSIM" validate lsq_sweep.ini --dims 100,200,400
 set_key small.ini model seed 9000000000000000001 >seed.ini

@@ -94,6 +94,8 @@ int gmm_sgd_advance(const struct gmm_sgd *S, uint64_t run, void *state, uint64_t
     const double g = gamma / (dd * (double)B), shrink = 1.0 - gamma * delta / dd;
     if (B > 1) memset(acc, 0, q * d * sizeof(double));
     for (size_t b = 0; b < B; b++) {
+      /* a batch of 1e6 samples is seconds of work: the flag is polled within it too */
+      if ((b & 4095) == 4095 && hd_interrupted()) return 0;
       double uc = hd_rng_uniform(&rl);
       size_t c = 0;
       while (c + 1 < l && uc > S->cum[c]) c++;

@@ -145,6 +145,8 @@ static void factor_sigma0(size_t D, const double *Sigma0, double *L)
   free(lam);
 }
 
+#define START_BLOCK ((size_t)1 << 20)
+
 void grok_net_initial_weights(const struct grok_net *net, uint64_t run, double *W0)
 {
   size_t n = net->N * net->sys->D;
@@ -154,8 +156,14 @@ void grok_net_initial_weights(const struct grok_net *net, uint64_t run, double *
   }
   struct hd_rng rng;
   hd_rng_init(&rng, net->seed, run, HD_STREAM_INIT, 0);
-  hd_rng_normal_array(&rng, W0, n);
-  for (size_t k = 0; k < n; k++) W0[k] *= net->sys->sigma;
+  /* in blocks, so that a signal is seen within a block at any width (N = 1e7 draws for
+   * seconds; the caller sees the flag); consecutive calls give exactly the deviates of
+   * one call */
+  for (size_t k0 = 0; k0 < n && !hd_interrupted(); k0 += START_BLOCK) {
+    size_t m = n - k0 < START_BLOCK ? n - k0 : START_BLOCK;
+    hd_rng_normal_array(&rng, W0 + k0, m);
+    for (size_t k = k0; k < k0 + m; k++) W0[k] *= net->sys->sigma;
+  }
 }
 
 void grok_net_initial_readouts(const struct grok_net *net, uint64_t run, double *a0)
@@ -187,6 +195,10 @@ void grok_net_start(const struct grok_net *net, uint64_t run, void *state)
   size_t N = net->N, D = S->D, Pn = S->P, Pt = S->Pt;
   double *W0 = neurons(net) ? s.W0 : malloc(N * D * sizeof *W0);
   grok_net_initial_weights(net, run, W0);
+  if (hd_interrupted()) { /* the engine abandons the run */
+    if (!neurons(net)) free(W0);
+    return;
+  }
   moments_of(net, W0, s.wbar0, s.M0);
   memcpy(s.wbar, s.wbar0, D * sizeof *s.wbar);
   if (S->momentum > 0 && !samples(net))

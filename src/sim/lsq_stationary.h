@@ -1,6 +1,6 @@
 /* lsq_stationary.h — streaming least squares with a stationary (circulant) covariance,
- * simulated in the original ("pixel") basis with FFTW (docs/theory/lsq.md; the
- * spec simulates in the eigenbasis because the limit LS-2..LS-4 is rotation invariant —
+ * simulated in the original ("pixel") basis with FFTW (docs/theory/lsq.md; the streaming
+ * kernel simulates in the eigenbasis because the limit LS-2..LS-4 is rotation invariant:
  * this path checks that invariance instead of assuming it).
  *
  * Signal: a 1-D signal of d samples, or a 2-D n x n image (d = n^2), with circulant

@@ -22,6 +22,9 @@ SMALL = {
     "grok_linear_estimator": ("grok_linear_estimator.ini",
                               {"data.d_in": 200, "simulation.runs": 2,
                                "simulation.horizon": 1000, "output.times": "log(1, 1000, 20)"}),
+    "committee": ("committee_erf_plateau.ini", {"data.d": 200, "simulation.runs": 4,
+                                                "simulation.horizon": 20,
+                                                "output.times": "linear(0, 20, 11)"}),
 }
 
 

@@ -12,9 +12,13 @@ One module per family, all names re-exported here:
   lsq     streaming_lsq          noisy   noisy_sgd (risk, privacy, frontier)
   gmm     gmm_multiclass         sam     sam_quadratic, sam_streaming
   grok    dmft_grokking, grok_linear_estimator
+  committee  committee
 A family's new figure goes in its module, its name in that module's __all__, and, if it is
 the family's own figure for a single output, a line in family_figure below.
 """
+from .committee import *  # noqa: F401,F403
+from .committee import __all__ as _committee
+from .committee import committee
 from .common import *  # noqa: F401,F403
 from .common import __all__ as _common
 from .common import compare, result, sweep
@@ -34,7 +38,7 @@ from .sam import *  # noqa: F401,F403
 from .sam import __all__ as _sam
 from .sam import sam_streaming
 
-__all__ = _common + _lsq + _noisy + _gmm + _sam + _grok + ["family_figure"]
+__all__ = _common + _lsq + _noisy + _gmm + _sam + _grok + _committee + ["family_figure"]
 
 
 def family_figure(res):
@@ -53,4 +57,6 @@ def family_figure(res):
         return sam_streaming(res)
     if p == "dmft_grokking":
         return grok_losses(res)
+    if p == "committee":
+        return committee(res)
     return compare(res)

@@ -54,7 +54,7 @@ int gmm_write_extra(void *plan, const struct hd_run_params *run, const double *g
   int rc = hd_h5_attr_str(g, "description",
                           "derived by the plan: realised mean norms ||mu_c||^2, Tr K_c/d, "
                           "class probabilities and labels, eigen-groups, quadrature, "
-                          "least-squares stability threshold (spec multiclass_sgd.md)");
+                          "least-squares stability threshold (docs/theory/gmm.md)");
   rc |= hd_h5_dset1(g, "mean_norm_sq", kappa, l);
   rc |= hd_h5_dset1(g, "trace_per_d", trK, l);
   rc |= hd_h5_dset1(g, "probs", P->prob, l);

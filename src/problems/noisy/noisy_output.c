@@ -194,7 +194,7 @@ static int write_accountants(const struct lsq_plan *P, const struct noisy_privac
   rc |= put(g, "accountant_composition", comp, res->n_orders, nt,
             "clipped variant, all iterates released: 2 alpha C^2 / sigma^2, C = c sqrt(tr K)");
   rc |= put(g, "accountant_ye_shokri", ys, res->n_orders, nt,
-            "clipped variant, Ye-Shokri shuffled hidden-state bound, converted (spec 2.7)");
+            "clipped variant, Ye-Shokri shuffled hidden-state bound, converted (docs/theory/noisy.md §2.7)");
   rc |= attr_d(g, "accountant_clip", P->p.accountant_clip);
   free(comp), free(ys);
   return rc;

@@ -171,7 +171,7 @@ static void *noisy_plan_create(const void *params, const struct hd_run_params *r
   if (P->p.distribution == LSQ_FEATURES_UNIFORM01 && P->note[0] == '\0')
     snprintf(P->note, sizeof P->note,
              "uniform01_unitvar features have mean sqrt(3) per coordinate; the theory uses "
-             "their covariance only (spec 2.8: measured effect < 0.5%% in the paper regime)");
+             "their covariance only (docs/theory/noisy.md §2.8: measured effect < 0.5%% in the paper regime)");
   if (P->p.dataset == LSQ_DATA_FIXED &&
       run->horizon * (double)P->d > (double)P->records * 1.000001 && P->note[0] == '\0')
     snprintf(P->note, sizeof P->note,
