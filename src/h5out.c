@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <hdf5.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,12 +163,15 @@ static int write_table(hid_t g, const struct hd_param *rows, size_t n, const voi
   int rc = 0;
   for (size_t i = 0; i < n; i++) {
     const struct hd_param *r = &rows[i];
-    char name[160], text[HD_STR_MAX * 2];
+    char name[160], text[HD_FORMAT_MAX];
     snprintf(name, sizeof name, "%s.%s", r->section, r->key);
     const char *p = (const char *)src + r->offset;
     switch (r->type) {
     case HD_INT: rc |= hd_h5_attr_i64(g, name, *(const long *)p); break;
-    case HD_REAL: rc |= hd_h5_attr_f64(g, name, *(const double *)p); break;
+    case HD_REAL:
+      if ((r->flags & HD_AUTO) && isnan(*(const double *)p)) rc |= hd_h5_attr_str(g, name, "auto");
+      else rc |= hd_h5_attr_f64(g, name, *(const double *)p);
+      break;
     case HD_BOOL: rc |= hd_h5_attr_i64(g, name, *(const bool *)p ? 1 : 0); break;
     case HD_REAL_LIST:
     case HD_INT_LIST:
@@ -222,6 +226,42 @@ static int time_coord(hid_t g, const struct hd_output *o)
   return hd_h5_coord(g, "t", "1", "time t", o->problem->time_meaning);
 }
 
+/* /theory/stationary: the observables at t = infinity (problem->stationary), over a
+ * one-point time coordinate t = [inf]; or, where the family has none for this model, the
+ * reason as /theory's attribute stationary_note. */
+static int write_stationary(hid_t theory, const struct hd_output *o)
+{
+  double *v = malloc((o->n_obs ? o->n_obs : 1) * sizeof *v);
+  char note[256] = "";
+  if (!v) return -1;
+  if (o->problem->stationary(o->plan, v, note, sizeof note) != 1) {
+    free(v);
+    return hd_h5_attr_str(theory, "stationary_note", note);
+  }
+  hid_t g = H5Gcreate2(theory, "stationary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const double tinf = INFINITY;
+  int rc = g < 0 ? -1 : hd_h5_dset1(g, "t", &tinf, 1);
+  rc |= time_coord(g, o);
+  rc |= hd_h5_attr_str(g, "description", "the theory's limit as t -> infinity (not read off a "
+                                         "large horizon)");
+  rc |= hd_h5_attr_str(g, "note", note);
+  for (size_t k = 0; k < o->n_obs && rc == 0; k++) {
+    if (isnan(v[k])) continue; /* no stationary value for this observable */
+    hsize_t dims[1] = {1};
+    hid_t d = dset(g, o->obs[k].name, H5T_NATIVE_DOUBLE, 1, dims, v + k);
+    if (d < 0) {
+      rc = -1;
+      break;
+    }
+    rc |= describe_obs(d, &o->obs[k]);
+    H5Dclose(d);
+    rc |= hd_h5_attach(g, o->obs[k].name, (const char *[]){"t"}, 1);
+  }
+  if (g >= 0) H5Gclose(g);
+  free(v);
+  return rc;
+}
+
 static int write_theory(hid_t f, const struct hd_output *o)
 {
   const struct hd_theory_result *th = o->theory;
@@ -246,6 +286,9 @@ static int write_theory(hid_t f, const struct hd_output *o)
     if (th->binning_error) rc |= hd_h5_attr_f64(d, "binning_error", th->binning_error[k]);
     H5Dclose(d);
   }
+  if (o->plan && o->problem->stationary &&
+      (th->method == HD_THEORY_ODE || th->method == HD_THEORY_VOLTERRA))
+    rc |= write_stationary(g, o);
   if (o->run->bins > 0) {
     rc |= hd_h5_attr_i64(g, "bins", o->run->bins);
     rc |= hd_h5_attr_str(
@@ -402,6 +445,7 @@ static int write_diagnostics(hid_t f, const struct hd_output *o)
       rc |= hd_h5_attr_i64(g, "cvode_nonlin_iters", s->nonlin_iters);
       rc |= hd_h5_attr_i64(g, "cvode_nonlin_conv_fails", s->nonlin_conv_fails);
       rc |= hd_h5_attr_f64(g, "cvode_last_step", s->last_step);
+      rc |= hd_h5_attr_f64(g, "cvode_rounding_guard_t", s->t_guard);
       rc |= hd_h5_attr_i64(g, "cvode_flag", s->flag);
     }
   }

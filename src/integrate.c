@@ -56,6 +56,18 @@ struct driver {
   const struct hd_ode_system *sys;
   void *cvode_mem;
   double rtol, atol;    /* for ewt_wrap */
+  /* atol = HD_ATOL_AUTO: peak[i] = max |y_i| so far (ewt_wrap updates it); component i's
+   * absolute tolerance is peak_floor * peak[i] */
+  double *peak;
+  double peak_floor;
+  /* components that start at exactly zero: an absolute floor zero_floor besides, until
+   * their peak reaches zero_grown */
+  unsigned char *zero_start;
+  double zero_floor, zero_grown;
+  /* rounding guard, 0 until needed (see add_rounding_guard): component i's absolute
+   * tolerance is then at least guard * max_j |y_j| */
+  double guard;
+  double t_guard; /* when it was added, NaN if never */
   struct counters base; /* totals of the finished CVODE segments */
 
   /* sys->affine: max_i |lam_i|, and whether lam is finite (else the plain rhs is used) */
@@ -265,16 +277,61 @@ static int rhs_wrap(sunrealtype t, N_Vector y, N_Vector ydot, void *user)
 /* ---------------------------------------------------------------------------------- */
 /* error weights
  *
- * w_i = 1 / (rtol |y_i| + atol), what CVODE's own scalar-tolerance weights compute
- * (cvEwtSetSS: N_VAbs, N_VScale, N_VAddConst, N_VInv, four passes over the state at
- * every step), in one pass and with the same floating-point operations in the same
- * order, so the weights are bit-for-bit the same.  Like cvEwtSetSS it fails (-1) when a
- * denominator is <= 0, which can only happen with atol = 0 (CVODE then stops with the
- * same CV_ILL_INPUT, its message naming the weight function instead of a zero weight). */
+ * An explicit atol: w_i = 1 / (rtol |y_i| + atol), what CVODE's own scalar-tolerance
+ * weights compute (cvEwtSetSS: N_VAbs, N_VScale, N_VAddConst, N_VInv, four passes over
+ * the state at every step), in one pass and with the same floating-point operations in
+ * the same order, so the weights are bit-for-bit the same.  Like cvEwtSetSS it fails
+ * (-1) when a denominator is <= 0, which can only happen with atol = 0 (CVODE then stops
+ * with the same CV_ILL_INPUT, its message naming the weight function instead of a zero
+ * weight).
+ *
+ * HD_ATOL_AUTO: w_i = 1 / (rtol |y_i| + rtol 10^-HD_ATOL_DECADES P_i), P_i the largest
+ * |y_i| of any accepted state so far (CVODE forms the weights once per step, from the
+ * state it accepted last).  A scalar atol fixes one absolute scale for every
+ * component at every time, so a component (a risk) that decays below atol / rtol loses
+ * relative accuracy and its tail is noise on a log plot.  Scaled by each component's own
+ * peak, the control stays relative over HD_ATOL_DECADES decades below that peak, whatever
+ * the units, and only then turns absolute.  Below that a component no longer matters
+ * to any sum it enters, and the absolute floor is what keeps a stiff mode that has died
+ * out from holding the step at its own time scale (pure relative control would resolve
+ * it all the way to underflow).  A peak that never decays also keeps the floor from
+ * collapsing where a signed component crosses zero.  Rounding in the right-hand side is
+ * the limit of relative control: see peaks_init and add_rounding_guard. */
+
+static int ewt_auto(const struct driver *D, N_Vector yv, N_Vector wv)
+{
+  const size_t n = NV_LEN(yv);
+  const double *y = NV_PTR(yv); /* runs the queued passes y depends on */
+  double *w = NV_PTR(wv), *P = D->peak;
+  const unsigned char *Z = D->zero_start;
+  const double rtol = D->rtol, floor = D->peak_floor, zf = D->zero_floor, zg = D->zero_grown;
+  double g = 0;
+  if (D->guard > 0) {
+    double m = 0; /* the largest |y_j| so far */
+    for (size_t i = 0; i < n; i++) {
+      double a = fabs(y[i]) > P[i] ? fabs(y[i]) : P[i];
+      m = a > m ? a : m;
+    }
+    g = D->guard * m;
+  }
+#pragma omp parallel for schedule(static) if (hd_par_worth(n))
+  for (size_t i = 0; i < n; i++) {
+    double a = fabs(y[i]), p = P[i];
+    p = a > p ? a : p; /* NaN never becomes a peak */
+    P[i] = p;
+    double fl = floor * p;
+    fl = Z[i] && p < zg && zf > fl ? zf : fl;
+    w[i] = 1.0 / (rtol * a + (fl > g ? fl : g));
+  }
+  /* NaN y: CVODE stops on its own non-finite checks; a weight of NaN or 0 never passes
+   * as a step */
+  return 0;
+}
 
 static int ewt_wrap(N_Vector yv, N_Vector wv, void *user)
 {
   const struct driver *D = user;
+  if (D->peak) return ewt_auto(D, yv, wv);
   const double rtol = D->rtol, atol = D->atol;
   if (atol > 0) { /* every denominator is >= atol: queue it with the step's other passes */
     hd_nv_ewt(yv, wv, rtol, atol);
@@ -287,6 +344,54 @@ static int ewt_wrap(N_Vector yv, N_Vector wv, void *user)
   /* atol = 0: a second pass for the check, so that the main loop vectorises */
   for (size_t i = 0; i < n; i++)
     if (rtol * fabs(y[i]) <= 0.0) return -1;
+  return 0;
+}
+
+/* Relative control asks a component for accuracy in proportion to its own size, which
+ * a right-hand side cannot deliver where its rounding is absolute: a component that is
+ * zero by symmetry, or a small difference of large terms, carries noise of order
+ * eps times the state's scale, and CVODE shrinks the step chasing it until the error
+ * test fails (or max_steps runs out).  Then, once per integration, the driver adds a
+ * floor of 100 eps times the largest |y_j| so far to every component's absolute
+ * tolerance (50 times below the old scalar default's 1e-12 on an O(1) state) and
+ * continues from the last accepted state; stats->t_guard records when.  The floor does
+ * not decay with the state: the rounding it covers comes from the terms the right-hand
+ * side adds up, not from the component. */
+static bool add_rounding_guard(struct driver *D, int flag)
+{
+  if (!D->peak || D->guard > 0 || (flag != CV_ERR_FAILURE && flag != CV_TOO_MUCH_WORK))
+    return false;
+  D->guard = 100 * DBL_EPSILON;
+  return true;
+}
+
+/* The starting peaks |y0_i| (at least 1e-200, which keeps every weight finite).  A
+ * component that starts at exactly zero has no scale of its own yet, and it is the
+ * typical one whose value is rounding at first: a quantity zero by symmetry, an overlap
+ * that has not grown.  Until its peak reaches 1e-6 of the scale of the whole initial
+ * state (1 if that is zero) it keeps an absolute floor of 1e-14 of that scale, some
+ * 50 eps: above the rounding of a right-hand side made of O(scale) terms, 100 times
+ * below the old scalar default atol = 1e-12.  Once it has grown, its own peak scales its
+ * tolerance like any other's (an overlap that rises from 0 and then decays keeps
+ * relative accuracy down its tail). */
+static int peaks_init(struct driver *D, const double *y0)
+{
+  const size_t n = D->sys->dimension;
+  D->peak = malloc(n * sizeof *D->peak);
+  D->zero_start = malloc(n);
+  if (!D->peak || !D->zero_start) return -1;
+  double scale = 0;
+  for (size_t i = 0; i < n; i++)
+    if (fabs(y0[i]) > scale) scale = fabs(y0[i]);
+  if (!(scale > 0 && scale <= DBL_MAX)) scale = 1.0;
+  for (size_t i = 0; i < n; i++) {
+    double a = fabs(y0[i]);
+    D->zero_start[i] = !(a > 0);
+    D->peak[i] = a > 0 ? fmax(a, 1e-200) : 0.0;
+  }
+  D->peak_floor = D->rtol * pow(10.0, -HD_ATOL_DECADES);
+  D->zero_floor = 1e-14 * scale;
+  D->zero_grown = 1e-6 * scale;
   return 0;
 }
 
@@ -804,8 +909,11 @@ static int check_request(const struct hd_ode_system *sys, const double *y0, cons
       fail_input(st, CV_ILL_INPUT, "output times must be finite and strictly increasing");
       return st->flag;
     }
-  if (!(opts->rtol >= 0) || !(opts->atol >= 0) || (opts->rtol == 0 && opts->atol == 0)) {
-    fail_input(st, CV_ILL_INPUT, "tolerances must be >= 0 and not both 0");
+  if (isnan(opts->atol) ? !(opts->rtol > 0)
+                        : !(opts->rtol >= 0) || !(opts->atol >= 0) ||
+                              (opts->rtol == 0 && opts->atol == 0)) {
+    fail_input(st, CV_ILL_INPUT,
+               "tolerances must be >= 0 and not both 0 (rtol > 0 with atol = HD_ATOL_AUTO)");
     return st->flag;
   }
   for (size_t i = 1; sys->breakpoints && i < sys->n_breakpoints; i++)
@@ -851,6 +959,7 @@ static void driver_init(struct driver *D, const struct hd_ode_system *sys, enum 
   const size_t n = sys->dimension;
   memset(D, 0, sizeof *D);
   D->sys = sys;
+  D->t_guard = NAN;
   D->rtol = opts->rtol;
   D->atol = opts->atol;
   /* The affine form queues f, which reads y, into CVODE's next pass.  The dense solver's
@@ -901,7 +1010,7 @@ static int create_cvode(struct session *S, struct driver *D, const double *y0, d
   CVodeSetErrHandlerFn(S->mem, err_handler, D);
 
   int flag = CVodeInit(S->mem, rhs_wrap, t0, S->y);
-  /* the scalar tolerances, through ewt_wrap (one pass instead of CVODE's four) */
+  /* the tolerances, through ewt_wrap (one pass instead of CVODE's four) */
   if (flag == CV_SUCCESS) flag = CVodeWFtolerances(S->mem, ewt_wrap);
   if (flag == CV_SUCCESS) flag = CVodeSetUserData(S->mem, D);
   if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(S->mem, max_steps);
@@ -995,11 +1104,11 @@ static double breaks_stop(const struct breaks *b)
   return breaks_ahead(b) ? b->t[b->next] : b->tend;
 }
 
-/* At a breakpoint tcur: drop the BDF history and restart on the new right-hand side,
- * skipping duplicates of this breakpoint.  CVODE's counters restart too, so the finished
+/* At a breakpoint (or where the rounding guard was added) tcur: drop the BDF history and
+ * restart on the new right-hand side, skipping duplicates of this breakpoint.  CVODE's counters restart too, so the finished
  * segment's are added to D->base first. */
-static int restart_at_break(struct session *S, struct driver *D, struct breaks *b, double tcur,
-                            struct hd_integrate_stats *st)
+static int restart_at(struct session *S, struct driver *D, struct breaks *b, double tcur,
+                      struct hd_integrate_stats *st)
 {
   struct counters c;
   read_counters(S->mem, &c);
@@ -1027,6 +1136,14 @@ static int advance_to(struct session *S, struct driver *D, struct breaks *b, dou
     sunrealtype tret = *tcur;
     int flag = CVode(S->mem, goal, S->y, &tret, CV_NORMAL);
     S->seg_started = true;
+    if (flag < 0 && add_rounding_guard(D, flag)) {
+      /* CVODE left the last accepted state in S->y at tret: restart there */
+      D->t_guard = tret;
+      int rc = restart_at(S, D, b, tret, st);
+      if (rc != 0) return rc;
+      *tcur = tret;
+      continue;
+    }
     if (flag < 0) {
       double tf = *tcur;
       CVodeGetCurrentTime(S->mem, &tf);
@@ -1037,7 +1154,7 @@ static int advance_to(struct session *S, struct driver *D, struct breaks *b, dou
     if (CVodeGetLastStep(S->mem, &h) == CV_SUCCESS && h != 0) S->last_step = h;
     *tcur = goal;
     if (!at_break) return 0;
-    int rc = restart_at_break(S, D, b, *tcur, st);
+    int rc = restart_at(S, D, b, *tcur, st);
     if (rc != 0) return rc;
     if (*tcur == target) return 0;
   }
@@ -1100,12 +1217,17 @@ static void session_finish(struct session *S, struct driver *D, struct hd_integr
     }
     store_counters(st, &c);
     st->last_step = S->last_step;
+    st->t_guard = D->t_guard;
   }
   if (S->mem) CVodeFree(&S->mem);
   if (S->LS) SUNLinSolFree(S->LS);
   if (S->A) SUNMatDestroy(S->A);
   if (S->y) N_VDestroy(S->y);
   free_precond(D);
+  free(D->peak);
+  free(D->zero_start);
+  D->peak = NULL;
+  D->zero_start = NULL;
   if (S->sunctx) SUNContext_Free(&S->sunctx);
 }
 
@@ -1117,6 +1239,7 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
   struct hd_integrate_stats *st = stats ? stats : &local;
   memset(st, 0, sizeof *st);
   st->t_fail = NAN;
+  st->t_guard = NAN;
   st->linsol = "none";
 
   struct session S = {0};
@@ -1126,7 +1249,11 @@ int hd_integrate(const struct hd_ode_system *sys, const double *y0, const double
 
   struct driver D;
   driver_init(&D, sys, S.ls, opts);
-  ret = create_cvode(&S, &D, y0, tout[0], opts->max_steps, st);
+  if (isnan(opts->atol) && peaks_init(&D, y0) != 0) {
+    fail_input(st, CV_MEM_FAIL, "out of memory (tolerance scales)");
+    ret = st->flag;
+  }
+  if (ret == 0) ret = create_cvode(&S, &D, y0, tout[0], opts->max_steps, st);
   if (ret == 0) ret = attach_linsol(&S, &D, st);
   if (ret == 0) ret = march(&S, &D, y0, tout, nout, out, ctx, st);
   session_finish(&S, &D, st);

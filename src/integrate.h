@@ -25,6 +25,7 @@
 #ifndef HDSIM_INTEGRATE_H
 #define HDSIM_INTEGRATE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -78,9 +79,17 @@ enum hd_linsol {
   HD_LINSOL_WOODBURY /* appended: existing values keep their numbers */
 };
 
+/* atol = HD_ATOL_AUTO: each component's absolute tolerance is rtol 10^-HD_ATOL_DECADES
+ * times the largest |value| it has had, so relative accuracy holds while a component
+ * decays over HD_ATOL_DECADES decades below its peak; a component that starts at zero
+ * keeps at least 1e-14 times the initial state's scale until it has grown, and rounding that defeats the
+ * error test adds a floor once (t_guard below; integrate.c, error weights). */
+#define HD_ATOL_AUTO    NAN
+#define HD_ATOL_DECADES 14
+
 struct hd_integrate_opts {
   double rtol;    /* relative tolerance */
-  double atol;    /* absolute tolerance (scalar) */
+  double atol;    /* absolute tolerance (scalar), or HD_ATOL_AUTO (any NaN) */
   long max_steps; /* CVODE mxstep per output interval */
   enum hd_linsol linsol;
 };
@@ -92,6 +101,8 @@ struct hd_integrate_stats {
   double last_step;  /* last step size */
   int flag;          /* 0, or the CVODE return flag of a failure */
   double t_fail;     /* time reached when it failed (NaN if no failure) */
+  double t_guard;    /* atol = HD_ATOL_AUTO: when rounding forced a floor of 100 eps times
+                      * the state's largest value on the absolute tolerance (NaN: never) */
   char message[256]; /* "" or a description of the failure */
 };
 

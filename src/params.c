@@ -188,8 +188,14 @@ static int parse_real(const struct hd_param *row, const char *text, double *out,
 {
   const char *s = text, *why;
   double v;
+  if ((row->flags & HD_AUTO) && strcmp(skip_blanks(text), "auto") == 0) {
+    *out = NAN;
+    return 0;
+  }
   if (read_real(&s, &v, &why) < 0) {
-    if (strcmp(why, "not a number") == 0)
+    if (strcmp(why, "not a number") == 0 && (row->flags & HD_AUTO))
+      snprintf(msg, msglen, "expected auto or a real number, got \"%s\"", text);
+    else if (strcmp(why, "not a number") == 0)
       snprintf(msg, msglen, "expected a real number, got \"%s\"", text);
     else if (strcmp(why, "not finite") == 0)
       snprintf(msg, msglen, "expected a finite real number, got \"%s\"", text);
@@ -267,13 +273,57 @@ static bool expect_char(const char **s, char c)
   return true;
 }
 
-/* auto | log(a, b, n) | linear(a, b, n), blanks allowed around every token. */
+/* t1, t2, ...: explicit output times, finite, >= 0 and strictly increasing. */
+static int parse_time_list(const char *text, struct hd_grid *out, char *msg, size_t msglen)
+{
+  struct hd_grid g = {.kind = HD_GRID_LIST};
+  const char *s = text, *why;
+  for (;;) {
+    double t;
+    if (read_real(&s, &t, &why) < 0) {
+      snprintf(msg, msglen, "output time %ld: %s (a list of times is t1, t2, ..., e.g. 0, 0.5, 1)",
+               g.n + 1, why);
+      return -1;
+    }
+    if (g.n == HD_GRID_LIST_MAX) {
+      snprintf(msg, msglen, "at most %d output times in a list", HD_GRID_LIST_MAX);
+      return -1;
+    }
+    if (!(t >= 0)) {
+      snprintf(msg, msglen, "output time %ld is %.17g: times are >= 0", g.n + 1, t);
+      return -1;
+    }
+    if (g.n > 0 && !(t > g.list[g.n - 1])) {
+      snprintf(msg, msglen,
+               "output times must be strictly increasing: time %ld (%.17g) follows %.17g", g.n + 1,
+               t, g.list[g.n - 1]);
+      return -1;
+    }
+    g.list[g.n++] = t;
+    s = skip_blanks(s);
+    if (*s == '\0') break;
+    if (*s != ',') {
+      snprintf(msg, msglen, "expected a comma after output time %ld, got \"%s\"", g.n, s);
+      return -1;
+    }
+    s++;
+  }
+  g.a = g.list[0];
+  g.b = g.list[g.n - 1];
+  *out = g;
+  return 0;
+}
+
+/* auto | log(a, b, n) | linear(a, b, n) | t1, t2, ..., blanks allowed around every
+ * token. */
 static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t msglen)
 {
   const char *s = skip_blanks(text), *word = s, *why;
+  if (isdigit((unsigned char)*s) || *s == '.' || *s == '+' || *s == '-')
+    return parse_time_list(s, out, msg, msglen);
   while (isalpha((unsigned char)*s)) s++;
   size_t wlen = (size_t)(s - word);
-  struct hd_grid g = {HD_GRID_AUTO, 0.0, 0.0, 0};
+  struct hd_grid g = {HD_GRID_AUTO, 0.0, 0.0, 0, {0}};
 
   if (wlen == 4 && strncmp(word, "auto", 4) == 0 && only_blanks(s)) {
     *out = g;
@@ -306,8 +356,8 @@ static int parse_grid(const char *text, struct hd_grid *out, char *msg, size_t m
 
 syntax:
   snprintf(msg, msglen,
-           "expected auto, log(a, b, n) or linear(a, b, n) with finite a, b and an "
-           "integer n, got \"%s\"",
+           "expected auto, log(a, b, n), linear(a, b, n) with finite a, b and an "
+           "integer n, or a list of times t1, t2, ..., got \"%s\"",
            text);
   return -1;
 }
@@ -443,7 +493,12 @@ void hd_param_format(const struct hd_param *row, const void *src, char *buf, siz
   if (len == 0) return;
   switch (row->type) {
   case HD_INT: snprintf(buf, len, "%ld", *(const long *)(const void *)p); return;
-  case HD_REAL: snprintf(buf, len, "%.17g", *(const double *)(const void *)p); return;
+  case HD_REAL: {
+    double v = *(const double *)(const void *)p;
+    if ((row->flags & HD_AUTO) && isnan(v)) snprintf(buf, len, "auto");
+    else snprintf(buf, len, "%.17g", v);
+    return;
+  }
   case HD_BOOL: snprintf(buf, len, "%s", *(const bool *)(const void *)p ? "true" : "false"); return;
   case HD_ENUM: {
     int idx = *(const int *)(const void *)p, n = 0;
@@ -457,7 +512,17 @@ void hd_param_format(const struct hd_param *row, const void *src, char *buf, siz
   case HD_GRID: {
     const struct hd_grid *g = (const struct hd_grid *)(const void *)p;
     if (g->kind == HD_GRID_AUTO) snprintf(buf, len, "auto");
-    else
+    else if (g->kind == HD_GRID_LIST) {
+      size_t used = 0;
+      buf[0] = '\0';
+      for (long k = 0; k < g->n && used < len; k++) {
+        char one[40];
+        fmt_real_short(g->list[k], one, sizeof one);
+        int w = snprintf(buf + used, len - used, "%s%s", k ? ", " : "", one);
+        if (w < 0) return;
+        used += (size_t)w;
+      }
+    } else
       snprintf(buf, len, "%s(%.17g, %.17g, %ld)", g->kind == HD_GRID_LOG ? "log" : "linear", g->a,
                g->b, g->n);
     return;
@@ -517,7 +582,7 @@ static void element_range(const struct hd_param *row, char *buf, size_t len)
     }
     return;
   }
-  case HD_GRID: snprintf(buf, len, "auto | log(a, b, n) | linear(a, b, n)"); return;
+  case HD_GRID: snprintf(buf, len, "auto | log(a, b, n) | linear(a, b, n) | t1, t2, ..."); return;
   case HD_ARRAY: snprintf(buf, len, "FILE.npy | FILE.h5:/DATASET | FILE (text)"); return;
   case HD_STRING:
   case HD_PATH:
@@ -528,6 +593,12 @@ static void element_range(const struct hd_param *row, char *buf, size_t len)
 void hd_param_range(const struct hd_param *row, char *buf, size_t len)
 {
   if (len == 0) return;
+  if (row->type == HD_REAL && (row->flags & HD_AUTO)) {
+    int w = snprintf(buf, len, "auto | ");
+    if (w < 0 || (size_t)w >= len) return;
+    element_range(row, buf + w, len - (size_t)w);
+    return;
+  }
   element_range(row, buf, len);
   if (!is_list(row->type)) return;
   size_t used = strlen(buf);

@@ -20,7 +20,7 @@ enum hd_type {
   HD_ENUM,   /* stored as int: index into choices */
   HD_STRING, /* stored as char[HD_STR_MAX] */
   HD_PATH, /* stored as char[HD_STR_MAX]; a file path, relative to the model file's directory for inputs */
-  HD_GRID,      /* stored as struct hd_grid: auto | log(a, b, n) | linear(a, b, n) */
+  HD_GRID, /* stored as struct hd_grid: auto | log(a, b, n) | linear(a, b, n) | t1, t2, ... */
   HD_REAL_LIST, /* stored as struct hd_real_list: "1.1, 1.5"; each value finite, in range */
   HD_INT_LIST,  /* stored as struct hd_int_list: "1, 2, 4"; each value in range */
   HD_PATH_LIST, /* stored as struct hd_path_list: "a.txt, b.h5" (paths hold no comma) */
@@ -51,7 +51,11 @@ struct hd_path_list {
   char v[HD_LIST_MAX][HD_STR_MAX];
 };
 
-enum hd_grid_kind { HD_GRID_AUTO, HD_GRID_LOG, HD_GRID_LINEAR };
+enum hd_grid_kind { HD_GRID_AUTO, HD_GRID_LOG, HD_GRID_LINEAR, HD_GRID_LIST };
+
+/* At most this many times in an explicit list (a model-file line holds a few dozen;
+ * the list is formatted whole into /parameters and the provenance digest). */
+#define HD_GRID_LIST_MAX 64
 
 /* At most this many output times in a grid: every run keeps runs x times x observables
  * values, and a grid is built point by point. */
@@ -59,9 +63,13 @@ enum hd_grid_kind { HD_GRID_AUTO, HD_GRID_LOG, HD_GRID_LINEAR };
 
 struct hd_grid {
   enum hd_grid_kind kind;
-  double a, b; /* first and last time (log: 0 < a < b; linear: 0 <= a < b) */
-  long n;      /* number of points, >= 2 */
+  double a, b; /* first and last time (log: 0 < a < b; linear: 0 <= a < b; list: its ends) */
+  long n;      /* number of points, >= 2 (list: >= 1) */
+  double list[HD_GRID_LIST_MAX]; /* list: the times, finite, >= 0, strictly increasing */
 };
+
+/* Room for any value hd_param_format writes (the longest: a full list of reals). */
+#define HD_FORMAT_MAX 4096
 
 /* Range flags */
 #define HD_MIN_EXCL 1u /* value must be > min instead of >= */
@@ -71,6 +79,10 @@ struct hd_grid {
 /* Marks the problem's finite-size parameter (d, or the width N): the one `hdsim validate`
  * varies along its ladder and /compare scales errors by (sqrt of).  One row per problem. */
 #define HD_FINITE_SIZE 16u
+/* HD_REAL only: the word "auto" is accepted besides a number, stored as NaN, written back
+ * (model text, /parameters, provenance) as "auto"; the key's reader decides what it
+ * means (e.g. [theory] atol: tolerances scaled by the solution). */
+#define HD_AUTO 32u
 
 struct hd_param {
   const char *section; /* "data", "optimizer", ... */

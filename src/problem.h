@@ -98,6 +98,13 @@ struct hd_problem {
   int (*volterra)(void *plan, const struct hd_run_params *run, const struct hd_output_grid *g,
                   double *values, char *msg, size_t msglen);
 
+  /* The observables at t = infinity, where the family's limit has them in closed form
+   * or as a fixed point: out[o] for every observable (NaN: none for that one, +inf: it
+   * grows without bound), and a one-line note naming the formula.  Returns 1, or 0 with
+   * the reason in note when there is none for this model (e.g. a decaying schedule).
+   * Written as /theory/stationary beside a d -> infinity theory (ode, volterra). */
+  int (*stationary)(const void *plan, double *out, char *note, size_t notelen);
+
   /* Why the limit may not apply (e.g. the decaying power law is outside the ODE
    * regime): a note written to the output, or NULL. */
   const char *(*theory_note)(const void *plan);

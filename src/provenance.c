@@ -73,7 +73,7 @@ static void format_table(FILE *m, const struct hd_param *rows, size_t n, const v
 {
   for (size_t i = 0; i < n; i++) {
     if (irrelevant(&rows[i])) continue;
-    char text[HD_STR_MAX * 2];
+    char text[HD_FORMAT_MAX];
     hd_param_format(&rows[i], src, text, sizeof text);
     fprintf(m, "[%s] %s = %s\n", rows[i].section, rows[i].key, text);
   }

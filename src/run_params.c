@@ -36,8 +36,12 @@ const struct hd_param hd_run_param_table[] = {
      NULL},
     {"theory", "rtol", HD_REAL, F(rtol), "1e-8", 1e-14, 1e-2, 0, NULL, "",
      "CVODE relative tolerance; method = volterra: sets its time step", NULL},
-    {"theory", "atol", HD_REAL, F(atol), "1e-12", 0, 1, HD_MIN_EXCL, NULL, "",
-     "CVODE absolute tolerance", NULL},
+    {"theory", "atol", HD_REAL, F(atol), "auto", 0, 1, HD_MIN_EXCL | HD_AUTO, NULL, "",
+     "CVODE absolute tolerance; auto: each state component's is rtol x 1e-14 x the largest "
+     "|value| it has had (at least 1e-14 x the initial state's scale while a component that "
+     "starts at 0 stays below 1e-6 of it), so relative accuracy rtol holds while a quantity decays over 14 "
+     "decades (a number: one absolute tolerance for every component)",
+     NULL},
     {"theory", "linear_solver", HD_ENUM, F(linear_solver), "auto", 0, 0, 0, linear_solvers, "",
      "Newton linear solver: woodbury (exact Woodbury inverse as a direct solver, O(d)), "
      "structured (Woodbury-preconditioned GMRES, O(d)), dense, gmres; auto picks woodbury "
@@ -54,8 +58,9 @@ const struct hd_param hd_run_param_table[] = {
     {"output", "file", HD_PATH, F(file), "", 0, 0, 0, NULL, "",
      "output HDF5 file, relative to the working directory (empty: out/<model name>.h5)", NULL},
     {"output", "times", HD_GRID, F(times), "auto", 0, 0, 0, NULL, "t",
-     "output grid: auto (log-spaced to the horizon), log(a, b, n) or linear(a, b, n); "
-     "times are rounded to whole SGD steps and t = 0 is always included",
+     "output grid: auto (log-spaced to the horizon), log(a, b, n), linear(a, b, n) or the "
+     "times themselves (0, 0.5, 1, 2, 4; at most 64); times are rounded to whole SGD steps "
+     "(two listed times on one step are refused) and t = 0 is always included",
      NULL},
     {"output", "store_runs", HD_BOOL, F(store_runs), "true", 0, 0, 0, NULL, "",
      "store every run (runs x times), not only mean and standard error", NULL},

@@ -29,6 +29,7 @@ struct tparams {
   char name[HD_STR_MAX];
   char file[HD_STR_MAX];
   struct hd_grid times;
+  double tol;
 };
 
 #define F(field) offsetof(struct tparams, field)
@@ -47,6 +48,8 @@ static const struct hd_param table[] = {
     {"opt", "flag", HD_BOOL, F(flag), "false", 0, 0, 0, NULL, "", "a bool", NULL},
     {"out", "name", HD_STRING, F(name), "run", 0, 0, 0, NULL, "", "a string", NULL},
     {"out", "times", HD_GRID, F(times), "auto", 0, 0, 0, NULL, "t", "a grid", NULL},
+    {"out", "tol", HD_REAL, F(tol), "auto", 0, 1, HD_MIN_EXCL | HD_AUTO, NULL, "", "auto or real",
+     NULL},
 };
 static const size_t table_n = sizeof table / sizeof table[0];
 
@@ -243,6 +246,30 @@ static void test_parse_types(void)
   BAD("times", "log(1, 1, 5)", "0 < a < b");
   BAD("times", "linear(-1, 1, 3)", "0 <= a < b");
   BAD("times", "log(1, 2, 1)", "n >= 2");
+  GOOD("times", "0, 0.5, 1, 2, 4");
+  CHECK(p.times.kind == HD_GRID_LIST && p.times.n == 5 && p.times.list[1] == 0.5 &&
+            p.times.a == 0 && p.times.b == 4,
+        "list of times");
+  GOOD("times", " 2.5 ");
+  CHECK(p.times.kind == HD_GRID_LIST && p.times.n == 1 && p.times.b == 2.5, "one time");
+  BAD("times", "0, 1, 1", "strictly increasing");
+  BAD("times", "0, 2, 1", "strictly increasing");
+  BAD("times", "-1, 2", ">= 0");
+  BAD("times", "0, inf", "not finite");
+  BAD("times", "0, nan", "not finite");
+  BAD("times", "0, 1,", "output time 3: not a number");
+  BAD("times", "0; 1", "expected a comma");
+  {
+    char many[2048] = "0";
+    for (int k = 1; k <= HD_GRID_LIST_MAX; k++) snprintf(many + strlen(many), 16, ", %d", k);
+    BAD("times", many, "at most 64 output times");
+  }
+  GOOD("tol", "auto");
+  CHECK(isnan(p.tol), "tol = auto is stored as NaN");
+  GOOD("tol", "1e-12");
+  CHECK(p.tol == 1e-12, "tol = 1e-12");
+  BAD("tol", "0", "(0, 1]");
+  BAD("tol", "automatic", "expected auto or a real number");
   BAD("times", "log(1, 2)", "expected auto, log(a, b, n)");
   BAD("times", "log(1, 2, 3) x", "expected auto");
   BAD("times", "log(1, 2, 3.5)", "expected auto");
@@ -269,7 +296,9 @@ static bool same_value(const struct hd_param *r, const struct tparams *a, const 
   case HD_GRID: {
     const struct hd_grid *ga = (const void *)pa, *gb = (const void *)pb;
     return ga->kind == gb->kind && memcmp(&ga->a, &gb->a, sizeof(double)) == 0 &&
-           memcmp(&ga->b, &gb->b, sizeof(double)) == 0 && ga->n == gb->n;
+           memcmp(&ga->b, &gb->b, sizeof(double)) == 0 && ga->n == gb->n &&
+           (ga->kind != HD_GRID_LIST ||
+            memcmp(ga->list, gb->list, (size_t)ga->n * sizeof(double)) == 0);
   }
   case HD_REAL_LIST:
   case HD_INT_LIST:
@@ -302,6 +331,9 @@ static void test_round_trip(void)
       {"times", "auto"},
       {"times", "log(0.01, 2, 20)"},
       {"times", "linear(0, 0.3, 7)"},
+      {"times", "0, 1e-300, 0.1, 0.30000000000000004, 7"},
+      {"tol", "auto"},
+      {"tol", "0.1"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const struct hd_param *r = row(cases[i].key);
@@ -326,12 +358,18 @@ static void test_round_trip(void)
   p.x = 0.1;
   hd_param_format(row("x"), &p, buf, sizeof buf);
   CHECK(strcmp(buf, "0.10000000000000001") == 0, "%%.17g: %s", buf);
-  p.times = (struct hd_grid){HD_GRID_LOG, 0.5, 2, 20};
+  p.times = (struct hd_grid){.kind = HD_GRID_LOG, .a = 0.5, .b = 2, .n = 20};
   hd_param_format(row("times"), &p, buf, sizeof buf);
   CHECK(strcmp(buf, "log(0.5, 2, 20)") == 0, "grid: %s", buf);
-  p.times = (struct hd_grid){HD_GRID_LINEAR, 0, 10, 3};
+  p.times = (struct hd_grid){.kind = HD_GRID_LINEAR, .a = 0, .b = 10, .n = 3};
   hd_param_format(row("times"), &p, buf, sizeof buf);
   CHECK(strcmp(buf, "linear(0, 10, 3)") == 0, "grid: %s", buf);
+  p.times = (struct hd_grid){.kind = HD_GRID_LIST, .a = 0, .b = 4, .n = 3, .list = {0, 0.1, 4}};
+  hd_param_format(row("times"), &p, buf, sizeof buf);
+  CHECK(strcmp(buf, "0, 0.1, 4") == 0, "list of times, shortest round trip: %s", buf);
+  p.tol = NAN;
+  hd_param_format(row("tol"), &p, buf, sizeof buf);
+  CHECK(strcmp(buf, "auto") == 0, "auto real: %s", buf);
   p.mode = 1;
   hd_param_format(row("mode"), &p, buf, sizeof buf);
   CHECK(strcmp(buf, "zero_one") == 0, "enum: %s", buf);

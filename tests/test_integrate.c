@@ -1219,6 +1219,171 @@ static void test_fused_queue_random(void)
   SUNContext_Free(&ctx);
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* atol = HD_ATOL_AUTO: relative accuracy while components decay over many decades */
+
+/* y_i' = -k_i y_i, rates from slow to stiff */
+enum { NDECAY = 6 };
+static const double decay_k[NDECAY] = {0.25, 0.5, 1, 10, 100, 1000};
+
+static int decay_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)t;
+  (void)p;
+  for (int i = 0; i < NDECAY; i++) f[i] = -decay_k[i] * y[i];
+  return 0;
+}
+
+/* harmonic oscillator: both components cross zero twice a period */
+static int osc_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)t;
+  (void)p;
+  f[0] = y[1];
+  f[1] = -y[0];
+  return 0;
+}
+
+/* y0' = -y0, and y1' = ((y0 + 1) - 1) - y0: zero in exact arithmetic, rounding noise of
+ * order eps in floating point (a component zero by symmetry, a difference of large
+ * terms) */
+static int noisy_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)t;
+  volatile double one = *(const double *)p; /* keeps the compiler from folding it */
+  f[0] = -y[0];
+  f[1] = ((y[0] + one) - one) - y[0];
+  return 0;
+}
+
+/* y0' = -y0, y1' = noise of size 1e-13 that changes at every evaluation (the rounding of
+ * a right-hand side that adds up large terms), from a counter in *p */
+static int jitter_rhs(double t, const double *y, double *f, void *p)
+{
+  (void)t;
+  unsigned long long *c = p;
+  *c = *c * 6364136223846793005ULL + 1442695040888963407ULL;
+  f[0] = -y[0];
+  f[1] = 1e-13 * ((double)(*c >> 11) * 0x1p-53 - 0.5);
+  return 0;
+}
+
+/* Worst relative error of the decay system over the outputs where the exact value is at
+ * least `depth` times its start. */
+static double decay_err(const struct rec *r, const double *tout, size_t nout, double depth)
+{
+  double worst = 0;
+  for (size_t k = 0; k < nout; k++)
+    for (int i = 0; i < NDECAY; i++) {
+      double ex = exp(-decay_k[i] * tout[k]);
+      if (ex < depth) continue;
+      double e = fabs(r->y[k * NDECAY + i] - ex) / ex;
+      if (!(e <= worst)) worst = e;
+    }
+  return worst;
+}
+
+static void test_auto_tolerance(void)
+{
+  printf("atol = auto\n");
+  struct hd_ode_system sys = {.dimension = NDECAY, .rhs = decay_rhs};
+  double y0[NDECAY], tout[64];
+  for (int i = 0; i < NDECAY; i++) y0[i] = 1;
+  size_t nout = log_grid(tout, -3, log10(110.0), 6); /* the slowest mode falls 12 decades */
+  struct hd_integrate_opts autoo = {.rtol = 1e-8, .atol = HD_ATOL_AUTO, .max_steps = 100000};
+  struct hd_integrate_opts fixed = autoo;
+  fixed.atol = 1e-12;
+  struct rec ra, rf;
+  struct hd_integrate_stats sa, sf;
+  rec_init(&ra, NDECAY, nout);
+  rec_init(&rf, NDECAY, nout);
+  int rc = hd_integrate(&sys, y0, tout, nout, &autoo, rec_out, &ra, &sa);
+  rc |= hd_integrate(&sys, y0, tout, nout, &fixed, rec_out, &rf, &sf);
+  CHECK(rc == 0, "decay system integrates (%s%s)", sa.message, sf.message);
+  /* The global error of relative control grows with the number of steps, so the
+   * yardstick is the error over the first 4 decades, where atol = 1e-12 is inactive too
+   * (both about 1e-6 at rtol 1e-8): over 12 decades auto stays within a few times it. */
+  double e4 = decay_err(&ra, tout, nout, 1e-4), ea = decay_err(&ra, tout, nout, 1e-12),
+         ef = decay_err(&rf, tout, nout, 1e-12);
+  CHECK_ERR(ea, 6 * e4,
+            "auto: relative error %.1e over 12 decades of decay against %.1e over the first 4 "
+            "(%ld steps; atol 1e-12: error %.1e, %ld steps)",
+            ea, e4, sa.steps, ef, sf.steps);
+  CHECK(ea < 1e-5, "auto: relative error %.1e < 1e-5 at rtol 1e-8", ea);
+  /* an explicit atol means what it says: below atol / rtol the control is absolute */
+  CHECK(ef > 1e-3, "atol = 1e-12 loses the tail (relative error %.1e)", ef);
+  /* each stiff mode is followed over 14 decades, then dies out without holding the step
+   * at its own time scale */
+  CHECK(sa.steps < 3 * sf.steps, "auto costs %ld steps against %ld with atol 1e-12", sa.steps,
+        sf.steps);
+  CHECK(isnan(sa.t_guard), "no rounding guard needed (t_guard = %g)", sa.t_guard);
+  free(ra.y);
+  free(rf.y);
+
+  /* signed components crossing zero 20 times: no collapse of the step at the crossings */
+  struct hd_ode_system osc = {.dimension = 2, .rhs = osc_rhs};
+  const double pi = 3.14159265358979323846;
+  double y2[2] = {1, 0}, t2[41];
+  for (int k = 0; k <= 40; k++) t2[k] = k * pi / 4;
+  rec_init(&ra, 2, 41);
+  rec_init(&rf, 2, 41);
+  rc = hd_integrate(&osc, y2, t2, 41, &autoo, rec_out, &ra, &sa);
+  rc |= hd_integrate(&osc, y2, t2, 41, &fixed, rec_out, &rf, &sf);
+  double worst = 0;
+  for (int k = 0; k <= 40; k++)
+    worst = fmax(worst, fmax(fabs(ra.y[2 * k] - cos(t2[k])), fabs(ra.y[2 * k + 1] + sin(t2[k]))));
+  CHECK(rc == 0, "oscillator integrates");
+  CHECK_ERR(worst, 3e-6, "auto on an oscillator: max error %.1e (%ld steps; atol 1e-12: %ld)",
+            worst, sa.steps, sf.steps);
+  CHECK(sa.steps < 1.5 * sf.steps, "zero crossings cost %ld steps against %ld", sa.steps,
+        sf.steps);
+  free(ra.y);
+  free(rf.y);
+
+  /* rounding noise in a component that starts at zero: its absolute floor (100 eps of the
+   * state's scale) covers it, and y0 keeps its relative accuracy */
+  {
+    double one = 1.0, yn[2] = {1, 0}, tn[3] = {0, 5, 20};
+    struct hd_ode_system ns = {.dimension = 2, .rhs = noisy_rhs, .params = &one};
+    rec_init(&ra, 2, 3);
+    rc = hd_integrate(&ns, yn, tn, 3, &autoo, rec_out, &ra, &sa);
+    double e = fabs(ra.y[4] - exp(-20.0)) / exp(-20.0);
+    CHECK(rc == 0 && isnan(sa.t_guard) && e < 1e-5 && fabs(ra.y[5]) < 1e-12,
+          "rounding noise from zero: %ld steps, no guard (t_guard %g), y0(20) to %.1e (< 1e-5), "
+          "y1 = %.1e %s",
+          sa.steps, sa.t_guard, e, ra.y[5], sa.message);
+    free(ra.y);
+    /* noise in a component that starts at 1e-10: relative control chases it until the
+     * error test fails or max_steps runs out; the driver then adds its rounding floor once
+     * and finishes, y0 now held to that floor (2e-14 against y0(20) = 2e-9) */
+    unsigned long long counter = 1;
+    yn[1] = 1e-10;
+    ns.rhs = jitter_rhs;
+    ns.params = &counter;
+    struct hd_integrate_opts few = autoo;
+    few.max_steps = 3000;
+    rec_init(&ra, 2, 3);
+    rc = hd_integrate(&ns, yn, tn, 3, &few, rec_out, &ra, &sa);
+    e = fabs(ra.y[4] - exp(-20.0)) / exp(-20.0);
+    CHECK(rc == 0 && sa.t_guard > 0 && sa.t_guard < 5 && e < 1e-3,
+          "rounding noise from 1e-10: guard added at t = %g, %ld steps, y0(20) to %.1e (< 1e-3) %s",
+          sa.t_guard, sa.steps, e, sa.message);
+    free(ra.y);
+  }
+
+  /* a component that starts at zero, and a state that is all zero */
+  double z[NDECAY] = {0};
+  rec_init(&ra, NDECAY, nout);
+  rc = hd_integrate(&sys, z, tout, nout, &autoo, rec_out, &ra, &sa);
+  CHECK(rc == 0 && ra.y[(nout - 1) * NDECAY] == 0, "all-zero state stays zero (%s)", sa.message);
+  free(ra.y);
+  struct hd_integrate_opts bad = autoo;
+  bad.rtol = 0;
+  rc = hd_integrate(&sys, y0, tout, nout, &bad, NULL, NULL, &sa);
+  CHECK(rc < 0 && strstr(sa.message, "rtol > 0") != NULL,
+        "auto with rtol = 0 refused: %s", sa.message);
+}
+
 int main(void)
 {
   test_fused_queue_random();
@@ -1237,6 +1402,7 @@ int main(void)
   test_max_steps();
   test_jac_failure();
   test_misc();
+  test_auto_tolerance();
   printf("%d passed, %d failed\n", n_pass, n_fail);
   return n_fail ? 1 : 0;
 }

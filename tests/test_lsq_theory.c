@@ -54,6 +54,16 @@ static void powerlaw_stationary(void)
   double R = sigma * sigma / (2 - gamma), got = th.values[g.n - 1];
   tl_check(fabs(got - R) / R < 1e-8, "power-law stationary risk %.12g vs sigma^2/(2-gamma) = %.12g",
            got, R);
+  /* t = infinity as such: every mode at nu_i = gamma R, so the distance is gamma R */
+  double inf[8];
+  char note[256];
+  int has = s->pb->stationary(s->plan, inf, note, sizeof note);
+  tl_check(has == 1 && fabs(inf[0] - R) < 1e-14 * R && fabs(inf[1] - gamma * R) < 1e-14 * R,
+           "stationary (%s): risk %.15g, distance %.15g vs closed form %.15g, %.15g", note, inf[0],
+           inf[1], R, gamma * R);
+  tl_check(fabs(inf[1] - th.values[g.n + g.n - 1]) < 1e-8 * inf[1],
+           "stationary distance %.12g = the ODE's at t = 3e4 (%.12g)", inf[1],
+           th.values[g.n + g.n - 1]);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
   tl_session_free(s);
@@ -85,6 +95,16 @@ static void ridge_stationary(void)
   tl_check(P->limit.n_groups == 2, "zero-one spectrum has 2 eigen-groups (got %zu)",
            P->limit.n_groups);
   tl_check(fabs(got - R) / R < 1e-8, "ridge stationary risk %.12g vs fixed point %.12g", got, R);
+  double inf[8];
+  char note[256];
+  int has = s->pb->stationary(s->plan, inf, note, sizeof note);
+  double worst = 0;
+  for (size_t o = 0; o < P->limit.n_obs; o++)
+    worst = fmax(worst, fabs(inf[o] - th.values[o * g.n + g.n - 1]) / fabs(inf[o]));
+  tl_check(has == 1 && fabs(inf[0] - R) < 1e-13 * R && worst < 1e-8,
+           "ridge: stationary risk %.15g = fixed point %.15g; every observable = the ODE's at t = "
+           "400 to %.1e",
+           inf[0], R, worst);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
   tl_session_free(s);
@@ -315,6 +335,64 @@ static void plan_shown(void)
   tl_session_free(s);
 }
 
+/* Noiseless isotropic, gamma = 1: R(t) = R(0) e^{-t} falls 13 decades by t = 30.  With
+ * the default tolerances (atol = auto) the whole curve keeps its relative accuracy; an
+ * explicit atol = 1e-12 is absolute below atol / rtol = 1e-4, and its tail is noise. */
+static void decaying_exact(void)
+{
+  const char *model = "[model]\nproblem = streaming_lsq\nseed = 3\n"
+                      "[data]\nd = 1000\nspectrum = isotropic\nlabel_noise = 0\ntarget = aligned\n"
+                      "[optimizer]\nlr = 1\n"
+                      "[simulation]\nhorizon = 30\nenabled = false\n"
+                      "[theory]\nmethod = ode\n%s\n"
+                      "[output]\ntimes = log(0.01, 30, 60)\n";
+  double worst[2] = {0, 0}, first4 = 0, last = 0;
+  for (int k = 0; k < 2; k++) {
+    struct hd_session *s = tl_session(model, k == 0 ? "" : "atol = 1e-12");
+    struct hd_output_grid g;
+    tl_grid(s, &g);
+    struct hd_theory_result th;
+    tl_theory(s, &g, -1, &th);
+    double R0 = th.values[0];
+    for (size_t j = 0; j < g.n; j++) {
+      double R = R0 * exp(-g.t[j]);
+      worst[k] = fmax(worst[k], fabs(th.values[j] - R) / R);
+      if (k == 0 && R >= 1e-4 * R0) first4 = worst[0];
+    }
+    last = R0 * exp(-g.t[g.n - 1]) / R0;
+    hd_theory_result_free(&th);
+    hd_output_grid_free(&g);
+    tl_session_free(s);
+  }
+  /* the global error of relative control grows with the steps taken: the yardstick is
+   * the error over the first 4 decades, where atol = 1e-12 is inactive too */
+  tl_check(last < 1e-12 && worst[0] < 5 * first4 && worst[0] < 1e-5,
+           "risk e^{-t} over %.1f decades, default atol: sup rel. error %.1e (first 4 decades: "
+           "%.1e; bound 5x that and 1e-5)",
+           -log10(last), worst[0], first4);
+  tl_check(worst[1] > 1e-2, "the same with atol = 1e-12: sup rel. error %.1e (absolute tail)",
+           worst[1]);
+}
+
+/* A schedule has no stationary value; one past the stability limit is infinite. */
+static void stationary_none(void)
+{
+  struct hd_session *s = tl_session(base, 100, "isotropic", 0.5, "aligned", "", 0.5, 0.0,
+                                    "schedule = step\nlr_every = 1\nlr_factor = 0.5", 4.0,
+                                    "ode", 1e-8, "auto", "log(0.1, 4, 5)");
+  double inf[8];
+  char note[256];
+  int has = s->pb->stationary(s->plan, inf, note, sizeof note);
+  tl_check(has == 0 && isnan(inf[0]) && strstr(note, "not constant"), "step schedule: none (%s)",
+           note);
+  tl_session_free(s);
+  s = tl_session(base, 100, "isotropic", 0.5, "aligned", "", 2.5, 0.0, "", 4.0, "ode", 1e-8, "auto",
+                 "log(0.1, 4, 5)");
+  has = s->pb->stationary(s->plan, inf, note, sizeof note);
+  tl_check(has == 1 && isinf(inf[0]) && strstr(note, "diverges"), "gamma = 2.5: +inf (%s)", note);
+  tl_session_free(s);
+}
+
 int main(void)
 {
   plan_shown();
@@ -327,6 +405,8 @@ int main(void)
   isotropic_exact("random", "init = random\ninit_scale = 0.5", 1.25);
   powerlaw_stationary();
   ridge_stationary();
+  decaying_exact();
+  stationary_none();
   solvers_agree();
   recursion_converges();
   bands_sum();

@@ -39,6 +39,11 @@ void lsq_op_ode_observe(const void *plan, double t, const double *y, double *out
   lsq_observe_groups(&((const struct lsq_plan *)plan)->limit, t, y, out);
 }
 
+int lsq_op_stationary(const void *plan, double *out, char *note, size_t len)
+{
+  return lsq_stationary(&((const struct lsq_plan *)plan)->limit, out, note, len);
+}
+
 size_t lsq_op_recursion_dimension(const void *plan)
 {
   return lsq_recursion_dimension(&((const struct lsq_plan *)plan)->limit);

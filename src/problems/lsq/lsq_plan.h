@@ -345,6 +345,7 @@ void lsq_op_sim_start(const void *plan, uint64_t run, void *state);
 int lsq_op_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0, uint64_t k1,
                        uint64_t *bad_step);
 void lsq_op_sim_observe(const void *plan, const void *state, double *out);
+int lsq_op_stationary(const void *plan, double *out, char *note, size_t len);
 
 #define LSQ_SHARED_OPS                                                                             \
   .observables = lsq_observables, .steps_per_time = lsq_steps_per_time,                            \
@@ -354,6 +355,6 @@ void lsq_op_sim_observe(const void *plan, const void *state, double *out);
   .recursion_observe = lsq_op_recursion_observe, .volterra = lsq_op_volterra,                      \
   .theory_note = lsq_theory_note, .sim_state_size = lsq_op_sim_state_size,                         \
   .sim_start = lsq_op_sim_start, .sim_advance = lsq_op_sim_advance,                                \
-  .sim_observe = lsq_op_sim_observe
+  .sim_observe = lsq_op_sim_observe, .stationary = lsq_op_stationary
 
 #endif
