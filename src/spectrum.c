@@ -240,3 +240,32 @@ void hd_target_fill(enum hd_target_kind kind, size_t d, const double *lambda, do
     return;
   }
 }
+
+int hd_spectrum_plan_fill(const struct hd_spectrum_params *s, const struct hd_config *cfg, size_t d,
+                          double **lambda, double **sqrt_lambda, struct hd_errors *err)
+{
+  char path[2 * HD_STR_MAX] = "", msg[512];
+  *lambda = malloc(d * sizeof(double));
+  if (!*lambda) {
+    hd_config_error(cfg, err, "data", "d", "out of memory for %zu eigenvalues", d);
+    return -1;
+  }
+  if (s->kind == HD_SPECTRUM_FILE &&
+      hd_config_resolve_path(cfg, s->file.v[0], path, sizeof path) != 0) {
+    hd_config_error(cfg, err, "data", "spectrum_file", "path too long");
+    return -1;
+  }
+  if (hd_spectrum_fill_params(s, d, path, *lambda, msg, sizeof msg) != 0) {
+    hd_config_error(cfg, err, "data", "spectrum", "%s", msg);
+    return -1;
+  }
+  if (s->kind != HD_SPECTRUM_ISOTROPIC) {
+    *sqrt_lambda = malloc(d * sizeof(double));
+    if (!*sqrt_lambda) {
+      hd_config_error(cfg, err, "data", "d", "out of memory for %zu eigenvalues", d);
+      return -1;
+    }
+    for (size_t i = 0; i < d; i++) (*sqrt_lambda)[i] = sqrt((*lambda)[i]);
+  }
+  return 0;
+}

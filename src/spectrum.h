@@ -110,6 +110,13 @@ void hd_spectrum_default_d(struct hd_config *cfg, const struct hd_param *table, 
 int hd_spectrum_fill_params(const struct hd_spectrum_params *s, size_t d, const char *path,
                             double *lambda, char *msg, size_t msglen);
 
+/* What a family's plan takes from the [data] spectrum rows: *lambda (d values) and, unless
+ * the spectrum is isotropic, *sqrt_lambda (left NULL otherwise: unit scale, which lets the
+ * samplers skip the scaling).  Errors name the model file's [data] key.  Returns 0 or -1;
+ * the caller frees both arrays either way. */
+int hd_spectrum_plan_fill(const struct hd_spectrum_params *s, const struct hd_config *cfg, size_t d,
+                          double **lambda, double **sqrt_lambda, struct hd_errors *err);
+
 /* Fills lambda[0..d).  Returns 0, or -1 with a message (file errors, wrong count,
  * negative or non-finite values). */
 int hd_spectrum_fill(enum hd_spectrum_kind kind, size_t d, double alpha, double zero_fraction,

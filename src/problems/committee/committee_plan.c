@@ -31,22 +31,8 @@ void cm_plan_destroy(void *plan)
 static int plan_spectrum(struct cm_plan *P, const struct hd_config *cfg, struct hd_errors *err)
 {
   const size_t d = P->d;
-  char path[2 * HD_STR_MAX] = "", msg[512];
-  const struct hd_spectrum_params *sp = &P->p.spectrum;
-  P->lambda = malloc(d * sizeof(double));
-  if (sp->kind == HD_SPECTRUM_FILE &&
-      hd_config_resolve_path(cfg, sp->file.v[0], path, sizeof path) != 0) {
-    hd_config_error(cfg, err, "data", "spectrum_file", "path too long");
+  if (hd_spectrum_plan_fill(&P->p.spectrum, cfg, d, &P->lambda, &P->sqrt_lambda, err) != 0)
     return -1;
-  }
-  if (hd_spectrum_fill_params(sp, d, path, P->lambda, msg, sizeof msg) != 0) {
-    hd_config_error(cfg, err, "data", "spectrum", "%s", msg);
-    return -1;
-  }
-  if (sp->kind != HD_SPECTRUM_ISOTROPIC) { /* NULL = isotropic: the sampler skips the scaling */
-    P->sqrt_lambda = malloc(d * sizeof(double));
-    for (size_t i = 0; i < d; i++) P->sqrt_lambda[i] = sqrt(P->lambda[i]);
-  }
   return 0;
 }
 
