@@ -175,8 +175,9 @@ sleep 1.5; kill -INT $pid
 check "SIGINT in noisy_sgd privacy (nodes = 1e6): stops within 2 s" stop_within 2 $pid
 kill -KILL $pid 2>/dev/null; wait $pid; rc=$?
 check "  exit 4, OUT.partial with status interrupted, nothing under the final name" bash -c "[ $rc -eq 4 ] && [ ! -e nodes.h5 ] && [ \"\$(h5dump -a /status nodes.h5.partial | grep -o interrupted)\" = interrupted ]"
-# dmft_grokking N = 1e7: each run draws 5e7 initial weights (seconds) before its first step
-set_key "$B/dmft_grokking.ini" network N 10000000 >wide.ini
+# dmft_grokking N = 1e7: each run draws 5e7 initial weights (~0.4 s unloaded) before its first
+# step; 20 runs keep the process busy well past the signal on an idle machine too
+set_key "$B/dmft_grokking.ini" network N 10000000 | set_key /dev/stdin simulation runs 20 >wide.ini
 "$HDSIM" run wide.ini -o wide.h5 --quiet --threads 1 --max-memory 0 & pid=$!
 sleep 1; kill -INT $pid
 check "SIGINT while dmft_grokking N = 1e7 starts a run: stops within 2 s" stop_within 2 $pid
