@@ -75,8 +75,9 @@ void lsq_observe_groups(const struct lsq_limit *L, double t, const double *y, do
 void lsq_observe_state(const struct lsq_limit *L, const double *y, size_t stride, double *out);
 
 /* lsq_stationary.c: the observables at t = infinity (the fixed point of LS-3 with NS-4).
- * Fills out[0..n_obs-1] and a note naming the formula; returns 1, or 0 with the reason in
- * note when there is none (a schedule, clipping).  A divergent limit gives +inf. */
+ * Fills out[0..n_obs-1] and a note naming the formula; returns 1 (HD_STATIONARY_CLOSED),
+ * 2 (HD_STATIONARY_FIXED_POINT: clipping, autonomous but not in closed form) or 0 with the
+ * reason in note when there is none (a schedule).  A divergent limit gives +inf. */
 int lsq_stationary(const struct lsq_limit *L, double *out, char *note, size_t len);
 
 /* lsq_recursion.c: the exact finite-d recursion (NS-2) */

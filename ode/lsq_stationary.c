@@ -9,7 +9,8 @@
  *   a_g = (delta^2 c_g / k_g + gamma lam_g R + gamma s_n^2 / 2) / k_g,   k_g = lam_g + delta,
  *   R   = (sum_g w_g lam_g delta^2 c_g / k_g^2 + gamma s_n^2 <lam/k> / 2 + sigma^2)
  *         / (2 - gamma <lam^2/k>),
- * s_n^2 = sigma_n^2 / B.  A group with k_g = 0 (lam = delta = 0) never moves without
+ * s_n^2 = sigma_n^2 / B.  Clipped gradients (NS-12) make R enter the drift through
+ * mu_c(R), so there is no closed form: returns 2, the engine's Newton on the ODE.  A group with k_g = 0 (lam = delta = 0) never moves without
  * injected noise (a_g stays at its start) and grows without bound with it.  It is stable
  * (every trajectory converges to it) exactly when gamma <lam^2/k> < 2. */
 #include <math.h>
@@ -25,9 +26,9 @@ int lsq_stationary(const struct lsq_limit *L, double *out, char *note, size_t le
     snprintf(note, len, "none: the learning rate is not constant");
     return 0;
   }
-  if (L->clip > 0) {
-    snprintf(note, len, "none: clipped gradients (NS-12) have no closed-form fixed point here");
-    return 0;
+  if (L->clip > 0) { /* autonomous at constant gamma: the engine's fixed point */
+    snprintf(note, len, "NS-12 (clipped gradients)");
+    return 2;
   }
   const double gamma = L->schedule->lr, delta = L->ridge;
   const double sn2 = L->noise * L->noise / (double)L->batch, s2 = L->label_noise * L->label_noise;

@@ -226,29 +226,25 @@ static int time_coord(hid_t g, const struct hd_output *o)
   return hd_h5_coord(g, "t", "1", "time t", o->problem->time_meaning);
 }
 
-/* /theory/stationary: the observables at t = infinity (problem->stationary), over a
- * one-point time coordinate t = [inf]; or, where the family has none for this model, the
- * reason as /theory's attribute stationary_note. */
+/* /theory/stationary: the observables at t = infinity (the theory's closed form or the
+ * fixed point of its limit ODE), over a one-point time coordinate t = [inf], with how it
+ * was found as the group's note; or, where there is none for this model, the reason as
+ * /theory's attribute stationary_note. */
 static int write_stationary(hid_t theory, const struct hd_output *o)
 {
-  double *v = malloc((o->n_obs ? o->n_obs : 1) * sizeof *v);
-  char note[256] = "";
-  if (!v) return -1;
-  if (o->problem->stationary(o->plan, v, note, sizeof note) != 1) {
-    free(v);
-    return hd_h5_attr_str(theory, "stationary_note", note);
-  }
+  const struct hd_theory_result *th = o->theory;
+  if (!th->has_stationary) return hd_h5_attr_str(theory, "stationary_note", th->stationary_note);
   hid_t g = H5Gcreate2(theory, "stationary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   const double tinf = INFINITY;
   int rc = g < 0 ? -1 : hd_h5_dset1(g, "t", &tinf, 1);
   rc |= time_coord(g, o);
   rc |= hd_h5_attr_str(g, "description", "the theory's limit as t -> infinity (not read off a "
                                          "large horizon)");
-  rc |= hd_h5_attr_str(g, "note", note);
+  rc |= hd_h5_attr_str(g, "note", th->stationary_note);
   for (size_t k = 0; k < o->n_obs && rc == 0; k++) {
-    if (isnan(v[k])) continue; /* no stationary value for this observable */
+    if (isnan(th->stationary[k])) continue; /* no stationary value for this observable */
     hsize_t dims[1] = {1};
-    hid_t d = dset(g, o->obs[k].name, H5T_NATIVE_DOUBLE, 1, dims, v + k);
+    hid_t d = dset(g, o->obs[k].name, H5T_NATIVE_DOUBLE, 1, dims, th->stationary + k);
     if (d < 0) {
       rc = -1;
       break;
@@ -258,7 +254,6 @@ static int write_stationary(hid_t theory, const struct hd_output *o)
     rc |= hd_h5_attach(g, o->obs[k].name, (const char *[]){"t"}, 1);
   }
   if (g >= 0) H5Gclose(g);
-  free(v);
   return rc;
 }
 
@@ -286,9 +281,7 @@ static int write_theory(hid_t f, const struct hd_output *o)
     if (th->binning_error) rc |= hd_h5_attr_f64(d, "binning_error", th->binning_error[k]);
     H5Dclose(d);
   }
-  if (o->plan && o->problem->stationary &&
-      (th->method == HD_THEORY_ODE || th->method == HD_THEORY_VOLTERRA))
-    rc |= write_stationary(g, o);
+  if (th->has_stationary || th->stationary_note[0]) rc |= write_stationary(g, o);
   if (o->run->bins > 0) {
     rc |= hd_h5_attr_i64(g, "bins", o->run->bins);
     rc |= hd_h5_attr_str(

@@ -28,6 +28,13 @@
 #include "run_params.h"
 
 #define HD_NAME_MAX 64
+
+/* What problem->stationary found (below). */
+enum hd_stationary_kind {
+  HD_STATIONARY_NONE = 0,
+  HD_STATIONARY_CLOSED = 1,
+  HD_STATIONARY_FIXED_POINT = 2
+};
 #define HD_DESC_MAX 160
 
 struct hd_observable {
@@ -98,10 +105,16 @@ struct hd_problem {
   int (*volterra)(void *plan, const struct hd_run_params *run, const struct hd_output_grid *g,
                   double *values, char *msg, size_t msglen);
 
-  /* The observables at t = infinity, where the family's limit has them in closed form
-   * or as a fixed point: out[o] for every observable (NaN: none for that one, +inf: it
-   * grows without bound), and a one-line note naming the formula.  Returns 1, or 0 with
-   * the reason in note when there is none for this model (e.g. a decaying schedule).
+  /* The observables at t = infinity.  Returns
+   *   HD_STATIONARY_CLOSED      out[o] for every observable in closed form (NaN: none for
+   *                             that one, +inf: it grows without bound), note naming the
+   *                             formula and its label;
+   *   HD_STATIONARY_FIXED_POINT the limit ODE is autonomous for this model but has no
+   *                             closed form: the engine finds its stable fixed point from
+   *                             the integrated trajectory's last state (src/fixed_point.c)
+   *                             and observes there (note: optional, what the ODE is);
+   *   HD_STATIONARY_NONE        none for this model, the reason in note (e.g. a decaying
+   *                             schedule).
    * Written as /theory/stationary beside a d -> infinity theory (ode, volterra). */
   int (*stationary)(const void *plan, double *out, char *note, size_t notelen);
 

@@ -1,6 +1,7 @@
 /* theory.c — the deterministic side of every output file. */
 #include "theory.h"
 #include "clock.h"
+#include "fixed_point.h"
 
 #include "interrupt.h"
 #include "progress.h"
@@ -19,6 +20,7 @@ struct observe_ctx {
   struct hd_theory_result *res;
   double *buf;
   double horizon;
+  double *y_last; /* the state at the last output time */
 };
 
 /* Progress of the theory: its time against the last output time. */
@@ -48,6 +50,7 @@ static int on_output(size_t k, double t, const double *y, void *vctx)
     return 2;
   }
   report_t(t, c->horizon);
+  if (c->y_last && k + 1 == c->res->n_times) memcpy(c->y_last, y, c->res->dimension * sizeof *y);
   c->pb->ode_observe(c->plan, t, y, c->buf);
   if (store(c->res, k, c->buf) != 0) {
     c->res->t_fail = t;
@@ -55,6 +58,38 @@ static int on_output(size_t k, double t, const double *y, void *vctx)
     return 1;
   }
   return 0;
+}
+
+/* The stable fixed point of the autonomous limit ODE, from the last integrated state
+ * y (overwritten), observed there; or the reason there is none in the note. */
+static void ode_fixed_point(const struct hd_problem *pb, void *plan,
+                            const struct hd_ode_system *sys, double t_end, double *y,
+                            struct hd_theory_result *res)
+{
+  char what[160], msg[200];
+  size_t m = strnlen(res->stationary_note, sizeof what - 1);
+  memcpy(what, res->stationary_note, m); /* the problem's words on the ODE, if any */
+  what[m] = '\0';
+  res->has_stationary = 0;
+  if (!hd_fixed_point_autonomous(sys, t_end, 2 * t_end + 1, y)) {
+    snprintf(res->stationary_note, sizeof res->stationary_note,
+             "none: the limit ODE depends on t (not autonomous), so it has no fixed point");
+    return;
+  }
+  struct hd_fixed_point_info info;
+  if (hd_fixed_point(sys, t_end, y, &info, msg, sizeof msg) != 0) {
+    snprintf(res->stationary_note, sizeof res->stationary_note,
+             "none: no stable fixed point of the limit ODE found from the state at t = %g: %s",
+             t_end, msg);
+    return;
+  }
+  pb->ode_observe(plan, t_end, y, res->stationary);
+  res->has_stationary = 1;
+  snprintf(res->stationary_note, sizeof res->stationary_note,
+           "fixed point of the limit ODE%s%s, |F| = %.3g: damped Newton from the state at t = "
+           "%g (%d iterations, %s Jacobian), stable: max Re eig J = %.6g",
+           what[0] ? " " : "", what, info.residual, t_end, info.iterations,
+           info.exact_jacobian ? "the system's" : "central-difference", info.max_real);
 }
 
 static int run_ode(const struct hd_problem *pb, void *plan, const struct hd_output_grid *g,
@@ -71,7 +106,10 @@ static int run_ode(const struct hd_problem *pb, void *plan, const struct hd_outp
                                    .linsol = (enum hd_linsol)run->linear_solver};
   struct observe_ctx ctx = {
       .pb = pb, .plan = plan, .res = res, .buf = buf, .horizon = g->t[g->n - 1]};
+  if (res->has_stationary == HD_STATIONARY_FIXED_POINT) ctx.y_last = malloc(n * sizeof *y0);
   int rc = hd_integrate(&sys, y0, g->t, g->n, &opts, on_output, &ctx, &res->stats);
+  if (rc == 0 && ctx.y_last) ode_fixed_point(pb, plan, &sys, g->t[g->n - 1], ctx.y_last, res);
+  free(ctx.y_last);
   free(y0);
   if (rc != 0) {
     res->failed = 1;
@@ -133,6 +171,33 @@ static int run_volterra(const struct hd_problem *pb, void *plan, const struct hd
   return 0;
 }
 
+/* What the problem says about t = infinity, before the theory runs: values in closed
+ * form (has_stationary = 1), a fixed point to look for after the integration
+ * (has_stationary = HD_STATIONARY_FIXED_POINT until then), or why there is none. */
+static void ask_stationary(const struct hd_problem *pb, void *plan,
+                           const struct hd_run_params *run, struct hd_theory_result *res)
+{
+  if (run->method != HD_THEORY_ODE && run->method != HD_THEORY_VOLTERRA) return;
+  char *note = res->stationary_note;
+  size_t len = sizeof res->stationary_note;
+  if (!pb->stationary) {
+    snprintf(note, len, "none: the %s limit has no stationary value implemented", pb->name);
+    return;
+  }
+  res->stationary = malloc((res->n_obs ? res->n_obs : 1) * sizeof *res->stationary);
+  if (!res->stationary) {
+    snprintf(note, len, "none: out of memory");
+    return;
+  }
+  for (size_t o = 0; o < res->n_obs; o++) res->stationary[o] = NAN;
+  int kind = pb->stationary(plan, res->stationary, note, len);
+  if (kind == HD_STATIONARY_FIXED_POINT && run->method != HD_THEORY_ODE) {
+    snprintf(note, len, "none: a fixed point is sought for method = ode only");
+    kind = HD_STATIONARY_NONE;
+  }
+  res->has_stationary = kind;
+}
+
 int hd_theory_run(const struct hd_problem *pb, void *plan, const struct hd_output_grid *g,
                   const struct hd_run_params *run, struct hd_theory_result *res)
 {
@@ -147,12 +212,18 @@ int hd_theory_run(const struct hd_problem *pb, void *plan, const struct hd_outpu
   double *buf = malloc(res->n_obs * sizeof *buf);
   double t0 = now();
   int rc = 0;
+  ask_stationary(pb, plan, run, res);
   hd_progress_begin("theory");
   if (run->method == HD_THEORY_ODE) rc = run_ode(pb, plan, g, run, res, buf);
   else if (run->method == HD_THEORY_RECURSION) rc = run_recursion(pb, plan, g, res, buf);
   else if (run->method == HD_THEORY_VOLTERRA) rc = run_volterra(pb, plan, g, run, res);
   res->seconds = now() - t0;
   hd_progress_end();
+  if (res->has_stationary == HD_STATIONARY_FIXED_POINT) { /* the ODE did not finish */
+    res->has_stationary = 0;
+    snprintf(res->stationary_note, sizeof res->stationary_note,
+             "none: the fixed point is sought from the end of a finished integration");
+  }
   /* values after a failure are NaN, never stale */
   if (rc != 0)
     for (size_t o = 0; o < res->n_obs; o++)
@@ -166,8 +237,10 @@ void hd_theory_result_free(struct hd_theory_result *res)
 {
   free(res->values);
   free(res->binning_error);
+  free(res->stationary);
   res->values = NULL;
   res->binning_error = NULL;
+  res->stationary = NULL;
 }
 
 void hd_theory_binning_error(const struct hd_problem *pb, const void *params,

@@ -20,6 +20,13 @@ struct hd_theory_result {
   double seconds;
   double *binning_error; /* [obs] sup_t |theory(N bins) - theory(2N)| / |theory(2N)|, or NULL */
   char binning_note[160];
+  /* t = infinity (problem->stationary, or the fixed point of the limit ODE): with
+   * has_stationary, stationary[obs] (NaN: none for that observable) and how in
+   * stationary_note; without, stationary_note says why there is none ("" when the
+   * question does not arise: a recursion or no theory) */
+  int has_stationary;
+  double *stationary;
+  char stationary_note[384];
 };
 
 /* Returns 0, or 1 if the theory failed part-way (values after the failure are NaN and

@@ -2,6 +2,7 @@
  * (streaming_least_squares.md, "Exact solutions for tests"). */
 #include "testlib.h"
 
+#include "fixed_point.h"
 #include "problems/lsq/lsq_plan.h"
 
 static const char *base = "[model]\nproblem = streaming_lsq\nseed = 3\n"
@@ -393,6 +394,105 @@ static void stationary_none(void)
   tl_session_free(s);
 }
 
+/* The engine's generic route to t = infinity (src/fixed_point.c): the same problem with
+ * its closed form withheld, so the theory looks for the fixed point of the ODE by damped
+ * Newton from the integrated state at the horizon, must reproduce the closed form. */
+static int withhold_closed_form(const void *plan, double *out, char *note, size_t len)
+{
+  (void)plan, (void)out;
+  snprintf(note, len, "LS-3");
+  return HD_STATIONARY_FIXED_POINT;
+}
+
+static void fixed_point_generic(const char *label, const char *spectrum, const char *extra,
+                                double gamma, double delta, double horizon, const char *linsol)
+{
+  char times[64];
+  snprintf(times, sizeof times, "log(0.01, %g, 6)", horizon);
+  struct hd_session *s = tl_session(base, 100, spectrum, 0.4, "random", extra, gamma, delta, "",
+                                    horizon, "ode", 1e-8, linsol, times);
+  double want[8];
+  char note[256];
+  int has = s->pb->stationary(s->plan, want, note, sizeof note);
+  struct hd_problem pb = *s->pb;
+  pb.stationary = withhold_closed_form;
+  struct hd_output_grid g;
+  tl_grid(s, &g);
+  struct hd_theory_result th;
+  if (hd_theory_run(&pb, s->plan, &g, &s->run, &th) != 0) {
+    fprintf(stderr, "theory failed: %s\n", th.message);
+    exit(1);
+  }
+  double worst = 0, drift = 0;
+  for (size_t o = 0; o < th.n_obs; o++)
+    if (want[o] != 0) {
+      worst = fmax(worst, fabs(th.stationary[o] - want[o]) / fabs(want[o]));
+      drift = fmax(drift, fabs(th.values[o * g.n + g.n - 1] - want[o]) / fabs(want[o]));
+    }
+  tl_check(has == 1 && th.has_stationary == 1 && worst < 1e-10,
+           "%s: Newton on the ODE from t = %g reproduces the closed form to %.1e < 1e-10 (the "
+           "state there is %.1e away; %s)",
+           label, horizon, worst, drift, th.stationary_note);
+  hd_theory_result_free(&th);
+  hd_output_grid_free(&g);
+  tl_session_free(s);
+}
+
+/* hd_fixed_point itself on LS-3 with central differences in place of the system's
+ * Jacobian, started from t = 0: the closed form again; and past the stability limit the
+ * root exists but is refused as unstable. */
+static void fixed_point_differences(void)
+{
+  static const double lrs[2] = {0.9, 2.5};
+  for (int k = 0; k < 2; k++) {
+    struct hd_session *s = tl_session(base, 100, "power_law", 0.4, "random", "alpha = 1.2",
+                                      lrs[k], 0.1, "", 4.0, "ode", 1e-8, "auto", "log(0.1, 4, 5)");
+    double want[8], got[8];
+    char note[256], msg[256] = "";
+    s->pb->stationary(s->plan, want, note, sizeof note);
+    size_t n = s->pb->ode_dimension(s->plan);
+    double *y = malloc(n * sizeof *y);
+    struct hd_ode_system sys = {0};
+    s->pb->ode(s->plan, &sys, y);
+    sys.jac_structured = NULL;
+    struct hd_fixed_point_info info;
+    int rc = hd_fixed_point(&sys, 0, y, &info, msg, sizeof msg);
+    if (k == 0) {
+      s->pb->ode_observe(s->plan, 0, y, got);
+      double worst = 0;
+      for (size_t o = 0; o < 2; o++) worst = fmax(worst, fabs(got[o] - want[o]) / want[o]);
+      tl_check(rc == 0 && !info.exact_jacobian && worst < 1e-10,
+               "central-difference Jacobian from t = 0: the closed form to %.1e in %d "
+               "iterations (|F| = %.1e, max Re eig %.4g)",
+               worst, info.iterations, info.residual, info.max_real);
+    } else {
+      tl_check(rc != 0 && strstr(msg, "not asymptotically stable") && isinf(want[0]),
+               "gamma = 2.5 (closed form +inf): the root is refused: %s", msg);
+    }
+    free(y);
+    tl_session_free(s);
+  }
+}
+
+/* A schedule: the ODE is not autonomous, the engine refuses to look for a root. */
+static void fixed_point_not_autonomous(void)
+{
+  struct hd_session *s = tl_session(base, 100, "isotropic", 0.5, "aligned", "", 0.5, 0.0,
+                                    "schedule = step\nlr_every = 1\nlr_factor = 0.5", 4.0,
+                                    "ode", 1e-8, "auto", "log(0.1, 4, 5)");
+  struct hd_problem pb = *s->pb;
+  pb.stationary = withhold_closed_form;
+  struct hd_output_grid g;
+  tl_grid(s, &g);
+  struct hd_theory_result th;
+  hd_theory_run(&pb, s->plan, &g, &s->run, &th);
+  tl_check(th.has_stationary == 0 && strstr(th.stationary_note, "not autonomous"),
+           "a step schedule offered to the fixed-point route: none (%s)", th.stationary_note);
+  hd_theory_result_free(&th);
+  hd_output_grid_free(&g);
+  tl_session_free(s);
+}
+
 int main(void)
 {
   plan_shown();
@@ -407,6 +507,12 @@ int main(void)
   ridge_stationary();
   decaying_exact();
   stationary_none();
+  fixed_point_generic("power law, delta = 0", "power_law", "alpha = 1.5", 0.8, 0.0, 50.0, "auto");
+  fixed_point_generic("zero-one, ridge", "zero_one", "zero_fraction = 0.25", 0.6, 0.2, 20.0,
+                      "structured");
+  fixed_point_generic("power law, ridge", "power_law", "alpha = 1.2", 1.1, 0.1, 0.5, "auto");
+  fixed_point_differences();
+  fixed_point_not_autonomous();
   solvers_agree();
   recursion_converges();
   bands_sum();
