@@ -66,6 +66,9 @@ void samq_ode_fill(const struct samq_system *Q, struct hd_ode_system *sys, doubl
 void samq_ode_observe(const struct samq_system *Q, const double *y, double *out);
 /* (O1)-(O2) in closed form at SDE time t: the moment state y(t). */
 void samq_ou_exact(const struct samq_system *Q, double t, double *y);
+/* (O3): the stationary moment state (m = 0, C_ij = eta Phi_ij Sigma~_ij / (mu_i + mu_j)).
+ * Returns 0, or -1 with *bad the first direction whose mu_i <= 0 (no stationary law). */
+int samq_ou_stationary(const struct samq_system *Q, double *y, size_t *bad);
 /* (U1)-(U2): one step k -> k+1 of the exact moment recursion of the algorithm. */
 void samq_recursion_step(const struct samq_system *Q, double *y);
 /* §3.3: stationary E f of the algorithm (recursion) and of its SDE (OU); NaN where a

@@ -149,6 +149,26 @@ void samq_ou_exact(const struct samq_system *Q, double t, double *y)
   }
 }
 
+/* (O3) in the eigenbasis: m = 0 and C_ij = eta Phi_ij Sigma~_ij / (mu_i + mu_j), the
+ * fixed point of O1-O2, stable exactly when every mu_i > 0. */
+int samq_ou_stationary(const struct samq_system *Q, double *y, size_t *bad)
+{
+  size_t d = Q->d;
+  for (size_t i = 0; i < d; i++)
+    if (!(samq_mu(Q, i) > 0)) {
+      *bad = i;
+      return -1;
+    }
+  double eta = Q->lr;
+  for (size_t i = 0; i < d; i++) {
+    y[i] = 0;
+    for (size_t j = i; j < d; j++)
+      y[IDX(d, i, j)] = eta * samq_noise_factor(Q, i, j) * Q->Sigma[i * d + j] /
+                        (samq_mu(Q, i) + samq_mu(Q, j));
+  }
+  return 0;
+}
+
 /* ---- full-batch flow (F2) ------------------------------------------------------- */
 
 static int flow_rhs(double t, const double *x, double *dx, void *params)

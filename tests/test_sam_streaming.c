@@ -10,6 +10,8 @@
  *  4. §4.4 closed forms: the ODE at t = 4000 against the stationary risk of SGD/USAM
  *     (label noise), SAM (sigma = 0, plateau; sigma > 0) and DNSAM (sigma = 0, edge-of-
  *     stability lock, to 1e-3: algebraic approach; sigma > 0, the 1-D root), else to 1e-6.
+ *     The engine's fixed point of the ODE (/theory/stationary) against the same closed
+ *     forms to 1e-10 (DNSAM at sigma = 0 sits at the edge of stability: only if found).
  *  5. §4.5: the first-order (truncated) SAM theory sends the risk to 0 where the exact one
  *     plateaus. */
 #include <string.h>
@@ -167,6 +169,19 @@ static void stationary(const char *alg, double rho_bar, double noise, double tol
   tl_check(isfinite(R) && R > 0 && fabs(Rt - R) / R < tol,
            "%s (rho_bar %g, sigma %g): ODE risk at t = 4000 %.8e vs closed form (§4.4) %.8e", alg,
            rho_bar, noise, Rt, R);
+  /* t = infinity as such: the engine's fixed point of H4-H8 (Newton from t = 4000) */
+  const struct hd_observable *obs;
+  size_t n_obs = s->pb->observables(s->plan, &obs), r = 0;
+  while (r < n_obs && strcmp(obs[r].name, "risk") != 0) r++;
+  if (strcmp(alg, "dnsam") == 0 && noise == 0) /* G -> 0 at the edge of stability */
+    tl_check(!th.has_stationary || fabs(th.stationary[r] - R) < tol * R,
+             "  dnsam, sigma = 0: a fixed point at the lock only if it matches (%s)",
+             th.stationary_note);
+  else
+    tl_check(r < n_obs && th.has_stationary && fabs(th.stationary[r] - R) < 1e-10 * R,
+             "  /theory/stationary risk %.15e = closed form %.15e to %.1e < 1e-10 (%s)",
+             th.has_stationary ? th.stationary[r] : NAN, R,
+             th.has_stationary ? fabs(th.stationary[r] - R) / R : NAN, th.stationary_note);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
   tl_session_free(s);

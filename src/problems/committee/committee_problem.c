@@ -81,6 +81,21 @@ static void cm_sim_observe(const void *plan, const void *state, double *out)
   cm_formula_release(P->formula, &mine.ex.act);
 }
 
+/* t = infinity (CM-8): at a constant learning rate CM-5/CM-6 are autonomous, and the
+ * engine looks for their stable fixed point from the end of the integration (a plateau's
+ * saddle is refused as unstable; a continuum of solutions, K > M, as marginal). */
+static int cm_stationary(const void *plan, double *out, char *note, size_t len)
+{
+  (void)out;
+  const struct cm_plan *P = plan;
+  if (P->p.schedule.kind != HD_SCHEDULE_CONSTANT) {
+    snprintf(note, len, "none: the learning rate is not constant (a schedule)");
+    return HD_STATIONARY_NONE;
+  }
+  snprintf(note, len, "CM-5/CM-6 (CM-8)");
+  return HD_STATIONARY_FIXED_POINT;
+}
+
 const struct hd_problem hd_problem_committee = {
     .name = "committee",
     .summary = "one-pass SGD on a committee machine (student K units, teacher M, second layers "
@@ -101,6 +116,7 @@ const struct hd_problem hd_problem_committee = {
     .ode_dimension = cm_problem_ode_dimension,
     .ode = cm_problem_ode,
     .ode_observe = cm_problem_ode_observe,
+    .stationary = cm_stationary,
     .sim_state_size = cm_sim_state_size,
     .sim_start = cm_sim_start,
     .sim_advance = cm_sim_advance,

@@ -199,6 +199,20 @@ static void glm_sim_observe(const void *plan, const void *state, double *out)
   observe_overlaps(P, q, m, norm, out);
 }
 
+/* t = infinity (§2.7): at a constant learning rate E1-E2 are autonomous, and the engine
+ * looks for their stable fixed point from the end of the integration. */
+static int glm_stationary(const void *plan, double *out, char *note, size_t len)
+{
+  (void)out;
+  const struct glm_plan *P = plan;
+  if (P->p.schedule.kind != HD_SCHEDULE_CONSTANT) {
+    snprintf(note, len, "none: the learning rate is not constant (a schedule)");
+    return HD_STATIONARY_NONE;
+  }
+  snprintf(note, len, "E1-E2 (glm.md §2.7)");
+  return HD_STATIONARY_FIXED_POINT;
+}
+
 const struct hd_problem hd_problem_glm = {
     .name = "glm",
     .summary = "one-pass SGD on a single-index model, target and loss given as formulas: "
@@ -217,6 +231,7 @@ const struct hd_problem hd_problem_glm = {
     .ode_dimension = glm_ode_dimension,
     .ode = glm_ode,
     .ode_observe = glm_ode_observe,
+    .stationary = glm_stationary,
     .sim_state_size = glm_sim_state_size,
     .sim_start = glm_sim_start,
     .sim_advance = glm_sim_advance,

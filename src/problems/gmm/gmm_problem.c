@@ -143,6 +143,27 @@ static void gmm_plan_print(const void *plan, FILE *out)
           theory_bytes, thread_bytes);
 }
 
+/* t = infinity (§2.9): E1-E2 are autonomous at a constant learning rate, so their stable
+ * fixed point, found by the engine from the end of the integration, is the limit.  A
+ * schedule makes gamma depend on t; AdaGrad-Norm's accumulated G grows without bound. */
+static int gmm_stationary(const void *plan, double *out, char *note, size_t len)
+{
+  (void)out;
+  const struct gmm_plan *P = plan;
+  if (P->p.schedule.kind != HD_SCHEDULE_CONSTANT) {
+    snprintf(note, len, "none: the learning rate is not constant (a schedule)");
+    return HD_STATIONARY_NONE;
+  }
+  if (P->limit.adaptive) {
+    snprintf(note, len,
+             "none: AdaGrad-Norm's accumulated gradient norm G grows without bound, so the "
+             "step decays and the limit has no fixed point");
+    return HD_STATIONARY_NONE;
+  }
+  snprintf(note, len, "E1-E2 (gmm.md §2.9)");
+  return HD_STATIONARY_FIXED_POINT;
+}
+
 const struct hd_problem hd_problem_gmm_multiclass = {
     .name = "gmm_multiclass",
     .summary = "one-pass SGD on Gaussian mixtures with commuting anisotropic class covariances: "
@@ -163,6 +184,7 @@ const struct hd_problem hd_problem_gmm_multiclass = {
     .ode = gmm_problem_ode,
     .ode_observe = gmm_problem_ode_observe,
     .theory_note = gmm_theory_note,
+    .stationary = gmm_stationary,
     .sim_state_size = gmm_sim_state_size,
     .sim_start = gmm_sim_start,
     .sim_advance = gmm_sim_advance,

@@ -371,6 +371,17 @@ static void grok_sim_observe(const void *plan, const void *state, double *out)
   grok_net_observe(&((const struct grok_plan *)plan)->net, state, out);
 }
 
+/* t = infinity (§2.9): gradient flow of the closure (or of the lazy / population limit)
+ * is autonomous, so the engine looks for its stable fixed point from the end of the
+ * integration.  Without weight decay the minimisers often form a continuum (a zero
+ * eigenvalue of the Jacobian): then the note says the root is marginal. */
+static int grok_stationary(const void *plan, double *out, char *note, size_t len)
+{
+  (void)plan, (void)out;
+  snprintf(note, len, "the gradient flow of grok.md §2.2 (t = infinity: §2.9)");
+  return HD_STATIONARY_FIXED_POINT;
+}
+
 const struct hd_problem hd_problem_dmft_grokking = {
     .name = "dmft_grokking",
     .summary = "two-layer quadratic network that groks under full-batch GD: finite-N training vs "
@@ -390,6 +401,7 @@ const struct hd_problem hd_problem_dmft_grokking = {
     .ode_dimension = grok_dimension,
     .ode = grok_ode,
     .ode_observe = grok_ode_observe,
+    .stationary = grok_stationary,
     .recursion_dimension = grok_dimension,
     .recursion_init = grok_rec_init,
     .recursion_step = grok_rec_step,

@@ -174,6 +174,19 @@ static void gle_ode_observe(const void *plan, double t, const double *y, double 
   fill(P, gle_train_flow(P->lim.eta, P->lim.lambda, t), y[0], out);
 }
 
+/* t = infinity in closed form (GLE-inf, grok.md §4.1): the training loss vanishes and
+ * the part of D in the null space of Sigma_tr, a fraction max(0, 1 - 1/lambda) of
+ * |D0|^2 = 1, is never learned. */
+static int gle_stationary(const void *plan, double *out, char *note, size_t len)
+{
+  const struct gle_plan *P = plan;
+  fill(P, 0.0, fmax(0.0, 1 - 1 / P->p.lambda), out);
+  snprintf(note, len,
+           "closed form GLE-inf (grok.md §4.1): L_tr = 0, L_gen = max(0, 1 - 1/lambda) = %.17g",
+           out[GLE_OBS_GEN]);
+  return HD_STATIONARY_CLOSED;
+}
+
 /* Recursion: the state is the step count; observables are MP averages of the GD factor. */
 static size_t gle_rec_dimension(const void *plan)
 {
@@ -245,6 +258,7 @@ const struct hd_problem hd_problem_grok_linear_estimator = {
     .ode_dimension = gle_ode_dimension,
     .ode = gle_ode,
     .ode_observe = gle_ode_observe,
+    .stationary = gle_stationary,
     .recursion_dimension = gle_rec_dimension,
     .recursion_init = gle_rec_init,
     .recursion_step = gle_rec_step,

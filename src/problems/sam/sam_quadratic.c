@@ -5,6 +5,7 @@
 #include "sam_quadratic.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "interrupt.h"
@@ -198,6 +199,50 @@ static void quadratic_ode_observe(const void *plan, double t, const double *y, d
   samq_ode_observe(&((const struct samq_plan *)plan)->sde, y, out);
 }
 
+/* t = infinity of the theory's ODE.  SGD / USAM: the moments' fixed point in closed form
+ * (O3, the Lyapunov equation MC + CM = eta Phi o Sigma~ solved entrywise in the
+ * eigenbasis), observed like any moment state.  Noise-free DNSAM / SAM (F2): the flow
+ * contracts every direction when H > 0, so x -> 0 and the observables are those of x = 0. */
+static int quadratic_stationary(const void *plan, double *out, char *note, size_t len)
+{
+  const struct samq_plan *P = plan;
+  const struct samq_system *Q = &P->sde;
+  size_t n = samq_ode_dimension(Q), bad = 0;
+  double *y = calloc(n, sizeof *y);
+  if (!y) {
+    snprintf(note, len, "none: out of memory");
+    return HD_STATIONARY_NONE;
+  }
+  int kind = HD_STATIONARY_CLOSED;
+  if (samq_closed_moments(Q)) {
+    if (samq_ou_stationary(Q, y, &bad) != 0) {
+      snprintf(note, len,
+               "none: direction %zu has mu = %.6g <= 0, so the covariance (O2) has no "
+               "stationary value",
+               bad, samq_mu(Q, bad));
+      kind = HD_STATIONARY_NONE;
+    } else
+      snprintf(note, len,
+               "stationary moments of the OU limit in closed form: m = 0, C~_ij = eta Phi_ij "
+               "Sigma~_ij / (mu_i + mu_j) (O3, sam.md §3.2)");
+  } else {
+    for (size_t i = 0; i < P->d && kind; i++)
+      if (!(P->lambda[i] > 0)) {
+        snprintf(note, len,
+                 "none: eigenvalue %zu of H is %.6g <= 0, so the flow F2 does not contract "
+                 "it",
+                 i, P->lambda[i]);
+        kind = HD_STATIONARY_NONE;
+      }
+    if (kind)
+      snprintf(note, len, "the noise-free flow F2 contracts every direction (H > 0): x -> 0 "
+                          "(sam.md §3.5)");
+  }
+  if (kind) samq_ode_observe(Q, y, out);
+  free(y);
+  return kind;
+}
+
 static size_t quadratic_recursion_dimension(const void *plan)
 {
   return samq_moment_dimension(&((const struct samq_plan *)plan)->sde);
@@ -298,6 +343,7 @@ const struct hd_problem hd_problem_sam_quadratic = {
     .ode_dimension = quadratic_ode_dimension,
     .ode = quadratic_ode,
     .ode_observe = quadratic_ode_observe,
+    .stationary = quadratic_stationary,
     .recursion_dimension = quadratic_recursion_dimension,
     .recursion_init = quadratic_recursion_init,
     .recursion_step = quadratic_recursion_step,

@@ -168,6 +168,16 @@ static void streaming_sim_observe(const void *plan, const void *state, double *o
   sams_observe_moments(&P->ode, s1 + P->p.label_noise * P->p.label_noise, s2, s0, out);
 }
 
+/* t = infinity (§4.4): gamma is constant in this family and H4-H8 are autonomous, so
+ * the engine looks for their stable fixed point from the end of the integration (the
+ * §4.4 closed forms of R_inf check it: tests/test_sam_streaming.c). */
+static int streaming_stationary(const void *plan, double *out, char *note, size_t len)
+{
+  (void)plan, (void)out;
+  snprintf(note, len, "H4-H8 (sam.md §4.4)");
+  return HD_STATIONARY_FIXED_POINT;
+}
+
 const struct hd_problem hd_problem_sam_streaming = {
     .name = "sam_streaming",
     .summary = "SGD / USAM / DNSAM / SAM on high-dimensional streaming least squares: "
@@ -187,6 +197,7 @@ const struct hd_problem hd_problem_sam_streaming = {
     .ode_dimension = streaming_ode_dimension,
     .ode = streaming_ode,
     .ode_observe = streaming_ode_observe,
+    .stationary = streaming_stationary,
     .recursion_dimension = streaming_ode_dimension,
     .recursion_init = streaming_recursion_init,
     .recursion_step = streaming_recursion_step,
