@@ -24,6 +24,9 @@ class Result(dict):
     <obs>_z, ... and experiment_<obs>_rel, ...  The subgroups stay available under their
     own paths ("simulation/risk").
 
+    stationary: the theory's t = infinity values ("theory/stationary" without its
+    one-point t), stationary_value(name) one of them, stationary_note how or why not.
+
     attrs: the root attributes (problem, model_text, command_line, seed, time_unit, ...);
     parameters: every resolved parameter, {"section.key": value}; path: the file.
     Every Dataset carries attrs and parameters among its own attrs as well (in a sweep,
@@ -62,6 +65,36 @@ class Result(dict):
     def observables(self):
         names = self.attrs.get("observables", "")
         return [n for n in names.split(",") if n]
+
+    @property
+    def stationary(self):
+        """The theory's t = infinity values (/theory/stationary: a closed form or the
+        fixed point of the limit ODE) as a Dataset of scalars, one per observable that
+        has one, its note (how it was found) in attrs["note"]; None where the file has
+        none (then stationary_note says why)."""
+        ds = self.get("theory/stationary")
+        if ds is None:
+            return None
+        out = ds.squeeze("t", drop=True) if "t" in ds.dims else ds
+        out.attrs = dict(ds.attrs)
+        return out
+
+    @property
+    def stationary_note(self):
+        """How the t = infinity values were found, or why there are none ("" if the
+        question does not arise, e.g. a recursion)."""
+        ds = self.get("theory/stationary")
+        if ds is not None:
+            return str(ds.attrs.get("note", ""))
+        th = self.get("theory")
+        return str(th.attrs.get("stationary_note", "")) if th is not None else ""
+
+    def stationary_value(self, name):
+        """The t = infinity value of one observable (a float), or None."""
+        st = self.stationary
+        if st is None or name not in st:
+            return None
+        return float(st[name].values)
 
     @property
     def is_sweep(self):

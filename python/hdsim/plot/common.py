@@ -22,7 +22,10 @@ from matplotlib.transforms import ScaledTranslation  # noqa: E402
 from ..io import Result, load  # noqa: E402
 
 __all__ = ["result", "colours", "time_label", "legend", "panels", "positive", "point_labels",
-           "runs_of", "first_below", "compare", "sweep", "ladder"]
+           "runs_of", "first_below", "stationary_line", "stationary_unlabelled", "STATIONARY_LABEL", "compare", "sweep",
+           "ladder"]
+
+STATIONARY_LABEL = "t = ∞"
 
 
 def result(x):
@@ -84,8 +87,28 @@ def positive(t, log):
     return t > 0 if log else np.ones_like(t, dtype=bool)
 
 
+def stationary_unlabelled(ax):
+    """True until ax has its one "t = ∞" legend entry (for label= of stationary_line)."""
+    return not any(ln.get_label() == STATIONARY_LABEL for ln in ax.get_lines())
+
+
+def stationary_line(ax, value, color, label=True, ls=":"):
+    """The theory's t = infinity value (Result.stationary_value) as a dotted horizontal
+    line in the curve's colour (ls: another style where the curve itself is dotted);
+    labelled "t = ∞" when label is true (once per legend).
+    Returns 1 if it added a legend entry, else 0; draws nothing for None or NaN, and
+    nothing for +inf (a limit that diverges has no line to draw)."""
+    if value is None or not np.isfinite(value):
+        return 0
+    if ax.get_yscale() == "log" and value <= 0:
+        return 0
+    ax.axhline(value, color=color, lw=1.0, ls=ls, label=STATIONARY_LABEL if label else None)
+    return 1 if label else 0
+
+
 def compare(res, observables=None, runs=True, max_runs=30):
-    """Theory against simulation, one panel per observable: theory (dashed black), Monte
+    """Theory against simulation, one panel per observable: theory (dashed black) and its
+    t = infinity value where the file has one (dotted black, "t = ∞"), Monte
     Carlo mean +- 1 s.e. (blue band), individual runs faint, and the user's measured
     curves when the file has them (/experiment: orange markers with +- 1 s.e., runs
     faint); last panel: |mean - theory| / |theory| for each observable (solid) and
@@ -129,6 +152,7 @@ def compare(res, observables=None, runs=True, max_runs=30):
             entries += 1
         ax.set_xscale("log" if logx else "linear")
         ax.set_yscale("log" if logy else "linear")
+        entries += stationary_line(ax, res.stationary_value(name), "black")
         ax.set_title(name, fontsize=10)
         ax.set_xlabel(time_label(res))
         units = meta.attrs.get("units", "1")
@@ -175,7 +199,8 @@ def point_labels(res):
 
 def sweep(res, observable=None):
     """A sweep: left, the observable against t at every point, theory (dashed) over the
-    Monte Carlo mean +- 1 s.e. band (same colour per point, labelled by the swept keys);
+    Monte Carlo mean +- 1 s.e. band (same colour per point, labelled by the swept keys),
+    and the theory's t = infinity value where the file has it (dotted, same colour);
     right, its final value against the swept key (one key) or over the two keys (phase
     diagram: theory as colour, Monte Carlo mean written in each cell)."""
     res = result(res)
@@ -193,7 +218,12 @@ def sweep(res, observable=None):
     logx = int(base[obs].attrs.get("log_x", 1)) if obs in base else 1
     k = positive(t, True)
     final_th, final_mc = np.full(n, np.nan), np.full(n, np.nan)
+    points = res.points()
+    a.set_yscale("log")
+    n_inf = 0
     for p in range(n):
+        if p < len(points):
+            n_inf += stationary_line(a, points[p].stationary_value(obs), cs[p], label=n_inf == 0)
         if sim is not None and obs in sim:
             m, s = sim[obs].values[p], sim[f"{obs}_stderr"].values[p]
             ok = k & np.isfinite(m)
@@ -207,11 +237,11 @@ def sweep(res, observable=None):
                    label=None if sim is not None else labels[p])
             final_th[p] = y[ok][-1] if ok.any() else np.nan
     a.set_xscale("log" if logx else "linear")
-    a.set_yscale("log")
     a.set_xlabel(time_label(res))
     a.set_ylabel(obs)
-    a.set_title(f"{obs}: Monte Carlo mean ± s.e. (band), theory (dashed)", fontsize=10)
-    legend(a, n)
+    a.set_title(f"{obs}: Monte Carlo mean ± s.e. (band), theory (dashed)"
+                + (", t = ∞ (dotted)" if n_inf else ""), fontsize=10)
+    legend(a, n + n_inf)
     final = np.where(np.isfinite(final_th), final_th, final_mc)
     if len(keys) == 2:
         x, y = base[keys[1]].values, base[keys[0]].values  # first key varies slowest: rows

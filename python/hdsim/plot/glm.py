@@ -3,7 +3,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .common import colours, legend, result, time_label
+from .common import (colours, legend, result, stationary_line, stationary_unlabelled,
+                     time_label)
 
 __all__ = ["glm"]
 
@@ -17,7 +18,7 @@ def _label(res):
 def glm(items):
     """glm: risk, the metric (when the model has one) and the teacher cosine m / sqrt(q p):
     the ODE (E1-E2) as lines against the Monte Carlo mean +- s.e., one colour per file,
-    labelled by its loss."""
+    labelled by its loss; the ODE's t = infinity values dotted ("t = ∞") where found."""
     items = items if isinstance(items, (list, tuple)) else [items]
     results = [result(x) for x in items]
     names = ["risk"]
@@ -27,6 +28,10 @@ def glm(items):
     cs = colours(len(results))
     fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names) + 1, 5.0),
                              layout="constrained")
+    for ax, name in zip(axes, names):
+        if name == "risk":
+            ax.set_yscale("log")
+    n_inf = [0] * len(names)
     for c, res in zip(cs, results):
         lab = _label(res)
         d = int(res.parameters["data.d"])
@@ -36,6 +41,8 @@ def glm(items):
                 t, y = th["t"].values, th[name].values
                 k = (t > 0) & np.isfinite(y)
                 ax.plot(t[k], y[k], color=c, lw=1.4, label=f"{lab}: ODE")
+                n_inf[names.index(name)] += stationary_line(ax, res.stationary_value(name), c,
+                                                            label=stationary_unlabelled(ax))
             if sim is not None and name in sim:
                 t = sim["t"].values
                 k = t > 0
@@ -46,12 +53,10 @@ def glm(items):
               "cosine": "teacher cosine m / sqrt(q p)"}
     for ax, name in zip(axes, names):
         ax.set_xscale("log")
-        if name == "risk":
-            ax.set_yscale("log")
         ax.set_xlabel(time_label(results[0]))
         ax.set_title(titles[name], fontsize=10)
         ax.set_ylabel(name)
-        legend(ax, 2 * len(results))
+        legend(ax, 2 * len(results) + n_inf[names.index(name)])
     target = str(results[0].parameters.get("glm.target", "?"))
     fig.suptitle(f"single-index model, y = {target}: theory against one-pass SGD")
     return fig

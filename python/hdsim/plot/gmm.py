@@ -8,16 +8,24 @@ import re
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .common import colours, legend, result, time_label
+from .common import (colours, legend, result, stationary_line, stationary_unlabelled,
+                     time_label)
 
 __all__ = ["multiclass", "multiclass_figure1", "MULTICLASS_TITLES", "multiclass_bands",
            "multiclass_beta", "multiclass_beta_table"]
 
 
+def _stationary_risk(g):
+    """The t = infinity risk of a point's groups (a Result, or a dict of a sweep point's)."""
+    st = g.get("theory/stationary")
+    return float(st["risk"].values[0]) if st is not None and "risk" in st else None
+
+
 def multiclass(res, ax=None, title=None):
     """gmm_multiclass: population risk against t for every learning rate (one colour
     each), the ODE limit (line, from the largest d) and per d the Monte Carlo band between
-    the 5 % and 95 % quantiles over runs, darker for larger d.  Draws into ax if given."""
+    the 5 % and 95 % quantiles over runs, darker for larger d; the ODE's t = infinity risk
+    dotted ("t = ∞") where the file has it.  Draws into ax if given."""
     res = result(res)
     own = ax is None
     if own:
@@ -35,6 +43,8 @@ def multiclass(res, ax=None, title=None):
     lrs = sorted({p[0] for p in pts})
     dims = sorted({p[1] for p in pts})
     cs = dict(zip(lrs, colours(len(lrs))))
+    ax.set_yscale("log")
+    n_inf = 0
     for lr, d, g in pts:
         c = cs[lr]
         sim = g.get("simulation")
@@ -49,12 +59,12 @@ def multiclass(res, ax=None, title=None):
             t = g["theory"]["t"].values
             k = t > 0
             ax.plot(t[k], g["theory"]["risk"].values[k], color=c, lw=1.5, label=f"lr = {lr:g}")
+            n_inf += stationary_line(ax, _stationary_risk(g), c, label=stationary_unlabelled(ax))
     ax.set_xscale("log")
-    ax.set_yscale("log")
     ax.set_title(title or f"{res.problem}: {os.path.basename(res.path)}", fontsize=10)
     ax.set_xlabel(time_label(res))
     ax.set_ylabel("population risk")
-    legend(ax, len(lrs), title=f"ODE; 90% MC bands, d = {', '.join(map(str, dims))}",
+    legend(ax, len(lrs) + n_inf, title=f"ODE; 90% MC bands, d = {', '.join(map(str, dims))}",
             title_fontsize=7)
     return ax.figure
 

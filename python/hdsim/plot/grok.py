@@ -8,7 +8,8 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .common import colours, first_below, legend, panels, result, runs_of, time_label
+from .common import (colours, first_below, legend, panels, result, runs_of, stationary_line,
+                     stationary_unlabelled, time_label)
 
 __all__ = ["grok_losses", "grok_times", "grok_sweep", "grok_sweep_table", "grok_sweep_check",
            "grok_convergence", "grok_convergence_table", "grok_phase", "grok_phase_grid",
@@ -47,7 +48,8 @@ def grok_times(res, theta=0.1):
 
 def grok_losses(res, theta=0.1):
     """dmft_grokking (Kumar et al. Fig. 1, 4): (a) train and test loss, theory (N = inf,
-    dashed) and finite-N networks (mean +- s.e.), kernel baseline and grokking times;
+    dashed; its t = infinity value dotted where found) and finite-N networks (mean +- s.e.),
+    kernel baseline and grokking times;
     (b) the test-loss decomposition (var, mis, lin); (c) weights; (d) feature alignment."""
     res = result(res)
     sources = [s for s in ("theory", "simulation") if s in res]
@@ -69,6 +71,9 @@ def grok_losses(res, theta=0.1):
                 k = t > 0
                 ax[i].plot(t[k], y[k], color=c, label=f"{name}, {label[src]}", **style[src])
                 entries[i] += 1
+                if src == "theory":
+                    entries[i] += stationary_line(ax[i], res.stationary_value(name), c,
+                                                  label=stationary_unlabelled(ax[i]))
                 if src == "simulation" and i == 0:
                     s = ds[f"{name}_stderr"].values
                     ax[i].fill_between(t[k], (y - s)[k], (y + s)[k], color=c, alpha=0.25, lw=0)
@@ -82,7 +87,8 @@ def grok_losses(res, theta=0.1):
     for tt, c in ((times["t_train"], cs[0]), (times["t_test"], cs[1])):
         if np.isfinite(tt):
             ax[0].axvline(tt, color=c, lw=0.8, ls=":")
-    titles = ["losses (dotted: grokking times)", "test loss decomposition (eq. 6)",
+    titles = ["losses (dotted: grokking times" + (", t = ∞" if res.stationary is not None else "")
+              + ")", "test loss decomposition (eq. 6)",
               "weights", "feature alignment"]
     ylabels = ["loss", "part of the test loss", "norm, relative change", "alignment"]
     for i, (a, title, yl) in enumerate(zip(ax, titles, ylabels)):

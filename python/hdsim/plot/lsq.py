@@ -4,7 +4,8 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .common import colours, legend, result, time_label
+from .common import (colours, legend, result, stationary_line, stationary_unlabelled,
+                     time_label)
 
 __all__ = ["lsq_bands"]
 
@@ -20,7 +21,8 @@ def _band(ds, name):
 def lsq_bands(res):
     """streaming_lsq: left, the risk, theory (dashed black) over the Monte Carlo mean +- 1
     s.e. (band); right, the distance to the target split over the spectrum's bands
-    (band_k, labelled by their eigenvalue intervals), theory dashed over the Monte Carlo mean, one colour per band."""
+    (band_k, labelled by their eigenvalue intervals), theory dashed over the Monte Carlo mean, one colour per band;
+    the theory's t = infinity values dotted ("t = ∞") where the file has them."""
     res = result(res)
     th, sim = res.get("theory"), res.get("simulation")
     fig, (a, b) = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained")
@@ -28,6 +30,7 @@ def lsq_bands(res):
     for ax, group in ((a, ["risk"]), (b, names)):
         cs = colours(len(group)) if len(group) > 1 else ["tab:blue"]
         entries = 0
+        ax.set_yscale("log")
         for c, name in zip(cs, group):
             lab = "" if len(group) == 1 else f"{_band(th if th is not None else sim, name)}: "
             if sim is not None and name in sim:
@@ -42,8 +45,9 @@ def lsq_bands(res):
                 ax.plot(t[k], y[k], color="black" if len(group) == 1 else c, lw=1.2, ls="--",
                         label=f"{lab}theory")
                 entries += 1
+            entries += stationary_line(ax, res.stationary_value(name),
+                                       "black" if len(group) == 1 else c, label=stationary_unlabelled(ax))
         ax.set_xscale("log")
-        ax.set_yscale("log")
         ax.set_xlabel(time_label(res))
         legend(ax, entries)
     a.set_ylabel("risk")

@@ -6,7 +6,8 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .common import colours, legend, result, runs_of, time_label
+from .common import (colours, legend, result, runs_of, stationary_line, stationary_unlabelled,
+                     time_label)
 
 __all__ = ["noisy_risk", "privacy", "frontier"]
 
@@ -14,7 +15,8 @@ __all__ = ["noisy_risk", "privacy", "frontier"]
 def noisy_risk(items, log=False):
     """noisy_sgd: risk against t, one colour per file or sweep point: theory (line), Monte
     Carlo mean +- 1 s.e. (band and markers); for a single file the bias / variance split
-    (NS-4') and the stationary risk R_inf (NS-6)."""
+    (NS-4'); the theory's t = infinity risk dotted in the curve's colour ("t = ∞": R_inf of
+    NS-6, or the fixed point of the clipped ODE NS-12)."""
     runs = runs_of(items if isinstance(items, (list, tuple)) else [items])
     single = len(runs) == 1
     fig, ax = plt.subplots(figsize=(7.5, 5.5), layout="constrained")
@@ -39,11 +41,10 @@ def noisy_risk(items, log=False):
             ax.plot(rp["t"].values, rp["variance"].values, ":", color=cs[-1],
                     label="variance part (NS-4')")
             entries += 2
-        if "risk_parts" in g:
+        rinf = g.stationary_value("risk")
+        if rinf is None and "risk_parts" in g:
             rinf = float(g["risk_parts"].attrs.get("stationary_risk", np.nan))
-            if np.isfinite(rinf):
-                ax.axhline(rinf, color=c, lw=0.8, ls="-.", label="R_inf (NS-6)" if single else None)
-                entries += single
+        entries += stationary_line(ax, rinf, c, label=stationary_unlabelled(ax))
     first = runs[0][2]
     ax.set_xlabel(time_label(first))
     ax.set_ylabel("population risk")

@@ -7,18 +7,23 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .common import colours, legend, result, time_label
+from .common import (colours, legend, result, stationary_line, stationary_unlabelled,
+                     time_label)
 
 __all__ = ["sam_streaming", "sam_saddle", "sam_weak_error"]
 
 
 def sam_streaming(items):
     """sam_streaming: risk and effective step, theory (ODE H4-H8; dotted when the
-    truncated form) against the Monte Carlo mean +- s.e., one colour per file."""
+    truncated form) against the Monte Carlo mean +- s.e., one colour per file; the ODE's
+    t = infinity values (its stable fixed point) as a line in the file's colour
+    ("t = ∞", dash-dotted where the truncated ODE is dotted)."""
     items = items if isinstance(items, (list, tuple)) else [items]
     results = [result(x) for x in items]
     cs = colours(len(results))
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained")
+    axes[0].set_yscale("log")
+    n_inf = [0, 0]
     for c, res in zip(cs, results):
         p = res.parameters
         alg = str(p.get("optimizer.algorithm", "?"))
@@ -31,6 +36,9 @@ def sam_streaming(items):
                 t, y = th["t"].values, th[name].values
                 k = (t > 0) & np.isfinite(y)
                 ax.plot(t[k], y[k], color=c, lw=1.4, ls=":" if trunc else "-", label=f"{lab}: ODE")
+                n_inf[name != "risk"] += stationary_line(ax, res.stationary_value(name), c,
+                                                         label=stationary_unlabelled(ax),
+                                                         ls="-." if trunc else ":")
             if sim is not None and name in sim:
                 t = sim["t"].values
                 k = t > 0
@@ -38,14 +46,13 @@ def sam_streaming(items):
                             color=c, fmt="o", ms=3, capsize=1.5,
                             label=f"{lab}: Monte Carlo, d = {int(p['data.d'])}")
     axes[0].set_xscale("log")
-    axes[0].set_yscale("log")
     axes[0].set_ylabel("risk R = v/2")
     axes[1].set_xscale("log")
     axes[1].set_ylabel("effective step γ A(v, G)")
     for ax, title in zip(axes, ("risk", "effective step")):
         ax.set_xlabel(time_label(results[0]))
         ax.set_title(title, fontsize=10)
-        legend(ax, 2 * len(results))
+        legend(ax, 2 * len(results) + n_inf[ax is axes[1]])
     fig.suptitle("SAM family in high dimension: theory against the algorithms")
     return fig
 
