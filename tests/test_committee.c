@@ -14,6 +14,8 @@
  *    t <= 40, and the power law alpha = 1 with K = M = 1, t <= 40), every observable within
  *    k s.e. (Student t on runs - 1 degrees of freedom, Bonferroni, testlib.h).
  *  - activation = formula against erf and linear spelt as formulas (theory, 1e-6 and 1e-9);
+ *  - t = infinity (CM-10): the plateau's symmetric root refused as unstable, the root after
+ *    the escape is the teacher (eps_g = 0 to 1e-13, Q_11 = R_1pi(1) to 1e-10);
  * Slow (--slow): the same at d = 1000 through the plateau and its escape (t <= 400) on
  *    isotropic and power-law data, and relu (quadrature = 96) to t = 100. */
 #include <math.h>
@@ -173,6 +175,51 @@ static void formula_vs_builtin(const char *builtin, const char *formula, double 
   "[optimizer]\nlr = 0.5\n[simulation]\nruns = %d\nhorizon = %g\n"                                 \
   "[theory]\nrtol = 1e-8\natol = 1e-11\n[output]\ntimes = linear(0, %g, %d)\n"
 
+static size_t slot(const struct hd_session *s, const char *name)
+{
+  const struct hd_observable *obs;
+  size_t n = s->pb->observables(s->plan, &obs), k = 0;
+  while (k < n && strcmp(obs[k].name, name) != 0) k++;
+  return k;
+}
+
+/* t = infinity (CM-10) by the engine's fixed point: on the plateau (t = 40) Newton finds
+ * the symmetric saddle and refuses it as unstable; after the escape (t = 600) the root is
+ * the realisable teacher itself, eps_g = 0 exactly and Q_11 = R_1pi(1). */
+static void fixed_point(void)
+{
+  char m[2048];
+  snprintf(m, sizeof m, MODEL, 500, "isotropic", 2, 2, "erf", 0, 2, 40.0, 40.0, 5);
+  strcat(m, "[simulation]\nenabled = false\n");
+  struct hd_session *s = tl_session("%s", m);
+  struct hd_output_grid g;
+  tl_grid(s, &g);
+  struct hd_theory_result th;
+  tl_theory(s, &g, -1, &th);
+  tl_check(!th.has_stationary && strstr(th.stationary_note, "not asymptotically stable"),
+           "erf K = M = 2 on the plateau (t = 40): the symmetric root is refused: %s",
+           th.stationary_note);
+  hd_theory_result_free(&th);
+  hd_output_grid_free(&g);
+  tl_session_free(s);
+  snprintf(m, sizeof m, MODEL, 500, "isotropic", 2, 2, "erf", 0, 2, 600.0, 600.0, 5);
+  strcat(m, "[simulation]\nenabled = false\n");
+  s = tl_session("%s", m);
+  tl_grid(s, &g);
+  tl_theory(s, &g, -1, &th);
+  double eg = th.has_stationary ? th.stationary[slot(s, "eg")] : NAN;
+  double q11 = th.has_stationary ? th.stationary[slot(s, "Q_1_1")] : NAN;
+  double r = th.has_stationary ? fmax(th.stationary[slot(s, "R_1_1")],
+                                      th.stationary[slot(s, "R_1_2")])
+                               : NAN;
+  tl_check(th.has_stationary && fabs(eg) < 1e-13 && fabs(q11 - r) < 1e-10,
+           "after the escape (t = 600): root eps_g = %.1e, Q_11 %.15f = R_1pi(1) %.15f (%s)", eg,
+           q11, r, th.stationary_note);
+  hd_theory_result_free(&th);
+  hd_output_grid_free(&g);
+  tl_session_free(s);
+}
+
 int main(int argc, char **argv)
 {
   int slow = argc > 1 && strcmp(argv[1], "--slow") == 0;
@@ -188,6 +235,7 @@ int main(int argc, char **argv)
              "(400 nodes), by more than 2",
              e100, e400);
     check_joint_rule();
+    fixed_point();
     formula_vs_builtin("erf", "erf(x / sqrt(2))", 1e-6);
     formula_vs_builtin("linear", "x", 1e-9);
     snprintf(m, sizeof m, MODEL, 500, "isotropic", 2, 2, "erf", 0, 16, 40.0, 40.0, 9);

@@ -2,7 +2,8 @@
  *  1. the Bessel closed form of the gradient-flow train loss equals the Marchenko-Pastur
  *     quadrature to 1e-9 (lambda = 0.1, 0.9, 1.5; eta = 0.01; t up to 1e5);
  *  2. the CVODE solution of L_gen' = -4 eta L_tr equals the MP quadrature of L_gen to 1e-9,
- *     and tends to max(0, 1 - 1/lambda);
+ *     and tends to max(0, 1 - 1/lambda), which /theory/stationary holds (GLE-inf, = the
+ *     quadrature at t = 1e9 to 1e-12);
  *  3. the literal GD simulation equals the eigen route (same runs) to 1e-10;
  *  4. the finite-d Monte Carlo (d_in = 200, 300 runs, eigen route) agrees with the
  *     discrete-GD MP theory within 3 standard errors plus the O(1/N_tr) finite-size bias
@@ -65,6 +66,19 @@ static void closed_form_vs_quadrature(double lambda)
            lambda, worst_gen);
   tl_check(fabs(gen_end - limit) <= 1e-6,
            "lambda = %g: L_gen(1e5) = %.4g -> max(0, 1 - 1/lambda) = %.4g", lambda, gen_end, limit);
+  /* /theory/stationary (GLE-inf) against the MP quadrature at t = 1e9, where every
+   * non-zero eigenvalue's mode has decayed (the atom at 0 stays) */
+  double tr9, gen9;
+  gle_mp_average(0.01, lambda, 1e9, false, 20000, &tr9, &gen9);
+  size_t o_tr = slot_of(s, "train"), o_at = slot_of(s, "acc_train"), o_ag = slot_of(s, "acc_gen");
+  double acc = gen9 > 0 ? erf(sqrt(1e-3 / (2 * gen9))) : 1.0;
+  tl_check(th.has_stationary && fabs(th.stationary[o_gen] - gen9) <= 1e-12 &&
+               fabs(th.stationary[o_tr] - tr9) <= 1e-12 && th.stationary[o_at] == 1 &&
+               fabs(th.stationary[o_ag] - acc) <= 1e-12,
+           "lambda = %g: t = inf (GLE-inf) L_gen %.15g, L_tr %g = MP quadrature at t = 1e9 "
+           "(%.15g, %.1e); accuracies 1, %.12g",
+           lambda, th.has_stationary ? th.stationary[o_gen] : NAN,
+           th.has_stationary ? th.stationary[o_tr] : NAN, gen9, tr9, acc);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
   tl_session_free(s);

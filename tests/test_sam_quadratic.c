@@ -5,7 +5,8 @@
  *  2. CVODE mean/covariance ODE (O1-O2) = exact OU solution to 1e-8 relative, with a
  *     non-diagonal Sigma (4 x 4 file), for the factor (S1b) and truncated (S1a) diffusions.
  *  3. Lyapunov solve (O3, LAPACKE Bartels-Stewart) = eigenbasis closed form to 1e-12, and
- *     = the OU covariance at t -> infinity.
+ *     = the OU covariance at t -> infinity; /theory/stationary (O3) = both observed, and
+ *     none, with the direction named, on a saddle.
  *  4. Exact USAM recursion (U1-U2) = Monte Carlo of the algorithm (Q2) with the same
  *     non-diagonal Sigma: |mean - recursion| <= 4 s.e. at every output (maximum over ~60
  *     correlated comparisons; 4 s.e. has a two-sided tail of 6e-5 each).
@@ -112,6 +113,22 @@ static void ode_vs_exact(const char *diffusion)
   tl_check(info == 0 && w1 < 1e-12 && w2 < 1e-10,
            "Lyapunov (O3, dgees + dtrsyl, %s) = eigenbasis form (%.1e) = OU at t = 1e4 (%.1e)",
            diffusion, w1, w2);
+
+  /* /theory/stationary (O3 in closed form) = the Bartels-Stewart covariance observed, and
+   * = the OU moments at t = 1e4 */
+  double *z = calloc(n, sizeof *z), ly[16], ou[16], w3 = 0, w4 = 0;
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = i; j < d; j++) z[d + i * d - i * (i - 1) / 2 + (j - i)] = C[i * d + j];
+  samq_moment_observe(Q, z, ly);
+  samq_moment_observe(Q, y, ou);
+  for (size_t o = 0; o < no && th.has_stationary; o++) {
+    w3 = fmax(w3, rel(th.stationary[o], ly[o]));
+    w4 = fmax(w4, rel(th.stationary[o], ou[o]));
+  }
+  tl_check(th.has_stationary && w3 < 1e-12 && w4 < 1e-10,
+           "/theory/stationary (%s): = Lyapunov solve observed (%.1e), = OU at t = 1e4 (%.1e): %s",
+           diffusion, w3, w4, th.stationary_note);
+  free(z);
   free(y);
   hd_theory_result_free(&th);
   hd_output_grid_free(&g);
@@ -180,6 +197,25 @@ static void weak_error(void)
 }
 
 /* Bartels-Stewart on a non-normal A (complex eigenvalues, positive real parts): residual. */
+/* No stationary law: a negative eigenvalue makes C grow along it; the note names it. */
+static void stationary_none(void)
+{
+  struct hd_session *s = tl_session("[model]\nproblem = sam_quadratic\nseed = 4\n"
+                                    "[quadratic]\neigenvalues = 1, -0.5\nnoise_std = 0.1\nx0 = 1\n"
+                                    "[optimizer]\nalgorithm = sgd\nlr = 0.01\n"
+                                    "[simulation]\nenabled = false\nhorizon = 1\n"
+                                    "[theory]\nmethod = ode\n");
+  struct hd_output_grid g;
+  tl_grid(s, &g);
+  struct hd_theory_result th;
+  tl_theory(s, &g, HD_THEORY_ODE, &th);
+  tl_check(!th.has_stationary && strstr(th.stationary_note, "direction 1 has mu = -0.5"),
+           "a saddle has no stationary moments: %s", th.stationary_note);
+  hd_theory_result_free(&th);
+  hd_output_grid_free(&g);
+  tl_session_free(s);
+}
+
 static void lyapunov_general(void)
 {
   enum { n = 5 };
@@ -509,6 +545,7 @@ static void plan_printed(void)
 
 int main(void)
 {
+  stationary_none();
   plan_printed();
   two_cycle();
   saddle_escape("sgd", 0, 1, 693.7);
