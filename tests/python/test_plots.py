@@ -225,7 +225,16 @@ def test_compare_every_problem(loaded, problem):
     for ax, name in zip(pans, res.observables):
         assert ax.get_title() == name and ax.get_ylabel().startswith(name)
         n_lines = len(ax.get_lines())
-        assert n_lines == ("theory" in res) + ("simulation" in res), (name, n_lines)
+        inf = res.stationary_value(name)
+        drawn = inf is not None and np.isfinite(inf) and (ax.get_yscale() != "log" or inf > 0)
+        assert n_lines == ("theory" in res) + ("simulation" in res) + drawn, (name, n_lines)
+        # the t = infinity value: a dotted line in the theory's colour, labelled once
+        inf_lines = [ln for ln in ax.get_lines() if ln.get_label() == hp.STATIONARY_LABEL]
+        assert len(inf_lines) == drawn
+        if drawn:
+            ln = inf_lines[0]
+            assert ln.get_linestyle() == ":" and np.allclose(ln.get_ydata(), inf)
+            assert legend_entries(ax).count(hp.STATIONARY_LABEL) == 1
     check_figure(fig, res.time_unit, range(len(pans)))
     plt.close(fig)
 
@@ -244,8 +253,12 @@ def test_lsq_bands(loaded):
     fig = hp.lsq_bands(res)
     a, b = panels(fig)
     bands = [n for n in res.observables if n.startswith("band_")]
-    assert len(labelled_lines(a)) == 2 and len(labelled_lines(b)) == 2 * len(bands)
-    assert all("λ in" in ln.get_label() for ln in labelled_lines(b))
+    # + the t = infinity values (closed form LS-3): dotted, one per curve, labelled once
+    assert len(labelled_lines(a)) == 3 and len(labelled_lines(b)) == 2 * len(bands) + 1
+    assert [ln.get_label() for ln in labelled_lines(b)].count(hp.STATIONARY_LABEL) == 1
+    assert len([ln for ln in b.get_lines() if ln.get_linestyle() == ":"]) == len(bands)
+    assert all("λ in" in ln.get_label() for ln in labelled_lines(b)
+               if ln.get_label() != hp.STATIONARY_LABEL)
     check_figure(fig, res.time_unit, (0, 1))
     plt.close(fig)
 
@@ -294,9 +307,17 @@ def test_sweep_figure(sweep_file):
     fig = hp.sweep(res, "risk")
     a = fig.axes[0]
     n = res["sweep/simulation"].sizes["point"]
-    assert len(labelled_lines(a)) == n and len(a.get_lines()) == 2 * n
+    # per point: Monte Carlo mean, theory, and the t = infinity value (streaming_lsq at a
+    # constant lr has it in closed form), dotted in the point's colour, labelled once
+    assert len(labelled_lines(a)) == n + 1 and len(a.get_lines()) == 3 * n
     assert len(a.collections) == n  # one s.e. band per point
-    labels = [ln.get_label() for ln in labelled_lines(a)]
+    inf = [ln for ln in a.get_lines() if ln.get_linestyle() == ":"]
+    assert len(inf) == n and [ln.get_label() for ln in inf].count(hp.STATIONARY_LABEL) == 1
+    for p, ln in zip(res.points(), inf):
+        assert np.allclose(ln.get_ydata(), p.stationary_value("risk"))
+    mean_colours = [ln.get_color() for ln in a.get_lines() if ln.get_linestyle() == "-"]
+    assert [to_rgba(ln.get_color()) for ln in inf] == [to_rgba(c) for c in mean_colours]
+    labels = [ln.get_label() for ln in labelled_lines(a) if ln.get_label() != hp.STATIONARY_LABEL]
     assert all("lr = " in lab and "label_noise = " in lab for lab in labels)
     assert len(set(labels)) == n
     check_figure(fig, res.time_unit, (0,))
@@ -361,7 +382,9 @@ def test_noisy_scripts(script, outputs, script_file):
     status, (fig,), _ = script("noisy_sgd", "risk", sweep)
     (ax,) = panels(fig)
     labels = [ln.get_label() for ln in labelled_lines(ax)]
-    assert len(labels) == 6 and sum("sigma = " in lab for lab in labels) == 6
+    # theory and Monte Carlo per point, and t = infinity (NS-6) labelled once
+    assert len(labels) == 7 and sum("sigma = " in lab for lab in labels) == 6
+    assert labels.count(hp.STATIONARY_LABEL) == 1
     check_figure(fig, unit, (0,))
     status, (fig,), _ = script("noisy_sgd", "privacy", outputs["noisy_sgd"])
     assert status == 0 and len(panels(fig)) == 3
@@ -380,7 +403,8 @@ def test_multiclass_scripts(script, outputs, script_file):
     unit = unit_of(sweep)
     assert status == 0 and len(pans) == 4
     for ax in pans:
-        assert len(labelled_lines(ax)) == 2  # one ODE line per learning rate
+        odes = [ln for ln in labelled_lines(ax) if ln.get_label() != hp.STATIONARY_LABEL]
+        assert len(odes) == 2  # one ODE line per learning rate (and t = infinity, if any)
         assert len(ax.collections) == 4      # a Monte Carlo band per (lr, d)
     check_figure(fig, unit, range(4))
     status, (fig,), _ = script("multiclass_bands", outputs["gmm_multiclass"])
