@@ -1,5 +1,5 @@
-/* test_grok_sample_form.c — the sample-space form of the N = infinity closure (spec
- * grok.md §2.4, ode/grok_sample_limit.c) against the weight-space closure (§2.1):
+/* test_grok_sample_form.c — the sample-space form of the N = infinity closure
+ * (grok.md §2.4, ode/grok_sample_limit.c) against the weight-space closure (§2.1):
  *  1. exact GD (method = recursion): every observable agrees to 1e-10 of its scale over
  *     the run, D = 60, P = 20, P_test = 15, for the centred and the uncentred predictor,
  *     both targets, with the CKA, and with minibatch SGD + weight decay + momentum (the

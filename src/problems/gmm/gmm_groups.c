@@ -73,7 +73,7 @@ void gmm_build_groups(struct gmm_plan *P)
   free(key);
 }
 
-/* The nodes u_j and weights w_j of the d -> infinity integral  int_umin^1 g(u) du  (spec
+/* The nodes u_j and weights w_j of the d -> infinity integral  int_umin^1 g(u) du  (gmm.md
  * §2.7).  midpoint: midpoints in s = log u, w = u ds; second order, and its error sits at
  * u = 1 where g u does not vanish.  mapped: u = sigmoid(tau + e^tau), midpoints in tau.
  * To the left s = log u ~ tau, so the nodes stay log-spaced where the relaxation fronts
