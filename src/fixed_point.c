@@ -22,7 +22,7 @@
 #define MAX_ITER      40
 #define MAX_HALVING   40
 #define STEP_TOL      1e-12
-#define PROGRESS_ITER 12
+#define PROGRESS_ITER 8
 
 struct work {
   const struct hd_ode_system *sys;

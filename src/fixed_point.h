@@ -15,8 +15,9 @@
 
 #include "integrate.h"
 
-/* O(n^3) per Newton step and for the eigenvalues: a few seconds at this size. */
-#define HD_FIXED_POINT_MAX_DIM 2048
+/* O(n^3) per Newton step and for the eigenvalues: about a second at this size (the
+ * eigenvalues of a 2048 x 2048 matrix take 5-15 s, more than many whole runs). */
+#define HD_FIXED_POINT_MAX_DIM 1024
 
 struct hd_fixed_point_info {
   int iterations;     /* Newton iterations taken */
