@@ -7,7 +7,8 @@
  * Started from the end of the integrated trajectory, the root is usually within the
  * basin where lambda = 1 from the first step.  A Jacobian from central differences is
  * accurate to about eps^(2/3); Newton then still converges to the exact root (the
- * residual, not J, decides where it stops), only a little slower than quadratically. */
+ * residual, not J, decides where it stops), only a little slower than quadratically.
+ * LAPACK runs with OpenBLAS on one thread, so the root's bits do not depend on --threads. */
 #include "fixed_point.h"
 
 #include <float.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas_threads.h"
 #include "interrupt.h"
 
 #define MAX_ITER      40
@@ -175,7 +177,7 @@ static int factorise(struct work *w, const double *y, int it, char *msg, size_t 
 }
 
 /* Newton iterations; 0 when converged (y then holds the root).  The factorised Jacobian
- * is kept while the steps contract fast (the chord method: at n = 2000 a factorisation
+ * is kept while the steps contract fast (the chord method: at n = 1000 a factorisation
  * costs as much as hundreds of right-hand sides), and refreshed when they do not or the
  * line search had to damp. */
 static int newton(struct work *w, double *y, struct hd_fixed_point_info *info, char *msg,
@@ -304,6 +306,7 @@ int hd_fixed_point(const struct hd_ode_system *sys, double t, double *y,
   }
   double *y0 = malloc(n * sizeof *y0);
   int rc = y0 ? 0 : -1;
+  int blas = hd_blas_one_thread(); /* OpenBLAS's sums depend on its thread count */
   if (!y0) snprintf(msg, msglen, "out of memory");
   if (rc == 0) {
     memcpy(y0, y, n * sizeof *y);
@@ -317,6 +320,7 @@ int hd_fixed_point(const struct hd_ode_system *sys, double t, double *y,
     info->residual = norm_inf(w.f, n);
     rc = stable(&w, y, info, msg, msglen);
   }
+  hd_blas_restore(blas);
   if (rc != 0 && y0) memcpy(y, y0, n * sizeof *y); /* leave the start untouched */
   free(y0);
   work_free(&w);
