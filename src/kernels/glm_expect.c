@@ -3,6 +3,7 @@
 #include "kernels/glm_expect.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,11 @@ static const char *const metric_vars[] = {"r", "y", "r_star"};
 
 void glm_funcs_free(struct glm_funcs *F)
 {
+  hd_fprog_free(F->slope);
+  hd_fprog_free(F->curvature);
+  hd_fprog_free(F->mixed);
+  hd_fprog_free(F->observe);
+  free(F->work);
   hd_formula_free(F->target);
   hd_formula_free(F->dtarget);
   hd_formula_free(F->loss);
@@ -22,6 +28,30 @@ void glm_funcs_free(struct glm_funcs *F)
   hd_formula_free(F->dlossy);
   hd_formula_free(F->metric);
   memset(F, 0, sizeof *F);
+}
+
+/* The drift's and the observables' programs.  A formula that failed its compiled check
+ * (formula.c) leaves its programs NULL: the kernels then evaluate formula by formula. */
+static int programs(struct glm_funcs *F, char *msg, size_t msglen)
+{
+  int all = 1;
+  struct hd_formula **f = &F->target;
+  for (size_t i = 0; i < GLM_N_FORMULAS; i++) all = all && (!f[i] || hd_formula_compiled(f[i]));
+  if (!all) return 0;
+  struct hd_formula *drift[3] = {F->dloss, F->d2loss, F->dlossy}, *obs[2] = {F->loss, F->metric};
+  F->slope = hd_formula_program(1, drift, msg, msglen);
+  F->curvature = hd_formula_program(2, drift, msg, msglen);
+  F->mixed = hd_formula_program(3, drift, msg, msglen);
+  F->observe = hd_formula_program(F->metric ? 2 : 1, obs, msg, msglen);
+  if (!F->slope || !F->curvature || !F->mixed || !F->observe) return -1;
+  size_t w = hd_fprog_work_size(F->slope);
+  struct hd_fprog *p[3] = {F->curvature, F->mixed, F->observe};
+  for (int k = 0; k < 3; k++) w = w > hd_fprog_work_size(p[k]) ? w : hd_fprog_work_size(p[k]);
+  if (!(F->work = malloc(w * sizeof(double)))) {
+    snprintf(msg, msglen, "out of memory");
+    return -1;
+  }
+  return 0;
 }
 
 int glm_funcs_compile(struct glm_funcs *F, const char *target, const char *loss, const char *metric,
@@ -39,6 +69,8 @@ int glm_funcs_compile(struct glm_funcs *F, const char *target, const char *loss,
   *which = "metric";
   if (metric && metric[0] && !(F->metric = hd_formula_parse(metric, 3, metric_vars, msg, msglen)))
     goto fail;
+  *which = "loss";
+  if (programs(F, msg, msglen) != 0) goto fail;
   *which = NULL;
   return 0;
 fail:
@@ -52,12 +84,16 @@ int glm_funcs_clone(struct glm_funcs *dst, const struct glm_funcs *src)
   memset(dst, 0, sizeof *dst);
   struct hd_formula **d = &dst->target;
   struct hd_formula *const *s = &src->target;
-  for (size_t i = 0; i < sizeof *dst / sizeof *d; i++) {
+  for (size_t i = 0; i < GLM_N_FORMULAS; i++) {
     if (!s[i]) continue;
     if (!(d[i] = hd_formula_clone(s[i], msg, sizeof msg))) {
       glm_funcs_free(dst);
       return -1;
     }
+  }
+  if (programs(dst, msg, sizeof msg) != 0) {
+    glm_funcs_free(dst);
+    return -1;
   }
   return 0;
 }
@@ -75,17 +111,23 @@ static const double gl_w[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810
 
 static double phi(double z) { return 0.3989422804014327 * exp(-0.5 * z * z); }
 
-typedef double (*scalar_fn)(double t, void *ctx);
+/* v[j] = h(t[j]), j < n */
+typedef void (*batch_fn)(const double *t, double *v, size_t n, void *ctx);
+
+static double at_one(batch_fn h, double t, void *ctx)
+{
+  double v;
+  h(&t, &v, 1, ctx);
+  return v;
+}
 
 /* Jumps of h on [-L, L]: cells of a 32-cell grid whose step dwarfs both neighbours', each
  * narrowed by bisection to rounding.  Kinks are not jumps and stay inside panels. */
-static size_t find_jumps(scalar_fn h, void *ctx, double *bp, size_t nbp, size_t max)
+static size_t find_jumps(batch_fn h, void *ctx, double *bp, size_t nbp, size_t max)
 {
   double t[GRID + 1], v[GRID + 1];
-  for (size_t j = 0; j <= GRID; j++) {
-    t[j] = -L_CUT + 2 * L_CUT * (double)j / GRID;
-    v[j] = h(t[j], ctx);
-  }
+  for (size_t j = 0; j <= GRID; j++) t[j] = -L_CUT + 2 * L_CUT * (double)j / GRID;
+  h(t, v, GRID + 1, ctx);
   for (size_t j = 0; j < GRID; j++) {
     const double D = fabs(v[j + 1] - v[j]);
     if (!(D > 0)) continue;
@@ -94,7 +136,7 @@ static size_t find_jumps(scalar_fn h, void *ctx, double *bp, size_t nbp, size_t 
     if (D <= 2 * fmax(Dl, Dr) + 1e-13 * (fabs(v[j]) + fabs(v[j + 1]))) continue;
     double a = t[j], b = t[j + 1], fa = v[j], fb = v[j + 1];
     for (int it = 0; it < 60 && b - a > 1e-14 * (1 + fabs(a)); it++) {
-      const double m = 0.5 * (a + b), fm = h(m, ctx);
+      const double m = 0.5 * (a + b), fm = at_one(h, m, ctx);
       if (fabs(fm - fa) > fabs(fb - fm)) b = m, fb = fm;
       else a = m, fa = fm;
     }
@@ -140,11 +182,16 @@ struct target_ctx {
   double sp, eps;
 };
 
-static double target_at(double t, void *ctx)
+static void target_at(const double *t, double *v, size_t n, void *ctx)
 {
   struct target_ctx *c = ctx;
-  const double v[2] = {c->sp * t, c->eps};
-  return hd_formula_eval(c->f, v);
+  double rs[GRID + 1], eps[GRID + 1];
+  for (size_t j = 0; j < n; j++) {
+    rs[j] = c->sp * t[j];
+    eps[j] = c->eps;
+  }
+  const double *in[2] = {rs, eps};
+  hd_formula_eval_n(c->f, n, in, v);
 }
 
 int glm_quad_init(struct glm_quad *Q, size_t n, size_t n_eps, enum glm_form form, int target_jumps,
@@ -232,11 +279,17 @@ struct inner_ctx {
   double c, s, y, rs;
 };
 
-static double inner_at(double t, void *ctx)
+static void inner_at(const double *t, double *v, size_t n, void *ctx)
 {
   struct inner_ctx *c = ctx;
-  const double v[3] = {c->c + c->s * t, c->y, c->rs};
-  return hd_formula_eval(c->f, v);
+  double r[GRID + 1], y[GRID + 1], rs[GRID + 1];
+  for (size_t j = 0; j < n; j++) {
+    r[j] = c->c + c->s * t[j];
+    y[j] = c->y;
+    rs[j] = c->rs;
+  }
+  const double *in[3] = {r, y, rs};
+  hd_formula_eval_n(c->f, n, in, v);
 }
 
 static size_t inner_rule(const struct glm_quad *Q, const struct frame *f, double c, double y,
@@ -272,6 +325,22 @@ static int fail(struct glm_drift *out, const char *what, double r, double y)
   return -1;
 }
 
+/* l_r, and l_rr and l_ry when asked (outputs 1, 2, 3), at the n points (r[j], y[j]). */
+static void eval_drift(struct glm_funcs *F, int outputs, size_t n, const double *r, const double *y,
+                       double *g, double *h, double *hy)
+{
+  const double *in[2] = {r, y};
+  struct hd_fprog *p = outputs == 1 ? F->slope : outputs == 2 ? F->curvature : F->mixed;
+  if (p) {
+    double *out[3] = {g, h, hy};
+    hd_fprog_eval(p, n, in, out, F->work);
+    return;
+  }
+  hd_formula_eval_n(F->dloss, n, in, g);
+  if (outputs > 1) hd_formula_eval_n(F->d2loss, n, in, h);
+  if (outputs > 2) hd_formula_eval_n(F->dlossy, n, in, hy);
+}
+
 int glm_expect_drift(const struct glm_quad *Q, struct glm_funcs *F, double q, double m, double p,
                      struct glm_drift *out)
 {
@@ -281,7 +350,8 @@ int glm_expect_drift(const struct glm_quad *Q, struct glm_funcs *F, double q, do
    * Stein quotient E[z2 l_r] / s, which is 0/0 there. */
   const int stein = Q->form == GLM_FORM_STEIN && f.s2 > 1e-24 * q && f.s > 0;
   double A = 0, C = 0, G = 0, Ez1 = 0, Ez2 = 0;
-  double zi[GLM_MAX_NODES], wi[GLM_MAX_NODES];
+  double zi[GLM_MAX_NODES], wi[GLM_MAX_NODES], r[GLM_MAX_NODES], yv[GLM_MAX_NODES];
+  double g[GLM_MAX_NODES], h[GLM_MAX_NODES], hy[GLM_MAX_NODES];
   memset(out, 0, sizeof *out);
   for (size_t k = 0; k < Q->n_eps; k++) {
     const double *oz = Q->oz + k * GLM_MAX_NODES, *ow = Q->ow + k * GLM_MAX_NODES;
@@ -297,25 +367,29 @@ int glm_expect_drift(const struct glm_quad *Q, struct glm_funcs *F, double q, do
       }
       const size_t n2 = inner_rule(Q, &f, f.a1 * z1, y, rs, F->dloss, F->d2loss, NULL, zi, wi);
       for (size_t j = 0; j < n2; j++) {
+        r[j] = f.a1 * z1 + f.s * zi[j];
+        yv[j] = y;
+      }
+      /* l_rr where the Stein quotient is not used; l_ry where the target moves with r* */
+      const int outputs = stein ? 1 : Q->form == GLM_FORM_DERIVATIVE && yp != 0 ? 3 : 2;
+      eval_drift(F, outputs, n2, r, yv, g, h, hy);
+      for (size_t j = 0; j < n2; j++) {
         const double z2 = zi[j], w = w1 * wi[j];
-        const double r = f.a1 * z1 + f.s * z2, v[2] = {r, y};
-        const double g = hd_formula_eval(F->dloss, v);
-        if (!isfinite(g)) return fail(out, "d loss / d r", r, y);
-        G += w * g * g;
+        if (!isfinite(g[j])) return fail(out, "d loss / d r", r[j], y);
+        G += w * g[j] * g[j];
         if (stein) {
-          Ez1 += w * z1 * g;
-          Ez2 += w * z2 * g;
+          Ez1 += w * z1 * g[j];
+          Ez2 += w * z2 * g[j];
         } else {
-          double h = hd_formula_eval(F->d2loss, v);
           if (Q->form == GLM_FORM_DERIVATIVE) {
-            if (!isfinite(h)) return fail(out, "d2 loss / d r2", r, y);
-            double hy = yp != 0 ? hd_formula_eval(F->dlossy, v) * yp : 0.0;
-            if (!isfinite(hy)) return fail(out, "d2 loss / d r d y", r, y);
-            C += w * hy;
+            if (!isfinite(h[j])) return fail(out, "d2 loss / d r2", r[j], y);
+            const double hyj = yp != 0 ? hy[j] * yp : 0.0;
+            if (!isfinite(hyj)) return fail(out, "d2 loss / d r d y", r[j], y);
+            C += w * hyj;
           } else {
-            Ez1 += w * z1 * g;
+            Ez1 += w * z1 * g[j];
           }
-          A += w * (isfinite(h) ? h : 0.0);
+          A += w * (isfinite(h[j]) ? h[j] : 0.0);
         }
       }
     }
@@ -334,7 +408,8 @@ void glm_expect_observe(const struct glm_quad *Q, struct glm_funcs *F, double q,
 {
   const struct frame f = frame_of(Q, q, m, p);
   double L = 0, M = 0;
-  double zi[GLM_MAX_NODES], wi[GLM_MAX_NODES];
+  double zi[GLM_MAX_NODES], wi[GLM_MAX_NODES], r[GLM_MAX_NODES], yv[GLM_MAX_NODES];
+  double rsv[GLM_MAX_NODES], lv[GLM_MAX_NODES], mv[GLM_MAX_NODES];
   for (size_t k = 0; k < Q->n_eps; k++) {
     const double *oz = Q->oz + k * GLM_MAX_NODES, *ow = Q->ow + k * GLM_MAX_NODES;
     for (size_t i = 0; i < Q->n_outer[k]; i++) {
@@ -343,11 +418,22 @@ void glm_expect_observe(const struct glm_quad *Q, struct glm_funcs *F, double q,
       /* the loss's kinks are its slope's jumps */
       const size_t n2 = inner_rule(Q, &f, f.a1 * oz[i], y, rs, F->dloss, F->metric, NULL, zi, wi);
       for (size_t j = 0; j < n2; j++) {
+        r[j] = f.a1 * oz[i] + f.s * zi[j];
+        yv[j] = y;
+        rsv[j] = rs;
+      }
+      const double *in[3] = {r, yv, rsv};
+      if (F->observe) {
+        double *outp[2] = {lv, mv};
+        hd_fprog_eval(F->observe, n2, in, outp, F->work);
+      } else {
+        hd_formula_eval_n(F->loss, n2, in, lv);
+        if (F->metric) hd_formula_eval_n(F->metric, n2, in, mv);
+      }
+      for (size_t j = 0; j < n2; j++) {
         const double w = w1 * wi[j];
-        const double r = f.a1 * oz[i] + f.s * zi[j];
-        const double v[3] = {r, y, rs};
-        L += w * hd_formula_eval(F->loss, v);
-        if (F->metric) M += w * hd_formula_eval(F->metric, v);
+        L += w * lv[j];
+        if (F->metric) M += w * mv[j];
       }
     }
   }

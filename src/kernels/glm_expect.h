@@ -15,8 +15,9 @@
 
 #include "formula.h"
 
-/* One thread's compiled formulas (libmatheval evaluators hold the variable values while
- * they evaluate, so each thread needs its own set: glm_funcs_clone). */
+/* One thread's compiled formulas (each formula and program evaluates in work space of its
+ * own, so each thread needs its own set: glm_funcs_clone). */
+#define GLM_N_FORMULAS 7
 struct glm_funcs {
   struct hd_formula *target;  /* (r_star, eps) */
   struct hd_formula *dtarget; /* d target / d r_star */
@@ -25,6 +26,12 @@ struct glm_funcs {
   struct hd_formula *d2loss;  /* l_rr */
   struct hd_formula *dlossy;  /* l_ry */
   struct hd_formula *metric;  /* (r, y, r_star), or NULL */
+  /* programs over arrays of points, sub-expressions shared (formula.h) */
+  struct hd_fprog *slope;     /* l_r */
+  struct hd_fprog *curvature; /* l_r, l_rr */
+  struct hd_fprog *mixed;     /* l_r, l_rr, l_ry */
+  struct hd_fprog *observe;   /* loss[, metric] over (r, y, r_star) */
+  double *work;               /* enough for any of them */
 };
 
 /* Parses and differentiates; NULL metric text = none.  On failure returns -1 with the
