@@ -603,9 +603,15 @@ double hd_formula_eval_reference(struct hd_formula *f, const double *values)
 
 void hd_formula_eval_n(struct hd_formula *f, size_t n, const double *const *in, double *out)
 {
+  hd_formula_eval_nu(f, n, in, 0u, out);
+}
+
+void hd_formula_eval_nu(struct hd_formula *f, size_t n, const double *const *in,
+                        unsigned uniform_mask, double *out)
+{
   if (f->prog) {
     double *outp[1] = {out};
-    hd_fprog_eval(f->prog, n, in, outp, f->work);
+    hd_fprog_eval_u(f->prog, n, in, uniform_mask, outp, f->work);
     return;
   }
   double x[HD_FORMULA_MAX_VARS];
@@ -637,8 +643,7 @@ struct hd_fprog *hd_formula_program(int n, struct hd_formula *const *f, char *ms
   for (int k = 0; k < n; k++)
     for (int v = 0; v < f[k]->nvars; v++)
       if (strcmp(f[k]->names[v], f[widest]->names[v])) {
-        say(msg, msglen, "'%s' and '%s' have different variables", f[k]->source,
-            f[widest]->source);
+        say(msg, msglen, "'%s' and '%s' have different variables", f[k]->source, f[widest]->source);
         return NULL;
       }
   pthread_mutex_lock(&matheval_lock);

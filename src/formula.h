@@ -64,6 +64,11 @@ double hd_formula_eval(struct hd_formula *f, const double *values);
  * hd_formula_eval. */
 void hd_formula_eval_n(struct hd_formula *f, size_t n, const double *const *in, double *out);
 
+/* The same, bit v of uniform_mask saying that in[v] holds one value repeated
+ * (hd_fprog_eval_u). */
+void hd_formula_eval_nu(struct hd_formula *f, size_t n, const double *const *in,
+                        unsigned uniform_mask, double *out);
+
 /* The value as libmatheval's own evaluator gives it (tests compare the compiled form). */
 double hd_formula_eval_reference(struct hd_formula *f, const double *values);
 

@@ -349,17 +349,41 @@ fail:
 void hd_fprog_eval(const struct hd_fprog *p, size_t n, const double *const *in, double *const *out,
                    double *work)
 {
+  hd_fprog_eval_u(p, n, in, 0u, out, work);
+}
+
+/* Whether operand o holds one value repeated: an input flagged uniform, a constant, or a
+ * register last written by a uniform instruction. */
+static int uniform(const struct operand *o, int nv, unsigned mask, const unsigned char *ureg)
+{
+  if (o->sel < nv) return (mask >> o->sel) & 1u;
+  if (o->sel == nv) return 1;
+  return ureg[o->off / BLOCK];
+}
+
+void hd_fprog_eval_u(const struct hd_fprog *p, size_t n, const double *const *in, unsigned mask,
+                     double *const *out, double *work)
+{
   const double *base[16];
   const int nv = p->nvars;
+  unsigned char ureg[256];
+  /* hoisting needs a flag per register; a program with more registers (never met in
+   * practice) evaluates everything point by point */
+  if (p->n_regs > sizeof ureg) mask = 0;
   base[nv] = p->pool;
   base[nv + 1] = work;
   for (size_t off = 0; off < n; off += BLOCK) {
-    const size_t m = n - off < BLOCK ? n - off : BLOCK;
+    const size_t mm = n - off < BLOCK ? n - off : BLOCK;
     for (int v = 0; v < nv; v++) base[v] = in[v] + off;
     for (size_t k = 0; k < p->n_code; k++) {
       const struct ins *c = &p->code[k];
       double *d = work + c->d.off;
       const double *a = base[c->a.sel] + c->a.off, *b = base[c->b.sel] + c->b.off;
+      /* an operation on repeated values is done once and its value repeated: the same
+       * operation on the same operands, so the same bits */
+      const int u = mask && uniform(&c->a, nv, mask, ureg) && uniform(&c->b, nv, mask, ureg);
+      const size_t m = u ? 1 : mm;
+      if (mask) ureg[c->d.off / BLOCK] = (unsigned char)u;
       switch (c->kind) {
       case K_ADD:
         for (size_t i = 0; i < m; i++) d[i] = a[i] + b[i];
@@ -392,10 +416,11 @@ void hd_fprog_eval(const struct hd_fprog *p, size_t n, const double *const *in, 
         for (size_t i = 0; i < m; i++) d[i] = c->fn(a[i]);
         break;
       }
+      for (size_t i = m; i < mm; i++) d[i] = d[0];
     }
     for (int k = 0; k < p->nout; k++) {
       const double *s = base[p->out[k].sel] + p->out[k].off;
-      memcpy(out[k] + off, s, m * sizeof *s);
+      memcpy(out[k] + off, s, mm * sizeof *s);
     }
   }
 }

@@ -46,6 +46,12 @@ size_t hd_fprog_work_size(const struct hd_fprog *p);
 void hd_fprog_eval(const struct hd_fprog *p, size_t n, const double *const *in, double *const *out,
                    double *work);
 
+/* The same, where bit v of uniform_mask says that in[v] holds one value repeated (eps
+ * along a row of nodes): what depends on such inputs alone is computed once.  Same
+ * values as hd_fprog_eval, bit for bit. */
+void hd_fprog_eval_u(const struct hd_fprog *p, size_t n, const double *const *in,
+                     unsigned uniform_mask, double *const *out, double *work);
+
 /* Instructions after folding and sharing (for tests and the benchmark's story). */
 size_t hd_fprog_length(const struct hd_fprog *p);
 

@@ -58,6 +58,18 @@ static void agrees(struct hd_formula *f, const char *what)
   for (int i = 0; i < NPTS; i++) r[i] = draw(), y[i] = draw();
   const double *in[2] = {r, y};
   hd_formula_eval_n(f, NPTS, in, arr);
+  /* y repeated along rows of 100 (as eps along a row of nodes): hoisted, same bits */
+  static double yrow[NPTS], hoisted[NPTS];
+  for (int i = 0; i < NPTS; i++) yrow[i] = y[i - i % 100];
+  int bad_hoist = 0;
+  for (int i = 0; i < NPTS; i += 100) {
+    const double *row[2] = {r + i, yrow + i};
+    hd_formula_eval_nu(f, 100, row, 2u, hoisted + i);
+  }
+  hd_formula_eval_n(f, NPTS, (const double *const[]){r, yrow}, arr + 0);
+  for (int i = 0; i < NPTS; i++) bad_hoist += !same(hoisted[i], arr[i]);
+  CHECK(bad_hoist == 0, "%s: hoisting repeated inputs changed %d values", what, bad_hoist);
+  hd_formula_eval_n(f, NPTS, in, arr);
   int bad = 0, first = -1, wrong_class = 0;
   for (int i = 0; i < NPTS; i++) {
     const double v[2] = {r[i], y[i]};

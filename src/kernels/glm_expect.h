@@ -51,7 +51,8 @@ enum glm_form {
  * the z1 rule is composite Gauss-Legendre with panel edges at the target's jumps, found once
  * per eps node (r* = sqrt(p) z1 does not move with the state); where l_r or the metric jump
  * (hinge, ReLU, r*y < 0) the z2 integral is composite Gauss-Legendre with edges at their
- * jumps, found at each call by a scan and bisection (G2). */
+ * jumps, found at each call by a scan and 16-sections (G2).  Where the target reads eps and the
+ * slope may jump: eps on panels, rows along z1 where s is small (G3). */
 #define GLM_MAX_NODES 512
 struct glm_quad {
   size_t n, n_eps; /* nodes per dimension for z1, z2; for eps (1 when unused) */
@@ -61,6 +62,7 @@ struct glm_quad {
   double *oz, *ow; /* ... and nodes/weights at [k * GLM_MAX_NODES] */
   int jumpy_inner; /* l_r (drift) or the metric may jump: locate jumps in z2 */
   int no_rstar;    /* nothing reads r_star: r = sqrt(q) z2, one z1 node */
+  int eps_panels;  /* eps on composite Gauss-Legendre; rows may run along z1 (G3) */
   enum glm_form form;
 };
 
