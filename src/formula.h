@@ -15,13 +15,16 @@
  *     rather than reaching libmatheval's lexer, which would print it.
  *
  * Evaluation.  Each formula is compiled once to a flat program (formula_program.h) that
- * gives libmatheval's values bit for bit, many points per call.
+ * gives libmatheval's values bit for bit (squares: the correctly rounded x*x), many points
+ * per call.  Should the compiled form ever disagree with libmatheval's evaluator on the
+ * probe points checked when it is built, the formula is left to that evaluator.
  *
  * Threads.  libmatheval's parser is not reentrant (a global lexer and symbol table under
  * construction), so every parse and derivative here runs under one mutex.  Evaluation
- * stores the variable values inside the evaluator (its symbol table, shared with the
- * evaluators of its derivatives), so one struct hd_formula must not be evaluated by two
- * threads at once: each thread evaluates its own copy, made by hd_formula_clone.
+ * uses work space inside the struct hd_formula (and libmatheval's fallback stores the
+ * variable values in its symbol table), so one struct hd_formula must not be evaluated by
+ * two threads at once: each thread evaluates its own copy, made by hd_formula_clone.  A
+ * program from hd_formula_program is read-only and may be shared.
  *
  * Typical use (plan once, evaluate many):
  *   const char *vars[] = {"r", "y"};
