@@ -1,4 +1,4 @@
-"""sam_quadratic with H given in a user's basis (docs/theory/sam.md §1.3): eigenvalues
+"""sam_quadratic with H given in a user's basis (docs/theory/sam.md §1.2): eigenvalues
 lambda, a random orthonormal U (written here with numpy), x0 and the noise covariance in
 the user's coordinates.  Against the same model written in H's eigenbasis (x0~ = U^T x0,
 Sigma~ = U^T Sigma U):

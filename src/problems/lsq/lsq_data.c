@@ -1,4 +1,4 @@
-/* lsq_data.c — a user's data set for noisy_sgd (docs/theory/noisy.md §2.9): the rows
+/* lsq_data.c — a user's data set for noisy_sgd (docs/theory/noisy.md, NS-15): the rows
  * a_k and labels b_k of [data] data_file and labels_file, the model the theory takes from
  * them, and the rows in the eigen-coordinates the simulation works in.
  *

@@ -90,7 +90,7 @@ struct lsq_params {
   int data_theory;              /* enum lsq_data_theory */
 };
 
-/* What the theory of a user's data set takes as the model (docs/theory/noisy.md §2.9):
+/* What the theory of a user's data set takes as the model (docs/theory/noisy.md, NS-15):
  * the data's empirical measure (K = A^T A / n, theta* its least-squares fit, the label
  * noise its residual), or the model the [data] keys describe. */
 enum lsq_data_theory { LSQ_DATA_EMPIRICAL, LSQ_DATA_MODEL };

@@ -158,9 +158,6 @@ static void validate_data(const struct lsq_params *p, const struct hd_run_params
       hd_config_error(cfg, err, "data", "target",
                       "data_theory = model needs the data's teacher: target = file (or zero); "
                       "a drawn target has nothing to do with the labels");
-    if (hd_config_has(cfg, "data", "label_noise_clip"))
-      hd_config_error(cfg, err, "data", "label_noise_clip",
-                      "the labels are given: label_noise is their noise's sd, nothing is clipped");
   }
   /* with nothing random between runs they would all repeat one path */
   if (run->runs > 1 && p->noise == 0 && p->order == LSQ_ORDER_FIXED && run->simulate)
