@@ -252,7 +252,8 @@ static int plan_target(struct lsq_plan *P, const struct hd_config *cfg, struct h
     return -1;
   const double *U = P->basis;
   int rc = 0;
-  if (P->theta_star) { /* the least-squares fit of the user's data (lsq_data.c) */
+  if (P->theta_star) {
+    /* already the least-squares fit of the user's data (lsq_data.c) */
   } else if (P->p.target == LSQ_TARGET_FILE) {
     P->theta_star = read_vector(P, U, cfg, err, "data", "target_file", P->p.target_file);
     if (!P->theta_star) rc = -1;
@@ -299,23 +300,22 @@ static void plan_kernels(struct lsq_plan *P, const struct hd_run_params *run)
                                      .lr_ctx = &P->p.schedule};
   if (P->data_n) P->records = P->data_n; /* the user's rows, one pass */
   bool noisy = P->p.noise != 0 || P->batch != 1 || P->p.clip > 0 ||
-               P->p.dataset == LSQ_DATA_FIXED || P->data_n || P->p.distribution >= LSQ_FEATURES_UNIFORM ||
-               P->p.label_noise_clip > 0;
+               P->p.dataset == LSQ_DATA_FIXED || P->data_n ||
+               P->p.distribution >= LSQ_FEATURES_UNIFORM || P->p.label_noise_clip > 0;
   if (noisy) {
     P->noisy = malloc(sizeof *P->noisy);
-    *P->noisy = (struct hd_noisy_kernel_cfg){.base = &P->kernel,
-                                             .law = P->p.distribution,
-                                             .noise = P->p.noise,
-                                             .batch = P->batch,
-                                             .clip_norm = P->clip_norm,
-                                             .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
-                                             .records = P->p.dataset == LSQ_DATA_FIXED || P->data_n
-                                                            ? P->records
-                                                            : 0,
-                                             .shuffle = P->p.order == LSQ_ORDER_SHUFFLED,
-                                             .label_clip = P->p.label_noise_clip,
-                                             .rows = P->data_x,
-                                             .row_eps = P->data_eps};
+    *P->noisy = (struct hd_noisy_kernel_cfg){
+        .base = &P->kernel,
+        .law = P->p.distribution,
+        .noise = P->p.noise,
+        .batch = P->batch,
+        .clip_norm = P->clip_norm,
+        .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
+        .records = P->p.dataset == LSQ_DATA_FIXED || P->data_n ? P->records : 0,
+        .shuffle = P->p.order == LSQ_ORDER_SHUFFLED,
+        .label_clip = P->p.label_noise_clip,
+        .rows = P->data_x,
+        .row_eps = P->data_eps};
   }
 }
 
@@ -397,7 +397,8 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
   P->seed = (uint64_t)run->seed;
   /* a user's data set: its rows, and with data_theory = empirical the spectrum, basis,
    * target and label noise they imply (lsq_data.c) */
-  bool data = P->p.data_file[0] != '\0', empirical = data && P->p.data_theory == LSQ_DATA_EMPIRICAL;
+  bool data = P->p.data_file[0] != '\0';
+  bool empirical = data && P->p.data_theory == LSQ_DATA_EMPIRICAL;
   int rc = data ? lsq_data_read(P, cfg, err) : 0;
   if (rc == 0) rc = empirical ? lsq_data_empirical(P, cfg, err) : plan_spectrum(P, cfg, err);
   if (rc == 0) rc = plan_target(P, cfg, err);
@@ -405,7 +406,8 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
     hd_config_error(cfg, err, "data", "data_file",
                     "'%s' has n = %zu rows, and one pass to horizon %g at d = %zu needs %.0f "
                     "(ceil(horizon d)); lower the horizon or give more rows",
-                    P->p.data_file, P->data_n, run->horizon, P->d, ceil(run->horizon * (double)P->d));
+                    P->p.data_file, P->data_n, run->horizon, P->d,
+                    ceil(run->horizon * (double)P->d));
     rc = -1;
   }
   if (rc != 0) {
@@ -451,9 +453,9 @@ void lsq_plan_print(const void *plan, FILE *out)
   if (P->noisy)
     fprintf(out, "noisy SGD: sigma %g, clip norm %g, %s dataset of %zu records\n", P->p.noise,
             P->clip_norm,
-            P->data_n            ? "the user's"
+            P->data_n           ? "the user's"
             : P->noisy->records ? "fixed"
-                                 : "streaming",
+                                : "streaming",
             P->records);
   if (P->data_n)
     fprintf(out, "data: %zu rows of %s; theory: %s (tr K %.6g, label noise sd %.6g)\n", P->data_n,

@@ -320,11 +320,11 @@ struct lsq_plan {
   double *theta_0;  /* init = fixed: theta_0, drawn once per seed (else NULL) */
   struct hd_noisy_kernel_cfg *noisy; /* the noisy kernel's configuration, or NULL */
   /* a user's data set (lsq_data.c): rows in eigen-coordinates and their label noise */
-  size_t data_n;     /* rows n, or 0: no data file */
-  double *data_x;    /* n x d: x_k = U^T a_k */
-  double *data_eps;  /* n: b_k - <x_k, theta*> */
-  double *basis;     /* d x d: U (eigenvectors, or the empirical K's), or NULL: identity */
-  double data_sd;    /* root mean square of data_eps (the empirical label noise) */
+  size_t data_n;    /* rows n, or 0: no data file */
+  double *data_x;   /* n x d: x_k = U^T a_k */
+  double *data_eps; /* n: b_k - <x_k, theta*> */
+  double *basis;    /* d x d: U (eigenvectors, or the empirical K's), or NULL: identity */
+  double data_sd;   /* root mean square of data_eps (the empirical label noise) */
 };
 
 /* lsq_problem.c: shared by streaming_lsq and noisy_sgd */

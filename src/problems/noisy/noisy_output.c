@@ -296,8 +296,9 @@ static int write_data_set(const struct lsq_plan *P, const struct hd_run_params *
     for (size_t j = 0; j < d && P->basis; j++) acc += P->basis[i * d + j] * P->theta_star[j];
     th[i] = P->basis ? acc : P->theta_star[i];
   }
-  rc |= put(g, "lambda", P->lambda, d, 0, "eigenvalues of K the theory used (largest first "
-                                          "for the empirical K = A^T A / n)");
+  rc |= put(g, "lambda", P->lambda, d, 0,
+            "eigenvalues of K the theory used (largest first "
+            "for the empirical K = A^T A / n)");
   rc |= put(g, "theta_star", th, d, 0,
             "theta* in the data's coordinates (the least-squares fit, or target_file)");
   rc |= attr_d(g, "rows", (double)P->data_n);
@@ -305,9 +306,10 @@ static int write_data_set(const struct lsq_plan *P, const struct hd_run_params *
   rc |= attr_d(g, "residual_rms", P->data_sd); /* of b - <a, theta*> over the rows */
   rc |= attr_d(g, "trace_K", P->trace);
   rc |= attr_d(g, "visited_fraction", ceil(run->horizon * (double)d) / (double)P->data_n);
-  rc |= attr_s(g, "theory", P->p.data_theory == LSQ_DATA_EMPIRICAL
-                                ? "empirical: K = A^T A / n, theta* the least-squares fit"
-                                : "model: the [data] keys");
+  rc |= attr_s(g, "theory",
+               P->p.data_theory == LSQ_DATA_EMPIRICAL
+                   ? "empirical: K = A^T A / n, theta* the least-squares fit"
+                   : "model: the [data] keys");
   free(th);
   H5Gclose(g);
   return rc;

@@ -115,13 +115,12 @@ static const struct hd_param noisy_table[] = {
      "", "c of the accountants' clipping norm", NULL},
 };
 
-/* The keys a data file's empirical measure replaces (NS-15), and those it replaces in
- * either theory (the rows are given, so nothing about drawing them applies). */
+/* The [data] keys a data set's empirical measure replaces (NS-15): they describe a drawn
+ * model, and with data_theory = empirical the rows and labels give all of it. */
 static const char *const empirical_keys[] = {
-    "spectrum",    "alpha",         "zero_fraction",     "spectrum_file",
-    "normalise",   "target",        "target_file",       "source_beta",
-    "eigenvectors", "label_noise",  "label_noise_clip",  "signal_dims",
-    "spectral_exponent", "corner_frequency", NULL};
+    "spectrum",         "alpha",       "zero_fraction",     "spectrum_file",    "normalise",
+    "target",           "target_file", "source_beta",       "eigenvectors",     "label_noise",
+    "label_noise_clip", "signal_dims", "spectral_exponent", "corner_frequency", NULL};
 
 static void validate_data(const struct lsq_params *p, const struct hd_run_params *run,
                           const struct hd_config *cfg, struct hd_errors *err)
@@ -134,7 +133,8 @@ static void validate_data(const struct lsq_params *p, const struct hd_run_params
     return;
   }
   if (!p->labels_file[0])
-    hd_config_error(cfg, err, "data", "data_file", "data_file needs labels_file (one label per row)");
+    hd_config_error(cfg, err, "data", "data_file",
+                    "data_file needs labels_file (one label per row)");
   if (hd_config_has(cfg, "noise", "dataset"))
     hd_config_error(cfg, err, "noise", "dataset", "with data_file the dataset is the file's rows");
   if (hd_config_has(cfg, "noise", "records"))
@@ -150,7 +150,8 @@ static void validate_data(const struct lsq_params *p, const struct hd_run_params
                         "and label noise (NS-15); use data_theory = model to set %s",
                         *k);
   } else {
-    if (p->spectrum.kind == HD_SPECTRUM_STATIONARY || p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
+    if (p->spectrum.kind == HD_SPECTRUM_STATIONARY ||
+        p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
       hd_config_error(cfg, err, "data", "spectrum",
                       "data_theory = model takes a spectrum with an ODE limit in the data's "
                       "coordinates (not stationary or power_law_decay)");
