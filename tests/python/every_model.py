@@ -3,10 +3,10 @@ from its problem alone (never from the model's name), so that the whole set runs
 seconds while each output keeps the groups and observables of the full run.
 
 What a problem's overrides may touch: the size keys (d, runs, the grokking network's D, P,
-N, test points, particles, quadrature nodes), the horizon and the number of output times.
-They never touch a key that selects what is computed (method, loss, algorithm, privacy,
-spectrum, model): test_every_model.py checks that against the structure of full-size
-outputs (model_structure.json).
+N, test points, particles), quadrature nodes and glm's tolerance, the horizon, the number
+of output times and of swept values.  They never touch a key that selects what is
+computed (method, loss, algorithm, privacy, spectrum, model); test_every_model.py checks
+the outputs against the structure of full-size ones (model_structure.json).
 
   /usr/bin/python3 tests/python/every_model.py [MODEL...]   # times each small run
 """
@@ -47,7 +47,7 @@ SHRINK = {
     "grok_linear_estimator": ({"data.d_in": 100, "simulation.runs": 2}, 0.01),
 }
 MAX_TIMES = 12      # output times kept
-MAX_SWEPT = 2       # values kept of each swept key
+MAX_SWEPT = 2       # values kept of the first swept key (one of each other)
 
 
 def problem_of(text):
