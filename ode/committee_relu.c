@@ -24,8 +24,9 @@
 
 int cm_tanh_sinh_init(struct cm_quad *q, double h)
 {
-  /* s = 1 / (1 + exp(-pi sinh t)) on t = j h, |t| <= 3.3 (where the weight falls below 1e-20
-   * of its peak); 1 - s is kept separately, as the integrand needs it exactly near s = 1. */
+  /* s = 1 / (1 + exp(-pi sinh t)) on t = j h, |t| <= 3.3 (where 1 - s = 3e-19 and the weight
+   * is 1e-17 of its peak; ties, CM-10c, keep the integrand below 1e6 there); 1 - s is kept
+   * separately, as the integrand needs it exactly near s = 1. */
   size_t m = (size_t)(3.3 / h);
   q->n_ts = 2 * m + 1;
   q->ts_s = malloc(3 * q->n_ts * sizeof(double));
