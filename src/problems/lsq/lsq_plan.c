@@ -180,6 +180,9 @@ void lsq_plan_destroy(void *plan)
   free(P->limit.g_m0p);
   free(P->noisy);
   free(P->theta_pix);
+  free(P->data_x);
+  free(P->data_eps);
+  free(P->basis);
   hd_stationary_destroy(P->stationary);
   free(P);
 }
@@ -243,12 +246,15 @@ static double *read_vector(const struct lsq_plan *P, const double *U, const stru
 static int plan_target(struct lsq_plan *P, const struct hd_config *cfg, struct hd_errors *err)
 {
   size_t d = P->d;
-  double *U = NULL;
-  if (P->p.eigenvectors[0] &&
-      !(U = hd_eigenbasis_read(cfg, err, "data", "eigenvectors", P->p.eigenvectors, d)))
+  /* the basis: the empirical K's eigenvectors (already there), or the user's */
+  if (!P->basis && P->p.eigenvectors[0] &&
+      !(P->basis = hd_eigenbasis_read(cfg, err, "data", "eigenvectors", P->p.eigenvectors, d)))
     return -1;
+  const double *U = P->basis;
   int rc = 0;
-  if (P->p.target == LSQ_TARGET_FILE) {
+  if (P->theta_star) {
+    /* already the least-squares fit of the user's data (lsq_data.c) */
+  } else if (P->p.target == LSQ_TARGET_FILE) {
     P->theta_star = read_vector(P, U, cfg, err, "data", "target_file", P->p.target_file);
     if (!P->theta_star) rc = -1;
   } else {
@@ -260,7 +266,6 @@ static int plan_target(struct lsq_plan *P, const struct hd_config *cfg, struct h
     P->theta_0 = read_vector(P, U, cfg, err, "optimizer", "init_file", P->p.init_file);
     if (!P->theta_0) rc = -1;
   }
-  free(U);
   if (rc != 0) return -1;
   if (P->stationary) { /* the same p in eigen-coordinates, mapped to the pixel basis */
     P->theta_pix = malloc(d * sizeof(double));
@@ -293,21 +298,24 @@ static void plan_kernels(struct lsq_plan *P, const struct hd_run_params *run)
                                      .law = (enum hd_feature_law)P->p.distribution,
                                      .lr = hd_schedule_lr,
                                      .lr_ctx = &P->p.schedule};
+  if (P->data_n) P->records = P->data_n; /* the user's rows, one pass */
   bool noisy = P->p.noise != 0 || P->batch != 1 || P->p.clip > 0 ||
-               P->p.dataset == LSQ_DATA_FIXED || P->p.distribution >= LSQ_FEATURES_UNIFORM ||
-               P->p.label_noise_clip > 0;
+               P->p.dataset == LSQ_DATA_FIXED || P->data_n ||
+               P->p.distribution >= LSQ_FEATURES_UNIFORM || P->p.label_noise_clip > 0;
   if (noisy) {
     P->noisy = malloc(sizeof *P->noisy);
-    *P->noisy = (struct hd_noisy_kernel_cfg){.base = &P->kernel,
-                                             .law = P->p.distribution,
-                                             .noise = P->p.noise,
-                                             .batch = P->batch,
-                                             .clip_norm = P->clip_norm,
-                                             .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
-                                             .records = P->p.dataset == LSQ_DATA_FIXED ? P->records
-                                                                                       : 0,
-                                             .shuffle = P->p.order == LSQ_ORDER_SHUFFLED,
-                                             .label_clip = P->p.label_noise_clip};
+    *P->noisy = (struct hd_noisy_kernel_cfg){
+        .base = &P->kernel,
+        .law = P->p.distribution,
+        .noise = P->p.noise,
+        .batch = P->batch,
+        .clip_norm = P->clip_norm,
+        .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
+        .records = P->p.dataset == LSQ_DATA_FIXED || P->data_n ? P->records : 0,
+        .shuffle = P->p.order == LSQ_ORDER_SHUFFLED,
+        .label_clip = P->p.label_noise_clip,
+        .rows = P->data_x,
+        .row_eps = P->data_eps};
   }
 }
 
@@ -387,13 +395,28 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
   P->p = *(const struct lsq_params *)params;
   P->d = (size_t)P->p.d;
   P->seed = (uint64_t)run->seed;
-  if (plan_spectrum(P, cfg, err) != 0) {
+  /* a user's data set: its rows, and with data_theory = empirical the spectrum, basis,
+   * target and label noise they imply (lsq_data.c) */
+  bool data = P->p.data_file[0] != '\0';
+  bool empirical = data && P->p.data_theory == LSQ_DATA_EMPIRICAL;
+  int rc = data ? lsq_data_read(P, cfg, err) : 0;
+  if (rc == 0) rc = empirical ? lsq_data_empirical(P, cfg, err) : plan_spectrum(P, cfg, err);
+  if (rc == 0) rc = plan_target(P, cfg, err);
+  if (rc == 0 && data && ceil(run->horizon * (double)P->d) > (double)P->data_n * 1.000001) {
+    hd_config_error(cfg, err, "data", "data_file",
+                    "'%s' has n = %zu rows, and one pass to horizon %g at d = %zu needs %.0f "
+                    "(ceil(horizon d)); lower the horizon or give more rows",
+                    P->p.data_file, P->data_n, run->horizon, P->d,
+                    ceil(run->horizon * (double)P->d));
+    rc = -1;
+  }
+  if (rc != 0) {
     lsq_plan_destroy(P);
     return NULL;
   }
-  if (plan_target(P, cfg, err) != 0) {
-    lsq_plan_destroy(P);
-    return NULL;
+  if (data) {
+    lsq_data_rows(P);
+    if (empirical) P->p.label_noise = P->data_sd; /* the theory's sigma: the residual's */
   }
   plan_kernels(P, run);
   build_groups(P, run->bins);
@@ -429,7 +452,18 @@ void lsq_plan_print(const void *plan, FILE *out)
           lsq_steps_per_time(P), P->batch);
   if (P->noisy)
     fprintf(out, "noisy SGD: sigma %g, clip norm %g, %s dataset of %zu records\n", P->p.noise,
-            P->clip_norm, P->noisy->records ? "fixed" : "streaming", P->records);
+            P->clip_norm,
+            P->data_n           ? "the user's"
+            : P->noisy->records ? "fixed"
+                                : "streaming",
+            P->records);
+  if (P->data_n)
+    fprintf(out, "data: %zu rows of %s; theory: %s (tr K %.6g, label noise sd %.6g)\n", P->data_n,
+            P->p.data_file,
+            P->p.data_theory == LSQ_DATA_EMPIRICAL
+                ? "empirical measure, K = A^T A / n, theta* the least-squares fit"
+                : "the model of the [data] keys",
+            P->trace, lsq_label_noise_sd(&P->p));
 }
 
 /* The plan holds d-sized arrays (lambda, sqrt lambda, theta*, theta_pix, theta_0, the
@@ -442,6 +476,7 @@ size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_byt
   size_t d = P->d, G = L->n_groups,
          vecs = 3 + (P->sqrt_lambda != NULL) + (P->theta_pix != NULL) + (P->theta_0 != NULL);
   size_t bytes = sizeof *P + vecs * d * sizeof(double) + 2 * d * sizeof(size_t) +
+                 P->data_n * (d + 1) * sizeof(double) + (P->basis ? d * d * sizeof(double) : 0) +
                  G * (6 * sizeof(double) + sizeof(size_t));
   if (theory_bytes) *theory_bytes = 10 * lsq_ode_dimension(L) * sizeof(double);
   if (thread_bytes) *thread_bytes = hd_lsq_sgd_state_size(&P->sgd);
