@@ -81,7 +81,7 @@ static void cm_sim_observe(const void *plan, const void *state, double *out)
   cm_formula_release(P->formula, &mine.ex.act);
 }
 
-/* t = infinity (CM-10): at a constant learning rate CM-5/CM-6 are autonomous, and the
+/* t = infinity (CM-11): at a constant learning rate CM-5/CM-6 are autonomous, and the
  * engine looks for their stable fixed point from the end of the integration (a plateau's
  * saddle is refused as unstable; a continuum of solutions, K > M, as marginal). */
 static int cm_stationary(const void *plan, double *out, char *note, size_t len)
@@ -92,7 +92,7 @@ static int cm_stationary(const void *plan, double *out, char *note, size_t len)
     snprintf(note, len, "none: the learning rate is not constant (a schedule)");
     return HD_STATIONARY_NONE;
   }
-  snprintf(note, len, "CM-5/CM-6 (CM-10)");
+  snprintf(note, len, "CM-5/CM-6 (CM-11)");
   return HD_STATIONARY_FIXED_POINT;
 }
 
