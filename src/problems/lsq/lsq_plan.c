@@ -9,6 +9,7 @@
 
 #include "array_input.h"
 #include "eigenbasis.h"
+#include "memory_estimate.h"
 #include "problems/lsq/lsq_plan.h"
 #include "rng.h"
 
@@ -446,4 +447,39 @@ size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_byt
   if (theory_bytes) *theory_bytes = 10 * lsq_ode_dimension(L) * sizeof(double);
   if (thread_bytes) *thread_bytes = hd_lsq_sgd_state_size(&P->sgd);
   return bytes;
+}
+
+/* The same figures as lsq_plan_bytes and the run state, from the parameters alone: the
+ * spectrum's groups at their bound (hd_spectrum_groups_bound), the d-sized vectors the
+ * keys call for, the eigenvector matrix a plan reads (d x d) and the sort's d pointers
+ * while the groups are built. */
+void lsq_memory_need(const void *params, const struct hd_run_params *run,
+                     const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  (void)cfg;
+  const struct lsq_params *p = params;
+  size_t d = (size_t)p->d, G = hd_spectrum_groups_bound(&p->spectrum, d, run->bins);
+  bool stationary = p->spectrum.kind == HD_SPECTRUM_STATIONARY;
+  size_t vecs = 3 + (p->spectrum.kind != HD_SPECTRUM_ISOTROPIC) + stationary +
+                (p->init == LSQ_INIT_FIXED || p->init == LSQ_INIT_FILE);
+  double dd = (double)d, bytes = sizeof(struct lsq_plan) + (double)vecs * dd * 8 + 2 * dd * 8 +
+                                 (double)G * (6 * 8 + 8) + dd * 8;
+  if (p->eigenvectors[0]) bytes += dd * dd * 8;
+  size_t batch = p->batch > 0 ? (size_t)p->batch : 1;
+  bool noisy = p->noise != 0 || batch != 1 || p->clip > 0 || p->dataset == LSQ_DATA_FIXED ||
+               p->distribution >= LSQ_FEATURES_UNIFORM || p->label_noise_clip > 0;
+  double records = p->records > 0 ? (double)p->records : ceil(run->horizon * dd);
+  double state = dd * 8;
+  if (noisy)
+    state += 3 * dd * 8 + 8 +
+             (p->dataset == LSQ_DATA_FIXED && p->order == LSQ_ORDER_SHUFFLED ? records * 4 : 0);
+  else if (stationary) state += (2 * dd + 32) * 8;
+  else state += dd * 8;
+  need->plan = hd_memory_bytes(bytes);
+  need->theory = hd_memory_bytes(10.0 * 2 * (double)G * 8);
+  need->state = hd_memory_bytes(state);
+  need->thread = need->state; /* as lsq_plan_bytes: a thread's figure is its run state */
+  size_t bands = p->spectrum.kind == HD_SPECTRUM_ISOTROPIC ? 1 : (size_t)p->bands;
+  need->n_obs = 2 + (bands > 1 ? (bands < d ? bands : d) : 0);
+  need->steps_per_time = dd / (double)batch;
 }

@@ -347,6 +347,9 @@ int lsq_op_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0,
 void lsq_op_sim_observe(const void *plan, const void *state, double *out);
 int lsq_op_stationary(const void *plan, double *out, char *note, size_t len);
 
+void lsq_memory_need(const void *params, const struct hd_run_params *run,
+                     const struct hd_config *cfg, struct hd_memory_need *need);
+
 #define LSQ_SHARED_OPS                                                                             \
   .observables = lsq_observables, .steps_per_time = lsq_steps_per_time,                            \
   .plan_bytes = lsq_plan_bytes, .ode_dimension = lsq_op_ode_dimension, .ode = lsq_op_ode,          \
