@@ -70,11 +70,11 @@ static void validate_point(struct hd_session *s, const struct hd_run_params *run
 /* The memory a point needs, from its parameters alone, against what is available (or
  * --max-memory): refused before plan_create allocates anything.  Adds the reason to err. */
 static void memory_gate(struct hd_session *s, const struct hd_cli *cli,
-                        const struct hd_run_params *run, const void *params, struct hd_errors *err)
+                        const struct hd_run_params *run, const void *params, struct hd_errors *err,
+                        struct hd_memory_estimate *e)
 {
-  struct hd_memory_estimate e;
   char msg[1024];
-  int rc = hd_memory_gate(s->pb, params, run, s->cfg, cli->max_memory, cli->max_memory_set, &e, msg,
+  int rc = hd_memory_gate(s->pb, params, run, s->cfg, cli->max_memory, cli->max_memory_set, e, msg,
                           sizeof msg);
   if (rc == -2) hd_config_error(s->cfg, err, "output", "times", "%s", msg);
   else if (rc != 0) hd_errors_addf(err, "hdsim: %s", msg);
@@ -155,7 +155,8 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
       memcpy(params, s->params, s->pb->params_size);
       hd_sweep_apply(&s->sweep, p, &run, params);
       validate_point(s, &run, params, &perr);
-      if (!perr.count && !cli->validate_only) memory_gate(s, cli, &run, params, &perr);
+      struct hd_memory_estimate e;
+      if (!perr.count && !cli->validate_only) memory_gate(s, cli, &run, params, &perr, &e);
       for (size_t k = 0; k < perr.count; k++) {
         char where[512] = "";
         for (size_t j = 0; j < s->sweep.n_keys; j++) {
@@ -173,7 +174,8 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
     validate_point(s, &s->run, s->params, &s->err);
   }
   /* the model as given (a sweep's base, whose plan is built below, or one point) */
-  if (!s->err.count && !cli->validate_only) memory_gate(s, cli, &s->run, s->params, &s->err);
+  if (!s->err.count && !cli->validate_only)
+    memory_gate(s, cli, &s->run, s->params, &s->err, &s->gate);
   if (s->err.count) return HD_EXIT_BAD_INPUT;
 
   if (cli->validate_only) return 0;
@@ -260,15 +262,13 @@ int hd_driver_check(const struct hd_cli *cli)
       hd_memory_print(&e, stdout);
     }
     if (cli->print_plan) {
-      struct hd_memory_need need = {0};
-      struct hd_memory_estimate pre;
-      s.pb->memory_need(s.params, &s.run, s.cfg, &need);
-      hd_memory_estimate_params(s.pb, s.params, &s.run, grid.n, &need, &pre);
-      char t[64];
-      hd_memory_human(pre.total, t, sizeof t);
-      printf("memory before planning: about %s (estimated from the parameters alone: plan %zu "
-             "bytes, theory %zu, results %zu, %zu threads x %zu)\n",
-             t, need.plan, pre.theory, pre.results, pre.threads, pre.per_thread);
+      const struct hd_memory_estimate *pre = &s.gate;
+      char t[64], u[64];
+      hd_memory_human(pre->total, t, sizeof t);
+      hd_memory_human(pre->in_use, u, sizeof u);
+      printf("memory before planning: about %s (estimated from the parameters alone, the gate: "
+             "in use with the plan %s, theory %zu bytes, results %zu, %zu threads x %zu)\n",
+             t, u, pre->theory, pre->results, pre->threads, pre->per_thread);
       struct hd_work_estimate w;
       hd_work_estimate(s.pb, s.plan, &s.run, &grid, &w);
       hd_work_print(&w, stdout);

@@ -102,10 +102,15 @@ static size_t gmm_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thr
   bytes += groups_bytes(&P->fin, l, A) + groups_bytes(&P->lim, l, A) + groups_bytes(&P->bin, l, A);
   bytes += 2 * (Q->n_gh[0] + Q->n_gh[1] + Q->n_gl) * sizeof(double);
   if (Q->qmc) bytes += GMM_ERROR_POINTS * q * sizeof(double);
-  if (theory_bytes) { /* expectations and their differences, globals, Jacobian columns */
-    size_t n = gmm_ode_dimension(&P->limit);
-    *theory_bytes = 2 * l * sizeof(struct gmm_expect) + globals +
-                    n * sizeof(double) * (1 + 2 * (size_t)P->limit.adaptive);
+  if (theory_bytes) { /* expectations and their differences, globals, Jacobian columns,
+                       * and the solver (CVODE with the structured Jacobian's storage) */
+    size_t n = gmm_ode_dimension(&P->limit), rank;
+    int structured = gmm_ode_structured(&P->limit, &rank);
+    *theory_bytes = P->method == HD_THEORY_NONE
+                        ? 0
+                        : 2 * l * sizeof(struct gmm_expect) + globals +
+                              n * sizeof(double) * (1 + 2 * (size_t)P->limit.adaptive) +
+                              hd_memory_ode_bytes(n, P->block, rank, structured, P->linear_solver);
   }
   if (thread_bytes) *thread_bytes = projected_size(P) * sizeof(double) + globals;
   return bytes;
@@ -133,8 +138,15 @@ static void gmm_memory_need(const void *params, const struct hd_run_params *run,
                 GMM_ERROR_POINTS * q * 8 + (1 << 20);
   if (p->eigenvectors[0]) plan += d * d * 8;
   need->plan = hd_memory_bytes(plan);
-  need->theory = hd_memory_bytes(2 * l * sizeof(struct gmm_expect) + globals +
-                                 (th + adaptive) * block * 8 * (1 + 2 * adaptive));
+  /* as gmm_ode_structured: the Woodbury core's rank, and when the structure is used */
+  const double n = (th + adaptive) * block, rank = l * (q + nv) + adaptive;
+  const int structured = block <= 48 && rank <= 96 && rank <= n;
+  need->theory =
+      run->method == HD_THEORY_NONE
+          ? 0
+          : hd_memory_bytes(2 * l * sizeof(struct gmm_expect) + globals + n * 8 * (1 + 2 * adaptive) +
+                            (double)hd_memory_ode_bytes((size_t)n, (size_t)block, (size_t)rank,
+                                                        structured, run->linear_solver));
   need->state = hd_memory_bytes((q * d + d + (p->batch > 1 ? q * d : 0) + 1) * 8);
   need->thread = hd_memory_bytes((fin + adaptive) * block * 8 + globals);
   double overlap = fmin(l, 16),

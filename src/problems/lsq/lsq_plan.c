@@ -388,6 +388,7 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
   P->p = *(const struct lsq_params *)params;
   P->d = (size_t)P->p.d;
   P->seed = (uint64_t)run->seed;
+  P->method = run->method;
   if (plan_spectrum(P, cfg, err) != 0) {
     lsq_plan_destroy(P);
     return NULL;
@@ -433,9 +434,20 @@ void lsq_plan_print(const void *plan, FILE *out)
             P->clip_norm, P->noisy->records ? "fixed" : "streaming", P->records);
 }
 
+/* A theory solve's working bytes on n_groups groups: CVODE's state and work (~10 vectors
+ * of the ODE's state: a_g alone without ridge, else (b_g, a_g)), the recursion's state
+ * (b_g, a_g), stepped in place (measured: peak RSS = plan + state at d = 1e6). */
+static size_t theory_bytes_of(int method, size_t n_groups, double ridge)
+{
+  size_t ode = (ridge == 0 ? 1 : 2) * n_groups;
+  return method == HD_THEORY_NONE        ? 0
+         : method == HD_THEORY_RECURSION ? 2 * n_groups * sizeof(double)
+                                         : 10 * ode * sizeof(double);
+}
+
 /* The plan holds d-sized arrays (lambda, sqrt lambda, theta*, theta_pix, theta_0, the
- * mode maps) and per-group arrays; a theory solve holds its state and CVODE's work
- * (counted as ~10 state vectors); a simulation thread holds one run's state. */
+ * mode maps) and per-group arrays; a theory solve holds its state and its solver's work;
+ * a simulation thread holds one run's state (sim_state_size) and nothing more. */
 size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_bytes)
 {
   const struct lsq_plan *P = plan;
@@ -444,15 +456,14 @@ size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_byt
          vecs = 3 + (P->sqrt_lambda != NULL) + (P->theta_pix != NULL) + (P->theta_0 != NULL);
   size_t bytes = sizeof *P + vecs * d * sizeof(double) + 2 * d * sizeof(size_t) +
                  G * (6 * sizeof(double) + sizeof(size_t));
-  if (theory_bytes) *theory_bytes = 10 * lsq_ode_dimension(L) * sizeof(double);
-  if (thread_bytes) *thread_bytes = hd_lsq_sgd_state_size(&P->sgd);
+  if (theory_bytes) *theory_bytes = theory_bytes_of(P->method, G, P->p.ridge);
+  if (thread_bytes) *thread_bytes = 0;
   return bytes;
 }
 
 /* The same figures as lsq_plan_bytes and the run state, from the parameters alone: the
  * spectrum's groups at their bound (hd_spectrum_groups_bound), the d-sized vectors the
- * keys call for, the eigenvector matrix a plan reads (d x d) and the sort's d pointers
- * while the groups are built. */
+ * keys call for, the eigenvector matrix a plan reads (d x d). */
 void lsq_memory_need(const void *params, const struct hd_run_params *run,
                      const struct hd_config *cfg, struct hd_memory_need *need)
 {
@@ -460,10 +471,13 @@ void lsq_memory_need(const void *params, const struct hd_run_params *run,
   const struct lsq_params *p = params;
   size_t d = (size_t)p->d, G = hd_spectrum_groups_bound(&p->spectrum, d, run->bins);
   bool stationary = p->spectrum.kind == HD_SPECTRUM_STATIONARY;
-  size_t vecs = 3 + (p->spectrum.kind != HD_SPECTRUM_ISOTROPIC) + stationary +
-                (p->init == LSQ_INIT_FIXED || p->init == LSQ_INIT_FILE);
+  bool theta_0 = p->init == LSQ_INIT_FIXED || p->init == LSQ_INIT_FILE;
+  /* lambda, theta*, and sqrt lambda, theta_pix, theta_0 where used; the two mode maps;
+   * five group arrays (two more with theta_0).  The sort's d pointers are freed before
+   * the last group and band arrays exist: the finished plan is the peak (measured). */
+  size_t vecs = 2 + (p->spectrum.kind != HD_SPECTRUM_ISOTROPIC) + stationary + theta_0;
   double dd = (double)d, bytes = sizeof(struct lsq_plan) + (double)vecs * dd * 8 + 2 * dd * 8 +
-                                 (double)G * (6 * 8 + 8) + dd * 8;
+                                 (double)G * (5 + 2 * theta_0) * 8;
   if (p->eigenvectors[0]) bytes += dd * dd * 8;
   size_t batch = p->batch > 0 ? (size_t)p->batch : 1;
   bool noisy = p->noise != 0 || batch != 1 || p->clip > 0 || p->dataset == LSQ_DATA_FIXED ||
@@ -476,9 +490,9 @@ void lsq_memory_need(const void *params, const struct hd_run_params *run,
   else if (stationary) state += (2 * dd + 32) * 8;
   else state += dd * 8;
   need->plan = hd_memory_bytes(bytes);
-  need->theory = hd_memory_bytes(10.0 * 2 * (double)G * 8);
+  need->theory = theory_bytes_of(run->method, G, p->ridge);
   need->state = hd_memory_bytes(state);
-  need->thread = need->state; /* as lsq_plan_bytes: a thread's figure is its run state */
+  need->thread = 0;
   size_t bands = p->spectrum.kind == HD_SPECTRUM_ISOTROPIC ? 1 : (size_t)p->bands;
   need->n_obs = 2 + (bands > 1 ? (bands < d ? bands : d) : 0);
   need->steps_per_time = dd / (double)batch;

@@ -92,9 +92,7 @@ static void sams_memory_need(const void *params, const struct hd_run_params *run
                 (p->init_file[0] ? vec : 0) + (p->eigenvectors[0] ? d * vec : 0);
   need->plan = hd_memory_bytes(plan);
   need->theory =
-      run->method == HD_THEORY_NONE
-          ? 0
-          : hd_spectrum_groups_bound(&p->spectrum, (size_t)p->d, 0) * sizeof(double);
+      sams_theory_bytes(run->method, hd_spectrum_groups_bound(&p->spectrum, (size_t)p->d, 0));
   need->state = hd_memory_bytes((d + B * d + d + 2 * B) * 8);
   need->thread = 0;
   need->n_obs = 4;
