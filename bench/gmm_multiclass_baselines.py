@@ -2,7 +2,7 @@
 """Baselines for bench/gmm_multiclass.c (gmm_multiclass), measured in the same run.
 
   gmm_multiclass_baselines.py ode METHOD D T BETA    scipy solve_ivp (RK45 | BDF) on the per-mode
-      ODE (spec E1-E3, q = 1) of two-class power-law binary logistic SGD: alpha = 1.1, 1.5,
+      ODE (gmm.md E1-E3, q = 1) of two-class power-law binary logistic SGD: alpha = 1.1, 1.5,
       antipodal means d^-1/2 (rho/d)^beta, lr 1, X_0 = 0, rtol 1e-8, atol 1e-10; logistic
       expectations by 128-node Gauss-Hermite (numpy).  Prints "seconds risk nfev".
   gmm_multiclass_baselines.py mc K D STEPS           a plain numpy per-step loop of the SGD

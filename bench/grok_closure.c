@@ -1,15 +1,15 @@
 /* grok_closure.c — benchmark of the DMFT grokking family (run on demand:
- * `ninja -C build bench-grok`), spec dmft_grokking.md §6, on the Fig. 1 configuration
+ * `ninja -C build bench-grok`), grok.md §6, on the Fig. 1 configuration
  * (D = 100, P = 550, alpha = 1, eps = 0.02, eta0 = 1):
  *   (1) ms per step of the exact N = infinity GD closure (ode/grok_width.c);
  *   (2) ms per step of literal neuron-level GD at N = 500 (src/sim/grok_net.c, neurons);
  *   (3) ms per step of the same closure in numpy (bench/grok_closure_numpy.py via popen),
- *       measured in this run on one BLAS thread (the spec's reference) and on numpy's
- *       default, and the ratio numpy / hdsim against the faster (spec target >= 2.5);
+ *       measured in this run on one BLAS thread (the reference) and on numpy's
+ *       default, and the ratio numpy / hdsim against the faster (target >= 2.5);
  *   (4) the N = infinity map in weight and in sample space (§2.4) where P < D (D = 400,
  *       P = 150): ms per step of each;
  *   (5) CVODE on the gradient flow over 1e5 step-units: steps, RHS evaluations,
- *       Jacobian-vector products and seconds (spec target <= 5000 RHS evaluations, <= 5 s).
+ *       Jacobian-vector products and seconds (target <= 5000 RHS evaluations, <= 5 s).
  * Usage: grok_closure [--numpy SCRIPT] [--python PYTHON] [--steps K]
  * Timings are the best of 3; hdsim and numpy alternate over 5 rounds and each side reports
  * its best, so both are read in the machine's better stretches. */
@@ -77,7 +77,7 @@ static double time_neurons(struct hd_session *s, int steps)
   return 1e3 * best;
 }
 
-/* numpy's ms per step; one_thread: OpenBLAS on one thread, the spec's reference setting
+/* numpy's ms per step; one_thread: OpenBLAS on one thread, the reference setting
  * (§6: "single-thread per process"), else numpy's default thread count. */
 static double numpy_ms(const char *python, const char *script, int steps, int one_thread)
 {
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
   /* Alternating rounds, best of each side: on this 2-vCPU machine whole seconds pass in
    * which two threads get one core's flops, and a single back-to-back pair can straddle
    * such a stretch (seen: 0.30 and 0.52 ms for the same binary, numpy 0.7 and 1.4).
-   * numpy runs on one BLAS thread (the spec's reference) and on its default count; the
+   * numpy runs on one BLAS thread (the reference) and on its default count; the
    * ratio is taken against the faster of the two (at these sizes its second thread can
    * cost more than it gives). */
   enum { ROUNDS = 5 };
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
   printf("grokking closure, D = 100, P = 550 (Fig. 1), best of 3 x %d steps in %d rounds\n", steps,
          ROUNDS);
   printf("  rounds, hdsim/numpy 1 thread/numpy default ms per step:%s\n", rounds);
-  printf("  hdsim closure (N = inf)         %8.3f ms/step   (%.1f s per 1e5 steps; spec target "
+  printf("  hdsim closure (N = inf)         %8.3f ms/step   (%.1f s per 1e5 steps; target "
          "<= 0.3 ms)\n",
          c_ms, c_ms * 100);
   printf("  hdsim neuron-level GD, N = 500  %8.3f ms/step   (ratio to closure %.2f)\n", n_ms,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""numpy baseline of the grokking closure step (spec dmft_grokking.md §2.1, §6.1): the same
+"""numpy baseline of the grokking closure step (grok.md §2.1, §6.1): the same
 propagator-form update as src/kernels/grok_closure.c, D = 100, P = 550, N = infinity.
 Prints 'closure_ms_per_step <value>' (best of 3 timings of STEPS steps)."""
 import sys

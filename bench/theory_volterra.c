@@ -3,7 +3,7 @@
  * independent ways through the engine, at the same output times log(1e-2, 1e3, 50):
  *   ode       CVODE BDF, woodbury linear solver, rtol 1e-8 (one equation pair per distinct
  *             eigenvalue, i.e. per mode for a power law)
- *   volterra  the renewal equation (noisy_sgd_privacy.md §2.3), FFT convolution
+ *   volterra  the renewal equation (noisy.md §2.3), FFT convolution
  *             quadrature with one Richardson step, rtol 1e-8 (ode/lsq_volterra.c)
  * for d = 1e4, 1e5, 1e6; prints the theory seconds (hd_theory_result.seconds: the solve,
  * not the plan), the compressed spectrum size, the Volterra step count, and the largest

@@ -1,7 +1,7 @@
-/* gmm_expect.c — the Gaussian class expectations of spec §2.3,
+/* gmm_expect.c — the Gaussian class expectations of gmm.md §2.3,
  *   a_c = E grad f,  H_c = E Hess f,  I_c = E grad f grad f^T,  R_c = E f,
  * at r ~ N(m_c, S_c), for every loss, plus the classification error of §1.4.  Theory and
- * simulation both read their risk through these routines (spec §1.4: "use the same
+ * simulation both read their risk through these routines (gmm.md §1.4: "use the same
  * expectation routine as the ODE"), so quadrature error never shows up as a theory-vs-MC
  * gap.
  *
@@ -25,7 +25,7 @@
 
 /* Above this variance the 1-D rule switches from Gauss-Hermite to panels: measured
  * against a 4e5-point reference, 64-node Gauss-Hermite errs by 5e-10 at s = 4, 2e-9 at
- * s = 10 and 2e-6 at s = 24 (spec §2.3 saw the same), the panels by < 1e-12 at any s. */
+ * s = 10 and 2e-6 at s = 24 (gmm.md §2.3 saw the same), the panels by < 1e-12 at any s. */
 #define WIDE_S    2.0
 #define LOGIT_CUT 40.0 /* sigma(-40) = 4e-18: beyond +-40 the logistic functions are affine */
 

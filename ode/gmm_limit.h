@@ -6,15 +6,15 @@
  *
  * Tracked directions.  The ODE follows, per eigen-group g, the projected norm V_g (q x q,
  * symmetric, packed) and the overlaps M_{a,g} (q-vectors) with A directions u_a: the l
- * class means, plus the teacher theta* when there is one (spec §1.2 "teacher variant":
+ * class means, plus the teacher theta* when there is one (gmm.md §1.2 "teacher variant":
  * W = [X | mu_1..mu_l | theta*]).  With a teacher (square loss, q = 1 only) the state is
  * written for e = X - theta*, so that the residual r - y = <e, x> - y_c - eps has exactly
  * the form of the teacher-free problem; with one class, zero mean and y = 0 this is
- * streaming least squares (spec LS-1..LS-4), which test_gmm_lsq_reduction checks.
+ * streaming least squares (lsq.md LS-1..LS-4), which test_gmm_lsq_reduction checks.
  *
  * State layout (kernels/gmm_layout.h): one block per group, then, under AdaGrad-Norm, one
  * more block whose first entry is G(t).  The Jacobian is block-diagonal plus rank
- * l (q + q(q+1)/2) (spec §2.7), solved by the engine's structured (Woodbury) solver. */
+ * l (q + q(q+1)/2) (gmm.md §2.7), solved by the engine's structured (Woodbury) solver. */
 #ifndef HDSIM_ODE_GMM_LIMIT_H
 #define HDSIM_ODE_GMM_LIMIT_H
 
@@ -30,7 +30,7 @@
 
 /* Eigen-groups: modes with one eigenvalue tuple (finite d), or quadrature nodes of a
  * d -> infinity spectrum.  P holds the direction Gram matrix restricted to the group,
- * P[(g*A + a)*A + b] = sum_{i in g} u_{a,i} u_{b,i} (spec §2.1). */
+ * P[(g*A + a)*A + b] = sum_{i in g} u_{a,i} u_{b,i} (gmm.md §2.1). */
 struct gmm_groups {
   size_t n;
   double *w;                   /* n: |g| / d, or the node weight */
@@ -40,17 +40,17 @@ struct gmm_groups {
   double trK[GMM_MAX_CLASSES]; /* sum_g w_g lambda_g^(c) = Tr K_c / d */
 };
 
-/* Per-class Gaussian expectations of the loss at r ~ N(m_c, S_c) (spec §2.3). */
+/* Per-class Gaussian expectations of the loss at r ~ N(m_c, S_c) (gmm.md §2.3). */
 struct gmm_expect {
   double a[GMM_MAX_Q];              /* E grad f */
   double H[GMM_MAX_Q * GMM_MAX_Q];  /* E Hess f (row-major) */
-  double G2[GMM_MAX_Q * GMM_MAX_Q]; /* E grad f grad f^T (spec I_c; I is complex.h's macro) */
+  double G2[GMM_MAX_Q * GMM_MAX_Q]; /* E grad f grad f^T (gmm.md's I_c; I is complex.h's macro) */
   double R;                         /* E f */
 };
 
 /* Precomputed quadrature rules (plan once). */
 struct gmm_quad {
-  int auto_rule;             /* quadrature = 0: rule picked by the variance (spec §2.3) */
+  int auto_rule;             /* quadrature = 0: rule picked by the variance (gmm.md §2.3) */
   size_t tensor_max_dim;     /* softmax: tensor Gauss-Hermite up to this dimension, QMC beyond */
   size_t n_gh[2];            /* Gauss-Hermite rules: 1-D, and per dimension of the multi-D one */
   double *gh_x[2], *gh_w[2]; /* nodes and weights for weight exp(-x^2)/sqrt(pi) (sum 1) */

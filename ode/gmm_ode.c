@@ -1,5 +1,5 @@
 /* gmm_ode.c — the deterministic limit of multi-class one-pass SGD, per eigen-group
- * (spec §2.1-2.2, 2.6-2.8).  With the class globals
+ * (gmm.md §2.1-2.2, 2.6-2.8).  With the class globals
  *     m_c = sum_g M_{c,g},   S_c = sum_g lambda_g^(c) V_g                         (§2.1)
  * and the class expectations a_c, H_c, I_c at r ~ N(m_c, S_c) (gmm_expect.c):
  *
@@ -13,7 +13,7 @@
  * gamma = gamma(t) (schedule), B the batch size, delta the ridge.  P_{a*,g} and M_{*,g}
  * are the teacher's overlaps (zero without a teacher: the state is then X itself).
  *
- * Jacobian (spec §2.7): with the globals frozen the system is block-diagonal (one block
+ * Jacobian (gmm.md §2.7): with the globals frozen the system is block-diagonal (one block
  * per group); the globals are 2l (q = 1) linear functionals of the state, so
  *     J = blockdiag + U W^T,   W = d(globals)/dy (exact),   U = d(rhs)/d(globals),
  * and U is the right-hand side's linear response to the class expectations, whose
@@ -131,7 +131,7 @@ static void rhs_core(const struct gmm_limit *L, const struct gmm_groups *G, cons
   const size_t q = L->q, l = L->l, A = L->A, nv = L->nv, b = L->block;
   const size_t c0 = only_class >= 0 ? (size_t)only_class : 0,
                c1 = only_class >= 0 ? (size_t)only_class + 1 : l;
-  if (L->adaptive) { /* AdaGrad-Norm: dG/dt = sum_c p_c (Tr K_c/d) tr I_c (spec §2.8) */
+  if (L->adaptive) { /* AdaGrad-Norm: dG/dt = sum_c p_c (Tr K_c/d) tr I_c (gmm.md §2.8) */
     double *dG = dy + G->n * b, v = 0;
     memset(dG, 0, b * sizeof(double));
     for (size_t c = c0; c < c1; c++)
@@ -358,7 +358,7 @@ size_t gmm_ode_dimension(const struct gmm_limit *L)
   return (L->G->n + (size_t)L->adaptive) * L->block;
 }
 
-/* Initial state (spec §2.6): X_0 = 0 gives V = M = 0; with a teacher e_0 = -theta*, so
+/* Initial state (gmm.md §2.6): X_0 = 0 gives V = M = 0; with a teacher e_0 = -theta*, so
  * V_g = P_{**,g}, M_{a,g} = -P_{a*,g}; a random X_0 adds sigma_0^2 w_g I to V_g; a given
  * X_0 has V_g = sum_{i in g} e_i e_i^T, M_{a,g} = sum_{i in g} u_{a,i} e_i exactly. */
 static void initial_state(const struct gmm_limit *L, const struct gmm_groups *G, double *y0)
@@ -427,7 +427,7 @@ void gmm_limit_free(struct gmm_limit *L)
   gmm_quad_free(&L->quad);
 }
 
-/* ---- observables (spec §1.4, §2.6) --------------------------------------------------- */
+/* ---- observables (gmm.md §1.4, §2.6) --------------------------------------------------- */
 
 void gmm_observe_state(const struct gmm_limit *L, const struct gmm_groups *G, const double *y,
                        double *out)

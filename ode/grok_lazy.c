@@ -1,4 +1,4 @@
-/* grok_lazy.c — the lazy limit alpha -> infinity (spec §2.5): the centred network is its
+/* grok_lazy.c — the lazy limit alpha -> infinity (grok.md §2.5): the centred network is its
  * linearisation, whose train residual follows a fixed-kernel flow with the infinite-width
  * initial NTK
  *     K0_{mu nu} = x_mu.x_nu + eps^2 sigma^2 (x_mu.x_nu)^2,        r(0) = -y

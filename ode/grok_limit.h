@@ -1,4 +1,4 @@
-/* grok_limit.h — the deterministic limits of DMFT grokking (shared/specs/dmft_grokking.md),
+/* grok_limit.h — the deterministic limits of DMFT grokking (docs/theory/grok.md),
  * all at infinite width, each as a CVODE system (gradient flow, §2.2) and as a recursion
  * (discrete GD, exact):
  *   ode/grok_width.c         the exact (wbar, Z) closure at N = infinity (§2.1, §2.3)

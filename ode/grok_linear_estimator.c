@@ -1,5 +1,5 @@
 /* grok_linear_estimator.c — the d_in -> infinity limit of the Levi et al. linear
- * estimator (spec §4.1): closed forms, the Marchenko-Pastur averages and the gradient
+ * estimator (grok.md §4.1): closed forms, the Marchenko-Pastur averages and the gradient
  * flow's one ODE.  See grok_linear_estimator.h for the model. */
 #include "ode/grok_linear_estimator.h"
 

@@ -1,5 +1,5 @@
 /* grok_linear_estimator.h — the d_in -> infinity limit of grokking in linear estimators
- * (Levi, Beck, Bar-Sinai, ICLR 2024; spec dmft_grokking.md §4.1), problem
+ * (Levi, Beck, Bar-Sinai, ICLR 2024; grok.md §4.1), problem
  * grok_linear_estimator (prefix gle_).
  *
  * Student S and teacher T in R^{d_in} (d_out = 1, no weight decay), D = S - T with

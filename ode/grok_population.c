@@ -1,4 +1,4 @@
-/* grok_population.c — the population limit P -> infinity at infinite width (spec §2.6).
+/* grok_population.c — the population limit P -> infinity at infinite width (grok.md §2.6).
  * With wbar0 = 0, M0 = sigma^2 I and the centred predictor, u stays 0 and
  * M = a (I - P_par) + m P_par, P_par = betahat betahat^T, evolves by
  *     A_par = b* D - alpha eps (m - sigma^2),   A_perp = -alpha eps (a - sigma^2)

@@ -1,4 +1,4 @@
-/* grok_sample_limit.c — the N = infinity closure in sample space (spec §2.4; the map is
+/* grok_sample_limit.c — the N = infinity closure in sample space (grok.md §2.4; the map is
  * kernels/grok_sample.c), exact and O(P^3) per step instead of O(P D^2): the form to use
  * when P < D.  From wbar0 = 0 and U(0) = I the state (b, s, R) starts at (0, 1, 0), the
  * start's Gram matrix is Gam = K = X X^T with gscale = sigma^2, and every weight-space

@@ -1,5 +1,5 @@
 /* grok_width.c — the N = infinity limit of DMFT grokking: the exact (wbar, Z) closure of
- * spec §2.1 started at wbar0 = 0, L = sigma I (§2.3), state y = (wbar, Z) with Z of size
+ * grok.md §2.1 started at wbar0 = 0, L = sigma I (§2.3), state y = (wbar, Z) with Z of size
  * D x D (then their velocities with momentum).  Discrete GD is the kernel's increment
  * applied once per step, gradient flow the same right-hand side under CVODE (§2.2). */
 #include <cblas.h>

@@ -88,7 +88,7 @@ static int sams_rhs(double t, const double *a, double *da, void *params)
   return 0;
 }
 
-/* J = diag(-2 gamma lambda_g A) + U1 V1^T + U2 V2^T (spec §4.7: rank 1, rank 2 for DNSAM):
+/* J = diag(-2 gamma lambda_g A) + U1 V1^T + U2 V2^T (sam.md §4.6–4.7: rank 1, rank 2 for DNSAM):
  * U1_g = lambda_g (-2 gamma a_g A_v + gamma^2 Q_v),    V1_h = w_h lambda_h      (through v)
  * U2_g = lambda_g (-2 gamma a_g A_G2 + gamma^2 Q_G2),  V2_h = w_h lambda_h^2    (through G^2) */
 static int sams_jac(double t, const double *a, struct hd_sjac *J, void *params)

@@ -4,7 +4,7 @@ hdsim.plot.grok_losses).
 
 Panels: (a) train and test loss, theory (N = infinity, dashed) and finite-N networks
 (mean +- s.e.), with the kernel-regression baseline kmse (black line of Fig. 1) and the
-grokking times t(theta) = first time loss < theta * L(0) (docs/theory/grok.md §1.4.9);
+grokking times t(theta) = first time loss < theta * L(0) (docs/theory/grok.md §1.3);
 (b) the eq. 6 decomposition of the test loss (variance, misalignment, linear power);
 (c) weight norm sqrt(Tr M) and relative parameter change; (d) feature alignment
 (overlap, cosine, CKA).  Prints the grokking times and the delay.

@@ -8,7 +8,7 @@ value, as in the paper) coloured by the swept key, with the initial-NTK kernel
 regression value, and the halving times against the key.  Prints per file or point: the
 test bump max L/L(0), the test-halving time, the train-halving time and the final
 L/L(0).  With --check (key network.alpha), exits 1 unless the orderings of
-docs/theory/grok.md §3.1 claim 2 hold: the delay and the final test loss grow with
+docs/theory/grok.md §3 claim 2 hold: the delay and the final test loss grow with
 alpha, the test bump grows with alpha (none for alpha <= 1/4, > 1 % for alpha >= 4;
 alpha = 1 lies between and depends on the dataset draw), and every final test loss stays
 below the kernel-regression value, approached as alpha grows.
@@ -44,7 +44,7 @@ def main(argv):
     save(hdsim.plot.grok_sweep(a.files, a.key),
          a.output or os.path.splitext(a.files[0])[0] + "_sweep.png")
     if a.check:
-        report(hdsim.plot.grok_sweep_check(rows, name), "the orderings of §3.1 claim 2 hold")
+        report(hdsim.plot.grok_sweep_check(rows, name), "the orderings of §3 claim 2 hold")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 /* sam_quadratic_lyapunov.c — stationary covariance of a linear SDE dX = -A X dt + G dW:
- *   A C + C A^T = R,  R = G G^T        (spec §3.2, O3)
+ *   A C + C A^T = R,  R = G G^T        (sam.md §3.2, O3)
  * by Bartels-Stewart with LAPACKE: real Schur form A = V T V^T (dgees), F = V^T R V,
  * T Y + Y T^T = scale F (dtrsyl, trana = N, tranb = T, isgn = +1), C = V Y V^T / scale.
  * Works for any A whose eigenvalues have positive real parts (the stationary branch). */

@@ -8,15 +8,15 @@
  *   (S2)  DNSAM : dX = -(I + rho H / n(x)) H X dt + sqrt(eta) (I + rho H / n(x)) S dW  (factor)
  *                 or  sqrt(eta) [Sigma + (rho / n(x)) (H Sigma + Sigma H)]^1/2 dW  (truncated;
  *                 isotropic Sigma = s^2 I only, where it is diagonal:
- *                 s sqrt(1 + 2 rho lambda_i / n), negative entries clipped to 0, spec §2.7 item 4)
- *   (S3)  SAM   : isotropic Sigma = s^2 I, spec §3.5: with v = H x, a = ||v||, e = v / a,
+ *                 s sqrt(1 + 2 rho lambda_i / n), negative entries clipped to 0, sam.md §2.7 item 4)
+ *   (S3)  SAM   : isotropic Sigma = s^2 I, sam.md §3.5: with v = H x, a = ||v||, e = v / a,
  *                 dX = -(H X + rho phi_1 H e) dt + sqrt(eta) M(x)^1/2 dW,
  *                 M = s^2 I + rho (Q H + H Q)  (truncated, the paper's S3, clipped if indefinite)
  *                 M = s^2 I + rho (Q H + H Q) + rho^2 H Q H  (factor: exact one-step covariance)
  *                 with phi_1, Q, Q the conditional moments of u = g / ||g||, g = v + Z, from a
  *                 Gauss-Hermite (z) x generalised Gauss-Laguerre (w ~ chi^2_{d-1}) rule.
  * The noise enters as -G xi (same law as +G xi): with h = eta and synchronous coupling the
- * EM step is then the algorithm's own step Q1/Q2/Q3 with Z = S xi (spec §2.8), term by term. */
+ * EM step is then the algorithm's own step Q1/Q2/Q3 with Z = S xi (sam.md §2.8), term by term. */
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>
@@ -69,7 +69,7 @@ long samq_sym_sqrt(size_t d, const double *M, double *R, double *V, double *w)
   return clipped;
 }
 
-/* ---- SAM: conditional moments of u = g/||g|| (spec §3.5) ------------------------- */
+/* ---- SAM: conditional moments of u = g/||g|| (sam.md §3.5) ------------------------- */
 
 int samq_sam_quadrature(struct samq_system *Q)
 {

@@ -1,5 +1,5 @@
 /* sde_paths.c — Euler-Maruyama (see sde_paths.h).  The noise is scaled by sqrt(eps h),
- * not h (the authors' scheme, correct only for h = eta: spec sam.md §2.8, §5.3 item 1). */
+ * not h (the authors' scheme, correct only for h = eta: sam.md §2 and "Conventions that differ from the paper"). */
 #include "sde_paths.h"
 
 #include <math.h>

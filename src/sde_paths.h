@@ -2,7 +2,7 @@
  *
  * The caller owns the randomness: it passes the standard normals xi (one vector of dim
  * per substep), so a path can be coupled to a discrete algorithm that reads the same
- * numbers (spec sam.md §2.8: synchronous coupling with h = eta/m), or driven by its own
+ * numbers (sam.md §2.8: synchronous coupling with h = eta/m), or driven by its own
  * stream.  Nothing here allocates in the step loop. */
 #ifndef HDSIM_SDE_PATHS_H
 #define HDSIM_SDE_PATHS_H

@@ -97,7 +97,17 @@ static int run_recursion(const struct hd_problem *pb, void *plan, const struct h
   uint64_t k = 0;
   int rc = 0;
   for (size_t j = 0; j < g->n && rc == 0; j++) {
-    for (; k < g->steps[j]; k++) pb->recursion_step(plan, k, s);
+    /* a step can take tens of milliseconds (the sampled DMFT) and output times can be
+     * 10^4 steps apart: the flag is polled every step, not every output */
+    for (; k < g->steps[j] && !hd_interrupted(); k++) pb->recursion_step(plan, k, s);
+    if (hd_interrupted()) {
+      res->failed = 1;
+      res->t_fail = g->t[j];
+      snprintf(res->message, sizeof res->message, "interrupted by a signal at step %llu",
+               (unsigned long long)k);
+      rc = 1;
+      break;
+    }
     pb->recursion_observe(plan, s, buf);
     report_t(g->t[j], g->t[g->n - 1]);
     if (store(res, j, buf) != 0) {

@@ -5,7 +5,7 @@
  * k the Student-t multiplier of testlib.h (tl_bound_k: a correct theory fails the whole
  * check with probability < 1e-3; 5.7 at 16 runs and 24 comparisons),
  * b_d = (1 + max_c ||mu_c||^2 / mean Tr K_c/d) / d the relative size of the terms the limit
- * drops (spec §2.2; gmm_finite_d_scale), 2e-3 the resolution of the 4096-point QMC error. */
+ * drops (gmm.md §2.2; gmm_finite_d_scale), 2e-3 the resolution of the 4096-point QMC error. */
 #ifndef HDSIM_TESTS_GMM_CHECK_H
 #define HDSIM_TESTS_GMM_CHECK_H
 

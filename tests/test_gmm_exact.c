@@ -1,7 +1,7 @@
 /* test_gmm_exact.c — the gmm_multiclass theory against exact answers
  * (docs/theory/gmm.md §2.4, §3.3, §4.1) and its quadrature against
  * independent integrals.  Tolerances are set by the accuracy of the reference: closed
- * forms tightly (CVODE rtol 1e-11), the spec's 4-5-digit ODE values to their last digit. */
+ * forms tightly (CVODE rtol 1e-11), gmm.md's 4-5-digit ODE values to their last digit. */
 #include <string.h>
 
 #include "testlib.h"
@@ -153,9 +153,9 @@ static void zero_one(void)
   double v4 = 0.5 * 1e4 * at(&r, "risk", 5), v6 = 0.5 * 1e6 * at(&r, "risk", 7);
   tl_check(r.th.dimension == 4 * 3, "zero-one: four eigen-groups (state %zu)", r.th.dimension);
   tl_check(fabs(v4 - 1.0011) < 1e-4,
-           "zero-one logistic: gamma kappa t R = %.5f at t = 1e4 (spec 1.0011)", v4);
+           "zero-one logistic: gamma kappa t R = %.5f at t = 1e4 (reference 1.0011)", v4);
   tl_check(fabs(v6 - 1.0000) < 1e-4,
-           "zero-one logistic: gamma kappa t R = %.6f at t = 1e6 (spec 1.0000)", v6);
+           "zero-one logistic: gamma kappa t R = %.6f at t = 1e6 (reference 1.0000)", v6);
   tl_check(at(&r, "clean_margin_share", 7) > 0.9,
            "zero-one logistic: the clean directions carry the margin (share %.4f)",
            at(&r, "clean_margin_share", 7));
@@ -338,7 +338,7 @@ static void solvers(void)
   }
 }
 
-/* AdaGrad-Norm (spec §2.8): for q = 1 least squares tr I_c = E f'^2 = 2 R_c, so
+/* AdaGrad-Norm (gmm.md §2.8): for q = 1 least squares tr I_c = E f'^2 = 2 R_c, so
  * G(t) = 2 (Tr K/d) int_0^t R ds and lr(t) = lr / sqrt(b^2 + G): checked against the
  * trapezoid integral of the theory's own risk on a fine grid (error ~1e-7). */
 static void adagrad(void)

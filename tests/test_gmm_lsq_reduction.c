@@ -1,5 +1,5 @@
 /* test_gmm_lsq_reduction.c — streaming least squares is the one-class, square-loss
- * special case of gmm_multiclass (spec §1.2 teacher variant): one class with zero
+ * special case of gmm_multiclass (gmm.md §1.2 teacher variant): one class with zero
  * mean and label 0, the teacher theta* (streaming_lsq's random target, the same draw) and
  * label noise.  The multiclass ODE (E1-E3) must then reproduce streaming_lsq's theory
  * (LS-2..LS-4) on the same spectrum and target to ~1e-10, with ridge, schedules and a

@@ -1,6 +1,6 @@
 /* test_gmm_sim.c — the gmm_multiclass Monte Carlo: reproducibility (same seed ->
  * bit-identical for any thread count and any split of a run into advance() calls) and the
- * options of spec §2.8 (mini-batch, ridge, schedule, random start, teacher with label
+ * options of gmm.md §2.8 (mini-batch, ridge, schedule, random start, teacher with label
  * noise) against the ODE at small d, with the bound of gmm_check.h (16 runs: its
  * Student-t multiplier k is 5.7-5.8 for 24-30 comparisons). */
 #include <string.h>

@@ -8,7 +8,7 @@
  *     b_d = (1 + max_c ||mu_c||^2 / mean_c Tr K_c/d) / d   (gmm_finite_d_scale)
  * k = 5.7: the Student-t multiplier for 16 runs and 24 comparisons at a 1e-3 false alarm
  * (gmm_check.h; with 8 runs, k = 4 was not calibrated: the s.e. of 8 runs is itself
- * uncertain by ~25%).  2|ODE| b_d: the limit drops terms that are O(b_d) relative (spec §2.2,
+ * uncertain by ~25%).  2|ODE| b_d: the limit drops terms that are O(b_d) relative (gmm.md §2.2,
  * "dropped terms": the mean's share of the quadratic variation), a finite-d bias with no
  * exact finite-d theory to subtract here.  The
  * multi-class error is read through a fixed 4096-point QMC rule, a step function of

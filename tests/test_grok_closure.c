@@ -1,4 +1,4 @@
-/* test_grok_closure.c — exact identities of the DMFT grokking family (spec §7.1, §7.2,
+/* test_grok_closure.c — exact identities of the DMFT grokking family (grok.md §7.1, §7.2,
  * §7.8):
  *  1. the (wbar, Z) closure seeded with a run's W0 equals literal neuron-level GD to
  *     1e-12 relative, for N < D (Z = the centred neurons) and N > D (Z from Sigma0's
@@ -170,7 +170,7 @@ static void minibatch_theory(void)
 }
 
 /* The test-set CKA at t = 0 (N = infinity: K = s (1 + eps^2 sigma^2 s), s = x.x') against
- * a direct evaluation of spec §1.4.7: K centred by column means, y centred,
+ * a direct evaluation of grok.md §1.4 (cka): K centred by column means, y centred,
  * CKA = y_c^T K_c y_c / (||K_c||_F ||y_c||^2). */
 static void cka_at_start(void)
 {

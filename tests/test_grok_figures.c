@@ -1,5 +1,5 @@
-/* test_grok_figures.c — the paper's claims on its own configurations (slow suite; spec
- * §3.1, §7.7, §7.8), at N = infinity on one dataset:
+/* test_grok_figures.c — the paper's claims on its own configurations (slow suite; grok.md
+ * §3, §7.7, §7.8), at N = infinity on one dataset:
  *  Fig. 1 (D = 100, P = 550, alpha = 1, eps = 0.02, eta0 = 1, 1e5 steps, gradient flow):
  *    the train loss falls first, the test loss rises above L(0) (linear-mode power from
  *    the initial NTK) and then falls late: t_test(0.1 L0) >= 3 t_train(0.1 L0); the

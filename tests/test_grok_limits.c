@@ -1,5 +1,5 @@
 /* test_grok_limits.c — the lazy (§2.5) and population (§2.6) limits of the DMFT grokking
- * family (spec §7.3, §7.4, §7.5):
+ * family (grok.md §7.3, §7.4, §7.5):
  *  1. lazy: the GD recursion and the CVODE flow equal their closed forms
  *     ahat_k = yhat_k (1 - (1 - h lam_k)^t)/lam_k and yhat_k (1 - e^{-h lam_k t})/lam_k
  *     (1e-12 and 1e-7: the ODE is integrated at rtol 1e-10);
@@ -7,7 +7,7 @@
  *     D = 24): the N = infinity closure at alpha = 1e4 agrees with the lazy recursion
  *     within 1 % in train and population test loss at t = 100 and 1000, and its distance
  *     shrinks as 1/alpha (alpha = 1e3 is 5-20x further: at D = 24 it is 1.3 % off at
- *     t = 1000, at the paper's D = 100 0.2 %, spec §7.5); finite networks (N = 2000,
+ *     t = 1000, at the paper's D = 100 0.2 %, grok.md §7.5); finite networks (N = 2000,
  *     closure from their own W0) agree within 1 % + 3 standard errors; alpha = 1 must
  *     differ by more than 1 % (so the test can fail);
  *  3. population: the (m, a) recursion equals GD on the full D x D population loss at

@@ -1,4 +1,4 @@
-/* test_grok_linear_estimator.c — the Levi et al. linear estimator (spec §4.1, §7.6):
+/* test_grok_linear_estimator.c — the Levi et al. linear estimator (grok.md §4.1, §7.6):
  *  1. the Bessel closed form of the gradient-flow train loss equals the Marchenko-Pastur
  *     quadrature to 1e-9 (lambda = 0.1, 0.9, 1.5; eta = 0.01; t up to 1e5);
  *  2. the CVODE solution of L_gen' = -4 eta L_tr equals the MP quadrature of L_gen to 1e-9,

@@ -1,10 +1,10 @@
-/* test_grok_sample_form.c — the sample-space form of the N = infinity closure (spec
- * dmft_grokking.md §2.4, ode/grok_sample_limit.c) against the weight-space closure (§2.1):
+/* test_grok_sample_form.c — the sample-space form of the N = infinity closure
+ * (grok.md §2.4, ode/grok_sample_limit.c) against the weight-space closure (§2.1):
  *  1. exact GD (method = recursion): every observable agrees to 1e-10 of its scale over
  *     the run, D = 60, P = 20, P_test = 15, for the centred and the uncentred predictor,
  *     both targets, with the CKA, and with minibatch SGD + weight decay + momentum (the
  *     update stays in the row space of X, §1.5);
- *  2. the train loss equals the spec's own §2.4 recursion on (a, S) written out here
+ *  2. the train loss equals grok.md's own §2.4 recursion on (a, S) written out here
  *     independently (a+ = B_P a - c K0 Delta, S+ = B_P S B_P^T - ...), to 1e-10;
  *  3. gradient flow (method = ode): both forms integrated by CVODE at rtol 1e-10 agree to
  *     1e-7 of each observable's scale (the difference is the integrators' error, not the forms');
@@ -246,7 +246,7 @@ int main(void)
 
   double e = spec_recursion();
   tl_check(e <= 1e-10,
-           "train loss = the spec's §2.4 (a, S) recursion: max diff / scale %.2e "
+           "train loss = grok.md's §2.4 (a, S) recursion: max diff / scale %.2e "
            "(<= 1e-10)",
            e);
 

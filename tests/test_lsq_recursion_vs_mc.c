@@ -1,5 +1,5 @@
 /* test_lsq_recursion_vs_mc.c — the simulator against the exact finite-d moment recursion
- * (noisy_sgd_privacy.md §2.1, NS-2, sigma = 0).  The recursion is the exact expectation
+ * (noisy.md §2.1, NS-2, sigma = 0).  The recursion is the exact expectation
  * at this d, so the Monte Carlo mean must agree within its standard error with no
  * O(1/d) bias: we require |mean - recursion| <= 3 s.e. at every output time (t > 0),
  * for the risk and the distance, with Gaussian and with Rademacher features (whose

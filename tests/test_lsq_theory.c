@@ -1,5 +1,5 @@
 /* test_lsq_theory.c — the streaming least-squares theory against exact answers
- * (streaming_least_squares.md, "Exact solutions for tests"). */
+ * (lsq.md, "Exact solutions for tests"). */
 #include "testlib.h"
 
 #include "problems/lsq/lsq_plan.h"

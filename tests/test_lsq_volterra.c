@@ -1,5 +1,5 @@
 /* test_lsq_volterra.c — [theory] method = volterra (the renewal form of NS-3/NS-4,
- * noisy_sgd_privacy.md §2.3) against the closed form NS-7, against CVODE, its order of
+ * noisy.md §2.3) against the closed form NS-7, against CVODE, its order of
  * convergence in the step, and the FFT solve against the O(N^2) direct one. */
 #include "testlib.h"
 

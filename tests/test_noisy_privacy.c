@@ -1,4 +1,4 @@
-/* test_noisy_privacy.c — the privacy-loss side of noisy_sgd (noisy_sgd_privacy.md §2.6,
+/* test_noisy_privacy.c — the privacy-loss side of noisy_sgd (noisy.md §2.6,
  * §3C items 4, 6, 7):
  *   1. Gaussian D_alpha: closed form vs 1-D quadrature (alpha 1.5, 2, 3 and KL); +inf when
  *      Sigma_alpha is not positive definite;

@@ -1,5 +1,5 @@
 /* test_noisy_theory.c — the noisy_sgd risk theory against exact answers
- * (noisy_sgd_privacy.md §3C items 2-5) and its consistency with streaming_lsq:
+ * (noisy.md §3C items 2-5) and its consistency with streaming_lsq:
  *   - the isotropic tables of §3C items 3 and 4 (NS-7) to 1e-9, and CVODE (NS-3/4) to 1e-8;
  *   - the stationary risk (NS-6) against long-time CVODE to 1e-10 (power law, ridge, noise);
  *   - the c-form (NS-4') risk equals the grouped ODE's risk (one truth, two state forms);
@@ -26,7 +26,7 @@ static const char *iso =
 
 static void isotropic_tables(void)
 {
-  /* spec §3C item 3 (gamma 0.5, delta 0.1) and item 4 (gamma 0.25, delta 0.5) */
+  /* noisy.md §3C item 3 (gamma 0.5, delta 0.1) and item 4 (gamma 0.25, delta 0.5) */
   static const struct {
     double lr, ridge, sigma, R[4], Rinf;
   } rows[] = {

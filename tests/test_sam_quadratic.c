@@ -1,6 +1,6 @@
-/* test_sam_quadratic.c — sam_quadratic's exact theory (spec §3.1-3.4) and its Monte Carlo.
+/* test_sam_quadratic.c — sam_quadratic's exact theory (sam.md §3.1-3.4) and its Monte Carlo.
  *
- *  1. Stationary E f, spec §3.3 reference values (H = diag(1, .5, .1), Sigma = .01 I,
+ *  1. Stationary E f, sam.md §3.3 reference values (H = diag(1, .5, .1), Sigma = .01 I,
  *     eta = .01, rho = .1), to the 6 digits the spec gives.
  *  2. CVODE mean/covariance ODE (O1-O2) = exact OU solution to 1e-8 relative, with a
  *     non-diagonal Sigma (4 x 4 file), for the factor (S1b) and truncated (S1a) diffusions.
@@ -9,10 +9,10 @@
  *  4. Exact USAM recursion (U1-U2) = Monte Carlo of the algorithm (Q2) with the same
  *     non-diagonal Sigma: |mean - recursion| <= 4 s.e. at every output (maximum over ~60
  *     correlated comparisons; 4 s.e. has a two-sided tail of 6e-5 each).
- *  5. Weak error (§3.4): the spec's closed-form table for eta = .04 ... .0025 with rho =
+ *  5. Weak error (§3.4): sam.md's closed-form table for eta = .04 ... .0025 with rho =
  *     sqrt(eta), to 4 digits, and fitted slopes 1 +- 0.1 (USAM SDE) and 0.5 +- 0.1 (SGD SDE).
  *  6. Euler-Maruyama with h = eta and synchronous coupling reproduces the algorithm path by
- *     path (USAM S1b and DNSAM factor form, spec §2.8) up to rounding (1e-12).
+ *     path (USAM S1b and DNSAM factor form, sam.md §2.8) up to rounding (1e-12).
  *  7. Saddle (§3.7): USAM is trapped iff rho > 1/|lambda_-|, both ways, by the exact
  *     recursion and by Monte Carlo escape counts. */
 #include <string.h>
@@ -52,10 +52,10 @@ static void stationary_reference(void)
   struct hd_session *c = quad("sgd", 0.01, 0.0, "");
   double ld = samq_stationary_loss_discrete(sys_of(a)), l1b = samq_stationary_loss_sde(sys_of(a));
   double l1a = samq_stationary_loss_sde(sys_of(b)), l0 = samq_stationary_loss_sde(sys_of(c));
-  tl_check(rel(ld, 7.92339e-5) < 1e-5, "stationary E f, discrete USAM %.6e (spec 7.92339e-5)", ld);
-  tl_check(rel(l1b, 7.9e-5) < 1e-9, "stationary E f, USAM SDE S1b %.6e (spec 7.90000e-5)", l1b);
-  tl_check(rel(l1a, 7.87107e-5) < 1e-5, "stationary E f, USAM SDE S1a %.6e (spec 7.87107e-5)", l1a);
-  tl_check(rel(l0, 7.5e-5) < 1e-9, "stationary E f, SGD SDE %.6e (spec 7.50000e-5)", l0);
+  tl_check(rel(ld, 7.92339e-5) < 1e-5, "stationary E f, discrete USAM %.6e (ref 7.92339e-5)", ld);
+  tl_check(rel(l1b, 7.9e-5) < 1e-9, "stationary E f, USAM SDE S1b %.6e (ref 7.90000e-5)", l1b);
+  tl_check(rel(l1a, 7.87107e-5) < 1e-5, "stationary E f, USAM SDE S1a %.6e (ref 7.87107e-5)", l1a);
+  tl_check(rel(l0, 7.5e-5) < 1e-9, "stationary E f, SGD SDE %.6e (ref 7.50000e-5)", l0);
   tl_session_free(a);
   tl_session_free(b);
   tl_session_free(c);
@@ -169,7 +169,7 @@ static void weak_error(void)
     tl_session_free(s0);
   }
   tl_check(worst < 1e-4,
-           "weak-error table of spec §3.4 reproduced (15 entries, worst rel. "
+           "weak-error table of sam.md §3.4 reproduced (15 entries, worst rel. "
            "deviation %.1e from the 5 printed digits)",
            worst);
   double a = sam_loglog_slope(eta, e[0], 5), b = sam_loglog_slope(eta, e[1], 5);
@@ -386,7 +386,7 @@ static void sam_sde_paths(void)
  * 1384.9 (USAM rho = .5) (numerically, 2e6 draws; a 4000-run numpy simulation gives 693).
  * The sample median must be within 4 s.e. of it, s.e.(median) = 1.2533 IQR / (1.349 sqrt n),
  * plus 5 steps of grid.  SAM (rho = .5) never escapes; DNSAM (rho = .5) escapes in 62% of
- * the spec's 2000 runs: within 4 binomial s.e. of that. */
+ * sam.md's 2000 runs: within 4 binomial s.e. of that. */
 static void saddle_escape(const char *alg, double rho, double want_frac, double want_median)
 {
   const long runs = 500;
@@ -443,7 +443,7 @@ static void saddle_escape(const char *alg, double rho, double want_frac, double 
  * the 2-cycle +-s* u_1, s* = eta rho lambda_1 / (2 - eta lambda_1) = 8.8235e-3, the other
  * directions dying out; and the full-batch flow (F2) reaches the minimum in finite time
  * (with the norm guard eps it then decays stiffly, or CVODE stops there and reports it),
- * the ODE/algorithm mismatch near minima of spec §2.7 item 5. */
+ * the ODE/algorithm mismatch near minima of sam.md §2.7 item 5. */
 static void two_cycle(void)
 {
   struct hd_session *s = tl_session(

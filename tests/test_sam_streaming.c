@@ -5,7 +5,7 @@
  *     bit (same seed, same data path), and its ODE equals streaming_lsq's ODE to 1e-8.
  *  2. The exact finite-d recursions (H1 SGD, H2 USAM) against Monte Carlo at d = 10:
  *     |mean - exact| <= 4 s.e. at every output (max over ~30 correlated comparisons).
- *  3. The analytic structured Jacobian (spec §4.7) against finite differences of the
+ *  3. The analytic structured Jacobian (sam.md §4.6–4.7) against finite differences of the
  *     right-hand side, for the four algorithms (relative 1e-6).
  *  4. §4.4 closed forms: the ODE at t = 4000 against the stationary risk of SGD/USAM
  *     (label noise), SAM (sigma = 0, plateau; sigma > 0) and DNSAM (sigma = 0, edge-of-

@@ -2,7 +2,7 @@
  * real algorithms (L1-L4) at d = 1000 and d = 4000 (slow suite).
  *
  * The run-averaged Monte Carlo mean differs from the ODE by its sampling error (s.e.(t),
- * measured from the runs) and by a finite-d bias that is O(1/d) (spec §5.5).  For SGD and
+ * measured from the runs) and by a finite-d bias that is O(1/d) (sam.md §5.5).  For SGD and
  * USAM the bias is known exactly from the finite-d recursions (H1, H2), so the bound is
  *     |mean - ODE| <= k s.e. + |recursion - ODE|.
  * SAM and DNSAM have no finite-d recursion; there the bias allowance is 15/d relative.

@@ -183,6 +183,15 @@ sleep 1; kill -INT $pid
 check "SIGINT while dmft_grokking N = 1e7 starts a run: stops within 2 s" stop_within 2 $pid
 kill -KILL $pid 2>/dev/null; wait $pid; rc=$?
 check "  exit 4 with OUT.partial" bash -c "[ $rc -eq 4 ] && [ -f wide.h5.partial ]"
+# the discrete-map theory (method = recursion) of the Fig. 12 network: 2048 DMFT particles,
+# tens of milliseconds a step and 10^4 steps between outputs; the theory is under way
+# within a second, and each step must poll the flag (it ignored SIGTERM for 14 minutes)
+set_key "$HDSIM_SOURCE_ROOT/models/grok_fig12.ini" simulation runs 1 >f12.ini
+"$HDSIM" run f12.ini -o f12.h5 --quiet --threads 1 & pid=$!
+sleep 1.5; kill -TERM $pid
+check "SIGTERM inside a recursion theory (grok_fig12): stops within 2 s" stop_within 2 $pid
+kill -KILL $pid 2>/dev/null; wait $pid; rc=$?
+check "  exit 4 with OUT.partial" bash -c "[ $rc -eq 4 ] && [ -f f12.h5.partial ]"
 
 # ---- misreports
 set_key small.ini data label_noise 2e4 >ln.ini

@@ -1,5 +1,5 @@
 /* sam_weak_error.c — does the SDE model of SAM describe the real optimizer?  Two studies
- * (spec sam.md §3.4, §5.1-5.2), written as CSV for plots/sam_weak_error.py and
+ * (sam.md §3.4, §5.1-5.2), written as CSV for plots/sam_weak_error.py and
  * plots/sam_rho_sweep.py:
  *
  *   weak_error.csv  E f(x_k) - E f(X_{k eta}) over k <= T/eta against eta, rho = sqrt(eta),

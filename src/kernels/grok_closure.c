@@ -1,4 +1,4 @@
-/* grok_closure.c — the increment of the exact two-moment closure of spec §2.1 in
+/* grok_closure.c — the increment of the exact two-moment closure of grok.md §2.1 in
  * propagator form, which is also its gradient flow's right-hand side (§2.2).  At
  * N = infinity (wbar0 = 0, M0 = sigma^2 I, so L = sigma I and Z(0) = sigma I) it is the
  * infinite-width DMFT of the network (§2.3, ode/grok_width.c); the finite-N simulation

@@ -1,4 +1,4 @@
-/* grok_closure.h — the numerical kernel of DMFT grokking (shared/specs/dmft_grokking.md)
+/* grok_closure.h — the numerical kernel of DMFT grokking (docs/theory/grok.md)
  * that its theory (ode/grok_limit.h) and its finite networks (sim/grok_net.h) both run:
  * a two-layer committee machine f(x) = (alpha/N) sum_i phi(w_i.x), phi(h) = h +
  * (eps/2) h^2, trained by full-batch GD on P quadratic-target points (§1.1).
@@ -8,7 +8,7 @@
  *   kernels/grok_sample.c           the same map in sample space (§2.4), O(P^3) a step
  *   kernels/grok_observe.c          every observable (§1.2, §1.4) from (wbar, M, wbar0, M0)
  *
- * Time t is the number of GD steps (the spec's convention: gradient flow takes the step
+ * Time t is the number of GD steps (grok.md's convention: gradient flow takes the step
  * index as continuous time with eta0 fixed), so steps_per_time = 1.
  *
  * Propagator form (§2.1).  Every neuron obeys the same affine map w_i <- B w_i - c g, so

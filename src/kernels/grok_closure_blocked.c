@@ -1,9 +1,9 @@
-/* grok_closure_blocked.c — the closure increment of spec §2.1/§2.2 with half the flops of
+/* grok_closure_blocked.c — the closure increment of grok.md §2.1/§2.2 with half the flops of
  * the plain form (grok_closure.c), for batches with n > 1.5 D, and shared among threads in
  * blocks fixed by the sizes alone.
  *
  * The plain form spends 4 n D r flops on two dgemm (X Z, then X^T diag(Delta) X Z).  Here
- * (spec §2.8's table):
+ * (grok.md §2.8's table):
  *   M = Z Z^T                  dsyrk + dgemm per panel, D^2 r   (wbar enters through a^2)
  *   q_mu = x_mu^T M x_mu       = rowsum(X .* (X T)), T = triu(M) with its strict upper
  *                                part doubled: one dtrmm, n D^2 (half a dgemm)

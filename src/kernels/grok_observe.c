@@ -1,4 +1,4 @@
-/* grok_observe.c — the observables of spec §1.4, read off the sufficient statistics
+/* grok_observe.c — the observables of grok.md §1.4, read off the sufficient statistics
  * (wbar, M) of any state: the N = infinity closure, a finite network (either algorithm),
  * the lazy and the population limit all reduce to (wbar, M, wbar0, M0) first, so every
  * route reports exactly the same formulas. */

@@ -1,4 +1,4 @@
-/* grok_sample.c — the N = infinity closure of spec §2.1 in sample space (§2.4), exact and
+/* grok_sample.c — the N = infinity closure of grok.md §2.1 in sample space (§2.4), exact and
  * O(P^3) per step instead of O(P D^2): the form to use when P < D (Fig. 5-like settings).
  *
  * Why it closes.  Every GD increment lies in the row space of X: dwbar = X^T(...) and

@@ -1,9 +1,9 @@
 /* gmm_sgd.c — the real algorithm: one-pass (mini-batch) SGD on a Gaussian mixture,
- * simulated in the shared eigenbasis (spec §1.1, exact, O(d q) per sample):
+ * simulated in the shared eigenbasis (gmm.md §1.1, exact, O(d q) per sample):
  *   c ~ Cat(p) (uniform from block k of the run's LABEL stream),
  *   x = mu_c + sqrt(lambda^(c)) .* z,  z = block k of the run's FEATURES stream,
  *   r = X^T x,  X <- (1 - gamma delta / d) X - (gamma / (d B)) sum_batch x grad_r f(r; c)^T
- * (spec §1.3, §2.8).  Least squares with a teacher adds <theta*, x> to the label, and label
+ * (gmm.md §1.3, §2.8).  Least squares with a teacher adds <theta*, x> to the label, and label
  * noise comes from block k of the run's EXTRA stream.  Every number a step uses is a pure
  * function of (seed, run, k), so runs are bit-identical for any thread count and any
  * split of a run into advance() calls.  Dot products use hd_dot (8 fixed partial sums). */
@@ -144,7 +144,7 @@ int gmm_sgd_advance(const struct gmm_sgd *S, uint64_t run, void *state, uint64_t
   return 0;
 }
 
-/* Exact observables of X (spec §1.4): the run's per-group projected norms and overlaps,
+/* Exact observables of X (gmm.md §1.4): the run's per-group projected norms and overlaps,
  * in the theory's state layout, which the package reads through the theory's observables. */
 void gmm_sgd_project(const struct gmm_sgd *S, const void *state, double *y)
 {

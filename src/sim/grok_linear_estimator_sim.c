@@ -1,5 +1,5 @@
 /* grok_linear_estimator_sim.c — the finite-d_in Monte Carlo of the Levi et al. linear estimator
- * (spec §4.1, §6.5).  A run draws its own training inputs X (N_tr x d_in, N(0,1)) and
+ * (grok.md §4.1, §6.5).  A run draws its own training inputs X (N_tr x d_in, N(0,1)) and
  * S0, T ~ N(0, 1/(2 d_in)) from its INIT stream keyed by (seed, run), then either
  *   gd     steps D+ = D - (2 eta / N_tr) X^T (X D) literally (two dgemv per step), or
  *   eigen  diagonalises Sigma_tr = X^T X / N_tr once (dsyevd) and evaluates

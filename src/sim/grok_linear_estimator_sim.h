@@ -1,5 +1,5 @@
 /* grok_linear_estimator_sim.h — the finite-d_in Monte Carlo of the Levi et al. linear
- * estimator (problem grok_linear_estimator, spec §4.1, §6.5; the model is in
+ * estimator (problem grok_linear_estimator, grok.md §4.1, §6.5; the model is in
  * ode/grok_linear_estimator.h): each run draws its own training inputs, student and
  * teacher and trains by full-batch GD. */
 #ifndef HDSIM_SIM_GROK_LINEAR_ESTIMATOR_SIM_H

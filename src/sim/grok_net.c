@@ -1,4 +1,4 @@
-/* grok_net.c — the real training (spec §1.1): a width-N network, its own initialisation
+/* grok_net.c — the real training (grok.md §1.1): a width-N network, its own initialisation
  * W0 ~ N(0, sigma^2) drawn from the run's INIT stream keyed by (seed, run), trained by
  * full-batch GD on the system's fixed dataset.  Two algorithms give the same iterates:
  *
@@ -14,7 +14,7 @@
  *            and Gam = (X L)(X L)^T, so a step costs 4 P^3 whatever N and D; wbar and Z
  *            are rebuilt (Z = s L + X^T (R X L)) only at output times.
  *
- * The test of spec §7.1 runs both on the same seed and requires agreement to 1e-12. */
+ * The test of grok.md §7.1 runs both on the same seed and requires agreement to 1e-12. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>

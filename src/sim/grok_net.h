@@ -1,4 +1,4 @@
-/* grok_net.h — finite-width networks of DMFT grokking (shared/specs/dmft_grokking.md §1.1,
+/* grok_net.h — finite-width networks of DMFT grokking (docs/theory/grok.md §1.1,
  * §2.1): N neurons from their own initialisation, trained by GD on the system's dataset
  * (kernels/grok_closure.h), one Monte Carlo run each. */
 #ifndef HDSIM_SIM_GROK_NET_H

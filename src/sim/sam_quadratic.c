@@ -1,5 +1,5 @@
 /* sam_quadratic.c — the discrete algorithms on f = 1/2 x^T H x with additive noise
- * (docs/theory/sam.md §1.3).  Same gradient noise Z inside and outside the perturbed
+ * (docs/theory/sam.md §1, Q1–Q4).  Same gradient noise Z inside and outside the perturbed
  * gradient (§1.2):
  *   g = H x + Z,   x <- x - eta (H (x + c g) + Z) = x - eta (I + c H) g,
  *   c = 0 (Q1 SGD), rho (Q2 USAM), rho / (||H x|| + eps) (Q3 DNSAM), rho / (||g|| + eps) (Q4 SAM).

@@ -1,5 +1,5 @@
 /* sam_streaming.c — the two-gradient update of SAM-type methods on streaming least
- * squares (spec §1.4).  With e_b = <a_b, r> - eps_b, g = (1/B) sum_b a_b e_b and
+ * squares (sam.md §1.4).  With e_b = <a_b, r> - eps_b, g = (1/B) sum_b a_b e_b and
  * H^ = (1/B) sum_b a_b a_b^T, the perturbed gradient is exactly g + rho H^ u (the loss is
  * quadratic), u = g (L2 USAM), g / ||K r|| (L3 DNSAM), g / ||g|| (L4 SAM), and
  *   r <- r - eta (g + rho H^ u),   eta = gamma / d.

@@ -1,4 +1,4 @@
-/* sim/sam_streaming.h — SGD / USAM / DNSAM / SAM on streaming least squares (spec sam.md
+/* sim/sam_streaming.h — SGD / USAM / DNSAM / SAM on streaming least squares (sam.md
  * §1.4, L1-L4), on the engine's streaming data path: step k's B feature vectors are read
  * consecutively from block k of the run's HD_STREAM_FEATURES stream (x = sqrt(lambda) .* z,
  * hd_rng_normal_array_scaled) and its B label noises from block k of HD_STREAM_LABEL, keyed

@@ -31,7 +31,7 @@ def _param(g, key):
 
 
 def grok_times(res, theta=0.1):
-    """Grokking times of one dmft_grokking output (docs/theory/grok.md §1.4.9): the first
+    """Grokking times of one dmft_grokking output (docs/theory/grok.md §1.3): the first
     output time with train (test) loss below theta * its initial value, their delay, the
     test bump max L_test / L_test(0) and the kernel-regression value kmse, from the theory
     (the simulation mean when the file has none)."""
@@ -119,7 +119,7 @@ def grok_sweep_table(items, key="network.alpha"):
 
 
 def grok_sweep_check(rows, name="alpha"):
-    """The orderings of docs/theory/grok.md §3.1 claim 2 over rows sorted by alpha (a
+    """The orderings of docs/theory/grok.md §3 claim 2 over rows sorted by alpha (a
     list of failure messages, empty when they hold): the final test loss and the
     test-halving time grow with alpha, so does the test bump (none for alpha <= 1/4, over
     1 % for alpha >= 4), and every final test loss stays below the kernel-regression
@@ -265,7 +265,7 @@ def grok_phase_grid(items, theta=0.1):
 
 
 def grok_phase_check(alphas, epss, A):
-    """Claim 4 of docs/theory/grok.md §3.1 (failure messages, empty when it holds): the
+    """Claim 4 of docs/theory/grok.md §3 (failure messages, empty when it holds): the
     amount grows with alpha at the smallest eps, falls with eps at the smallest alpha, and
     its maximum lies in the large-alpha, small-eps quarter."""
     if np.isnan(A).all():

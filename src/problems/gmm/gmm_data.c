@@ -1,5 +1,5 @@
 /* gmm_data.c — the realised data of a gmm_multiclass plan: the class spectra in the shared
- * eigenbasis, the class means and the teacher, drawn from the seed (spec §1.1, §3.1). */
+ * eigenbasis, the class means and the teacher, drawn from the seed (gmm.md §1.1, §3.1). */
 #define HDSIM_GMM_PACKAGE
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* gmm_groups.c — the eigen-groups the gmm_multiclass theory integrates (spec §2.1, §2.7):
+/* gmm_groups.c — the eigen-groups the gmm_multiclass theory integrates (gmm.md §2.1, §2.7):
  * modes with one eigenvalue tuple at finite d, the d -> infinity power-law node grid, the
  * engine's spectral bins, and the observable bands. */
 #define HDSIM_GMM_PACKAGE
@@ -73,7 +73,7 @@ void gmm_build_groups(struct gmm_plan *P)
   free(key);
 }
 
-/* The nodes u_j and weights w_j of the d -> infinity integral  int_umin^1 g(u) du  (spec
+/* The nodes u_j and weights w_j of the d -> infinity integral  int_umin^1 g(u) du  (gmm.md
  * §2.7).  midpoint: midpoints in s = log u, w = u ds; second order, and its error sits at
  * u = 1 where g u does not vanish.  mapped: u = sigmoid(tau + e^tau), midpoints in tau.
  * To the left s = log u ~ tau, so the nodes stay log-spaced where the relaxation fronts
@@ -110,7 +110,7 @@ static void limit_nodes(const struct gmm_params *p, size_t N, double *u, double 
   }
 }
 
-/* d -> infinity power law (spec §2.7): nodes u_j in [umin, 1] with the weights of
+/* d -> infinity power law (gmm.md §2.7): nodes u_j in [umin, 1] with the weights of
  * limit_rule; lambda^(c) = v_c u^alpha_c (times (1 + alpha_c) under trace normalisation),
  * and the power-law mean's Gram P_{ab} = s_a s_b w u^(2 beta). */
 void gmm_build_limit(struct gmm_plan *P)

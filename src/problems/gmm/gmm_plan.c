@@ -13,7 +13,7 @@
 #include "problems/gmm/gmm_plan.h"
 
 /* Square losses: gamma_crit = 2 B / rho(G), G_cc' = sqrt(p_c p_c') sum_g w_g lambda_g^(c)
- * lambda_g^(c') / lambdabar_g (spec §3.3; the ridge only stabilises further). */
+ * lambda_g^(c') / lambdabar_g (gmm.md §3.3; the ridge only stabilises further). */
 static double critical_lr(const struct gmm_plan *P)
 {
   const size_t l = P->l;
@@ -69,7 +69,7 @@ static void build_observables(struct gmm_plan *P)
   for (size_t c = 0; c < P->limit.obs.n_overlap; c++) {
     char name[HD_NAME_MAX - 8];
     snprintf(name, sizeof name, "overlap_%zu", c + 1);
-    add_obs(P, name, 0, "mean overlap <X%s, mu_%zu> (spec m_c)", P->q > 1 ? "_c" : "", c + 1);
+    add_obs(P, name, 0, "mean overlap <X%s, mu_%zu> (gmm.md m_c)", P->q > 1 ? "_c" : "", c + 1);
   }
   P->limit.obs.o_cosine = P->n_obs;
   for (size_t c = 0; c < P->limit.obs.n_overlap; c++) {
@@ -80,7 +80,7 @@ static void build_observables(struct gmm_plan *P)
   }
   if (P->limit.adaptive) {
     P->limit.obs.o_lr = P->n_obs;
-    add_obs(P, "lr", 1, "AdaGrad-Norm learning rate lr / sqrt(b^2 + G(t)) (spec §2.8)");
+    add_obs(P, "lr", 1, "AdaGrad-Norm learning rate lr / sqrt(b^2 + G(t)) (gmm.md §2.8)");
   }
   if (teacher) {
     P->limit.obs.o_distance = P->n_obs;
@@ -229,7 +229,7 @@ static void stability_and_note(struct gmm_plan *P, const struct hd_run_params *r
     if (gmax >= P->gamma_crit)
       snprintf(P->note, sizeof P->note,
                "lr %g is beyond the least-squares stability threshold 2B/rho(G) = %.6g "
-               "(spec §3.3): the risk diverges",
+               "(gmm.md §3.3): the risk diverges",
                gmax, P->gamma_crit);
   }
   if (p->loss == GMM_LOSS_SOFTMAX && P->q - 1 > GMM_MAX_QUAD_DIM && P->note[0] == '\0')
@@ -276,7 +276,7 @@ fail:
   return NULL;
 }
 
-/* Size of the terms the limit drops (spec §2.2, "dropped terms"), relative: the mean's
+/* Size of the terms the limit drops (gmm.md §2.2, "dropped terms"), relative: the mean's
  * share of the quadratic variation, (gamma^2/d) sum_i mu_i^2 E f'^2 against
  * gamma^2 w lambda E f'^2, and the O(1/d) corrections of the noise:
  * (1 + max_c ||mu_c||^2 / mean_c Tr K_c/d) / d.  Tests scale their bias allowance by it. */

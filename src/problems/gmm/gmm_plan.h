@@ -99,7 +99,7 @@ struct gmm_plan {
   struct gmm_groups bin;   /* bin.n = 0 unless [theory] bins = N > 0: fin merged into bins */
   double breakpoints[256]; /* discontinuities of gamma(t) = p.schedule up to the horizon */
   size_t n_breakpoints;
-  double gamma_crit; /* square losses: the stability threshold 2 / rho(G) (spec §3.3) */
+  double gamma_crit; /* square losses: the stability threshold 2 / rho(G) (gmm.md §3.3) */
   struct hd_observable *obs;
   size_t n_obs;
   char note[512];
@@ -144,7 +144,7 @@ int gmm_fill_start(struct gmm_plan *P, const struct hd_config *cfg, struct hd_er
 void *gmm_plan_create(const void *params, const struct hd_run_params *run,
                       const struct hd_config *cfg, struct hd_errors *err);
 void gmm_plan_destroy(void *plan);
-/* Relative size of the terms the limit drops at this d (spec §2.2). */
+/* Relative size of the terms the limit drops at this d (gmm.md §2.2). */
 double gmm_finite_d_scale(const struct gmm_plan *P);
 
 /* The quadrature rules in words (HDF5 attribute and plan_print). */

@@ -193,7 +193,7 @@ static void gmm_plan_print(const void *plan, FILE *out)
 const struct hd_problem hd_problem_gmm_multiclass = {
     .name = "gmm_multiclass",
     .summary = "one-pass SGD on Gaussian mixtures with commuting anisotropic class covariances: "
-               "least squares, logistic, softmax, one-hot LS (spec E1-E3)",
+               "least squares, logistic, softmax, one-hot LS (gmm.md E1-E3)",
     .theory_doc = "docs/theory/gmm.md",
     .time_meaning = "t = SGD steps / d",
     .params = gmm_table,

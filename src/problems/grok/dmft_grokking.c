@@ -260,7 +260,7 @@ static size_t grok_observables(const void *plan, const struct hd_observable **ob
   return P->n_obs;
 }
 
-/* t = GD steps (eta0 fixed): the spec's time for both GD and gradient flow (§2.2). */
+/* t = GD steps (eta0 fixed): grok.md's time for both GD and gradient flow (§2.2). */
 static double grok_steps_per_time(const void *plan)
 {
   (void)plan;

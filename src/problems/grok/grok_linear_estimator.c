@@ -1,5 +1,5 @@
 /* grok_linear_estimator.c — grokking in linear estimators (Levi, Beck, Bar-Sinai,
- * ICLR 2024; docs/theory/grok.md, spec §4.1) as an hdsim problem: a second, solvable
+ * ICLR 2024; docs/theory/grok.md §4.1) as an hdsim problem: a second, solvable
  * validation target of the grokking family.  Parameter table, validation, plan and ops
  * table; the limit is ode/grok_linear_estimator.c, the Monte Carlo
  * src/sim/grok_linear_estimator_sim.c.  Observables: the train and generalisation

@@ -138,7 +138,7 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
   if (!closed && noisy && run->method != HD_THEORY_NONE)
     hd_config_error(cfg, err, "theory", "method",
                     "algorithm = %s with gradient noise has no closed moment system "
-                    "(spec §3.5); use method = none and compare with path = sde, or set "
+                    "(sam.md §3.5); use method = none and compare with path = sde, or set "
                     "noise_std = 0 for the full-batch flow (F2)",
                     sam_algorithm_names[p->algorithm]);
   if (!closed && run->method == HD_THEORY_RECURSION)
@@ -147,7 +147,7 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
   if (p->path == SAMQ_PATH_SDE && p->algorithm == SAM_ALG_SAM && p->noise_file[0])
     hd_config_error(cfg, err, "sde", "path",
                     "the SAM SDE (S3) is implemented for isotropic noise (noise_std) only: "
-                    "its coefficients use the reduction of spec §3.5");
+                    "its coefficients use the reduction of sam.md §3.5");
   if (p->path == SAMQ_PATH_SDE && p->diffusion == SAMQ_DIFF_TRUNCATED && p->noise_file[0] &&
       p->algorithm == SAM_ALG_DNSAM)
     hd_config_error(cfg, err, "sde", "diffusion",

@@ -240,7 +240,7 @@ static void plan_note(struct samq_plan *P)
     if (m >= 2)
       off += (size_t)snprintf(P->note + off, sizeof P->note - off,
                               "direction %zu: eta mu = %.4g >= 2, the discrete algorithm is "
-                              "unstable there (spec §3.6); ",
+                              "unstable there (sam.md §3.6); ",
                               i, m);
   }
   if (off != 0 || !samq_closed_moments(Q)) return;
@@ -255,7 +255,7 @@ static void plan_note(struct samq_plan *P)
   }
   if (isfinite(ld))
     snprintf(P->note, sizeof P->note,
-             "stationary E f (spec §3.3): discrete %.6e, SDE %.6e (Lyapunov O3: %.6e)%s", ld, ls,
+             "stationary E f (sam.md §3.3): discrete %.6e, SDE %.6e (Lyapunov O3: %.6e)%s", ld, ls,
              ll, P->clipped ? "; truncated diffusion clipped (indefinite)" : "");
 }
 

@@ -72,7 +72,7 @@ static void sams_validate(const void *params, const struct hd_run_params *run,
       (p->batch != 1 || p->algorithm == SAM_ALG_DNSAM || p->algorithm == SAM_ALG_SAM))
     hd_config_error(cfg, err, "theory", "method",
                     "the exact finite-d recursion (H1, H2) exists for sgd and usam with batch = 1; "
-                    "SAM and DNSAM have none (spec §4.2): use method = ode");
+                    "SAM and DNSAM have none (sam.md §4.2): use method = ode");
   if (run->method == HD_THEORY_RECURSION && p->form == SAMS_FORM_TRUNCATED)
     hd_config_error(cfg, err, "sde", "form",
                     "the recursion is exact; form = truncated is for the ODE");

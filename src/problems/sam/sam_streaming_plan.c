@@ -194,7 +194,7 @@ void *sams_plan_create(const void *params, const struct hd_run_params *run,
   plan_observables(P);
   double R = sams_stationary_risk(&P->ode);
   if (isfinite(R))
-    snprintf(P->note, sizeof P->note, "stationary risk (spec §4.4): %.6e%s", R,
+    snprintf(P->note, sizeof P->note, "stationary risk (sam.md §4.4): %.6e%s", R,
              P->p.form == SAMS_FORM_TRUNCATED ? " (truncated moments)" : "");
   return P;
 }
