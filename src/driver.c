@@ -219,8 +219,8 @@ static int check_sizes(const struct hd_cli *cli, struct hd_session *s, struct hd
   char msg[1024];
   memset(grid, 0, sizeof *grid);
   if (s->sweep.n_keys) return 0;
-  if (hd_output_grid_build(&s->run.times, s->run.horizon, s->pb->steps_per_time(s->plan), grid,
-                           msg, sizeof msg) != 0) {
+  if (hd_output_grid_build(&s->run.times, s->run.horizon, s->pb->steps_per_time(s->plan), grid, msg,
+                           sizeof msg) != 0) {
     hd_config_error(s->cfg, &s->err, "output", "times", "%s", msg);
     hd_errors_print(&s->err, stderr);
     return HD_EXIT_BAD_INPUT;

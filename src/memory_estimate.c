@@ -64,8 +64,8 @@ size_t hd_memory_theory_bytes(size_t n, const struct hd_run_params *run)
 {
   int of = 0;
   size_t b = mul(mul(n, 24, &of), sizeof(double), &of);
-  if (run->method == HD_THEORY_ODE && (run->linear_solver == HD_LINSOL_DENSE ||
-                                       (run->linear_solver == HD_LINSOL_AUTO && n <= 64)))
+  if (run->method == HD_THEORY_ODE &&
+      (run->linear_solver == HD_LINSOL_DENSE || (run->linear_solver == HD_LINSOL_AUTO && n <= 64)))
     b = add(b, mul(mul(n, n, &of), 2 * sizeof(double), &of), &of);
   return of ? SIZE_MAX : b;
 }
@@ -150,9 +150,8 @@ void hd_memory_estimate_params(const struct hd_problem *pb, const void *params,
   if (of) e->overflow = 1, e->total = SIZE_MAX;
 }
 
-int hd_memory_gate(const struct hd_problem *pb, const void *params,
-                   const struct hd_run_params *run, const struct hd_config *cfg,
-                   size_t max_bytes, int max_given,
+int hd_memory_gate(const struct hd_problem *pb, const void *params, const struct hd_run_params *run,
+                   const struct hd_config *cfg, size_t max_bytes, int max_given,
                    struct hd_memory_estimate *e, char *msg, size_t msglen)
 {
   struct hd_memory_need need = {0};

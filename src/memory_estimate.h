@@ -52,9 +52,8 @@ void hd_memory_estimate_params(const struct hd_problem *pb, const void *params,
  * estimate from the parameters, and the check against max_bytes (as hd_memory_check).
  * 0 when it fits; -1 with a message when it does not; -2 with the grid's message when the
  * output times cannot be built. */
-int hd_memory_gate(const struct hd_problem *pb, const void *params,
-                   const struct hd_run_params *run, const struct hd_config *cfg,
-                   size_t max_bytes, int max_given,
+int hd_memory_gate(const struct hd_problem *pb, const void *params, const struct hd_run_params *run,
+                   const struct hd_config *cfg, size_t max_bytes, int max_given,
                    struct hd_memory_estimate *e, char *msg, size_t msglen);
 
 /* The theory's working bytes for a state of n values when a problem has no closer figure:

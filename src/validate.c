@@ -323,8 +323,8 @@ static int ladder_memory_refused(struct hd_session *base, const struct hd_valida
     if (err.count) {
       hd_errors_print(&err, stderr);
       refused = 1;
-    } else if (hd_memory_gate(pb, params, &run, base->cfg, cli->max_memory, cli->max_memory_set, &e, msg,
-                              sizeof msg) != 0) {
+    } else if (hd_memory_gate(pb, params, &run, base->cfg, cli->max_memory, cli->max_memory_set, &e,
+                              msg, sizeof msg) != 0) {
       fprintf(stderr, "hdsim validate: %s = %g (%ld runs): %s\n", size_key, v->sizes[i], run.runs,
               msg);
       refused = 1;
@@ -362,8 +362,8 @@ int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *
   snprintf(size_key, sizeof size_key, "%s.%s", sp->section, sp->key);
   struct hd_memory_estimate e0;
   char msg0[1024];
-  int gate = hd_memory_gate(s.pb, s.params, &s.run, s.cfg, cli->max_memory, cli->max_memory_set, &e0,
-                            msg0, sizeof msg0);
+  int gate = hd_memory_gate(s.pb, s.params, &s.run, s.cfg, cli->max_memory, cli->max_memory_set,
+                            &e0, msg0, sizeof msg0);
   if (gate != 0) /* the model as given: its plan names the observables */
     fprintf(stderr, "hdsim validate: %s = %g as given: %s\n", size_key,
             hd_problem_size(s.pb, s.params), msg0);

@@ -273,9 +273,9 @@ void cm_memory_need(const void *params, const struct hd_run_params *run,
   const double B = (double)cm_block((size_t)p->K, (size_t)p->M),
                nodes = 2.0 * (p->quadrature ? (double)p->quadrature : 64);
   const size_t n_obs = cm_n_observables((size_t)p->K, (size_t)p->M);
-  need->plan = hd_memory_bytes(sizeof(struct cm_plan) + (2 + K + M) * d * 8 + d * 16 +
-                               G * (2 + M * M + B) * 8 + (double)n_obs * sizeof(struct hd_observable) +
-                               8 * nodes * 8 + 2 * nodes * nodes * 8);
+  need->plan = hd_memory_bytes(
+      sizeof(struct cm_plan) + (2 + K + M) * d * 8 + d * 16 + G * (2 + M * M + B) * 8 +
+      (double)n_obs * sizeof(struct hd_observable) + 8 * nodes * 8 + 2 * nodes * nodes * 8);
   need->theory = hd_memory_bytes(24 * G * B * 8);
   need->state = hd_memory_bytes((K + 1) * d * 8);
   need->thread = 0;

@@ -180,8 +180,9 @@ static void glm_memory_need(const void *params, const struct hd_run_params *run,
   const double d = (double)p->d,
                G = (double)hd_spectrum_groups_bound(&p->spectrum, (size_t)p->d, 0),
                nodes = p->nodes > 0 ? (double)p->nodes : 64;
-  double plan = sizeof(struct glm_plan) + (2 + (p->spectrum.kind != HD_SPECTRUM_ISOTROPIC)) * d * 8 +
-                5 * G * 8 + 2 * d * 8 + 8 * nodes * nodes * 8;
+  double plan = sizeof(struct glm_plan) +
+                (2 + (p->spectrum.kind != HD_SPECTRUM_ISOTROPIC)) * d * 8 + 5 * G * 8 + 2 * d * 8 +
+                8 * nodes * nodes * 8;
   need->plan = hd_memory_bytes(plan);
   need->theory = hd_memory_theory_bytes((size_t)(2 * G), run);
   need->state = hd_memory_bytes((p->batch > 1 ? 3 : 2) * d * 8);

@@ -126,8 +126,8 @@ static void gmm_memory_need(const void *params, const struct hd_run_params *run,
   (void)cfg;
   const struct gmm_params *p = params;
   const double d = (double)p->d, l = (double)p->classes, q = (double)gmm_outputs(p);
-  const double A = l + (p->teacher != GMM_TEACHER_NONE), nv = q * (q + 1) / 2,
-               block = nv + A * q, adaptive = p->adaptive == GMM_ADAPTIVE_ADAGRAD_NORM;
+  const double A = l + (p->teacher != GMM_TEACHER_NONE), nv = q * (q + 1) / 2, block = nv + A * q,
+               adaptive = p->adaptive == GMM_ADAPTIVE_ADAGRAD_NORM;
   double fin = p->covariance == GMM_COV_ISOTROPIC ? 1 : p->covariance == GMM_COV_ZERO_ONE ? 2 : d;
   fin = fmin(fin, d);
   double th = p->limit_nodes > 0 ? (double)p->limit_nodes
@@ -141,12 +141,13 @@ static void gmm_memory_need(const void *params, const struct hd_run_params *run,
   /* as gmm_ode_structured: the Woodbury core's rank, and when the structure is used */
   const double n = (th + adaptive) * block, rank = l * (q + nv) + adaptive;
   const int structured = block <= 48 && rank <= 96 && rank <= n;
-  need->theory =
-      run->method == HD_THEORY_NONE
-          ? 0
-          : hd_memory_bytes(2 * l * sizeof(struct gmm_expect) + globals + n * 8 * (1 + 2 * adaptive) +
-                            (double)hd_memory_ode_bytes((size_t)n, (size_t)block, (size_t)rank,
-                                                        structured, run->linear_solver));
+  need->theory = run->method == HD_THEORY_NONE
+                     ? 0
+                     : hd_memory_bytes(2 * l * sizeof(struct gmm_expect) + globals +
+                                       n * 8 * (1 + 2 * adaptive) +
+                                       (double)hd_memory_ode_bytes((size_t)n, (size_t)block,
+                                                                   (size_t)rank, structured,
+                                                                   run->linear_solver));
   need->state = hd_memory_bytes((q * d + d + (p->batch > 1 ? q * d : 0) + 1) * 8);
   need->thread = hd_memory_bytes((fin + adaptive) * block * 8 + globals);
   double overlap = fmin(l, 16),

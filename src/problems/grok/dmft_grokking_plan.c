@@ -458,15 +458,16 @@ void grok_memory_need(const void *params, const struct hd_run_params *run,
                    (p->a0_file[0] ? N : 0) + (p->kmse ? n * n + nt * n : 0);
   if (L->sample_form) {
     double sn = (double)grok_sample_state_size(S->P);
-    doubles += n + 2 * nt * n + nt + n + (double)grok_sample_work_size(S->P) + 2 * n * n +
-               2 * nt + nt * nt + sn;
+    doubles += n + 2 * nt * n + nt + n + (double)grok_sample_work_size(S->P) + 2 * n * n + 2 * nt +
+               nt * nt + sn;
   }
   if (L->kind == GROK_LIMIT_READOUTS) {
     double M = (double)L->particles;
-    doubles += M * (D + 1) + D + D * D + n + nt + (double)grok_readout_work_size(L->particles,
-                                                                                 S->P, S->D);
+    doubles += M * (D + 1) + D + D * D + n + nt +
+               (double)grok_readout_work_size(L->particles, S->P, S->D);
   }
-  need->plan = hd_memory_bytes(sizeof *P + doubles * 8 + GROK_OBS_MAX * sizeof(struct hd_observable));
+  need->plan = hd_memory_bytes(sizeof *P + doubles * 8 +
+                               GROK_OBS_MAX * sizeof(struct hd_observable));
   double dim = L->kind == GROK_LIMIT_LAZY         ? n
                : L->kind == GROK_LIMIT_POPULATION ? 2
                : L->kind == GROK_LIMIT_READOUTS   ? (double)L->particles * (D + 1)
@@ -479,7 +480,8 @@ void grok_memory_need(const void *params, const struct hd_run_params *run,
                     ? grok_net_state_size(&P->net)
                     : 0;
   double start = p->algorithm == GROK_NET_NEURONS ? nt * N : (N > D ? 2 * D * D + D : 0);
-  need->thread = p->model != GROK_MODEL_STANDARD ? need->state : hd_memory_bytes((N * D + start) * 8);
+  need->thread = p->model != GROK_MODEL_STANDARD ? need->state
+                                                 : hd_memory_bytes((N * D + start) * 8);
   need->n_obs = GROK_OBS_FIXED + (p->kmse ? 1 : 0) + (p->cka ? 1 : 0);
   need->steps_per_time = 1;
   free(P);

@@ -91,8 +91,8 @@ static void sams_memory_need(const void *params, const struct hd_run_params *run
                 (p->spectrum.kind != HD_SPECTRUM_ISOTROPIC ? vec : 0) + 3 * vec + 2 * vec +
                 (p->init_file[0] ? vec : 0) + (p->eigenvectors[0] ? d * vec : 0);
   need->plan = hd_memory_bytes(plan);
-  need->theory =
-      sams_theory_bytes(run->method, hd_spectrum_groups_bound(&p->spectrum, (size_t)p->d, 0));
+  need->theory = sams_theory_bytes(run->method,
+                                   hd_spectrum_groups_bound(&p->spectrum, (size_t)p->d, 0));
   need->state = hd_memory_bytes((d + B * d + d + 2 * B) * 8);
   need->thread = 0;
   need->n_obs = 4;

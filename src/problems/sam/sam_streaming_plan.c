@@ -231,8 +231,8 @@ size_t sams_theory_bytes(int method, size_t n_groups)
                                          : 24 * n_groups * sizeof(double);
 }
 
-/* Plan: its arrays.  Theory: the group state and its solver's work.  Simulation threads need nothing beyond
- * sim_state_size. */
+/* Plan: its arrays.  Theory: the group state and its solver's work.  Simulation threads
+ * need nothing beyond sim_state_size. */
 size_t sams_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_bytes)
 {
   const struct sams_plan *P = plan;
