@@ -389,6 +389,7 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
   P->d = (size_t)P->p.d;
   P->seed = (uint64_t)run->seed;
   P->method = run->method;
+  P->linear_solver = run->linear_solver;
   if (plan_spectrum(P, cfg, err) != 0) {
     lsq_plan_destroy(P);
     return NULL;
@@ -434,15 +435,18 @@ void lsq_plan_print(const void *plan, FILE *out)
             P->clip_norm, P->noisy->records ? "fixed" : "streaming", P->records);
 }
 
-/* A theory solve's working bytes on n_groups groups: CVODE's state and work (~10 vectors
- * of the ODE's state: a_g alone without ridge, else (b_g, a_g)), the recursion's state
- * (b_g, a_g), stepped in place (measured: peak RSS = plan + state at d = 1e6). */
-static size_t theory_bytes_of(int method, size_t n_groups, double ridge)
+/* A theory solve's working bytes on n_groups groups: CVODE on the ODE's state (a_g alone
+ * without ridge, else (b_g, a_g)) with its structured Jacobian (blocks of 1 or 2, rank
+ * one: measured 20 vectors of the state at d = 1e6, peak RSS 246 MiB against 232
+ * estimated), or the recursion's state (b_g, a_g), stepped in place (measured: peak RSS =
+ * plan + state at d = 1e6). */
+static size_t theory_bytes_of(int method, int linear_solver, size_t n_groups, double ridge)
 {
-  size_t ode = (ridge == 0 ? 1 : 2) * n_groups;
+  size_t block = ridge == 0 ? 1 : 2;
   return method == HD_THEORY_NONE        ? 0
          : method == HD_THEORY_RECURSION ? 2 * n_groups * sizeof(double)
-                                         : 10 * ode * sizeof(double);
+                                         : hd_memory_ode_bytes(block * n_groups, block, 1, 1,
+                                                               linear_solver);
 }
 
 /* The plan holds d-sized arrays (lambda, sqrt lambda, theta*, theta_pix, theta_0, the
@@ -456,7 +460,7 @@ size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_byt
          vecs = 3 + (P->sqrt_lambda != NULL) + (P->theta_pix != NULL) + (P->theta_0 != NULL);
   size_t bytes = sizeof *P + vecs * d * sizeof(double) + 2 * d * sizeof(size_t) +
                  G * (6 * sizeof(double) + sizeof(size_t));
-  if (theory_bytes) *theory_bytes = theory_bytes_of(P->method, G, P->p.ridge);
+  if (theory_bytes) *theory_bytes = theory_bytes_of(P->method, P->linear_solver, G, P->p.ridge);
   if (thread_bytes) *thread_bytes = 0;
   return bytes;
 }
@@ -490,7 +494,7 @@ void lsq_memory_need(const void *params, const struct hd_run_params *run,
   else if (stationary) state += (2 * dd + 32) * 8;
   else state += dd * 8;
   need->plan = hd_memory_bytes(bytes);
-  need->theory = theory_bytes_of(run->method, G, p->ridge);
+  need->theory = theory_bytes_of(run->method, run->linear_solver, G, p->ridge);
   need->state = hd_memory_bytes(state);
   need->thread = 0;
   size_t bands = p->spectrum.kind == HD_SPECTRUM_ISOTROPIC ? 1 : (size_t)p->bands;

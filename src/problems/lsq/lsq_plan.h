@@ -288,7 +288,7 @@ struct lsq_plan {
   struct lsq_params p;
   size_t d;
   uint64_t seed;
-  int method;             /* [theory] method (enum hd_theory_method), for plan_bytes */
+  int method, linear_solver; /* [theory] keys, for plan_bytes */
   struct lsq_limit limit; /* the theory's system (its group arrays are owned here) */
   struct hd_lsq_sgd sgd;  /* the simulation's system */
   double *lambda;         /* d eigenvalues */
