@@ -10,6 +10,11 @@ noisy_sgd   Lin et al.'s experiment (models/noisy_paper.ini): their x0 ~ N(0, 4 
 sam         USAM on a d = 20 quadratic with x0 ~ N(0, I): the start from a file (full
             precision) and as the largest inline list that fits a 199-character line.
             Reference: numpy's exact second-moment recursion U1-U3.
+noisy_data  the same experiment on the authors' own data matrix A and labels b (their
+            seed-2 draws, in their units: rows U(0, 1/sqrt d), step gamma_p = lr / d),
+            given as data_file / labels_file: hdsim's Monte Carlo against the authors'
+            loop over the same rows (sigma = 0: path for path; sigma = 1.5: 64 runs each),
+            and the model theory (their Sigma = I / 12d) beside the empirical one.
 multiclass  AdaGrad-Norm least squares with a unit-norm teacher (teacher_file), against a
             numpy Monte Carlo of one-pass AdaGrad-Norm SGD on the same teacher.
 Prints one line per comparison."""
@@ -93,6 +98,94 @@ def noisy():
         print(f"noisy (numpy stream {seed}): hdsim simulation vs numpy Monte Carlo: max relative "
               f"{np.max(np.abs(sim[m] / mean[m] - 1)):.2e}, max |diff| / s.e. "
               f"{np.max(np.abs(sim[m] - mean[m]) / both[m]):.2f}")
+
+
+def noisy_data():
+    d, n = 1000, 1500
+    gamma_p, delta_p, s2 = 0.05, 0.10, 0.01 / d
+    np.random.seed(2)  # the authors' parameter_setup.py, in its order
+    xtilde = np.random.uniform(0, 1 / np.sqrt(d), size=d)
+    x0 = np.random.normal(0, 2, size=d)
+    A = np.random.uniform(0, np.sqrt(1 / d), size=(n, d))
+    xi = np.clip(np.random.normal(0, np.sqrt(s2), size=n), -3 * np.sqrt(s2), 3 * np.sqrt(s2))
+    b = A @ xtilde + xi
+    for name, v in (("A", A), ("b", b), ("x0", x0), ("xtilde", xtilde)):
+        np.save(os.path.join(WORK, f"peer_{name}.npy"), v)
+    np.savetxt(os.path.join(WORK, "peer_lambda.txt"), np.full(d, 1 / (12 * d)), fmt="%.17g")
+
+    def model(sigma, runs, theory):
+        keys = ("data_theory = model\nspectrum = file\nspectrum_file = peer_lambda.txt\n"
+                "target = file\ntarget_file = peer_xtilde.npy\n"
+                f"label_noise = {math.sqrt(s2)!r}\n") if theory == "model" else ""
+        return f"""[model]
+problem = noisy_sgd
+seed = 3
+[data]
+d = {d}
+data_file = peer_A.npy
+labels_file = peer_b.npy
+{keys}[optimizer]
+lr = {gamma_p * d!r}
+ridge = {delta_p!r}
+init = file
+init_file = peer_x0.npy
+[noise]
+sigma = {sigma!r}
+[simulation]
+runs = {runs}
+horizon = 1.5
+[output]
+times = log(0.001, 1.5, 30)
+"""
+
+    Sigma_d = 1 / (12 * d)
+
+    def peer_loop(sigma, R, seed):
+        """run_SGD_get_risk of the authors' run_risk.py, R runs at once; P at the times"""
+        rng = np.random.default_rng(seed)
+        x = np.tile(x0, (R, 1))
+        out = np.empty((len(steps), R))
+        k = 0
+        for step in range(n + 1):
+            while k < len(steps) and steps[k] == step:
+                out[k] = 0.5 * Sigma_d * np.sum((x - xtilde) ** 2, axis=1) + 0.5 * s2
+                k += 1
+            if step == n:
+                break
+            r = x @ A[step] - b[step]
+            grad = r[:, None] * A[step][None, :] + delta_p * x
+            noise = sigma * rng.normal(0, 1, (R, d)) if sigma else 0.0
+            x = x - gamma_p * (grad + noise)
+        return out
+
+    f0 = run("peer_data_sigma0", model(0.0, 1, "model"))
+    t = f0["/theory/t"][:]
+    steps = np.rint(t * d).astype(int)
+    ref0 = peer_loop(0.0, 1, 0)[:, 0]
+    sim0 = f0["/simulation/risk/mean"][:]
+    print(f"noisy_data (sigma = 0): hdsim Monte Carlo over the authors' rows vs their loop: "
+          f"max relative {np.max(np.abs(sim0 / ref0 - 1)):.1e}")
+    R = 64
+    fm = run("peer_data_model", model(1.5, R, "model"))
+    fe = run("peer_data_empirical", model(1.5, R, "empirical"))
+    ref = peer_loop(1.5, R, 11)
+    mean, se = ref.mean(axis=1), ref.std(axis=1, ddof=1) / math.sqrt(R)
+    sim, sim_se = fm["/simulation/risk/mean"][:], fm["/simulation/risk/stderr"][:]
+    m = t > 0
+    print(f"noisy_data (sigma = 1.5, {R} runs each): hdsim Monte Carlo vs the authors' loop: max "
+          f"relative {np.max(np.abs(sim[m] / mean[m] - 1)):.2e}, max |diff| / s.e. "
+          f"{np.max(np.abs(sim[m] - mean[m]) / np.sqrt(se[m]**2 + sim_se[m]**2)):.2f}")
+    th = fm["/theory/risk"][:]
+    print(f"noisy_data: model theory (Sigma = I/12d) vs the authors' Monte Carlo: max relative "
+          f"{np.max(np.abs(th[m] / mean[m] - 1)):.2e}, at t = 1.5 {th[-1]:.6g} vs {mean[-1]:.6g} "
+          f"+- {se[-1]:.2g}")
+    ds = fe["/data_set"]
+    emp = fe["/simulation/risk/mean"][:]
+    the = fe["/theory/risk"][:]
+    print(f"noisy_data: empirical theory (lambda_max {ds['lambda'][0]:.4g}, the rows' mean "
+          f"direction; tr K {ds.attrs['trace_K']:.4g} vs {d * Sigma_d:.4g}) vs its Monte Carlo "
+          f"(the empirical risk, f = {ds.attrs['visited_fraction']:.2g}): max relative "
+          f"{np.max(np.abs(the[m] / emp[m] - 1)):.2e}, at t = 1.5 {the[-1]:.6g} vs {emp[-1]:.6g}")
 
 
 def sam():
@@ -208,5 +301,6 @@ times = log(0.01, {T}, 20)
 
 if __name__ == "__main__":
     noisy()
+    noisy_data()
     sam()
     multiclass()

@@ -69,10 +69,20 @@ static double draw_sample(const struct hd_noisy_kernel_cfg *K, uint64_t seed, ui
   return K->base->label_noise * z;
 }
 
+/* Record i of the fixed dataset: a row of the user's data, or drawn from the dataset key. */
+static double fixed_record(const struct hd_noisy_kernel_cfg *K, uint64_t seed, uint64_t i,
+                           double *x)
+{
+  if (!K->rows) return draw_sample(K, seed, UINT64_MAX, i, x);
+  const size_t d = K->base->d;
+  memcpy(x, K->rows + i * d, d * sizeof *x);
+  return K->row_eps[i];
+}
+
 void hd_noisy_record(const struct hd_noisy_kernel_cfg *K, uint64_t seed, uint64_t i, double *x,
                      double *eps)
 {
-  *eps = draw_sample(K, seed, UINT64_MAX, i, x);
+  *eps = fixed_record(K, seed, i, x);
 }
 
 /* Fisher-Yates permutation of epoch `ep` of this run. */
@@ -135,7 +145,7 @@ int hd_noisy_kernel_advance(const struct hd_noisy_kernel_cfg *K, uint64_t seed, 
           }
           pos = w.perm[pos];
         }
-        eps = draw_sample(K, seed, UINT64_MAX, pos, w.x);
+        eps = fixed_record(K, seed, pos, w.x);
       } else {
         eps = draw_sample(K, seed, run, j, w.x);
       }

@@ -16,7 +16,8 @@
  *     the streaming kernel's draws) or a fixed dataset of n records, record i being
  *     block i of the FEATURES / LABEL streams of the dataset key (seed, UINT64_MAX),
  *     visited in a fixed order or in a fresh permutation per run and epoch (from the
- *     run's HD_STREAM_EXTRA + 1 stream, block = epoch);
+ *     run's HD_STREAM_EXTRA + 1 stream, block = epoch); or the rows of a user's data
+ *     set, in the same fixed or shuffled order;
  *   - label noise eps = sigma z, or sigma clip(z, -k, k) (label_clip = k > 0);
  *   - feature laws: Gaussian, Rademacher, centred uniform U[-sqrt3, sqrt3], and the
  *     paper's non-centred U[0, sqrt12] (unit variance, mean sqrt3).
@@ -42,6 +43,11 @@ struct hd_noisy_kernel_cfg {
   size_t records;    /* fixed dataset of n records; 0: streaming */
   int shuffle;       /* fixed dataset: a fresh permutation per run and epoch */
   double label_clip; /* k > 0: label noise sigma clip(z, -k, k); 0: unclipped */
+  /* A user's data set (records > 0): record i is row i of `rows` (records x d, in the
+   * eigen-coordinates of the theory) with label noise row_eps[i] = b_i - <x_i, theta*>,
+   * in place of the dataset key's draws; NULL: records are drawn. */
+  const double *rows;
+  const double *row_eps;
 };
 
 /* Per-run work: bytes after the d doubles of e (feature, noise and batch buffers, the

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "array_input.h"
 #include "eigenbasis.h"
@@ -181,6 +182,9 @@ void lsq_plan_destroy(void *plan)
   free(P->limit.g_m0p);
   free(P->noisy);
   free(P->theta_pix);
+  free(P->data_x);
+  free(P->data_eps);
+  free(P->basis);
   hd_stationary_destroy(P->stationary);
   free(P);
 }
@@ -244,12 +248,15 @@ static double *read_vector(const struct lsq_plan *P, const double *U, const stru
 static int plan_target(struct lsq_plan *P, const struct hd_config *cfg, struct hd_errors *err)
 {
   size_t d = P->d;
-  double *U = NULL;
-  if (P->p.eigenvectors[0] &&
-      !(U = hd_eigenbasis_read(cfg, err, "data", "eigenvectors", P->p.eigenvectors, d)))
+  /* the basis: the empirical K's eigenvectors (already there), or the user's */
+  if (!P->basis && P->p.eigenvectors[0] &&
+      !(P->basis = hd_eigenbasis_read(cfg, err, "data", "eigenvectors", P->p.eigenvectors, d)))
     return -1;
+  const double *U = P->basis;
   int rc = 0;
-  if (P->p.target == LSQ_TARGET_FILE) {
+  if (P->theta_star) {
+    /* already the least-squares fit of the user's data (lsq_data.c) */
+  } else if (P->p.target == LSQ_TARGET_FILE) {
     P->theta_star = read_vector(P, U, cfg, err, "data", "target_file", P->p.target_file);
     if (!P->theta_star) rc = -1;
   } else {
@@ -261,7 +268,6 @@ static int plan_target(struct lsq_plan *P, const struct hd_config *cfg, struct h
     P->theta_0 = read_vector(P, U, cfg, err, "optimizer", "init_file", P->p.init_file);
     if (!P->theta_0) rc = -1;
   }
-  free(U);
   if (rc != 0) return -1;
   if (P->stationary) { /* the same p in eigen-coordinates, mapped to the pixel basis */
     P->theta_pix = malloc(d * sizeof(double));
@@ -294,21 +300,24 @@ static void plan_kernels(struct lsq_plan *P, const struct hd_run_params *run)
                                      .law = (enum hd_feature_law)P->p.distribution,
                                      .lr = hd_schedule_lr,
                                      .lr_ctx = &P->p.schedule};
+  if (P->data_n) P->records = P->data_n; /* the user's rows, one pass */
   bool noisy = P->p.noise != 0 || P->batch != 1 || P->p.clip > 0 ||
-               P->p.dataset == LSQ_DATA_FIXED || P->p.distribution >= LSQ_FEATURES_UNIFORM ||
-               P->p.label_noise_clip > 0;
+               P->p.dataset == LSQ_DATA_FIXED || P->data_n ||
+               P->p.distribution >= LSQ_FEATURES_UNIFORM || P->p.label_noise_clip > 0;
   if (noisy) {
     P->noisy = malloc(sizeof *P->noisy);
-    *P->noisy = (struct hd_noisy_kernel_cfg){.base = &P->kernel,
-                                             .law = P->p.distribution,
-                                             .noise = P->p.noise,
-                                             .batch = P->batch,
-                                             .clip_norm = P->clip_norm,
-                                             .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
-                                             .records = P->p.dataset == LSQ_DATA_FIXED ? P->records
-                                                                                       : 0,
-                                             .shuffle = P->p.order == LSQ_ORDER_SHUFFLED,
-                                             .label_clip = P->p.label_noise_clip};
+    *P->noisy = (struct hd_noisy_kernel_cfg){
+        .base = &P->kernel,
+        .law = P->p.distribution,
+        .noise = P->p.noise,
+        .batch = P->batch,
+        .clip_norm = P->clip_norm,
+        .clip_full = P->p.clip_target == LSQ_CLIP_FULL,
+        .records = P->p.dataset == LSQ_DATA_FIXED || P->data_n ? P->records : 0,
+        .shuffle = P->p.order == LSQ_ORDER_SHUFFLED,
+        .label_clip = P->p.label_noise_clip,
+        .rows = P->data_x,
+        .row_eps = P->data_eps};
   }
 }
 
@@ -390,13 +399,28 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
   P->seed = (uint64_t)run->seed;
   P->method = run->method;
   P->linear_solver = run->linear_solver;
-  if (plan_spectrum(P, cfg, err) != 0) {
+  /* a user's data set: its rows, and with data_theory = empirical the spectrum, basis,
+   * target and label noise they imply (lsq_data.c) */
+  bool data = P->p.data_file[0] != '\0';
+  bool empirical = data && P->p.data_theory == LSQ_DATA_EMPIRICAL;
+  int rc = data ? lsq_data_read(P, cfg, err) : 0;
+  if (rc == 0) rc = empirical ? lsq_data_empirical(P, cfg, err) : plan_spectrum(P, cfg, err);
+  if (rc == 0) rc = plan_target(P, cfg, err);
+  if (rc == 0 && data && ceil(run->horizon * (double)P->d) > (double)P->data_n * 1.000001) {
+    hd_config_error(cfg, err, "data", "data_file",
+                    "'%s' has n = %zu rows, and one pass to horizon %g at d = %zu needs %.0f "
+                    "(ceil(horizon d)); lower the horizon or give more rows",
+                    P->p.data_file, P->data_n, run->horizon, P->d,
+                    ceil(run->horizon * (double)P->d));
+    rc = -1;
+  }
+  if (rc != 0) {
     lsq_plan_destroy(P);
     return NULL;
   }
-  if (plan_target(P, cfg, err) != 0) {
-    lsq_plan_destroy(P);
-    return NULL;
+  if (data) {
+    lsq_data_rows(P);
+    if (empirical) P->p.label_noise = P->data_sd; /* the theory's sigma: the residual's */
   }
   plan_kernels(P, run);
   build_groups(P, run->bins);
@@ -432,7 +456,18 @@ void lsq_plan_print(const void *plan, FILE *out)
           lsq_steps_per_time(P), P->batch);
   if (P->noisy)
     fprintf(out, "noisy SGD: sigma %g, clip norm %g, %s dataset of %zu records\n", P->p.noise,
-            P->clip_norm, P->noisy->records ? "fixed" : "streaming", P->records);
+            P->clip_norm,
+            P->data_n           ? "the user's"
+            : P->noisy->records ? "fixed"
+                                : "streaming",
+            P->records);
+  if (P->data_n)
+    fprintf(out, "data: %zu rows of %s; theory: %s (tr K %.6g, label noise sd %.6g)\n", P->data_n,
+            P->p.data_file,
+            P->p.data_theory == LSQ_DATA_EMPIRICAL
+                ? "empirical measure, K = A^T A / n, theta* the least-squares fit"
+                : "the model of the [data] keys",
+            P->trace, lsq_label_noise_sd(&P->p));
 }
 
 /* A theory solve's working bytes on n_groups groups: CVODE on the ODE's state (a_g alone
@@ -459,10 +494,31 @@ size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_byt
   size_t d = P->d, G = L->n_groups,
          vecs = 3 + (P->sqrt_lambda != NULL) + (P->theta_pix != NULL) + (P->theta_0 != NULL);
   size_t bytes = sizeof *P + vecs * d * sizeof(double) + 2 * d * sizeof(size_t) +
+                 P->data_n * (d + 1) * sizeof(double) + (P->basis ? d * d * sizeof(double) : 0) +
                  G * (6 * sizeof(double) + sizeof(size_t));
   if (theory_bytes) *theory_bytes = theory_bytes_of(P->method, P->linear_solver, G, P->p.ridge);
   if (thread_bytes) *thread_bytes = 0;
   return bytes;
+}
+
+/* Doubles an array file can hold, from its size alone (the file is not read): at least
+ * 4 bytes a value in .npy or HDF5 (f4 is the narrowest), 2 in text ("1\n").  An array
+ * key may name FILE.h5:/DATASET; 0 when the file cannot be found (the plan reports it). */
+static double array_file_values(const struct hd_config *cfg, const char *spec)
+{
+  char path[2 * HD_STR_MAX];
+  struct stat st;
+  if (!spec[0] || hd_config_resolve_path(cfg, spec, path, sizeof path) != 0) return 0;
+  if (stat(path, &st) != 0) {
+    char *colon = strrchr(path, ':');
+    if (!colon) return 0;
+    *colon = '\0';
+    if (stat(path, &st) != 0) return 0;
+  }
+  const char *dot = strrchr(path, '.');
+  bool binary = dot && (strcmp(dot, ".npy") == 0 || strcmp(dot, ".h5") == 0 ||
+                        strcmp(dot, ".hdf5") == 0);
+  return (double)st.st_size / (binary ? 4 : 2);
 }
 
 /* The same figures as lsq_plan_bytes and the run state, from the parameters alone: the
@@ -471,7 +527,6 @@ size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_byt
 void lsq_memory_need(const void *params, const struct hd_run_params *run,
                      const struct hd_config *cfg, struct hd_memory_need *need)
 {
-  (void)cfg;
   const struct lsq_params *p = params;
   size_t d = (size_t)p->d, G = hd_spectrum_groups_bound(&p->spectrum, d, run->bins);
   bool stationary = p->spectrum.kind == HD_SPECTRUM_STATIONARY;
@@ -483,6 +538,11 @@ void lsq_memory_need(const void *params, const struct hd_run_params *run,
   double dd = (double)d, bytes = sizeof(struct lsq_plan) + (double)vecs * dd * 8 + 2 * dd * 8 +
                                  (double)G * (5 + 2 * theta_0) * 8;
   if (p->eigenvectors[0]) bytes += dd * dd * 8;
+  if (p->data_file[0]) { /* the rows (twice while they turn to the eigenbasis), K and its basis */
+    double rows = array_file_values(cfg, p->data_file);
+    bytes += 2 * rows * 8 + array_file_values(cfg, p->labels_file) * 8;
+    if (p->data_theory == LSQ_DATA_EMPIRICAL) bytes += 2 * dd * dd * 8;
+  }
   size_t batch = p->batch > 0 ? (size_t)p->batch : 1;
   bool noisy = p->noise != 0 || batch != 1 || p->clip > 0 || p->dataset == LSQ_DATA_FIXED ||
                p->distribution >= LSQ_FEATURES_UNIFORM || p->label_noise_clip > 0;

@@ -84,7 +84,16 @@ struct lsq_params {
   double accountant_clip; /* c of the accountant (C = c sqrt(tr K)) */
   double budget;          /* eps_0 of the optimal stopping time (0: none) */
   long random_pairs;      /* eps over this many random pairs (its distribution) */
+  /* a user's data set (noisy_sgd only): rows a_k and labels b_k, visited in one pass */
+  char data_file[HD_STR_MAX];   /* "" or an n x d matrix A */
+  char labels_file[HD_STR_MAX]; /* n labels b */
+  int data_theory;              /* enum lsq_data_theory */
 };
+
+/* What the theory of a user's data set takes as the model (docs/theory/noisy.md, NS-15):
+ * the data's empirical measure (K = A^T A / n, theta* its least-squares fit, the label
+ * noise its residual), or the model the [data] keys describe. */
+enum lsq_data_theory { LSQ_DATA_EMPIRICAL, LSQ_DATA_MODEL };
 
 /* The model-file rows streaming_lsq and noisy_sgd share (one source of truth for every
  * key they have in common), next to the fields they fill.  LSQ_PARAM_ROWS(LAWS, INITS)
@@ -311,6 +320,12 @@ struct lsq_plan {
   size_t records;   /* n: records of the fixed dataset (or of one streaming pass) */
   double *theta_0;  /* init = fixed: theta_0, drawn once per seed (else NULL) */
   struct hd_noisy_kernel_cfg *noisy; /* the noisy kernel's configuration, or NULL */
+  /* a user's data set (lsq_data.c): rows in eigen-coordinates and their label noise */
+  size_t data_n;    /* rows n, or 0: no data file */
+  double *data_x;   /* n x d: x_k = U^T a_k */
+  double *data_eps; /* n: b_k - <x_k, theta*> */
+  double *basis;    /* d x d: U (eigenvectors, or the empirical K's), or NULL: identity */
+  double data_sd;   /* root mean square of data_eps (the empirical label noise) */
 };
 
 /* lsq_problem.c: shared by streaming_lsq and noisy_sgd */
@@ -319,6 +334,14 @@ void lsq_validate(const void *params, const struct hd_run_params *run, const str
 /* The standard deviation of the label noise the theory sees: sigma, or that of sigma
  * clip(z, -k, k) under label_noise_clip = k (NS-14). */
 double lsq_label_noise_sd(const struct lsq_params *p);
+/* lsq_data.c: a user's data set.  lsq_data_read reads A and b (checked against d);
+ * lsq_data_empirical fills lambda, sqrt_lambda, trace, basis (the eigenvectors of
+ * A^T A / n), theta_star (the least-squares fit) and the empirical label noise;
+ * lsq_data_rows rotates the rows into the basis and forms their label noise.  0, or -1
+ * with an error in err. */
+int lsq_data_read(struct lsq_plan *P, const struct hd_config *cfg, struct hd_errors *err);
+int lsq_data_empirical(struct lsq_plan *P, const struct hd_config *cfg, struct hd_errors *err);
+void lsq_data_rows(struct lsq_plan *P);
 /* lsq_plan.c */
 void *lsq_plan_create(const void *params, const struct hd_run_params *run,
                       const struct hd_config *cfg, struct hd_errors *err);

@@ -108,7 +108,7 @@ static void validate_files(const struct lsq_params *p, const struct hd_config *c
   if (p->init != LSQ_INIT_FILE && p->init_file[0])
     hd_config_error(cfg, err, "optimizer", "init_file", "init_file is only read with init = file");
   if (!p->eigenvectors[0]) return;
-  if (p->target != LSQ_TARGET_FILE && p->init != LSQ_INIT_FILE)
+  if (p->target != LSQ_TARGET_FILE && p->init != LSQ_INIT_FILE && !p->data_file[0])
     hd_config_error(cfg, err, "data", "eigenvectors",
                     "eigenvectors only place target_file and init_file in the eigenbasis; "
                     "neither is read");

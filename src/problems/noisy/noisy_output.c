@@ -283,6 +283,38 @@ static int write_privacy(const struct lsq_plan *P, const struct hd_run_params *r
   return rc;
 }
 
+/* /data_set: what the theory took from a user's data set (NS-15): the spectrum, the
+ * target in the data's coordinates, the label noise. */
+static int write_data_set(const struct lsq_plan *P, const struct hd_run_params *run, hid_t f)
+{
+  size_t d = P->d;
+  hid_t g = H5Gcreate2(f, "data_set", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int rc = g < 0 ? -1 : 0;
+  double *th = malloc(d * sizeof *th);
+  for (size_t i = 0; i < d; i++) { /* theta* = U theta~* */
+    double acc = 0;
+    for (size_t j = 0; j < d && P->basis; j++) acc += P->basis[i * d + j] * P->theta_star[j];
+    th[i] = P->basis ? acc : P->theta_star[i];
+  }
+  rc |= put(g, "lambda", P->lambda, d, 0,
+            "eigenvalues of K the theory used (largest first "
+            "for the empirical K = A^T A / n)");
+  rc |= put(g, "theta_star", th, d, 0,
+            "theta* in the data's coordinates (the least-squares fit, or target_file)");
+  rc |= attr_d(g, "rows", (double)P->data_n);
+  rc |= attr_d(g, "label_noise_sd", lsq_label_noise_sd(&P->p));
+  rc |= attr_d(g, "residual_rms", P->data_sd); /* of b - <a, theta*> over the rows */
+  rc |= attr_d(g, "trace_K", P->trace);
+  rc |= attr_d(g, "visited_fraction", ceil(run->horizon * (double)d) / (double)P->data_n);
+  rc |= attr_s(g, "theory",
+               P->p.data_theory == LSQ_DATA_EMPIRICAL
+                   ? "empirical: K = A^T A / n, theta* the least-squares fit"
+                   : "model: the [data] keys");
+  free(th);
+  H5Gclose(g);
+  return rc;
+}
+
 int noisy_write_extra(void *plan, const struct hd_run_params *run, const double *grid_t,
                       size_t n_times, int64_t h5file, char *msg, size_t msglen)
 {
@@ -290,6 +322,7 @@ int noisy_write_extra(void *plan, const struct hd_run_params *run, const double 
   hid_t f = (hid_t)h5file;
   if (P->p.spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY) return 0; /* no ODE regime */
   int rc = write_risk_parts(P, run, grid_t, n_times, f, msg, msglen);
+  if (rc == 0 && P->data_n) rc = write_data_set(P, run, f);
   if (rc == 0 && P->p.privacy) rc = write_privacy(P, run, grid_t, n_times, f, msg, msglen);
   if (rc == -1) snprintf(msg, msglen, "writing the noisy_sgd extras failed");
   return rc ? -1 : 0;

@@ -24,6 +24,7 @@ static const char *const datasets[] = {"streaming", "fixed", NULL};
 static const char *const orders[] = {"fixed", "shuffled", NULL};
 static const char *const formulas[] = {"exact", "spectral", "both", NULL};
 static const char *const scalings[] = {"consistent", "released", NULL};
+static const char *const data_theories[] = {"empirical", "model", NULL};
 
 static const struct hd_param noisy_table[] = {
     LSQ_PARAM_ROWS(laws, inits){
@@ -31,6 +32,19 @@ static const struct hd_param noisy_table[] = {
         "clip the label noise at k standard deviations: eps = sigma clip(z, -k, k) (0: none; "
         "the theory uses its variance)",
         "NS-14"},
+    {"data", "data_file", HD_ARRAY, LSQ_F(data_file), "", 0, 0, 0, NULL, "",
+     "the user's data set: an n x d matrix A whose rows a_k the simulation visits in one "
+     "pass (step k uses row k; n >= horizon d), in the data's coordinates; runs differ "
+     "only in the injected noise (and in the order with order = shuffled)",
+     "NS-15"},
+    {"data", "labels_file", HD_ARRAY, LSQ_F(labels_file), "", 0, 0, 0, NULL, "",
+     "the n labels b_k of data_file's rows (y = b_k for row a_k)", "NS-15"},
+    {"data", "data_theory", HD_ENUM, LSQ_F(data_theory), "empirical", 0, 0, 0, data_theories, "",
+     "with data_file, the theory's model: empirical (K = A^T A / n, theta* the least-squares "
+     "fit of b, the label noise its residual; risk = the empirical risk on A, b) or model "
+     "(spectrum, eigenvectors, target_file and label_noise as given: the rows taken as "
+     "draws from that model)",
+     "NS-15"},
     {"noise", "sigma", HD_REAL, LSQ_F(noise), "0", 0, 1e6, 0, NULL, "",
      "std of the Gaussian noise added to the per-sample gradient (per coordinate; the step "
      "adds (gamma sigma / d) xi)",
@@ -101,11 +115,64 @@ static const struct hd_param noisy_table[] = {
      "", "c of the accountants' clipping norm", NULL},
 };
 
+/* The [data] keys a data set's empirical measure replaces (NS-15): they describe a drawn
+ * model, and with data_theory = empirical the rows and labels give all of it. */
+static const char *const empirical_keys[] = {
+    "spectrum",         "alpha",       "zero_fraction",     "spectrum_file",    "normalise",
+    "target",           "target_file", "source_beta",       "eigenvectors",     "label_noise",
+    "label_noise_clip", "signal_dims", "spectral_exponent", "corner_frequency", NULL};
+
+static void validate_data(const struct lsq_params *p, const struct hd_run_params *run,
+                          const struct hd_config *cfg, struct hd_errors *err)
+{
+  if (!p->data_file[0]) {
+    if (p->labels_file[0])
+      hd_config_error(cfg, err, "data", "labels_file", "labels_file needs data_file (the rows)");
+    if (hd_config_has(cfg, "data", "data_theory"))
+      hd_config_error(cfg, err, "data", "data_theory", "data_theory is only read with data_file");
+    return;
+  }
+  if (!p->labels_file[0])
+    hd_config_error(cfg, err, "data", "data_file",
+                    "data_file needs labels_file (one label per row)");
+  if (hd_config_has(cfg, "noise", "dataset"))
+    hd_config_error(cfg, err, "noise", "dataset", "with data_file the dataset is the file's rows");
+  if (hd_config_has(cfg, "noise", "records"))
+    hd_config_error(cfg, err, "noise", "records", "with data_file n is the file's number of rows");
+  if (hd_config_has(cfg, "data", "distribution"))
+    hd_config_error(cfg, err, "data", "distribution",
+                    "with data_file the features are the file's rows, not drawn");
+  if (p->data_theory == LSQ_DATA_EMPIRICAL) {
+    for (const char *const *k = empirical_keys; *k; k++)
+      if (hd_config_has(cfg, "data", *k))
+        hd_config_error(cfg, err, "data", *k,
+                        "with data_theory = empirical the data set gives the spectrum, target "
+                        "and label noise (NS-15); use data_theory = model to set %s",
+                        *k);
+  } else {
+    if (p->spectrum.kind == HD_SPECTRUM_STATIONARY ||
+        p->spectrum.kind == HD_SPECTRUM_POWER_LAW_DECAY)
+      hd_config_error(cfg, err, "data", "spectrum",
+                      "data_theory = model takes a spectrum with an ODE limit in the data's "
+                      "coordinates (not stationary or power_law_decay)");
+    if (p->target != LSQ_TARGET_FILE && p->target != LSQ_TARGET_ZERO)
+      hd_config_error(cfg, err, "data", "target",
+                      "data_theory = model needs the data's teacher: target = file (or zero); "
+                      "a drawn target has nothing to do with the labels");
+  }
+  /* with nothing random between runs they would all repeat one path */
+  if (run->runs > 1 && p->noise == 0 && p->order == LSQ_ORDER_FIXED && run->simulate)
+    hd_config_error(cfg, err, "simulation", "runs",
+                    "with data_file, sigma = 0 and order = fixed every run is the same path; "
+                    "set runs = 1 (runs differ only in the injected noise and the order)");
+}
+
 static void noisy_validate(const void *params, const struct hd_run_params *run,
                            const struct hd_config *cfg, struct hd_errors *err)
 {
   const struct lsq_params *p = params;
   lsq_validate(params, run, cfg, err);
+  validate_data(p, run, cfg, err);
   if (p->label_noise_clip > 0 && p->label_noise == 0)
     hd_config_error(cfg, err, "data", "label_noise_clip",
                     "label_noise_clip clips label noise, and label_noise is 0");
@@ -121,7 +188,7 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
                     "batch %ld is not << d = %ld: the ODE limit needs B << d (use method = "
                     "recursion, exact at any B)",
                     p->batch, p->d);
-  if (p->dataset == LSQ_DATA_STREAMING && hd_config_has(cfg, "noise", "order"))
+  if (p->dataset == LSQ_DATA_STREAMING && !p->data_file[0] && hd_config_has(cfg, "noise", "order"))
     hd_config_error(cfg, err, "noise", "order", "order is only used with dataset = fixed");
   if (!p->privacy && p->privacy_scaling != LSQ_PRIVACY_CONSISTENT)
     hd_config_error(cfg, err, "privacy", "scaling",
@@ -134,7 +201,8 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
     if (p->record_1 >= 0 && p->record_1 == p->record_2)
       hd_config_error(cfg, err, "privacy", "record_2", "the two records must differ");
     long n = p->records > 0 ? p->records : (long)ceil(run->horizon * (double)p->d);
-    if (p->record_1 >= n || p->record_2 >= n)
+    if (p->data_file[0]) n = 0; /* the file's rows: checked by the plan */
+    if (n > 0 && (p->record_1 >= n || p->record_2 >= n))
       hd_config_error(cfg, err, "privacy", p->record_1 >= n ? "record_1" : "record_2",
                       "record index beyond the dataset (n = %ld)", n);
     /* the worst-pair search (and the random pairs) keep a residual profile of nodes + 1
@@ -181,6 +249,19 @@ static void *noisy_plan_create(const void *params, const struct hd_run_params *r
 {
   struct lsq_plan *P = lsq_plan_create(params, run, cfg, err);
   if (!P) return NULL;
+  if (P->data_n && (P->p.record_1 >= (long)P->data_n || P->p.record_2 >= (long)P->data_n)) {
+    hd_config_error(cfg, err, "privacy", P->p.record_1 >= (long)P->data_n ? "record_1" : "record_2",
+                    "record index beyond the data set (n = %zu rows)", P->data_n);
+    lsq_plan_destroy(P);
+    return NULL;
+  }
+  double visited = ceil(run->horizon * (double)P->d) / (double)(P->data_n ? P->data_n : 1);
+  if (P->data_n && P->p.data_theory == LSQ_DATA_EMPIRICAL && visited > 0.1 && P->note[0] == '\0')
+    snprintf(P->note, sizeof P->note,
+             "the run visits f = %.3g of the data set's n = %zu rows: the empirical-measure theory "
+             "holds for f << 1; the iterate fits the rows it has seen, and its risk on the data "
+             "set falls below the theory by O(f) (NS-15)",
+             visited, P->data_n);
   if (P->p.distribution == LSQ_FEATURES_UNIFORM01 && P->note[0] == '\0')
     snprintf(P->note, sizeof P->note,
              "uniform01_unitvar features have mean sqrt(3) per coordinate; the theory uses "

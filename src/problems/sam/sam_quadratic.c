@@ -40,16 +40,23 @@ static const struct hd_param samq_table[] = {
      "sigma of the additive gradient noise Z = sigma xi (Sigma = sigma^2 I); 0 = full batch",
      "§1.2"},
     {"quadratic", "noise_file", HD_PATH, F(noise_file), "", 0, 0, 0, NULL, "",
-     "full d x d noise covariance Sigma in H's eigenbasis (text, row by row; replaces "
-     "noise_std)",
+     "full d x d noise covariance Sigma in H's eigenbasis, or in the coordinates of "
+     "eigenvectors (text, row by row; replaces noise_std)",
+     "§1.2"},
+    {"quadratic", "eigenvectors", HD_ARRAY, F(eigenvectors), "", 0, 0, 0, NULL, "",
+     "d x d orthonormal U, column i the eigenvector of eigenvalue i (H = U diag(lambda) U^T): "
+     "x0, x0_file and noise_file are then in these coordinates, the theory runs on U^T x0 "
+     "and U^T Sigma U, and the algorithm is simulated in the user's coordinates",
      "§1.2"},
     {"quadratic", "init", HD_ENUM, F(init), "fixed", 0, 0, 0, inits, "",
      "start: fixed (x0) or gaussian (x0 ~ N(0, init_scale^2 I), per run)", NULL},
     {"quadratic", "x0", HD_REAL_LIST, F(x0), "1", 0, 0, HD_NO_MIN | HD_NO_MAX, NULL, "",
-     "fixed start in H's eigenbasis: d values, or one value for every coordinate", NULL},
+     "fixed start in H's eigenbasis (or in the coordinates of eigenvectors): d values, or one "
+     "value for every coordinate",
+     NULL},
     {"quadratic", "x0_file", HD_ARRAY, F(x0_file), "", 0, 0, 0, NULL, "",
-     "fixed start in H's eigenbasis from a file (d values; .npy, file.h5:/x0 or text), "
-     "instead of x0",
+     "fixed start from a file (d values; .npy, file.h5:/x0 or text), instead of x0, in the "
+     "coordinates x0 uses",
      NULL},
     {"quadratic", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e6, 0, NULL, "",
      "standard deviation of the gaussian start", NULL},
@@ -282,8 +289,9 @@ static void quadratic_sim_start(const void *plan, uint64_t run, void *state)
 {
   const struct samq_plan *P = plan;
   double *x = state;
-  if (P->x0) {
-    memcpy(x, P->x0, P->d * sizeof *x);
+  if (P->x0) { /* the algorithm runs in the user's coordinates, the SDE in the eigenbasis */
+    const double *x0 = P->x0_user && P->p.path == SAMQ_PATH_ALGORITHM ? P->x0_user : P->x0;
+    memcpy(x, x0, P->d * sizeof *x);
     return;
   }
   struct hd_rng r;
@@ -308,6 +316,7 @@ static int quadratic_sim_advance(const void *plan, uint64_t run, void *state, ui
     hd_rng_seek(&r, k);
     hd_rng_normal_array(&r, xi, m * d);
     if (sde) samq_sde_step(&P->sde, x, xi, work);
+    else if (P->U) samq_sim_step_dense(&P->alg, x, xi, g);
     else samq_sim_step(&P->alg, x, xi, g);
     double acc = 0;
     for (size_t i = 0; i < d; i++) acc += x[i] - x[i];
@@ -321,7 +330,21 @@ static int quadratic_sim_advance(const void *plan, uint64_t run, void *state, ui
 
 static void quadratic_sim_observe(const void *plan, const void *state, double *out)
 {
-  samq_point_observe(&((const struct samq_plan *)plan)->sde, state, out); /* state: x first */
+  const struct samq_plan *P = plan;
+  if (!P->U || P->p.path != SAMQ_PATH_ALGORITHM) {
+    samq_point_observe(&P->sde, state, out); /* state: x first, in the eigenbasis */
+    return;
+  }
+  size_t d = P->d; /* x in the user's coordinates: observe U^T x */
+  const double *x = state, *U = P->U;
+  double *y = malloc(d * sizeof *y);
+  for (size_t j = 0; j < d; j++) {
+    double acc = 0;
+    for (size_t i = 0; i < d; i++) acc += U[i * d + j] * x[i];
+    y[j] = acc;
+  }
+  samq_point_observe(&P->sde, y, out);
+  free(y);
 }
 
 const struct hd_problem hd_problem_sam_quadratic = {

@@ -4,8 +4,11 @@
  *
  * H is given by its eigenvalues and the whole problem is written in H's eigenbasis: the
  * algorithms (Q1-Q4), the SDEs (S0-S3) and all closed forms depend on H only through them
- * once the noise covariance is expressed in that basis (Sigma~ = U^T Sigma U; a noise_file
- * is read as Sigma~ directly).  Negative eigenvalues give saddles (§3.7).
+ * once the noise covariance is expressed in that basis (Sigma~ = U^T Sigma U).  Without
+ * [quadratic] eigenvectors the start and a noise_file are read in that basis; with them
+ * (U) they are read in the user's coordinates and rotated, and the discrete algorithm is
+ * simulated in the user's coordinates, its noise U S~ xi the eigenbasis noise rotated (so
+ * a path is the eigenbasis path rotated, to rounding).  Negative eigenvalues give saddles (§3.7).
  *
  * Files: sam_quadratic.c (parameter table, validation, ops table),
  *        sam_quadratic_plan.c (plan: spectrum, noise, start, systems, observables, notes). */
@@ -35,6 +38,7 @@ struct samq_params {
   long wishart_n;                    /* columns of A in H = A A^T / n */
   double noise_std;                  /* sigma: Sigma = sigma^2 I */
   char noise_file[HD_STR_MAX];       /* full d x d covariance Sigma (overrides noise_std) */
+  char eigenvectors[HD_STR_MAX];     /* "" or U (d x d orthonormal): H = U diag(lambda) U^T */
   int init;                          /* enum samq_init */
   struct hd_real_list x0;            /* fixed start (one value = all coordinates) */
   char x0_file[HD_STR_MAX];          /* fixed start from a file (array), replaces x0 */
@@ -63,6 +67,11 @@ struct samq_plan {
   double *S;              /* d*d lower Cholesky factor of Sigma, or NULL when Sigma = s^2 I */
   double s_iso;           /* sqrt of the isotropic noise variance (after / B) */
   double *x0;             /* d: fixed start, or NULL (gaussian start) */
+  /* eigenvectors given: the algorithm runs in the user's coordinates (x_user = U x) */
+  double *U;              /* d*d, or NULL: the user's coordinates are H's eigenbasis */
+  double *H_user;         /* d*d: U diag(lambda) U^T */
+  double *R_user;         /* d*d: U S~ (S~ the eigenbasis factor), the user's noise root */
+  double *x0_user;        /* d: the fixed start as given (U x0), or NULL */
   double *G_trunc;        /* d*d constant square root of the (S1a) covariance (USAM), or NULL */
   long clipped;           /* negative eigenvalues clipped in G_trunc */
   struct samq_system sde; /* the theory's system: views of the arrays above */

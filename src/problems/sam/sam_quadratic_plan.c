@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "array_input.h"
+#include "eigenbasis.h"
 #include "rng.h"
 #include "spectrum.h"
 
@@ -22,6 +23,10 @@ void samq_plan_destroy(void *plan)
   free(P->S);
   free(P->x0);
   free(P->G_trunc);
+  free(P->U);
+  free(P->H_user);
+  free(P->R_user);
+  free(P->x0_user);
   free(P->obs);
   free(P);
 }
@@ -89,7 +94,28 @@ static int plan_spectrum(struct samq_plan *P, const struct hd_config *cfg, struc
   return 0;
 }
 
-/* A full covariance from noise_file (divided by B), checked symmetric and positive
+/* Sigma <- U^T Sigma U, symmetric to the last bit (the user's coordinates to H's
+ * eigenbasis). */
+static void rotate_covariance(const double *U, size_t d, double *Sigma)
+{
+  double *T = malloc(d * d * sizeof *T);
+  for (size_t i = 0; i < d; i++) /* T = Sigma U */
+    for (size_t j = 0; j < d; j++) {
+      double acc = 0;
+      for (size_t k = 0; k < d; k++) acc += Sigma[i * d + k] * U[k * d + j];
+      T[i * d + j] = acc;
+    }
+  for (size_t i = 0; i < d; i++) /* U^T T, lower triangle, mirrored */
+    for (size_t j = 0; j <= i; j++) {
+      double acc = 0;
+      for (size_t k = 0; k < d; k++) acc += U[k * d + i] * T[k * d + j];
+      Sigma[i * d + j] = Sigma[j * d + i] = acc;
+    }
+  free(T);
+}
+
+/* A full covariance from noise_file (divided by B; rotated into H's eigenbasis when
+ * eigenvectors are given), checked symmetric and positive
  * definite, with its lower Cholesky factor S. */
 static int noise_from_file(struct samq_plan *P, const struct hd_config *cfg, struct hd_errors *err)
 {
@@ -115,6 +141,7 @@ static int noise_from_file(struct samq_plan *P, const struct hd_config *cfg, str
         hd_config_error(cfg, err, "quadratic", "noise_file", "Sigma is not symmetric");
         return -1;
       }
+  if (P->U) rotate_covariance(P->U, d, P->Sigma);
   P->S = malloc(d * d * sizeof(double));
   memcpy(P->S, P->Sigma, d * d * sizeof(double));
   if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)d, P->S, (lapack_int)d) != 0) {
@@ -143,17 +170,54 @@ static int plan_start(struct samq_plan *P, const struct hd_config *cfg, struct h
 {
   size_t d = P->d;
   if (P->p.init != SAMQ_INIT_FIXED) return 0;
-  if (P->p.x0_file[0])
-    return hd_config_read_array(cfg, err, "quadratic", "x0_file", P->p.x0_file, d, 0, &P->x0, NULL,
-                                NULL);
   const struct hd_real_list *x0 = &P->p.x0;
-  if (x0->n != 1 && x0->n != d) {
+  if (P->p.x0_file[0]) {
+    if (hd_config_read_array(cfg, err, "quadratic", "x0_file", P->p.x0_file, d, 0, &P->x0, NULL,
+                             NULL) != 0)
+      return -1;
+  } else if (x0->n != 1 && x0->n != d) {
     hd_config_error(cfg, err, "quadratic", "x0", "expected 1 or d = %zu numbers", d);
     return -1;
+  } else {
+    P->x0 = malloc(d * sizeof(double));
+    for (size_t i = 0; i < d; i++) P->x0[i] = x0->v[x0->n == 1 ? 0 : i];
   }
-  P->x0 = malloc(d * sizeof(double));
-  for (size_t i = 0; i < d; i++) P->x0[i] = x0->v[x0->n == 1 ? 0 : i];
+  if (P->U) { /* given in the user's coordinates: x0 = U^T x0_user for the theory */
+    P->x0_user = P->x0;
+    P->x0 = malloc(d * sizeof(double));
+    hd_eigenbasis_apply(P->U, d, P->x0_user, P->x0);
+  }
   return 0;
+}
+
+/* [quadratic] eigenvectors: U, checked orthonormal (eigenbasis.h). */
+static int plan_basis(struct samq_plan *P, const struct hd_config *cfg, struct hd_errors *err)
+{
+  if (!P->p.eigenvectors[0]) return 0;
+  P->U = hd_eigenbasis_read(cfg, err, "quadratic", "eigenvectors", P->p.eigenvectors, P->d);
+  return P->U ? 0 : -1;
+}
+
+/* The algorithm in the user's coordinates: H = U diag(lambda) U^T, and the noise root
+ * U S~ (S~ the eigenbasis factor, s I when isotropic), so that U^T Z = S~ xi is the
+ * eigenbasis noise of the same draws. */
+static void plan_user_basis(struct samq_plan *P)
+{
+  if (!P->U) return;
+  size_t d = P->d;
+  const double *U = P->U;
+  P->H_user = malloc(d * d * sizeof(double));
+  P->R_user = malloc(d * d * sizeof(double));
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j < d; j++) {
+      double h = 0, r = 0;
+      for (size_t k = 0; k < d; k++) {
+        h += U[i * d + k] * P->lambda[k] * U[j * d + k];
+        r += U[i * d + k] * (P->S ? P->S[k * d + j] : (k == j ? P->s_iso : 0.0));
+      }
+      P->H_user[i * d + j] = h;
+      P->R_user[i * d + j] = r;
+    }
 }
 
 /* The theory's and the simulation's systems, both views of the plan's arrays. */
@@ -182,7 +246,9 @@ static void plan_systems(struct samq_plan *P)
                              .lr = p->lr,
                              .rho = p->rho,
                              .norm_eps = p->norm_eps,
-                             .substeps = (size_t)p->substeps};
+                             .substeps = (size_t)p->substeps,
+                             .H = P->H_user,
+                             .R = P->R_user};
 }
 
 /* (S1a) USAM's diffusion is constant on a quadratic: its square root once, clipped. */
@@ -266,11 +332,12 @@ void *samq_plan_create(const void *params, const struct hd_run_params *run,
   P->p = *(const struct samq_params *)params;
   P->seed = (uint64_t)run->seed;
   P->method = run->method;
-  if (plan_spectrum(P, cfg, err) != 0 || plan_noise(P, cfg, err) != 0 ||
-      plan_start(P, cfg, err) != 0) {
+  if (plan_spectrum(P, cfg, err) != 0 || plan_basis(P, cfg, err) != 0 ||
+      plan_noise(P, cfg, err) != 0 || plan_start(P, cfg, err) != 0) {
     samq_plan_destroy(P);
     return NULL;
   }
+  plan_user_basis(P);
   plan_systems(P);
   plan_truncated_root(P);
   if (P->p.algorithm == SAM_ALG_SAM && samq_sam_quadrature(&P->sde) != 0) {
@@ -293,8 +360,9 @@ void samq_plan_print(const void *plan, FILE *out)
   const struct samq_plan *P = plan;
   const struct samq_system *Q = &P->sde;
   size_t d = P->d;
-  fprintf(out, "problem: sam_quadratic, %s, d = %zu (H's eigenbasis)\n",
-          method_words[P->p.algorithm], d);
+  fprintf(out, "problem: sam_quadratic, %s, d = %zu (%s)\n", method_words[P->p.algorithm], d,
+          P->U ? "the user's coordinates, H = U diag(lambda) U^T; theory in H's eigenbasis"
+               : "H's eigenbasis");
   if (P->S)
     fprintf(out, "noise: full covariance Sigma / B (%zu x %zu), lower Cholesky factor\n", d, d);
   else fprintf(out, "noise: isotropic, standard deviation %.6g per coordinate\n", P->s_iso);
@@ -331,6 +399,7 @@ size_t samq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_by
   if (P->S) bytes += dd;
   if (P->x0) bytes += d * sizeof(double);
   if (P->G_trunc) bytes += dd;
+  if (P->U) bytes += 3 * dd + d * sizeof(double);
   if (theory_bytes) {
     size_t n = P->method == HD_THEORY_RECURSION ? samq_moment_dimension(&P->sde)
                : P->method == HD_THEORY_ODE     ? samq_ode_dimension(&P->sde)
