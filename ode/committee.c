@@ -65,6 +65,16 @@ int cm_moments(const struct cm_system *S, const double *C, double *D, double *E)
   }
   double c[CM_MAX_H];
   for (size_t p = 0; p < n; p++) c[p] = coef(S, p);
+  if (X->closed_form && X->act.kind == CM_ACT_RELU) /* CM-10 */
+    return cm_relu_delta_moments(X, C, n, K, c, S->v, s2, E) == 0 && ok ? 0 : -1;
+  if (X->closed_form && X->act.kind == CM_ACT_LINEAR) { /* CM-8c: e = sum_p c_p h_p */
+    double ee = s2;
+    for (size_t p = 0; p < n; p++)
+      for (size_t q = 0; q < n; q++) ee += c[p] * c[q] * C[p * n + q];
+    for (size_t k = 0; k < K; k++)
+      for (size_t l = 0; l < K; l++) E[k * K + l] = S->v[k] * S->v[l] * ee;
+    return ok && isfinite(ee) ? 0 : -1;
+  }
   const int joint = !(X->act.kind == CM_ACT_ERF && X->closed_form) && n <= 4;
   if (joint) cm_delta_moments(X, C, n, K, c, S->v, s2, E);
   for (size_t k = 0; k < K; k++) /* CM-7: E_kl = E[delta_k delta_l] */

@@ -20,13 +20,17 @@
 #define CM_MAX_UNITS 8 /* K, M <= 8 */
 #define CM_MAX_H     (2 * CM_MAX_UNITS)
 
-/* Gauss-Hermite rules for 1..4 distinct pre-activations (nodes per dimension). */
+/* Gauss-Hermite rules for 1..4 distinct pre-activations (nodes per dimension), and the
+ * tanh-sinh rule on [0, 1] of relu's orthant integral (CM-10b): nodes s, 1 - s, weights. */
 struct cm_quad {
   size_t n[5];
   double *x[5], *w[5];
+  size_t n_ts;
+  double *ts_s, *ts_c, *ts_w;
 };
-int cm_quad_init(struct cm_quad *q, size_t nodes); /* nodes = 0: auto; 0 or a LAPACK info */
+int cm_quad_init(struct cm_quad *q, size_t nodes); /* nodes = 0: auto; 0, -1 or a LAPACK info */
 void cm_quad_free(struct cm_quad *q);
+int cm_tanh_sinh_init(struct cm_quad *q, double h); /* step h in t; 0 or -1 (memory) */
 
 /* The expectations over h ~ N(0, C) (C: n x n row-major, n = K + M: students first). */
 struct cm_expect {
@@ -43,6 +47,14 @@ double cm_i4(const struct cm_expect *X, const double *C, size_t n, size_t a, siz
  * 0, or -1 when n > 4. */
 int cm_delta_moments(const struct cm_expect *X, const double *C, size_t n, size_t K,
                      const double *c, const double *v, double s2, double *E);
+/* relu, exactly (CM-10): E[g'(h_a) g'(h_b) g(h_c) g(h_e)] (p4: NULL, or a cache of the
+ * orthant probability of four distinct variables, NaN until computed), the orthant probability
+ * of a 4 x 4 correlation matrix, and E_kl as cm_delta_moments computes it, for any n. */
+double cm_relu_i4(const struct cm_quad *q, const double *C, size_t n, size_t a, size_t b,
+                  size_t c, size_t e, double *p4);
+double cm_orthant4(const struct cm_quad *q, const double R[4][4]);
+int cm_relu_delta_moments(const struct cm_expect *X, const double *C, size_t n, size_t K,
+                          const double *c, const double *v, double s2, double *E);
 /* Stein coefficients of f = g'(h_a) g(h_b): E[X f] = s_a Cov(X, h_a) + s_b Cov(X, h_b) for every
  * X jointly Gaussian with h (s_b = 0 when a = b). */
 void cm_pair(const struct cm_expect *X, const double *C, size_t n, size_t a, size_t b, double *sa,

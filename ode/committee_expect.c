@@ -27,7 +27,9 @@ int cm_quad_init(struct cm_quad *q, size_t nodes)
     int info = hd_gauss_hermite(q->n[r], q->x[r], q->w[r]);
     if (info != 0) return info;
   }
-  return 0;
+  /* step 1/16, 105 nodes: the orthant integral to 1e-15 on well-conditioned R, 1e-12 where
+   * 1 - rho = 1e-12 (step 1/8 errs by 3e-9 there) */
+  return cm_tanh_sinh_init(q, 1.0 / 16);
 }
 
 void cm_quad_free(struct cm_quad *q)
@@ -36,6 +38,7 @@ void cm_quad_free(struct cm_quad *q)
     free(q->x[r]);
     free(q->w[r]);
   }
+  free(q->ts_s); /* ts_c, ts_w share its block */
   memset(q, 0, sizeof *q);
 }
 
@@ -202,8 +205,14 @@ static int relu_closed(const struct cm_expect *X, const double *C, size_t n, siz
   return X->act.kind == CM_ACT_RELU && X->closed_form && CC(a, a) > 0 && CC(b, b) > 0;
 }
 
+static int linear_closed(const struct cm_expect *X)
+{
+  return X->act.kind == CM_ACT_LINEAR && X->closed_form;
+}
+
 double cm_i2(const struct cm_expect *X, const double *C, size_t n, size_t a, size_t b)
 {
+  if (linear_closed(X)) return CC(a, b);
   if (X->act.kind == CM_ACT_ERF && X->closed_form)
     return TWO_PI_INV * asin(CC(a, b) / sqrt((1 + CC(a, a)) * (1 + CC(b, b))));
   if (relu_closed(X, C, n, a, b)) {
@@ -216,6 +225,7 @@ double cm_i2(const struct cm_expect *X, const double *C, size_t n, size_t a, siz
 
 double cm_j2(const struct cm_expect *X, const double *C, size_t n, size_t a, size_t b)
 {
+  if (linear_closed(X)) return 1;
   if (X->act.kind == CM_ACT_ERF && X->closed_form)
     return TWO_PI_INV / sqrt((1 + CC(a, a)) * (1 + CC(b, b)) - CC(a, b) * CC(a, b));
   if (relu_closed(X, C, n, a, b))
@@ -234,6 +244,11 @@ void cm_pair(const struct cm_expect *X, const double *C, size_t n, size_t a, siz
     double beta = TWO_PI_INV / sqrt(L3), alpha = -beta * CC(a, b) / (1 + CC(a, a));
     if (a == b) *sa = alpha + beta, *sb = 0;
     else *sa = alpha, *sb = beta;
+    return;
+  }
+  if (linear_closed(X)) { /* f = h_b: E[X h_b] = Cov(X, h_b) */
+    if (a == b) *sa = 1, *sb = 0;
+    else *sa = 0, *sb = 1;
     return;
   }
   if (relu_closed(X, C, n, a, b)) {
@@ -258,6 +273,8 @@ void cm_pair(const struct cm_expect *X, const double *C, size_t n, size_t a, siz
 double cm_i4(const struct cm_expect *X, const double *C, size_t n, size_t a, size_t b, size_t c,
              size_t e)
 {
+  if (linear_closed(X)) return CC(c, e);
+  if (X->act.kind == CM_ACT_RELU && X->closed_form) return cm_relu_i4(X->quad, C, n, a, b, c, e, NULL);
   if (X->act.kind == CM_ACT_ERF && X->closed_form) { /* Saad & Solla's I4 (CM-8) */
     double L4 = (1 + CC(a, a)) * (1 + CC(b, b)) - CC(a, b) * CC(a, b);
     double L0 = L4 * CC(c, e) - CC(b, c) * CC(b, e) * (1 + CC(a, a)) -

@@ -2,6 +2,7 @@
 #include "formula.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <matheval.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -20,6 +21,8 @@ struct hd_formula {
   char *names[HD_FORMULA_MAX_VARS];
   int nderiv; /* derivatives taken from the parsed text, in order (for clones) */
   int deriv_var[MAX_DERIVS];
+  struct hd_fprog *prog; /* the compiled form; NULL: libmatheval evaluates (see check_program) */
+  double *work;
 };
 
 /* libmatheval's lexer and parser keep global state: one parse (or derivative, or lazily
@@ -442,7 +445,42 @@ static struct hd_formula *alloc_like(int nvars, const char *const *vars, const c
   return f;
 }
 
-/* Builds f->ev from f->rewritten and f's derivative chain.  Caller holds the lock. */
+/* Whether a and b are the same double, or both NaN. */
+static int same_value(double a, double b)
+{
+  return (isnan(a) && isnan(b)) || !memcmp(&a, &b, sizeof a);
+}
+
+/* The compiled program against libmatheval's evaluator at a few points spread over signs
+ * and scales: a disagreement would mean the tree was read wrongly, and then the formula
+ * is left to libmatheval (slower, never wrong).  Caller holds the lock. */
+static void check_program(struct hd_formula *f)
+{
+  static const double probe[] = {0.0, 1.0, -1.0, 0.37, -2.6, 7.5, 1e-3, -40.0};
+  const size_t np = sizeof probe / sizeof *probe;
+  double in[HD_FORMULA_MAX_VARS][8], got[8];
+  const double *inp[HD_FORMULA_MAX_VARS];
+  for (int v = 0; v < f->nvars; v++) {
+    for (size_t i = 0; i < np; i++) in[v][i] = probe[(i + 3 * (size_t)v) % np];
+    inp[v] = in[v];
+  }
+  double *outp[1] = {got};
+  hd_fprog_eval(f->prog, np, inp, outp, f->work);
+  for (size_t i = 0; i < np; i++) {
+    double x[HD_FORMULA_MAX_VARS];
+    for (int v = 0; v < f->nvars; v++) x[v] = in[v][i];
+    if (!same_value(got[i], evaluator_evaluate(f->ev, f->nvars, f->names, x))) {
+      hd_fprog_free(f->prog);
+      free(f->work);
+      f->prog = NULL;
+      f->work = NULL;
+      return;
+    }
+  }
+}
+
+/* Builds f->ev from f->rewritten and f's derivative chain, and its program.  Caller
+ * holds the lock. */
 static int compile_locked(struct hd_formula *f)
 {
   void *ev = evaluator_create(f->rewritten);
@@ -455,6 +493,12 @@ static int compile_locked(struct hd_formula *f)
   }
   f->ev = ev;
   f->text = evaluator_get_string(ev);
+  f->prog = hd_fprog_build(1, &f->ev, f->nvars, f->names, NULL, 0);
+  if (f->prog && !(f->work = malloc(hd_fprog_work_size(f->prog) * sizeof(double)))) {
+    hd_fprog_free(f->prog);
+    f->prog = NULL;
+  }
+  if (f->prog) check_program(f);
   return 0;
 }
 
@@ -540,8 +584,72 @@ struct hd_formula *hd_formula_clone(const struct hd_formula *f, char *msg, size_
 
 double hd_formula_eval(struct hd_formula *f, const double *values)
 {
+  if (f->prog) {
+    const double *in[HD_FORMULA_MAX_VARS];
+    double out;
+    double *outp[1] = {&out};
+    for (int v = 0; v < f->nvars; v++) in[v] = values + v;
+    hd_fprog_eval(f->prog, 1, in, outp, f->work);
+    return out;
+  }
   /* libmatheval takes non-const arrays but only reads them */
   return evaluator_evaluate(f->ev, f->nvars, f->names, (double *)values);
+}
+
+double hd_formula_eval_reference(struct hd_formula *f, const double *values)
+{
+  return evaluator_evaluate(f->ev, f->nvars, f->names, (double *)values);
+}
+
+void hd_formula_eval_n(struct hd_formula *f, size_t n, const double *const *in, double *out)
+{
+  hd_formula_eval_nu(f, n, in, 0u, out);
+}
+
+void hd_formula_eval_nu(struct hd_formula *f, size_t n, const double *const *in,
+                        unsigned uniform_mask, double *out)
+{
+  if (f->prog) {
+    double *outp[1] = {out};
+    hd_fprog_eval_u(f->prog, n, in, uniform_mask, outp, f->work);
+    return;
+  }
+  double x[HD_FORMULA_MAX_VARS];
+  for (size_t i = 0; i < n; i++) {
+    for (int v = 0; v < f->nvars; v++) x[v] = in[v][i];
+    out[i] = evaluator_evaluate(f->ev, f->nvars, f->names, x);
+  }
+}
+
+int hd_formula_compiled(const struct hd_formula *f) { return f->prog != NULL; }
+
+struct hd_fprog *hd_formula_program(int n, struct hd_formula *const *f, char *msg, size_t msglen)
+{
+  void *ev[16];
+  int widest = 0;
+  if (n < 1 || n > 16) {
+    say(msg, msglen, "a program holds 1 to 16 formulas");
+    return NULL;
+  }
+  for (int k = 0; k < n; k++) {
+    if (!f[k]->prog) {
+      say(msg, msglen, "'%s' is not compiled", f[k]->source);
+      return NULL;
+    }
+    ev[k] = f[k]->ev;
+    if (f[k]->nvars > f[widest]->nvars) widest = k;
+  }
+  /* every formula's variables must open the widest's list, in order */
+  for (int k = 0; k < n; k++)
+    for (int v = 0; v < f[k]->nvars; v++)
+      if (strcmp(f[k]->names[v], f[widest]->names[v])) {
+        say(msg, msglen, "'%s' and '%s' have different variables", f[k]->source, f[widest]->source);
+        return NULL;
+      }
+  pthread_mutex_lock(&matheval_lock);
+  struct hd_fprog *p = hd_fprog_build(n, ev, f[widest]->nvars, f[widest]->names, msg, msglen);
+  pthread_mutex_unlock(&matheval_lock);
+  return p;
 }
 
 int hd_formula_uses(const struct hd_formula *f, const char *var)
@@ -572,6 +680,8 @@ void hd_formula_free(struct hd_formula *f)
     evaluator_destroy(f->ev);
     pthread_mutex_unlock(&matheval_lock);
   }
+  hd_fprog_free(f->prog);
+  free(f->work);
   for (int v = 0; v < f->nvars; v++) free(f->names[v]);
   free(f->source);
   free(f->rewritten);

@@ -14,11 +14,17 @@
  *   - any other character (e.g. '#', '&', a second comparison) is refused with a reason
  *     rather than reaching libmatheval's lexer, which would print it.
  *
+ * Evaluation.  Each formula is compiled once to a flat program (formula_program.h) that
+ * gives libmatheval's values bit for bit (squares: the correctly rounded x*x), many points
+ * per call.  Should the compiled form ever disagree with libmatheval's evaluator on the
+ * probe points checked when it is built, the formula is left to that evaluator.
+ *
  * Threads.  libmatheval's parser is not reentrant (a global lexer and symbol table under
  * construction), so every parse and derivative here runs under one mutex.  Evaluation
- * stores the variable values inside the evaluator (its symbol table, shared with the
- * evaluators of its derivatives), so one struct hd_formula must not be evaluated by two
- * threads at once: each thread evaluates its own copy, made by hd_formula_clone.
+ * uses work space inside the struct hd_formula (and libmatheval's fallback stores the
+ * variable values in its symbol table), so one struct hd_formula must not be evaluated by
+ * two threads at once: each thread evaluates its own copy, made by hd_formula_clone.  A
+ * program from hd_formula_program is read-only and may be shared.
  *
  * Typical use (plan once, evaluate many):
  *   const char *vars[] = {"r", "y"};
@@ -31,6 +37,8 @@
 #define HDSIM_FORMULA_H
 
 #include <stddef.h>
+
+#include "formula_program.h"
 
 #define HD_FORMULA_MAX_VARS 8
 
@@ -54,6 +62,28 @@ struct hd_formula *hd_formula_clone(const struct hd_formula *f, char *msg, size_
  * hd_formula_parse.  May be non-finite (the caller checks).  Not thread-safe on one
  * object (see above). */
 double hd_formula_eval(struct hd_formula *f, const double *values);
+
+/* The values at n points, in[v][i] the value of variable v at point i; same contract as
+ * hd_formula_eval. */
+void hd_formula_eval_n(struct hd_formula *f, size_t n, const double *const *in, double *out);
+
+/* The same, bit v of uniform_mask saying that in[v] holds one value repeated
+ * (hd_fprog_eval_u). */
+void hd_formula_eval_nu(struct hd_formula *f, size_t n, const double *const *in,
+                        unsigned uniform_mask, double *out);
+
+/* The value as libmatheval's own evaluator gives it (tests compare the compiled form). */
+double hd_formula_eval_reference(struct hd_formula *f, const double *values);
+
+/* Whether f runs as a compiled program (formula_program.h) rather than through
+ * libmatheval's evaluator (the fallback when the program failed its check). */
+int hd_formula_compiled(const struct hd_formula *f);
+
+/* One program computing f[0..n-1] (n <= 16) together, sub-expressions shared, over the
+ * widest formula's variables (every formula's variable list must open it: (r, y) and
+ * (r, y, r_star) go together).  Read-only: threads share it, each with its own work
+ * array.  NULL with a reason when a formula is not compiled. */
+struct hd_fprog *hd_formula_program(int n, struct hd_formula *const *f, char *msg, size_t msglen);
 
 /* Whether the (simplified) formula references variable `var`. */
 int hd_formula_uses(const struct hd_formula *f, const char *var);

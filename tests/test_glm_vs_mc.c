@@ -1,5 +1,5 @@
 /* test_glm_vs_mc.c LOSS — the glm limit (docs/theory/glm.md E1-E2) against the Monte Carlo
- * of the real algorithm, for one loss given on the command line (hinge, relu, logistic):
+ * of the real algorithm, for one loss given on the command line (hinge, relu, logistic, huber):
  *   - at d = 2000, 16 runs: at every output time t > 0 and every observable,
  *       |mean - ODE| <= k s.e. + (2 / d) |ODE|,
  *     k the Student-t quantile at a 1e-3 family-wise false alarm (tl_bound_k), the second
@@ -30,6 +30,12 @@ static const struct loss_case cases[] = {
      "init = random\ninit_scale = 0.5\ninit_overlap = 0.2\n[theory]\nrtol = 1e-6", 1.0, 4},
     {"logistic", "power_law", "target = sign(r_star)\nloss = log(1 + exp(-y*r))\nmetric = r*y < 0",
      "", 1.0, 6},
+    /* heavy-tailed label noise: the kinks of the Huber slope move with eps (G3) */
+    {"huber", "isotropic",
+     "target = r_star + 0.5*eps^3\n"
+     "loss = 0.5*min(abs(r - y), 1)^2 + abs(r - y) - min(abs(r - y), 1)\n"
+     "metric = 0.5*(r - r_star)^2\nnodes = 16",
+     "", 0.5, 8},
 };
 
 static double check_at(const struct loss_case *c, int d, double *rse_out)

@@ -164,6 +164,8 @@ def _execute(text, directory, name, output, threads, seed, quiet, keep, extra_ar
             warnings.warn(f"hdsim: some runs diverged or the theory failed (see "
                           f"res['diagnostics']): {message}", RuntimeWarning, stacklevel=3)
         res = load(output)
+        if tmpdir and not keep:
+            res.values()  # the file goes with tmpdir: read every group (points/K too) now
         if not quiet and proc.stdout:
             print(proc.stdout, end="")
         return res

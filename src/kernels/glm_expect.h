@@ -15,8 +15,9 @@
 
 #include "formula.h"
 
-/* One thread's compiled formulas (libmatheval evaluators hold the variable values while
- * they evaluate, so each thread needs its own set: glm_funcs_clone). */
+/* One thread's compiled formulas (each formula and program evaluates in work space of its
+ * own, so each thread needs its own set: glm_funcs_clone). */
+#define GLM_N_FORMULAS 7
 struct glm_funcs {
   struct hd_formula *target;  /* (r_star, eps) */
   struct hd_formula *dtarget; /* d target / d r_star */
@@ -25,6 +26,12 @@ struct glm_funcs {
   struct hd_formula *d2loss;  /* l_rr */
   struct hd_formula *dlossy;  /* l_ry */
   struct hd_formula *metric;  /* (r, y, r_star), or NULL */
+  /* programs over arrays of points, sub-expressions shared (formula.h) */
+  struct hd_fprog *slope;     /* l_r */
+  struct hd_fprog *curvature; /* l_r, l_rr */
+  struct hd_fprog *mixed;     /* l_r, l_rr, l_ry */
+  struct hd_fprog *observe;   /* loss[, metric] over (r, y, r_star) */
+  double *work;               /* enough for any of them */
 };
 
 /* Parses and differentiates; NULL metric text = none.  On failure returns -1 with the
@@ -44,7 +51,8 @@ enum glm_form {
  * the z1 rule is composite Gauss-Legendre with panel edges at the target's jumps, found once
  * per eps node (r* = sqrt(p) z1 does not move with the state); where l_r or the metric jump
  * (hinge, ReLU, r*y < 0) the z2 integral is composite Gauss-Legendre with edges at their
- * jumps, found at each call by a scan and bisection (G2). */
+ * jumps, found at each call by a scan and 16-sections (G2).  Where the target reads eps and the
+ * slope may jump: eps on panels, rows along z1 where s is small (G3). */
 #define GLM_MAX_NODES 512
 struct glm_quad {
   size_t n, n_eps; /* nodes per dimension for z1, z2; for eps (1 when unused) */
@@ -54,6 +62,7 @@ struct glm_quad {
   double *oz, *ow; /* ... and nodes/weights at [k * GLM_MAX_NODES] */
   int jumpy_inner; /* l_r (drift) or the metric may jump: locate jumps in z2 */
   int no_rstar;    /* nothing reads r_star: r = sqrt(q) z2, one z1 node */
+  int eps_panels;  /* eps on composite Gauss-Legendre; rows may run along z1 (G3) */
   enum glm_form form;
 };
 

@@ -21,19 +21,25 @@ def groups(path):
     return out
 
 
+def check_dataset(ds, where):
+    """One group as xarray opened it: units and long_name on every numeric variable, no
+    phony dimension, t a coordinate wherever a variable runs over t."""
+    for name, v in ds.variables.items():
+        if v.dtype.kind in "fiu":
+            units = v.attrs.get("units")
+            assert units, f"{where}/{name} has no units"
+            assert v.attrs.get("long_name"), f"{where}/{name} has no long_name"
+    assert not any(d.startswith("phony_dim") for d in ds.dims), (where, ds.dims)
+    if any("t" in ds[v].dims for v in ds.data_vars):
+        assert "t" in ds.coords, f"{where}: t is not a coordinate"
+
+
 def check_file(path, engine):
     with h5py.File(path, "r") as f:
         assert f.attrs["Conventions"].startswith("CF-")
     for g in groups(path):
         with xr.open_dataset(path, group=g, engine=engine) as ds:
-            for name, v in ds.variables.items():
-                if v.dtype.kind in "fiu":
-                    units = v.attrs.get("units")
-                    assert units, f"{path}:/{g}/{name} has no units"
-                    assert v.attrs.get("long_name"), f"{path}:/{g}/{name} has no long_name"
-            assert not any(d.startswith("phony_dim") for d in ds.dims), (g, ds.dims)
-            if any("t" in ds[v].dims for v in ds.data_vars):
-                assert "t" in ds.coords, f"/{g}: t is not a coordinate"
+            check_dataset(ds, f"{path}:/{g}")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -42,7 +42,7 @@ const struct hd_param cm_table[] = {
      "", "fixed second layer v*_m of the teacher: empty (all 1), one value, or M values", "CM-1"},
     {"network", "quadrature", HD_INT, F(quadrature), "0", 0, 400, 0, NULL, "",
      "Gauss-Hermite nodes per dimension of the 2-D terms (1-D: twice, 3-D: half, 4-D: a "
-     "quarter); 0 = auto (64); erf and relu use closed forms where they exist",
+     "quarter); 0 = auto (64); used by activation = formula (erf, relu, linear are closed forms)",
      "CM-9"},
     HD_SCHEDULE_ROWS(struct cm_params, schedule, "CM-1"),
     {"optimizer", "init_scale", HD_REAL, F(init_scale), "1", 0, 1e3, 0, NULL, "",

@@ -225,9 +225,9 @@ void *cm_plan_create(const void *params, const struct hd_run_params *run,
 
 /* ---- the plan made visible -------------------------------------------------------- */
 
-static const char *const act_words[] = {"erf (closed-form integrals, CM-8)",
-                                        "relu (Gauss-Hermite, CM-9)",
-                                        "linear (Gauss-Hermite, CM-9)", "formula (Gauss-Hermite)"};
+static const char *const act_words[] = {
+    "erf (closed-form integrals, CM-8)", "relu (closed forms and one orthant integral, CM-8b, CM-10)",
+    "linear (closed forms, CM-8c)", "formula (Gauss-Hermite, CM-9)"};
 
 void cm_plan_print(const void *plan, FILE *out)
 {
@@ -236,7 +236,7 @@ void cm_plan_print(const void *plan, FILE *out)
           P->M, P->d);
   fprintf(out, "activation: %s%s%s\n", act_words[P->p.activation], P->formula ? ": g(x) = " : "",
           P->formula ? P->p.formula : "");
-  if (P->p.activation != CM_ACT_ERF)
+  if (P->p.activation == CM_ACT_FORMULA)
     fprintf(out,
             "quadrature: %zu / %zu / %zu / %zu nodes per dimension for 1 / 2 / 3 / 4 "
             "pre-activations\n",
