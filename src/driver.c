@@ -67,6 +67,19 @@ static void validate_point(struct hd_session *s, const struct hd_run_params *run
   s->pb->validate(params, run, s->cfg, err);
 }
 
+/* The memory a point needs, from its parameters alone, against what is available (or
+ * --max-memory): refused before plan_create allocates anything.  Adds the reason to err. */
+static void memory_gate(struct hd_session *s, const struct hd_cli *cli,
+                        const struct hd_run_params *run, const void *params, struct hd_errors *err,
+                        struct hd_memory_estimate *e)
+{
+  char msg[1024];
+  int rc = hd_memory_gate(s->pb, params, run, s->cfg, cli->max_memory, cli->max_memory_set, e, msg,
+                          sizeof msg);
+  if (rc == -2) hd_config_error(s->cfg, err, "output", "times", "%s", msg);
+  else if (rc != 0) hd_errors_addf(err, "hdsim: %s", msg);
+}
+
 /* A command-line value for an engine key goes through the key's own row: the same range
  * as in a model file. */
 static void override_run_key(struct hd_session *s, const char *section, const char *key,
@@ -142,6 +155,8 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
       memcpy(params, s->params, s->pb->params_size);
       hd_sweep_apply(&s->sweep, p, &run, params);
       validate_point(s, &run, params, &perr);
+      struct hd_memory_estimate e;
+      if (!perr.count && !cli->validate_only) memory_gate(s, cli, &run, params, &perr, &e);
       for (size_t k = 0; k < perr.count; k++) {
         char where[512] = "";
         for (size_t j = 0; j < s->sweep.n_keys; j++) {
@@ -158,6 +173,9 @@ int hd_session_prepare(struct hd_session *s, struct hd_config *cfg, const struct
   } else {
     validate_point(s, &s->run, s->params, &s->err);
   }
+  /* the model as given (a sweep's base, whose plan is built below, or one point) */
+  if (!s->err.count && !cli->validate_only)
+    memory_gate(s, cli, &s->run, s->params, &s->err, &s->gate);
   if (s->err.count) return HD_EXIT_BAD_INPUT;
 
   if (cli->validate_only) return 0;
@@ -191,49 +209,40 @@ int hd_session_from_text(struct hd_session *s, const char *name, const char *tex
   return rc;
 }
 
-/* What `check` adds to validation: the output grid, the memory estimate against what is
- * available (a run would refuse the same way), and with --plan the problem's plan. */
-static int check_sizes(const struct hd_cli *cli, struct hd_session *s)
+/* What `check` adds to validation, before it says ok: the output grid and the memory
+ * estimate against what is available (a run would refuse the same way).  0, or
+ * HD_EXIT_BAD_INPUT after the reason; grid->n = 0 for a sweep (each point is gated before
+ * its plan, in hd_session_prepare). */
+static int check_sizes(const struct hd_cli *cli, struct hd_session *s, struct hd_output_grid *grid,
+                       struct hd_memory_estimate *e)
 {
   char msg[1024];
-  if (cli->print_plan) {
-    if (s->pb->plan_print) s->pb->plan_print(s->plan, stdout);
-    else printf("plan: problem %s does not describe its plan\n", s->pb->name);
-  }
-  if (s->sweep.n_keys) return 0; /* each point is estimated when it runs */
-  struct hd_output_grid grid;
-  if (hd_output_grid_build(&s->run.times, s->run.horizon, s->pb->steps_per_time(s->plan), &grid,
-                           msg, sizeof msg) != 0) {
+  memset(grid, 0, sizeof *grid);
+  if (s->sweep.n_keys) return 0;
+  if (hd_output_grid_build(&s->run.times, s->run.horizon, s->pb->steps_per_time(s->plan), grid, msg,
+                           sizeof msg) != 0) {
     hd_config_error(s->cfg, &s->err, "output", "times", "%s", msg);
     hd_errors_print(&s->err, stderr);
     return HD_EXIT_BAD_INPUT;
   }
-  struct hd_memory_estimate e;
-  hd_memory_estimate(s->pb, s->plan, &s->run, grid.n, &e);
-  if (!cli->quiet) {
-    printf("output times: %zu\n", grid.n);
-    hd_memory_print(&e, stdout);
-  }
-  if (cli->print_plan) {
-    struct hd_work_estimate w;
-    hd_work_estimate(s->pb, s->plan, &s->run, &grid, &w);
-    hd_work_print(&w, stdout);
-  }
-  hd_output_grid_free(&grid);
-  if (hd_memory_check(&e, cli->max_memory, cli->max_memory_set, msg, sizeof msg) != 0) {
+  hd_memory_estimate(s->pb, s->plan, &s->run, grid->n, e);
+  if (hd_memory_check(e, cli->max_memory, cli->max_memory_set, msg, sizeof msg) != 0) {
     fprintf(stderr, "hdsim: %s\n", msg);
     return HD_EXIT_BAD_INPUT;
   }
   return 0;
 }
 
+/* ok only once every check passed; then the plan (--plan), the grid and the estimates. */
 int hd_driver_check(const struct hd_cli *cli)
 {
   struct hd_session s;
+  struct hd_output_grid grid = {0};
+  struct hd_memory_estimate e;
   int rc = hd_session_prepare(&s, NULL, cli);
-  if (rc) {
-    hd_errors_print(&s.err, stderr);
-  } else if (!cli->quiet) {
+  if (rc) hd_errors_print(&s.err, stderr);
+  else rc = check_sizes(cli, &s, &grid, &e);
+  if (rc == 0 && !cli->quiet) {
     const struct hd_observable *obs;
     size_t n = s.pb->observables(s.plan, &obs);
     printf("%s: ok (problem %s, %zu %s", s.cfg->path, s.pb->name, n,
@@ -243,7 +252,29 @@ int hd_driver_check(const struct hd_cli *cli)
     const char *note = s.pb->theory_note ? s.pb->theory_note(s.plan) : NULL;
     if (note) printf("note: %s\n", note);
   }
-  if (rc == 0) rc = check_sizes(cli, &s);
+  if (rc == 0 && cli->print_plan) {
+    if (s.pb->plan_print) s.pb->plan_print(s.plan, stdout);
+    else printf("plan: problem %s does not describe its plan\n", s.pb->name);
+  }
+  if (rc == 0 && grid.n) {
+    if (!cli->quiet) {
+      printf("output times: %zu\n", grid.n);
+      hd_memory_print(&e, stdout);
+    }
+    if (cli->print_plan) {
+      const struct hd_memory_estimate *pre = &s.gate;
+      char t[64], u[64];
+      hd_memory_human(pre->total, t, sizeof t);
+      hd_memory_human(pre->in_use, u, sizeof u);
+      printf("memory before planning: about %s (estimated from the parameters alone, the gate: "
+             "in use with the plan %s, theory %zu bytes, results %zu, %zu threads x %zu)\n",
+             t, u, pre->theory, pre->results, pre->threads, pre->per_thread);
+      struct hd_work_estimate w;
+      hd_work_estimate(s.pb, s.plan, &s.run, &grid, &w);
+      hd_work_print(&w, stdout);
+    }
+  }
+  hd_output_grid_free(&grid);
   hd_session_free(&s);
   return rc;
 }

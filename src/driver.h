@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "experiment.h"
+#include "memory_estimate.h"
 #include "problem.h"
 #include "run_params.h"
 #include "sweep.h"
@@ -55,6 +56,7 @@ struct hd_session {
   void *params;
   void *plan;
   struct hd_experiment experiment; /* n_curves = 0: none given */
+  struct hd_memory_estimate gate;  /* the model's estimate before its plan (memory_need) */
   struct hd_errors err;
 };
 

@@ -44,6 +44,19 @@ struct hd_observable {
   int log_x, log_y;              /* plot hints from the spec */
 };
 
+/* What a run of given parameters will hold, known from the parameters alone (memory_need):
+ * the gate that refuses an oversized model before plan_create allocates anything.  Each
+ * figure rounds up rather than down; the plan's own figures (plan_bytes, sim_state_size)
+ * may refine it later but must not be far above it. */
+struct hd_memory_need {
+  size_t plan;   /* bytes the plan holds (its largest transient allocation included) */
+  size_t theory; /* working bytes of the theory solve: state, solver, Jacobian */
+  size_t state;  /* one simulation run's state (sim_state_size) */
+  size_t thread; /* a simulation thread's bytes beyond its run state */
+  size_t n_obs;  /* observables (an upper bound where the plan decides) */
+  double steps_per_time;
+};
+
 struct hd_problem {
   /* ==== required: identity and parameters ==== */
   const char *name;       /* registry key, e.g. "streaming_lsq" */
@@ -59,6 +72,13 @@ struct hd_problem {
   /* Cross-field validation after binding.  Adds errors through hd_config_error. */
   void (*validate)(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
                    struct hd_errors *err);
+
+  /* ==== required: the memory a run needs, from its parameters alone ==== */
+  /* Called after validate and before plan_create; allocates nothing of the plan's size
+   * (it may read a spectrum file's length where that sets the size).  memory_estimate.h
+   * has the default theory figure for a state of n values (hd_memory_theory_bytes). */
+  void (*memory_need)(const void *params, const struct hd_run_params *run,
+                      const struct hd_config *cfg, struct hd_memory_need *need);
 
   /* ==== required: plan and observables ==== */
   /* Builds the shared plan; returns NULL with a message in err on failure (e.g. an

@@ -65,7 +65,7 @@ int hd_registry_check(FILE *f)
   }
     REQUIRE(name)
     REQUIRE(summary) REQUIRE(params) REQUIRE(validate) REQUIRE(plan_create) REQUIRE(plan_destroy)
-        REQUIRE(observables) REQUIRE(steps_per_time) REQUIRE(time_meaning)
+        REQUIRE(observables) REQUIRE(steps_per_time) REQUIRE(time_meaning) REQUIRE(memory_need)
 #undef REQUIRE
             size_t n_size = 0;
     for (size_t k = 0; k < p->n_params; k++) n_size += (p->params[k].flags & HD_FINITE_SIZE) != 0;

@@ -269,3 +269,12 @@ int hd_spectrum_plan_fill(const struct hd_spectrum_params *s, const struct hd_co
   }
   return 0;
 }
+
+size_t hd_spectrum_groups_bound(const struct hd_spectrum_params *s, size_t d, long bins)
+{
+  size_t g = d;
+  if (s->kind == HD_SPECTRUM_ISOTROPIC) g = 1;
+  else if (s->kind == HD_SPECTRUM_ZERO_ONE) g = 2;
+  else if (bins > 0 && (size_t)bins + 2 < d) g = (size_t)bins + 2;
+  return g < d ? g : d;
+}

@@ -117,6 +117,11 @@ int hd_spectrum_fill_params(const struct hd_spectrum_params *s, size_t d, const 
 int hd_spectrum_plan_fill(const struct hd_spectrum_params *s, const struct hd_config *cfg, size_t d,
                           double **lambda, double **sqrt_lambda, struct hd_errors *err);
 
+/* At most how many groups of equal (or, with bins > 0, binned) eigenvalues a spectrum of
+ * these keys has, from the keys alone: 1 isotropic, 2 zero_one, else d (or about bins).
+ * For the memory a plan's grouped theory will need before the spectrum exists. */
+size_t hd_spectrum_groups_bound(const struct hd_spectrum_params *s, size_t d, long bins);
+
 /* Fills lambda[0..d).  Returns 0, or -1 with a message (file errors, wrong count,
  * negative or non-finite values). */
 int hd_spectrum_fill(enum hd_spectrum_kind kind, size_t d, double alpha, double zero_fraction,

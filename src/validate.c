@@ -302,8 +302,8 @@ static long rung_runs(const struct hd_session *s, const struct hd_validate_opts 
 
 /* Every rung's memory estimate against what is available (or --max-memory), before the
  * first rung runs: the largest rung comes last, and a refusal after hours of the smaller
- * ones would waste them.  Each rung's plan is built and dropped.  0, or -1 after a
- * message naming the rung. */
+ * ones would waste them.  Estimated from each rung's parameters alone (no plan is built).
+ * 0, or -1 after a message naming the rung. */
 static int ladder_memory_refused(struct hd_session *base, const struct hd_validate_opts *v,
                                  const struct hd_cli *cli, const char *size_key)
 {
@@ -318,27 +318,17 @@ static int ladder_memory_refused(struct hd_session *base, const struct hd_valida
     struct hd_errors err;
     hd_errors_init(&err);
     pb->validate(params, &run, base->cfg, &err);
-    void *plan = err.count ? NULL : pb->plan_create(params, &run, base->cfg, &err);
     char msg[1024];
-    struct hd_output_grid g;
-    if (!plan) {
+    struct hd_memory_estimate e;
+    if (err.count) {
       hd_errors_print(&err, stderr);
       refused = 1;
-    } else if (hd_output_grid_build(&run.times, run.horizon, pb->steps_per_time(plan), &g, msg,
-                                    sizeof msg) != 0) {
-      fprintf(stderr, "hdsim validate: %s = %g: %s\n", size_key, v->sizes[i], msg);
+    } else if (hd_memory_gate(pb, params, &run, base->cfg, cli->max_memory, cli->max_memory_set, &e,
+                              msg, sizeof msg) != 0) {
+      fprintf(stderr, "hdsim validate: %s = %g (%ld runs): %s\n", size_key, v->sizes[i], run.runs,
+              msg);
       refused = 1;
-    } else {
-      struct hd_memory_estimate e;
-      hd_memory_estimate(pb, plan, &run, g.n, &e);
-      if (hd_memory_check(&e, cli->max_memory, cli->max_memory_set, msg, sizeof msg) != 0) {
-        fprintf(stderr, "hdsim validate: %s = %g (%ld runs): %s\n", size_key, v->sizes[i], run.runs,
-                msg);
-        refused = 1;
-      }
-      hd_output_grid_free(&g);
     }
-    if (plan) pb->plan_destroy(plan);
     hd_errors_free(&err);
   }
   free(params);
@@ -365,6 +355,19 @@ int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *
     return HD_EXIT_BAD_INPUT;
   }
   if (ladder_refused(&s, sp, v) != 0) {
+    hd_session_free(&s);
+    return HD_EXIT_BAD_INPUT;
+  }
+  char size_key[128];
+  snprintf(size_key, sizeof size_key, "%s.%s", sp->section, sp->key);
+  struct hd_memory_estimate e0;
+  char msg0[1024];
+  int gate = hd_memory_gate(s.pb, s.params, &s.run, s.cfg, cli->max_memory, cli->max_memory_set,
+                            &e0, msg0, sizeof msg0);
+  if (gate != 0) /* the model as given: its plan names the observables */
+    fprintf(stderr, "hdsim validate: %s = %g as given: %s\n", size_key,
+            hd_problem_size(s.pb, s.params), msg0);
+  if (gate != 0 || ladder_memory_refused(&s, v, cli, size_key) != 0) {
     hd_session_free(&s);
     return HD_EXIT_BAD_INPUT;
   }
@@ -398,12 +401,7 @@ int hd_driver_validate(const struct hd_cli *cli, const struct hd_validate_opts *
   s.pb->plan_destroy(plan0);
   hd_errors_free(&err);
 
-  char msg[1024], size_key[128];
-  snprintf(size_key, sizeof size_key, "%s.%s", sp->section, sp->key);
-  if (ladder_memory_refused(&s, v, cli, size_key) != 0) {
-    hd_session_free(&s);
-    return HD_EXIT_BAD_INPUT;
-  }
+  char msg[1024];
   char *path;
   if (cli->output) path = hd_path_join(cli->output, "");
   else {

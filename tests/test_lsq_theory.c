@@ -1,5 +1,6 @@
 /* test_lsq_theory.c — the streaming least-squares theory against exact answers
  * (lsq.md, "Exact solutions for tests"). */
+#include "memory_estimate.h"
 #include "testlib.h"
 
 #include "fixed_point.h"
@@ -311,7 +312,7 @@ static void mean_free_ode(const char *problem, const char *extra)
 }
 
 /* plan_print says what will run (sizes read off the plan), plan_bytes counts the plan's
- * d-sized arrays and a thread's run state. */
+ * d-sized arrays and the ODE solve's work. */
 static void plan_shown(void)
 {
   struct hd_session *s = tl_session(base, 400, "zero_one", 0.3, "random", "zero_fraction = 0.25",
@@ -328,10 +329,13 @@ static void plan_shown(void)
   tl_check(strstr(text, "simulation: streaming kernel; steps per unit time: 400; batch: 1") != NULL,
            "plan_print: the streaming kernel at B = 1");
   size_t theory = 0, thread = 0, plan = s->pb->plan_bytes(s->plan, &theory, &thread);
-  tl_check(plan >= 3 * 400 * sizeof(double) && theory >= 4 * sizeof(double) &&
-               thread == s->pb->sim_state_size(s->plan),
-           "plan_bytes: plan %zu >= 3 d doubles, theory %zu, thread %zu = run state", plan, theory,
-           thread);
+  size_t ode = hd_memory_ode_bytes(4, 2, 1, 1, HD_LINSOL_STRUCTURED);
+  tl_check(plan >= 3 * 400 * sizeof(double) && theory == ode && ode > 20 * 4 * sizeof(double) &&
+               thread == 0,
+           "plan_bytes: plan %zu >= 3 d doubles, theory %zu = CVODE's on 4 values in blocks of "
+           "2, rank one, structured (%zu), thread %zu = 0 (a thread holds its run state alone: "
+           "sim_state_size)",
+           plan, theory, ode, thread);
   free(text);
   tl_session_free(s);
 }

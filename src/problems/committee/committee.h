@@ -47,6 +47,8 @@ struct cm_params {
 
 #define CM_N_PARAMS 22 /* rows of cm_table (committee_params.c checks the count) */
 extern const struct hd_param cm_table[CM_N_PARAMS];
+void cm_memory_need(const void *params, const struct hd_run_params *run,
+                    const struct hd_config *cfg, struct hd_memory_need *need);
 void cm_validate(const void *params, const struct hd_run_params *run, const struct hd_config *cfg,
                  struct hd_errors *err);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "committee.h"
+#include "memory_estimate.h"
 #include "rng.h"
 
 void cm_plan_destroy(void *plan)
@@ -253,7 +254,31 @@ size_t cm_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_byte
   size_t bytes = sizeof *P + (2 + P->K + P->M) * d * sizeof(double);
   bytes += G * (2 + P->M * P->M + B) * sizeof(double) + P->n_obs * sizeof *P->obs;
   for (int r = 1; r <= 4; r++) bytes += 2 * P->quad.n[r] * sizeof(double);
-  if (theory_bytes) *theory_bytes = 0;
+  /* CVODE's BDF history and work on the group state (memory_estimate.h's default) */
+  if (theory_bytes) *theory_bytes = 24 * cm_dimension(&P->ode) * sizeof(double);
   if (thread_bytes) *thread_bytes = 0;
   return bytes;
+}
+
+/* cm_plan_bytes' figures and the run state from the parameters alone: the spectrum's
+ * groups at their bound (no binning here), the sort keys while they are built, the
+ * Gauss-Hermite rules' eigenproblems. */
+void cm_memory_need(const void *params, const struct hd_run_params *run,
+                    const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  (void)run, (void)cfg;
+  const struct cm_params *p = params;
+  const double d = (double)p->d, K = (double)p->K, M = (double)p->M;
+  const double G = (double)hd_spectrum_groups_bound(&p->spectrum, (size_t)p->d, 0);
+  const double B = (double)cm_block((size_t)p->K, (size_t)p->M),
+               nodes = 2.0 * (p->quadrature ? (double)p->quadrature : 64);
+  const size_t n_obs = cm_n_observables((size_t)p->K, (size_t)p->M);
+  need->plan = hd_memory_bytes(
+      sizeof(struct cm_plan) + (2 + K + M) * d * 8 + d * 16 + G * (2 + M * M + B) * 8 +
+      (double)n_obs * sizeof(struct hd_observable) + 8 * nodes * 8 + 2 * nodes * nodes * 8);
+  need->theory = hd_memory_bytes(24 * G * B * 8);
+  need->state = hd_memory_bytes((K + 1) * d * 8);
+  need->thread = 0;
+  need->n_obs = n_obs;
+  need->steps_per_time = d;
 }

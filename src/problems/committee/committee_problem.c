@@ -107,6 +107,7 @@ const struct hd_problem hd_problem_committee = {
     .n_params = CM_N_PARAMS,
     .params_size = sizeof(struct cm_params),
     .validate = cm_validate,
+    .memory_need = cm_memory_need,
     .plan_create = cm_plan_create,
     .plan_destroy = cm_plan_destroy,
     .observables = cm_observables,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "glm.h"
+#include "memory_estimate.h"
 
 #define F(field) offsetof(struct glm_params, field)
 
@@ -168,6 +169,28 @@ static void glm_ode_observe(const void *plan, double t, const double *y, double 
 
 /* ---- simulation ----------------------------------------------------------------- */
 
+/* What a plan and a run hold, from the parameters alone: the d-sized spectrum, teacher
+ * and group arrays (the groups at their bound; no binning here), the sort's pairs while
+ * they are built, the quadrature rules (nodes^2 points with label noise). */
+static void glm_memory_need(const void *params, const struct hd_run_params *run,
+                            const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  (void)cfg;
+  const struct glm_params *p = params;
+  const double d = (double)p->d,
+               G = (double)hd_spectrum_groups_bound(&p->spectrum, (size_t)p->d, 0),
+               nodes = p->nodes > 0 ? (double)p->nodes : 64;
+  double plan = sizeof(struct glm_plan) +
+                (2 + (p->spectrum.kind != HD_SPECTRUM_ISOTROPIC)) * d * 8 + 5 * G * 8 + 2 * d * 8 +
+                8 * nodes * nodes * 8;
+  need->plan = hd_memory_bytes(plan);
+  need->theory = hd_memory_theory_bytes((size_t)(2 * G), run);
+  need->state = hd_memory_bytes((p->batch > 1 ? 3 : 2) * d * 8);
+  need->thread = 0;
+  need->n_obs = 5;
+  need->steps_per_time = d;
+}
+
 static size_t glm_sim_state_size(const void *plan)
 {
   return glm_sgd_state_size(&((const struct glm_plan *)plan)->sgd);
@@ -223,6 +246,7 @@ const struct hd_problem hd_problem_glm = {
     .n_params = sizeof glm_table / sizeof glm_table[0],
     .params_size = sizeof(struct glm_params),
     .validate = glm_validate,
+    .memory_need = glm_memory_need,
     .plan_create = glm_plan_create,
     .plan_destroy = glm_plan_destroy,
     .plan_print = glm_plan_print,

@@ -257,6 +257,8 @@ void *gmm_plan_create(const void *params, const struct hd_run_params *run,
   P->nv = P->q * (P->q + 1) / 2;
   P->block = P->nv + P->A * P->q;
   P->seed = (uint64_t)run->seed;
+  P->method = run->method;
+  P->linear_solver = run->linear_solver;
   if (gmm_resolve_lists(&P->p, cfg, err, P) != 0 || build_data(P, cfg, err) != 0) goto fail;
   const struct gmm_groups *G = build_groups(P, run);
   P->n_breakpoints = hd_schedule_breakpoints(&P->p.schedule, run->horizon, P->breakpoints,

@@ -83,6 +83,7 @@ struct gmm_plan {
   struct gmm_params p;
   size_t d, l, q, A, nv, block; /* classes, outputs, directions, packed V size, block */
   uint64_t seed;
+  int method, linear_solver; /* the run's [theory] keys, for the memory figures */
   /* the per-class lists, resolved */
   double prob[GMM_MAX_CLASSES], cum[GMM_MAX_CLASSES];
   double label[GMM_MAX_CLASSES]; /* y_c for the q = 1 losses */

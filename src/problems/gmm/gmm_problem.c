@@ -3,9 +3,11 @@
  * through the systems the plan filled, and the plan made visible (plan_print, plan_bytes).
  * Mathematics: docs/theory/gmm.md. */
 #define HDSIM_GMM_PACKAGE
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "memory_estimate.h"
 #include "problems/gmm/gmm_plan.h"
 
 static const char *const loss_names[] = {"least_squares", "logistic", "softmax", "onehot_ls"};
@@ -100,13 +102,59 @@ static size_t gmm_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thr
   bytes += groups_bytes(&P->fin, l, A) + groups_bytes(&P->lim, l, A) + groups_bytes(&P->bin, l, A);
   bytes += 2 * (Q->n_gh[0] + Q->n_gh[1] + Q->n_gl) * sizeof(double);
   if (Q->qmc) bytes += GMM_ERROR_POINTS * q * sizeof(double);
-  if (theory_bytes) { /* expectations and their differences, globals, Jacobian columns */
-    size_t n = gmm_ode_dimension(&P->limit);
-    *theory_bytes = 2 * l * sizeof(struct gmm_expect) + globals +
-                    n * sizeof(double) * (1 + 2 * (size_t)P->limit.adaptive);
+  if (theory_bytes) { /* expectations and their differences, globals, Jacobian columns,
+                       * and the solver (CVODE with the structured Jacobian's storage) */
+    size_t n = gmm_ode_dimension(&P->limit), rank;
+    int structured = gmm_ode_structured(&P->limit, &rank);
+    *theory_bytes = P->method == HD_THEORY_NONE
+                        ? 0
+                        : 2 * l * sizeof(struct gmm_expect) + globals +
+                              n * sizeof(double) * (1 + 2 * (size_t)P->limit.adaptive) +
+                              hd_memory_ode_bytes(n, P->block, rank, structured, P->linear_solver);
   }
   if (thread_bytes) *thread_bytes = projected_size(P) * sizeof(double) + globals;
   return bytes;
+}
+
+/* gmm_plan_bytes' figures and the run state from the parameters alone: the finite-d
+ * eigen-groups at their bound (one for an isotropic covariance, two for zero_one, else
+ * up to d), the theory's groups (limit nodes, bins or those), the eigenvector matrix a
+ * plan reads (d x d). */
+static void gmm_memory_need(const void *params, const struct hd_run_params *run,
+                            const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  (void)cfg;
+  const struct gmm_params *p = params;
+  const double d = (double)p->d, l = (double)p->classes, q = (double)gmm_outputs(p);
+  const double A = l + (p->teacher != GMM_TEACHER_NONE), nv = q * (q + 1) / 2, block = nv + A * q,
+               adaptive = p->adaptive == GMM_ADAPTIVE_ADAGRAD_NORM;
+  double fin = p->covariance == GMM_COV_ISOTROPIC ? 1 : p->covariance == GMM_COV_ZERO_ONE ? 2 : d;
+  fin = fmin(fin, d);
+  double th = p->limit_nodes > 0 ? (double)p->limit_nodes
+              : run->bins > 0    ? fmin(fin, (double)run->bins + 2)
+                                 : fin;
+  const double group = 8 * (1 + l + A * A) + 8, globals = l * q * (q + 1) * 8;
+  double plan = sizeof(struct gmm_plan) + (2 * l + A) * d * 8 + d * 8 + (fin + th) * group +
+                GMM_ERROR_POINTS * q * 8 + (1 << 20);
+  if (p->eigenvectors[0]) plan += d * d * 8;
+  need->plan = hd_memory_bytes(plan);
+  /* as gmm_ode_structured: the Woodbury core's rank, and when the structure is used */
+  const double n = (th + adaptive) * block, rank = l * (q + nv) + adaptive;
+  const int structured = block <= 48 && rank <= 96 && rank <= n;
+  need->theory = run->method == HD_THEORY_NONE
+                     ? 0
+                     : hd_memory_bytes(2 * l * sizeof(struct gmm_expect) + globals +
+                                       n * 8 * (1 + 2 * adaptive) +
+                                       (double)hd_memory_ode_bytes((size_t)n, (size_t)block,
+                                                                   (size_t)rank, structured,
+                                                                   run->linear_solver));
+  need->state = hd_memory_bytes((q * d + d + (p->batch > 1 ? q * d : 0) + 1) * 8);
+  need->thread = hd_memory_bytes((fin + adaptive) * block * 8 + globals);
+  double overlap = fmin(l, 16),
+         bands = p->covariance == GMM_COV_ISOTROPIC ? 1 : (double)p->bands + 1;
+  need->n_obs = (size_t)(2 + 2 * overlap + adaptive + (p->teacher != GMM_TEACHER_NONE) +
+                         (bands > 1 ? 2 * bands + 2 : 0));
+  need->steps_per_time = d;
 }
 
 static void gmm_plan_print(const void *plan, FILE *out)
@@ -174,6 +222,7 @@ const struct hd_problem hd_problem_gmm_multiclass = {
     .n_params = GMM_N_PARAMS,
     .params_size = sizeof(struct gmm_params),
     .validate = gmm_validate,
+    .memory_need = gmm_memory_need,
     .plan_create = gmm_plan_create,
     .plan_destroy = gmm_plan_destroy,
     .observables = gmm_observables,

@@ -392,6 +392,7 @@ const struct hd_problem hd_problem_dmft_grokking = {
     .n_params = sizeof grok_table / sizeof grok_table[0],
     .params_size = sizeof(struct grok_params),
     .validate = grok_validate,
+    .memory_need = grok_memory_need,
     .plan_create = grok_plan_create,
     .plan_destroy = grok_plan_destroy,
     .observables = grok_observables,

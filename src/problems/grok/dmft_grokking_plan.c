@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "array_input.h"
+#include "kernels/grok_readout.h"
+#include "memory_estimate.h"
 #include "problems/grok/dmft_grokking_plan.h"
 #include "rng.h"
 
@@ -419,4 +421,68 @@ size_t grok_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_by
   doubles += (P->W0 ? N * D : 0) + (P->a0 ? N : 0);
   return sizeof *P + doubles * sizeof(double) + grok_sample_limit_bytes(&P->lim) + ro +
          GROK_OBS_MAX * sizeof(struct hd_observable);
+}
+
+/* grok_plan_bytes' figures and the run state from the parameters alone, read off a plan
+ * that holds only the sizes (fill_system; the same layout functions a plan's figures
+ * call), with what the parameters say the plan will hold: K0 (kmse, lazy), the
+ * sample-space kernel, the lazy eigenbasis, the kernel baseline's solve, files' W0 and a0.
+ * The theory adds its state: the plan's figure leaves it to the engine. */
+void grok_memory_need(const void *params, const struct hd_run_params *run,
+                      const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  (void)cfg;
+  struct grok_plan *P = calloc(1, sizeof *P);
+  if (!P) abort();
+  P->p = *(const struct grok_params *)params;
+  fill_system(P, run);
+  const struct grok_params *p = &P->p;
+  const struct grok_system *S = &P->sys;
+  const double D = (double)S->D, n = (double)S->P, nt = (double)S->Pt, N = (double)p->N;
+  struct grok_limit *L = &P->lim;
+  L->sys = &P->sys;
+  L->kind = p->model == GROK_MODEL_READOUTS ? GROK_LIMIT_READOUTS : p->limit;
+  L->particles = (size_t)p->particles;
+  L->sample_form = grok_sample_form_chosen(p);
+  P->net = (struct grok_net){.sys = &P->sys,
+                             .N = (size_t)p->N,
+                             .algorithm = p->algorithm,
+                             .model = p->model,
+                             .r = (size_t)(p->N < p->D ? p->N : p->D)};
+  bool lazy = p->limit == GROK_LIMIT_LAZY,
+       sample_space = L->sample_form || p->algorithm == GROK_NET_SAMPLES;
+  double doubles = (n + nt) * (D + 2) + D + D * D + D + ((p->kmse || lazy) ? n * n : 0) +
+                   (sample_space ? n * n : 0) + (lazy ? n * n + 2 * n : 0) +
+                   (double)grok_work_size(S->P, S->Pt, S->D, S->D, p->cka) + D + D * D +
+                   (double)grok_batch_size(S) + 1 + (p->W0_file[0] ? N * D : 0) +
+                   (p->a0_file[0] ? N : 0) + (p->kmse ? n * n + nt * n : 0);
+  if (L->sample_form) {
+    double sn = (double)grok_sample_state_size(S->P);
+    doubles += n + 2 * nt * n + nt + n + (double)grok_sample_work_size(S->P) + 2 * n * n + 2 * nt +
+               nt * nt + sn;
+  }
+  if (L->kind == GROK_LIMIT_READOUTS) {
+    double M = (double)L->particles;
+    doubles += M * (D + 1) + D + D * D + n + nt +
+               (double)grok_readout_work_size(L->particles, S->P, S->D);
+  }
+  need->plan = hd_memory_bytes(sizeof *P + doubles * 8 +
+                               GROK_OBS_MAX * sizeof(struct hd_observable));
+  double dim = L->kind == GROK_LIMIT_LAZY         ? n
+               : L->kind == GROK_LIMIT_POPULATION ? 2
+               : L->kind == GROK_LIMIT_READOUTS   ? (double)L->particles * (D + 1)
+               : L->sample_form ? (double)grok_sample_state_size(S->P) * (S->momentum > 0 ? 2 : 1)
+                                : (D + D * D) * (S->momentum > 0 ? 2 : 1);
+  double solver = run->method == HD_THEORY_ODE ? 24 : 2;
+  need->theory = hd_memory_bytes((lazy ? n * D + D : 0) * 8 + solver * dim * 8);
+  need->state = p->model == GROK_MODEL_STANDARD || p->model == GROK_MODEL_READOUTS ||
+                        p->model == GROK_MODEL_LINEARISED
+                    ? grok_net_state_size(&P->net)
+                    : 0;
+  double start = p->algorithm == GROK_NET_NEURONS ? nt * N : (N > D ? 2 * D * D + D : 0);
+  need->thread = p->model != GROK_MODEL_STANDARD ? need->state
+                                                 : hd_memory_bytes((N * D + start) * 8);
+  need->n_obs = GROK_OBS_FIXED + (p->kmse ? 1 : 0) + (p->cka ? 1 : 0);
+  need->steps_per_time = 1;
+  free(P);
 }

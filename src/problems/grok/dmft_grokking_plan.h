@@ -87,6 +87,8 @@ void *grok_plan_create(const void *params, const struct hd_run_params *run,
 void grok_plan_destroy(void *plan);
 void grok_plan_print(const void *plan, FILE *out);
 size_t grok_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_bytes);
+void grok_memory_need(const void *params, const struct hd_run_params *run,
+                      const struct hd_config *cfg, struct hd_memory_need *need);
 /* Whether [theory] closure_form (auto: 2P <= D) puts the N = infinity closure in sample
  * space. */
 bool grok_sample_form_chosen(const struct grok_params *p);

@@ -79,6 +79,24 @@ static void gle_validate(const void *params, const struct hd_run_params *run,
                     "eta = %g is beyond GD stability 1 / lambda_max(Sigma) ~ %g", p->eta, 1 / smax);
 }
 
+/* gle_plan_bytes' figures and the run state from the parameters alone: a run's data
+ * matrix (N_tr x d_in) and, on the eigen route, its covariance; the theory's
+ * Marchenko-Pastur nodes. */
+static void gle_memory_need(const void *params, const struct hd_run_params *run,
+                            const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  (void)run, (void)cfg;
+  const struct gle_params *p = params;
+  double d = (double)p->d_in, n = round(d / p->lambda);
+  bool gd = p->route == GLE_ROUTE_GD;
+  need->plan = sizeof(struct gle_plan);
+  need->theory = hd_memory_bytes(3 * (double)p->quadrature * 8);
+  need->state = hd_memory_bytes((1 + (gd ? d + n * d + n : 2 * d)) * 8);
+  need->thread = hd_memory_bytes((n * d + 2 * d + (gd ? 0 : d * d)) * 8);
+  need->n_obs = GLE_OBS_COUNT;
+  need->steps_per_time = 1;
+}
+
 static void *gle_plan_create(const void *params, const struct hd_run_params *run,
                              const struct hd_config *cfg, struct hd_errors *err)
 {
@@ -249,6 +267,7 @@ const struct hd_problem hd_problem_grok_linear_estimator = {
     .n_params = sizeof gle_table / sizeof gle_table[0],
     .params_size = sizeof(struct gle_params),
     .validate = gle_validate,
+    .memory_need = gle_memory_need,
     .plan_create = gle_plan_create,
     .plan_destroy = gle_plan_destroy,
     .observables = gle_observables,

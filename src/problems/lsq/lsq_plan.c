@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "array_input.h"
 #include "eigenbasis.h"
+#include "memory_estimate.h"
 #include "problems/lsq/lsq_plan.h"
 #include "rng.h"
 
@@ -395,6 +397,8 @@ void *lsq_plan_create(const void *params, const struct hd_run_params *run,
   P->p = *(const struct lsq_params *)params;
   P->d = (size_t)P->p.d;
   P->seed = (uint64_t)run->seed;
+  P->method = run->method;
+  P->linear_solver = run->linear_solver;
   /* a user's data set: its rows, and with data_theory = empirical the spectrum, basis,
    * target and label noise they imply (lsq_data.c) */
   bool data = P->p.data_file[0] != '\0';
@@ -466,9 +470,23 @@ void lsq_plan_print(const void *plan, FILE *out)
             P->trace, lsq_label_noise_sd(&P->p));
 }
 
+/* A theory solve's working bytes on n_groups groups: CVODE on the ODE's state (a_g alone
+ * without ridge, else (b_g, a_g)) with its structured Jacobian (blocks of 1 or 2, rank
+ * one: measured 20 vectors of the state at d = 1e6, peak RSS 246 MiB against 232
+ * estimated), or the recursion's state (b_g, a_g), stepped in place (measured: peak RSS =
+ * plan + state at d = 1e6). */
+static size_t theory_bytes_of(int method, int linear_solver, size_t n_groups, double ridge)
+{
+  size_t block = ridge == 0 ? 1 : 2;
+  return method == HD_THEORY_NONE        ? 0
+         : method == HD_THEORY_RECURSION ? 2 * n_groups * sizeof(double)
+                                         : hd_memory_ode_bytes(block * n_groups, block, 1, 1,
+                                                               linear_solver);
+}
+
 /* The plan holds d-sized arrays (lambda, sqrt lambda, theta*, theta_pix, theta_0, the
- * mode maps) and per-group arrays; a theory solve holds its state and CVODE's work
- * (counted as ~10 state vectors); a simulation thread holds one run's state. */
+ * mode maps) and per-group arrays; a theory solve holds its state and its solver's work;
+ * a simulation thread holds one run's state (sim_state_size) and nothing more. */
 size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_bytes)
 {
   const struct lsq_plan *P = plan;
@@ -478,7 +496,68 @@ size_t lsq_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_byt
   size_t bytes = sizeof *P + vecs * d * sizeof(double) + 2 * d * sizeof(size_t) +
                  P->data_n * (d + 1) * sizeof(double) + (P->basis ? d * d * sizeof(double) : 0) +
                  G * (6 * sizeof(double) + sizeof(size_t));
-  if (theory_bytes) *theory_bytes = 10 * lsq_ode_dimension(L) * sizeof(double);
-  if (thread_bytes) *thread_bytes = hd_lsq_sgd_state_size(&P->sgd);
+  if (theory_bytes) *theory_bytes = theory_bytes_of(P->method, P->linear_solver, G, P->p.ridge);
+  if (thread_bytes) *thread_bytes = 0;
   return bytes;
+}
+
+/* Doubles an array file can hold, from its size alone (the file is not read): at least
+ * 4 bytes a value in .npy or HDF5 (f4 is the narrowest), 2 in text ("1\n").  An array
+ * key may name FILE.h5:/DATASET; 0 when the file cannot be found (the plan reports it). */
+static double array_file_values(const struct hd_config *cfg, const char *spec)
+{
+  char path[2 * HD_STR_MAX];
+  struct stat st;
+  if (!spec[0] || hd_config_resolve_path(cfg, spec, path, sizeof path) != 0) return 0;
+  if (stat(path, &st) != 0) {
+    char *colon = strrchr(path, ':');
+    if (!colon) return 0;
+    *colon = '\0';
+    if (stat(path, &st) != 0) return 0;
+  }
+  const char *dot = strrchr(path, '.');
+  bool binary = dot && (strcmp(dot, ".npy") == 0 || strcmp(dot, ".h5") == 0 ||
+                        strcmp(dot, ".hdf5") == 0);
+  return (double)st.st_size / (binary ? 4 : 2);
+}
+
+/* The same figures as lsq_plan_bytes and the run state, from the parameters alone: the
+ * spectrum's groups at their bound (hd_spectrum_groups_bound), the d-sized vectors the
+ * keys call for, the eigenvector matrix a plan reads (d x d). */
+void lsq_memory_need(const void *params, const struct hd_run_params *run,
+                     const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  const struct lsq_params *p = params;
+  size_t d = (size_t)p->d, G = hd_spectrum_groups_bound(&p->spectrum, d, run->bins);
+  bool stationary = p->spectrum.kind == HD_SPECTRUM_STATIONARY;
+  bool theta_0 = p->init == LSQ_INIT_FIXED || p->init == LSQ_INIT_FILE;
+  /* lambda, theta*, and sqrt lambda, theta_pix, theta_0 where used; the two mode maps;
+   * five group arrays (two more with theta_0).  The sort's d pointers are freed before
+   * the last group and band arrays exist: the finished plan is the peak (measured). */
+  size_t vecs = 2 + (p->spectrum.kind != HD_SPECTRUM_ISOTROPIC) + stationary + theta_0;
+  double dd = (double)d, bytes = sizeof(struct lsq_plan) + (double)vecs * dd * 8 + 2 * dd * 8 +
+                                 (double)G * (5 + 2 * theta_0) * 8;
+  if (p->eigenvectors[0]) bytes += dd * dd * 8;
+  if (p->data_file[0]) { /* the rows (twice while they turn to the eigenbasis), K and its basis */
+    double rows = array_file_values(cfg, p->data_file);
+    bytes += 2 * rows * 8 + array_file_values(cfg, p->labels_file) * 8;
+    if (p->data_theory == LSQ_DATA_EMPIRICAL) bytes += 2 * dd * dd * 8;
+  }
+  size_t batch = p->batch > 0 ? (size_t)p->batch : 1;
+  bool noisy = p->noise != 0 || batch != 1 || p->clip > 0 || p->dataset == LSQ_DATA_FIXED ||
+               p->distribution >= LSQ_FEATURES_UNIFORM || p->label_noise_clip > 0;
+  double records = p->records > 0 ? (double)p->records : ceil(run->horizon * dd);
+  double state = dd * 8;
+  if (noisy)
+    state += 3 * dd * 8 + 8 +
+             (p->dataset == LSQ_DATA_FIXED && p->order == LSQ_ORDER_SHUFFLED ? records * 4 : 0);
+  else if (stationary) state += (2 * dd + 32) * 8;
+  else state += dd * 8;
+  need->plan = hd_memory_bytes(bytes);
+  need->theory = theory_bytes_of(run->method, run->linear_solver, G, p->ridge);
+  need->state = hd_memory_bytes(state);
+  need->thread = 0;
+  size_t bands = p->spectrum.kind == HD_SPECTRUM_ISOTROPIC ? 1 : (size_t)p->bands;
+  need->n_obs = 2 + (bands > 1 ? (bands < d ? bands : d) : 0);
+  need->steps_per_time = dd / (double)batch;
 }

@@ -297,6 +297,7 @@ struct lsq_plan {
   struct lsq_params p;
   size_t d;
   uint64_t seed;
+  int method, linear_solver; /* [theory] keys, for plan_bytes */
   struct lsq_limit limit; /* the theory's system (its group arrays are owned here) */
   struct hd_lsq_sgd sgd;  /* the simulation's system */
   double *lambda;         /* d eigenvalues */
@@ -369,6 +370,9 @@ int lsq_op_sim_advance(const void *plan, uint64_t run, void *state, uint64_t k0,
                        uint64_t *bad_step);
 void lsq_op_sim_observe(const void *plan, const void *state, double *out);
 int lsq_op_stationary(const void *plan, double *out, char *note, size_t len);
+
+void lsq_memory_need(const void *params, const struct hd_run_params *run,
+                     const struct hd_config *cfg, struct hd_memory_need *need);
 
 #define LSQ_SHARED_OPS                                                                             \
   .observables = lsq_observables, .steps_per_time = lsq_steps_per_time,                            \

@@ -172,6 +172,7 @@ const struct hd_problem hd_problem_streaming_lsq = {
     .n_params = sizeof lsq_table / sizeof lsq_table[0],
     .params_size = sizeof(struct lsq_params),
     .validate = lsq_validate,
+    .memory_need = lsq_memory_need,
     .plan_create = lsq_plan_create,
     .plan_destroy = lsq_plan_destroy,
     .plan_print = lsq_plan_print,

@@ -231,6 +231,19 @@ static void noisy_validate(const void *params, const struct hd_run_params *run,
   }
 }
 
+/* streaming_lsq's figures, and the privacy search's residual profiles (nodes + 5 values
+ * per record, held while the output is written) */
+static void noisy_memory_need(const void *params, const struct hd_run_params *run,
+                              const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  const struct lsq_params *p = params;
+  lsq_memory_need(params, run, cfg, need);
+  if (p->privacy && (p->record_1 < 0 || p->random_pairs > 0)) {
+    double n = p->records > 0 ? (double)p->records : ceil(run->horizon * (double)p->d);
+    need->theory = hd_memory_bytes((double)need->theory + n * (double)(p->privacy_nodes + 5) * 8);
+  }
+}
+
 static void *noisy_plan_create(const void *params, const struct hd_run_params *run,
                                const struct hd_config *cfg, struct hd_errors *err)
 {
@@ -284,6 +297,7 @@ const struct hd_problem hd_problem_noisy_sgd = {
     .n_params = sizeof noisy_table / sizeof noisy_table[0],
     .params_size = sizeof(struct lsq_params),
     .validate = noisy_validate,
+    .memory_need = noisy_memory_need,
     .plan_create = noisy_plan_create,
     .plan_destroy = noisy_plan_destroy,
     LSQ_SHARED_OPS,

@@ -11,6 +11,7 @@
 #include "interrupt.h"
 #include "memory_estimate.h"
 #include "rng.h"
+#include "spectrum.h"
 
 #define F(field) offsetof(struct samq_params, field)
 
@@ -166,6 +167,49 @@ static void samq_validate(const void *params, const struct hd_run_params *run,
   if (p->x0_file[0] && hd_config_has(cfg, "quadratic", "x0"))
     hd_config_error(cfg, err, "quadratic", "x0_file", "give x0 or x0_file, not both");
   validate_spectrum(p, cfg, err);
+}
+
+/* samq_plan_bytes' figures and the run state from the parameters alone.  d: the list's
+ * length, dim, or the eigenvalue file's length (read here: d values, where the plan holds
+ * d x d matrices).  The plan's peak while it is built: the Wishart draw (d x n and d x d),
+ * or the truncated root's two d x d scratch matrices, or a noise file's d x d values. */
+static void samq_memory_need(const void *params, const struct hd_run_params *run,
+                             const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  const struct samq_params *p = params;
+  double d = (double)p->eigenvalues.n;
+  if (p->spectrum == SAMQ_SPECTRUM_WISHART) d = (double)p->dim;
+  else if (p->spectrum == SAMQ_SPECTRUM_FILE) {
+    char path[2 * HD_STR_MAX], msg[512];
+    double *v = NULL;
+    long n = hd_config_resolve_path(cfg, p->eigenvalues_file, path, sizeof path) == 0
+                 ? hd_spectrum_read(path, &v, msg, sizeof msg)
+                 : 0;
+    free(v);
+    d = n > 0 ? (double)n : 1; /* the plan reports an unreadable file */
+  }
+  double dd = d * d * 8, m = (double)p->substeps;
+  bool trunc = p->algorithm == SAM_ALG_USAM && p->diffusion == SAMQ_DIFF_TRUNCATED;
+  double plan = sizeof(struct samq_plan) + d * 8 + dd + (p->noise_file[0] ? dd : 0) +
+                (trunc ? dd : 0) + (p->init == SAMQ_INIT_FIXED ? d * 8 : 0) +
+                (3 + (p->per_direction ? d : 0)) * sizeof(struct hd_observable);
+  double peak = 0;
+  if (p->spectrum == SAMQ_SPECTRUM_WISHART) peak = d * (double)p->wishart_n * 8 + dd;
+  if (trunc) peak = fmax(peak, 2 * dd);
+  if (p->noise_file[0]) peak = fmax(peak, dd);
+  if (d <= 512) peak = fmax(peak, dd);
+  need->plan = hd_memory_bytes(plan + peak);
+  bool closed = p->algorithm == SAM_ALG_SGD || p->algorithm == SAM_ALG_USAM;
+  double moments = d + d * (d + 1) / 2;
+  double n = run->method == HD_THEORY_RECURSION ? moments
+             : run->method == HD_THEORY_ODE     ? (closed ? moments : d)
+                                                : 0;
+  need->theory = hd_memory_bytes(n * 8);
+  need->state = hd_memory_bytes(
+      (d + m * d + d + 2 * d + (p->algorithm == SAM_ALG_SAM ? 3 * d * d + d : 0)) * 8);
+  need->thread = 0;
+  need->n_obs = 3 + (p->per_direction ? (size_t)d : 0);
+  need->steps_per_time = 1.0 / p->lr;
 }
 
 static size_t samq_observables(const void *plan, const struct hd_observable **obs)
@@ -357,6 +401,7 @@ const struct hd_problem hd_problem_sam_quadratic = {
     .n_params = sizeof samq_table / sizeof samq_table[0],
     .params_size = sizeof(struct samq_params),
     .validate = samq_validate,
+    .memory_need = samq_memory_need,
     .plan_create = samq_plan_create,
     .plan_destroy = samq_plan_destroy,
     .plan_print = samq_plan_print,

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "memory_estimate.h"
 #include "schedule.h"
 #include "spectrum.h"
 
@@ -75,6 +76,27 @@ static void sams_validate(const void *params, const struct hd_run_params *run,
   if (run->method == HD_THEORY_RECURSION && p->form == SAMS_FORM_TRUNCATED)
     hd_config_error(cfg, err, "sde", "form",
                     "the recursion is exact; form = truncated is for the ODE");
+}
+
+/* sams_plan_bytes' figures from the parameters alone: its d-sized arrays, the sort's
+ * (lambda, c) pairs while the groups are built, the eigenvector matrix a plan reads; the
+ * groups at their bound (no binning here). */
+static void sams_memory_need(const void *params, const struct hd_run_params *run,
+                             const struct hd_config *cfg, struct hd_memory_need *need)
+{
+  (void)cfg;
+  const struct sams_params *p = params;
+  double d = (double)p->d, B = (double)p->batch, vec = d * 8;
+  double plan = sizeof(struct sams_plan) + 2 * vec +
+                (p->spectrum.kind != HD_SPECTRUM_ISOTROPIC ? vec : 0) + 3 * vec + 2 * vec +
+                (p->init_file[0] ? vec : 0) + (p->eigenvectors[0] ? d * vec : 0);
+  need->plan = hd_memory_bytes(plan);
+  need->theory = sams_theory_bytes(run->method,
+                                   hd_spectrum_groups_bound(&p->spectrum, (size_t)p->d, 0));
+  need->state = hd_memory_bytes((d + B * d + d + 2 * B) * 8);
+  need->thread = 0;
+  need->n_obs = 4;
+  need->steps_per_time = d;
 }
 
 static size_t sams_observables(const void *plan, const struct hd_observable **obs)
@@ -188,6 +210,7 @@ const struct hd_problem hd_problem_sam_streaming = {
     .n_params = sizeof sams_table / sizeof sams_table[0],
     .params_size = sizeof(struct sams_params),
     .validate = sams_validate,
+    .memory_need = sams_memory_need,
     .plan_create = sams_plan_create,
     .plan_destroy = sams_plan_destroy,
     .plan_print = sams_plan_print,

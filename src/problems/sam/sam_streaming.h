@@ -67,5 +67,7 @@ void *sams_plan_create(const void *params, const struct hd_run_params *run,
 void sams_plan_destroy(void *plan);
 void sams_plan_print(const void *plan, FILE *out);
 size_t sams_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_bytes);
+/* A theory solve's working bytes on n_groups groups ([theory] method). */
+size_t sams_theory_bytes(int method, size_t n_groups);
 
 #endif

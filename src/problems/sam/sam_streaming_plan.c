@@ -222,14 +222,23 @@ void sams_plan_print(const void *plan, FILE *out)
   fprintf(out, "observables: 4\n");
 }
 
-/* Plan: its arrays.  Theory: the group state.  Simulation threads need nothing beyond
- * sim_state_size. */
+size_t sams_theory_bytes(int method, size_t n_groups)
+{
+  /* CVODE's BDF history, weights and Krylov work: ~24 vectors of the group state (as
+   * memory_estimate.h's default; measured 22 at d = 1e6); the recursion's state twice */
+  return method == HD_THEORY_NONE        ? 0
+         : method == HD_THEORY_RECURSION ? 2 * n_groups * sizeof(double)
+                                         : 24 * n_groups * sizeof(double);
+}
+
+/* Plan: its arrays.  Theory: the group state and its solver's work.  Simulation threads
+ * need nothing beyond sim_state_size. */
 size_t sams_plan_bytes(const void *plan, size_t *theory_bytes, size_t *thread_bytes)
 {
   const struct sams_plan *P = plan;
   size_t vec = P->d * sizeof(double);
   size_t bytes = sizeof *P + 2 * vec + (P->sqrt_lambda ? vec : 0) + 3 * vec; /* groups: d each */
-  if (theory_bytes) *theory_bytes = P->method == HD_THEORY_NONE ? 0 : P->n_groups * sizeof(double);
+  if (theory_bytes) *theory_bytes = sams_theory_bytes(P->method, P->n_groups);
   if (thread_bytes) *thread_bytes = 0;
   return bytes;
 }
