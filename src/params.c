@@ -608,7 +608,7 @@ void hd_param_range(const struct hd_param *row, char *buf, size_t len)
 /* One block per key:
  *   [section] key  (type, default X | required)  range  unit: U
  *       doc
- *       spec: LABEL
+ *       theory: LABEL   (in the problem's docs/theory document)
  * with a blank line between sections (rows grouped in order of first appearance). */
 void hd_params_describe(const struct hd_param *rows, size_t n, FILE *out)
 {
@@ -633,7 +633,7 @@ void hd_params_describe(const struct hd_param *rows, size_t n, FILE *out)
       if (r->unit && r->unit[0]) fprintf(out, "  unit: %s", r->unit);
       fputc('\n', out);
       if (r->doc && r->doc[0]) fprintf(out, "    %s\n", r->doc);
-      if (r->spec && r->spec[0]) fprintf(out, "    spec: %s\n", r->spec);
+      if (r->spec && r->spec[0]) fprintf(out, "    theory: %s\n", r->spec);
       if (r->flags & HD_FINITE_SIZE)
         fprintf(out, "    finite-size parameter: the ladder variable of `hdsim validate --dims`\n");
     }

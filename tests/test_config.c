@@ -415,7 +415,7 @@ static void test_describe(void)
   hd_params_describe(table, table_n, f);
   fclose(f);
   CHECK(strstr(text, "[opt] lr  (real, required)  (0, inf)  unit: 1/t\n    required\n"
-                     "    spec: LS-3\n") != NULL,
+                     "    theory: LS-3\n") != NULL,
         "lr block:\n%s", text);
   CHECK(strstr(text, "[data] x  (real, default 0.5)  (0, 2)\n    in (0, 2)\n") != NULL, "x block");
   CHECK(strstr(text, "[data] file  (path, default \"\")\n") != NULL, "file block");
@@ -550,7 +550,7 @@ static void test_list_round_trip_and_describe(void)
   hd_params_describe(list_table, list_n, f);
   fclose(f);
   CHECK(strstr(text, "[privacy] orders  (real list, default 2)  [1, inf) each, at most 64 "
-                     "values\n    reals >= 1\n    spec: NS-9\n") != NULL,
+                     "values\n    reals >= 1\n    theory: NS-9\n") != NULL,
         "orders block:\n%s", text);
   CHECK(strstr(text, "[data] files  (path list, default \"\")  at most 64 values\n") != NULL,
         "files block:\n%s", text);
