@@ -89,3 +89,12 @@ void hd_errors_print(const struct hd_errors *e, FILE *f)
 {
   for (size_t i = 0; i < e->count; i++) fprintf(f, "%s\n", e->msg[i]);
 }
+
+void hd_message(char *msg, size_t msglen, const char *fmt, ...)
+{
+  if (!msg || !msglen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, msglen, fmt, ap);
+  va_end(ap);
+}

@@ -30,4 +30,9 @@ void hd_errors_addf(struct hd_errors *e, const char *fmt, ...)
 
 void hd_errors_print(const struct hd_errors *e, FILE *f);
 
+/* Formats a message into a caller's buffer (the msg, msglen pair the numerical layers take
+ * instead of an error list); msg NULL or msglen 0 asks for no message. */
+void hd_message(char *msg, size_t msglen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -1,11 +1,12 @@
 /* formula.c — model-file expressions over GNU libmatheval (see formula.h). */
 #include "formula.h"
 
+#include "errors.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <matheval.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +29,6 @@ struct hd_formula {
 /* libmatheval's lexer and parser keep global state: one parse (or derivative, or lazily
  * built string/variable list) at a time. */
 static pthread_mutex_t matheval_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void say(char *msg, size_t msglen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *msg, size_t msglen, const char *fmt, ...)
-{
-  if (!msg || !msglen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, msglen, fmt, ap);
-  va_end(ap);
-}
 
 /* ---------------------------------------------------------------- rewriting */
 
@@ -157,7 +147,7 @@ static void rw_terms(struct rewriter *w, struct buf *out, const char *s, size_t 
         size_t end = match_paren(s, n, k);
         if (!end) {
           w->error = 1;
-          say(w->msg, w->msglen, "unbalanced parentheses after '%.*s'", (int)idn, id);
+          hd_message(w->msg, w->msglen, "unbalanced parentheses after '%.*s'", (int)idn, id);
           return;
         }
         const char *args = s + k + 1;
@@ -169,7 +159,7 @@ static void rw_terms(struct rewriter *w, struct buf *out, const char *s, size_t 
         if (na != want || (na >= 1 && blank(args + as[0], al[0])) ||
             (na == 2 && blank(args + as[1], al[1]))) {
           w->error = 1;
-          say(w->msg, w->msglen, "%.*s takes %d argument%s", (int)idn, id, want,
+          hd_message(w->msg, w->msglen, "%.*s takes %d argument%s", (int)idn, id, want,
               want == 1 ? "" : "s");
           return;
         }
@@ -195,7 +185,7 @@ static void rw_terms(struct rewriter *w, struct buf *out, const char *s, size_t 
           rw_group(w, out, args, argn);
         } else {
           w->error = 1;
-          say(w->msg, w->msglen,
+          hd_message(w->msg, w->msglen,
               "unknown function '%.*s' (functions: exp log sqrt abs erf sin cos tan tanh "
               "step delta ..., max min sign)",
               (int)idn, id);
@@ -215,9 +205,9 @@ static void rw_terms(struct rewriter *w, struct buf *out, const char *s, size_t 
         }
         w->error = 1;
         if (in_list(id, idn, functions, sizeof functions / sizeof *functions))
-          say(w->msg, w->msglen, "function '%.*s' needs parentheses", (int)idn, id);
+          hd_message(w->msg, w->msglen, "function '%.*s' needs parentheses", (int)idn, id);
         else
-          say(w->msg, w->msglen, "unknown symbol '%.*s' (variables: %s; constants: e, pi)",
+          hd_message(w->msg, w->msglen, "unknown symbol '%.*s' (variables: %s; constants: e, pi)",
               (int)idn, id, allowed);
         return;
       }
@@ -231,7 +221,7 @@ static void rw_terms(struct rewriter *w, struct buf *out, const char *s, size_t 
       }
       if (dots > 1 || digits == 0) {
         w->error = 1;
-        say(w->msg, w->msglen, "malformed number '%.*s'", (int)(j - i), s + i);
+        hd_message(w->msg, w->msglen, "malformed number '%.*s'", (int)(j - i), s + i);
         return;
       }
       if (j < n && (s[j] == 'e' || s[j] == 'E')) {
@@ -248,30 +238,30 @@ static void rw_terms(struct rewriter *w, struct buf *out, const char *s, size_t 
       size_t end = match_paren(s, n, i);
       if (!end) {
         w->error = 1;
-        say(w->msg, w->msglen, "unbalanced parentheses");
+        hd_message(w->msg, w->msglen, "unbalanced parentheses");
         return;
       }
       rw_group(w, out, s + i + 1, end - i - 2);
       i = end;
     } else if (c == ')') {
       w->error = 1;
-      say(w->msg, w->msglen, "unbalanced parentheses");
+      hd_message(w->msg, w->msglen, "unbalanced parentheses");
       return;
     } else if (strchr("+-*/^ \t", (int)c)) {
       put(out, s + i, 1);
       i++;
     } else if (c == ',') {
       w->error = 1;
-      say(w->msg, w->msglen, "',' outside a function's arguments");
+      hd_message(w->msg, w->msglen, "',' outside a function's arguments");
       return;
     } else if (c == '<' || c == '>' || c == '=') {
       w->error = 1;
-      say(w->msg, w->msglen, "at most one comparison per parenthesis level ('=' only in <= >=)");
+      hd_message(w->msg, w->msglen, "at most one comparison per parenthesis level ('=' only in <= >=)");
       return;
     } else {
       w->error = 1;
-      if (isprint(c)) say(w->msg, w->msglen, "character '%c' is not part of a formula", c);
-      else say(w->msg, w->msglen, "byte 0x%02x is not part of a formula", c);
+      if (isprint(c)) hd_message(w->msg, w->msglen, "character '%c' is not part of a formula", c);
+      else hd_message(w->msg, w->msglen, "byte 0x%02x is not part of a formula", c);
       return;
     }
   }
@@ -289,7 +279,7 @@ static void rw_expr(struct rewriter *w, struct buf *out, const char *s, size_t n
     else if (depth == 0 && (s[i] == '<' || s[i] == '>')) {
       if (found) {
         w->error = 1;
-        say(w->msg, w->msglen, "at most one comparison per parenthesis level");
+        hd_message(w->msg, w->msglen, "at most one comparison per parenthesis level");
         return;
       }
       found = 1;
@@ -301,7 +291,7 @@ static void rw_expr(struct rewriter *w, struct buf *out, const char *s, size_t n
   if (!found) {
     if (blank(s, n)) {
       w->error = 1;
-      say(w->msg, w->msglen, "empty expression");
+      hd_message(w->msg, w->msglen, "empty expression");
       return;
     }
     rw_terms(w, out, s, n);
@@ -311,7 +301,7 @@ static void rw_expr(struct rewriter *w, struct buf *out, const char *s, size_t n
   size_t ln = at, rn = n - at - oplen;
   if (blank(lhs, ln) || blank(rhs, rn)) {
     w->error = 1;
-    say(w->msg, w->msglen, "a comparison needs two sides");
+    hd_message(w->msg, w->msglen, "a comparison needs two sides");
     return;
   }
   /* step(x) = [x >= 0]:  a < b = 1 - step(a - b), a <= b = step(b - a) */
@@ -506,33 +496,33 @@ struct hd_formula *hd_formula_parse(const char *text, int nvars, const char *con
                                     size_t msglen)
 {
   if (!text || nvars < 0 || nvars > HD_FORMULA_MAX_VARS) {
-    say(msg, msglen, "no formula");
+    hd_message(msg, msglen, "no formula");
     return NULL;
   }
   struct rewriter w = {nvars, vars, msg, msglen, 0};
   struct buf out = {0};
   rw_expr(&w, &out, text, strlen(text));
   if (w.error || out.failed || !out.s) {
-    if (!w.error) say(msg, msglen, "out of memory");
+    if (!w.error) hd_message(msg, msglen, "out of memory");
     free(out.s);
     return NULL;
   }
   if (!syntax_ok(out.s)) {
-    say(msg, msglen, "syntax error in '%s'", text);
+    hd_message(msg, msglen, "syntax error in '%s'", text);
     free(out.s);
     return NULL;
   }
   struct hd_formula *f = alloc_like(nvars, vars, text, out.s);
   free(out.s);
   if (!f) {
-    say(msg, msglen, "out of memory");
+    hd_message(msg, msglen, "out of memory");
     return NULL;
   }
   pthread_mutex_lock(&matheval_lock);
   int rc = compile_locked(f);
   pthread_mutex_unlock(&matheval_lock);
   if (rc) {
-    say(msg, msglen, "syntax error in '%s'", text);
+    hd_message(msg, msglen, "syntax error in '%s'", text);
     hd_formula_free(f);
     return NULL;
   }
@@ -545,7 +535,7 @@ static struct hd_formula *copy_of(const struct hd_formula *f, int extra_var, cha
   struct hd_formula *g = alloc_like(f->nvars, (const char *const *)f->names, f->source,
                                     f->rewritten);
   if (!g) {
-    say(msg, msglen, "out of memory");
+    hd_message(msg, msglen, "out of memory");
     return NULL;
   }
   g->nderiv = f->nderiv;
@@ -555,7 +545,7 @@ static struct hd_formula *copy_of(const struct hd_formula *f, int extra_var, cha
   int rc = compile_locked(g);
   pthread_mutex_unlock(&matheval_lock);
   if (rc) {
-    say(msg, msglen, "libmatheval could not rebuild '%s'", f->source);
+    hd_message(msg, msglen, "libmatheval could not rebuild '%s'", f->source);
     hd_formula_free(g);
     return NULL;
   }
@@ -567,11 +557,11 @@ struct hd_formula *hd_formula_derivative(const struct hd_formula *f, const char 
 {
   int v = var_index(f, var);
   if (v < 0) {
-    say(msg, msglen, "'%s' is not a variable of '%s'", var, f->source);
+    hd_message(msg, msglen, "'%s' is not a variable of '%s'", var, f->source);
     return NULL;
   }
   if (f->nderiv >= MAX_DERIVS) {
-    say(msg, msglen, "more than %d derivatives of '%s'", MAX_DERIVS, f->source);
+    hd_message(msg, msglen, "more than %d derivatives of '%s'", MAX_DERIVS, f->source);
     return NULL;
   }
   return copy_of(f, v, msg, msglen);
@@ -628,12 +618,12 @@ struct hd_fprog *hd_formula_program(int n, struct hd_formula *const *f, char *ms
   void *ev[16];
   int widest = 0;
   if (n < 1 || n > 16) {
-    say(msg, msglen, "a program holds 1 to 16 formulas");
+    hd_message(msg, msglen, "a program holds 1 to 16 formulas");
     return NULL;
   }
   for (int k = 0; k < n; k++) {
     if (!f[k]->prog) {
-      say(msg, msglen, "'%s' is not compiled", f[k]->source);
+      hd_message(msg, msglen, "'%s' is not compiled", f[k]->source);
       return NULL;
     }
     ev[k] = f[k]->ev;
@@ -643,7 +633,7 @@ struct hd_fprog *hd_formula_program(int n, struct hd_formula *const *f, char *ms
   for (int k = 0; k < n; k++)
     for (int v = 0; v < f[k]->nvars; v++)
       if (strcmp(f[k]->names[v], f[widest]->names[v])) {
-        say(msg, msglen, "'%s' and '%s' have different variables", f[k]->source, f[widest]->source);
+        hd_message(msg, msglen, "'%s' and '%s' have different variables", f[k]->source, f[widest]->source);
         return NULL;
       }
   pthread_mutex_lock(&matheval_lock);

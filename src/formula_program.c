@@ -2,9 +2,10 @@
  * (see formula_program.h). */
 #include "formula_program.h"
 
+#include "errors.h"
+
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,17 +78,6 @@ struct graph {
   size_t msglen;
 };
 
-static void say(char *msg, size_t msglen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *msg, size_t msglen, const char *fmt, ...)
-{
-  if (!msg || !msglen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, msglen, fmt, ap);
-  va_end(ap);
-}
-
 static int same(const struct dnode *x, const struct dnode *y)
 {
   /* constants compare by bits: 0 and -0 differ, a NaN equals itself */
@@ -134,7 +124,7 @@ static int intern(struct graph *G, struct dnode x)
     struct dnode *p = realloc(G->v, (size_t)cap * sizeof *p);
     if (!p) {
       G->failed = 1;
-      say(G->msg, G->msglen, "out of memory");
+      hd_message(G->msg, G->msglen, "out of memory");
       return -1;
     }
     G->v = p;
@@ -166,7 +156,7 @@ static int walk(struct graph *G, const struct me_node *t)
         x.var = v;
         return intern(G, x);
       }
-    say(G->msg, G->msglen, "variable '%s' is not among the program's", t->data.variable->name);
+    hd_message(G->msg, G->msglen, "variable '%s' is not among the program's", t->data.variable->name);
     G->failed = 1;
     return -1;
   case 'f': {
@@ -204,7 +194,7 @@ static int walk(struct graph *G, const struct me_node *t)
   }
   default: break;
   }
-  say(G->msg, G->msglen, "unknown node '%c' in libmatheval's tree", t->type);
+  hd_message(G->msg, G->msglen, "unknown node '%c' in libmatheval's tree", t->type);
   G->failed = 1;
   return -1;
 }
@@ -334,7 +324,7 @@ struct hd_fprog *hd_fprog_build(int nout, void *const *ev, int nvars, char *cons
   free(G.v);
   return p;
 oom:
-  say(msg, msglen, "out of memory");
+  hd_message(msg, msglen, "out of memory");
 fail:
   free(use);
   free(last);
