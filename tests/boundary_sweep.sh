@@ -16,14 +16,6 @@ base_dir="$HDSIM_SOURCE_ROOT/tests/boundary"
 export HDSIM BOUNDARY_SECONDS="${BOUNDARY_SECONDS:-4}" base_dir tmp
 
 # set_key FILE SECTION KEY VALUE: replace the key in its section, or add it (and the section)
-set_key() {
-  awk -v s="$2" -v k="$3" -v v="$4" '
-    function flush() { if (insec && !done) { print k " = " v; done = 1 } }
-    /^\[/ { flush(); insec = ($0 == "[" s "]") }
-    insec && $0 ~ "^" k "[ \t]*=" { print k " = " v; done = 1; next }
-    { print }
-    END { flush(); if (!done) { print "[" s "]"; print k " = " v } }' "$1"
-}
 export -f set_key
 
 # one_case PROBLEM SECTION KEY VALUE KIND(in|out): prints "outcome problem [s] k = v (rc)"

@@ -17,3 +17,13 @@ exit_is() {
 # attr FILE /PATH: a string attribute's value
 attr() { h5dump -a "$2" "$1" 2>/dev/null | grep -o '"[^"]*"' | tail -1 | tr -d '"'; }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
+# set_key FILE SECTION KEY VALUE: the model file with the key replaced, or added (to its
+# section, or a new section at the end), on standard output
+set_key() {
+  awk -v s="$2" -v k="$3" -v v="$4" '
+    function flush() { if (insec && !done) { print k " = " v; done = 1 } }
+    /^\[/ { flush(); insec = ($0 == "[" s "]") }
+    insec && $0 ~ "^" k "[ \t]*=" { print k " = " v; done = 1; next }
+    { print }
+    END { flush(); if (!done) { print "[" s "]"; print k " = " v } }' "$1"
+}

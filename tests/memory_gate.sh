@@ -13,14 +13,6 @@ set -u
 cd "$tmp" || exit 1
 B="$HDSIM_SOURCE_ROOT/tests/boundary"
 M="$HDSIM_SOURCE_ROOT/models"
-set_key() { # FILE SECTION KEY VALUE: replace or add the key
-  awk -v s="$2" -v k="$3" -v v="$4" '
-    function flush() { if (insec && !done) { print k " = " v; done = 1 } }
-    /^\[/ { flush(); insec = ($0 == "[" s "]") }
-    insec && $0 ~ "^" k "[ \t]*=" { print k " = " v; done = 1; next }
-    { print }
-    END { flush(); if (!done) { print "[" s "]"; print k " = " v } }' "$1"
-}
 # model PROBLEM NAME SECTION KEY VALUE [SECTION KEY VALUE ...]: NAME.ini from the base model
 model() {
   local pb=$1 name=$2; shift 2

@@ -8,14 +8,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 cd "$tmp" || exit 1
 B="$HDSIM_SOURCE_ROOT/tests/boundary"
-set_key() { # FILE SECTION KEY VALUE: replace or add the key
-  awk -v s="$2" -v k="$3" -v v="$4" '
-    function flush() { if (insec && !done) { print k " = " v; done = 1 } }
-    /^\[/ { flush(); insec = ($0 == "[" s "]") }
-    insec && $0 ~ "^" k "[ \t]*=" { print k " = " v; done = 1; next }
-    { print }
-    END { flush(); if (!done) { print "[" s "]"; print k " = " v } }' "$1"
-}
 # a run long enough to interrupt (several seconds), from a spectrum file
 awk 'BEGIN { for (i = 1; i <= 1000; i++) print 1 / i ^ 1.2 }' >spec.txt
 cat >long.ini <<'INI'
