@@ -60,100 +60,11 @@ static int on_output(size_t k, double t, const double *y, void *vctx)
   return 0;
 }
 
-/* Beyond the dense Newton's size the flow itself is followed: FLOW_DECADES more decades
- * of time past the last output, with at most as many solver steps in all as the
- * integration took to get there (and FLOW_MIN_STEPS a decade): BDF near a stable
- * equilibrium lengthens its steps geometrically, so a settled flow needs few; a flow still
- * moving, e.g. power-law modes relaxing algebraically, runs out and gets a note. */
-#define FLOW_DECADES 8
-#define FLOW_MIN_STEPS 200
-
-struct flow_ctx {
-  size_t n;
-  double *prev, *last; /* the states at the last two output times */
-};
-
-static int on_flow_output(size_t k, double t, const double *y, void *vctx)
-{
-  (void)k, (void)t;
-  struct flow_ctx *c = vctx;
-  if (hd_interrupted()) return 2;
-  memcpy(c->prev, c->last, c->n * sizeof *y);
-  memcpy(c->last, y, c->n * sizeof *y);
-  return 0;
-}
-
-static double max_abs(const double *v, size_t n)
-{
-  double m = 0;
-  for (size_t i = 0; i < n; i++) m = fmax(m, fabs(v[i]));
-  return m;
-}
-
-/* The limit of the flow of an autonomous ODE too large for the dense Newton: integrated
- * from y (the state at t_end, overwritten) to t_end 10^FLOW_DECADES, and accepted when over
- * the last decade the state moved by at most 10 rtol of its size.  Stability is that of
- * the flow that reached it, not an eigenvalue test. Returns 0 with the note written, or -1
- * with the reason in msg. */
-static int flow_limit(const struct hd_ode_system *sys, const struct hd_integrate_opts *base,
-                      long main_steps, double t_end, double *y, char *note, size_t notelen,
-                      char *msg, size_t msglen)
-{
-  size_t n = sys->dimension;
-  double tout[FLOW_DECADES + 1];
-  tout[0] = t_end;
-  for (int k = 1; k <= FLOW_DECADES; k++) tout[k] = tout[k - 1] * 10;
-  struct flow_ctx c = {.n = n, .prev = malloc(n * sizeof *y), .last = malloc(n * sizeof *y)};
-  double *f = malloc(n * sizeof *y);
-  int rc = -1;
-  if (!c.prev || !c.last || !f) {
-    snprintf(msg, msglen, "out of memory");
-    goto done;
-  }
-  memcpy(c.last, y, n * sizeof *y);
-  struct hd_integrate_opts opts = *base;
-  opts.max_steps = main_steps / FLOW_DECADES > FLOW_MIN_STEPS ? main_steps / FLOW_DECADES
-                                                             : FLOW_MIN_STEPS;
-  struct hd_integrate_stats st = {0};
-  if (hd_integrate(sys, y, tout, FLOW_DECADES + 1, &opts, on_flow_output, &c, &st) != 0) {
-    snprintf(msg, msglen, "the flow had not settled by t = %g (%.100s)", st.t_fail,
-             st.message[0] ? st.message : "interrupted");
-    goto done;
-  }
-  double T = tout[FLOW_DECADES], scale = fmax(max_abs(c.last, n), base->rtol);
-  double moved = 0;
-  for (size_t i = 0; i < n; i++) moved = fmax(moved, fabs(c.last[i] - c.prev[i]));
-  if (sys->rhs(T, c.last, f, sys->params) != 0) {
-    snprintf(msg, msglen, "the right-hand side failed at t = %g", T);
-    goto done;
-  }
-  double drift = max_abs(f, n) * T; /* reported: at rounding level |f| T grows with T */
-  if (moved > 10 * base->rtol * scale) {
-    snprintf(msg, msglen,
-             "the flow had not settled by t = %g: it moved %.3g of its size over the last "
-             "decade",
-             T, moved / scale);
-    goto done;
-  }
-  memcpy(y, c.last, n * sizeof *y);
-  snprintf(note, notelen,
-           "limit of the flow: the limit ODE (%zu values, above the dense fixed-point "
-           "search's %d) integrated on to t = %g, where over the last decade it moved %.2g "
-           "of its size and |f| T = %.2g of it",
-           n, HD_FIXED_POINT_MAX_DIM, T, moved / scale, drift / scale);
-  rc = 0;
-done:
-  free(c.prev);
-  free(c.last);
-  free(f);
-  return rc;
-}
-
 /* The stable fixed point of the autonomous limit ODE, from the last integrated state
  * y (overwritten), observed there; or the reason there is none in the note. */
 static void ode_fixed_point(const struct hd_problem *pb, void *plan,
-                            const struct hd_ode_system *sys, const struct hd_integrate_opts *opts,
-                            double t_end, double *y, struct hd_theory_result *res)
+                            const struct hd_ode_system *sys, double t_end, double *y,
+                            struct hd_theory_result *res)
 {
   char what[160], msg[200];
   size_t m = strnlen(res->stationary_note, sizeof what - 1);
@@ -163,19 +74,6 @@ static void ode_fixed_point(const struct hd_problem *pb, void *plan,
   if (!hd_fixed_point_autonomous(sys, t_end, 2 * t_end + 1, y)) {
     snprintf(res->stationary_note, sizeof res->stationary_note,
              "none: the limit ODE depends on t (not autonomous), so it has no fixed point");
-    return;
-  }
-  if (sys->dimension > HD_FIXED_POINT_MAX_DIM && t_end > 0) {
-    char note[sizeof res->stationary_note];
-    if (flow_limit(sys, opts, res->stats.steps, t_end, y, note, sizeof note, msg, sizeof msg) != 0) {
-      snprintf(res->stationary_note, sizeof res->stationary_note,
-               "none: %s%s%s", what[0] ? what : "", what[0] ? ": " : "", msg);
-      return;
-    }
-    pb->ode_observe(plan, t_end, y, res->stationary);
-    res->has_stationary = 1;
-    snprintf(res->stationary_note, sizeof res->stationary_note, "%.250s%s%.120s", note,
-             what[0] ? "; " : "", what);
     return;
   }
   struct hd_fixed_point_info info;
@@ -210,8 +108,7 @@ static int run_ode(const struct hd_problem *pb, void *plan, const struct hd_outp
       .pb = pb, .plan = plan, .res = res, .buf = buf, .horizon = g->t[g->n - 1]};
   if (res->has_stationary == HD_STATIONARY_FIXED_POINT) ctx.y_last = malloc(n * sizeof *y0);
   int rc = hd_integrate(&sys, y0, g->t, g->n, &opts, on_output, &ctx, &res->stats);
-  if (rc == 0 && ctx.y_last)
-    ode_fixed_point(pb, plan, &sys, &opts, g->t[g->n - 1], ctx.y_last, res);
+  if (rc == 0 && ctx.y_last) ode_fixed_point(pb, plan, &sys, g->t[g->n - 1], ctx.y_last, res);
   free(ctx.y_last);
   free(y0);
   if (rc != 0) {

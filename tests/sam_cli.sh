@@ -15,17 +15,6 @@ for m in "$root"/models/sam_*.ini; do
   check "check $(basename "$m")" "$HDSIM" check "$m"
 done
 
-# t = infinity of a limit too large for the dense fixed-point search (d = 4000 modes): the
-# flow followed on to t = 1e8 horizons must land on the §4.4 closed form that check --plan
-# prints (SGD: 9/140 here), to the integration's tolerance
-sed -e 's/^runs *= .*/runs = 2/' -e 's/^horizon *= .*/horizon = 2/' -e 's/^times *= .*/times = log(0.1, 2, 5)/' \
-    "$root/models/sam_streaming_sgd.ini" >"$tmp/flow.ini"
-"$HDSIM" run "$tmp/flow.ini" -o "$tmp/flow.h5" --quiet
-closed=$("$HDSIM" check --plan "$tmp/flow.ini" 2>&1 | sed -n 's/.*stationary risk (sam.md §4.4): \([0-9.e+-]*\).*/\1/p')
-flow=$(h5dump -d /theory/stationary/risk -m %.17g "$tmp/flow.h5" 2>/dev/null | sed -n 's/^ *(0): \([0-9.e+-]*\)$/\1/p' | head -1)
-check "sam_streaming d = 4000: t = infinity by the flow ($flow) = closed form ($closed) to 1e-6" \
-  awk -v a="$flow" -v b="$closed" 'BEGIN { exit !(a != "" && b != "" && (a - b) ^ 2 <= (1e-6 * b) ^ 2) }'
-
 # bad input: file, expected exit 2, expected substring of stderr
 bad() {
   local name=$1 want=$2
